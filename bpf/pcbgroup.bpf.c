@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcbg_select: the SK_REUSEPORT program that picks the socket of one
+ * SO_REUSEPORT group, as DragonFly's SO_REUSEPORT extension does: the low
+ * hash bits that pick a CPU are ignored and a slot is chosen by
+ * hash-threshold (RFC 2992), or modulo-N for comparison.
+ *
+ * O(1) per packet whatever the group size.  It never drops: on any miss it
+ * returns SK_PASS without a selection, the kernel picks by its own hash, and
+ * a per-reason counter says why.
+ */
+#include <linux/bpf.h>
+#include <linux/errno.h>
+#include <linux/in.h>
+#include <bpf/bpf_helpers.h>
+#include "uapi/pcbgroup.h"
+
+_Static_assert(sizeof(struct pcbg_config) == 32, "pcbg_config layout");
+_Static_assert(sizeof(struct pcbg_group_info) == 32, "pcbg_group layout");
+_Static_assert(sizeof(struct pcbg_sample) == 32, "pcbg_sample layout");
+
+/* Per-slot maps are resized by the loader to the group's capacity. */
+struct {
+	__uint(type, BPF_MAP_TYPE_REUSEPORT_SOCKARRAY);
+	__uint(max_entries, PCBG_SLOTS_DEFAULT);
+	__type(key, __u32);
+	__type(value, __u64);
+} pcbg_socks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PCBG_SLOTS_DEFAULT);
+	__type(key, __u32);
+	__type(value, __u64);
+} pcbg_slot_cnt SEC(".maps");
+
+/* Never read by the program: it carries what the tools know of each slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PCBG_SLOTS_DEFAULT);
+	__type(key, __u32);
+	__type(value, struct pcbg_slot);
+} pcbg_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pcbg_config);
+} pcbg_cfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pcbg_group_info);
+} pcbg_group SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PCBG_STAT_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} pcbg_stats SEC(".maps");
+
+/* Entries 0..PCBG_SAMPLES_NR-1 are a ring; the last entry's seq counts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PCBG_SAMPLES_NR + 1);
+	__type(key, __u32);
+	__type(value, struct pcbg_sample);
+} pcbg_samples SEC(".maps");
+
+static __always_inline void count(__u32 stat)
+{
+	__u64 *cnt = bpf_map_lookup_elem(&pcbg_stats, &stat);
+
+	if (cnt)
+		*cnt += 1;
+}
+
+static __always_inline int fallback(const struct pcbg_config *cfg, __u32 stat)
+{
+	if (!cfg || cfg->stats)
+		count(stat);
+	return SK_PASS;
+}
+
+static __always_inline __u32 pick_slot(__u32 algorithm, __u32 hash,
+				       __u32 cpu_bits, __u32 n)
+{
+	if (cpu_bits > PCBG_CPU_BITS_MAX)
+		cpu_bits = PCBG_CPU_BITS_MAX;
+	if (algorithm == PCBG_ALGO_MODULO)
+		return (hash >> cpu_bits) % n;
+	/* hash-threshold: N equal, contiguous ranges of the hash space */
+	return ((__u64)(hash & ~((1U << cpu_bits) - 1)) * n) >> 32;
+}
+
+static __always_inline void record_sample(struct sk_reuseport_md *ctx,
+					  const struct pcbg_config *cfg,
+					  __u32 slot, __u32 n)
+{
+	__u32 head_key = PCBG_SAMPLES_NR, key;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u8 *l4 = (void *)(long)ctx->data;
+	struct pcbg_sample *head, *s;
+
+	head = bpf_map_lookup_elem(&pcbg_samples, &head_key);
+	if (!head)
+		return;
+	key = head->seq % PCBG_SAMPLES_NR;
+	s = bpf_map_lookup_elem(&pcbg_samples, &key);
+	if (!s)
+		return;
+	head->seq++;
+	s->cpu = bpf_get_smp_processor_id();
+	s->seq = head->seq;
+	s->hash = ctx->hash;
+	s->slot = slot;
+	s->nr_slots = n;
+	s->algorithm = cfg->algorithm;
+	s->cpu_bits = cfg->cpu_bits;
+	/* skb->data is at the TCP or UDP header: the ports come first */
+	if (l4 + 4 <= (__u8 *)data_end) {
+		s->sport = (__u16)l4[0] << 8 | l4[1];
+		s->dport = (__u16)l4[2] << 8 | l4[3];
+	} else {
+		s->sport = 0;
+		s->dport = 0;
+	}
+}
+
+SEC("sk_reuseport")
+int pcbg_select(struct sk_reuseport_md *ctx)
+{
+	const struct pcbg_config *cfg;
+	const struct pcbg_group_info *grp;
+	__u32 zero = 0, n, slot;
+	__u64 *cnt;
+	__u32 ext;
+
+	cfg = bpf_map_lookup_elem(&pcbg_cfg, &zero);
+	grp = bpf_map_lookup_elem(&pcbg_group, &zero);
+	if (!cfg || !grp)
+		return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
+
+	ext = ctx->ip_protocol == IPPROTO_TCP ? cfg->tcp_reuseport_ext :
+						cfg->udp_reuseport_ext;
+	if (!ext)
+		return fallback(cfg, PCBG_STAT_FALLBACK_OFF);
+
+	n = grp->nr_slots;
+	if (!n || n > grp->capacity)
+		return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
+
+	slot = pick_slot(cfg->algorithm, ctx->hash, cfg->cpu_bits, n);
+	switch (bpf_sk_select_reuseport(ctx, &pcbg_socks, &slot, 0)) {
+	case 0:
+		break;
+	case -ENOENT:	/* the socket closed, or the slot was never filled */
+		return fallback(cfg, PCBG_STAT_FALLBACK_EMPTY);
+	default:	/* a socket of another group, or of another protocol */
+		return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
+	}
+
+	if (cfg->stats) {
+		count(PCBG_STAT_SELECTED);
+		cnt = bpf_map_lookup_elem(&pcbg_slot_cnt, &slot);
+		if (cnt)
+			*cnt += 1;
+	}
+	if (cfg->samples)
+		record_sample(ctx, cfg, slot, n);
+	return SK_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * pcbgroup: the one header shared by the SK_REUSEPORT program (bpf/), the
+ * control-plane module (module/), the library and pcbgroupctl (tools/) and the
+ * tests.  Nothing is re-declared elsewhere.
+ *
+ * Compatibility: structs only grow, at their end; readers ignore fields they
+ * do not know and check sizes against the map they are handed.
+ * PCBG_ABI_VERSION is bumped when the meaning of an existing field changes.
+ */
+#ifndef _UAPI_PCBGROUP_H
+#define _UAPI_PCBGROUP_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define PCBG_ABI_VERSION	1
+
+/* A group holds at most this many sockets (max_group_size's upper bound). */
+#define PCBG_SLOTS_LIMIT	32768
+/* Default capacity of a group's maps, and of max_group_size. */
+#define PCBG_SLOTS_DEFAULT	4096
+/* cpu_bits: the low hash bits ignored when picking a slot. */
+#define PCBG_CPU_BITS_AUTO	(-1)
+#define PCBG_CPU_BITS_MAX	16
+/* Selection samples kept per CPU (a ring), for tests and "show --samples". */
+#define PCBG_SAMPLES_NR		64
+
+/* Names shared by the program, pcbgroupctl, the module and the tests. */
+#define PCBG_PROG_NAME		"pcbg_select"
+#define PCBG_MAP_CFG		"pcbg_cfg"	/* struct pcbg_config, 1 entry */
+#define PCBG_MAP_GROUP		"pcbg_group"	/* struct pcbg_group_info, 1 entry */
+#define PCBG_MAP_SOCKS		"pcbg_socks"	/* REUSEPORT_SOCKARRAY, a slot each */
+#define PCBG_MAP_SLOTS		"pcbg_slots"	/* struct pcbg_slot, a slot each */
+#define PCBG_MAP_SLOT_STATS	"pcbg_slot_cnt"	/* per-CPU __u64 selections a slot */
+#define PCBG_MAP_STATS		"pcbg_stats"	/* per-CPU __u64 by enum pcbg_stat */
+#define PCBG_MAP_SAMPLES	"pcbg_samples"	/* per-CPU struct pcbg_sample ring */
+#define PCBG_PIN_ROOT		"/sys/fs/bpf/pcbgroup"
+#define PCBG_PIN_PROG		"prog"		/* pin names inside <root>/<id>/ */
+
+#define PCBG_SYSCTL_PATH	"net/pcbgroup"
+#define PCBG_PROC_DIR		"pcbgroup"	/* under /proc/net */
+
+/**
+ * enum pcbg_algorithm - how a packet's hash picks a slot among N.
+ * @PCBG_ALGO_HASH_THRESHOLD: RFC 2992 hash-threshold, N contiguous ranges of
+ *	the hash space: slot = ((u64)(hash & ~cpu_mask) * N) >> 32.
+ * @PCBG_ALGO_MODULO: modulo-N, as the BSDs do: slot = (hash >> cpu_bits) % N.
+ */
+enum pcbg_algorithm {
+	PCBG_ALGO_HASH_THRESHOLD,
+	PCBG_ALGO_MODULO,
+	PCBG_ALGO_NR,
+};
+
+#define PCBG_ALGO_NAMES { "hash-threshold", "modulo" }
+
+/**
+ * enum pcbg_stat - per-CPU counters in the PCBG_MAP_STATS map.
+ * @PCBG_STAT_SELECTED: the program picked a socket.
+ * @PCBG_STAT_FALLBACK_OFF: tcp_reuseport_ext/udp_reuseport_ext is 0 for the
+ *	packet's protocol; the kernel's own pick served.
+ * @PCBG_STAT_FALLBACK_EMPTY: the slot picked holds no socket (closed, or not
+ *	yet filled); the kernel's own pick served.
+ * @PCBG_STAT_FALLBACK_MISS: no usable config or group map entry, no slots,
+ *	or the socket in the slot belongs to another group.
+ *
+ * Every fallback returns SK_PASS without a selection: no packet is dropped.
+ */
+enum pcbg_stat {
+	PCBG_STAT_SELECTED,
+	PCBG_STAT_FALLBACK_OFF,
+	PCBG_STAT_FALLBACK_EMPTY,
+	PCBG_STAT_FALLBACK_MISS,
+	PCBG_STAT_NR,
+};
+
+#define PCBG_STAT_NAMES { "selected", "fallback_off", "fallback_empty", "fallback_miss" }
+
+/**
+ * struct pcbg_config - the knobs, the single entry of PCBG_MAP_CFG.
+ * Written by the module from the namespace's sysctls when it is loaded,
+ * otherwise by pcbgroupctl set; read by the program for every packet.
+ * @tcp_reuseport_ext: 0 lets the kernel pick for TCP, as DragonFly's switch.
+ * @udp_reuseport_ext: the same for UDP.
+ * @algorithm: an enum pcbg_algorithm.
+ * @cpu_bits: effective number of low hash bits ignored, 0..PCBG_CPU_BITS_MAX
+ *	(the writer resolves "auto").
+ * @max_group_size: sockets a group may hold; more are refused by the tools.
+ * @stats: 0 stops the per-slot and per-reason counters.
+ * @samples: 1 records (hash, slot) samples in PCBG_MAP_SAMPLES.
+ * @__pad: zero.
+ */
+struct pcbg_config {
+	__u32 tcp_reuseport_ext;
+	__u32 udp_reuseport_ext;
+	__u32 algorithm;
+	__u32 cpu_bits;
+	__u32 max_group_size;
+	__u32 stats;
+	__u32 samples;
+	__u32 __pad;
+};
+
+/**
+ * struct pcbg_group_info - identity and membership, the single entry of
+ * PCBG_MAP_GROUP.  Written only by the tools that fill the group.
+ * @nr_slots: N, the slots a packet is spread over (filled or not).
+ * @capacity: max_entries of the per-slot maps.
+ * @family: AF_INET or AF_INET6.
+ * @protocol: IPPROTO_TCP or IPPROTO_UDP.
+ * @port: local port, host order.
+ * @__pad: zero.
+ * @addr: local address; IPv4 in the first 4 bytes, network order.
+ */
+struct pcbg_group_info {
+	__u32 nr_slots;
+	__u32 capacity;
+	__u16 family;
+	__u16 protocol;
+	__u16 port;
+	__u16 __pad;
+	__u8 addr[16];
+};
+
+/* struct pcbg_slot.flags */
+#define PCBG_SLOT_USED		(1U << 0)
+
+/**
+ * struct pcbg_slot - what the tools know of the socket in one slot.
+ * @inode: socket inode, as in /proc/PID/fd and ss -e.
+ * @cookie: SO_COOKIE of the socket.
+ * @cpu: the socket's CPU, or -1.
+ * @pid: the process the socket was adopted from, 0 if handed in directly.
+ * @flags: PCBG_SLOT_*.
+ * @__pad: zero.
+ */
+struct pcbg_slot {
+	__u64 inode;
+	__u64 cookie;
+	__s32 cpu;
+	__u32 pid;
+	__u32 flags;
+	__u32 __pad;
+};
+
+/**
+ * struct pcbg_sample - one selection, recorded when pcbg_config.samples is 1.
+ * @hash: the hash the kernel handed the program (sk_reuseport_md.hash).
+ * @slot: the slot picked.
+ * @nr_slots: N at that time.
+ * @algorithm: the algorithm used.
+ * @cpu_bits: the cpu_bits used.
+ * @sport: the packet's source port, host order.
+ * @dport: the packet's destination port, host order.
+ * @cpu: the CPU that ran the selection.
+ * @seq: 1 + the number of samples this CPU recorded before; 0 = unused entry.
+ */
+struct pcbg_sample {
+	__u32 hash;
+	__u32 slot;
+	__u32 nr_slots;
+	__u32 algorithm;
+	__u32 cpu_bits;
+	__u16 sport;
+	__u16 dport;
+	__u32 cpu;
+	__u32 seq;
+};
+
+/*
+ * Registration with pcbgroup.ko: the tools open /proc/net/pcbgroup/control
+ * and hand the module a group's maps with ioctl(PCBG_IOC_REGISTER).  The
+ * module takes its own references, checks each map's type and sizes, writes
+ * the namespace's knobs into the config at once, and returns the group id.
+ * The group belongs to the network namespace of the calling process.
+ */
+#define PCBG_PROC_CONTROL	"control"	/* /proc/net/pcbgroup/control */
+
+/**
+ * struct pcbg_register - argument of PCBG_IOC_REGISTER.
+ * @abi: PCBG_ABI_VERSION of the caller.
+ * @cfg_fd: PCBG_MAP_CFG.
+ * @group_fd: PCBG_MAP_GROUP.
+ * @socks_fd: PCBG_MAP_SOCKS.
+ * @slots_fd: PCBG_MAP_SLOTS.
+ * @slot_cnt_fd: PCBG_MAP_SLOT_STATS.
+ * @stats_fd: PCBG_MAP_STATS.
+ * @id: in: the id wanted (pcbgroupctl passes its pin directory's number),
+ *	or 0 to let the module choose; out: the group's id in its namespace.
+ * @__pad: zero.
+ */
+struct pcbg_register {
+	__u32 abi;
+	__s32 cfg_fd;
+	__s32 group_fd;
+	__s32 socks_fd;
+	__s32 slots_fd;
+	__s32 slot_cnt_fd;
+	__s32 stats_fd;
+	__u32 id;
+	__u32 __pad[8];
+};
+
+#define PCBG_IOC_MAGIC		0xb7
+/* Errors: EINVAL wrong map type or sizes or abi, EBADF bad fd, EEXIST maps
+ * already registered or id taken, ENOSPC too many groups, EPERM no
+ * CAP_NET_ADMIN.
+ */
+#define PCBG_IOC_REGISTER	_IOWR(PCBG_IOC_MAGIC, 1, struct pcbg_register)
+/* Argument: the __u32 id.  ENOENT when no such group in the namespace. */
+#define PCBG_IOC_UNREGISTER	_IOW(PCBG_IOC_MAGIC, 2, __u32)
+
+#endif /* _UAPI_PCBGROUP_H */

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# checkpatch.pl --strict on every C source and header of the project, the
+# script taken from Debian's linux-source package at build time.  Exit 0 when
+# clean.  The ignores are for user-space code, where kernel-only advice does
+# not apply; each says why.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${OUT:-build}
+tar=${KSRC_TAR:-/usr/src/linux-source-6.1.tar.xz}
+cp="$out/checkpatch/checkpatch.pl"
+
+if [ ! -x "$cp" ]; then
+	mkdir -p "$out/checkpatch"
+	tar -xJf "$tar" -C "$out/checkpatch" --strip-components=2 --wildcards \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch'
+fi
+
+# Kernel code: module/, bpf/, include/: only _Static_assert (C11, not CamelCase).
+kernel_files=$(ls module/*.[ch] bpf/*.[ch] include/uapi/*.h 2>/dev/null || true)
+# User space (tools/, selftests/):
+#  CAMELCASE               _Static_assert is C11, not CamelCase
+#  EMBEDDED_FUNCTION_NAME  usage() texts name the program, not the function
+#  VOLATILE                volatile sig_atomic_t is what signal handlers need
+#  PREFER_DEFINED_ATTRIBUTE_MACRO  __printf() is a kernel-only macro
+#  SPLIT_STRING            help texts are written a line per source line
+user_ignore=CAMELCASE,EMBEDDED_FUNCTION_NAME,VOLATILE,PREFER_DEFINED_ATTRIBUTE_MACRO,SPLIT_STRING
+user_files=$(ls tools/lib/*.[ch] tools/*.[ch] tools/examples/*.[ch] selftests/*.[ch] bench/*.[ch] 2>/dev/null || true)
+
+rc=0
+run() {
+	local f
+	for f in "${@:2}"; do
+		"$cp" --strict --no-tree --quiet --show-types $1 -f "$f" || rc=1
+	done
+}
+# shellcheck disable=SC2086
+run "--ignore CAMELCASE" $kernel_files
+# shellcheck disable=SC2086
+run "--ignore $user_ignore" $user_files
+exit $rc

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for pcbgroup's harness tests: a fresh network and mount namespace
+ * per test (loopback up, a private bpffs), reuseport server sockets, flows
+ * from chosen source ports, and finding which server socket got each flow.
+ */
+#ifndef PCBG_SELFTESTS_LIB_H
+#define PCBG_SELFTESTS_LIB_H
+
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "pcbgroup.h"
+
+#define SERVER_PORT	8080
+#define CLIENT_PORT_BASE 10000	/* flow i comes from port CLIENT_PORT_BASE + i */
+
+/* Own network and mount namespace: loopback up, bpffs on /sys/fs/bpf. */
+static inline int setup_namespaces(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd;
+
+	if (unshare(CLONE_NEWNET | CLONE_NEWNS))
+		return -errno;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return -errno;
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
+		return -errno;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return 0;
+}
+
+static inline int raise_nofile(rlim_t n)
+{
+	struct rlimit rl = { n, n };
+
+	return setrlimit(RLIMIT_NOFILE, &rl) ? -errno : 0;
+}
+
+static inline socklen_t make_addr(struct sockaddr_storage *ss, int family, int port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return sizeof(*sin);
+	}
+	((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
+	((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	((struct sockaddr_in6 *)ss)->sin6_addr = in6addr_loopback;
+	return sizeof(struct sockaddr_in6);
+}
+
+/* A server socket on loopback:@port with SO_REUSEPORT, listening if TCP. */
+static inline int make_server(int family, int type, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(&ss, family, port);
+	int fd, one = 1;
+
+	fd = socket(family, type | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&ss, len) ||
+	    (type == SOCK_STREAM && listen(fd, 4096))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* A flow from loopback:@sport to loopback:@dport; returns the client fd. */
+static inline int send_flow(int family, int type, int sport, int dport)
+{
+	struct sockaddr_storage src, dst;
+	socklen_t slen = make_addr(&src, family, sport);
+	socklen_t dlen = make_addr(&dst, family, dport);
+	int fd, one = 1;
+
+	fd = socket(family, type, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&src, slen) ||
+	    connect(fd, (struct sockaddr *)&dst, dlen) ||
+	    (type == SOCK_DGRAM && send(fd, "x", 1, 0) != 1)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* Source port of what a server socket has queued: a datagram or a connection. */
+static inline int take_one(int fd, int type)
+{
+	struct sockaddr_storage peer;
+	socklen_t plen = sizeof(peer);
+	char buf[16];
+	int c;
+
+	if (type == SOCK_DGRAM) {
+		if (recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+			     (struct sockaddr *)&peer, &plen) < 0)
+			return -1;
+	} else {
+		c = accept(fd, (struct sockaddr *)&peer, &plen);
+		if (c < 0)
+			return -1;
+		close(c);
+	}
+	return ntohs(((struct sockaddr_in *)&peer)->sin_port);
+}
+
+/* An epoll set over the server sockets; event data is the socket's index. */
+static inline int watch_servers(const int *fds, int n)
+{
+	int ep = epoll_create1(0), i;
+
+	for (i = 0; ep >= 0 && i < n; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
+
+		if (fds[i] >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev))
+			return -errno;
+	}
+	return ep;
+}
+
+/*
+ * Send flows [first, first + count) and record in receiver[flow] the index of
+ * the server socket that got each (-1: none within a second).  Returns how
+ * many arrived.  Batches keep every receive queue far from full.
+ */
+static inline int run_flows(int family, int type, int dport, const int *fds,
+			    int ep, int first, int count, int *receiver)
+{
+	struct epoll_event evs[64];
+	int i, k, got = 0, pending, cfd[64];
+
+	for (i = first; i < first + count; i += 64) {
+		int batch = first + count - i < 64 ? first + count - i : 64;
+
+		for (k = 0; k < batch; k++) {
+			receiver[i + k] = -1;
+			cfd[k] = send_flow(family, type, CLIENT_PORT_BASE + i + k, dport);
+		}
+		for (pending = batch; pending > 0;) {
+			int n = epoll_wait(ep, evs, 64, 1000), e;
+
+			if (n <= 0)
+				break;
+			for (e = 0; e < n; e++) {
+				int idx = evs[e].data.u32, sport;
+
+				while ((sport = take_one(fds[idx], type)) >= 0) {
+					int flow = sport - CLIENT_PORT_BASE;
+
+					if (flow >= i && flow < i + batch &&
+					    receiver[flow] < 0) {
+						receiver[flow] = idx;
+						pending--;
+						got++;
+					}
+				}
+			}
+		}
+		for (k = 0; k < batch; k++)
+			if (cfd[k] >= 0)
+				close(cfd[k]);
+	}
+	return got;
+}
+
+/*
+ * Pearson's chi-square of @counts against uniform, and the critical value
+ * at p = 1e-6 (Wilson-Hilferty): a fair spread fails once in a million runs.
+ */
+static inline int chi_square_uniform(const long *counts, int n, long total,
+				     double *chi2, double *crit)
+{
+	double expect = (double)total / n, df = n - 1, z = 4.753, t;
+	int i;
+
+	*chi2 = 0;
+	for (i = 0; i < n; i++)
+		*chi2 += (counts[i] - expect) * (counts[i] - expect) / expect;
+	t = 1 - 2 / (9 * df) + z * sqrt(2 / (9 * df));
+	*crit = df * t * t * t;
+	return *chi2 <= *crit;
+}
+
+/* The spec's formulas (the issue's, not the program's code). */
+static inline __u32 expected_slot(__u32 algorithm, __u32 hash, __u32 cpu_bits,
+				  __u32 n)
+{
+	if (algorithm == PCBG_ALGO_MODULO)
+		return (hash >> cpu_bits) % n;
+	return ((__u64)(hash & ~((1U << cpu_bits) - 1)) * n) >> 32;
+}
+
+/* The build directory, from this test's own path (build/selftests/NAME). */
+static inline const char *build_dir(void)
+{
+	static char dir[PATH_MAX];
+	char *slash;
+	ssize_t n;
+
+	if (dir[0])
+		return dir;
+	n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	if (n < 0)
+		return ".";
+	dir[n] = '\0';
+	for (int i = 0; i < 2 && (slash = strrchr(dir, '/')); i++)
+		*slash = '\0';
+	return dir;
+}
+
+/*
+ * Run a shell command; stdout and stderr land in @out and @err (NUL ended,
+ * truncated to their size).  Returns the exit status, or -1.
+ */
+static inline int run_cmd(char *out, size_t out_sz, char *err, size_t err_sz,
+			  const char *fmt, ...)
+{
+	char cmd[4096], path_out[] = "/tmp/pcbg-out.XXXXXX", path_err[] = "/tmp/pcbg-err.XXXXXX";
+	int fo = mkstemp(path_out), fe = mkstemp(path_err), status = -1;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (fo < 0 || fe < 0)
+		goto out;
+	pid = fork();
+	if (pid == 0) {
+		dup2(fo, 1);
+		dup2(fe, 2);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0 && waitpid(pid, &status, 0) == pid)
+		status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	if (out) {
+		ssize_t n = pread(fo, out, out_sz - 1, 0);
+
+		out[n > 0 ? n : 0] = '\0';
+	}
+	if (err) {
+		ssize_t n = pread(fe, err, err_sz - 1, 0);
+
+		err[n > 0 ? n : 0] = '\0';
+	}
+out:
+	if (fo >= 0) {
+		close(fo);
+		unlink(path_out);
+	}
+	if (fe >= 0) {
+		close(fe);
+		unlink(path_err);
+	}
+	return status;
+}
+
+#endif

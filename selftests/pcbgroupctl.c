@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcbgroupctl on an unmodified server started as its own process: adoption,
+ * steering whose counters match what the workers saw, set, detach, and the
+ * errors a user gets for bad pids and bad arguments (changing nothing).
+ */
+#include "lib.h"
+#include <signal.h>
+
+#define OUT_SZ	65536
+#define WORKERS	4
+
+FIXTURE(ctl) {
+	pid_t server;
+	int server_out;		/* the server's stdout, a pipe */
+	int port;
+	char out[OUT_SZ];
+	char err[OUT_SZ];
+};
+
+FIXTURE_VARIANT(ctl) {
+	const char *proto;
+	int v6;
+};
+
+FIXTURE_VARIANT_ADD(ctl, udp4) { "udp", 0 };
+FIXTURE_VARIANT_ADD(ctl, udp6) { "udp", 1 };
+FIXTURE_VARIANT_ADD(ctl, tcp4) { "tcp", 0 };
+FIXTURE_VARIANT_ADD(ctl, tcp6) { "tcp", 1 };
+
+/* Start echo_server with @workers workers; returns its port. */
+static int start_server(struct __test_metadata *_metadata, const char *proto,
+			int v6, int workers, int port, pid_t *pid, int *out_fd)
+{
+	char path[PATH_MAX + 16], wbuf[16], pbuf[16], line[128] = "";
+	int pfd[2], got_port = 0;
+	ssize_t n, len = 0;
+
+	snprintf(path, sizeof(path), "%s/echo_server", build_dir());
+	snprintf(wbuf, sizeof(wbuf), "%d", workers);
+	snprintf(pbuf, sizeof(pbuf), "%d", port);
+	if (pipe(pfd))
+		return -1;
+	*pid = fork();
+	if (*pid == 0) {
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		execl(path, "echo_server", "-t", proto, v6 ? "-6" : "-w", v6 ? "-w" : wbuf,
+		      v6 ? wbuf : "-p", v6 ? "-p" : pbuf, v6 ? pbuf : NULL, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	/* "ready pid P port N workers W" */
+	while (len < (ssize_t)sizeof(line) - 1 && !strchr(line, '\n')) {
+		n = read(pfd[0], line + len, sizeof(line) - 1 - len);
+		if (n <= 0)
+			break;
+		len += n;
+		line[len] = '\0';
+	}
+	if (sscanf(line, "ready pid %*d port %d", &got_port) != 1)
+		TH_LOG("echo_server said: %s", line);
+	*out_fd = pfd[0];
+	return got_port;
+}
+
+/* Stop the server; read its "worker inode cpu received" table into @out. */
+static void stop_server(pid_t pid, int out_fd, char *out, size_t size)
+{
+	ssize_t n, len = 0;
+
+	kill(pid, SIGTERM);
+	while (len < (ssize_t)size - 1 && (n = read(out_fd, out + len, size - 1 - len)) > 0)
+		len += n;
+	out[len] = '\0';
+	waitpid(pid, NULL, 0);
+	close(out_fd);
+}
+
+FIXTURE_SETUP(ctl)
+{
+	ASSERT_EQ(0, setup_namespaces());
+	self->port = start_server(_metadata, variant->proto, variant->v6, WORKERS, 0,
+				  &self->server, &self->server_out);
+	ASSERT_LT(0, self->port);
+}
+
+FIXTURE_TEARDOWN(ctl)
+{
+	if (self->server > 0) {
+		kill(self->server, SIGKILL);
+		waitpid(self->server, NULL, 0);
+	}
+}
+
+/* pcbgroupctl ARGS, its output in self->out and self->err */
+#define CTL(fmt, ...) \
+	run_cmd(self->out, OUT_SZ, self->err, OUT_SZ, "%s/pcbgroupctl " fmt, \
+		build_dir(), ##__VA_ARGS__)
+
+/* Flows answered by the server, of @flows sent by loadgen. */
+static int loadgen(const char *proto, int v6, int port, int flows)
+{
+	char out[4096], *p;
+
+	if (run_cmd(out, sizeof(out), NULL, 0, "%s/loadgen -t %s %s -p %d -n %d",
+		    build_dir(), proto, v6 ? "-6" : "", port, flows) < 0)
+		return -1;
+	p = strstr(out, "answered ");
+	return p ? atoi(p + 9) : -1;
+}
+
+#define LOADGEN(flows) loadgen(variant->proto, variant->v6, self->port, flows)
+
+/* inode -> selected, from show's "group slot inode cpu selected" table */
+static int slot_counts(const char *show, unsigned long long *inode,
+		       unsigned long long *selected, int max)
+{
+	const char *p = strstr(show, "\ngroup ");
+	unsigned int g, slot;
+	int cpu, n = 0;
+
+	if (!p)
+		return -1;
+	p = strchr(p + 1, '\n');
+	while (p && n < max &&
+	       sscanf(p + 1, "%u %u %llu %d %llu", &g, &slot, &inode[n], &cpu,
+		      &selected[n]) == 5) {
+		n++;
+		p = strchr(p + 1, '\n');
+	}
+	return n;
+}
+
+TEST_F(ctl, attach_steers_and_counters_match_workers)
+{
+	unsigned long long inode[WORKERS], sel[WORKERS], w_inode, w_recv, sum = 0;
+	char expect[128], table[OUT_SZ];
+	int n, i, k, w, cpu, matched = 0;
+	const char *p;
+
+	ASSERT_EQ(0, CTL("attach --pid %d", self->server)) TH_LOG("%s", self->err);
+	snprintf(expect, sizeof(expect), "group 1: %s %s:%d, %d sockets, pinned at %s/1",
+		 variant->proto, variant->v6 ? "[::]" : "0.0.0.0", self->port, WORKERS,
+		 PCBG_PIN_ROOT);
+	EXPECT_NE(NULL, strstr(self->out, expect)) TH_LOG("%s", self->out);
+
+	EXPECT_EQ(400, LOADGEN(400));
+
+	ASSERT_EQ(0, CTL("show"));
+	n = slot_counts(self->out, inode, sel, WORKERS);
+	ASSERT_EQ(WORKERS, n) TH_LOG("%s", self->out);
+	for (i = 0; i < n; i++) {
+		sum += sel[i];
+		if (i)	/* slots follow the order of the inode numbers */
+			EXPECT_LT(inode[i - 1], inode[i]);
+	}
+	EXPECT_EQ(400, sum);
+
+	stop_server(self->server, self->server_out, table, sizeof(table));
+	self->server = 0;
+	p = strstr(table, "worker inode cpu received\n");
+	ASSERT_NE(NULL, p) TH_LOG("%s", table);
+	p = strchr(p, '\n');
+	while (p && sscanf(p + 1, "%d %llu %d %llu", &w, &w_inode, &cpu, &w_recv) == 4) {
+		for (k = 0; k < n; k++) {
+			if (inode[k] != w_inode)
+				continue;
+			EXPECT_EQ(w_recv, sel[k]) TH_LOG("worker %d inode %llu", w, w_inode);
+			matched++;
+		}
+		p = strchr(p + 1, '\n');
+	}
+	EXPECT_EQ(WORKERS, matched);
+}
+
+TEST_F(ctl, set_changes_config_and_refuses_bad_values)
+{
+	ASSERT_EQ(0, CTL("attach --pid %d", self->server));
+	EXPECT_EQ(0, CTL("set algorithm=modulo cpu_bits=0"));
+	ASSERT_EQ(0, CTL("show -j"));
+	EXPECT_NE(NULL, strstr(self->out, "\"algorithm\":\"modulo\",\"cpu_bits\":0"))
+		TH_LOG("%s", self->out);
+
+	EXPECT_EQ(1, CTL("set algorithm=hash-threshold cpu_bits=99"));
+	EXPECT_STREQ("pcbgroupctl: set: cpu_bits: invalid value '99'\n", self->err);
+	EXPECT_EQ(1, CTL("set algorithm=random"));
+	EXPECT_STREQ("pcbgroupctl: set: algorithm: invalid value 'random'\n", self->err);
+	EXPECT_EQ(1, CTL("set colour=blue"));
+	EXPECT_STREQ("pcbgroupctl: set: colour: no such knob\n", self->err);
+	EXPECT_EQ(1, CTL("set --group 7 stats=0"));
+	EXPECT_STREQ("pcbgroupctl: set: group 7: no such group\n", self->err);
+	EXPECT_EQ(2, CTL("set algorithm"));
+	ASSERT_EQ(0, CTL("show -j"));
+	EXPECT_NE(NULL, strstr(self->out, "\"algorithm\":\"modulo\",\"cpu_bits\":0"))
+		TH_LOG("%s", self->out);
+
+	/* the switch off: the kernel picks and every flow still arrives */
+	EXPECT_EQ(0, CTL("set %s_reuseport_ext=0", variant->proto));
+	EXPECT_EQ(100, LOADGEN(100));
+	ASSERT_EQ(0, CTL("show -j"));
+	EXPECT_NE(NULL, strstr(self->out, "\"selected\":0,\"fallback_off\":100,"))
+		TH_LOG("%s", self->out);
+}
+
+TEST_F(ctl, detach_gives_the_group_back_to_the_kernel)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, CTL("attach --pid %d", self->server));
+	EXPECT_EQ(0, CTL("detach 1"));
+	EXPECT_STREQ("group 1: detached\n", self->out);
+	EXPECT_NE(0, stat(PCBG_PIN_ROOT "/1", &st));
+	/* the sockets are free again at once: a new attach takes them */
+	EXPECT_EQ(0, CTL("attach --pid %d", self->server)) TH_LOG("%s", self->err);
+	EXPECT_EQ(0, CTL("detach 1"));
+	EXPECT_EQ(100, LOADGEN(100));
+	ASSERT_EQ(0, CTL("show -j"));
+	EXPECT_STREQ("{\"groups\":[]}\n", self->out);
+	EXPECT_EQ(1, CTL("detach 9"));
+	EXPECT_STREQ("pcbgroupctl: detach: group 9: no such group\n", self->err);
+}
+
+TEST_F(ctl, two_processes_form_one_group)
+{
+	pid_t second;
+	int out_fd;
+
+	ASSERT_EQ(self->port, start_server(_metadata, variant->proto, variant->v6, 2,
+					   self->port, &second, &out_fd));
+	EXPECT_EQ(0, CTL("attach --pid %d --pid %d --proto %s --port %d",
+			 self->server, second, variant->proto, self->port))
+		TH_LOG("%s", self->err);
+	EXPECT_NE(NULL, strstr(self->out, ", 6 sockets,")) TH_LOG("%s", self->out);
+	EXPECT_EQ(200, LOADGEN(200));
+	kill(second, SIGKILL);
+	waitpid(second, NULL, 0);
+	close(out_fd);
+}
+
+TEST_F(ctl, bad_pids_and_arguments_change_nothing)
+{
+	char msg[256];
+	pid_t idle;
+
+	EXPECT_EQ(1, CTL("attach --pid 999999"));
+	EXPECT_STREQ("pcbgroupctl: attach: pid 999999: No such process\n", self->err);
+
+	idle = fork();
+	if (idle == 0) {
+		pause();
+		_exit(0);
+	}
+	EXPECT_EQ(1, CTL("attach --pid %d", idle));
+	snprintf(msg, sizeof(msg), "pcbgroupctl: attach: pid %d: no SO_REUSEPORT socket\n", idle);
+	EXPECT_STREQ(msg, self->err);
+	kill(idle, SIGKILL);
+	waitpid(idle, NULL, 0);
+
+	EXPECT_EQ(1, CTL("attach --pid %d --port 1", self->server));
+	snprintf(msg, sizeof(msg),
+		 "pcbgroupctl: attach: pid %d: no SO_REUSEPORT socket on port 1\n",
+		 self->server);
+	EXPECT_STREQ(msg, self->err);
+	EXPECT_EQ(1, CTL("attach --pid %d --proto %s", self->server,
+			 strcmp(variant->proto, "tcp") ? "tcp" : "udp"));
+
+	EXPECT_EQ(2, CTL("attach --pid %d --proto sctp", self->server));
+	EXPECT_STREQ("pcbgroupctl: attach: --proto: tcp or udp (see pcbgroupctl -h)\n", self->err);
+	EXPECT_EQ(2, CTL("attach --pid abc"));
+	EXPECT_EQ(2, CTL("attach --port 80"));
+	EXPECT_STREQ("pcbgroupctl: attach: --pid is required (see pcbgroupctl -h)\n", self->err);
+	EXPECT_EQ(2, CTL("frobnicate"));
+	EXPECT_EQ(2, CTL(""));
+
+	/* nothing was created */
+	ASSERT_EQ(0, CTL("show -j"));
+	EXPECT_STREQ("{\"groups\":[]}\n", self->out);
+
+	/* and a second attach of adopted sockets is refused, keeping the first */
+	ASSERT_EQ(0, CTL("attach --pid %d", self->server));
+	EXPECT_EQ(1, CTL("attach --pid %d", self->server));
+	EXPECT_NE(NULL, strstr(self->err, "socket is already in a group")) TH_LOG("%s", self->err);
+	ASSERT_EQ(0, CTL("show -j"));
+	EXPECT_EQ(NULL, strstr(self->out, "\"id\":2")) TH_LOG("%s", self->out);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Adopting the sockets of a running, unmodified server: pidfd_getfd() gives
+ * us our own descriptor of each of its SO_REUSEPORT sockets.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/syscall.h>
+
+#include "pcbgroupctl.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
+static int sys_pidfd_open(pid_t pid)
+{
+	return syscall(SYS_pidfd_open, pid, 0);
+}
+
+static int sys_pidfd_getfd(int pidfd, int fd)
+{
+	return syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+}
+
+/* Calls @fn for each socket descriptor of @pid with its inode; stops on a
+ * non-zero return and passes it on.
+ */
+static int walk_socket_fds(pid_t pid,
+			   int (*fn)(int target_fd, __u64 inode, void *arg),
+			   void *arg)
+{
+	char path[64], link[64];
+	struct dirent *de;
+	int ret = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while (!ret && (de = readdir(dir))) {
+		unsigned long long inode;
+		char *end;
+		long fd;
+		ssize_t n;
+
+		fd = strtol(de->d_name, &end, 10);
+		if (*end || end == de->d_name)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd/%ld", pid, fd);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0)
+			continue;
+		link[n] = '\0';
+		if (sscanf(link, "socket:[%llu]", &inode) != 1)
+			continue;
+		ret = fn(fd, inode, arg);
+	}
+	closedir(dir);
+	return ret;
+}
+
+struct adopt_ctx {
+	int pidfd;
+	pid_t pid;
+	int port;
+	int protocol;
+	struct adopted_sock *socks;
+	int n;
+	int cap;
+	int err;
+};
+
+static int have_inode(const struct adopt_ctx *ctx, __u64 inode)
+{
+	int i;
+
+	for (i = 0; i < ctx->n; i++)
+		if (ctx->socks[i].desc.inode == inode)
+			return 1;
+	return 0;
+}
+
+static int adopt_one(int target_fd, __u64 inode, void *arg)
+{
+	struct adopt_ctx *ctx = arg;
+	struct pcbg_socket_desc d;
+	int fd;
+
+	if (have_inode(ctx, inode))
+		return 0;	/* shared with an earlier pid or fd */
+	fd = sys_pidfd_getfd(ctx->pidfd, target_fd);
+	if (fd < 0) {
+		ctx->err = -errno;
+		return ctx->err == -EBADF ? 0 : ctx->err; /* closed meanwhile */
+	}
+	if (pcbg_socket_describe(fd, &d) || !d.reuseport || !d.port ||
+	    (d.family != AF_INET && d.family != AF_INET6) ||
+	    (d.protocol != IPPROTO_TCP && d.protocol != IPPROTO_UDP) ||
+	    (d.protocol == IPPROTO_TCP && !d.listening) ||
+	    (ctx->port && d.port != ctx->port) ||
+	    (ctx->protocol && d.protocol != ctx->protocol)) {
+		close(fd);
+		return 0;
+	}
+	if (ctx->n == ctx->cap) {
+		struct adopted_sock *s;
+
+		ctx->cap = ctx->cap ? 2 * ctx->cap : 16;
+		s = realloc(ctx->socks, ctx->cap * sizeof(*s));
+		if (!s) {
+			close(fd);
+			return -ENOMEM;
+		}
+		ctx->socks = s;
+	}
+	ctx->socks[ctx->n++] = (struct adopted_sock){
+		.fd = fd, .pid = ctx->pid, .desc = d,
+	};
+	return 0;
+}
+
+static int by_inode(const void *a, const void *b)
+{
+	const struct adopted_sock *x = a, *y = b;
+
+	return x->desc.inode < y->desc.inode ? -1 : x->desc.inode > y->desc.inode;
+}
+
+static void describe_filter(char *buf, size_t size, int port, int protocol)
+{
+	int n = 0;
+
+	buf[0] = '\0';
+	if (protocol)
+		n = snprintf(buf, size, " %s", proto_name(protocol));
+	if (port)
+		snprintf(buf + n, size - n, " on port %d", port);
+}
+
+void release_sockets(struct adopted_sock *socks, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		close(socks[i].fd);
+	free(socks);
+}
+
+int adopt_sockets(const char *cmd, const pid_t *pids, int npids, int port,
+		  int protocol, struct adopted_sock **socks)
+{
+	struct adopt_ctx ctx = { .port = port, .protocol = protocol };
+	char filter[64];
+	int i, before, err, j;
+
+	describe_filter(filter, sizeof(filter), port, protocol);
+	for (i = 0; i < npids; i++) {
+		ctx.pid = pids[i];
+		ctx.pidfd = sys_pidfd_open(pids[i]);
+		if (ctx.pidfd < 0) {
+			pr_err(cmd, "pid %d: %s", pids[i], strerror(errno));
+			goto err;
+		}
+		before = ctx.n;
+		ctx.err = 0;
+		err = walk_socket_fds(pids[i], adopt_one, &ctx);
+		close(ctx.pidfd);
+		if (err) {
+			pr_err(cmd, "pid %d: %s", pids[i], strerror(-err));
+			goto err;
+		}
+		if (ctx.n == before) {
+			if (ctx.err && ctx.err != -EBADF)
+				pr_err(cmd, "pid %d: cannot take its sockets: %s",
+				       pids[i], strerror(-ctx.err));
+			else
+				pr_err(cmd, "pid %d: no SO_REUSEPORT socket%s",
+				       pids[i], filter);
+			goto err;
+		}
+	}
+	/* One group: one protocol, family, address and port. */
+	for (i = 1; i < ctx.n; i++) {
+		const struct pcbg_socket_desc *a = &ctx.socks[0].desc;
+		const struct pcbg_socket_desc *b = &ctx.socks[i].desc;
+		char la[64], lb[64];
+
+		if (a->protocol == b->protocol && a->family == b->family &&
+		    a->port == b->port && !memcmp(a->addr, b->addr, 16))
+			continue;
+		format_local(la, sizeof(la), a->family, a->addr, a->port);
+		format_local(lb, sizeof(lb), b->family, b->addr, b->port);
+		pr_err(cmd, "SO_REUSEPORT sockets on %s %s and %s %s: choose one group with --port and --proto",
+		       proto_name(a->protocol), la, proto_name(b->protocol), lb);
+		goto err;
+	}
+	qsort(ctx.socks, ctx.n, sizeof(*ctx.socks), by_inode);
+	*socks = ctx.socks;
+	return ctx.n;
+
+err:
+	for (j = 0; j < ctx.n; j++)
+		close(ctx.socks[j].fd);
+	free(ctx.socks);
+	return -1;
+}
+
+struct steal_ctx {
+	int pidfd;
+	__u64 inode;
+	int fd;
+};
+
+static int steal_one(int target_fd, __u64 inode, void *arg)
+{
+	struct steal_ctx *ctx = arg;
+
+	if (inode != ctx->inode)
+		return 0;
+	ctx->fd = sys_pidfd_getfd(ctx->pidfd, target_fd);
+	return ctx->fd < 0 ? 0 : 1;
+}
+
+int steal_socket(pid_t pid, __u64 inode)
+{
+	struct steal_ctx ctx = { .inode = inode, .fd = -ENOENT };
+	int err;
+
+	ctx.pidfd = sys_pidfd_open(pid);
+	if (ctx.pidfd < 0)
+		return -errno;
+	err = walk_socket_fds(pid, steal_one, &ctx);
+	close(ctx.pidfd);
+	if (err < 0)
+		return err;
+	return ctx.fd;
+}

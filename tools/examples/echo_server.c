@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * echo_server: N workers, each with its own SO_REUSEPORT socket on one port,
+ * answering every datagram or connection with "worker=<index>".  An
+ * unmodified server for pcbgroupctl to adopt.  On SIGTERM or SIGINT it prints
+ * what each worker received.
+ *
+ *   echo_server -t tcp|udp [-6] [-a ADDR] [-p PORT] [-w WORKERS] [-c]
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "echo_proto.h"
+
+struct worker {
+	pthread_t thread;
+	int index;
+	int fd;
+	int cpu;
+	unsigned long long inode;
+	unsigned long long received;
+};
+
+static volatile sig_atomic_t stop;
+static int sock_type = SOCK_DGRAM;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "echo_server: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: echo_server -t tcp|udp [-6] [-a ADDR] [-p PORT] [-w WORKERS] [-c]\n"
+		"  -c  pin worker i to CPU i %% ncpus\n");
+	exit(2);
+}
+
+static int open_socket(int family, const char *addr, int *port)
+{
+	struct sockaddr_storage ss = {};
+	socklen_t len;
+	int fd, one = 1;
+
+	fd = socket(family, sock_type, 0);
+	if (fd < 0)
+		die("socket");
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)))
+		die("SO_REUSEPORT");
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(*port);
+		if (inet_pton(AF_INET, addr ? addr : "0.0.0.0", &sin->sin_addr) != 1)
+			usage();
+		len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(*port);
+		if (inet_pton(AF_INET6, addr ? addr : "::", &sin6->sin6_addr) != 1)
+			usage();
+		len = sizeof(*sin6);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len))
+		die("bind");
+	if (sock_type == SOCK_STREAM && listen(fd, 4096))
+		die("listen");
+	if (!*port) {
+		len = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &len))
+			die("getsockname");
+		*port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	}
+	return fd;
+}
+
+static void serve_one(struct worker *w)
+{
+	struct sockaddr_storage peer;
+	socklen_t plen = sizeof(peer);
+	char buf[512], reply[32];
+	int n, rlen, c;
+
+	rlen = snprintf(reply, sizeof(reply), ECHO_REPLY_FMT, w->index);
+	if (sock_type == SOCK_DGRAM) {
+		n = recvfrom(w->fd, buf, sizeof(buf), MSG_DONTWAIT,
+			     (struct sockaddr *)&peer, &plen);
+		if (n < 0)
+			return;
+		w->received++;
+		sendto(w->fd, reply, rlen, 0, (struct sockaddr *)&peer, plen);
+		return;
+	}
+	c = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK);
+	if (c < 0)
+		return;
+	w->received++;
+	/* the client writes first; wait for it briefly, then answer */
+	poll(&(struct pollfd){ .fd = c, .events = POLLIN }, 1, 1000);
+	if (recv(c, buf, sizeof(buf), 0) >= 0)
+		send(c, reply, rlen, MSG_NOSIGNAL);
+	close(c);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct pollfd pfd = { .fd = w->fd, .events = POLLIN };
+
+	if (w->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(w->cpu, &set);
+		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	}
+	while (!stop) {
+		if (poll(&pfd, 1, 100) > 0)
+			serve_one(w);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	int family = AF_INET, nworkers = 4, port = 0, pin = 0, opt, i;
+	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct sigaction sa = { .sa_handler = on_signal };
+	const char *addr = NULL;
+	struct worker *workers;
+	struct stat st;
+
+	while ((opt = getopt(argc, argv, "t:6a:p:w:c")) != -1) {
+		switch (opt) {
+		case 't':
+			if (!strcmp(optarg, "tcp"))
+				sock_type = SOCK_STREAM;
+			else if (strcmp(optarg, "udp"))
+				usage();
+			break;
+		case '6':
+			family = AF_INET6;
+			break;
+		case 'a':
+			addr = optarg;
+			break;
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 'w':
+			nworkers = atoi(optarg);
+			break;
+		case 'c':
+			pin = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (nworkers < 1 || nworkers > ECHO_MAX_WORKERS || port < 0 || port > 65535)
+		usage();
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	workers = calloc(nworkers, sizeof(*workers));
+	if (!workers)
+		die("calloc");
+	for (i = 0; i < nworkers; i++) {
+		workers[i].index = i;
+		workers[i].cpu = pin ? i % ncpus : -1;
+		workers[i].fd = open_socket(family, addr, &port);
+		if (fstat(workers[i].fd, &st))
+			die("fstat");
+		workers[i].inode = st.st_ino;
+	}
+	for (i = 0; i < nworkers; i++)
+		if (pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]))
+			die("pthread_create");
+
+	printf("ready pid %d port %d workers %d\n", getpid(), port, nworkers);
+	fflush(stdout);
+	for (i = 0; i < nworkers; i++)
+		pthread_join(workers[i].thread, NULL);
+
+	printf("worker inode cpu received\n");
+	for (i = 0; i < nworkers; i++)
+		printf("%d %llu %d %llu\n", i, workers[i].inode, workers[i].cpu,
+		       workers[i].received);
+	return 0;
+}

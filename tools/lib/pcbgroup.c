@@ -1,0 +1,717 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libpcbgroup: load the pcbg_select program for one SO_REUSEPORT group, fill
+ * its socket array, attach it, pin it, and read its counters.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "pcbgroup.h"
+#include "pcbgroup.skel.h"
+
+_Static_assert(sizeof(struct pcbg_config) == 32, "pcbg_config layout");
+_Static_assert(sizeof(struct pcbg_group_info) == 32, "pcbg_group_info layout");
+_Static_assert(sizeof(struct pcbg_slot) == 32, "pcbg_slot layout");
+_Static_assert(sizeof(struct pcbg_sample) == 32, "pcbg_sample layout");
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#ifndef SO_DETACH_REUSEPORT_BPF
+#define SO_DETACH_REUSEPORT_BPF 68
+#endif
+
+enum pcbg_map {
+	PCBG_M_CFG,
+	PCBG_M_GROUP,
+	PCBG_M_SOCKS,
+	PCBG_M_SLOTS,
+	PCBG_M_SLOT_CNT,
+	PCBG_M_STATS,
+	PCBG_M_SAMPLES,
+	PCBG_M_NR,
+};
+
+static const char *const map_names[PCBG_M_NR] = {
+	[PCBG_M_CFG] = PCBG_MAP_CFG,
+	[PCBG_M_GROUP] = PCBG_MAP_GROUP,
+	[PCBG_M_SOCKS] = PCBG_MAP_SOCKS,
+	[PCBG_M_SLOTS] = PCBG_MAP_SLOTS,
+	[PCBG_M_SLOT_CNT] = PCBG_MAP_SLOT_STATS,
+	[PCBG_M_STATS] = PCBG_MAP_STATS,
+	[PCBG_M_SAMPLES] = PCBG_MAP_SAMPLES,
+};
+
+struct pcbg_group {
+	struct pcbgroup_bpf *skel;	/* NULL when opened from pins */
+	int prog_fd;
+	int map_fd[PCBG_M_NR];
+	int ncpus;
+};
+
+static const char *const algo_names[PCBG_ALGO_NR] = PCBG_ALGO_NAMES;
+static const char *const stat_names[PCBG_STAT_NR] = PCBG_STAT_NAMES;
+
+const char *const pcbg_knob_names[] = {
+	"tcp_reuseport_ext", "udp_reuseport_ext", "algorithm", "cpu_bits",
+	"max_group_size", "stats", "samples", NULL,
+};
+
+const char *pcbg_algorithm_name(__u32 algorithm)
+{
+	return algorithm < PCBG_ALGO_NR ? algo_names[algorithm] : NULL;
+}
+
+const char *pcbg_stat_name(__u32 stat)
+{
+	return stat < PCBG_STAT_NR ? stat_names[stat] : NULL;
+}
+
+int pcbg_cpu_bits_auto(void)
+{
+	int ncpus = libbpf_num_possible_cpus(), bits = 0;
+
+	if (ncpus < 0)
+		return ncpus;
+	while ((1 << bits) < ncpus && bits < PCBG_CPU_BITS_MAX)
+		bits++;
+	return bits;
+}
+
+void pcbg_config_default(struct pcbg_config *cfg)
+{
+	int bits = pcbg_cpu_bits_auto();
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->tcp_reuseport_ext = 1;
+	cfg->udp_reuseport_ext = 1;
+	cfg->algorithm = PCBG_ALGO_HASH_THRESHOLD;
+	cfg->cpu_bits = bits < 0 ? 0 : bits;
+	cfg->max_group_size = PCBG_SLOTS_DEFAULT;
+	cfg->stats = 1;
+}
+
+static int parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int pcbg_config_set_knob(struct pcbg_config *cfg, const char *name,
+			 const char *value)
+{
+	long v;
+	int i;
+
+	if (!strcmp(name, "algorithm")) {
+		for (i = 0; i < PCBG_ALGO_NR; i++) {
+			if (!strcmp(value, algo_names[i])) {
+				cfg->algorithm = i;
+				return 0;
+			}
+		}
+		return -EINVAL;
+	}
+	if (!strcmp(name, "cpu_bits")) {
+		if (parse_long(value, PCBG_CPU_BITS_AUTO, PCBG_CPU_BITS_MAX, &v))
+			return -EINVAL;
+		if (v == PCBG_CPU_BITS_AUTO)
+			v = pcbg_cpu_bits_auto();
+		if (v < 0)
+			return v;
+		cfg->cpu_bits = v;
+		return 0;
+	}
+	if (!strcmp(name, "max_group_size")) {
+		if (parse_long(value, 1, PCBG_SLOTS_LIMIT, &v))
+			return -EINVAL;
+		cfg->max_group_size = v;
+		return 0;
+	}
+	for (i = 0; pcbg_knob_names[i]; i++)
+		if (!strcmp(name, pcbg_knob_names[i]))
+			break;
+	if (!pcbg_knob_names[i])
+		return -ENOENT;
+	if (parse_long(value, 0, 1, &v))
+		return -EINVAL;
+	if (!strcmp(name, "tcp_reuseport_ext"))
+		cfg->tcp_reuseport_ext = v;
+	else if (!strcmp(name, "udp_reuseport_ext"))
+		cfg->udp_reuseport_ext = v;
+	else if (!strcmp(name, "stats"))
+		cfg->stats = v;
+	else
+		cfg->samples = v;
+	return 0;
+}
+
+static int config_valid(const struct pcbg_config *cfg)
+{
+	return cfg->tcp_reuseport_ext <= 1 && cfg->udp_reuseport_ext <= 1 &&
+	       cfg->algorithm < PCBG_ALGO_NR &&
+	       cfg->cpu_bits <= PCBG_CPU_BITS_MAX &&
+	       cfg->max_group_size >= 1 &&
+	       cfg->max_group_size <= PCBG_SLOTS_LIMIT &&
+	       cfg->stats <= 1 && cfg->samples <= 1;
+}
+
+static int sockopt_int(int fd, int name, int *val)
+{
+	socklen_t len = sizeof(*val);
+
+	return getsockopt(fd, SOL_SOCKET, name, val, &len) ? -errno : 0;
+}
+
+int pcbg_socket_describe(int fd, struct pcbg_socket_desc *desc)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct stat st;
+	int err;
+
+	memset(desc, 0, sizeof(*desc));
+	if (fstat(fd, &st))
+		return -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -ENOTSOCK;
+	desc->inode = st.st_ino;
+
+	err = sockopt_int(fd, SO_DOMAIN, &desc->family);
+	if (!err)
+		err = sockopt_int(fd, SO_TYPE, &desc->type);
+	if (!err)
+		err = sockopt_int(fd, SO_PROTOCOL, &desc->protocol);
+	if (!err)
+		err = sockopt_int(fd, SO_REUSEPORT, &desc->reuseport);
+	if (!err)
+		err = sockopt_int(fd, SO_ACCEPTCONN, &desc->listening);
+	if (err)
+		return err;
+	len = sizeof(desc->cookie);
+	if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &desc->cookie, &len))
+		return -errno;
+	if (desc->family != AF_INET && desc->family != AF_INET6)
+		return 0;
+
+	len = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		return -errno;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		desc->port = ntohs(sin->sin_port);
+		memcpy(desc->addr, &sin->sin_addr, 4);
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		desc->port = ntohs(sin6->sin6_port);
+		memcpy(desc->addr, &sin6->sin6_addr, 16);
+	}
+	return 0;
+}
+
+static struct pcbg_group *group_alloc(void)
+{
+	struct pcbg_group *grp = calloc(1, sizeof(*grp));
+	int i;
+
+	if (!grp)
+		return NULL;
+	grp->prog_fd = -1;
+	for (i = 0; i < PCBG_M_NR; i++)
+		grp->map_fd[i] = -1;
+	grp->ncpus = libbpf_num_possible_cpus();
+	return grp;
+}
+
+void pcbg_group_free(struct pcbg_group *grp)
+{
+	int i;
+
+	if (!grp)
+		return;
+	if (grp->skel) {
+		pcbgroup_bpf__destroy(grp->skel);
+	} else {
+		if (grp->prog_fd >= 0)
+			close(grp->prog_fd);
+		for (i = 0; i < PCBG_M_NR; i++)
+			if (grp->map_fd[i] >= 0)
+				close(grp->map_fd[i]);
+	}
+	free(grp);
+}
+
+static int set_capacity(struct pcbgroup_bpf *skel, __u32 capacity)
+{
+	struct bpf_map *maps[] = {
+		skel->maps.pcbg_socks, skel->maps.pcbg_slots,
+		skel->maps.pcbg_slot_cnt,
+	};
+	size_t i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(maps); i++) {
+		err = bpf_map__set_max_entries(maps[i], capacity);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int pcbg_group_create(struct pcbg_group **grpp, __u32 capacity)
+{
+	struct pcbg_group_info info = {};
+	struct pcbg_config cfg;
+	struct pcbg_group *grp;
+	__u32 zero = 0;
+	int err, i;
+
+	if (!capacity)
+		capacity = PCBG_SLOTS_DEFAULT;
+	if (capacity > PCBG_SLOTS_LIMIT)
+		return -E2BIG;
+	grp = group_alloc();
+	if (!grp)
+		return -ENOMEM;
+	if (grp->ncpus < 0) {
+		err = grp->ncpus;
+		goto err_free;
+	}
+	grp->skel = pcbgroup_bpf__open();
+	if (!grp->skel) {
+		err = -errno;
+		goto err_free;
+	}
+	err = set_capacity(grp->skel, capacity);
+	if (err)
+		goto err_free;
+	err = pcbgroup_bpf__load(grp->skel);
+	if (err)
+		goto err_free;
+
+	grp->prog_fd = bpf_program__fd(grp->skel->progs.pcbg_select);
+	for (i = 0; i < PCBG_M_NR; i++) {
+		struct bpf_map *map;
+
+		map = bpf_object__find_map_by_name(grp->skel->obj, map_names[i]);
+		if (!map) {
+			err = -ENOENT;
+			goto err_free;
+		}
+		grp->map_fd[i] = bpf_map__fd(map);
+	}
+
+	pcbg_config_default(&cfg);
+	info.capacity = capacity;
+	if (bpf_map_update_elem(grp->map_fd[PCBG_M_CFG], &zero, &cfg, BPF_ANY) ||
+	    bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, &info, BPF_ANY)) {
+		err = -errno;
+		goto err_free;
+	}
+	*grpp = grp;
+	return 0;
+
+err_free:
+	pcbg_group_free(grp);
+	return err;
+}
+
+static int pin_path(char *buf, size_t size, const char *dir, const char *name)
+{
+	int n = snprintf(buf, size, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int pcbg_group_open_pinned(struct pcbg_group **grpp, const char *dir)
+{
+	struct pcbg_group *grp;
+	char path[PATH_MAX];
+	int err, i;
+
+	grp = group_alloc();
+	if (!grp)
+		return -ENOMEM;
+	if (grp->ncpus < 0) {
+		err = grp->ncpus;
+		goto err_free;
+	}
+	for (i = -1; i < PCBG_M_NR; i++) {
+		int fd;
+
+		err = pin_path(path, sizeof(path), dir,
+			       i < 0 ? PCBG_PIN_PROG : map_names[i]);
+		if (err)
+			goto err_free;
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			err = -errno;
+			goto err_free;
+		}
+		if (i < 0)
+			grp->prog_fd = fd;
+		else
+			grp->map_fd[i] = fd;
+	}
+	*grpp = grp;
+	return 0;
+
+err_free:
+	pcbg_group_free(grp);
+	return err;
+}
+
+int pcbg_group_pin(struct pcbg_group *grp, const char *dir)
+{
+	char path[PATH_MAX];
+	int err, i;
+
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	for (i = -1; i < PCBG_M_NR; i++) {
+		err = pin_path(path, sizeof(path), dir,
+			       i < 0 ? PCBG_PIN_PROG : map_names[i]);
+		if (err)
+			goto err_unpin;
+		if (bpf_obj_pin(i < 0 ? grp->prog_fd : grp->map_fd[i], path)) {
+			err = -errno;
+			goto err_unpin;
+		}
+	}
+	return 0;
+
+err_unpin:
+	pcbg_unpin(dir);
+	return err;
+}
+
+int pcbg_unpin(const char *dir)
+{
+	char path[PATH_MAX];
+	int i;
+
+	for (i = -1; i < PCBG_M_NR; i++) {
+		if (pin_path(path, sizeof(path), dir,
+			     i < 0 ? PCBG_PIN_PROG : map_names[i]))
+			return -ENAMETOOLONG;
+		if (unlink(path) && errno != ENOENT)
+			return -errno;
+	}
+	if (rmdir(dir) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int pcbg_group_config(const struct pcbg_group *grp, struct pcbg_config *cfg)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(grp->map_fd[PCBG_M_CFG], &zero, cfg) ? -errno : 0;
+}
+
+int pcbg_group_set_config(struct pcbg_group *grp, const struct pcbg_config *cfg)
+{
+	__u32 zero = 0;
+
+	if (!config_valid(cfg))
+		return -EINVAL;
+	return bpf_map_update_elem(grp->map_fd[PCBG_M_CFG], &zero, cfg,
+				   BPF_ANY) ? -errno : 0;
+}
+
+int pcbg_group_info(const struct pcbg_group *grp, struct pcbg_group_info *info)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(grp->map_fd[PCBG_M_GROUP], &zero, info) ? -errno : 0;
+}
+
+int pcbg_group_slot(const struct pcbg_group *grp, __u32 slot, struct pcbg_slot *s)
+{
+	return bpf_map_lookup_elem(grp->map_fd[PCBG_M_SLOTS], &slot, s) ? -errno : 0;
+}
+
+int pcbg_group_slot_live(const struct pcbg_group *grp, __u32 slot)
+{
+	__u64 cookie;
+
+	/* From user space a REUSEPORT_SOCKARRAY lookup returns the cookie. */
+	if (!bpf_map_lookup_elem(grp->map_fd[PCBG_M_SOCKS], &slot, &cookie))
+		return 1;
+	return errno == ENOENT ? 0 : -errno;
+}
+
+static int sum_percpu(const struct pcbg_group *grp, int map, __u32 key,
+		      __u64 *sum)
+{
+	__u64 *vals = calloc(grp->ncpus, sizeof(*vals));
+	int i, err = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	*sum = 0;
+	if (bpf_map_lookup_elem(grp->map_fd[map], &key, vals))
+		err = -errno;
+	for (i = 0; !err && i < grp->ncpus; i++)
+		*sum += vals[i];
+	free(vals);
+	return err;
+}
+
+int pcbg_group_slot_selected(const struct pcbg_group *grp, __u32 slot,
+			     __u64 *selected)
+{
+	return sum_percpu(grp, PCBG_M_SLOT_CNT, slot, selected);
+}
+
+int pcbg_group_stats(const struct pcbg_group *grp, __u64 stats[PCBG_STAT_NR])
+{
+	__u32 i;
+	int err;
+
+	for (i = 0; i < PCBG_STAT_NR; i++) {
+		err = sum_percpu(grp, PCBG_M_STATS, i, &stats[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int clear_percpu(const struct pcbg_group *grp, int map, __u32 nr,
+			size_t value_size)
+{
+	void *zeros = calloc(grp->ncpus, value_size);
+	int err = 0;
+	__u32 key;
+
+	if (!zeros)
+		return -ENOMEM;
+	for (key = 0; key < nr && !err; key++)
+		if (bpf_map_update_elem(grp->map_fd[map], &key, zeros, BPF_ANY))
+			err = -errno;
+	free(zeros);
+	return err;
+}
+
+int pcbg_group_reset_stats(struct pcbg_group *grp)
+{
+	struct pcbg_group_info info;
+	int err;
+
+	err = pcbg_group_info(grp, &info);
+	if (!err)
+		err = clear_percpu(grp, PCBG_M_SLOT_CNT, info.capacity, sizeof(__u64));
+	if (!err)
+		err = clear_percpu(grp, PCBG_M_STATS, PCBG_STAT_NR, sizeof(__u64));
+	if (!err)
+		err = clear_percpu(grp, PCBG_M_SAMPLES, PCBG_SAMPLES_NR + 1,
+				   sizeof(struct pcbg_sample));
+	return err;
+}
+
+int pcbg_group_samples(const struct pcbg_group *grp, struct pcbg_sample *out,
+		       size_t max)
+{
+	struct pcbg_sample *ring;
+	size_t n = 0;
+	__u32 key;
+	int cpu;
+
+	ring = calloc((size_t)grp->ncpus * (PCBG_SAMPLES_NR + 1), sizeof(*ring));
+	if (!ring)
+		return -ENOMEM;
+	for (key = 0; key <= PCBG_SAMPLES_NR; key++) {
+		if (bpf_map_lookup_elem(grp->map_fd[PCBG_M_SAMPLES], &key,
+					&ring[(size_t)key * grp->ncpus])) {
+			free(ring);
+			return -errno;
+		}
+	}
+	for (cpu = 0; cpu < grp->ncpus; cpu++) {
+		__u32 count = ring[(size_t)PCBG_SAMPLES_NR * grp->ncpus + cpu].seq;
+		__u32 first = count > PCBG_SAMPLES_NR ? count - PCBG_SAMPLES_NR : 0;
+		__u32 seq;
+
+		for (seq = first; seq < count && n < max; seq++)
+			out[n++] = ring[(size_t)(seq % PCBG_SAMPLES_NR) * grp->ncpus + cpu];
+	}
+	free(ring);
+	return n;
+}
+
+static int check_cpu(int cpu)
+{
+	long ncpus = sysconf(_SC_NPROCESSORS_CONF);
+
+	return cpu >= -1 && cpu < ncpus ? 0 : -EINVAL;
+}
+
+int pcbg_group_add_socket(struct pcbg_group *grp, int fd, int cpu, __u32 pid)
+{
+	struct pcbg_group_info info;
+	struct pcbg_socket_desc d;
+	struct pcbg_config cfg;
+	struct pcbg_slot s;
+	__u32 zero = 0, i;
+	__u64 val = fd;
+	int err;
+
+	err = check_cpu(cpu);
+	if (err)
+		return err;
+	err = pcbg_socket_describe(fd, &d);
+	if (err)
+		return err;
+	if ((d.family != AF_INET && d.family != AF_INET6) ||
+	    (d.protocol != IPPROTO_TCP && d.protocol != IPPROTO_UDP))
+		return -EPROTONOSUPPORT;
+	if (!d.reuseport)
+		return -ENOPROTOOPT;
+	if (!d.port)
+		return -EDESTADDRREQ;
+	if (d.protocol == IPPROTO_TCP && !d.listening)
+		return -ENOTCONN;
+
+	err = pcbg_group_info(grp, &info);
+	if (!err)
+		err = pcbg_group_config(grp, &cfg);
+	if (err)
+		return err;
+	if (info.nr_slots) {
+		if (info.family != d.family || info.protocol != d.protocol ||
+		    info.port != d.port || memcmp(info.addr, d.addr, 16))
+			return -EXDEV;
+		for (i = 0; i < info.nr_slots; i++) {
+			err = pcbg_group_slot(grp, i, &s);
+			if (err)
+				return err;
+			if ((s.flags & PCBG_SLOT_USED) && s.cookie == d.cookie &&
+			    pcbg_group_slot_live(grp, i) == 1)
+				return -EEXIST;
+		}
+	}
+	if (info.nr_slots >= info.capacity || info.nr_slots >= cfg.max_group_size)
+		return -E2BIG;
+
+	/* The socket first, then the slot's record, then N: a packet never
+	 * meets a slot counted in N before it is filled.
+	 */
+	if (bpf_map_update_elem(grp->map_fd[PCBG_M_SOCKS], &info.nr_slots, &val,
+				BPF_NOEXIST))
+		return -errno;
+	s = (struct pcbg_slot){
+		.inode = d.inode, .cookie = d.cookie, .cpu = cpu, .pid = pid,
+		.flags = PCBG_SLOT_USED,
+	};
+	if (bpf_map_update_elem(grp->map_fd[PCBG_M_SLOTS], &info.nr_slots, &s,
+				BPF_ANY)) {
+		err = -errno;
+		goto err_remove;
+	}
+	if (!info.nr_slots) {
+		info.family = d.family;
+		info.protocol = d.protocol;
+		info.port = d.port;
+		memcpy(info.addr, d.addr, 16);
+	}
+	info.nr_slots++;
+	if (bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, &info, BPF_ANY)) {
+		err = -errno;
+		info.nr_slots--;
+		goto err_remove;
+	}
+	return info.nr_slots - 1;
+
+err_remove:
+	bpf_map_delete_elem(grp->map_fd[PCBG_M_SOCKS], &info.nr_slots);
+	return err;
+}
+
+int pcbg_group_remove_sockets(struct pcbg_group *grp)
+{
+	struct pcbg_group_info info;
+	__u32 zero = 0, slot, n;
+	int err;
+
+	err = pcbg_group_info(grp, &info);
+	if (err)
+		return err;
+	/* N first, so no packet picks a slot being emptied */
+	n = info.nr_slots;
+	info.nr_slots = 0;
+	if (bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, &info, BPF_ANY))
+		return -errno;
+	for (slot = 0; slot < n; slot++)
+		if (bpf_map_delete_elem(grp->map_fd[PCBG_M_SOCKS], &slot) &&
+		    errno != ENOENT)
+			return -errno;
+	return 0;
+}
+
+int pcbg_group_attach(struct pcbg_group *grp, int fd)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_EBPF, &grp->prog_fd,
+		       sizeof(grp->prog_fd)))
+		return -errno;
+	return 0;
+}
+
+int pcbg_detach(int fd)
+{
+	int dummy = 0;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_DETACH_REUSEPORT_BPF, &dummy,
+		       sizeof(dummy)))
+		return -errno;
+	return 0;
+}
+
+static const char control_path[] = "/proc/net/" PCBG_PROC_DIR "/" PCBG_PROC_CONTROL;
+
+int pcbg_module_loaded(void)
+{
+	return access(control_path, F_OK) == 0;
+}
+
+int pcbg_group_register(struct pcbg_group *grp, __u32 id)
+{
+	struct pcbg_register reg = {
+		.abi = PCBG_ABI_VERSION,
+		.cfg_fd = grp->map_fd[PCBG_M_CFG],
+		.group_fd = grp->map_fd[PCBG_M_GROUP],
+		.socks_fd = grp->map_fd[PCBG_M_SOCKS],
+		.slots_fd = grp->map_fd[PCBG_M_SLOTS],
+		.slot_cnt_fd = grp->map_fd[PCBG_M_SLOT_CNT],
+		.stats_fd = grp->map_fd[PCBG_M_STATS],
+		.id = id,
+	};
+	int fd, err = 0;
+
+	fd = open(control_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, PCBG_IOC_REGISTER, &reg))
+		err = -errno;
+	close(fd);
+	return err ? err : (int)reg.id;
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libpcbgroup: put the pcbgroup SK_REUSEPORT program on an SO_REUSEPORT
+ * group a server made itself, and read its counters.  Every int function
+ * returns 0 (or a non-negative value) on success and -errno on failure; the
+ * library never prints and never exits.
+ */
+#ifndef PCBGROUP_LIB_H
+#define PCBGROUP_LIB_H
+
+#include <stddef.h>
+#include <uapi/pcbgroup.h>
+
+struct pcbg_group;
+
+/**
+ * struct pcbg_socket_desc - what pcbg_socket_describe() learns of a socket.
+ */
+struct pcbg_socket_desc {
+	int family;		/* AF_INET, AF_INET6 */
+	int type;		/* SOCK_STREAM, SOCK_DGRAM */
+	int protocol;		/* IPPROTO_TCP, IPPROTO_UDP */
+	int reuseport;		/* SO_REUSEPORT is set */
+	int listening;		/* SO_ACCEPTCONN (TCP) */
+	__u16 port;		/* local port, host order; 0 if unbound */
+	__u8 addr[16];		/* local address, IPv4 in the first 4 bytes */
+	__u64 inode;
+	__u64 cookie;
+};
+
+/* Fill @desc from socket @fd.  -ENOTSOCK if @fd is not a socket. */
+int pcbg_socket_describe(int fd, struct pcbg_socket_desc *desc);
+
+/* ceil(log2(possible CPUs)): the "auto" value of cpu_bits. */
+int pcbg_cpu_bits_auto(void);
+
+/* Defaults: both switches on, hash-threshold, cpu_bits auto, stats on. */
+void pcbg_config_default(struct pcbg_config *cfg);
+/* Set knob @name (a sysctl name) from @value.  -ENOENT unknown knob,
+ * -EINVAL value out of range; @cfg is unchanged on error.
+ */
+int pcbg_config_set_knob(struct pcbg_config *cfg, const char *name,
+			 const char *value);
+/* The knob names, NULL-terminated, in sysctl order. */
+extern const char *const pcbg_knob_names[];
+/* "hash-threshold", ...; NULL for an unknown value. */
+const char *pcbg_algorithm_name(__u32 algorithm);
+const char *pcbg_stat_name(__u32 stat);
+
+/* Load a new group with room for @capacity sockets (0: PCBG_SLOTS_DEFAULT,
+ * at most PCBG_SLOTS_LIMIT) and the default config.
+ */
+int pcbg_group_create(struct pcbg_group **grpp, __u32 capacity);
+/* Open a group pinned under @dir by pcbg_group_pin(). */
+int pcbg_group_open_pinned(struct pcbg_group **grpp, const char *dir);
+/* Close the handle.  A group attached to sockets keeps working. */
+void pcbg_group_free(struct pcbg_group *grp);
+
+/*
+ * Add socket @fd (bound with SO_REUSEPORT; TCP listening) in the next slot,
+ * with its CPU (@cpu, or -1 for none) and the pid it came from (0 if the
+ * caller made it).  Returns the slot.  Errors: -ENOTSOCK not a socket,
+ * -EPROTONOSUPPORT not TCP or UDP, -ENOPROTOOPT no SO_REUSEPORT,
+ * -EDESTADDRREQ not bound, -ENOTCONN TCP not listening, -EXDEV another
+ * address, port or protocol than the group's, -EEXIST already in this group,
+ * -EBUSY in another group, -E2BIG the group is full (max_group_size or
+ * capacity), -EINVAL @cpu out of range.
+ */
+int pcbg_group_add_socket(struct pcbg_group *grp, int fd, int cpu, __u32 pid);
+/* Attach the program to the reuseport group of socket @fd, a member. */
+int pcbg_group_attach(struct pcbg_group *grp, int fd);
+/* Detach whatever SK_REUSEPORT program the group of socket @fd has. */
+int pcbg_detach(int fd);
+
+/*
+ * Take every socket out of the group (N becomes 0).  A socket sits in one
+ * socket array at a time, and the kernel frees a detached group's maps only
+ * later: this frees the sockets for another group at once.
+ */
+int pcbg_group_remove_sockets(struct pcbg_group *grp);
+
+/* Pin program and maps under @dir (created); pcbg_unpin() removes them. */
+int pcbg_group_pin(struct pcbg_group *grp, const char *dir);
+int pcbg_unpin(const char *dir);
+
+/*
+ * Register the group with pcbgroup.ko in the caller's network namespace,
+ * under @id (0: the module chooses).  Returns the group id (> 0); -ENOENT
+ * when the module is not loaded, -EEXIST when @id is taken.
+ */
+int pcbg_group_register(struct pcbg_group *grp, __u32 id);
+/* Is pcbgroup.ko loaded (in this namespace's view)? */
+int pcbg_module_loaded(void);
+
+int pcbg_group_config(const struct pcbg_group *grp, struct pcbg_config *cfg);
+/* -EINVAL (and nothing written) when a field is out of range. */
+int pcbg_group_set_config(struct pcbg_group *grp,
+			  const struct pcbg_config *cfg);
+int pcbg_group_info(const struct pcbg_group *grp,
+		    struct pcbg_group_info *info);
+int pcbg_group_slot(const struct pcbg_group *grp, __u32 slot,
+		    struct pcbg_slot *s);
+/* Is there a live socket in @slot?  1 yes, 0 no (closed or never filled). */
+int pcbg_group_slot_live(const struct pcbg_group *grp, __u32 slot);
+/* Selections of @slot, summed over CPUs. */
+int pcbg_group_slot_selected(const struct pcbg_group *grp, __u32 slot,
+			     __u64 *selected);
+/* Counters by enum pcbg_stat, summed over CPUs. */
+int pcbg_group_stats(const struct pcbg_group *grp, __u64 stats[PCBG_STAT_NR]);
+/* Clear the per-slot and per-reason counters and the samples. */
+int pcbg_group_reset_stats(struct pcbg_group *grp);
+/*
+ * Copy the recorded samples of every CPU, oldest first per CPU, into @out
+ * (room for @max).  Returns how many were copied.
+ */
+int pcbg_group_samples(const struct pcbg_group *grp, struct pcbg_sample *out,
+		       size_t max);
+
+#endif /* PCBGROUP_LIB_H */

@@ -1,0 +1,532 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcbgroupctl: put pcbgroup's steering on the SO_REUSEPORT sockets of running
+ * servers, show the groups, tune them, take the steering off again.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <netinet/in.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <bpf/libbpf.h>
+
+#include "pcbgroupctl.h"
+
+#define MAX_PIDS	64
+
+static const char *pin_root = PCBG_PIN_ROOT;
+static int verbose;
+
+static const char usage_text[] =
+	"Usage: pcbgroupctl [-v] COMMAND [OPTIONS]\n"
+	"\n"
+	"Commands:\n"
+	"  attach --pid PID [--pid PID ...] [--port PORT] [--proto tcp|udp] [--capacity N]\n"
+	"         adopt the SO_REUSEPORT sockets of running processes as one group,\n"
+	"         attach the steering program and pin it under " PCBG_PIN_ROOT "/ID\n"
+	"  show [-j] [--samples] [GROUP]\n"
+	"         print the groups and per-slot counters (JSON with -j)\n"
+	"  set [--group GROUP] KNOB=VALUE ...\n"
+	"         change the config of every group (or one) where pcbgroup.ko is not\n"
+	"         loaded; knobs: tcp_reuseport_ext udp_reuseport_ext algorithm cpu_bits\n"
+	"         max_group_size stats samples\n"
+	"  detach GROUP | --all\n"
+	"         take the program off the group's sockets and remove its pins\n"
+	"\n"
+	"Options:\n"
+	"  -v     print libbpf's messages\n"
+	"  -h     this help\n"
+	"\n"
+	"Examples:\n"
+	"  pcbgroupctl attach --pid $(pidof nginx) --port 443 --proto tcp\n"
+	"  pcbgroupctl set algorithm=modulo cpu_bits=0\n"
+	"  pcbgroupctl show -j\n"
+	"  pcbgroupctl detach 1\n";
+
+void pr_err(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "pcbgroupctl: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int usage_error(const char *cmd, const char *what)
+{
+	pr_err(cmd, "%s (see pcbgroupctl -h)", what);
+	return EXIT_USAGE;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && verbose < 2)
+		return 0;
+	if (!verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return errno || end == s || *end || *s == '-' || *out > max ? -1 : 0;
+}
+
+/* Mount bpffs on the pin root's parent if nothing is there yet, as bpftool does. */
+static int ensure_pin_root(const char *cmd)
+{
+	struct statfs fs;
+
+	if (statfs("/sys/fs/bpf", &fs) || fs.f_type != BPF_FS_MAGIC) {
+		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
+			pr_err(cmd, "mount bpffs on /sys/fs/bpf: %s", strerror(errno));
+			return -1;
+		}
+	}
+	if (mkdir(pin_root, 0700) && errno != EEXIST) {
+		pr_err(cmd, "%s: %s", pin_root, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static const char *add_socket_error(int err)
+{
+	switch (err) {
+	case -EPROTONOSUPPORT: return "not a TCP or UDP socket";
+	case -ENOPROTOOPT: return "socket is not bound with SO_REUSEPORT";
+	case -EDESTADDRREQ: return "socket is not bound";
+	case -ENOTCONN: return "TCP socket is not listening";
+	case -EXDEV: return "socket has another address, port or protocol than the group";
+	case -EEXIST: return "socket is already in this group";
+	case -EBUSY: return "socket is already in a group (pcbgroupctl detach it first)";
+	case -E2BIG: return "group is full (max_group_size)";
+	default: return strerror(-err);
+	}
+}
+
+/* Takes the lowest free id: mkdir is the lock between concurrent callers. */
+static int claim_group_dir(const char *cmd, char *dir, size_t size, unsigned int *id)
+{
+	for (*id = 1; *id < 65536; (*id)++) {
+		group_dir(dir, size, pin_root, *id);
+		if (!mkdir(dir, 0700))
+			return 0;
+		if (errno != EEXIST) {
+			pr_err(cmd, "%s: %s", dir, strerror(errno));
+			return -1;
+		}
+	}
+	pr_err(cmd, "no free group id under %s", pin_root);
+	return -1;
+}
+
+static int cmd_attach(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "proto", required_argument, NULL, 't' },
+		{ "capacity", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	unsigned long v, capacity = PCBG_SLOTS_DEFAULT;
+	int npids = 0, port = 0, protocol = 0, opt, n, i, err, slot;
+	struct adopted_sock *socks = NULL;
+	struct pcbg_group *grp = NULL;
+	pid_t pids[MAX_PIDS];
+	char dir[PATH_MAX], local[80];
+	unsigned int id = 0;
+	int ret = EXIT_FAIL;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			if (parse_uint(optarg, INT_MAX, &v) || !v)
+				return usage_error("attach", "--pid: not a process id");
+			if (npids == MAX_PIDS)
+				return usage_error("attach", "--pid: too many");
+			pids[npids++] = v;
+			break;
+		case 'P':
+			if (parse_uint(optarg, 65535, &v) || !v)
+				return usage_error("attach", "--port: not a port (1-65535)");
+			port = v;
+			break;
+		case 't':
+			if (!strcmp(optarg, "tcp"))
+				protocol = IPPROTO_TCP;
+			else if (!strcmp(optarg, "udp"))
+				protocol = IPPROTO_UDP;
+			else
+				return usage_error("attach", "--proto: tcp or udp");
+			break;
+		case 'c':
+			if (parse_uint(optarg, PCBG_SLOTS_LIMIT, &v) || !v)
+				return usage_error("attach", "--capacity: 1-32768");
+			capacity = v;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return usage_error("attach", "unexpected argument");
+	if (!npids)
+		return usage_error("attach", "--pid is required");
+
+	n = adopt_sockets("attach", pids, npids, port, protocol, &socks);
+	if (n < 0)
+		return EXIT_FAIL;
+	if ((unsigned long)n > capacity) {
+		pr_err("attach", "%d sockets: more than the group's capacity %lu", n, capacity);
+		goto out;
+	}
+	err = pcbg_group_create(&grp, capacity);
+	if (err) {
+		pr_err("attach", "load program: %s%s", strerror(-err),
+		       err == -EPERM ? " (run as root?)" : "");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		slot = pcbg_group_add_socket(grp, socks[i].fd, -1, socks[i].pid);
+		if (slot < 0) {
+			pr_err("attach", "pid %d: socket inode %llu: %s", socks[i].pid,
+			       (unsigned long long)socks[i].desc.inode,
+			       add_socket_error(slot));
+			goto out;
+		}
+	}
+	if (ensure_pin_root("attach") || claim_group_dir("attach", dir, sizeof(dir), &id))
+		goto out;
+	err = pcbg_group_pin(grp, dir);
+	if (err) {
+		pr_err("attach", "pin %s: %s", dir, strerror(-err));
+		rmdir(dir);
+		goto out;
+	}
+	if (pcbg_module_loaded()) {
+		err = pcbg_group_register(grp, id);
+		if (err < 0) {
+			pr_err("attach", "register group %u with pcbgroup.ko: %s", id,
+			       strerror(-err));
+			pcbg_unpin(dir);
+			goto out;
+		}
+	}
+	/* Last: until here nothing the server sees has changed. */
+	err = pcbg_group_attach(grp, socks[0].fd);
+	if (err) {
+		pr_err("attach", "pid %d: SO_ATTACH_REUSEPORT_EBPF: %s", socks[0].pid,
+		       strerror(-err));
+		pcbg_unpin(dir);
+		goto out;
+	}
+	format_local(local, sizeof(local), socks[0].desc.family, socks[0].desc.addr,
+		     socks[0].desc.port);
+	printf("group %u: %s %s, %d sockets, pinned at %s\n", id,
+	       proto_name(socks[0].desc.protocol), local, n, dir);
+	ret = EXIT_OK;
+out:
+	pcbg_group_free(grp);
+	release_sockets(socks, n);
+	return ret;
+}
+
+static int parse_group(const char *cmd, const char *s, unsigned int *id)
+{
+	unsigned long v;
+
+	if (parse_uint(s, UINT_MAX, &v) || !v) {
+		pr_err(cmd, "'%s': not a group id", s);
+		return -1;
+	}
+	*id = v;
+	return 0;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "samples", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int json = 0, samples = 0, opt;
+	unsigned int id = 0;
+	char dir[PATH_MAX];
+
+	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = 1;
+			break;
+		case 's':
+			samples = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc - 1)
+		return usage_error("show", "unexpected argument");
+	if (optind == argc - 1) {
+		if (parse_group("show", argv[optind], &id))
+			return EXIT_USAGE;
+		group_dir(dir, sizeof(dir), pin_root, id);
+		if (access(dir, F_OK)) {
+			pr_err("show", "group %u: no such group", id);
+			return EXIT_FAIL;
+		}
+	}
+	return show_groups(pin_root, id, json, samples) ? EXIT_FAIL : EXIT_OK;
+}
+
+static int cmd_set(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "group", required_argument, NULL, 'g' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	unsigned int ids[1024], id = 0;
+	struct pcbg_config probe;
+	int opt, i, k, n, err, sysctl_knob = 0;
+	char dir[PATH_MAX];
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'g':
+			if (parse_group("set", optarg, &id))
+				return EXIT_USAGE;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind == argc)
+		return usage_error("set", "KNOB=VALUE is required");
+
+	/* Check every assignment before writing anything. */
+	pcbg_config_default(&probe);
+	for (k = optind; k < argc; k++) {
+		char *eq = strchr(argv[k], '=');
+
+		if (!eq || eq == argv[k])
+			return usage_error("set", "expected KNOB=VALUE");
+		*eq = '\0';
+		err = pcbg_config_set_knob(&probe, argv[k], eq + 1);
+		if (err == -ENOENT) {
+			pr_err("set", "%s: no such knob", argv[k]);
+			return EXIT_FAIL;
+		}
+		if (err) {
+			pr_err("set", "%s: invalid value '%s'", argv[k], eq + 1);
+			return EXIT_FAIL;
+		}
+		sysctl_knob |= strcmp(argv[k], "samples") != 0;
+		*eq = '=';
+	}
+	if (sysctl_knob && pcbg_module_loaded()) {
+		pr_err("set", "%s",
+		       "pcbgroup.ko is loaded and its sysctls are the source of truth: use sysctl -w net.pcbgroup.KNOB=VALUE");
+		return EXIT_FAIL;
+	}
+
+	n = id ? 1 : list_groups(pin_root, ids, 1024);
+	if (id)
+		ids[0] = id;
+	if (!n) {
+		pr_err("set", "no group under %s", pin_root);
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < n; i++) {
+		struct pcbg_group *grp;
+		struct pcbg_config cfg;
+
+		group_dir(dir, sizeof(dir), pin_root, ids[i]);
+		err = pcbg_group_open_pinned(&grp, dir);
+		if (err) {
+			pr_err("set", "group %u: %s", ids[i],
+			       err == -ENOENT ? "no such group" : strerror(-err));
+			return EXIT_FAIL;
+		}
+		err = pcbg_group_config(grp, &cfg);
+		for (k = optind; !err && k < argc; k++) {
+			char *eq = strchr(argv[k], '=');
+
+			*eq = '\0';
+			err = pcbg_config_set_knob(&cfg, argv[k], eq + 1);
+			*eq = '=';
+		}
+		if (!err)
+			err = pcbg_group_set_config(grp, &cfg);
+		pcbg_group_free(grp);
+		if (err) {
+			pr_err("set", "group %u: %s", ids[i], strerror(-err));
+			return EXIT_FAIL;
+		}
+	}
+	return EXIT_OK;
+}
+
+/* Take the program off through any live socket of the group. */
+static int detach_group(unsigned int id)
+{
+	struct pcbg_group_info info;
+	struct pcbg_group *grp;
+	char dir[PATH_MAX];
+	int err, fd, done = 0;
+	__u32 slot;
+
+	group_dir(dir, sizeof(dir), pin_root, id);
+	err = pcbg_group_open_pinned(&grp, dir);
+	if (err) {
+		pr_err("detach", "group %u: %s", id,
+		       err == -ENOENT ? "no such group" : strerror(-err));
+		return -1;
+	}
+	err = pcbg_group_info(grp, &info);
+	for (slot = 0; !err && !done && slot < info.nr_slots; slot++) {
+		struct pcbg_slot s;
+
+		if (pcbg_group_slot(grp, slot, &s) || !s.pid ||
+		    pcbg_group_slot_live(grp, slot) != 1)
+			continue;
+		fd = steal_socket(s.pid, s.inode);
+		if (fd < 0)
+			continue;
+		err = pcbg_detach(fd);
+		close(fd);
+		if (err == -ENOENT)	/* someone else already took it off */
+			err = 0;
+		done = !err;
+	}
+	if (err) {
+		pcbg_group_free(grp);
+		pr_err("detach", "group %u: SO_DETACH_REUSEPORT_BPF: %s", id, strerror(-err));
+		return -1;
+	}
+	err = pcbg_group_remove_sockets(grp);
+	pcbg_group_free(grp);
+	if (err) {
+		pr_err("detach", "group %u: empty its socket array: %s", id, strerror(-err));
+		return -1;
+	}
+	/* No live socket: the group's sockets are gone; the pins are all that is left. */
+	err = pcbg_unpin(dir);
+	if (err) {
+		pr_err("detach", "group %u: unpin %s: %s", id, dir, strerror(-err));
+		return -1;
+	}
+	printf("group %u: detached%s\n", id, done ? "" : " (no live socket left)");
+	return 0;
+}
+
+static int cmd_detach(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	unsigned int ids[1024], id;
+	int all = 0, opt, n, i, ret = EXIT_OK;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'a':
+			all = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (all) {
+		if (optind != argc)
+			return usage_error("detach", "GROUP and --all exclude each other");
+		n = list_groups(pin_root, ids, 1024);
+		for (i = 0; i < n; i++)
+			if (detach_group(ids[i]))
+				ret = EXIT_FAIL;
+		return ret;
+	}
+	if (optind != argc - 1)
+		return usage_error("detach", "GROUP or --all is required");
+	if (parse_group("detach", argv[optind], &id))
+		return EXIT_USAGE;
+	return detach_group(id) ? EXIT_FAIL : EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int argc, char **argv);
+	} cmds[] = {
+		{ "attach", cmd_attach },
+		{ "show", cmd_show },
+		{ "set", cmd_set },
+		{ "detach", cmd_detach },
+	};
+	size_t i;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "+vh")) != -1) {
+		switch (opt) {
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage_text, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	libbpf_set_print(libbpf_print);
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		if (!strcmp(argv[optind], cmds[i].name)) {
+			argc -= optind;
+			argv += optind;
+			optind = 0;	/* restart getopt for the command */
+			return cmds[i].fn(argc, argv);
+		}
+	}
+	pr_err(argv[optind], "no such command (see pcbgroupctl -h)");
+	return EXIT_USAGE;
+}

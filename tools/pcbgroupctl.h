@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* pcbgroupctl: what its files share. */
+#ifndef PCBGROUPCTL_H
+#define PCBGROUPCTL_H
+
+#include <sys/types.h>
+#include "pcbgroup.h"
+
+/* Exit codes, as ip and bpftool use them. */
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define EXIT_OK		0
+#define EXIT_FAIL	1
+#define EXIT_USAGE	2
+
+/* "pcbgroupctl: CMD: message" on stderr, one line. */
+void pr_err(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* One socket taken from a running process with pidfd_getfd(). */
+struct adopted_sock {
+	int fd;			/* our copy */
+	pid_t pid;
+	struct pcbg_socket_desc desc;
+};
+
+/*
+ * Take the SO_REUSEPORT sockets (TCP listening or UDP bound) of @pids,
+ * filtered by @port (0: any) and @protocol (0: any), without duplicates,
+ * sorted by inode.  Prints its own errors.  Returns the count, or -1.
+ */
+int adopt_sockets(const char *cmd, const pid_t *pids, int npids, int port,
+		  int protocol, struct adopted_sock **socks);
+void release_sockets(struct adopted_sock *socks, int n);
+/* A descriptor of socket @inode held by @pid, or -errno. */
+int steal_socket(pid_t pid, __u64 inode);
+
+/* The pin directory of group @id under @root. */
+void group_dir(char *buf, size_t size, const char *root, unsigned int id);
+/* Ids of the groups pinned under @root, ascending; returns the count. */
+int list_groups(const char *root, unsigned int *ids, int max);
+
+/* Print groups (all if @id is 0) as the /proc/net/pcbgroup tables, or JSON. */
+int show_groups(const char *root, unsigned int id, int json, int samples);
+
+const char *proto_name(int protocol);
+/* "0.0.0.0:80" or "[::1]:80" */
+void format_local(char *buf, size_t size, int family, const __u8 *addr,
+		  __u16 port);
+
+#endif

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcbgroupctl show: the pinned groups as the /proc/net/pcbgroup tables (same
+ * column names), or as JSON with every counter.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "pcbgroupctl.h"
+
+const char *proto_name(int protocol)
+{
+	return protocol == IPPROTO_TCP ? "tcp" : protocol == IPPROTO_UDP ? "udp" : "?";
+}
+
+void format_local(char *buf, size_t size, int family, const __u8 *addr,
+		  __u16 port)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(family, addr, a, sizeof(a));
+	if (family == AF_INET6)
+		snprintf(buf, size, "[%s]:%u", a, port);
+	else
+		snprintf(buf, size, "%s:%u", a, port);
+}
+
+void group_dir(char *buf, size_t size, const char *root, unsigned int id)
+{
+	snprintf(buf, size, "%s/%u", root, id);
+}
+
+static int cmp_uint(const void *a, const void *b)
+{
+	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int list_groups(const char *root, unsigned int *ids, int max)
+{
+	struct dirent *de;
+	DIR *dir;
+	int n = 0;
+
+	dir = opendir(root);
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir)) && n < max) {
+		char *end;
+		unsigned long id = strtoul(de->d_name, &end, 10);
+
+		if (*end || end == de->d_name || !id || id > UINT_MAX)
+			continue;
+		ids[n++] = id;
+	}
+	closedir(dir);
+	qsort(ids, n, sizeof(*ids), cmp_uint);
+	return n;
+}
+
+struct group_view {
+	unsigned int id;
+	struct pcbg_group *grp;
+	struct pcbg_group_info info;
+	struct pcbg_config cfg;
+	__u64 stats[PCBG_STAT_NR];
+	__u32 live;
+};
+
+static int load_view(const char *root, unsigned int id, struct group_view *v)
+{
+	char dir[PATH_MAX];
+	__u32 i;
+	int err;
+
+	memset(v, 0, sizeof(*v));
+	v->id = id;
+	group_dir(dir, sizeof(dir), root, id);
+	err = pcbg_group_open_pinned(&v->grp, dir);
+	if (!err)
+		err = pcbg_group_info(v->grp, &v->info);
+	if (!err)
+		err = pcbg_group_config(v->grp, &v->cfg);
+	if (!err)
+		err = pcbg_group_stats(v->grp, v->stats);
+	for (i = 0; !err && i < v->info.nr_slots; i++)
+		v->live += pcbg_group_slot_live(v->grp, i) == 1;
+	if (err) {
+		pr_err("show", "group %u: %s", id, strerror(-err));
+		pcbg_group_free(v->grp);
+		v->grp = NULL;
+	}
+	return err;
+}
+
+static __u64 fallbacks(const struct group_view *v)
+{
+	return v->stats[PCBG_STAT_FALLBACK_OFF] + v->stats[PCBG_STAT_FALLBACK_EMPTY] +
+	       v->stats[PCBG_STAT_FALLBACK_MISS];
+}
+
+/* The socket's inode if the slot holds it now, else 0 (as the module does). */
+static __u64 slot_inode(const struct group_view *v, __u32 slot, struct pcbg_slot *s)
+{
+	if (pcbg_group_slot(v->grp, slot, s))
+		memset(s, 0, sizeof(*s));
+	return pcbg_group_slot_live(v->grp, slot) == 1 ? s->inode : 0;
+}
+
+static void print_text(struct group_view *views, int n, int samples)
+{
+	char local[80];
+	int i;
+	__u32 slot;
+
+	printf("%-4s %-5s %-24s %7s %-14s %8s %12s %12s\n", "id", "proto", "local",
+	       "sockets", "algorithm", "cpu_bits", "selected", "fallbacks");
+	for (i = 0; i < n; i++) {
+		struct group_view *v = &views[i];
+
+		format_local(local, sizeof(local), v->info.family, v->info.addr,
+			     v->info.port);
+		printf("%-4u %-5s %-24s %7u %-14s %8u %12llu %12llu\n", v->id,
+		       proto_name(v->info.protocol), local, v->live,
+		       pcbg_algorithm_name(v->cfg.algorithm) ?: "?", v->cfg.cpu_bits,
+		       (unsigned long long)v->stats[PCBG_STAT_SELECTED],
+		       (unsigned long long)fallbacks(v));
+	}
+	printf("\n%-5s %5s %10s %4s %12s\n", "group", "slot", "inode", "cpu", "selected");
+	for (i = 0; i < n; i++) {
+		struct group_view *v = &views[i];
+
+		for (slot = 0; slot < v->info.nr_slots; slot++) {
+			struct pcbg_slot s;
+			__u64 sel = 0, inode = slot_inode(v, slot, &s);
+
+			pcbg_group_slot_selected(v->grp, slot, &sel);
+			printf("%-5u %5u %10llu %4d %12llu\n", v->id, slot,
+			       (unsigned long long)inode, s.cpu, (unsigned long long)sel);
+		}
+	}
+	printf("\n%-5s %-16s %12s\n", "group", "counter", "value");
+	for (i = 0; i < n; i++) {
+		__u32 st;
+
+		for (st = 0; st < PCBG_STAT_NR; st++)
+			printf("%-5u %-16s %12llu\n", views[i].id, pcbg_stat_name(st),
+			       (unsigned long long)views[i].stats[st]);
+	}
+	if (!samples)
+		return;
+	printf("\n%-5s %4s %6s %10s %5s %8s %-14s %8s %5s %5s\n", "group", "cpu", "seq",
+	       "hash", "slot", "nr_slots", "algorithm", "cpu_bits", "sport", "dport");
+	for (i = 0; i < n; i++) {
+		struct pcbg_sample buf[1024];
+		int k, ns = pcbg_group_samples(views[i].grp, buf, 1024);
+
+		for (k = 0; k < ns; k++)
+			printf("%-5u %4u %6u %10u %5u %8u %-14s %8u %5u %5u\n", views[i].id,
+			       buf[k].cpu, buf[k].seq, buf[k].hash, buf[k].slot,
+			       buf[k].nr_slots, pcbg_algorithm_name(buf[k].algorithm) ?: "?",
+			       buf[k].cpu_bits, buf[k].sport, buf[k].dport);
+	}
+}
+
+static void print_json(struct group_view *views, int n)
+{
+	char local[80], addr[INET6_ADDRSTRLEN];
+	__u32 slot, st;
+	int i;
+
+	printf("{\"groups\":[");
+	for (i = 0; i < n; i++) {
+		struct group_view *v = &views[i];
+
+		format_local(local, sizeof(local), v->info.family, v->info.addr,
+			     v->info.port);
+		inet_ntop(v->info.family, v->info.addr, addr, sizeof(addr));
+		printf("%s{\"id\":%u,\"proto\":\"%s\",\"family\":\"%s\","
+		       "\"addr\":\"%s\",\"port\":%u,\"local\":\"%s\",\"slots\":%u,\"sockets\":%u,\"capacity\":%u,",
+		       i ? "," : "", v->id, proto_name(v->info.protocol),
+		       v->info.family == AF_INET6 ? "inet6" : "inet", addr, v->info.port,
+		       local, v->info.nr_slots, v->live, v->info.capacity);
+		printf("\"config\":{\"tcp_reuseport_ext\":%u,\"udp_reuseport_ext\":%u,"
+		       "\"algorithm\":\"%s\",\"cpu_bits\":%u,\"max_group_size\":%u,"
+		       "\"stats\":%u,\"samples\":%u},",
+		       v->cfg.tcp_reuseport_ext, v->cfg.udp_reuseport_ext,
+		       pcbg_algorithm_name(v->cfg.algorithm) ?: "?", v->cfg.cpu_bits,
+		       v->cfg.max_group_size, v->cfg.stats, v->cfg.samples);
+		printf("\"counters\":{");
+		for (st = 0; st < PCBG_STAT_NR; st++)
+			printf("%s\"%s\":%llu", st ? "," : "", pcbg_stat_name(st),
+			       (unsigned long long)v->stats[st]);
+		printf("},\"fallbacks\":%llu,\"table\":[", (unsigned long long)fallbacks(v));
+		for (slot = 0; slot < v->info.nr_slots; slot++) {
+			struct pcbg_slot s;
+			__u64 sel = 0, inode = slot_inode(v, slot, &s);
+
+			pcbg_group_slot_selected(v->grp, slot, &sel);
+			printf("%s{\"slot\":%u,\"inode\":%llu,\"cookie\":%llu,\"cpu\":%d,"
+			       "\"pid\":%u,\"live\":%s,\"selected\":%llu}",
+			       slot ? "," : "", slot, (unsigned long long)inode,
+			       (unsigned long long)s.cookie, s.cpu, s.pid,
+			       inode ? "true" : "false", (unsigned long long)sel);
+		}
+		printf("]}");
+	}
+	printf("]}\n");
+}
+
+int show_groups(const char *root, unsigned int id, int json, int samples)
+{
+	unsigned int ids[1024];
+	struct group_view *views;
+	int n, i, nv = 0, err = 0;
+
+	n = id ? 1 : list_groups(root, ids, 1024);
+	if (id)
+		ids[0] = id;
+	views = calloc(n ? n : 1, sizeof(*views));
+	if (!views)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (load_view(root, ids[i], &views[nv]))
+			err = -ENOENT;
+		else
+			nv++;
+	}
+	if (json)
+		print_json(views, nv);
+	else
+		print_text(views, nv, samples);
+	for (i = 0; i < nv; i++)
+		pcbg_group_free(views[i].grp);
+	free(views);
+	return err;
+}

@@ -85,10 +85,10 @@ $(HARNESS):
 		'*/tools/testing/selftests/kselftest_harness.h' \
 		'*/tools/testing/selftests/kselftest.h'
 
-$(OUT)/selftests/%: selftests/%.c selftests/lib.h $(HARNESS) $(OUT)/libpcbgroup.a $(HDRS)
+$(OUT)/selftests/%: selftests/%.c selftests/lib.h selftests/modlib.h $(HARNESS) $(OUT)/libpcbgroup.a $(HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare \
+	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -D_GNU_SOURCE \
 		-I$(OUT)/kselftest -Iselftests $< $(OUT)/libpcbgroup.a -o $@ $(LDLIBS)
 
 $(OUT):

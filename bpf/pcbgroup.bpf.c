@@ -5,18 +5,23 @@
  * hash bits that pick a CPU are ignored and a slot is chosen by
  * hash-threshold (RFC 2992), or modulo-N for comparison.
  *
+ * With algorithm cpu it first looks in the table of the CPU it runs on, as
+ * FreeBSD's PCBGROUP does, and falls back to the whole group on a miss.
+ *
  * O(1) per packet whatever the group size.  It never drops: on any miss it
  * returns SK_PASS without a selection, the kernel picks by its own hash, and
  * a per-reason counter says why.
  */
 #include <linux/bpf.h>
 #include <linux/errno.h>
+#include <linux/if_ether.h>
 #include <linux/in.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include "uapi/pcbgroup.h"
 
-_Static_assert(sizeof(struct pcbg_config) == 32, "pcbg_config layout");
-_Static_assert(sizeof(struct pcbg_group_info) == 32, "pcbg_group layout");
+_Static_assert(sizeof(struct pcbg_config) == 40, "pcbg_config layout");
+_Static_assert(sizeof(struct pcbg_group_info) == 40, "pcbg_group_info layout");
 _Static_assert(sizeof(struct pcbg_sample) == 32, "pcbg_sample layout");
 
 /* Per-slot maps are resized by the loader to the group's capacity. */
@@ -63,6 +68,21 @@ struct {
 	__type(value, __u64);
 } pcbg_stats SEC(".maps");
 
+/* Two generations of per-CPU tables; the loader sizes them (see the header). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u32);
+} pcbg_cpu_cnt SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u32);
+} pcbg_cpu_slots SEC(".maps");
+
 /* Entries 0..PCBG_SAMPLES_NR-1 are a ring; the last entry's seq counts. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -97,9 +117,83 @@ static __always_inline __u32 pick_slot(__u32 algorithm, __u32 hash,
 	return ((__u64)(hash & ~((1U << cpu_bits) - 1)) * n) >> 32;
 }
 
+static __always_inline __u32 rol32(__u32 w, unsigned int s)
+{
+	return (w << s) | (w >> (32 - s));
+}
+
+/* One round of murmur3 over a 32-bit word. */
+static __always_inline __u32 mix(__u32 h, __u32 w)
+{
+	w *= 0xcc9e2d51;
+	w = rol32(w, 15);
+	w *= 0x1b873593;
+	h ^= w;
+	return rol32(h, 13) * 5 + 0xe6546b64;
+}
+
+/* murmur3 of the source and destination addresses: 2 or 8 words. */
+static __always_inline int addr_hash(struct sk_reuseport_md *ctx, __u32 seed,
+				     __u32 *hash)
+{
+	__u32 words[8], n, i, h = seed;
+
+	if (ctx->eth_protocol == bpf_htons(ETH_P_IP)) {
+		n = 2;	/* saddr, daddr at offset 12 of the IPv4 header */
+		if (bpf_skb_load_bytes_relative(ctx, 12, words, 8, BPF_HDR_START_NET))
+			return -1;
+	} else {
+		n = 8;	/* saddr, daddr at offset 8 of the IPv6 header */
+		if (bpf_skb_load_bytes_relative(ctx, 8, words, 32, BPF_HDR_START_NET))
+			return -1;
+	}
+	for (i = 0; i < 8; i++) {
+		if (i == n)
+			break;
+		h = mix(h, words[i]);
+	}
+	h ^= n * 4;
+	h ^= h >> 16;
+	h *= 0x85ebca6b;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35;
+	*hash = h ^ (h >> 16);
+	return 0;
+}
+
+/*
+ * Algorithm cpu: a slot from the table of the CPU running us, or -1 when
+ * that table is empty (PCBGROUP's "fall back to the normal lookup").
+ */
+static __always_inline long pick_cpu_slot(const struct pcbg_group_info *grp,
+					  __u32 hash, __u32 cpu_bits)
+{
+	__u32 cpu = bpf_get_smp_processor_id(), t, key;
+	__u32 *cnt, *slot;
+
+	if (cpu >= grp->nr_cpus)
+		return -1;
+	t = (grp->cpu_gen & 1) * grp->nr_cpus + cpu;
+	cnt = bpf_map_lookup_elem(&pcbg_cpu_cnt, &t);
+	if (!cnt || !*cnt || *cnt > grp->capacity)
+		return -1;
+	key = t * grp->capacity + pick_slot(PCBG_ALGO_HASH_THRESHOLD, hash,
+					    cpu_bits, *cnt);
+	slot = bpf_map_lookup_elem(&pcbg_cpu_slots, &key);
+	return slot ? *slot : -1;
+}
+
+static __always_inline void count_slot(__u32 slot)
+{
+	__u64 *cnt = bpf_map_lookup_elem(&pcbg_slot_cnt, &slot);
+
+	if (cnt)
+		*cnt += 1;
+}
+
 static __always_inline void record_sample(struct sk_reuseport_md *ctx,
 					  const struct pcbg_config *cfg,
-					  __u32 slot, __u32 n)
+					  __u32 hash, __u32 slot, __u32 n)
 {
 	__u32 head_key = PCBG_SAMPLES_NR, key;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -116,7 +210,7 @@ static __always_inline void record_sample(struct sk_reuseport_md *ctx,
 	head->seq++;
 	s->cpu = bpf_get_smp_processor_id();
 	s->seq = head->seq;
-	s->hash = ctx->hash;
+	s->hash = hash;
 	s->slot = slot;
 	s->nr_slots = n;
 	s->algorithm = cfg->algorithm;
@@ -134,11 +228,10 @@ static __always_inline void record_sample(struct sk_reuseport_md *ctx,
 SEC("sk_reuseport")
 int pcbg_select(struct sk_reuseport_md *ctx)
 {
-	const struct pcbg_config *cfg;
 	const struct pcbg_group_info *grp;
-	__u32 zero = 0, n, slot;
-	__u64 *cnt;
-	__u32 ext;
+	const struct pcbg_config *cfg;
+	__u32 zero = 0, n, slot, hash, ext;
+	long local = -1;
 
 	cfg = bpf_map_lookup_elem(&pcbg_cfg, &zero);
 	grp = bpf_map_lookup_elem(&pcbg_group, &zero);
@@ -154,24 +247,39 @@ int pcbg_select(struct sk_reuseport_md *ctx)
 	if (!n || n > grp->capacity)
 		return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
 
-	slot = pick_slot(cfg->algorithm, ctx->hash, cfg->cpu_bits, n);
-	switch (bpf_sk_select_reuseport(ctx, &pcbg_socks, &slot, 0)) {
-	case 0:
-		break;
-	case -ENOENT:	/* the socket closed, or the slot was never filled */
-		return fallback(cfg, PCBG_STAT_FALLBACK_EMPTY);
-	default:	/* a socket of another group, or of another protocol */
+	hash = ctx->hash;
+	if (cfg->hash_fields == PCBG_HASH_2TUPLE &&
+	    addr_hash(ctx, cfg->hash_seed, &hash))
 		return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
+
+	if (cfg->algorithm == PCBG_ALGO_CPU) {
+		local = pick_cpu_slot(grp, hash, cfg->cpu_bits);
+		if (local >= 0) {
+			slot = local;
+			if (bpf_sk_select_reuseport(ctx, &pcbg_socks, &slot, 0))
+				local = -1;	/* its socket closed: a miss */
+		}
+		if (cfg->stats)
+			count(local >= 0 ? PCBG_STAT_CPU_LOCAL : PCBG_STAT_CPU_MISS);
+	}
+	if (local < 0) {
+		slot = pick_slot(cfg->algorithm, hash, cfg->cpu_bits, n);
+		switch (bpf_sk_select_reuseport(ctx, &pcbg_socks, &slot, 0)) {
+		case 0:
+			break;
+		case -ENOENT:	/* the socket closed, or the slot was never filled */
+			return fallback(cfg, PCBG_STAT_FALLBACK_EMPTY);
+		default:	/* a socket of another group, or of another protocol */
+			return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
+		}
 	}
 
 	if (cfg->stats) {
 		count(PCBG_STAT_SELECTED);
-		cnt = bpf_map_lookup_elem(&pcbg_slot_cnt, &slot);
-		if (cnt)
-			*cnt += 1;
+		count_slot(slot);
 	}
 	if (cfg->samples)
-		record_sample(ctx, cfg, slot, n);
+		record_sample(ctx, cfg, hash, slot, n);
 	return SK_PASS;
 }
 

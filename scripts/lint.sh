@@ -26,7 +26,10 @@ kernel_files=$(ls module/*.[ch] bpf/*.[ch] include/uapi/*.h 2>/dev/null || true)
 #  VOLATILE                volatile sig_atomic_t is what signal handlers need
 #  PREFER_DEFINED_ATTRIBUTE_MACRO  __printf() is a kernel-only macro
 #  SPLIT_STRING            help texts are written a line per source line
+#  BIT_MACRO               BIT() is kernel-only
+#  MACRO_WITH_FLOW_CONTROL SKIP(return, ...) in test macros, as the harness does
 user_ignore=CAMELCASE,EMBEDDED_FUNCTION_NAME,VOLATILE,PREFER_DEFINED_ATTRIBUTE_MACRO,SPLIT_STRING
+user_ignore=$user_ignore,BIT_MACRO,MACRO_WITH_FLOW_CONTROL
 user_files=$(ls tools/lib/*.[ch] tools/*.[ch] tools/examples/*.[ch] selftests/*.[ch] bench/*.[ch] 2>/dev/null || true)
 
 rc=0

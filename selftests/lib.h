@@ -7,7 +7,6 @@
 #ifndef PCBG_SELFTESTS_LIB_H
 #define PCBG_SELFTESTS_LIB_H
 
-#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -65,7 +64,9 @@ static inline int raise_nofile(rlim_t n)
 	return setrlimit(RLIMIT_NOFILE, &rl) ? -errno : 0;
 }
 
-static inline socklen_t make_addr(struct sockaddr_storage *ss, int family, int port)
+/* 127.0.0.@host (IPv4; 1 is the usual one) or ::1 (IPv6), port @port */
+static inline socklen_t make_host_addr(struct sockaddr_storage *ss, int family,
+				       int host, int port)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (family == AF_INET) {
@@ -73,13 +74,28 @@ static inline socklen_t make_addr(struct sockaddr_storage *ss, int family, int p
 
 		sin->sin_family = AF_INET;
 		sin->sin_port = htons(port);
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK - 1 + host);
 		return sizeof(*sin);
 	}
 	((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
 	((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 	((struct sockaddr_in6 *)ss)->sin6_addr = in6addr_loopback;
 	return sizeof(struct sockaddr_in6);
+}
+
+static inline socklen_t make_addr(struct sockaddr_storage *ss, int family, int port)
+{
+	return make_host_addr(ss, family, 1, port);
+}
+
+/* Run on CPU @cpu only, as the kernel's reuseport_bpf_cpu.c does. */
+static inline int pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }
 
 /* A server socket on loopback:@port with SO_REUSEPORT, listening if TCP. */
@@ -103,11 +119,11 @@ static inline int make_server(int family, int type, int port)
 	return fd;
 }
 
-/* A flow from loopback:@sport to loopback:@dport; returns the client fd. */
-static inline int send_flow(int family, int type, int sport, int dport)
+/* A flow from 127.0.0.@host:@sport (or [::1]) to loopback:@dport. */
+static inline int send_flow_from(int family, int type, int host, int sport, int dport)
 {
 	struct sockaddr_storage src, dst;
-	socklen_t slen = make_addr(&src, family, sport);
+	socklen_t slen = make_host_addr(&src, family, host, sport);
 	socklen_t dlen = make_addr(&dst, family, dport);
 	int fd, one = 1;
 
@@ -124,6 +140,12 @@ static inline int send_flow(int family, int type, int sport, int dport)
 		return err;
 	}
 	return fd;
+}
+
+/* A flow from loopback:@sport to loopback:@dport; returns the client fd. */
+static inline int send_flow(int family, int type, int sport, int dport)
+{
+	return send_flow_from(family, type, 1, sport, dport);
 }
 
 /* Source port of what a server socket has queued: a datagram or a connection. */

@@ -285,4 +285,62 @@ TEST_F(ctl, bad_pids_and_arguments_change_nothing)
 	EXPECT_EQ(NULL, strstr(self->out, "\"id\":2")) TH_LOG("%s", self->out);
 }
 
+/* Adoption gives each socket its SO_INCOMING_CPU; pin and rebalance act on
+ * the CPU tables and refuse bad input.
+ */
+TEST(cpus_from_incoming_cpu_pin_and_rebalance)
+{
+	char out[OUT_SZ], err[1024], path[PATH_MAX + 16], expect[64];
+	int pfd[2], ncpus = sysconf(_SC_NPROCESSORS_ONLN), i;
+	pid_t server;
+
+	ASSERT_EQ(0, setup_namespaces());
+	ASSERT_EQ(0, pipe(pfd));
+	snprintf(path, sizeof(path), "%s/echo_server", build_dir());
+	server = fork();
+	if (server == 0) {
+		dup2(pfd[1], 1);
+		execl(path, "echo_server", "-t", "udp", "-w", "4", "-p", "8080", "-c",
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	ASSERT_LT(0, read(pfd[0], out, sizeof(out)));	/* "ready ..." */
+
+#define RUN(fmt, ...) run_cmd(out, sizeof(out), err, sizeof(err), "%s/pcbgroupctl " fmt, \
+			      build_dir(), ##__VA_ARGS__)
+	ASSERT_EQ(0, RUN("attach --pid %d", server)) TH_LOG("%s", err);
+	ASSERT_EQ(0, RUN("show -j"));
+	/* worker i, pinned to CPU i % ncpus, has the i-th inode, so slot i */
+	for (i = 0; i < 4; i++) {
+		char *entry;
+
+		snprintf(expect, sizeof(expect), "{\"slot\":%d,", i);
+		entry = strstr(out, expect);
+		ASSERT_NE(NULL, entry);
+		entry = strstr(entry, "\"cpu\":");
+		ASSERT_NE(NULL, entry);
+		EXPECT_EQ(i % ncpus, atoi(entry + 6)) TH_LOG("slot %d", i);
+	}
+	EXPECT_EQ(0, RUN("pin 1 0 none"));
+	EXPECT_EQ(0, RUN("rebalance 1"));
+	EXPECT_STREQ("group 1: 1 sockets given a CPU\n", out);
+	EXPECT_EQ(0, RUN("show --cpus"));
+	EXPECT_NE(NULL, strstr(out, "cpu  group slots")) TH_LOG("%s", out);
+
+	EXPECT_EQ(1, RUN("pin 1 9 0"));
+	EXPECT_STREQ("pcbgroupctl: pin: group 1: no slot 9\n", err);
+	EXPECT_EQ(1, RUN("pin 1 0 4096"));
+	snprintf(expect, sizeof(expect), "CPU 4096 is not a possible CPU (0-%d)\n",
+		 (int)sysconf(_SC_NPROCESSORS_CONF) - 1);
+	EXPECT_NE(NULL, strstr(err, expect)) TH_LOG("%s", err);
+	EXPECT_EQ(2, RUN("pin 1 0 minus-one"));
+	EXPECT_EQ(2, RUN("pin 1 0"));
+	EXPECT_EQ(1, RUN("rebalance 3"));
+	EXPECT_STREQ("pcbgroupctl: rebalance: group 3: no such group\n", err);
+#undef RUN
+	kill(server, SIGKILL);
+	waitpid(server, NULL, 0);
+}
+
 TEST_HARNESS_MAIN

@@ -217,6 +217,51 @@ err:
 	return -1;
 }
 
+/* The one CPU in a "Cpus_allowed_list:" value, or -1 if it lists more. */
+static int single_cpu(const char *list)
+{
+	char *end;
+	long cpu = strtol(list, &end, 10);
+
+	return end != list && (*end == '\n' || !*end) && cpu >= 0 ? cpu : -1;
+}
+
+int socket_cpu(pid_t pid, const struct pcbg_socket_desc *desc)
+{
+	char path[64], line[256];
+	struct dirent *de;
+	int cpu = -1, c;
+	DIR *dir;
+	FILE *f;
+
+	if (desc->incoming_cpu >= 0)
+		return desc->incoming_cpu;
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/status", pid, de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		c = -1;
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "Cpus_allowed_list:", 18))
+				c = single_cpu(line + 18 + strspn(line + 18, " \t"));
+		fclose(f);
+		if (c < 0 || (cpu >= 0 && c != cpu)) {
+			cpu = -1;
+			break;
+		}
+		cpu = c;
+	}
+	closedir(dir);
+	return cpu;
+}
+
 struct steal_ctx {
 	int pidfd;
 	__u64 inode;

@@ -33,12 +33,18 @@ static const char usage_text[] =
 	"  attach --pid PID [--pid PID ...] [--port PORT] [--proto tcp|udp] [--capacity N]\n"
 	"         adopt the SO_REUSEPORT sockets of running processes as one group,\n"
 	"         attach the steering program and pin it under " PCBG_PIN_ROOT "/ID\n"
-	"  show [-j] [--samples] [GROUP]\n"
-	"         print the groups and per-slot counters (JSON with -j)\n"
+	"  show [-j] [--cpus] [--samples] [GROUP]\n"
+	"         print the groups and per-slot counters (JSON with -j), the per-CPU\n"
+	"         tables (--cpus), the last selections (--samples)\n"
 	"  set [--group GROUP] KNOB=VALUE ...\n"
 	"         change the config of every group (or one) where pcbgroup.ko is not\n"
 	"         loaded; knobs: tcp_reuseport_ext udp_reuseport_ext algorithm cpu_bits\n"
-	"         max_group_size stats samples\n"
+	"         max_group_size stats hash_fields samples\n"
+	"  pin GROUP SLOT CPU|none\n"
+	"         move the socket in SLOT to CPU's table (algorithm cpu)\n"
+	"  rebalance GROUP\n"
+	"         give each socket without a CPU the online CPU with the fewest\n"
+	"         sockets (algorithm cpu)\n"
 	"  detach GROUP | --all\n"
 	"         take the program off the group's sockets and remove its pins\n"
 	"\n"
@@ -49,6 +55,7 @@ static const char usage_text[] =
 	"Examples:\n"
 	"  pcbgroupctl attach --pid $(pidof nginx) --port 443 --proto tcp\n"
 	"  pcbgroupctl set algorithm=modulo cpu_bits=0\n"
+	"  pcbgroupctl set algorithm=cpu; pcbgroupctl rebalance 1\n"
 	"  pcbgroupctl show -j\n"
 	"  pcbgroupctl detach 1\n";
 
@@ -116,6 +123,7 @@ static const char *add_socket_error(int err)
 	case -EEXIST: return "socket is already in this group";
 	case -EBUSY: return "socket is already in a group (pcbgroupctl detach it first)";
 	case -E2BIG: return "group is full (max_group_size)";
+	case -EINVAL: return "its CPU is not a possible CPU";
 	default: return strerror(-err);
 	}
 }
@@ -208,7 +216,9 @@ static int cmd_attach(int argc, char **argv)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		slot = pcbg_group_add_socket(grp, socks[i].fd, -1, socks[i].pid);
+		slot = pcbg_group_add_socket(grp, socks[i].fd,
+					     socket_cpu(socks[i].pid, &socks[i].desc),
+					     socks[i].pid);
 		if (slot < 0) {
 			pr_err("attach", "pid %d: socket inode %llu: %s", socks[i].pid,
 			       (unsigned long long)socks[i].desc.inode,
@@ -269,10 +279,11 @@ static int cmd_show(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "samples", no_argument, NULL, 's' },
+		{ "cpus", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	int json = 0, samples = 0, opt;
+	int json = 0, what = 0, opt;
 	unsigned int id = 0;
 	char dir[PATH_MAX];
 
@@ -282,7 +293,10 @@ static int cmd_show(int argc, char **argv)
 			json = 1;
 			break;
 		case 's':
-			samples = 1;
+			what |= SHOW_SAMPLES;
+			break;
+		case 'c':
+			what |= SHOW_CPUS;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -302,7 +316,7 @@ static int cmd_show(int argc, char **argv)
 			return EXIT_FAIL;
 		}
 	}
-	return show_groups(pin_root, id, json, samples) ? EXIT_FAIL : EXIT_OK;
+	return show_groups(pin_root, id, json, what) ? EXIT_FAIL : EXIT_OK;
 }
 
 static int cmd_set(int argc, char **argv)
@@ -487,6 +501,86 @@ static int cmd_detach(int argc, char **argv)
 	return detach_group(id) ? EXIT_FAIL : EXIT_OK;
 }
 
+static int open_group(const char *cmd, const char *arg, unsigned int *id,
+		      struct pcbg_group **grp)
+{
+	char dir[PATH_MAX];
+	int err;
+
+	if (parse_group(cmd, arg, id))
+		return -EXIT_USAGE;
+	group_dir(dir, sizeof(dir), pin_root, *id);
+	err = pcbg_group_open_pinned(grp, dir);
+	if (err) {
+		pr_err(cmd, "group %u: %s", *id,
+		       err == -ENOENT ? "no such group" : strerror(-err));
+		return -EXIT_FAIL;
+	}
+	return 0;
+}
+
+static int cmd_pin(int argc, char **argv)
+{
+	struct pcbg_group *grp;
+	unsigned long slot, cpu;
+	unsigned int id;
+	int err, c;
+
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		fputs(usage_text, stdout);
+		return EXIT_OK;
+	}
+	if (argc != 4)
+		return usage_error("pin", "GROUP SLOT CPU|none are required");
+	if (parse_uint(argv[2], UINT_MAX, &slot)) {
+		pr_err("pin", "'%s': not a slot number", argv[2]);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[3], "none"))
+		cpu = -1UL;
+	else if (parse_uint(argv[3], INT_MAX, &cpu))
+		return usage_error("pin", "CPU: a CPU number or none");
+	c = cpu == -1UL ? -1 : (int)cpu;
+	err = open_group("pin", argv[1], &id, &grp);
+	if (err)
+		return -err;
+	err = pcbg_group_set_cpu(grp, slot, c);
+	if (err == -ERANGE)
+		pr_err("pin", "group %u: no slot %lu", id, slot);
+	else if (err == -EINVAL)
+		pr_err("pin", "group %u: CPU %s is not a possible CPU (0-%d)", id, argv[3],
+		       pcbg_group_nr_cpus(grp) - 1);
+	else if (err)
+		pr_err("pin", "group %u: %s", id, strerror(-err));
+	pcbg_group_free(grp);
+	return err ? EXIT_FAIL : EXIT_OK;
+}
+
+static int cmd_rebalance(int argc, char **argv)
+{
+	struct pcbg_group *grp;
+	unsigned int id;
+	int err;
+
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		fputs(usage_text, stdout);
+		return EXIT_OK;
+	}
+	if (argc != 2)
+		return usage_error("rebalance", "GROUP is required");
+	err = open_group("rebalance", argv[1], &id, &grp);
+	if (err)
+		return -err;
+	err = pcbg_group_rebalance(grp);
+	pcbg_group_free(grp);
+	if (err < 0) {
+		pr_err("rebalance", "group %u: %s", id, strerror(-err));
+		return EXIT_FAIL;
+	}
+	printf("group %u: %d sockets given a CPU\n", id, err);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -497,6 +591,8 @@ int main(int argc, char **argv)
 		{ "show", cmd_show },
 		{ "set", cmd_set },
 		{ "detach", cmd_detach },
+		{ "pin", cmd_pin },
+		{ "rebalance", cmd_rebalance },
 	};
 	size_t i;
 	int opt;

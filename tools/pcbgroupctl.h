@@ -32,6 +32,11 @@ struct adopted_sock {
 int adopt_sockets(const char *cmd, const pid_t *pids, int npids, int port,
 		  int protocol, struct adopted_sock **socks);
 void release_sockets(struct adopted_sock *socks, int n);
+/*
+ * The CPU a socket of @pid belongs to: its SO_INCOMING_CPU if set, else the
+ * CPU every thread of @pid is pinned to, if they are all pinned to one; -1.
+ */
+int socket_cpu(pid_t pid, const struct pcbg_socket_desc *desc);
 /* A descriptor of socket @inode held by @pid, or -errno. */
 int steal_socket(pid_t pid, __u64 inode);
 
@@ -40,8 +45,12 @@ void group_dir(char *buf, size_t size, const char *root, unsigned int id);
 /* Ids of the groups pinned under @root, ascending; returns the count. */
 int list_groups(const char *root, unsigned int *ids, int max);
 
+/* What show prints besides the groups and sockets tables. */
+#define SHOW_SAMPLES	(1 << 0)
+#define SHOW_CPUS	(1 << 1)
+
 /* Print groups (all if @id is 0) as the /proc/net/pcbgroup tables, or JSON. */
-int show_groups(const char *root, unsigned int id, int json, int samples);
+int show_groups(const char *root, unsigned int id, int json, int what);
 
 const char *proto_name(int protocol);
 /* "0.0.0.0:80" or "[::1]:80" */

@@ -115,7 +115,43 @@ static __u64 slot_inode(const struct group_view *v, __u32 slot, struct pcbg_slot
 	return pcbg_group_slot_live(v->grp, slot) == 1 ? s->inode : 0;
 }
 
-static void print_text(struct group_view *views, int n, int samples)
+/* "0,3,5" or "-": the slots in CPU @cpu's table */
+static void format_cpu_slots(char *buf, size_t size, const struct group_view *v, int cpu)
+{
+	__u32 slots[64];
+	int n = pcbg_group_cpu_table(v->grp, cpu, slots, 64), i, len = 0;
+
+	snprintf(buf, size, "-");
+	for (i = 0; i < n && i < 64 && (size_t)len < size - 12; i++)
+		len += snprintf(buf + len, size - len, "%s%u", i ? "," : "", slots[i]);
+	if (n > 64)
+		snprintf(buf + len, size - len, ",...");
+}
+
+/* The rows of /proc/net/pcbgroup/cpus: one per (CPU, group). */
+static void print_cpus(struct group_view *views, int n)
+{
+	char slots[256];
+	int i, cpu;
+
+	printf("\n%-4s %-5s %-16s %12s %12s %12s\n", "cpu", "group", "slots", "local",
+	       "misses", "selected");
+	for (i = 0; i < n; i++) {
+		for (cpu = 0; cpu < pcbg_group_nr_cpus(views[i].grp); cpu++) {
+			__u64 st[PCBG_STAT_NR];
+
+			if (pcbg_group_cpu_stats(views[i].grp, cpu, st))
+				continue;
+			format_cpu_slots(slots, sizeof(slots), &views[i], cpu);
+			printf("%-4d %-5u %-16s %12llu %12llu %12llu\n", cpu, views[i].id, slots,
+			       (unsigned long long)st[PCBG_STAT_CPU_LOCAL],
+			       (unsigned long long)st[PCBG_STAT_CPU_MISS],
+			       (unsigned long long)st[PCBG_STAT_SELECTED]);
+		}
+	}
+}
+
+static void print_text(struct group_view *views, int n, int what)
 {
 	char local[80];
 	int i;
@@ -155,7 +191,9 @@ static void print_text(struct group_view *views, int n, int samples)
 			printf("%-5u %-16s %12llu\n", views[i].id, pcbg_stat_name(st),
 			       (unsigned long long)views[i].stats[st]);
 	}
-	if (!samples)
+	if (what & SHOW_CPUS)
+		print_cpus(views, n);
+	if (!(what & SHOW_SAMPLES))
 		return;
 	printf("\n%-5s %4s %6s %10s %5s %8s %-14s %8s %5s %5s\n", "group", "cpu", "seq",
 	       "hash", "slot", "nr_slots", "algorithm", "cpu_bits", "sport", "dport");
@@ -171,11 +209,27 @@ static void print_text(struct group_view *views, int n, int samples)
 	}
 }
 
+static void print_json_cpu(const struct group_view *v, int cpu)
+{
+	static __u32 slots[PCBG_SLOTS_LIMIT];
+	__u64 st[PCBG_STAT_NR] = {};
+	int k, ns = pcbg_group_cpu_table(v->grp, cpu, slots, PCBG_SLOTS_LIMIT);
+
+	pcbg_group_cpu_stats(v->grp, cpu, st);
+	printf("%s{\"cpu\":%d,\"slots\":[", cpu ? "," : "", cpu);
+	for (k = 0; k < ns && k < PCBG_SLOTS_LIMIT; k++)
+		printf("%s%u", k ? "," : "", slots[k]);
+	printf("],\"local\":%llu,\"misses\":%llu,\"selected\":%llu}",
+	       (unsigned long long)st[PCBG_STAT_CPU_LOCAL],
+	       (unsigned long long)st[PCBG_STAT_CPU_MISS],
+	       (unsigned long long)st[PCBG_STAT_SELECTED]);
+}
+
 static void print_json(struct group_view *views, int n)
 {
 	char local[80], addr[INET6_ADDRSTRLEN];
 	__u32 slot, st;
-	int i;
+	int i, cpu;
 
 	printf("{\"groups\":[");
 	for (i = 0; i < n; i++) {
@@ -191,10 +245,11 @@ static void print_json(struct group_view *views, int n)
 		       local, v->info.nr_slots, v->live, v->info.capacity);
 		printf("\"config\":{\"tcp_reuseport_ext\":%u,\"udp_reuseport_ext\":%u,"
 		       "\"algorithm\":\"%s\",\"cpu_bits\":%u,\"max_group_size\":%u,"
-		       "\"stats\":%u,\"samples\":%u},",
+		       "\"stats\":%u,\"hash_fields\":\"%s\",\"samples\":%u},",
 		       v->cfg.tcp_reuseport_ext, v->cfg.udp_reuseport_ext,
 		       pcbg_algorithm_name(v->cfg.algorithm) ?: "?", v->cfg.cpu_bits,
-		       v->cfg.max_group_size, v->cfg.stats, v->cfg.samples);
+		       v->cfg.max_group_size, v->cfg.stats,
+		       pcbg_hash_fields_name(v->cfg.hash_fields) ?: "?", v->cfg.samples);
 		printf("\"counters\":{");
 		for (st = 0; st < PCBG_STAT_NR; st++)
 			printf("%s\"%s\":%llu", st ? "," : "", pcbg_stat_name(st),
@@ -211,12 +266,15 @@ static void print_json(struct group_view *views, int n)
 			       (unsigned long long)s.cookie, s.cpu, s.pid,
 			       inode ? "true" : "false", (unsigned long long)sel);
 		}
+		printf("],\"cpus\":[");
+		for (cpu = 0; cpu < pcbg_group_nr_cpus(v->grp); cpu++)
+			print_json_cpu(v, cpu);
 		printf("]}");
 	}
 	printf("]}\n");
 }
 
-int show_groups(const char *root, unsigned int id, int json, int samples)
+int show_groups(const char *root, unsigned int id, int json, int what)
 {
 	unsigned int ids[1024];
 	struct group_view *views;
@@ -237,7 +295,7 @@ int show_groups(const char *root, unsigned int id, int json, int samples)
 	if (json)
 		print_json(views, nv);
 	else
-		print_text(views, nv, samples);
+		print_text(views, nv, what);
 	for (i = 0; i < nv; i++)
 		pcbg_group_free(views[i].grp);
 	free(views);

@@ -35,6 +35,8 @@
 #define PCBG_MAP_SLOT_STATS	"pcbg_slot_cnt"	/* per-CPU __u64 selections a slot */
 #define PCBG_MAP_STATS		"pcbg_stats"	/* per-CPU __u64 by enum pcbg_stat */
 #define PCBG_MAP_SAMPLES	"pcbg_samples"	/* per-CPU struct pcbg_sample ring */
+#define PCBG_MAP_CPU_CNT	"pcbg_cpu_cnt"	/* __u32 slots in a CPU's table */
+#define PCBG_MAP_CPU_SLOTS	"pcbg_cpu_slots" /* __u32 slot numbers, by CPU */
 #define PCBG_PIN_ROOT		"/sys/fs/bpf/pcbgroup"
 #define PCBG_PIN_PROG		"prog"		/* pin names inside <root>/<id>/ */
 
@@ -46,14 +48,33 @@
  * @PCBG_ALGO_HASH_THRESHOLD: RFC 2992 hash-threshold, N contiguous ranges of
  *	the hash space: slot = ((u64)(hash & ~cpu_mask) * N) >> 32.
  * @PCBG_ALGO_MODULO: modulo-N, as the BSDs do: slot = (hash >> cpu_bits) % N.
+ * @PCBG_ALGO_CPU: FreeBSD's PCBGROUP: hash-threshold among the sockets of
+ *	the table of the CPU running the selection; when that table is empty,
+ *	hash-threshold over the whole group (counted as PCBG_STAT_CPU_MISS).
  */
 enum pcbg_algorithm {
 	PCBG_ALGO_HASH_THRESHOLD,
 	PCBG_ALGO_MODULO,
+	PCBG_ALGO_CPU,
 	PCBG_ALGO_NR,
 };
 
-#define PCBG_ALGO_NAMES { "hash-threshold", "modulo" }
+#define PCBG_ALGO_NAMES { "hash-threshold", "modulo", "cpu" }
+
+/**
+ * enum pcbg_hash_fields - what the selection hash covers (PCBGROUP's
+ * IPI_HASHFIELDS).
+ * @PCBG_HASH_4TUPLE: the kernel's hash of addresses and ports.
+ * @PCBG_HASH_2TUPLE: a hash of the two addresses only, computed by the
+ *	program from the packet: every flow between two hosts goes to one socket.
+ */
+enum pcbg_hash_fields {
+	PCBG_HASH_4TUPLE,
+	PCBG_HASH_2TUPLE,
+	PCBG_HASH_NR,
+};
+
+#define PCBG_HASH_NAMES { "4tuple", "2tuple" }
 
 /**
  * enum pcbg_stat - per-CPU counters in the PCBG_MAP_STATS map.
@@ -64,18 +85,25 @@ enum pcbg_algorithm {
  *	yet filled); the kernel's own pick served.
  * @PCBG_STAT_FALLBACK_MISS: no usable config or group map entry, no slots,
  *	or the socket in the slot belongs to another group.
+ * @PCBG_STAT_CPU_LOCAL: algorithm cpu: picked from this CPU's table.
+ * @PCBG_STAT_CPU_MISS: algorithm cpu: this CPU's table was empty or its
+ *	socket gone; picked from the whole group instead.
  *
  * Every fallback returns SK_PASS without a selection: no packet is dropped.
+ * The map is per CPU, so each CPU's own counts are its row in the cpus table.
  */
 enum pcbg_stat {
 	PCBG_STAT_SELECTED,
 	PCBG_STAT_FALLBACK_OFF,
 	PCBG_STAT_FALLBACK_EMPTY,
 	PCBG_STAT_FALLBACK_MISS,
+	PCBG_STAT_CPU_LOCAL,
+	PCBG_STAT_CPU_MISS,
 	PCBG_STAT_NR,
 };
 
-#define PCBG_STAT_NAMES { "selected", "fallback_off", "fallback_empty", "fallback_miss" }
+#define PCBG_STAT_NAMES { "selected", "fallback_off", "fallback_empty", \
+			  "fallback_miss", "cpu_local", "cpu_miss" }
 
 /**
  * struct pcbg_config - the knobs, the single entry of PCBG_MAP_CFG.
@@ -89,6 +117,8 @@ enum pcbg_stat {
  * @max_group_size: sockets a group may hold; more are refused by the tools.
  * @stats: 0 stops the per-slot and per-reason counters.
  * @samples: 1 records (hash, slot) samples in PCBG_MAP_SAMPLES.
+ * @hash_fields: an enum pcbg_hash_fields.
+ * @hash_seed: seed of the 2-tuple hash, random per group (set by the tools).
  * @__pad: zero.
  */
 struct pcbg_config {
@@ -99,6 +129,8 @@ struct pcbg_config {
 	__u32 max_group_size;
 	__u32 stats;
 	__u32 samples;
+	__u32 hash_fields;
+	__u32 hash_seed;
 	__u32 __pad;
 };
 
@@ -112,6 +144,14 @@ struct pcbg_config {
  * @port: local port, host order.
  * @__pad: zero.
  * @addr: local address; IPv4 in the first 4 bytes, network order.
+ * @nr_cpus: possible CPUs, the stride of the per-CPU table maps.
+ * @cpu_gen: which of the two generations of per-CPU tables is in use (0 or
+ *	1).  The tools fill the other one and then flip this, so a packet sees
+ *	either the old tables or the new ones, never a mix.
+ *
+ * Per-CPU tables: for generation g and CPU c, let t = g * nr_cpus + c;
+ * PCBG_MAP_CPU_CNT[t] holds n, and PCBG_MAP_CPU_SLOTS[t * capacity + i],
+ * i < n, the slots of the sockets of CPU c.
  */
 struct pcbg_group_info {
 	__u32 nr_slots;
@@ -121,6 +161,8 @@ struct pcbg_group_info {
 	__u16 port;
 	__u16 __pad;
 	__u8 addr[16];
+	__u32 nr_cpus;
+	__u32 cpu_gen;
 };
 
 /* struct pcbg_slot.flags */
@@ -146,7 +188,8 @@ struct pcbg_slot {
 
 /**
  * struct pcbg_sample - one selection, recorded when pcbg_config.samples is 1.
- * @hash: the hash the kernel handed the program (sk_reuseport_md.hash).
+ * @hash: the hash used: the kernel's (sk_reuseport_md.hash), or the 2-tuple
+ *	hash when hash_fields is 2tuple.
  * @slot: the slot picked.
  * @nr_slots: N at that time.
  * @algorithm: the algorithm used.
@@ -186,6 +229,7 @@ struct pcbg_sample {
  * @slots_fd: PCBG_MAP_SLOTS.
  * @slot_cnt_fd: PCBG_MAP_SLOT_STATS.
  * @stats_fd: PCBG_MAP_STATS.
+ * @cpu_cnt_fd: PCBG_MAP_CPU_CNT.
  * @id: in: the id wanted (pcbgroupctl passes its pin directory's number),
  *	or 0 to let the module choose; out: the group's id in its namespace.
  * @__pad: zero.
@@ -199,7 +243,8 @@ struct pcbg_register {
 	__s32 slot_cnt_fd;
 	__s32 stats_fd;
 	__u32 id;
-	__u32 __pad[8];
+	__s32 cpu_cnt_fd;
+	__u32 __pad[7];
 };
 
 #define PCBG_IOC_MAGIC		0xb7

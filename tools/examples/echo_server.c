@@ -6,6 +6,8 @@
  * what each worker received.
  *
  *   echo_server -t tcp|udp [-6] [-a ADDR] [-p PORT] [-w WORKERS] [-c]
+ *
+ * -c pins worker i to CPU i % ncpus and sets SO_INCOMING_CPU on its socket.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -53,7 +55,7 @@ static void usage(void)
 	exit(2);
 }
 
-static int open_socket(int family, const char *addr, int *port)
+static int open_socket(int family, const char *addr, int *port, int cpu)
 {
 	struct sockaddr_storage ss = {};
 	socklen_t len;
@@ -64,6 +66,9 @@ static int open_socket(int family, const char *addr, int *port)
 		die("socket");
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)))
 		die("SO_REUSEPORT");
+	/* say which CPU this socket's worker runs on, as so_incoming_cpu.c does */
+	if (cpu >= 0 && setsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, &cpu, sizeof(cpu)))
+		die("SO_INCOMING_CPU");
 	if (family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 
@@ -188,7 +193,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < nworkers; i++) {
 		workers[i].index = i;
 		workers[i].cpu = pin ? i % ncpus : -1;
-		workers[i].fd = open_socket(family, addr, &port);
+		workers[i].fd = open_socket(family, addr, &port, workers[i].cpu);
 		if (fstat(workers[i].fd, &st))
 			die("fstat");
 		workers[i].inode = st.st_ino;

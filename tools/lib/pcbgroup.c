@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
@@ -21,8 +22,8 @@
 #include "pcbgroup.h"
 #include "pcbgroup.skel.h"
 
-_Static_assert(sizeof(struct pcbg_config) == 32, "pcbg_config layout");
-_Static_assert(sizeof(struct pcbg_group_info) == 32, "pcbg_group_info layout");
+_Static_assert(sizeof(struct pcbg_config) == 40, "pcbg_config layout");
+_Static_assert(sizeof(struct pcbg_group_info) == 40, "pcbg_group_info layout");
 _Static_assert(sizeof(struct pcbg_slot) == 32, "pcbg_slot layout");
 _Static_assert(sizeof(struct pcbg_sample) == 32, "pcbg_sample layout");
 
@@ -40,6 +41,8 @@ enum pcbg_map {
 	PCBG_M_SLOT_CNT,
 	PCBG_M_STATS,
 	PCBG_M_SAMPLES,
+	PCBG_M_CPU_CNT,
+	PCBG_M_CPU_SLOTS,
 	PCBG_M_NR,
 };
 
@@ -51,6 +54,8 @@ static const char *const map_names[PCBG_M_NR] = {
 	[PCBG_M_SLOT_CNT] = PCBG_MAP_SLOT_STATS,
 	[PCBG_M_STATS] = PCBG_MAP_STATS,
 	[PCBG_M_SAMPLES] = PCBG_MAP_SAMPLES,
+	[PCBG_M_CPU_CNT] = PCBG_MAP_CPU_CNT,
+	[PCBG_M_CPU_SLOTS] = PCBG_MAP_CPU_SLOTS,
 };
 
 struct pcbg_group {
@@ -62,11 +67,17 @@ struct pcbg_group {
 
 static const char *const algo_names[PCBG_ALGO_NR] = PCBG_ALGO_NAMES;
 static const char *const stat_names[PCBG_STAT_NR] = PCBG_STAT_NAMES;
+static const char *const hash_names[PCBG_HASH_NR] = PCBG_HASH_NAMES;
 
 const char *const pcbg_knob_names[] = {
 	"tcp_reuseport_ext", "udp_reuseport_ext", "algorithm", "cpu_bits",
-	"max_group_size", "stats", "samples", NULL,
+	"max_group_size", "stats", "hash_fields", "samples", NULL,
 };
+
+const char *pcbg_hash_fields_name(__u32 hash_fields)
+{
+	return hash_fields < PCBG_HASH_NR ? hash_names[hash_fields] : NULL;
+}
 
 const char *pcbg_algorithm_name(__u32 algorithm)
 {
@@ -130,6 +141,15 @@ int pcbg_config_set_knob(struct pcbg_config *cfg, const char *name,
 		}
 		return -EINVAL;
 	}
+	if (!strcmp(name, "hash_fields")) {
+		for (i = 0; i < PCBG_HASH_NR; i++) {
+			if (!strcmp(value, hash_names[i])) {
+				cfg->hash_fields = i;
+				return 0;
+			}
+		}
+		return -EINVAL;
+	}
 	if (!strcmp(name, "cpu_bits")) {
 		if (parse_long(value, PCBG_CPU_BITS_AUTO, PCBG_CPU_BITS_MAX, &v))
 			return -EINVAL;
@@ -171,7 +191,8 @@ static int config_valid(const struct pcbg_config *cfg)
 	       cfg->cpu_bits <= PCBG_CPU_BITS_MAX &&
 	       cfg->max_group_size >= 1 &&
 	       cfg->max_group_size <= PCBG_SLOTS_LIMIT &&
-	       cfg->stats <= 1 && cfg->samples <= 1;
+	       cfg->stats <= 1 && cfg->samples <= 1 &&
+	       cfg->hash_fields < PCBG_HASH_NR;
 }
 
 static int sockopt_int(int fd, int name, int *val)
@@ -195,6 +216,8 @@ int pcbg_socket_describe(int fd, struct pcbg_socket_desc *desc)
 		return -ENOTSOCK;
 	desc->inode = st.st_ino;
 
+	if (sockopt_int(fd, SO_INCOMING_CPU, &desc->incoming_cpu))
+		desc->incoming_cpu = -1;
 	err = sockopt_int(fd, SO_DOMAIN, &desc->family);
 	if (!err)
 		err = sockopt_int(fd, SO_TYPE, &desc->type);
@@ -261,7 +284,7 @@ void pcbg_group_free(struct pcbg_group *grp)
 	free(grp);
 }
 
-static int set_capacity(struct pcbgroup_bpf *skel, __u32 capacity)
+static int set_capacity(struct pcbgroup_bpf *skel, __u32 capacity, int ncpus)
 {
 	struct bpf_map *maps[] = {
 		skel->maps.pcbg_socks, skel->maps.pcbg_slots,
@@ -275,7 +298,12 @@ static int set_capacity(struct pcbgroup_bpf *skel, __u32 capacity)
 		if (err)
 			return err;
 	}
-	return 0;
+	/* two generations of a table per CPU, each with room for every slot */
+	err = bpf_map__set_max_entries(skel->maps.pcbg_cpu_cnt, 2 * ncpus);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.pcbg_cpu_slots,
+					       2 * ncpus * capacity);
+	return err;
 }
 
 int pcbg_group_create(struct pcbg_group **grpp, __u32 capacity)
@@ -302,7 +330,7 @@ int pcbg_group_create(struct pcbg_group **grpp, __u32 capacity)
 		err = -errno;
 		goto err_free;
 	}
-	err = set_capacity(grp->skel, capacity);
+	err = set_capacity(grp->skel, capacity, grp->ncpus);
 	if (err)
 		goto err_free;
 	err = pcbgroup_bpf__load(grp->skel);
@@ -322,7 +350,12 @@ int pcbg_group_create(struct pcbg_group **grpp, __u32 capacity)
 	}
 
 	pcbg_config_default(&cfg);
+	if (getrandom(&cfg.hash_seed, sizeof(cfg.hash_seed), 0) != sizeof(cfg.hash_seed)) {
+		err = -errno;
+		goto err_free;
+	}
 	info.capacity = capacity;
+	info.nr_cpus = grp->ncpus;
 	if (bpf_map_update_elem(grp->map_fd[PCBG_M_CFG], &zero, &cfg, BPF_ANY) ||
 	    bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, &info, BPF_ANY)) {
 		err = -errno;
@@ -461,21 +494,29 @@ int pcbg_group_slot_live(const struct pcbg_group *grp, __u32 slot)
 	return errno == ENOENT ? 0 : -errno;
 }
 
-static int sum_percpu(const struct pcbg_group *grp, int map, __u32 key,
-		      __u64 *sum)
+/* The value of @key for every CPU (@cpu < 0), or for one CPU. */
+static int read_percpu(const struct pcbg_group *grp, int map, __u32 key,
+		       int cpu, __u64 *out)
 {
 	__u64 *vals = calloc(grp->ncpus, sizeof(*vals));
 	int i, err = 0;
 
 	if (!vals)
 		return -ENOMEM;
-	*sum = 0;
+	*out = 0;
 	if (bpf_map_lookup_elem(grp->map_fd[map], &key, vals))
 		err = -errno;
 	for (i = 0; !err && i < grp->ncpus; i++)
-		*sum += vals[i];
+		if (cpu < 0 || cpu == i)
+			*out += vals[i];
 	free(vals);
 	return err;
+}
+
+static int sum_percpu(const struct pcbg_group *grp, int map, __u32 key,
+		      __u64 *sum)
+{
+	return read_percpu(grp, map, key, -1, sum);
 }
 
 int pcbg_group_slot_selected(const struct pcbg_group *grp, __u32 slot,
@@ -484,17 +525,190 @@ int pcbg_group_slot_selected(const struct pcbg_group *grp, __u32 slot,
 	return sum_percpu(grp, PCBG_M_SLOT_CNT, slot, selected);
 }
 
-int pcbg_group_stats(const struct pcbg_group *grp, __u64 stats[PCBG_STAT_NR])
+int pcbg_group_cpu_stats(const struct pcbg_group *grp, int cpu,
+			 __u64 stats[PCBG_STAT_NR])
 {
 	__u32 i;
 	int err;
 
+	if (cpu >= grp->ncpus)
+		return -EINVAL;
 	for (i = 0; i < PCBG_STAT_NR; i++) {
-		err = sum_percpu(grp, PCBG_M_STATS, i, &stats[i]);
+		err = read_percpu(grp, PCBG_M_STATS, i, cpu, &stats[i]);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+int pcbg_group_stats(const struct pcbg_group *grp, __u64 stats[PCBG_STAT_NR])
+{
+	return pcbg_group_cpu_stats(grp, -1, stats);
+}
+
+int pcbg_group_nr_cpus(const struct pcbg_group *grp)
+{
+	return grp->ncpus;
+}
+
+int pcbg_group_cpu_table(const struct pcbg_group *grp, int cpu, __u32 *slots,
+			 size_t max)
+{
+	struct pcbg_group_info info;
+	__u32 t, n, i, key;
+	int err;
+
+	if (cpu < 0 || cpu >= grp->ncpus)
+		return -EINVAL;
+	err = pcbg_group_info(grp, &info);
+	if (err)
+		return err;
+	t = (info.cpu_gen & 1) * info.nr_cpus + cpu;
+	if (bpf_map_lookup_elem(grp->map_fd[PCBG_M_CPU_CNT], &t, &n))
+		return -errno;
+	for (i = 0; i < n && i < max; i++) {
+		key = t * info.capacity + i;
+		if (bpf_map_lookup_elem(grp->map_fd[PCBG_M_CPU_SLOTS], &key, &slots[i]))
+			return -errno;
+	}
+	return n;
+}
+
+/*
+ * Rebuild the per-CPU tables from the slots' CPUs (live sockets only) in the
+ * generation not in use, then switch to it with one write of cpu_gen.
+ */
+static int publish_cpu_tables(struct pcbg_group *grp)
+{
+	struct pcbg_group_info info;
+	__u32 *counts, gen, slot, key, t, zero = 0;
+	struct pcbg_slot s;
+	int err, cpu;
+
+	err = pcbg_group_info(grp, &info);
+	if (err)
+		return err;
+	counts = calloc(info.nr_cpus, sizeof(*counts));
+	if (!counts)
+		return -ENOMEM;
+	gen = !(info.cpu_gen & 1);
+	for (slot = 0; !err && slot < info.nr_slots; slot++) {
+		err = pcbg_group_slot(grp, slot, &s);
+		if (err || !(s.flags & PCBG_SLOT_USED) || s.cpu < 0 ||
+		    (__u32)s.cpu >= info.nr_cpus || pcbg_group_slot_live(grp, slot) != 1)
+			continue;
+		key = (gen * info.nr_cpus + s.cpu) * info.capacity + counts[s.cpu]++;
+		if (bpf_map_update_elem(grp->map_fd[PCBG_M_CPU_SLOTS], &key, &slot, BPF_ANY))
+			err = -errno;
+	}
+	for (cpu = 0; !err && (__u32)cpu < info.nr_cpus; cpu++) {
+		t = gen * info.nr_cpus + cpu;
+		if (bpf_map_update_elem(grp->map_fd[PCBG_M_CPU_CNT], &t, &counts[cpu], BPF_ANY))
+			err = -errno;
+	}
+	free(counts);
+	if (err)
+		return err;
+	info.cpu_gen = gen;
+	return bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, &info, BPF_ANY) ?
+	       -errno : 0;
+}
+
+int pcbg_group_set_cpu(struct pcbg_group *grp, __u32 slot, int cpu)
+{
+	struct pcbg_group_info info;
+	struct pcbg_slot s;
+	int err;
+
+	if (cpu < -1 || cpu >= grp->ncpus)
+		return -EINVAL;
+	err = pcbg_group_info(grp, &info);
+	if (!err && slot >= info.nr_slots)
+		err = -ERANGE;
+	if (!err)
+		err = pcbg_group_slot(grp, slot, &s);
+	if (err)
+		return err;
+	s.cpu = cpu;
+	if (bpf_map_update_elem(grp->map_fd[PCBG_M_SLOTS], &slot, &s, BPF_ANY))
+		return -errno;
+	return publish_cpu_tables(grp);
+}
+
+/* The online CPUs, from /sys/devices/system/cpu/online ("0-3,6"). */
+static int online_cpus(char *online, int ncpus)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+	int a, b, n = 0, c;
+	char sep;
+
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%d", &a) == 1) {
+		b = a;
+		sep = fgetc(f);
+		if (sep == '-') {
+			if (fscanf(f, "%d", &b) != 1)
+				break;
+			sep = fgetc(f);
+		}
+		for (c = a; c <= b && c < ncpus; c++, n++)
+			online[c] = 1;
+		if (sep != ',')
+			break;
+	}
+	fclose(f);
+	return n ? n : -ENOENT;
+}
+
+int pcbg_group_rebalance(struct pcbg_group *grp)
+{
+	struct pcbg_group_info info;
+	__u32 slot, *load = NULL;
+	char *online = NULL;
+	int err, moved = 0, cpu, best;
+	struct pcbg_slot s;
+
+	err = pcbg_group_info(grp, &info);
+	if (err)
+		return err;
+	load = calloc(grp->ncpus, sizeof(*load));
+	online = calloc(grp->ncpus, 1);
+	if (!load || !online) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = online_cpus(online, grp->ncpus);
+	if (err < 0)
+		goto out;
+	err = 0;
+	/* what each CPU has already, so the result is even overall */
+	for (slot = 0; !err && slot < info.nr_slots; slot++) {
+		err = pcbg_group_slot(grp, slot, &s);
+		if (!err && s.cpu >= 0 && s.cpu < grp->ncpus &&
+		    pcbg_group_slot_live(grp, slot) == 1)
+			load[s.cpu]++;
+	}
+	for (slot = 0; !err && slot < info.nr_slots; slot++) {
+		err = pcbg_group_slot(grp, slot, &s);
+		if (err || s.cpu >= 0 || !(s.flags & PCBG_SLOT_USED) ||
+		    pcbg_group_slot_live(grp, slot) != 1)
+			continue;
+		for (best = -1, cpu = 0; cpu < grp->ncpus; cpu++)
+			if (online[cpu] && (best < 0 || load[cpu] < load[best]))
+				best = cpu;
+		s.cpu = best;
+		load[best]++;
+		if (bpf_map_update_elem(grp->map_fd[PCBG_M_SLOTS], &slot, &s, BPF_ANY))
+			err = -errno;
+		moved++;
+	}
+	if (!err)
+		err = publish_cpu_tables(grp);
+out:
+	free(load);
+	free(online);
+	return err ? err : moved;
 }
 
 static int clear_percpu(const struct pcbg_group *grp, int map, __u32 nr,
@@ -559,13 +773,6 @@ int pcbg_group_samples(const struct pcbg_group *grp, struct pcbg_sample *out,
 	return n;
 }
 
-static int check_cpu(int cpu)
-{
-	long ncpus = sysconf(_SC_NPROCESSORS_CONF);
-
-	return cpu >= -1 && cpu < ncpus ? 0 : -EINVAL;
-}
-
 int pcbg_group_add_socket(struct pcbg_group *grp, int fd, int cpu, __u32 pid)
 {
 	struct pcbg_group_info info;
@@ -576,9 +783,8 @@ int pcbg_group_add_socket(struct pcbg_group *grp, int fd, int cpu, __u32 pid)
 	__u64 val = fd;
 	int err;
 
-	err = check_cpu(cpu);
-	if (err)
-		return err;
+	if (cpu < -1 || cpu >= grp->ncpus)
+		return -EINVAL;
 	err = pcbg_socket_describe(fd, &d);
 	if (err)
 		return err;
@@ -639,6 +845,11 @@ int pcbg_group_add_socket(struct pcbg_group *grp, int fd, int cpu, __u32 pid)
 		err = -errno;
 		info.nr_slots--;
 		goto err_remove;
+	}
+	if (cpu >= 0) {
+		err = publish_cpu_tables(grp);
+		if (err)
+			return err;
 	}
 	return info.nr_slots - 1;
 
@@ -703,6 +914,7 @@ int pcbg_group_register(struct pcbg_group *grp, __u32 id)
 		.slots_fd = grp->map_fd[PCBG_M_SLOTS],
 		.slot_cnt_fd = grp->map_fd[PCBG_M_SLOT_CNT],
 		.stats_fd = grp->map_fd[PCBG_M_STATS],
+		.cpu_cnt_fd = grp->map_fd[PCBG_M_CPU_CNT],
 		.id = id,
 	};
 	int fd, err = 0;

@@ -22,6 +22,7 @@ struct pcbg_socket_desc {
 	int protocol;		/* IPPROTO_TCP, IPPROTO_UDP */
 	int reuseport;		/* SO_REUSEPORT is set */
 	int listening;		/* SO_ACCEPTCONN (TCP) */
+	int incoming_cpu;	/* SO_INCOMING_CPU, -1 if unset */
 	__u16 port;		/* local port, host order; 0 if unbound */
 	__u8 addr[16];		/* local address, IPv4 in the first 4 bytes */
 	__u64 inode;
@@ -46,6 +47,7 @@ extern const char *const pcbg_knob_names[];
 /* "hash-threshold", ...; NULL for an unknown value. */
 const char *pcbg_algorithm_name(__u32 algorithm);
 const char *pcbg_stat_name(__u32 stat);
+const char *pcbg_hash_fields_name(__u32 hash_fields);
 
 /* Load a new group with room for @capacity sockets (0: PCBG_SLOTS_DEFAULT,
  * at most PCBG_SLOTS_LIMIT) and the default config.
@@ -107,6 +109,24 @@ int pcbg_group_slot_selected(const struct pcbg_group *grp, __u32 slot,
 			     __u64 *selected);
 /* Counters by enum pcbg_stat, summed over CPUs. */
 int pcbg_group_stats(const struct pcbg_group *grp, __u64 stats[PCBG_STAT_NR]);
+/* The same counters, of one CPU (@cpu < 0: summed). */
+int pcbg_group_cpu_stats(const struct pcbg_group *grp, int cpu,
+			 __u64 stats[PCBG_STAT_NR]);
+/* Possible CPUs: the range of CPU numbers. */
+int pcbg_group_nr_cpus(const struct pcbg_group *grp);
+/* The slots in CPU @cpu's table in use; returns how many (may exceed @max). */
+int pcbg_group_cpu_table(const struct pcbg_group *grp, int cpu, __u32 *slots,
+			 size_t max);
+/*
+ * Move the socket in @slot to CPU @cpu's table (-1: to no table).  Takes
+ * effect for the next packet.  -EINVAL bad CPU, -ERANGE no such slot.
+ */
+int pcbg_group_set_cpu(struct pcbg_group *grp, __u32 slot, int cpu);
+/*
+ * Give every live socket without a CPU the online CPU with the fewest
+ * sockets.  Returns how many sockets got a CPU.
+ */
+int pcbg_group_rebalance(struct pcbg_group *grp);
 /* Clear the per-slot and per-reason counters and the samples. */
 int pcbg_group_reset_stats(struct pcbg_group *grp);
 /*

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# For each Debian kernel with headers installed: build pcbgroup.ko against
+# them (W=1, no warning allowed), boot the kernel in a virtme-ng guest, and
+# run selftests/guest_run.sh there.  Prints KTAP with "# Totals:" lines for
+# run_tests to count.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-build}
+top=$PWD
+
+kernels() {
+	local h
+	for h in /usr/src/linux-headers-*-amd64; do
+		[ -e "$h/Makefile" ] || continue
+		k=${h#/usr/src/linux-headers-}
+		[ -r "/boot/vmlinuz-$k" ] && echo "$k"
+	done
+}
+
+# One-test result in harness form, so it is counted like the others.
+result() {
+	local name=$1 ok=$2
+	if [ "$ok" = 1 ]; then
+		echo "ok - $name"
+		echo "# Totals: pass:1 fail:0 xfail:0 xpass:0 skip:0 error:0"
+	else
+		echo "not ok - $name"
+		echo "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:0 error:0"
+	fi
+}
+
+found=0
+for k in $(kernels); do
+	found=1
+	echo "# kernel $k"
+	kdir=/usr/src/linux-headers-$k
+	mdir=$top/$OUT/kmod/$k
+	rm -rf "$mdir"
+	mkdir -p "$mdir"
+	cp -r Kbuild module include "$mdir/"
+	log=$mdir/build.log
+	if make -C "$kdir" M="$mdir" W=1 modules > "$log" 2>&1 &&
+	   ! grep -qiE 'warning:|error:' "$log"; then
+		result "module builds warning-free against $k" 1
+	else
+		result "module builds warning-free against $k" 0
+		sed 's/^/#   /' "$log" | grep -iE 'warning|error' | head -20
+		continue
+	fi
+	scripts/vng.sh "$k" "cd $top && OUT=$OUT selftests/guest_run.sh $k" 2>&1 |
+		grep -vE '^\[ *[0-9]+\.[0-9]+\]' # boot noise
+done
+if [ $found = 0 ]; then
+	echo "# no Debian kernel with headers: run scripts/deps.sh"
+	result "a guest kernel is installed" 0
+fi

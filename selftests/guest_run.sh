@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Inside a virtme-ng guest running kernel KVER: load pcbgroup.ko, run every
+# harness program (the module suites and the host suites, which must also
+# pass on this kernel), unload, and check the kernel log stayed clean.
+#   selftests/guest_run.sh KVER
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-build}
+k=$1
+ko=$OUT/kmod/$k/module/pcbgroup.ko
+
+result() {
+	local name=$1 ok=$2
+	if [ "$ok" = 1 ]; then
+		echo "ok - $name"
+		echo "# Totals: pass:1 fail:0 xfail:0 xpass:0 skip:0 error:0"
+	else
+		echo "not ok - $name"
+		echo "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:0 error:0"
+	fi
+}
+
+echo "# guest $(uname -r), $(nproc) CPUs"
+[ "$(uname -r)" = "$k" ] || { result "guest runs $k" 0; exit 0; }
+dmesg -C
+
+insmod "$ko"
+result "$k: insmod pcbgroup.ko" $([ -d /proc/sys/net/pcbgroup ] && echo 1 || echo 0)
+
+for t in "$OUT"/selftests/*; do
+	[ -x "$t" ] || continue
+	echo "# $k: $(basename "$t")"
+	PCBG_KO=$ko "$t" 2>&1 | grep -E '^(ok|not ok|#)'
+done
+
+rmmod pcbgroup
+gone=1
+[ -e /proc/sys/net/pcbgroup ] && gone=0
+[ -e /proc/net/pcbgroup ] && gone=0
+result "$k: rmmod leaves no /proc or sysctl entry" $gone
+if dmesg | grep -E 'WARNING|BUG|Oops|leak|pcbgroup.*(error|fail)'; then
+	result "$k: kernel log has no warning" 0
+else
+	result "$k: kernel log has no warning" 1
+fi

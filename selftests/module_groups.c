@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Groups registered with pcbgroup.ko: the namespace's knobs reach the
+ * program at once, a sysctl write steers the next flow, /proc/net/pcbgroup
+ * shows what the sockets received, each namespace sees only its own groups,
+ * and wrong maps are refused.
+ */
+#include <bpf/bpf.h>
+#include "modlib.h"
+
+#define NSOCKS	4
+
+FIXTURE(modgroup) {
+	int fds[NSOCKS];
+	int ep;
+	int id;
+	struct pcbg_group *grp;
+	int receiver[4096];
+};
+
+FIXTURE_VARIANT(modgroup) {
+	int family;
+	int type;
+	const char *local;
+};
+
+FIXTURE_VARIANT_ADD(modgroup, udp4) { AF_INET, SOCK_DGRAM, "127.0.0.1:8080" };
+FIXTURE_VARIANT_ADD(modgroup, tcp6) { AF_INET6, SOCK_STREAM, "[::1]:8080" };
+
+FIXTURE_SETUP(modgroup)
+{
+	int i;
+
+	ASSERT_EQ(0, setup_namespaces());
+	if (access(SYSCTL_DIR, F_OK))
+		return;
+	ASSERT_EQ(0, pcbg_group_create(&self->grp, 0));
+	for (i = 0; i < NSOCKS; i++) {
+		self->fds[i] = make_server(variant->family, variant->type, SERVER_PORT);
+		ASSERT_LE(0, self->fds[i]);
+		ASSERT_EQ(i, pcbg_group_add_socket(self->grp, self->fds[i], -1, 0));
+	}
+	self->id = pcbg_group_register(self->grp, 0);
+	ASSERT_EQ(1, self->id);
+	ASSERT_EQ(0, pcbg_group_attach(self->grp, self->fds[0]));
+	self->ep = watch_servers(self->fds, NSOCKS);
+	ASSERT_LE(0, self->ep);
+}
+
+FIXTURE_TEARDOWN(modgroup)
+{
+	pcbg_group_free(self->grp);
+}
+
+#define FLOWS(first, n) \
+	run_flows(variant->family, variant->type, SERVER_PORT, self->fds, self->ep, \
+		  first, n, self->receiver)
+
+TEST_F(modgroup, knob_writes_reach_the_config_at_once)
+{
+	struct pcbg_config cfg;
+
+	REQUIRE_MODULE();
+	ASSERT_EQ(0, knob_write("algorithm", "modulo"));
+	ASSERT_EQ(0, knob_write("cpu_bits", "3"));
+	ASSERT_EQ(0, knob_write("stats", "0"));
+	ASSERT_EQ(0, knob_write("max_group_size", "7"));
+	ASSERT_EQ(0, knob_write("tcp_reuseport_ext", "0"));
+	ASSERT_EQ(0, pcbg_group_config(self->grp, &cfg));
+	EXPECT_EQ(PCBG_ALGO_MODULO, cfg.algorithm);
+	EXPECT_EQ(3, cfg.cpu_bits);
+	EXPECT_EQ(0, cfg.stats);
+	EXPECT_EQ(7, cfg.max_group_size);
+	EXPECT_EQ(0, cfg.tcp_reuseport_ext);
+	EXPECT_EQ(1, cfg.udp_reuseport_ext);
+
+	/* -1 is auto: the config holds the effective value */
+	ASSERT_EQ(0, knob_write("cpu_bits", "-1"));
+	ASSERT_EQ(0, pcbg_group_config(self->grp, &cfg));
+	EXPECT_EQ(pcbg_cpu_bits_auto(), (int)cfg.cpu_bits);
+
+	/* a refused write changes nothing */
+	EXPECT_EQ(-EINVAL, knob_write("algorithm", "random"));
+	ASSERT_EQ(0, pcbg_group_config(self->grp, &cfg));
+	EXPECT_EQ(PCBG_ALGO_MODULO, cfg.algorithm);
+}
+
+/* sysctl -w, then the very next flows follow the new choice. */
+TEST_F_TIMEOUT(modgroup, sysctl_steers_the_next_flow, 120)
+{
+	static const char *const algos[] = { "modulo", "hash-threshold" };
+	const char *ext = variant->type == SOCK_STREAM ? "tcp_reuseport_ext" :
+							 "udp_reuseport_ext";
+	struct pcbg_sample samples[128];
+	struct pcbg_config cfg;
+	struct groups_row row;
+	int a, k, ns, first = 0;
+	__u64 stats[PCBG_STAT_NR];
+
+	REQUIRE_MODULE();
+	ASSERT_EQ(0, pcbg_group_config(self->grp, &cfg));
+	cfg.samples = 1;
+	ASSERT_EQ(0, pcbg_group_set_config(self->grp, &cfg));
+	ASSERT_EQ(0, knob_write("cpu_bits", "0"));
+	for (a = 0; a < 2; a++) {
+		ASSERT_EQ(0, knob_write("algorithm", algos[a]));
+		ASSERT_EQ(0, pcbg_group_reset_stats(self->grp));
+		ASSERT_EQ(32, FLOWS(first, 32));
+		ns = pcbg_group_samples(self->grp, samples, 128);
+		ASSERT_EQ(32, ns);
+		for (k = 0; k < ns; k++) {
+			__u32 algo = a == 0 ? PCBG_ALGO_MODULO : PCBG_ALGO_HASH_THRESHOLD;
+
+			EXPECT_EQ(algo, samples[k].algorithm);
+			EXPECT_EQ(expected_slot(algo, samples[k].hash, 0, NSOCKS),
+				  samples[k].slot);
+			EXPECT_EQ(self->receiver[samples[k].sport - CLIENT_PORT_BASE],
+				  (int)samples[k].slot);
+		}
+		first += 32;
+	}
+
+	/* the switch off: the kernel picks, the fallback column says so */
+	ASSERT_EQ(0, pcbg_group_reset_stats(self->grp));
+	ASSERT_EQ(0, knob_write(ext, "0"));
+	ASSERT_EQ(50, FLOWS(first, 50));
+	ASSERT_EQ(0, pcbg_group_stats(self->grp, stats));
+	EXPECT_EQ(50, stats[PCBG_STAT_FALLBACK_OFF]);
+	ASSERT_EQ(1, groups_rows(&row, 1));
+	EXPECT_EQ(0, row.selected);
+	EXPECT_EQ(50, row.fallbacks);
+}
+
+TEST_F_TIMEOUT(modgroup, tables_match_what_the_sockets_received, 120)
+{
+	struct sockets_row rows[NSOCKS + 1];
+	long counts[NSOCKS] = {};
+	struct groups_row g;
+	int flows = 400, i;
+	struct stat st;
+
+	REQUIRE_MODULE();
+	ASSERT_EQ(flows, FLOWS(0, flows));
+	for (i = 0; i < flows; i++)
+		counts[self->receiver[i]]++;
+
+	ASSERT_EQ(1, groups_rows(&g, 1));
+	EXPECT_EQ(self->id, g.id);
+	EXPECT_STREQ(variant->type == SOCK_STREAM ? "tcp" : "udp", g.proto);
+	EXPECT_STREQ(variant->local, g.local);
+	EXPECT_EQ(NSOCKS, g.sockets);
+	EXPECT_STREQ("hash-threshold", g.algorithm);
+	EXPECT_EQ(pcbg_cpu_bits_auto(), (int)g.cpu_bits);
+	EXPECT_EQ(flows, g.selected);
+	EXPECT_EQ(0, g.fallbacks);
+
+	ASSERT_EQ(NSOCKS, sockets_rows(rows, NSOCKS + 1));
+	for (i = 0; i < NSOCKS; i++) {
+		ASSERT_EQ(0, fstat(self->fds[i], &st));
+		EXPECT_EQ(self->id, rows[i].group);
+		EXPECT_EQ(i, rows[i].slot);
+		EXPECT_EQ(st.st_ino, rows[i].inode);
+		EXPECT_EQ(-1, rows[i].cpu);
+		EXPECT_EQ(counts[i], rows[i].selected) TH_LOG("slot %d", i);
+	}
+
+	/* a closed socket: one socket fewer, its slot shows inode 0 */
+	close(self->fds[2]);
+	ASSERT_EQ(1, groups_rows(&g, 1));
+	EXPECT_EQ(NSOCKS - 1, g.sockets);
+	ASSERT_EQ(NSOCKS, sockets_rows(rows, NSOCKS + 1));
+	EXPECT_EQ(0, rows[2].inode);
+}
+
+TEST_F(modgroup, each_namespace_sees_only_its_groups)
+{
+	int status, pfd[2];
+	char buf[64] = "";
+	pid_t pid;
+
+	REQUIRE_MODULE();
+	ASSERT_EQ(0, pipe(pfd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct groups_row rows[4];
+		struct pcbg_group *grp;
+		int before, id = -1, after, fd;
+
+		if (unshare(CLONE_NEWNET))
+			_exit(1);
+		before = groups_rows(rows, 4);
+		fd = make_server(AF_INET, SOCK_DGRAM, SERVER_PORT);
+		if (!pcbg_group_create(&grp, 0) && fd >= 0 &&
+		    pcbg_group_add_socket(grp, fd, -1, 0) == 0)
+			id = pcbg_group_register(grp, 5);
+		after = groups_rows(rows, 4);
+		dprintf(pfd[1], "%d %d %d %u", before, id, after, after == 1 ? rows[0].id : 0);
+		_exit(0);
+	}
+	close(pfd[1]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	buf[read(pfd[0], buf, sizeof(buf) - 1)] = '\0';
+	EXPECT_STREQ("0 5 1 5", buf);
+
+	struct groups_row rows[4];
+
+	ASSERT_EQ(1, groups_rows(rows, 4));
+	EXPECT_EQ(self->id, rows[0].id);
+}
+
+/* The maps a group is made of, made by hand so each can be got wrong. */
+struct hand_maps {
+	int fd[6];
+};
+
+static int make_maps(struct hand_maps *m, int wrong)
+{
+	static const struct {
+		enum bpf_map_type type;
+		__u32 value_size, max_entries;
+	} spec[6] = {
+		{ BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_config), 1 },
+		{ BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_group_info), 1 },
+		{ BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, 8, 16 },
+		{ BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_slot), 16 },
+		{ BPF_MAP_TYPE_PERCPU_ARRAY, 8, 16 },
+		{ BPF_MAP_TYPE_PERCPU_ARRAY, 8, PCBG_STAT_NR },
+	};
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		__u32 vs = spec[i].value_size;
+		enum bpf_map_type t = spec[i].type;
+
+		if (i == wrong)	/* a wrong type, and a wrong size */
+			t == BPF_MAP_TYPE_ARRAY ? (vs += 8) : (t = BPF_MAP_TYPE_ARRAY);
+		m->fd[i] = bpf_map_create(t, NULL, 4, vs, spec[i].max_entries, NULL);
+		if (m->fd[i] < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static int register_maps(const struct hand_maps *m, __u32 abi, __u32 id)
+{
+	struct pcbg_register reg = {
+		.abi = abi, .cfg_fd = m->fd[0], .group_fd = m->fd[1],
+		.socks_fd = m->fd[2], .slots_fd = m->fd[3],
+		.slot_cnt_fd = m->fd[4], .stats_fd = m->fd[5], .id = id,
+	};
+	int fd = open(PROC_DIR "/" PCBG_PROC_CONTROL, O_RDWR), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, PCBG_IOC_REGISTER, &reg))
+		err = -errno;
+	close(fd);
+	return err ? err : (int)reg.id;
+}
+
+TEST_F(modgroup, wrong_maps_and_fds_are_refused)
+{
+	struct groups_row rows[4];
+	struct hand_maps m;
+	int i, pipefd[2];
+
+	REQUIRE_MODULE();
+	for (i = 0; i < 6; i++) {
+		ASSERT_EQ(0, make_maps(&m, i));
+		EXPECT_EQ(-EINVAL, register_maps(&m, PCBG_ABI_VERSION, 0)) TH_LOG("map %d", i);
+	}
+	ASSERT_EQ(0, make_maps(&m, -1));
+	EXPECT_EQ(-EINVAL, register_maps(&m, PCBG_ABI_VERSION + 1, 0));
+	ASSERT_EQ(0, pipe(pipefd));
+	m.fd[2] = pipefd[0];
+	EXPECT_EQ(-EINVAL, register_maps(&m, PCBG_ABI_VERSION, 0));
+	m.fd[2] = 999;
+	EXPECT_EQ(-EBADF, register_maps(&m, PCBG_ABI_VERSION, 0));
+	EXPECT_EQ(-EEXIST, pcbg_group_register(self->grp, 0));
+	ASSERT_EQ(1, groups_rows(rows, 4));
+
+	/* right maps register: not under a taken id, then under a free one */
+	ASSERT_EQ(0, make_maps(&m, -1));
+	EXPECT_EQ(-EEXIST, register_maps(&m, PCBG_ABI_VERSION, self->id));
+	EXPECT_EQ(2, register_maps(&m, PCBG_ABI_VERSION, 0));
+}
+
+/* pcbgroupctl set defers to the sysctls while the module is loaded. */
+TEST_F(modgroup, pcbgroupctl_set_points_to_sysctl)
+{
+	char out[256], err[512];
+
+	REQUIRE_MODULE();
+	EXPECT_EQ(1, run_cmd(out, sizeof(out), err, sizeof(err),
+			     "%s/pcbgroupctl set algorithm=modulo", build_dir()));
+	EXPECT_NE(NULL, strstr(err, "use sysctl -w net.pcbgroup.KNOB=VALUE")) TH_LOG("%s", err);
+}
+
+/* A group whose program and sockets are gone is dropped by the module. */
+TEST_F(modgroup, gone_group_is_dropped)
+{
+	struct groups_row rows[4];
+	struct pcbg_group *grp;
+	int fd;
+
+	REQUIRE_MODULE();
+	ASSERT_EQ(0, pcbg_group_create(&grp, 0));
+	fd = make_server(AF_INET, SOCK_DGRAM, SERVER_PORT + 1);
+	ASSERT_EQ(0, pcbg_group_add_socket(grp, fd, -1, 0));
+	ASSERT_EQ(2, pcbg_group_register(grp, 0));
+	ASSERT_EQ(2, groups_rows(rows, 4));
+	pcbg_group_free(grp);
+	close(fd);
+	/* maps are freed by the kernel after the last reference: give it time */
+	for (int i = 0; i < 50 && groups_rows(rows, 4) != 1; i++)
+		usleep(100000);
+	ASSERT_EQ(1, groups_rows(rows, 4));
+	EXPECT_EQ(self->id, rows[0].id);
+}
+
+TEST_HARNESS_MAIN

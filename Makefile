@@ -30,12 +30,12 @@ endif
 .DELETE_ON_ERROR:
 .PHONY: all deps bpf tools module selftests check lint demo bench clean help
 
-LIB_OBJ		:= $(OUT)/lib/pcbgroup.o
+LIB_OBJ		:= $(OUT)/lib/pcbgroup.o $(OUT)/lib/membership.o
 CTL_OBJS	:= $(OUT)/tools/pcbgroupctl.o $(OUT)/tools/adopt.o $(OUT)/tools/show.o
 EXAMPLES	:= $(OUT)/echo_server $(OUT)/loadgen
 HARNESS		:= $(OUT)/kselftest/kselftest_harness.h
 HOST_TESTS	:= $(patsubst selftests/%.c,$(OUT)/selftests/%,$(wildcard selftests/*.c))
-HDRS		:= include/uapi/pcbgroup.h tools/lib/pcbgroup.h
+HDRS		:= include/uapi/pcbgroup.h tools/lib/pcbgroup.h tools/lib/internal.h
 
 all: deps bpf tools selftests
 

@@ -6,7 +6,13 @@
  * hash-threshold (RFC 2992), or modulo-N for comparison.
  *
  * With algorithm cpu it first looks in the table of the CPU it runs on, as
- * FreeBSD's PCBGROUP does, and falls back to the whole group on a miss.
+ * FreeBSD's PCBGROUP does, and falls back to the whole group on a miss; with
+ * maglev it reads a Maglev table the tools build.  It picks among members:
+ * sockets keep their slots, and the tools publish a new member list, per-CPU
+ * tables and Maglev table together by flipping one generation number.
+ *
+ * Loaded as sk_reuseport/migrate, it also places the pending connections of
+ * a closing TCP listener on another listener (or refuses them: migrate=0).
  *
  * O(1) per packet whatever the group size.  It never drops: on any miss it
  * returns SK_PASS without a selection, the kernel picks by its own hash, and
@@ -21,7 +27,7 @@
 #include "uapi/pcbgroup.h"
 
 _Static_assert(sizeof(struct pcbg_config) == 40, "pcbg_config layout");
-_Static_assert(sizeof(struct pcbg_group_info) == 40, "pcbg_group_info layout");
+_Static_assert(sizeof(struct pcbg_group_info) == 56, "pcbg_group_info layout");
 _Static_assert(sizeof(struct pcbg_sample) == 32, "pcbg_sample layout");
 
 /* Per-slot maps are resized by the loader to the group's capacity. */
@@ -68,9 +74,13 @@ struct {
 	__type(value, __u64);
 } pcbg_stats SEC(".maps");
 
-/* Two generations of per-CPU tables; the loader sizes them (see the header). */
+/*
+ * Two generations of per-CPU tables, member lists and Maglev tables; the
+ * loader sizes them (see the header) and fills them through mmap().
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, __u32);
@@ -78,10 +88,27 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, __u32);
 } pcbg_cpu_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u32);
+} pcbg_members SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} pcbg_maglev SEC(".maps");
 
 /* Entries 0..PCBG_SAMPLES_NR-1 are a ring; the last entry's seq counts. */
 struct {
@@ -166,14 +193,14 @@ static __always_inline int addr_hash(struct sk_reuseport_md *ctx, __u32 seed,
  * that table is empty (PCBGROUP's "fall back to the normal lookup").
  */
 static __always_inline long pick_cpu_slot(const struct pcbg_group_info *grp,
-					  __u32 hash, __u32 cpu_bits)
+					  __u32 gen, __u32 hash, __u32 cpu_bits)
 {
 	__u32 cpu = bpf_get_smp_processor_id(), t, key;
 	__u32 *cnt, *slot;
 
 	if (cpu >= grp->nr_cpus)
 		return -1;
-	t = (grp->cpu_gen & 1) * grp->nr_cpus + cpu;
+	t = gen * grp->nr_cpus + cpu;
 	cnt = bpf_map_lookup_elem(&pcbg_cpu_cnt, &t);
 	if (!cnt || !*cnt || *cnt > grp->capacity)
 		return -1;
@@ -182,6 +209,38 @@ static __always_inline long pick_cpu_slot(const struct pcbg_group_info *grp,
 	slot = bpf_map_lookup_elem(&pcbg_cpu_slots, &key);
 	return slot ? *slot : -1;
 }
+
+/* The slot of member @i of generation @gen, or -1. */
+static __always_inline long member_slot(const struct pcbg_group_info *grp,
+					__u32 gen, __u32 i)
+{
+	__u32 key = gen * grp->capacity + i, *slot;
+
+	slot = bpf_map_lookup_elem(&pcbg_members, &key);
+	return slot ? *slot : -1;
+}
+
+/* A slot among the members, by the configured algorithm, or -1. */
+static __always_inline long pick_member(const struct pcbg_config *cfg,
+					const struct pcbg_group_info *grp,
+					__u32 gen, __u32 hash, __u32 n)
+{
+	__u32 m = grp->maglev_size, j, key;
+	__u64 *word;
+
+	if (cfg->algorithm != PCBG_ALGO_MAGLEV)
+		return member_slot(grp, gen, pick_slot(cfg->algorithm, hash,
+						       cfg->cpu_bits, n));
+	if (!m || m > PCBG_MAGLEV_MAX)
+		return -1;
+	j = pick_slot(PCBG_ALGO_HASH_THRESHOLD, hash, cfg->cpu_bits, m);
+	key = gen * PCBG_MAGLEV_WORDS(m) + j / 4;
+	word = bpf_map_lookup_elem(&pcbg_maglev, &key);
+	return word ? (*word >> (16 * (j % 4))) & 0xffff : -1;
+}
+
+/* Second choices tried when the member picked has closed. */
+#define REPICK_TRIES	4
 
 static __always_inline void count_slot(__u32 slot)
 {
@@ -225,49 +284,77 @@ static __always_inline void record_sample(struct sk_reuseport_md *ctx,
 	}
 }
 
-SEC("sk_reuseport")
+SEC("sk_reuseport/migrate")
 int pcbg_select(struct sk_reuseport_md *ctx)
 {
 	const struct pcbg_group_info *grp;
 	const struct pcbg_config *cfg;
-	__u32 zero = 0, n, slot, hash, ext;
-	long local = -1;
+	__u32 zero = 0, n, gen, slot, hash, ext, t;
+	int migrating = !!ctx->migrating_sk;
+	long pick = -1, err;
 
 	cfg = bpf_map_lookup_elem(&pcbg_cfg, &zero);
 	grp = bpf_map_lookup_elem(&pcbg_group, &zero);
 	if (!cfg || !grp)
 		return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
 
+	if (migrating && !cfg->migrate) {
+		if (cfg->stats)
+			count(PCBG_STAT_MIGRATE_REFUSED);
+		return SK_DROP;	/* the closing listener's requests are reset */
+	}
+
 	ext = ctx->ip_protocol == IPPROTO_TCP ? cfg->tcp_reuseport_ext :
 						cfg->udp_reuseport_ext;
 	if (!ext)
 		return fallback(cfg, PCBG_STAT_FALLBACK_OFF);
 
-	n = grp->nr_slots;
+	gen = grp->gen & 1;
+	n = grp->nr_members[gen];
 	if (!n || n > grp->capacity)
 		return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
 
+	/* a migrating request may come without a packet: its hash is the one */
 	hash = ctx->hash;
-	if (cfg->hash_fields == PCBG_HASH_2TUPLE &&
+	if (cfg->hash_fields == PCBG_HASH_2TUPLE && !migrating &&
 	    addr_hash(ctx, cfg->hash_seed, &hash))
 		return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
 
 	if (cfg->algorithm == PCBG_ALGO_CPU) {
-		local = pick_cpu_slot(grp, hash, cfg->cpu_bits);
-		if (local >= 0) {
-			slot = local;
+		pick = pick_cpu_slot(grp, gen, hash, cfg->cpu_bits);
+		if (pick >= 0) {
+			slot = pick;
 			if (bpf_sk_select_reuseport(ctx, &pcbg_socks, &slot, 0))
-				local = -1;	/* its socket closed: a miss */
+				pick = -1;	/* its socket closed: a miss */
 		}
 		if (cfg->stats)
-			count(local >= 0 ? PCBG_STAT_CPU_LOCAL : PCBG_STAT_CPU_MISS);
+			count(pick >= 0 ? PCBG_STAT_CPU_LOCAL : PCBG_STAT_CPU_MISS);
 	}
-	if (local < 0) {
-		slot = pick_slot(cfg->algorithm, hash, cfg->cpu_bits, n);
-		switch (bpf_sk_select_reuseport(ctx, &pcbg_socks, &slot, 0)) {
+	if (pick < 0) {
+		pick = pick_member(cfg, grp, gen, hash, n);
+		if (pick < 0)
+			return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
+		slot = pick;
+		err = bpf_sk_select_reuseport(ctx, &pcbg_socks, &slot, 0);
+		/*
+		 * The member closed before the tools took it out (a crash, or
+		 * a listener whose requests migrate): its flows go to other
+		 * members by independent second hashes, and no other flow moves.
+		 */
+		for (t = 1; err == -ENOENT && n > 1 && t <= REPICK_TRIES; t++) {
+			pick = member_slot(grp, gen, pick_slot(PCBG_ALGO_HASH_THRESHOLD,
+							       mix(hash, t), 0, n));
+			if (pick < 0)
+				break;
+			slot = pick;
+			err = bpf_sk_select_reuseport(ctx, &pcbg_socks, &slot, 0);
+			if (!err && cfg->stats)
+				count(PCBG_STAT_REPICK);
+		}
+		switch (err) {
 		case 0:
 			break;
-		case -ENOENT:	/* the socket closed, or the slot was never filled */
+		case -ENOENT:	/* closed, and so was the second choice */
 			return fallback(cfg, PCBG_STAT_FALLBACK_EMPTY);
 		default:	/* a socket of another group, or of another protocol */
 			return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
@@ -277,6 +364,8 @@ int pcbg_select(struct sk_reuseport_md *ctx)
 	if (cfg->stats) {
 		count(PCBG_STAT_SELECTED);
 		count_slot(slot);
+		if (migrating)
+			count(PCBG_STAT_MIGRATED);
 	}
 	if (cfg->samples)
 		record_sample(ctx, cfg, hash, slot, n);

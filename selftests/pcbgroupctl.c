@@ -238,6 +238,51 @@ TEST_F(ctl, two_processes_form_one_group)
 	close(out_fd);
 }
 
+/*
+ * A worker process is killed (SIGKILL) under sustained load: its listener's
+ * queued and half-open connections migrate, its datagrams' flows go to the
+ * others; lost can only be what it had already taken in hand, one per
+ * worker thread.
+ */
+TEST_F_TIMEOUT(ctl, killed_worker_loses_only_what_it_had_taken, 120)
+{
+	int out_fd, pfd[2], lost = -1, flows = 3000;
+	char out[512] = "", *p;
+	pid_t second, gen;
+	ssize_t n;
+
+	ASSERT_EQ(self->port, start_server(_metadata, variant->proto, variant->v6, 2,
+					   self->port, &second, &out_fd));
+	ASSERT_EQ(0, CTL("attach --pid %d --pid %d", self->server, second))
+		TH_LOG("%s", self->err);
+	ASSERT_EQ(0, pipe(pfd));
+	gen = fork();
+	if (gen == 0) {
+		char path[PATH_MAX + 16], port[16], nflows[16];
+
+		dup2(pfd[1], 1);
+		snprintf(path, sizeof(path), "%s/loadgen", build_dir());
+		snprintf(port, sizeof(port), "%d", self->port);
+		snprintf(nflows, sizeof(nflows), "%d", flows);
+		execl(path, "loadgen", "-q", "-t", variant->proto, "-p", port, "-n", nflows,
+		      variant->v6 ? "-6" : NULL, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	usleep(100000);
+	kill(second, SIGKILL);
+	waitpid(second, NULL, 0);
+	close(out_fd);
+	n = read(pfd[0], out, sizeof(out) - 1);
+	out[n > 0 ? n : 0] = '\0';
+	waitpid(gen, NULL, 0);
+	p = strstr(out, "lost ");
+	if (p)
+		lost = atoi(p + 5);
+	EXPECT_LE(0, lost) TH_LOG("loadgen said: %s", out);
+	EXPECT_GE(2, lost) TH_LOG("loadgen said: %s", out);
+}
+
 TEST_F(ctl, bad_pids_and_arguments_change_nothing)
 {
 	char msg[256];
@@ -329,7 +374,7 @@ TEST(cpus_from_incoming_cpu_pin_and_rebalance)
 	EXPECT_NE(NULL, strstr(out, "cpu  group slots")) TH_LOG("%s", out);
 
 	EXPECT_EQ(1, RUN("pin 1 9 0"));
-	EXPECT_STREQ("pcbgroupctl: pin: group 1: no slot 9\n", err);
+	EXPECT_STREQ("pcbgroupctl: pin: group 1: no socket in slot 9\n", err);
 	EXPECT_EQ(1, RUN("pin 1 0 4096"));
 	snprintf(expect, sizeof(expect), "CPU 4096 is not a possible CPU (0-%d)\n",
 		 (int)sysconf(_SC_NPROCESSORS_CONF) - 1);

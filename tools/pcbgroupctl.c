@@ -39,9 +39,12 @@ static const char usage_text[] =
 	"  set [--group GROUP] KNOB=VALUE ...\n"
 	"         change the config of every group (or one) where pcbgroup.ko is not\n"
 	"         loaded; knobs: tcp_reuseport_ext udp_reuseport_ext algorithm cpu_bits\n"
-	"         max_group_size stats hash_fields samples\n"
+	"         max_group_size stats hash_fields migrate samples\n"
 	"  pin GROUP SLOT CPU|none\n"
 	"         move the socket in SLOT to CPU's table (algorithm cpu)\n"
+	"  drain GROUP SLOT | undrain GROUP SLOT\n"
+	"         stop new flows to the socket in SLOT while its connections finish;\n"
+	"         undrain lets them come again\n"
 	"  rebalance GROUP\n"
 	"         give each socket without a CPU the online CPU with the fewest\n"
 	"         sockets (algorithm cpu)\n"
@@ -216,15 +219,20 @@ static int cmd_attach(int argc, char **argv)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		slot = pcbg_group_add_socket(grp, socks[i].fd,
-					     socket_cpu(socks[i].pid, &socks[i].desc),
-					     socks[i].pid);
+		int cpu = socket_cpu(socks[i].pid, &socks[i].desc);
+
+		slot = pcbg_group_place_socket(grp, socks[i].fd, cpu, socks[i].pid);
 		if (slot < 0) {
 			pr_err("attach", "pid %d: socket inode %llu: %s", socks[i].pid,
 			       (unsigned long long)socks[i].desc.inode,
 			       add_socket_error(slot));
 			goto out;
 		}
+	}
+	err = pcbg_group_publish(grp);
+	if (err) {
+		pr_err("attach", "publish the group: %s", strerror(-err));
+		goto out;
 	}
 	if (ensure_pin_root("attach") || claim_group_dir("attach", dir, sizeof(dir), &id))
 		goto out;
@@ -545,13 +553,43 @@ static int cmd_pin(int argc, char **argv)
 	if (err)
 		return -err;
 	err = pcbg_group_set_cpu(grp, slot, c);
-	if (err == -ERANGE)
-		pr_err("pin", "group %u: no slot %lu", id, slot);
+	if (err == -ERANGE || err == -ENOENT)
+		pr_err("pin", "group %u: no socket in slot %lu", id, slot);
 	else if (err == -EINVAL)
 		pr_err("pin", "group %u: CPU %s is not a possible CPU (0-%d)", id, argv[3],
 		       pcbg_group_nr_cpus(grp) - 1);
 	else if (err)
 		pr_err("pin", "group %u: %s", id, strerror(-err));
+	pcbg_group_free(grp);
+	return err ? EXIT_FAIL : EXIT_OK;
+}
+
+/* drain and undrain: argv[0] says which */
+static int cmd_drain(int argc, char **argv)
+{
+	int drain = !strcmp(argv[0], "drain"), err;
+	struct pcbg_group *grp;
+	unsigned long slot;
+	unsigned int id;
+
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		fputs(usage_text, stdout);
+		return EXIT_OK;
+	}
+	if (argc != 3)
+		return usage_error(argv[0], "GROUP SLOT are required");
+	if (parse_uint(argv[2], UINT_MAX, &slot)) {
+		pr_err(argv[0], "'%s': not a slot number", argv[2]);
+		return EXIT_USAGE;
+	}
+	err = open_group(argv[0], argv[1], &id, &grp);
+	if (err)
+		return -err;
+	err = pcbg_group_drain(grp, slot, drain);
+	if (err == -ERANGE || err == -ENOENT)
+		pr_err(argv[0], "group %u: no socket in slot %lu", id, slot);
+	else if (err)
+		pr_err(argv[0], "group %u: %s", id, strerror(-err));
 	pcbg_group_free(grp);
 	return err ? EXIT_FAIL : EXIT_OK;
 }
@@ -593,6 +631,8 @@ int main(int argc, char **argv)
 		{ "detach", cmd_detach },
 		{ "pin", cmd_pin },
 		{ "rebalance", cmd_rebalance },
+		{ "drain", cmd_drain },
+		{ "undrain", cmd_drain },
 	};
 	size_t i;
 	int opt;

@@ -239,17 +239,20 @@ static void print_json(struct group_view *views, int n)
 			     v->info.port);
 		inet_ntop(v->info.family, v->info.addr, addr, sizeof(addr));
 		printf("%s{\"id\":%u,\"proto\":\"%s\",\"family\":\"%s\","
-		       "\"addr\":\"%s\",\"port\":%u,\"local\":\"%s\",\"slots\":%u,\"sockets\":%u,\"capacity\":%u,",
+		       "\"addr\":\"%s\",\"port\":%u,\"local\":\"%s\",\"slots\":%u,"
+		       "\"sockets\":%u,\"members\":%u,\"capacity\":%u,\"maglev_size\":%u,",
 		       i ? "," : "", v->id, proto_name(v->info.protocol),
 		       v->info.family == AF_INET6 ? "inet6" : "inet", addr, v->info.port,
-		       local, v->info.nr_slots, v->live, v->info.capacity);
+		       local, v->info.nr_slots, v->live, v->info.nr_members[v->info.gen & 1],
+		       v->info.capacity, v->info.maglev_size);
 		printf("\"config\":{\"tcp_reuseport_ext\":%u,\"udp_reuseport_ext\":%u,"
 		       "\"algorithm\":\"%s\",\"cpu_bits\":%u,\"max_group_size\":%u,"
-		       "\"stats\":%u,\"hash_fields\":\"%s\",\"samples\":%u},",
+		       "\"stats\":%u,\"hash_fields\":\"%s\",\"migrate\":%u,\"samples\":%u},",
 		       v->cfg.tcp_reuseport_ext, v->cfg.udp_reuseport_ext,
 		       pcbg_algorithm_name(v->cfg.algorithm) ?: "?", v->cfg.cpu_bits,
 		       v->cfg.max_group_size, v->cfg.stats,
-		       pcbg_hash_fields_name(v->cfg.hash_fields) ?: "?", v->cfg.samples);
+		       pcbg_hash_fields_name(v->cfg.hash_fields) ?: "?", v->cfg.migrate,
+		       v->cfg.samples);
 		printf("\"counters\":{");
 		for (st = 0; st < PCBG_STAT_NR; st++)
 			printf("%s\"%s\":%llu", st ? "," : "", pcbg_stat_name(st),
@@ -261,10 +264,12 @@ static void print_json(struct group_view *views, int n)
 
 			pcbg_group_slot_selected(v->grp, slot, &sel);
 			printf("%s{\"slot\":%u,\"inode\":%llu,\"cookie\":%llu,\"cpu\":%d,"
-			       "\"pid\":%u,\"live\":%s,\"selected\":%llu}",
+			       "\"pid\":%u,\"live\":%s,\"draining\":%s,\"selected\":%llu}",
 			       slot ? "," : "", slot, (unsigned long long)inode,
 			       (unsigned long long)s.cookie, s.cpu, s.pid,
-			       inode ? "true" : "false", (unsigned long long)sel);
+			       inode ? "true" : "false",
+			       s.flags & PCBG_SLOT_DRAINING ? "true" : "false",
+			       (unsigned long long)sel);
 		}
 		printf("],\"cpus\":[");
 		for (cpu = 0; cpu < pcbg_group_nr_cpus(v->grp); cpu++)

@@ -25,6 +25,10 @@
 #define PCBG_CPU_BITS_MAX	16
 /* Selection samples kept per CPU (a ring), for tests and "show --samples". */
 #define PCBG_SAMPLES_NR		64
+/* Maglev table: a prime at least PCBG_MAGLEV_RATIO times the capacity. */
+#define PCBG_MAGLEV_RATIO	128
+#define PCBG_MAGLEV_MAX		(1U << 20)
+#define PCBG_MAGLEV_WORDS(m)	(((m) + 3) / 4)
 
 /* Names shared by the program, pcbgroupctl, the module and the tests. */
 #define PCBG_PROG_NAME		"pcbg_select"
@@ -37,6 +41,8 @@
 #define PCBG_MAP_SAMPLES	"pcbg_samples"	/* per-CPU struct pcbg_sample ring */
 #define PCBG_MAP_CPU_CNT	"pcbg_cpu_cnt"	/* __u32 slots in a CPU's table */
 #define PCBG_MAP_CPU_SLOTS	"pcbg_cpu_slots" /* __u32 slot numbers, by CPU */
+#define PCBG_MAP_MEMBERS	"pcbg_members"	/* __u32 slots that take new flows */
+#define PCBG_MAP_MAGLEV		"pcbg_maglev"	/* __u64: 4 slots of 16 bits */
 #define PCBG_PIN_ROOT		"/sys/fs/bpf/pcbgroup"
 #define PCBG_PIN_PROG		"prog"		/* pin names inside <root>/<id>/ */
 
@@ -51,15 +57,21 @@
  * @PCBG_ALGO_CPU: FreeBSD's PCBGROUP: hash-threshold among the sockets of
  *	the table of the CPU running the selection; when that table is empty,
  *	hash-threshold over the whole group (counted as PCBG_STAT_CPU_MISS).
+ * @PCBG_ALGO_MAGLEV: a Maglev lookup table of maglev_size entries (a prime,
+ *	PCBG_MAGLEV_RATIO times the capacity), rebuilt by the tools on every
+ *	membership change: slot = table[((u64)(hash & ~cpu_mask) * M) >> 32].
+ *
+ * N is the number of members: the live sockets not draining, in slot order.
  */
 enum pcbg_algorithm {
 	PCBG_ALGO_HASH_THRESHOLD,
 	PCBG_ALGO_MODULO,
 	PCBG_ALGO_CPU,
+	PCBG_ALGO_MAGLEV,
 	PCBG_ALGO_NR,
 };
 
-#define PCBG_ALGO_NAMES { "hash-threshold", "modulo", "cpu" }
+#define PCBG_ALGO_NAMES { "hash-threshold", "modulo", "cpu", "maglev" }
 
 /**
  * enum pcbg_hash_fields - what the selection hash covers (PCBGROUP's
@@ -88,6 +100,11 @@ enum pcbg_hash_fields {
  * @PCBG_STAT_CPU_LOCAL: algorithm cpu: picked from this CPU's table.
  * @PCBG_STAT_CPU_MISS: algorithm cpu: this CPU's table was empty or its
  *	socket gone; picked from the whole group instead.
+ * @PCBG_STAT_REPICK: the member picked had closed before the tools took it
+ *	out; the next member took the flow.
+ * @PCBG_STAT_MIGRATED: a closing listener's request went to another one.
+ * @PCBG_STAT_MIGRATE_REFUSED: migrate is 0: a closing listener's request
+ *	was refused (SK_DROP), as without migration.
  *
  * Every fallback returns SK_PASS without a selection: no packet is dropped.
  * The map is per CPU, so each CPU's own counts are its row in the cpus table.
@@ -99,11 +116,15 @@ enum pcbg_stat {
 	PCBG_STAT_FALLBACK_MISS,
 	PCBG_STAT_CPU_LOCAL,
 	PCBG_STAT_CPU_MISS,
+	PCBG_STAT_REPICK,
+	PCBG_STAT_MIGRATED,
+	PCBG_STAT_MIGRATE_REFUSED,
 	PCBG_STAT_NR,
 };
 
 #define PCBG_STAT_NAMES { "selected", "fallback_off", "fallback_empty", \
-			  "fallback_miss", "cpu_local", "cpu_miss" }
+			  "fallback_miss", "cpu_local", "cpu_miss", "repick", \
+			  "migrated", "migrate_refused" }
 
 /**
  * struct pcbg_config - the knobs, the single entry of PCBG_MAP_CFG.
@@ -119,7 +140,8 @@ enum pcbg_stat {
  * @samples: 1 records (hash, slot) samples in PCBG_MAP_SAMPLES.
  * @hash_fields: an enum pcbg_hash_fields.
  * @hash_seed: seed of the 2-tuple hash, random per group (set by the tools).
- * @__pad: zero.
+ * @migrate: 1: a closing TCP listener's pending connections go to another
+ *	listener of the group; 0: they are refused, as without migration.
  */
 struct pcbg_config {
 	__u32 tcp_reuseport_ext;
@@ -131,13 +153,14 @@ struct pcbg_config {
 	__u32 samples;
 	__u32 hash_fields;
 	__u32 hash_seed;
-	__u32 __pad;
+	__u32 migrate;
 };
 
 /**
  * struct pcbg_group_info - identity and membership, the single entry of
  * PCBG_MAP_GROUP.  Written only by the tools that fill the group.
- * @nr_slots: N, the slots a packet is spread over (filled or not).
+ * @nr_slots: slots in use or used before: the high-water mark.  A socket
+ *	keeps its slot while others come and go.
  * @capacity: max_entries of the per-slot maps.
  * @family: AF_INET or AF_INET6.
  * @protocol: IPPROTO_TCP or IPPROTO_UDP.
@@ -145,13 +168,19 @@ struct pcbg_config {
  * @__pad: zero.
  * @addr: local address; IPv4 in the first 4 bytes, network order.
  * @nr_cpus: possible CPUs, the stride of the per-CPU table maps.
- * @cpu_gen: which of the two generations of per-CPU tables is in use (0 or
- *	1).  The tools fill the other one and then flip this, so a packet sees
- *	either the old tables or the new ones, never a mix.
+ * @gen: which of the two generations of derived tables is in use (0 or 1).
+ *	The tools fill the other one and then flip this, so a packet sees
+ *	either the old membership or the new one, never a mix.
+ * @nr_members: for each generation, the members: live sockets that are not
+ *	draining.  PCBG_MAP_MEMBERS[g * capacity + i], i < nr_members[g].
+ * @maglev_size: M, entries of one generation's Maglev table.  Entry j of
+ *	generation g is bits 16 * (j % 4) and up of the __u64
+ *	PCBG_MAP_MAGLEV[g * PCBG_MAGLEV_WORDS(M) + j / 4].
+ * @__pad2: zero.
  *
  * Per-CPU tables: for generation g and CPU c, let t = g * nr_cpus + c;
  * PCBG_MAP_CPU_CNT[t] holds n, and PCBG_MAP_CPU_SLOTS[t * capacity + i],
- * i < n, the slots of the sockets of CPU c.
+ * i < n, the slots of the members of CPU c.
  */
 struct pcbg_group_info {
 	__u32 nr_slots;
@@ -162,11 +191,15 @@ struct pcbg_group_info {
 	__u16 __pad;
 	__u8 addr[16];
 	__u32 nr_cpus;
-	__u32 cpu_gen;
+	__u32 gen;
+	__u32 nr_members[2];
+	__u32 maglev_size;
+	__u32 __pad2;
 };
 
 /* struct pcbg_slot.flags */
-#define PCBG_SLOT_USED		(1U << 0)
+#define PCBG_SLOT_USED		(1U << 0)	/* holds a socket of the group */
+#define PCBG_SLOT_DRAINING	(1U << 1)	/* takes no new flow */
 
 /**
  * struct pcbg_slot - what the tools know of the socket in one slot.

@@ -19,32 +19,17 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "pcbgroup.h"
+#include "internal.h"
 #include "pcbgroup.skel.h"
 
 _Static_assert(sizeof(struct pcbg_config) == 40, "pcbg_config layout");
-_Static_assert(sizeof(struct pcbg_group_info) == 40, "pcbg_group_info layout");
+_Static_assert(sizeof(struct pcbg_group_info) == 56, "pcbg_group_info layout");
 _Static_assert(sizeof(struct pcbg_slot) == 32, "pcbg_slot layout");
 _Static_assert(sizeof(struct pcbg_sample) == 32, "pcbg_sample layout");
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #ifndef SO_DETACH_REUSEPORT_BPF
 #define SO_DETACH_REUSEPORT_BPF 68
 #endif
-
-enum pcbg_map {
-	PCBG_M_CFG,
-	PCBG_M_GROUP,
-	PCBG_M_SOCKS,
-	PCBG_M_SLOTS,
-	PCBG_M_SLOT_CNT,
-	PCBG_M_STATS,
-	PCBG_M_SAMPLES,
-	PCBG_M_CPU_CNT,
-	PCBG_M_CPU_SLOTS,
-	PCBG_M_NR,
-};
 
 static const char *const map_names[PCBG_M_NR] = {
 	[PCBG_M_CFG] = PCBG_MAP_CFG,
@@ -56,13 +41,8 @@ static const char *const map_names[PCBG_M_NR] = {
 	[PCBG_M_SAMPLES] = PCBG_MAP_SAMPLES,
 	[PCBG_M_CPU_CNT] = PCBG_MAP_CPU_CNT,
 	[PCBG_M_CPU_SLOTS] = PCBG_MAP_CPU_SLOTS,
-};
-
-struct pcbg_group {
-	struct pcbgroup_bpf *skel;	/* NULL when opened from pins */
-	int prog_fd;
-	int map_fd[PCBG_M_NR];
-	int ncpus;
+	[PCBG_M_MEMBERS] = PCBG_MAP_MEMBERS,
+	[PCBG_M_MAGLEV] = PCBG_MAP_MAGLEV,
 };
 
 static const char *const algo_names[PCBG_ALGO_NR] = PCBG_ALGO_NAMES;
@@ -71,7 +51,7 @@ static const char *const hash_names[PCBG_HASH_NR] = PCBG_HASH_NAMES;
 
 const char *const pcbg_knob_names[] = {
 	"tcp_reuseport_ext", "udp_reuseport_ext", "algorithm", "cpu_bits",
-	"max_group_size", "stats", "hash_fields", "samples", NULL,
+	"max_group_size", "stats", "hash_fields", "migrate", "samples", NULL,
 };
 
 const char *pcbg_hash_fields_name(__u32 hash_fields)
@@ -111,6 +91,7 @@ void pcbg_config_default(struct pcbg_config *cfg)
 	cfg->cpu_bits = bits < 0 ? 0 : bits;
 	cfg->max_group_size = PCBG_SLOTS_DEFAULT;
 	cfg->stats = 1;
+	cfg->migrate = 1;
 }
 
 static int parse_long(const char *s, long min, long max, long *out)
@@ -179,6 +160,8 @@ int pcbg_config_set_knob(struct pcbg_config *cfg, const char *name,
 		cfg->udp_reuseport_ext = v;
 	else if (!strcmp(name, "stats"))
 		cfg->stats = v;
+	else if (!strcmp(name, "migrate"))
+		cfg->migrate = v;
 	else
 		cfg->samples = v;
 	return 0;
@@ -192,7 +175,7 @@ static int config_valid(const struct pcbg_config *cfg)
 	       cfg->max_group_size >= 1 &&
 	       cfg->max_group_size <= PCBG_SLOTS_LIMIT &&
 	       cfg->stats <= 1 && cfg->samples <= 1 &&
-	       cfg->hash_fields < PCBG_HASH_NR;
+	       cfg->hash_fields < PCBG_HASH_NR && cfg->migrate <= 1;
 }
 
 static int sockopt_int(int fd, int name, int *val)
@@ -298,11 +281,16 @@ static int set_capacity(struct pcbgroup_bpf *skel, __u32 capacity, int ncpus)
 		if (err)
 			return err;
 	}
-	/* two generations of a table per CPU, each with room for every slot */
+	/* two generations of each derived table (see pcbg_group_info) */
 	err = bpf_map__set_max_entries(skel->maps.pcbg_cpu_cnt, 2 * ncpus);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.pcbg_cpu_slots,
 					       2 * ncpus * capacity);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.pcbg_members, 2 * capacity);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.pcbg_maglev,
+					       2 * PCBG_MAGLEV_WORDS(pcbg_maglev_size(capacity)));
 	return err;
 }
 
@@ -356,6 +344,7 @@ int pcbg_group_create(struct pcbg_group **grpp, __u32 capacity)
 	}
 	info.capacity = capacity;
 	info.nr_cpus = grp->ncpus;
+	info.maglev_size = pcbg_maglev_size(capacity);
 	if (bpf_map_update_elem(grp->map_fd[PCBG_M_CFG], &zero, &cfg, BPF_ANY) ||
 	    bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, &info, BPF_ANY)) {
 		err = -errno;
@@ -563,7 +552,7 @@ int pcbg_group_cpu_table(const struct pcbg_group *grp, int cpu, __u32 *slots,
 	err = pcbg_group_info(grp, &info);
 	if (err)
 		return err;
-	t = (info.cpu_gen & 1) * info.nr_cpus + cpu;
+	t = (info.gen & 1) * info.nr_cpus + cpu;
 	if (bpf_map_lookup_elem(grp->map_fd[PCBG_M_CPU_CNT], &t, &n))
 		return -errno;
 	for (i = 0; i < n && i < max; i++) {
@@ -572,143 +561,6 @@ int pcbg_group_cpu_table(const struct pcbg_group *grp, int cpu, __u32 *slots,
 			return -errno;
 	}
 	return n;
-}
-
-/*
- * Rebuild the per-CPU tables from the slots' CPUs (live sockets only) in the
- * generation not in use, then switch to it with one write of cpu_gen.
- */
-static int publish_cpu_tables(struct pcbg_group *grp)
-{
-	struct pcbg_group_info info;
-	__u32 *counts, gen, slot, key, t, zero = 0;
-	struct pcbg_slot s;
-	int err, cpu;
-
-	err = pcbg_group_info(grp, &info);
-	if (err)
-		return err;
-	counts = calloc(info.nr_cpus, sizeof(*counts));
-	if (!counts)
-		return -ENOMEM;
-	gen = !(info.cpu_gen & 1);
-	for (slot = 0; !err && slot < info.nr_slots; slot++) {
-		err = pcbg_group_slot(grp, slot, &s);
-		if (err || !(s.flags & PCBG_SLOT_USED) || s.cpu < 0 ||
-		    (__u32)s.cpu >= info.nr_cpus || pcbg_group_slot_live(grp, slot) != 1)
-			continue;
-		key = (gen * info.nr_cpus + s.cpu) * info.capacity + counts[s.cpu]++;
-		if (bpf_map_update_elem(grp->map_fd[PCBG_M_CPU_SLOTS], &key, &slot, BPF_ANY))
-			err = -errno;
-	}
-	for (cpu = 0; !err && (__u32)cpu < info.nr_cpus; cpu++) {
-		t = gen * info.nr_cpus + cpu;
-		if (bpf_map_update_elem(grp->map_fd[PCBG_M_CPU_CNT], &t, &counts[cpu], BPF_ANY))
-			err = -errno;
-	}
-	free(counts);
-	if (err)
-		return err;
-	info.cpu_gen = gen;
-	return bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, &info, BPF_ANY) ?
-	       -errno : 0;
-}
-
-int pcbg_group_set_cpu(struct pcbg_group *grp, __u32 slot, int cpu)
-{
-	struct pcbg_group_info info;
-	struct pcbg_slot s;
-	int err;
-
-	if (cpu < -1 || cpu >= grp->ncpus)
-		return -EINVAL;
-	err = pcbg_group_info(grp, &info);
-	if (!err && slot >= info.nr_slots)
-		err = -ERANGE;
-	if (!err)
-		err = pcbg_group_slot(grp, slot, &s);
-	if (err)
-		return err;
-	s.cpu = cpu;
-	if (bpf_map_update_elem(grp->map_fd[PCBG_M_SLOTS], &slot, &s, BPF_ANY))
-		return -errno;
-	return publish_cpu_tables(grp);
-}
-
-/* The online CPUs, from /sys/devices/system/cpu/online ("0-3,6"). */
-static int online_cpus(char *online, int ncpus)
-{
-	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
-	int a, b, n = 0, c;
-	char sep;
-
-	if (!f)
-		return -errno;
-	while (fscanf(f, "%d", &a) == 1) {
-		b = a;
-		sep = fgetc(f);
-		if (sep == '-') {
-			if (fscanf(f, "%d", &b) != 1)
-				break;
-			sep = fgetc(f);
-		}
-		for (c = a; c <= b && c < ncpus; c++, n++)
-			online[c] = 1;
-		if (sep != ',')
-			break;
-	}
-	fclose(f);
-	return n ? n : -ENOENT;
-}
-
-int pcbg_group_rebalance(struct pcbg_group *grp)
-{
-	struct pcbg_group_info info;
-	__u32 slot, *load = NULL;
-	char *online = NULL;
-	int err, moved = 0, cpu, best;
-	struct pcbg_slot s;
-
-	err = pcbg_group_info(grp, &info);
-	if (err)
-		return err;
-	load = calloc(grp->ncpus, sizeof(*load));
-	online = calloc(grp->ncpus, 1);
-	if (!load || !online) {
-		err = -ENOMEM;
-		goto out;
-	}
-	err = online_cpus(online, grp->ncpus);
-	if (err < 0)
-		goto out;
-	err = 0;
-	/* what each CPU has already, so the result is even overall */
-	for (slot = 0; !err && slot < info.nr_slots; slot++) {
-		err = pcbg_group_slot(grp, slot, &s);
-		if (!err && s.cpu >= 0 && s.cpu < grp->ncpus &&
-		    pcbg_group_slot_live(grp, slot) == 1)
-			load[s.cpu]++;
-	}
-	for (slot = 0; !err && slot < info.nr_slots; slot++) {
-		err = pcbg_group_slot(grp, slot, &s);
-		if (err || s.cpu >= 0 || !(s.flags & PCBG_SLOT_USED) ||
-		    pcbg_group_slot_live(grp, slot) != 1)
-			continue;
-		for (best = -1, cpu = 0; cpu < grp->ncpus; cpu++)
-			if (online[cpu] && (best < 0 || load[cpu] < load[best]))
-				best = cpu;
-		s.cpu = best;
-		load[best]++;
-		if (bpf_map_update_elem(grp->map_fd[PCBG_M_SLOTS], &slot, &s, BPF_ANY))
-			err = -errno;
-		moved++;
-	}
-	if (!err)
-		err = publish_cpu_tables(grp);
-out:
-	free(load);
-	free(online);
-	return err ? err : moved;
 }
 
 static int clear_percpu(const struct pcbg_group *grp, int map, __u32 nr,
@@ -771,112 +623,6 @@ int pcbg_group_samples(const struct pcbg_group *grp, struct pcbg_sample *out,
 	}
 	free(ring);
 	return n;
-}
-
-int pcbg_group_add_socket(struct pcbg_group *grp, int fd, int cpu, __u32 pid)
-{
-	struct pcbg_group_info info;
-	struct pcbg_socket_desc d;
-	struct pcbg_config cfg;
-	struct pcbg_slot s;
-	__u32 zero = 0, i;
-	__u64 val = fd;
-	int err;
-
-	if (cpu < -1 || cpu >= grp->ncpus)
-		return -EINVAL;
-	err = pcbg_socket_describe(fd, &d);
-	if (err)
-		return err;
-	if ((d.family != AF_INET && d.family != AF_INET6) ||
-	    (d.protocol != IPPROTO_TCP && d.protocol != IPPROTO_UDP))
-		return -EPROTONOSUPPORT;
-	if (!d.reuseport)
-		return -ENOPROTOOPT;
-	if (!d.port)
-		return -EDESTADDRREQ;
-	if (d.protocol == IPPROTO_TCP && !d.listening)
-		return -ENOTCONN;
-
-	err = pcbg_group_info(grp, &info);
-	if (!err)
-		err = pcbg_group_config(grp, &cfg);
-	if (err)
-		return err;
-	if (info.nr_slots) {
-		if (info.family != d.family || info.protocol != d.protocol ||
-		    info.port != d.port || memcmp(info.addr, d.addr, 16))
-			return -EXDEV;
-		for (i = 0; i < info.nr_slots; i++) {
-			err = pcbg_group_slot(grp, i, &s);
-			if (err)
-				return err;
-			if ((s.flags & PCBG_SLOT_USED) && s.cookie == d.cookie &&
-			    pcbg_group_slot_live(grp, i) == 1)
-				return -EEXIST;
-		}
-	}
-	if (info.nr_slots >= info.capacity || info.nr_slots >= cfg.max_group_size)
-		return -E2BIG;
-
-	/* The socket first, then the slot's record, then N: a packet never
-	 * meets a slot counted in N before it is filled.
-	 */
-	if (bpf_map_update_elem(grp->map_fd[PCBG_M_SOCKS], &info.nr_slots, &val,
-				BPF_NOEXIST))
-		return -errno;
-	s = (struct pcbg_slot){
-		.inode = d.inode, .cookie = d.cookie, .cpu = cpu, .pid = pid,
-		.flags = PCBG_SLOT_USED,
-	};
-	if (bpf_map_update_elem(grp->map_fd[PCBG_M_SLOTS], &info.nr_slots, &s,
-				BPF_ANY)) {
-		err = -errno;
-		goto err_remove;
-	}
-	if (!info.nr_slots) {
-		info.family = d.family;
-		info.protocol = d.protocol;
-		info.port = d.port;
-		memcpy(info.addr, d.addr, 16);
-	}
-	info.nr_slots++;
-	if (bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, &info, BPF_ANY)) {
-		err = -errno;
-		info.nr_slots--;
-		goto err_remove;
-	}
-	if (cpu >= 0) {
-		err = publish_cpu_tables(grp);
-		if (err)
-			return err;
-	}
-	return info.nr_slots - 1;
-
-err_remove:
-	bpf_map_delete_elem(grp->map_fd[PCBG_M_SOCKS], &info.nr_slots);
-	return err;
-}
-
-int pcbg_group_remove_sockets(struct pcbg_group *grp)
-{
-	struct pcbg_group_info info;
-	__u32 zero = 0, slot, n;
-	int err;
-
-	err = pcbg_group_info(grp, &info);
-	if (err)
-		return err;
-	/* N first, so no packet picks a slot being emptied */
-	n = info.nr_slots;
-	info.nr_slots = 0;
-	if (bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, &info, BPF_ANY))
-		return -errno;
-	for (slot = 0; slot < n; slot++)
-		if (bpf_map_delete_elem(grp->map_fd[PCBG_M_SOCKS], &slot) &&
-		    errno != ENOENT)
-			return -errno;
-	return 0;
 }
 
 int pcbg_group_attach(struct pcbg_group *grp, int fd)

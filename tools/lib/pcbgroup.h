@@ -59,7 +59,9 @@ int pcbg_group_open_pinned(struct pcbg_group **grpp, const char *dir);
 void pcbg_group_free(struct pcbg_group *grp);
 
 /*
- * Add socket @fd (bound with SO_REUSEPORT; TCP listening) in the next slot,
+ * Add socket @fd (bound with SO_REUSEPORT; TCP listening) in the first free
+ * slot (one never used, or whose socket has closed: a restarted worker gets
+ * its old slot and, with maglev, its old flows back),
  * with its CPU (@cpu, or -1 for none) and the pid it came from (0 if the
  * caller made it).  Returns the slot.  Errors: -ENOTSOCK not a socket,
  * -EPROTONOSUPPORT not TCP or UDP, -ENOPROTOOPT no SO_REUSEPORT,
@@ -69,6 +71,29 @@ void pcbg_group_free(struct pcbg_group *grp);
  * capacity), -EINVAL @cpu out of range.
  */
 int pcbg_group_add_socket(struct pcbg_group *grp, int fd, int cpu, __u32 pid);
+/*
+ * The same, but the program sees the socket only after the next
+ * pcbg_group_publish(): the way to fill a large group, publishing once.
+ */
+int pcbg_group_place_socket(struct pcbg_group *grp, int fd, int cpu, __u32 pid);
+/*
+ * Derive the member list, the per-CPU tables and the Maglev table from the
+ * slots in the generation not in use, then switch the program to it: a
+ * packet sees the old membership or the new one.  One writer at a time.
+ */
+int pcbg_group_publish(struct pcbg_group *grp);
+/*
+ * Take the socket in @slot out: no new flow goes to it from the next packet
+ * on, and it is free to close or join another group.  The other sockets
+ * keep their slots.  -ERANGE no such slot, -ENOENT no socket in it.
+ */
+int pcbg_group_remove_socket(struct pcbg_group *grp, __u32 slot);
+/*
+ * Drain (@drain 1) the socket in @slot: no new flow goes to it, while what
+ * it has (established connections, queued datagrams) stays.  @drain 0 ends
+ * that.  Errors as pcbg_group_remove_socket().
+ */
+int pcbg_group_drain(struct pcbg_group *grp, __u32 slot, int drain);
 /* Attach the program to the reuseport group of socket @fd, a member. */
 int pcbg_group_attach(struct pcbg_group *grp, int fd);
 /* Detach whatever SK_REUSEPORT program the group of socket @fd has. */
@@ -119,7 +144,8 @@ int pcbg_group_cpu_table(const struct pcbg_group *grp, int cpu, __u32 *slots,
 			 size_t max);
 /*
  * Move the socket in @slot to CPU @cpu's table (-1: to no table).  Takes
- * effect for the next packet.  -EINVAL bad CPU, -ERANGE no such slot.
+ * effect for the next packet.  -EINVAL bad CPU, -ERANGE no such slot,
+ * -ENOENT no socket in it.
  */
 int pcbg_group_set_cpu(struct pcbg_group *grp, __u32 slot, int cpu);
 /*

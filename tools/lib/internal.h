@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* libpcbgroup's insides, shared by its files; not installed. */
+#ifndef PCBGROUP_LIB_INTERNAL_H
+#define PCBGROUP_LIB_INTERNAL_H
+
+#include "pcbgroup.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+enum pcbg_map {
+	PCBG_M_CFG,
+	PCBG_M_GROUP,
+	PCBG_M_SOCKS,
+	PCBG_M_SLOTS,
+	PCBG_M_SLOT_CNT,
+	PCBG_M_STATS,
+	PCBG_M_SAMPLES,
+	PCBG_M_CPU_CNT,
+	PCBG_M_CPU_SLOTS,
+	PCBG_M_MEMBERS,
+	PCBG_M_MAGLEV,
+	PCBG_M_NR,
+};
+
+struct pcbg_group {
+	struct pcbgroup_bpf *skel;	/* NULL when opened from pins */
+	int prog_fd;
+	int map_fd[PCBG_M_NR];
+	int ncpus;
+	__u64 published_ns;	/* when pcbg_group_publish() last switched */
+};
+
+/* Smallest prime >= PCBG_MAGLEV_RATIO * @capacity, at most PCBG_MAGLEV_MAX. */
+__u32 pcbg_maglev_size(__u32 capacity);
+
+#endif

@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Group membership: sockets join into free slots and keep them; leaving,
+ * draining, pinning to a CPU and rebalancing change the slot records, and
+ * pcbg_group_publish() derives from those records, in the generation not in use,
+ * the member list, the per-CPU tables and the Maglev table, then switches
+ * the program to it.  A packet sees the old membership or the new one.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/mman.h>
+#include <bpf/bpf.h>
+
+#include "internal.h"
+
+#define EMPTY_ENTRY	UINT32_MAX
+/* An array map's elements are 8-byte aligned, also where they are __u32. */
+#define STRIDE(i)	(2 * (size_t)(i))
+/*
+ * A packet that read the old generation number may still be reading that
+ * generation's tables: wait this long after a switch before writing them
+ * again (a selection takes microseconds; BPF programs are not preempted).
+ */
+#define REUSE_DELAY_NS	(5 * 1000 * 1000)
+
+static int is_prime(__u32 n)
+{
+	__u32 d;
+
+	if (n < 2)
+		return 0;
+	for (d = 2; (__u64)d * d <= n; d++)
+		if (n % d == 0)
+			return 0;
+	return 1;
+}
+
+__u32 pcbg_maglev_size(__u32 capacity)
+{
+	__u64 m = (__u64)PCBG_MAGLEV_RATIO * capacity;
+
+	if (m > PCBG_MAGLEV_MAX)
+		m = PCBG_MAGLEV_MAX;
+	while (!is_prime(m))
+		m--;	/* below 2^20 there is a prime close by */
+	return m;
+}
+
+/* splitmix64: a member's place in the Maglev permutation, from its slot. */
+static __u64 mix64(__u64 x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/*
+ * Maglev (Eisenbud et al., NSDI 2016): each member walks its own
+ * permutation of the M entries, taking turns, and claims the next free one.
+ * A member's permutation depends only on its slot, so a change of one
+ * member moves few entries; a socket that takes over a slot takes over its
+ * flows.
+ */
+static int maglev_fill(__u64 *words, __u32 m, const __u32 *members, __u32 n)
+{
+	__u32 *pos, *skip, *table, i, filled = 0;
+
+	pos = calloc(n, sizeof(*pos));
+	skip = calloc(n, sizeof(*skip));
+	table = malloc(m * sizeof(*table));
+	if (!pos || !skip || !table) {
+		free(pos);
+		free(skip);
+		free(table);
+		return -ENOMEM;
+	}
+	/* member i visits offset, offset + skip, offset + 2 skip, ... mod m */
+	for (i = 0; i < n; i++) {
+		pos[i] = mix64(2 * (__u64)members[i]) % m;
+		skip[i] = mix64(2 * (__u64)members[i] + 1) % (m - 1) + 1;
+	}
+	for (i = 0; i < m; i++)
+		table[i] = EMPTY_ENTRY;
+	while (filled < m) {
+		for (i = 0; i < n && filled < m; i++) {
+			while (table[pos[i]] != EMPTY_ENTRY)
+				pos[i] = pos[i] >= m - skip[i] ? pos[i] - (m - skip[i]) :
+								 pos[i] + skip[i];
+			table[pos[i]] = members[i];
+			filled++;
+		}
+	}
+	/* four 16-bit slots a word, as the program reads them */
+	for (i = 0; i < PCBG_MAGLEV_WORDS(m); i++) {
+		__u64 w = 0;
+		__u32 k;
+
+		for (k = 0; k < 4 && 4 * i + k < m; k++)
+			w |= (__u64)table[4 * i + k] << (16 * k);
+		words[i] = w;
+	}
+	free(table);
+	free(pos);
+	free(skip);
+	return 0;
+}
+
+struct table_view {
+	void *mem;
+	size_t len;
+};
+
+/* The map's elements through mmap(): @entries of 8 bytes. */
+static void *map_table(struct table_view *v, int fd, size_t entries)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	v->len = (entries * sizeof(__u64) + page - 1) / page * page;
+	v->mem = mmap(NULL, v->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (v->mem == MAP_FAILED) {
+		v->mem = NULL;
+		return NULL;
+	}
+	return v->mem;
+}
+
+static void unmap_table(struct table_view *v)
+{
+	if (v->mem)
+		munmap(v->mem, v->len);
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int write_info(struct pcbg_group *grp, const struct pcbg_group_info *info)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, info, BPF_ANY) ?
+	       -errno : 0;
+}
+
+int pcbg_group_publish(struct pcbg_group *grp)
+{
+	struct table_view vm = {}, vc = {}, vs = {}, vg = {};
+	__u32 *members, *cnt, *cslots, *list = NULL, g, slot, n = 0;
+	__u64 *maglev;
+	__u32 nc = grp->ncpus;
+	struct pcbg_group_info info;
+	struct pcbg_slot s;
+	__u64 since;
+	int err;
+
+	err = pcbg_group_info(grp, &info);
+	if (err)
+		return err;
+	g = !(info.gen & 1);
+	members = map_table(&vm, grp->map_fd[PCBG_M_MEMBERS], 2 * info.capacity);
+	cnt = map_table(&vc, grp->map_fd[PCBG_M_CPU_CNT], 2 * nc);
+	cslots = map_table(&vs, grp->map_fd[PCBG_M_CPU_SLOTS], 2 * nc * info.capacity);
+	maglev = map_table(&vg, grp->map_fd[PCBG_M_MAGLEV],
+			   2 * PCBG_MAGLEV_WORDS(info.maglev_size));
+	list = calloc(info.capacity, sizeof(*list));
+	if (!members || !cnt || !cslots || !maglev || !list) {
+		err = -errno ?: -ENOMEM;
+		goto out;
+	}
+	since = now_ns() - grp->published_ns;
+	if (grp->published_ns && since < REUSE_DELAY_NS)
+		usleep((REUSE_DELAY_NS - since) / 1000 + 1);
+
+	for (slot = 0; slot < nc; slot++)
+		cnt[STRIDE(g * nc + slot)] = 0;
+	for (slot = 0; slot < info.nr_slots; slot++) {
+		__u32 t;
+
+		err = pcbg_group_slot(grp, slot, &s);
+		if (err)
+			goto out;
+		if (!(s.flags & PCBG_SLOT_USED) || (s.flags & PCBG_SLOT_DRAINING) ||
+		    pcbg_group_slot_live(grp, slot) != 1)
+			continue;
+		list[n] = slot;
+		members[STRIDE((size_t)g * info.capacity + n++)] = slot;
+		if (s.cpu < 0 || (__u32)s.cpu >= nc)
+			continue;
+		t = g * nc + s.cpu;
+		cslots[STRIDE((size_t)t * info.capacity + cnt[STRIDE(t)]++)] = slot;
+	}
+	if (n) {
+		err = maglev_fill(maglev + (size_t)g * PCBG_MAGLEV_WORDS(info.maglev_size),
+				  info.maglev_size, list, n);
+		if (err)
+			goto out;
+	}
+	/* the count of the new generation first, then the switch to it */
+	info.nr_members[g] = n;
+	err = write_info(grp, &info);
+	if (err)
+		goto out;
+	info.gen = g;
+	err = write_info(grp, &info);
+	grp->published_ns = now_ns();
+out:
+	free(list);
+	unmap_table(&vm);
+	unmap_table(&vc);
+	unmap_table(&vs);
+	unmap_table(&vg);
+	return err;
+}
+
+int pcbg_group_place_socket(struct pcbg_group *grp, int fd, int cpu, __u32 pid)
+{
+	__u32 slot, free_slot = UINT32_MAX, live = 0, zero = 0;
+	struct pcbg_group_info info;
+	struct pcbg_socket_desc d;
+	struct pcbg_config cfg;
+	struct pcbg_slot s;
+	__u64 val = fd, *zeros;
+	int err;
+
+	if (cpu < -1 || cpu >= grp->ncpus)
+		return -EINVAL;
+	err = pcbg_socket_describe(fd, &d);
+	if (err)
+		return err;
+	if ((d.family != AF_INET && d.family != AF_INET6) ||
+	    (d.protocol != IPPROTO_TCP && d.protocol != IPPROTO_UDP))
+		return -EPROTONOSUPPORT;
+	if (!d.reuseport)
+		return -ENOPROTOOPT;
+	if (!d.port)
+		return -EDESTADDRREQ;
+	if (d.protocol == IPPROTO_TCP && !d.listening)
+		return -ENOTCONN;
+
+	err = pcbg_group_info(grp, &info);
+	if (!err)
+		err = pcbg_group_config(grp, &cfg);
+	if (err)
+		return err;
+	if (info.nr_slots && (info.family != d.family || info.protocol != d.protocol ||
+			      info.port != d.port || memcmp(info.addr, d.addr, 16)))
+		return -EXDEV;
+	/* the first slot whose socket is gone is free: a restart takes it back */
+	for (slot = 0; slot < info.nr_slots; slot++) {
+		if (pcbg_group_slot_live(grp, slot) != 1) {
+			if (free_slot == UINT32_MAX)
+				free_slot = slot;
+			continue;
+		}
+		live++;
+		err = pcbg_group_slot(grp, slot, &s);
+		if (err)
+			return err;
+		if (s.cookie == d.cookie)
+			return -EEXIST;
+	}
+	if (free_slot == UINT32_MAX)
+		free_slot = info.nr_slots;
+	if (live >= cfg.max_group_size || free_slot >= info.capacity)
+		return -E2BIG;
+
+	/* the socket, then its record; the member list comes with publishing */
+	if (bpf_map_update_elem(grp->map_fd[PCBG_M_SOCKS], &free_slot, &val, BPF_ANY))
+		return -errno;
+	s = (struct pcbg_slot){
+		.inode = d.inode, .cookie = d.cookie, .cpu = cpu, .pid = pid,
+		.flags = PCBG_SLOT_USED,
+	};
+	zeros = calloc(grp->ncpus, sizeof(*zeros));
+	if (!zeros) {
+		err = -ENOMEM;
+		goto err_remove;
+	}
+	if (bpf_map_update_elem(grp->map_fd[PCBG_M_SLOTS], &free_slot, &s, BPF_ANY) ||
+	    bpf_map_update_elem(grp->map_fd[PCBG_M_SLOT_CNT], &free_slot, zeros, BPF_ANY))
+		err = -errno;
+	free(zeros);
+	if (err)
+		goto err_remove;
+	if (free_slot == info.nr_slots) {
+		if (!info.nr_slots) {
+			info.family = d.family;
+			info.protocol = d.protocol;
+			info.port = d.port;
+			memcpy(info.addr, d.addr, 16);
+		}
+		info.nr_slots++;
+		if (bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, &info, BPF_ANY)) {
+			err = -errno;
+			goto err_remove;
+		}
+	}
+	return free_slot;
+
+err_remove:
+	bpf_map_delete_elem(grp->map_fd[PCBG_M_SOCKS], &free_slot);
+	return err;
+}
+
+int pcbg_group_add_socket(struct pcbg_group *grp, int fd, int cpu, __u32 pid)
+{
+	int slot = pcbg_group_place_socket(grp, fd, cpu, pid), err;
+
+	if (slot < 0)
+		return slot;
+	err = pcbg_group_publish(grp);
+	return err ? err : slot;
+}
+
+/* The record of a slot that holds a socket of the group. */
+static int used_slot(struct pcbg_group *grp, __u32 slot, struct pcbg_slot *s)
+{
+	struct pcbg_group_info info;
+	int err;
+
+	err = pcbg_group_info(grp, &info);
+	if (err)
+		return err;
+	if (slot >= info.nr_slots)
+		return -ERANGE;
+	err = pcbg_group_slot(grp, slot, s);
+	if (err)
+		return err;
+	return s->flags & PCBG_SLOT_USED ? 0 : -ENOENT;
+}
+
+static int write_slot(struct pcbg_group *grp, __u32 slot, const struct pcbg_slot *s)
+{
+	return bpf_map_update_elem(grp->map_fd[PCBG_M_SLOTS], &slot, s, BPF_ANY) ?
+	       -errno : 0;
+}
+
+int pcbg_group_remove_socket(struct pcbg_group *grp, __u32 slot)
+{
+	struct pcbg_slot s;
+	int err;
+
+	err = used_slot(grp, slot, &s);
+	if (err)
+		return err;
+	/* out of the member list first: no packet picks it any more */
+	s.flags &= ~(PCBG_SLOT_USED | PCBG_SLOT_DRAINING);
+	err = write_slot(grp, slot, &s);
+	if (!err)
+		err = pcbg_group_publish(grp);
+	if (!err && bpf_map_delete_elem(grp->map_fd[PCBG_M_SOCKS], &slot) && errno != ENOENT)
+		err = -errno;
+	return err;
+}
+
+int pcbg_group_remove_sockets(struct pcbg_group *grp)
+{
+	struct pcbg_group_info info;
+	struct pcbg_slot s;
+	__u32 slot;
+	int err;
+
+	err = pcbg_group_info(grp, &info);
+	for (slot = 0; !err && slot < info.nr_slots; slot++) {
+		err = pcbg_group_slot(grp, slot, &s);
+		if (!err) {
+			s.flags &= ~(PCBG_SLOT_USED | PCBG_SLOT_DRAINING);
+			err = write_slot(grp, slot, &s);
+		}
+	}
+	if (!err)
+		err = pcbg_group_publish(grp);
+	for (slot = 0; !err && slot < info.nr_slots; slot++)
+		if (bpf_map_delete_elem(grp->map_fd[PCBG_M_SOCKS], &slot) && errno != ENOENT)
+			err = -errno;
+	return err;
+}
+
+int pcbg_group_drain(struct pcbg_group *grp, __u32 slot, int drain)
+{
+	struct pcbg_slot s;
+	int err;
+
+	err = used_slot(grp, slot, &s);
+	if (err)
+		return err;
+	if (drain)
+		s.flags |= PCBG_SLOT_DRAINING;
+	else
+		s.flags &= ~PCBG_SLOT_DRAINING;
+	err = write_slot(grp, slot, &s);
+	return err ? err : pcbg_group_publish(grp);
+}
+
+int pcbg_group_set_cpu(struct pcbg_group *grp, __u32 slot, int cpu)
+{
+	struct pcbg_slot s;
+	int err;
+
+	if (cpu < -1 || cpu >= grp->ncpus)
+		return -EINVAL;
+	err = used_slot(grp, slot, &s);
+	if (err)
+		return err;
+	s.cpu = cpu;
+	err = write_slot(grp, slot, &s);
+	return err ? err : pcbg_group_publish(grp);
+}
+
+/* The online CPUs, from /sys/devices/system/cpu/online ("0-3,6"). */
+static int online_cpus(char *online, int ncpus)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+	int a, b, n = 0, c;
+	char sep;
+
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%d", &a) == 1) {
+		b = a;
+		sep = fgetc(f);
+		if (sep == '-') {
+			if (fscanf(f, "%d", &b) != 1)
+				break;
+			sep = fgetc(f);
+		}
+		for (c = a; c <= b && c < ncpus; c++, n++)
+			online[c] = 1;
+		if (sep != ',')
+			break;
+	}
+	fclose(f);
+	return n ? n : -ENOENT;
+}
+
+int pcbg_group_rebalance(struct pcbg_group *grp)
+{
+	struct pcbg_group_info info;
+	__u32 slot, *load = NULL;
+	char *online = NULL;
+	int err, moved = 0, cpu, best;
+	struct pcbg_slot s;
+
+	err = pcbg_group_info(grp, &info);
+	if (err)
+		return err;
+	load = calloc(grp->ncpus, sizeof(*load));
+	online = calloc(grp->ncpus, 1);
+	if (!load || !online) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = online_cpus(online, grp->ncpus);
+	if (err < 0)
+		goto out;
+	err = 0;
+	/* what each CPU has already, so the result is even overall */
+	for (slot = 0; !err && slot < info.nr_slots; slot++) {
+		err = pcbg_group_slot(grp, slot, &s);
+		if (!err && s.cpu >= 0 && s.cpu < grp->ncpus &&
+		    pcbg_group_slot_live(grp, slot) == 1)
+			load[s.cpu]++;
+	}
+	for (slot = 0; !err && slot < info.nr_slots; slot++) {
+		err = pcbg_group_slot(grp, slot, &s);
+		if (err || s.cpu >= 0 || !(s.flags & PCBG_SLOT_USED) ||
+		    pcbg_group_slot_live(grp, slot) != 1)
+			continue;
+		for (best = -1, cpu = 0; cpu < grp->ncpus; cpu++)
+			if (online[cpu] && (best < 0 || load[cpu] < load[best]))
+				best = cpu;
+		s.cpu = best;
+		load[best]++;
+		err = write_slot(grp, slot, &s);
+		moved++;
+	}
+	if (!err)
+		err = pcbg_group_publish(grp);
+out:
+	free(load);
+	free(online);
+	return err ? err : moved;
+}

@@ -28,7 +28,7 @@ MAKEFLAGS += --no-print-directory
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps bpf tools module selftests check lint demo bench clean help
+.PHONY: all deps bpf tools module selftests check lint demo clean help
 
 LIB_OBJ		:= $(OUT)/lib/pcbgroup.o $(OUT)/lib/membership.o
 CTL_OBJS	:= $(OUT)/tools/pcbgroupctl.o $(OUT)/tools/adopt.o $(OUT)/tools/show.o
@@ -104,6 +104,9 @@ lint:
 demo: all
 	$(Q)scripts/demo.sh
 
+# bench/bench.mk defines the bench target and its programs.
+-include bench/bench.mk
+
 clean:
 	$(call msg,CLEAN,$(OUT))
 	$(Q)rm -rf $(OUT)
@@ -113,6 +116,7 @@ help:
 	@echo '  all        BPF object and skeleton, libpcbgroup, pcbgroupctl, examples, tests'
 	@echo '  check      build, then run every test; ends with "N passed, N failed, N skipped"'
 	@echo '  demo       steer a 4-worker example server and print the tables'
+	@echo '  bench      side-by-side benchmarks: results and plots in $(OUT)/bench'
 	@echo '  lint       checkpatch --strict on the kernel-style sources'
 	@echo '  deps       install missing Debian packages (scripts/deps.sh)'
 	@echo '  clean      remove $(OUT)/'

@@ -20,21 +20,33 @@ mount -t bpf bpf /sys/fs/bpf
 ip link set lo up
 
 srv_out=$(mktemp)
-"$B/echo_server" -t "$PROTO" -w 4 -p 8080 > "$srv_out" &
+# -c: worker i runs on CPU i % ncpus and says so with SO_INCOMING_CPU
+"$B/echo_server" -t "$PROTO" -w 4 -p 8080 -c > "$srv_out" &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -f "$srv_out"' EXIT
 until grep -q '^ready' "$srv_out"; do sleep 0.1; done
 echo "== echo_server pid $server: 4 workers, $PROTO port 8080, each its own SO_REUSEPORT socket"
 
-for algo in hash-threshold modulo; do
+for algo in hash-threshold modulo maglev cpu; do
 	echo
 	echo "== pcbgroupctl attach --pid $server --proto $PROTO; set algorithm=$algo"
 	"$B/pcbgroupctl" attach --pid "$server" --proto "$PROTO"
 	"$B/pcbgroupctl" set algorithm="$algo"
 	echo "== loadgen: $FLOWS flows, each from its own source port; who answered:"
 	"$B/loadgen" -t "$PROTO" -p 8080 -n "$FLOWS"
-	echo "== pcbgroupctl show: what the program counted"
-	"$B/pcbgroupctl" show
+	echo "== pcbgroupctl show$([ $algo = cpu ] && echo ' --cpus'): what the program counted"
+	if [ $algo = cpu ]; then
+		"$B/pcbgroupctl" show --cpus
+	else
+		"$B/pcbgroupctl" show
+	fi
+	if [ $algo = maglev ]; then
+		echo
+		echo "== pcbgroupctl drain 1 0: worker 0 gets no new flow"
+		"$B/pcbgroupctl" drain 1 0
+		"$B/loadgen" -t "$PROTO" -p 8080 -n "$FLOWS"
+		"$B/pcbgroupctl" undrain 1 0
+	fi
 	"$B/pcbgroupctl" detach 1
 done
 

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tools/pcbgroupctl.8 lints clean and documents every command and every
+# knob that `pcbgroupctl -h` lists: help and man page may not drift apart.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+man=tools/pcbgroupctl.8
+ctl=${OUT:-build}/pcbgroupctl
+rc=0
+
+if ! out=$(groff -man -ww -z "$man" 2>&1) || [ -n "$out" ]; then
+	echo "$man: groff: $out"
+	rc=1
+fi
+help=$("$ctl" -h)
+# the commands: "  attach --pid ...", "  drain GROUP SLOT | undrain GROUP SLOT"
+cmds=$(sed -n '/^Commands:/,/^Options:/p' <<<"$help" |
+	grep -oE '^  [a-z]+|\| [a-z]+' | tr -d ' |')
+for c in $cmds; do
+	grep -q "^\.B pcbgroupctl $c" "$man" || { echo "$man: no synopsis of '$c'"; rc=1; }
+done
+# the knobs: "knobs: a b c" over two lines of the set command's help
+knobs=$(awk '/knobs:/ { on = 1; sub(/.*knobs:/, "") } on && /^  [a-z]/ { exit } on' <<<"$help" |
+	grep -oE '[a-z_]+')
+for k in $knobs; do
+	grep -q "^\.BR* .*$k" "$man" || { echo "$man: knob '$k' not described"; rc=1; }
+done
+[ -n "$cmds" ] && [ -n "$knobs" ] || { echo "check_manpage: read no command or knob"; rc=1; }
+exit $rc

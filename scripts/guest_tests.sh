@@ -35,18 +35,11 @@ found=0
 for k in $(kernels); do
 	found=1
 	echo "# kernel $k"
-	kdir=/usr/src/linux-headers-$k
-	mdir=$top/$OUT/kmod/$k
-	rm -rf "$mdir"
-	mkdir -p "$mdir"
-	cp -r Kbuild module include "$mdir/"
-	log=$mdir/build.log
-	if make -C "$kdir" M="$mdir" W=1 modules > "$log" 2>&1 &&
-	   ! grep -qiE 'warning:|error:' "$log"; then
+	if errors=$(OUT=$OUT scripts/build_module.sh "$k" 2>&1); then
 		result "module builds warning-free against $k" 1
 	else
 		result "module builds warning-free against $k" 0
-		sed 's/^/#   /' "$log" | grep -iE 'warning|error' | head -20
+		sed 's/^/#   /' <<<"$errors"
 		continue
 	fi
 	scripts/vng.sh "$k" "cd $top && OUT=$OUT selftests/guest_run.sh $k" 2>&1 |

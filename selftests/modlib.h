@@ -118,6 +118,38 @@ struct sockets_row {
 	unsigned long long selected;
 };
 
+/* A row of the cpus table. */
+struct cpus_row {
+	int cpu;
+	unsigned int group;
+	char slots[256];
+	unsigned long long local;
+	unsigned long long misses;
+	unsigned long long selected;
+};
+
+static inline int cpus_rows(struct cpus_row *rows, int max)
+{
+	static char buf[1 << 16];
+	char *line, *save;
+	int n = 0;
+
+	if (proc_table("cpus", buf, sizeof(buf)) < 0)
+		return -1;
+	line = strtok_r(buf, "\n", &save);
+	if (!line || strncmp(line, "cpu", 3))
+		return -1;
+	while ((line = strtok_r(NULL, "\n", &save)) && n < max) {
+		struct cpus_row *r = &rows[n];
+
+		if (sscanf(line, "%d %u %255s %llu %llu %llu", &r->cpu, &r->group, r->slots,
+			   &r->local, &r->misses, &r->selected) != 6)
+			return -1;
+		n++;
+	}
+	return n;
+}
+
 static inline int sockets_rows(struct sockets_row *rows, int max)
 {
 	static char buf[1 << 20];

@@ -6,6 +6,7 @@
  * and wrong maps are refused.
  */
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "modlib.h"
 
 #define NSOCKS	4
@@ -210,26 +211,31 @@ TEST_F(modgroup, each_namespace_sees_only_its_groups)
 }
 
 /* The maps a group is made of, made by hand so each can be got wrong. */
+#define HAND_MAPS	8
+
 struct hand_maps {
-	int fd[6];
+	int fd[HAND_MAPS];
 };
 
 static int make_maps(struct hand_maps *m, int wrong)
 {
-	static const struct {
+	__u32 ncpus = libbpf_num_possible_cpus();
+	const struct {
 		enum bpf_map_type type;
 		__u32 value_size, max_entries;
-	} spec[6] = {
+	} spec[HAND_MAPS] = {
 		{ BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_config), 1 },
 		{ BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_group_info), 1 },
 		{ BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, 8, 16 },
 		{ BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_slot), 16 },
 		{ BPF_MAP_TYPE_PERCPU_ARRAY, 8, 16 },
 		{ BPF_MAP_TYPE_PERCPU_ARRAY, 8, PCBG_STAT_NR },
+		{ BPF_MAP_TYPE_ARRAY, 4, 2 * ncpus },
+		{ BPF_MAP_TYPE_ARRAY, 4, 2 * ncpus * 16 },
 	};
 	int i;
 
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < HAND_MAPS; i++) {
 		__u32 vs = spec[i].value_size;
 		enum bpf_map_type t = spec[i].type;
 
@@ -248,6 +254,7 @@ static int register_maps(const struct hand_maps *m, __u32 abi, __u32 id)
 		.abi = abi, .cfg_fd = m->fd[0], .group_fd = m->fd[1],
 		.socks_fd = m->fd[2], .slots_fd = m->fd[3],
 		.slot_cnt_fd = m->fd[4], .stats_fd = m->fd[5], .id = id,
+		.cpu_cnt_fd = m->fd[6], .cpu_slots_fd = m->fd[7],
 	};
 	int fd = open(PROC_DIR "/" PCBG_PROC_CONTROL, O_RDWR), err = 0;
 
@@ -266,7 +273,7 @@ TEST_F(modgroup, wrong_maps_and_fds_are_refused)
 	int i, pipefd[2];
 
 	REQUIRE_MODULE();
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < HAND_MAPS; i++) {
 		ASSERT_EQ(0, make_maps(&m, i));
 		EXPECT_EQ(-EINVAL, register_maps(&m, PCBG_ABI_VERSION, 0)) TH_LOG("map %d", i);
 	}
@@ -284,6 +291,67 @@ TEST_F(modgroup, wrong_maps_and_fds_are_refused)
 	ASSERT_EQ(0, make_maps(&m, -1));
 	EXPECT_EQ(-EEXIST, register_maps(&m, PCBG_ABI_VERSION, self->id));
 	EXPECT_EQ(2, register_maps(&m, PCBG_ABI_VERSION, 0));
+}
+
+/*
+ * The cpus table: one row per (CPU, group) with the slots in that CPU's
+ * table and its local hits, misses and selections, matching what each CPU
+ * sent (one socket per CPU, senders pinned to each CPU in turn).
+ */
+TEST(cpus_table_matches_the_traffic)
+{
+	int ncpus = sysconf(_SC_NPROCESSORS_ONLN), fds[64], receiver[4096], ep, cpu, i, per = 24;
+	struct cpus_row rows[64];
+	struct pcbg_group *grp;
+	char slot[16];
+
+	REQUIRE_MODULE();
+	ASSERT_EQ(0, setup_namespaces());
+	ASSERT_GE(64, ncpus);
+	ASSERT_EQ(0, knob_write("algorithm", "cpu"));
+	ASSERT_EQ(0, pcbg_group_create(&grp, 0));
+	for (i = 0; i < ncpus; i++) {
+		fds[i] = make_server(AF_INET, SOCK_DGRAM, SERVER_PORT);
+		ASSERT_EQ(i, pcbg_group_place_socket(grp, fds[i], i, 0));
+	}
+	ASSERT_EQ(0, pcbg_group_publish(grp));
+	ASSERT_EQ(1, pcbg_group_register(grp, 0));
+	ASSERT_EQ(0, pcbg_group_attach(grp, fds[0]));
+	/* the last CPU's socket goes to no table: its traffic misses */
+	ASSERT_EQ(0, pcbg_group_set_cpu(grp, ncpus - 1, -1));
+	ep = watch_servers(fds, ncpus);
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		ASSERT_EQ(0, pin_to_cpu(cpu));
+		ASSERT_EQ(per, run_flows(AF_INET, SOCK_DGRAM, SERVER_PORT, fds, ep,
+					 cpu * per, per, receiver));
+	}
+	ASSERT_EQ(ncpus, cpus_rows(rows, 64));
+	for (i = 0; i < ncpus; i++) {
+		int last = i == ncpus - 1;
+
+		EXPECT_EQ(i, rows[i].cpu);
+		EXPECT_EQ(1, rows[i].group);
+		snprintf(slot, sizeof(slot), "%d", i);
+		EXPECT_STREQ(last ? "-" : slot, rows[i].slots);
+		EXPECT_EQ(last ? 0 : per, rows[i].local) TH_LOG("CPU %d", i);
+		EXPECT_EQ(last ? per : 0, rows[i].misses) TH_LOG("CPU %d", i);
+		EXPECT_EQ(per, rows[i].selected) TH_LOG("CPU %d", i);
+	}
+	pcbg_group_free(grp);
+}
+
+/* hash_fields and migrate reach the config like the other knobs. */
+TEST_F(modgroup, new_knobs_reach_the_config)
+{
+	struct pcbg_config cfg;
+
+	REQUIRE_MODULE();
+	ASSERT_EQ(0, knob_write("hash_fields", "2tuple"));
+	ASSERT_EQ(0, knob_write("migrate", "0"));
+	ASSERT_EQ(0, pcbg_group_config(self->grp, &cfg));
+	EXPECT_EQ(PCBG_HASH_2TUPLE, cfg.hash_fields);
+	EXPECT_EQ(0, cfg.migrate);
+	EXPECT_NE(0, cfg.hash_seed);	/* the tools' seed survives */
 }
 
 /* pcbgroupctl set defers to the sysctls while the module is loaded. */

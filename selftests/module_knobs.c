@@ -16,11 +16,13 @@ struct knob_case {
 static const struct knob_case knobs[] = {
 	{ "tcp_reuseport_ext", "1", { "0", "1" }, { "2", "-1", "x" } },
 	{ "udp_reuseport_ext", "1", { "0", "1" }, { "2", "-1", "x" } },
-	{ "algorithm", "hash-threshold", { "modulo", "hash-threshold" },
+	{ "algorithm", "hash-threshold", { "modulo", "cpu", "hash-threshold" },
 	  { "random", "", "modulo2" } },
 	{ "cpu_bits", "-1", { "0", "16", "-1" }, { "17", "-2", "x" } },
 	{ "max_group_size", "4096", { "1", "32768", "4096" }, { "0", "32769", "-1" } },
 	{ "stats", "1", { "0", "1" }, { "2", "-1" } },
+	{ "hash_fields", "4tuple", { "2tuple", "4tuple" }, { "3tuple", "" } },
+	{ "migrate", "1", { "0", "1" }, { "2", "-1" } },
 };
 
 FIXTURE(knobs) {

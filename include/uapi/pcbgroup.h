@@ -263,6 +263,9 @@ struct pcbg_sample {
  * @slot_cnt_fd: PCBG_MAP_SLOT_STATS.
  * @stats_fd: PCBG_MAP_STATS.
  * @cpu_cnt_fd: PCBG_MAP_CPU_CNT.
+ * @cpu_slots_fd: PCBG_MAP_CPU_SLOTS.
+ *
+ * Every fd is required.
  * @id: in: the id wanted (pcbgroupctl passes its pin directory's number),
  *	or 0 to let the module choose; out: the group's id in its namespace.
  * @__pad: zero.
@@ -277,7 +280,8 @@ struct pcbg_register {
 	__s32 stats_fd;
 	__u32 id;
 	__s32 cpu_cnt_fd;
-	__u32 __pad[7];
+	__s32 cpu_slots_fd;
+	__u32 __pad[6];
 };
 
 #define PCBG_IOC_MAGIC		0xb7

@@ -661,6 +661,7 @@ int pcbg_group_register(struct pcbg_group *grp, __u32 id)
 		.slot_cnt_fd = grp->map_fd[PCBG_M_SLOT_CNT],
 		.stats_fd = grp->map_fd[PCBG_M_STATS],
 		.cpu_cnt_fd = grp->map_fd[PCBG_M_CPU_CNT],
+		.cpu_slots_fd = grp->map_fd[PCBG_M_CPU_SLOTS],
 		.id = id,
 	};
 	int fd, err = 0;

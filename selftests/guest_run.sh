@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Inside a virtme-ng guest running kernel KVER: load pcbgroup.ko, run every
-# harness program (the module suites and the host suites, which must also
-# pass on this kernel), unload, and check the kernel log stayed clean.
+# Inside a virtme-ng guest running kernel KVER: run the data-plane suites
+# (which must pass on this kernel too), load pcbgroup.ko, run the module
+# suites and the pcbgroupctl suite again (now registering with the module),
+# unload, and check that nothing is left and the kernel log stayed clean.
 #   selftests/guest_run.sh KVER
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,13 +27,20 @@ echo "# guest $(uname -r), $(nproc) CPUs"
 [ "$(uname -r)" = "$k" ] || { result "guest runs $k" 0; exit 0; }
 dmesg -C
 
-insmod "$ko"
-result "$k: insmod pcbgroup.ko" $([ -d /proc/sys/net/pcbgroup ] && echo 1 || echo 0)
+run_suite() {
+	echo "# $k: $(basename "$1")$2"
+	PCBG_KO=$ko "$1" 2>&1 | grep -E '^(ok|not ok|#)'
+}
 
 for t in "$OUT"/selftests/*; do
-	[ -x "$t" ] || continue
-	echo "# $k: $(basename "$t")"
-	PCBG_KO=$ko "$t" 2>&1 | grep -E '^(ok|not ok|#)'
+	case $(basename "$t") in module_*) continue ;; esac
+	[ -x "$t" ] && run_suite "$t" ""
+done
+
+insmod "$ko"
+result "$k: insmod pcbgroup.ko" $([ -d /proc/sys/net/pcbgroup ] && echo 1 || echo 0)
+for t in "$OUT"/selftests/module_* "$OUT"/selftests/pcbgroupctl; do
+	[ -x "$t" ] && run_suite "$t" " (module loaded)"
 done
 
 rmmod pcbgroup

@@ -122,7 +122,7 @@ struct sockets_row {
 struct cpus_row {
 	int cpu;
 	unsigned int group;
-	char slots[256];
+	char slots[512];
 	unsigned long long local;
 	unsigned long long misses;
 	unsigned long long selected;
@@ -142,7 +142,7 @@ static inline int cpus_rows(struct cpus_row *rows, int max)
 	while ((line = strtok_r(NULL, "\n", &save)) && n < max) {
 		struct cpus_row *r = &rows[n];
 
-		if (sscanf(line, "%d %u %255s %llu %llu %llu", &r->cpu, &r->group, r->slots,
+		if (sscanf(line, "%d %u %511s %llu %llu %llu", &r->cpu, &r->group, r->slots,
 			   &r->local, &r->misses, &r->selected) != 6)
 			return -1;
 		n++;

@@ -131,7 +131,7 @@ static void format_cpu_slots(char *buf, size_t size, const struct group_view *v,
 /* The rows of /proc/net/pcbgroup/cpus: one per (CPU, group). */
 static void print_cpus(struct group_view *views, int n)
 {
-	char slots[256];
+	char slots[512];	/* 64 slots of 5 digits and ",..." */
 	int i, cpu;
 
 	printf("\n%-4s %-5s %-16s %12s %12s %12s\n", "cpu", "group", "slots", "local",

@@ -1,0 +1,656 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcbgroup: the groups of each network namespace.
+ *
+ * A group is one instance of the SK_REUSEPORT program's maps, handed to the
+ * module through /proc/net/pcbgroup/control (PCBG_IOC_REGISTER).  The module
+ * only takes references on those maps: it never creates, fills or frees one,
+ * so the program keeps steering whatever the module does, rmmod included.
+ * It writes one thing, the config map, from the namespace's knobs (never
+ * its samples or hash_seed, which are the tools'); it reads the others for
+ * /proc/net/pcbgroup/.
+ *
+ * Dead groups are dropped lazily, with no timer: pcbg_groups_sweep() runs at
+ * every registration, every knob write and every /proc/net/pcbgroup/ read,
+ * under the namespace's lock.  A group is dead when the module holds the
+ * only reference left on both its socket array and its config map: no
+ * program uses them (a loaded program holds a reference on each map it
+ * uses, and a program attached to a reuseport group stays loaded), and no
+ * descriptor or bpffs pin keeps them.  Until a sweep sees that, the group
+ * stays listed; a group still pinned or open never goes away on its own.
+ *
+ * Every map of a group must be distinct and held by no other group of the
+ * namespace, so that the module's own reference is exactly one.  (Maps
+ * registered in two namespaces never look dead: they go when unregistered
+ * or when one of the namespaces goes.)
+ */
+#include <linux/bpf.h>
+#include <linux/cpumask.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/lockdep.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/stddef.h>
+#include <linux/string.h>
+#include <net/sock.h>
+
+#include "uapi/pcbgroup.h"
+
+#include "compat.h"
+#include "group.h"
+#include "pernet.h"
+
+/*
+ * The layout the module relies on.  The header's structs only grow at their
+ * end, so what is pinned is the place of each field the module reads or
+ * writes, not the sizes (map value sizes are checked against sizeof());
+ * struct pcbg_register is pinned whole, its size is in the ioctl number.
+ */
+static_assert(offsetof(struct pcbg_config, tcp_reuseport_ext) == 0);
+static_assert(offsetof(struct pcbg_config, udp_reuseport_ext) == 4);
+static_assert(offsetof(struct pcbg_config, algorithm) == 8);
+static_assert(offsetof(struct pcbg_config, cpu_bits) == 12);
+static_assert(offsetof(struct pcbg_config, max_group_size) == 16);
+static_assert(offsetof(struct pcbg_config, stats) == 20);
+static_assert(offsetof(struct pcbg_config, hash_fields) == 28);
+static_assert(offsetof(struct pcbg_config, hash_seed) == 32);
+static_assert(offsetof(struct pcbg_config, migrate) == 36);
+static_assert(offsetof(struct pcbg_group_info, nr_slots) == 0);
+static_assert(offsetof(struct pcbg_group_info, capacity) == 4);
+static_assert(offsetof(struct pcbg_group_info, family) == 8);
+static_assert(offsetof(struct pcbg_group_info, protocol) == 10);
+static_assert(offsetof(struct pcbg_group_info, port) == 12);
+static_assert(offsetof(struct pcbg_group_info, addr) == 16);
+static_assert(offsetof(struct pcbg_group_info, nr_cpus) == 32);
+static_assert(offsetof(struct pcbg_group_info, gen) == 36);
+static_assert(offsetof(struct pcbg_slot, inode) == 0);
+static_assert(offsetof(struct pcbg_slot, cpu) == 16);
+static_assert(offsetof(struct pcbg_slot, flags) == 24);
+static_assert(sizeof(struct pcbg_register) == 64);
+
+/*
+ * max_entries rule of a map: exactly, or the group's capacity, or at least;
+ * or, for the per-CPU tables, one per CPU and generation, or that many
+ * times the capacity.
+ */
+enum pcbg_entries_rule {
+	PCBG_ENTRIES_EXACT,
+	PCBG_ENTRIES_CAPACITY,
+	PCBG_ENTRIES_AT_LEAST,
+	PCBG_ENTRIES_CPU_TABLES,
+	PCBG_ENTRIES_CPU_TABLES_CAPACITY,
+};
+
+/**
+ * struct pcbg_map_spec - what a group's map must be, as the program
+ *	defines it.
+ * @type: map type.
+ * @value_size: value size (keys are __u32 slots or indexes).
+ * @rule: how max_entries is checked against @entries.
+ * @entries: the max_entries of the rule; unused for PCBG_ENTRIES_CAPACITY
+ *	and the PCBG_ENTRIES_CPU_TABLES rules.
+ */
+struct pcbg_map_spec {
+	enum bpf_map_type type;
+	u32 value_size;
+	enum pcbg_entries_rule rule;
+	u32 entries;
+};
+
+static const struct pcbg_map_spec pcbg_map_specs[PCBG_GM_NR] = {
+	[PCBG_GM_CFG] = {
+		BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_config),
+		PCBG_ENTRIES_EXACT, 1,
+	},
+	[PCBG_GM_GROUP] = {
+		BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_group_info),
+		PCBG_ENTRIES_EXACT, 1,
+	},
+	[PCBG_GM_SOCKS] = {
+		BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, sizeof(u64),
+		PCBG_ENTRIES_CAPACITY,
+	},
+	[PCBG_GM_SLOTS] = {
+		BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_slot),
+		PCBG_ENTRIES_CAPACITY,
+	},
+	[PCBG_GM_SLOT_CNT] = {
+		BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(u64),
+		PCBG_ENTRIES_CAPACITY,
+	},
+	[PCBG_GM_STATS] = {
+		BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(u64),
+		PCBG_ENTRIES_AT_LEAST, PCBG_STAT_NR,
+	},
+	[PCBG_GM_CPU_CNT] = {
+		BPF_MAP_TYPE_ARRAY, sizeof(u32),
+		PCBG_ENTRIES_CPU_TABLES,
+	},
+	[PCBG_GM_CPU_SLOTS] = {
+		BPF_MAP_TYPE_ARRAY, sizeof(u32),
+		PCBG_ENTRIES_CPU_TABLES_CAPACITY,
+	},
+};
+
+/*
+ * The per-CPU tables: two generations of one table per CPU id.  The tools
+ * size them by libbpf_num_possible_cpus(), the highest possible CPU + 1,
+ * which is nr_cpu_ids (num_possible_cpus() too, unless the possible mask
+ * has holes), and the program indexes them by bpf_get_smp_processor_id(),
+ * which is below nr_cpu_ids.
+ */
+static u64 pcbg_cpu_tables(void)
+{
+	return 2 * (u64)nr_cpu_ids;
+}
+
+/*
+ * Only the size and the type matter: map_flags are not checked, so the
+ * BPF_F_MMAPABLE that the tools give the per-CPU tables is accepted.
+ */
+static bool pcbg_map_fits(const struct bpf_map *map,
+			  const struct pcbg_map_spec *spec, u32 capacity)
+{
+	if (map->map_type != spec->type || map->key_size != sizeof(u32) ||
+	    map->value_size != spec->value_size)
+		return false;
+	switch (spec->rule) {
+	case PCBG_ENTRIES_EXACT:
+		return map->max_entries == spec->entries;
+	case PCBG_ENTRIES_CAPACITY:
+		return map->max_entries == capacity;
+	case PCBG_ENTRIES_AT_LEAST:
+		return map->max_entries >= spec->entries;
+	case PCBG_ENTRIES_CPU_TABLES:
+		return map->max_entries == pcbg_cpu_tables();
+	case PCBG_ENTRIES_CPU_TABLES_CAPACITY:
+		return map->max_entries == pcbg_cpu_tables() * capacity;
+	}
+	return false;
+}
+
+/* Every map as the program defines it, and no map twice: else -EINVAL. */
+static int pcbg_group_check_maps(const struct pcbg_group *g)
+{
+	u32 capacity = g->maps[PCBG_GM_SOCKS]->max_entries;
+	int i, j;
+
+	if (!capacity || capacity > PCBG_SLOTS_LIMIT)
+		return -EINVAL;
+	for (i = 0; i < PCBG_GM_NR; i++) {
+		if (!pcbg_map_fits(g->maps[i], &pcbg_map_specs[i], capacity))
+			return -EINVAL;
+		for (j = 0; j < i; j++)
+			if (g->maps[j] == g->maps[i])
+				return -EINVAL;
+	}
+	/* A program may have read-only (and, frozen, constant) config. */
+	if (g->maps[PCBG_GM_CFG]->map_flags & BPF_F_RDONLY_PROG)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * The module writes the config map on the caller's behalf: only if @fd,
+ * the descriptor @map was taken from, allows writing, as
+ * bpf(BPF_MAP_UPDATE_ELEM) would require (map_get_sys_perms()), so that a
+ * read-only descriptor does not become a writable one.
+ */
+static int pcbg_fd_writable(int fd, const struct bpf_map *map)
+{
+	struct file *file = fget(fd);
+	int err = 0;
+
+	if (!file)
+		return -EBADF;
+	if (file->private_data != map)	/* @fd was replaced meanwhile */
+		err = -EBADF;
+	else if (!(file->f_mode & FMODE_CAN_WRITE) || READ_ONCE(map->frozen))
+		err = -EPERM;
+	fput(file);
+	return err;
+}
+
+static void pcbg_group_free(struct pcbg_group *g)
+{
+	int i;
+
+	for (i = 0; i < PCBG_GM_NR; i++)
+		if (g->maps[i])
+			bpf_map_put(g->maps[i]);
+	kfree(g);
+}
+
+/* An element of an ARRAY or REUSEPORT_SOCKARRAY map.  Under RCU. */
+static void *pcbg_map_elem(struct bpf_map *map, u32 index)
+{
+	return map->ops->map_lookup_elem(map, &index);
+}
+
+/* Element @index of a PERCPU_ARRAY of u64, summed over the CPUs. */
+static u64 pcbg_percpu_sum(struct bpf_map *map, u32 index)
+{
+	struct bpf_array *array = container_of(map, struct bpf_array, map);
+	void __percpu *pptr;
+	u64 sum = 0;
+	int cpu;
+
+	if (index >= map->max_entries)
+		return 0;
+	pptr = array->pptrs[index & array->index_mask];
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(*(u64 *)per_cpu_ptr(pptr, cpu));
+	return sum;
+}
+
+/* Element @index of a PERCPU_ARRAY of u64, on possible CPU @cpu alone. */
+static u64 pcbg_percpu_on(struct bpf_map *map, u32 index, unsigned int cpu)
+{
+	struct bpf_array *array = container_of(map, struct bpf_array, map);
+	void __percpu *pptr;
+
+	if (index >= map->max_entries)
+		return 0;
+	pptr = array->pptrs[index & array->index_mask];
+	return READ_ONCE(*(u64 *)per_cpu_ptr(pptr, cpu));
+}
+
+/*
+ * Field by field: the program reads the config at every packet, and each
+ * field it reads must be either the old value or the new one.
+ */
+static void pcbg_group_write_config(struct pcbg_group *g,
+				    const struct pcbg_knobs *k)
+{
+	struct pcbg_config *cfg;
+
+	rcu_read_lock();
+	cfg = pcbg_map_elem(g->maps[PCBG_GM_CFG], 0);
+	if (cfg) {
+		WRITE_ONCE(cfg->tcp_reuseport_ext, k->tcp_reuseport_ext);
+		WRITE_ONCE(cfg->udp_reuseport_ext, k->udp_reuseport_ext);
+		WRITE_ONCE(cfg->algorithm, k->algorithm);
+		WRITE_ONCE(cfg->cpu_bits, k->cpu_bits);
+		WRITE_ONCE(cfg->max_group_size, k->max_group_size);
+		WRITE_ONCE(cfg->stats, k->stats);
+		WRITE_ONCE(cfg->hash_fields, k->hash_fields);
+		WRITE_ONCE(cfg->migrate, k->migrate);
+		/* samples and hash_seed belong to the tools */
+	}
+	rcu_read_unlock();
+}
+
+static bool pcbg_group_dead(const struct pcbg_group *g)
+{
+	return pcbg_map_refcnt(g->maps[PCBG_GM_SOCKS]) == 1 &&
+	       pcbg_map_refcnt(g->maps[PCBG_GM_CFG]) == 1;
+}
+
+/**
+ * pcbg_groups_sweep() - release the groups no one but the module holds.
+ * @pn: the namespace, its lock held.
+ */
+void pcbg_groups_sweep(struct pcbg_net *pn)
+{
+	struct pcbg_group *g, *tmp;
+
+	lockdep_assert_held(&pn->lock);
+	list_for_each_entry_safe(g, tmp, &pn->groups, node) {
+		if (!pcbg_group_dead(g))
+			continue;
+		list_del(&g->node);
+		pn->nr_groups--;
+		pcbg_group_free(g);
+	}
+}
+
+static bool pcbg_group_holds(const struct pcbg_group *g,
+			     const struct bpf_map *map)
+{
+	int i;
+
+	for (i = 0; i < PCBG_GM_NR; i++)
+		if (g->maps[i] == map)
+			return true;
+	return false;
+}
+
+/*
+ * Give @g an id and put it in the list, kept sorted by id: @want if not 0,
+ * else the smallest id unused.
+ */
+static int pcbg_group_insert(struct pcbg_net *pn, struct pcbg_group *g,
+			     u32 want)
+{
+	struct pcbg_group *it;
+	u32 id = want ?: 1;
+	int i;
+
+	lockdep_assert_held(&pn->lock);
+	list_for_each_entry(it, &pn->groups, node)
+		for (i = 0; i < PCBG_GM_NR; i++)
+			if (pcbg_group_holds(it, g->maps[i]))
+				return -EEXIST;
+	if (pn->nr_groups >= PCBG_GROUPS_MAX)
+		return -ENOSPC;
+
+	list_for_each_entry(it, &pn->groups, node) {
+		if (it->id < id)
+			continue;
+		if (it->id > id)
+			break;
+		if (want)
+			return -EEXIST;
+		id++;
+	}
+	g->id = id;
+	/* before @it, or at the tail if the walk ended at the head */
+	list_add_tail(&g->node, &it->node);
+	pn->nr_groups++;
+	return 0;
+}
+
+/**
+ * pcbg_group_register() - register a group's maps in a namespace.
+ * @pn: the namespace.
+ * @req: the request; @req->id is set to the group's id on success.
+ *
+ * Takes the module's own reference on each map, checks them against what
+ * the program defines, and writes the namespace's knobs into the config.
+ * Every fd of @req is required (0 is a descriptor like any other).
+ *
+ * Return: 0; -EINVAL for a wrong abi, padding, map type, size or a map
+ * given twice; -EBADF for a bad descriptor; -EPERM if the config map's
+ * descriptor is read-only; -EEXIST if one of the maps or the id wanted is
+ * registered already; -ENOSPC past PCBG_GROUPS_MAX; -ENOMEM.
+ */
+int pcbg_group_register(struct pcbg_net *pn, struct pcbg_register *req)
+{
+	const s32 fds[PCBG_GM_NR] = {
+		[PCBG_GM_CFG] = req->cfg_fd,
+		[PCBG_GM_GROUP] = req->group_fd,
+		[PCBG_GM_SOCKS] = req->socks_fd,
+		[PCBG_GM_SLOTS] = req->slots_fd,
+		[PCBG_GM_SLOT_CNT] = req->slot_cnt_fd,
+		[PCBG_GM_STATS] = req->stats_fd,
+		[PCBG_GM_CPU_CNT] = req->cpu_cnt_fd,
+		[PCBG_GM_CPU_SLOTS] = req->cpu_slots_fd,
+	};
+	struct pcbg_knobs k;
+	struct pcbg_group *g;
+	int i, err;
+
+	if (req->abi != PCBG_ABI_VERSION ||
+	    memchr_inv(req->__pad, 0, sizeof(req->__pad)))
+		return -EINVAL;
+
+	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
+	if (!g)
+		return -ENOMEM;
+	for (i = 0; i < PCBG_GM_NR; i++) {
+		struct bpf_map *map = bpf_map_get(fds[i]);
+
+		if (IS_ERR(map)) {
+			err = PTR_ERR(map);
+			goto err_free_group;
+		}
+		g->maps[i] = map;
+	}
+	err = pcbg_group_check_maps(g);
+	if (err)
+		goto err_free_group;
+	err = pcbg_fd_writable(fds[PCBG_GM_CFG], g->maps[PCBG_GM_CFG]);
+	if (err)
+		goto err_free_group;
+
+	mutex_lock(&pn->lock);
+	pcbg_groups_sweep(pn);
+	err = pcbg_group_insert(pn, g, req->id);
+	if (!err) {
+		pcbg_knobs_read(pn, &k);
+		pcbg_group_write_config(g, &k);
+		req->id = g->id;
+	}
+	mutex_unlock(&pn->lock);
+	if (err)
+		goto err_free_group;
+	return 0;
+
+err_free_group:
+	pcbg_group_free(g);
+	return err;
+}
+
+/**
+ * pcbg_group_unregister() - drop a group and the module's references.
+ * @pn: the namespace.
+ * @id: the group's id.
+ *
+ * Return: 0, or -ENOENT if the namespace has no such group.
+ */
+int pcbg_group_unregister(struct pcbg_net *pn, u32 id)
+{
+	struct pcbg_group *g, *found = NULL;
+
+	mutex_lock(&pn->lock);
+	list_for_each_entry(g, &pn->groups, node) {
+		if (g->id == id) {
+			found = g;
+			list_del(&g->node);
+			pn->nr_groups--;
+			break;
+		}
+	}
+	mutex_unlock(&pn->lock);
+	if (!found)
+		return -ENOENT;
+	pcbg_group_free(found);
+	return 0;
+}
+
+/**
+ * pcbg_groups_sync() - after a knob write: write the knobs into the config
+ * map of every group of the namespace.
+ * @pn: the namespace.
+ *
+ * The knobs are read under the lock, so the last writer to take it writes
+ * the latest values of all of them.
+ */
+void pcbg_groups_sync(struct pcbg_net *pn)
+{
+	struct pcbg_knobs k;
+	struct pcbg_group *g;
+
+	mutex_lock(&pn->lock);
+	pcbg_groups_sweep(pn);
+	pcbg_knobs_read(pn, &k);
+	list_for_each_entry(g, &pn->groups, node)
+		pcbg_group_write_config(g, &k);
+	mutex_unlock(&pn->lock);
+}
+
+/**
+ * pcbg_groups_release() - drop every group of a namespace that is going
+ * away (or of every namespace, at module unload).
+ * @pn: the namespace.
+ */
+void pcbg_groups_release(struct pcbg_net *pn)
+{
+	struct pcbg_group *g, *tmp;
+	LIST_HEAD(groups);
+
+	mutex_lock(&pn->lock);
+	list_splice_init(&pn->groups, &groups);
+	pn->nr_groups = 0;
+	mutex_unlock(&pn->lock);
+	list_for_each_entry_safe(g, tmp, &groups, node)
+		pcbg_group_free(g);
+}
+
+/**
+ * pcbg_group_info() - a copy of the group's PCBG_MAP_GROUP entry.
+ * @g: the group.
+ * @info: the copy; zeroed if the map has no entry.
+ */
+void pcbg_group_info(struct pcbg_group *g, struct pcbg_group_info *info)
+{
+	const struct pcbg_group_info *v;
+
+	rcu_read_lock();
+	v = pcbg_map_elem(g->maps[PCBG_GM_GROUP], 0);
+	if (v)
+		memcpy(info, v, sizeof(*info));
+	else
+		memset(info, 0, sizeof(*info));
+	rcu_read_unlock();
+}
+
+/**
+ * pcbg_group_config() - a copy of the group's PCBG_MAP_CFG entry.
+ * @g: the group.
+ * @cfg: the copy; zeroed if the map has no entry.
+ */
+void pcbg_group_config(struct pcbg_group *g, struct pcbg_config *cfg)
+{
+	const struct pcbg_config *v;
+
+	rcu_read_lock();
+	v = pcbg_map_elem(g->maps[PCBG_GM_CFG], 0);
+	if (v)
+		memcpy(cfg, v, sizeof(*cfg));
+	else
+		memset(cfg, 0, sizeof(*cfg));
+	rcu_read_unlock();
+}
+
+/**
+ * pcbg_group_nr_slots() - the slots the program spreads packets over.
+ * @g: the group.
+ *
+ * Return: pcbg_group_info.nr_slots, at most the socket array's capacity.
+ */
+u32 pcbg_group_nr_slots(struct pcbg_group *g)
+{
+	struct pcbg_group_info info;
+
+	pcbg_group_info(g, &info);
+	return min(info.nr_slots, g->maps[PCBG_GM_SOCKS]->max_entries);
+}
+
+/**
+ * pcbg_group_live_sockets() - slots holding a socket now.
+ * @g: the group.
+ *
+ * Counts the sockets in the socket array itself (the kernel empties a slot
+ * when its socket closes), not PCBG_SLOT_USED, which the tools set.
+ *
+ * Return: the number of slots among the first nr_slots holding a socket.
+ */
+u32 pcbg_group_live_sockets(struct pcbg_group *g)
+{
+	struct bpf_map *socks = g->maps[PCBG_GM_SOCKS];
+	u32 i, n = pcbg_group_nr_slots(g), live = 0;
+
+	rcu_read_lock();
+	for (i = 0; i < n; i++)
+		live += !!pcbg_map_elem(socks, i);
+	rcu_read_unlock();
+	return live;
+}
+
+/**
+ * pcbg_group_stat() - one of the program's counters, summed over the CPUs.
+ * @g: the group.
+ * @stat: the counter.
+ *
+ * Return: the sum.
+ */
+u64 pcbg_group_stat(struct pcbg_group *g, enum pcbg_stat stat)
+{
+	return pcbg_percpu_sum(g->maps[PCBG_GM_STATS], stat);
+}
+
+/**
+ * pcbg_group_slot() - what /proc/net/pcbgroup/sockets shows of one slot.
+ * @g: the group.
+ * @slot: the slot, below the socket array's capacity.
+ * @view: filled in.
+ */
+void pcbg_group_slot(struct pcbg_group *g, u32 slot,
+		     struct pcbg_slot_view *view)
+{
+	const struct pcbg_slot *s;
+	struct sock *sk;
+
+	view->inode = 0;
+	view->cpu = -1;
+	rcu_read_lock();
+	/*
+	 * REUSEPORT_SOCKARRAY's lookup gives the socket itself; only
+	 * SOCK_RCU_FREE sockets enter the array (reuseport_array.c), so it
+	 * stays valid until rcu_read_unlock().
+	 */
+	sk = pcbg_map_elem(g->maps[PCBG_GM_SOCKS], slot);
+	if (sk) {
+		view->inode = sock_i_ino(sk);
+		s = pcbg_map_elem(g->maps[PCBG_GM_SLOTS], slot);
+		if (s)
+			view->cpu = READ_ONCE(s->cpu);
+	}
+	rcu_read_unlock();
+	view->selected = pcbg_percpu_sum(g->maps[PCBG_GM_SLOT_CNT], slot);
+}
+
+/**
+ * pcbg_group_cpu() - what /proc/net/pcbgroup/cpus shows of one CPU.
+ * @g: the group.
+ * @cpu: a possible CPU.
+ * @view: filled in.
+ *
+ * The table is the one of the generation in use (pcbg_group_info.gen), laid
+ * out as the program reads it: by the group map's nr_cpus and capacity.  A
+ * CPU at or past nr_cpus has no table, as for the program; an entry past
+ * the end of a map ends the table.  If the tools switch generations during
+ * the read, the table is the one of the generation read first.
+ */
+void pcbg_group_cpu(struct pcbg_group *g, unsigned int cpu,
+		    struct pcbg_cpu_view *view)
+{
+	struct bpf_map *cnt_map = g->maps[PCBG_GM_CPU_CNT];
+	struct bpf_map *slots_map = g->maps[PCBG_GM_CPU_SLOTS];
+	struct bpf_map *stats = g->maps[PCBG_GM_STATS];
+	struct pcbg_group_info info;
+	const u32 *cnt, *slot;
+	u64 t, base, n;
+	u32 i;
+
+	view->nr = 0;
+	pcbg_group_info(g, &info);
+	rcu_read_lock();
+	if (cpu >= info.nr_cpus)
+		goto out;
+	t = (u64)(info.gen & 1) * info.nr_cpus + cpu;
+	base = t * info.capacity;
+	if (t >= cnt_map->max_entries || base >= slots_map->max_entries)
+		goto out;
+	cnt = pcbg_map_elem(cnt_map, t);
+	if (!cnt)
+		goto out;
+	/* at most a table's worth, and never past the map's end */
+	n = min3((u64)READ_ONCE(*cnt), (u64)info.capacity,
+		 slots_map->max_entries - base);
+	for (i = 0; i < n && i < PCBG_CPU_SLOTS_SHOWN; i++) {
+		slot = pcbg_map_elem(slots_map, base + i);
+		if (!slot)
+			break;
+		view->slots[i] = READ_ONCE(*slot);
+	}
+	view->nr = i < PCBG_CPU_SLOTS_SHOWN ? i : n;
+out:
+	rcu_read_unlock();
+	view->local = pcbg_percpu_on(stats, PCBG_STAT_CPU_LOCAL, cpu);
+	view->misses = pcbg_percpu_on(stats, PCBG_STAT_CPU_MISS, cpu);
+	view->selected = pcbg_percpu_on(stats, PCBG_STAT_SELECTED, cpu);
+}

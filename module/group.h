@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pcbgroup: the groups registered in a network namespace, and what the
+ * module reads and writes in their maps.
+ */
+#ifndef _PCBG_GROUP_H
+#define _PCBG_GROUP_H
+
+#include <linux/bpf.h>
+#include <linux/list.h>
+#include <linux/types.h>
+
+#include "uapi/pcbgroup.h"
+
+struct pcbg_net;
+
+/* Groups one namespace may register (more: -ENOSPC). */
+#define PCBG_GROUPS_MAX		1024
+
+/* The maps of a group, in the order of struct pcbg_register. */
+enum pcbg_group_map {
+	PCBG_GM_CFG,
+	PCBG_GM_GROUP,
+	PCBG_GM_SOCKS,
+	PCBG_GM_SLOTS,
+	PCBG_GM_SLOT_CNT,
+	PCBG_GM_STATS,
+	PCBG_GM_CPU_CNT,
+	PCBG_GM_CPU_SLOTS,
+	PCBG_GM_NR,
+};
+
+/* Slots of a CPU's table /proc/net/pcbgroup/cpus lists; more: ",...". */
+#define PCBG_CPU_SLOTS_SHOWN	64
+
+/**
+ * struct pcbg_group - one registered group.
+ * @node: in struct pcbg_net.groups, under its lock.
+ * @id: the group's id in its namespace, > 0.
+ * @maps: the module's own reference on each map, indexed by
+ *	enum pcbg_group_map; held until the group is released.
+ */
+struct pcbg_group {
+	struct list_head node;
+	u32 id;
+	struct bpf_map *maps[PCBG_GM_NR];
+};
+
+/**
+ * struct pcbg_slot_view - what /proc/net/pcbgroup/sockets shows of a slot.
+ * @inode: inode of the socket in the slot now, 0 if none.
+ * @cpu: the slot's CPU as the tools recorded it, -1 if none or if the slot
+ *	holds no socket now.
+ * @selected: selections of the slot, summed over the CPUs.
+ */
+struct pcbg_slot_view {
+	u64 inode;
+	s32 cpu;
+	u64 selected;
+};
+
+/**
+ * struct pcbg_cpu_view - what /proc/net/pcbgroup/cpus shows of one CPU of
+ *	a group.
+ * @nr: slots in the CPU's table of the generation in use.
+ * @slots: the first min(@nr, PCBG_CPU_SLOTS_SHOWN) of them.
+ * @local: PCBG_STAT_CPU_LOCAL on that CPU.
+ * @misses: PCBG_STAT_CPU_MISS on that CPU.
+ * @selected: PCBG_STAT_SELECTED on that CPU.
+ */
+struct pcbg_cpu_view {
+	u32 nr;
+	u32 slots[PCBG_CPU_SLOTS_SHOWN];
+	u64 local;
+	u64 misses;
+	u64 selected;
+};
+
+int pcbg_group_register(struct pcbg_net *pn, struct pcbg_register *req);
+int pcbg_group_unregister(struct pcbg_net *pn, u32 id);
+void pcbg_groups_sweep(struct pcbg_net *pn);
+void pcbg_groups_sync(struct pcbg_net *pn);
+void pcbg_groups_release(struct pcbg_net *pn);
+
+void pcbg_group_info(struct pcbg_group *g, struct pcbg_group_info *info);
+void pcbg_group_config(struct pcbg_group *g, struct pcbg_config *cfg);
+u32 pcbg_group_nr_slots(struct pcbg_group *g);
+u32 pcbg_group_live_sockets(struct pcbg_group *g);
+u64 pcbg_group_stat(struct pcbg_group *g, enum pcbg_stat stat);
+void pcbg_group_slot(struct pcbg_group *g, u32 slot,
+		     struct pcbg_slot_view *view);
+void pcbg_group_cpu(struct pcbg_group *g, unsigned int cpu,
+		    struct pcbg_cpu_view *view);
+
+#endif /* _PCBG_GROUP_H */

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcbgroup: module init and exit.
+ *
+ * The module is the control and observability plane of the SK_REUSEPORT
+ * program (bpf/pcbgroup.bpf.c), never on the packet path: per-namespace
+ * knobs in /proc/sys/net/pcbgroup/ copied into the config map of every
+ * registered group, and tables in /proc/net/pcbgroup/.
+ */
+#include <linux/init.h>
+#include <linux/module.h>
+
+#include "compat.h"
+#include "pernet.h"
+#include "proc.h"
+
+static int __init pcbg_init(void)
+{
+	int err;
+
+	err = pcbg_pernet_init();
+	if (err)
+		return err;
+	err = pcbg_proc_init();
+	if (err)
+		goto err_unregister_pernet;
+	return 0;
+
+err_unregister_pernet:
+	pcbg_pernet_exit();
+	return err;
+}
+
+static void __exit pcbg_exit(void)
+{
+	pcbg_proc_exit();
+	pcbg_pernet_exit();
+}
+
+module_init(pcbg_init);
+module_exit(pcbg_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("SO_REUSEPORT group steering: knobs and tables");
+MODULE_AUTHOR("pcbgroup developers");
+/* bpf_map_get(), see compat.h */
+MODULE_IMPORT_NS(PCBG_BPF_NS);

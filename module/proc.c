@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcbgroup: /proc/net/pcbgroup/ of each network namespace.
+ *
+ *   groups   one row per group (docs/tables.md)
+ *   sockets  one row per slot of every group (docs/tables.md)
+ *   cpus     one row per possible CPU of every group (docs/tables.md)
+ *   control  ioctl(PCBG_IOC_REGISTER / PCBG_IOC_UNREGISTER), root only
+ *
+ * The tables are seq_files: a header line with the column names, then rows
+ * with whitespace between columns; the column order is stable, tools and
+ * tests split on whitespace.  A read holds the namespace's lock from
+ * ->start() to ->stop(), so each chunk sees a stable list; a read that spans
+ * several chunks while groups come and go may skip or repeat rows.
+ */
+#include <linux/capability.h>
+#include <linux/cpumask.h>
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/in.h>
+#include <linux/kernel.h>
+#include <linux/nsproxy.h>
+#include <linux/proc_fs.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/socket.h>
+#include <linux/uaccess.h>
+#include <linux/uidgid.h>
+#include <linux/user_namespace.h>
+#include <net/net_namespace.h>
+
+#include "uapi/pcbgroup.h"
+
+#include "group.h"
+#include "pernet.h"
+#include "proc.h"
+
+static const enum pcbg_stat pcbg_fallback_stats[] = {
+	PCBG_STAT_FALLBACK_OFF,
+	PCBG_STAT_FALLBACK_EMPTY,
+	PCBG_STAT_FALLBACK_MISS,
+};
+
+static const char *pcbg_proto_name(u16 protocol)
+{
+	switch (protocol) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	}
+	return "?";
+}
+
+/* 0.0.0.0:8080 or [::1]:8080, as pcbgroupctl show prints it. */
+static void pcbg_format_local(char *buf, size_t size,
+			      const struct pcbg_group_info *info)
+{
+	switch (info->family) {
+	case AF_INET:
+		snprintf(buf, size, "%pI4:%u", info->addr, info->port);
+		break;
+	case AF_INET6:
+		snprintf(buf, size, "[%pI6c]:%u", info->addr, info->port);
+		break;
+	default:
+		snprintf(buf, size, "?:%u", info->port);
+		break;
+	}
+}
+
+/* groups: the list itself, its head standing for the header line. */
+
+static void *pcbg_groups_start(struct seq_file *seq, loff_t *pos)
+{
+	struct pcbg_net *pn = pcbg_net(seq_file_net(seq));
+
+	mutex_lock(&pn->lock);
+	if (!*pos)
+		pcbg_groups_sweep(pn);
+	return seq_list_start_head(&pn->groups, *pos);
+}
+
+static void *pcbg_groups_next(struct seq_file *seq, void *v, loff_t *pos)
+{
+	struct pcbg_net *pn = pcbg_net(seq_file_net(seq));
+
+	return seq_list_next(v, &pn->groups, pos);
+}
+
+static void pcbg_groups_stop(struct seq_file *seq, void *v)
+{
+	struct pcbg_net *pn = pcbg_net(seq_file_net(seq));
+
+	mutex_unlock(&pn->lock);
+}
+
+static int pcbg_groups_show(struct seq_file *seq, void *v)
+{
+	struct pcbg_net *pn = pcbg_net(seq_file_net(seq));
+	struct pcbg_group_info info;
+	struct pcbg_config cfg;
+	struct pcbg_group *g;
+	u64 fallbacks = 0;
+	char local[64];
+	int i;
+
+	if (v == &pn->groups) {
+		seq_printf(seq, "%-4s %-5s %-24s %7s %-14s %8s %12s %12s\n",
+			   "id", "proto", "local", "sockets", "algorithm",
+			   "cpu_bits", "selected", "fallbacks");
+		return 0;
+	}
+	g = list_entry(v, struct pcbg_group, node);
+	pcbg_group_info(g, &info);
+	pcbg_group_config(g, &cfg);
+	pcbg_format_local(local, sizeof(local), &info);
+	for (i = 0; i < ARRAY_SIZE(pcbg_fallback_stats); i++)
+		fallbacks += pcbg_group_stat(g, pcbg_fallback_stats[i]);
+	seq_printf(seq, "%-4u %-5s %-24s %7u %-14s %8u %12llu %12llu\n",
+		   g->id, pcbg_proto_name(info.protocol), local,
+		   pcbg_group_live_sockets(g),
+		   pcbg_algorithm_name(cfg.algorithm) ?: "?", cfg.cpu_bits,
+		   pcbg_group_stat(g, PCBG_STAT_SELECTED), fallbacks);
+	return 0;
+}
+
+static const struct seq_operations pcbg_groups_seq_ops = {
+	.start	= pcbg_groups_start,
+	.next	= pcbg_groups_next,
+	.stop	= pcbg_groups_stop,
+	.show	= pcbg_groups_show,
+};
+
+/*
+ * sockets: position 0 is the header, then the slots of each group in id
+ * order.  The iterator only caches where the last row was; ->start() finds
+ * the row again from the position, as the list may have changed between
+ * two reads.
+ */
+struct pcbg_sockets_iter {
+	struct seq_net_private p;	/* first: proc_create_net()'s state */
+	struct pcbg_group *group;
+	u32 slot;
+	u32 nr_slots;
+};
+
+/* Row @n (from 0) of the table, or NULL past the end. */
+static void *pcbg_sockets_seek(struct pcbg_sockets_iter *it,
+			       struct pcbg_net *pn, loff_t n)
+{
+	struct pcbg_group *g;
+	u32 rows;
+
+	list_for_each_entry(g, &pn->groups, node) {
+		rows = pcbg_group_nr_slots(g);
+		if (n < rows) {
+			it->group = g;
+			it->slot = n;
+			it->nr_slots = rows;
+			return it;
+		}
+		n -= rows;
+	}
+	return NULL;
+}
+
+static void *pcbg_sockets_start(struct seq_file *seq, loff_t *pos)
+{
+	struct pcbg_net *pn = pcbg_net(seq_file_net(seq));
+
+	mutex_lock(&pn->lock);
+	if (!*pos) {
+		pcbg_groups_sweep(pn);
+		return SEQ_START_TOKEN;
+	}
+	return pcbg_sockets_seek(seq->private, pn, *pos - 1);
+}
+
+static void *pcbg_sockets_next(struct seq_file *seq, void *v, loff_t *pos)
+{
+	struct pcbg_net *pn = pcbg_net(seq_file_net(seq));
+	struct pcbg_sockets_iter *it = seq->private;
+	struct pcbg_group *g;
+	u32 rows;
+
+	++*pos;
+	if (v == SEQ_START_TOKEN)
+		return pcbg_sockets_seek(it, pn, 0);
+	if (++it->slot < it->nr_slots)
+		return it;
+	g = it->group;
+	list_for_each_entry_continue(g, &pn->groups, node) {
+		rows = pcbg_group_nr_slots(g);
+		if (rows) {
+			it->group = g;
+			it->slot = 0;
+			it->nr_slots = rows;
+			return it;
+		}
+	}
+	return NULL;
+}
+
+static void pcbg_sockets_stop(struct seq_file *seq, void *v)
+{
+	struct pcbg_net *pn = pcbg_net(seq_file_net(seq));
+
+	mutex_unlock(&pn->lock);
+}
+
+static int pcbg_sockets_show(struct seq_file *seq, void *v)
+{
+	struct pcbg_sockets_iter *it = v;
+	struct pcbg_slot_view view;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_printf(seq, "%-5s %5s %10s %4s %12s\n",
+			   "group", "slot", "inode", "cpu", "selected");
+		return 0;
+	}
+	pcbg_group_slot(it->group, it->slot, &view);
+	seq_printf(seq, "%-5u %5u %10llu %4d %12llu\n", it->group->id,
+		   it->slot, view.inode, view.cpu, view.selected);
+	return 0;
+}
+
+static const struct seq_operations pcbg_sockets_seq_ops = {
+	.start	= pcbg_sockets_start,
+	.next	= pcbg_sockets_next,
+	.stop	= pcbg_sockets_stop,
+	.show	= pcbg_sockets_show,
+};
+
+/*
+ * cpus: position 0 is the header, then for each group in id order a row
+ * per possible CPU, in CPU order.  As for sockets, ->start() finds the row
+ * again from the position.
+ */
+struct pcbg_cpus_iter {
+	struct seq_net_private p;	/* first: proc_create_net()'s state */
+	struct pcbg_group *group;
+	unsigned int cpu;
+};
+
+/* Row @n (from 0) of the table, or NULL past the end. */
+static void *pcbg_cpus_seek(struct pcbg_cpus_iter *it, struct pcbg_net *pn,
+			    loff_t n)
+{
+	unsigned int rows = num_possible_cpus(), cpu;
+	struct pcbg_group *g;
+
+	list_for_each_entry(g, &pn->groups, node) {
+		if (n >= rows) {
+			n -= rows;
+			continue;
+		}
+		for_each_possible_cpu(cpu)
+			if (!n--)
+				break;
+		it->group = g;
+		it->cpu = cpu;
+		return it;
+	}
+	return NULL;
+}
+
+static void *pcbg_cpus_start(struct seq_file *seq, loff_t *pos)
+{
+	struct pcbg_net *pn = pcbg_net(seq_file_net(seq));
+
+	mutex_lock(&pn->lock);
+	if (!*pos) {
+		pcbg_groups_sweep(pn);
+		return SEQ_START_TOKEN;
+	}
+	return pcbg_cpus_seek(seq->private, pn, *pos - 1);
+}
+
+static void *pcbg_cpus_next(struct seq_file *seq, void *v, loff_t *pos)
+{
+	struct pcbg_net *pn = pcbg_net(seq_file_net(seq));
+	struct pcbg_cpus_iter *it = seq->private;
+
+	++*pos;
+	if (v == SEQ_START_TOKEN)
+		return pcbg_cpus_seek(it, pn, 0);
+	it->cpu = cpumask_next(it->cpu, cpu_possible_mask);
+	if (it->cpu < nr_cpu_ids)
+		return it;
+	if (list_is_last(&it->group->node, &pn->groups))
+		return NULL;
+	it->group = list_next_entry(it->group, node);
+	it->cpu = cpumask_first(cpu_possible_mask);
+	return it;
+}
+
+static void pcbg_cpus_stop(struct seq_file *seq, void *v)
+{
+	struct pcbg_net *pn = pcbg_net(seq_file_net(seq));
+
+	mutex_unlock(&pn->lock);
+}
+
+/* "0,3,5", "-" when empty, ",..." after PCBG_CPU_SLOTS_SHOWN of them. */
+static void pcbg_cpu_slots_show(struct seq_file *seq,
+				const struct pcbg_cpu_view *view)
+{
+	u32 i;
+
+	if (!view->nr) {
+		seq_putc(seq, '-');
+		return;
+	}
+	for (i = 0; i < view->nr && i < PCBG_CPU_SLOTS_SHOWN; i++)
+		seq_printf(seq, "%s%u", i ? "," : "", view->slots[i]);
+	if (view->nr > PCBG_CPU_SLOTS_SHOWN)
+		seq_puts(seq, ",...");
+}
+
+static int pcbg_cpus_show(struct seq_file *seq, void *v)
+{
+	struct pcbg_cpus_iter *it = v;
+	struct pcbg_cpu_view view;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_printf(seq, "%-4s %-5s %-16s %12s %12s %12s\n", "cpu",
+			   "group", "slots", "local", "misses", "selected");
+		return 0;
+	}
+	pcbg_group_cpu(it->group, it->cpu, &view);
+	seq_printf(seq, "%-4u %-5u ", it->cpu, it->group->id);
+	/* the slots column, padded as "%-16s" would */
+	seq_setwidth(seq, 16);
+	pcbg_cpu_slots_show(seq, &view);
+	seq_pad(seq, ' ');
+	seq_printf(seq, "%12llu %12llu %12llu\n", view.local, view.misses,
+		   view.selected);
+	return 0;
+}
+
+static const struct seq_operations pcbg_cpus_seq_ops = {
+	.start	= pcbg_cpus_start,
+	.next	= pcbg_cpus_next,
+	.stop	= pcbg_cpus_stop,
+	.show	= pcbg_cpus_show,
+};
+
+/*
+ * control: the group belongs to the network namespace of the calling
+ * process, whichever namespace's file it opened.
+ */
+static long pcbg_control_ioctl(struct file *file, unsigned int cmd,
+			       unsigned long arg)
+{
+	struct net *net = current->nsproxy->net_ns;
+	struct pcbg_register __user *ureq;
+	struct pcbg_net *pn = pcbg_net(net);
+	struct pcbg_register req;
+	u32 id;
+	int err;
+
+	if (!ns_capable(net->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+
+	switch (cmd) {
+	case PCBG_IOC_REGISTER:
+		ureq = (void __user *)arg;
+		if (copy_from_user(&req, ureq, sizeof(req)))
+			return -EFAULT;
+		err = pcbg_group_register(pn, &req);
+		if (err)
+			return err;
+		if (put_user(req.id, &ureq->id)) {
+			/* the caller cannot learn the id: undo */
+			pcbg_group_unregister(pn, req.id);
+			return -EFAULT;
+		}
+		return 0;
+	case PCBG_IOC_UNREGISTER:
+		if (get_user(id, (u32 __user *)arg))
+			return -EFAULT;
+		return pcbg_group_unregister(pn, id);
+	}
+	return -ENOTTY;
+}
+
+static const struct proc_ops pcbg_control_proc_ops = {
+	.proc_ioctl		= pcbg_control_ioctl,
+#ifdef CONFIG_COMPAT
+	.proc_compat_ioctl	= compat_ptr_ioctl,
+#endif
+	.proc_lseek		= noop_llseek,
+};
+
+static int __net_init pcbg_proc_net_init(struct net *net)
+{
+	struct pcbg_net *pn = pcbg_net(net);
+	struct proc_dir_entry *control;
+	kuid_t root_uid;
+	kgid_t root_gid;
+
+	pn->proc_dir = proc_net_mkdir(net, PCBG_PROC_DIR, net->proc_net);
+	if (!pn->proc_dir)
+		return -ENOMEM;
+	if (!proc_create_net("groups", 0444, pn->proc_dir,
+			     &pcbg_groups_seq_ops,
+			     sizeof(struct seq_net_private)))
+		goto err_remove_dir;
+	if (!proc_create_net("sockets", 0444, pn->proc_dir,
+			     &pcbg_sockets_seq_ops,
+			     sizeof(struct pcbg_sockets_iter)))
+		goto err_remove_dir;
+	if (!proc_create_net("cpus", 0444, pn->proc_dir, &pcbg_cpus_seq_ops,
+			     sizeof(struct pcbg_cpus_iter)))
+		goto err_remove_dir;
+	control = proc_create(PCBG_PROC_CONTROL, 0600, pn->proc_dir,
+			      &pcbg_control_proc_ops);
+	if (!control)
+		goto err_remove_dir;
+	/* as x_tables does: the namespace's root may open it */
+	root_uid = make_kuid(net->user_ns, 0);
+	root_gid = make_kgid(net->user_ns, 0);
+	if (uid_valid(root_uid) && gid_valid(root_gid))
+		proc_set_user(control, root_uid, root_gid);
+	return 0;
+
+err_remove_dir:
+	proc_remove(pn->proc_dir);
+	return -ENOMEM;
+}
+
+/* Waits for the readers and ioctls running; none follows. */
+static void __net_exit pcbg_proc_net_exit(struct net *net)
+{
+	proc_remove(pcbg_net(net)->proc_dir);
+}
+
+/* Registered after pcbg_net_ops (pernet.c): set up after, torn down before. */
+static struct pernet_operations pcbg_proc_net_ops = {
+	.init = pcbg_proc_net_init,
+	.exit = pcbg_proc_net_exit,
+};
+
+/**
+ * pcbg_proc_init() - create /proc/net/pcbgroup/ in every namespace, now and
+ * in those created later.  Needs pcbg_pernet_init() done.
+ *
+ * Return: 0 or a negative errno.
+ */
+int pcbg_proc_init(void)
+{
+	return register_pernet_subsys(&pcbg_proc_net_ops);
+}
+
+/**
+ * pcbg_proc_exit() - remove /proc/net/pcbgroup/ from every namespace.
+ */
+void pcbg_proc_exit(void)
+{
+	unregister_pernet_subsys(&pcbg_proc_net_ops);
+}

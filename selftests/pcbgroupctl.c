@@ -177,7 +177,7 @@ TEST_F(ctl, attach_steers_and_counters_match_workers)
 TEST_F(ctl, set_changes_config_and_refuses_bad_values)
 {
 	if (!access("/proc/sys/" PCBG_SYSCTL_PATH, F_OK))
-		SKIP(return, "pcbgroup.ko is loaded: set defers to sysctl (module_groups tests it)");
+		SKIP(return, "pcbgroup.ko loaded: set defers to sysctl");
 	ASSERT_EQ(0, CTL("attach --pid %d", self->server));
 	EXPECT_EQ(0, CTL("set algorithm=modulo cpu_bits=0"));
 	ASSERT_EQ(0, CTL("show -j"));

@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: GPL-2.0
+# bench/: side-by-side benchmarks, included by the top Makefile.
+# `make bench` builds everything, then scripts/bench.sh runs the programs and
+# writes CSV files, plots and goals.tsv into $(OUT)/bench/.
+
+.PHONY: bench bench-progs
+
+BENCH_SRCS	:= $(filter-out bench/common.c bench/%.bpf.c,$(wildcard bench/*.c))
+BENCH_PROGS	:= $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
+BENCH_CFLAGS	:= -D_GNU_SOURCE -Ibench -I$(OUT)/bench
+
+bench: all bench-progs
+	$(Q)OUT=$(OUT) scripts/bench.sh
+
+bench-progs: $(BENCH_PROGS)
+
+$(OUT)/bench/noop.bpf.o: bench/noop.bpf.c
+	$(call msg,CLANG,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/bench/noop.skel.h: $(OUT)/bench/noop.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name noop_bpf > $@
+
+$(OUT)/bench/common.o: bench/common.c bench/common.h $(HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(BENCH_CFLAGS) -c $< -o $@
+
+$(OUT)/bench/%: bench/%.c bench/common.h $(OUT)/bench/common.o \
+		$(OUT)/bench/noop.skel.h $(OUT)/libpcbgroup.a $(HDRS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(BENCH_CFLAGS) $< $(OUT)/bench/common.o \
+		$(OUT)/libpcbgroup.a -o $@ $(LDLIBS)

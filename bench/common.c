@@ -1,0 +1,660 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers of the bench/ programs (see common.h).  Everything runs in a
+ * network namespace of its own on loopback, where a datagram sent is
+ * received, socket lookup and reuseport pick included, before the send call
+ * returns: so the sender's CPU time covers the receive path being measured.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/udp.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define UDP_RCVBUF	(1 << 20)
+
+/* What every datagram carries: its flow and the pass it belongs to. */
+struct bench_payload {
+	__u32 flow;
+	__u32 tag;
+};
+
+struct bench_pkt {
+	struct iphdr ip;
+	struct udphdr udp;
+	struct bench_payload data;
+};
+
+_Static_assert(sizeof(struct bench_pkt) == 36, "IPv4 + UDP + payload, no padding");
+
+struct bench_tx {
+	int fd;
+	struct sockaddr_in dst;
+	struct bench_pkt pkt[BENCH_BATCH];
+	struct iovec iov[BENCH_BATCH];
+	struct mmsghdr msg[BENCH_BATCH];
+};
+
+static const char *const algo_names[] = PCBG_ALGO_NAMES;
+static char goals_path[4096];
+
+/*
+ * Own network and mount namespace with loopback up and a bpffs of its own;
+ * more descriptors.
+ */
+int bench_init(const char *outdir, int nofile)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	struct rlimit rl;
+	int fd;
+
+	snprintf(goals_path, sizeof(goals_path), "%s/goals.tsv", outdir);
+	if (unshare(CLONE_NEWNET | CLONE_NEWNS))
+		return -errno;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return -errno;
+	/* a private bpffs, for programs that pin a group to read its tables */
+	mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700");
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	/* as many as asked for, within the hard limit (no CAP_SYS_RESOURCE) */
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return -errno;
+	rl.rlim_cur = (rlim_t)nofile < rl.rlim_max ? (rlim_t)nofile : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		return -errno;
+	return 0;
+}
+
+int bench_pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+int bench_ncpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n;
+}
+
+static __u64 clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+__u64 bench_cpu_ns(void)
+{
+	return clock_ns(CLOCK_THREAD_CPUTIME_ID);
+}
+
+__u64 bench_wall_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+const char *bench_variant_name(int variant)
+{
+	if (variant == BENCH_KERNEL)
+		return "kernel";
+	if (variant == BENCH_NOOP)
+		return "noop";
+	if (variant >= 0 && variant < PCBG_ALGO_NR)
+		return algo_names[variant];
+	return "?";
+}
+
+/* "2,16,256" into @out; returns how many, or -1. */
+int bench_parse_list(const char *s, int *out, int max)
+{
+	int n = 0;
+	char *end;
+
+	while (*s && n < max) {
+		out[n++] = strtol(s, &end, 10);
+		if (end == s || (*end && *end != ','))
+			return -1;
+		s = *end ? end + 1 : end;
+	}
+	return *s ? -1 : n;
+}
+
+static void loopback(struct sockaddr_in *sin, int port)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(port);
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+}
+
+/*
+ * A non-blocking SO_REUSEPORT socket on 127.0.0.1:@port: UDP with a
+ * receive buffer that holds a batch, or a TCP listener whose accepted
+ * sockets close with a reset (SO_LINGER 0 is inherited), so that no
+ * TIME_WAIT piles up over thousands of connections.
+ */
+int bench_socket(int proto, int port)
+{
+	int type = proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	struct linger lin = { 1, 0 };
+	int fd, one = 1, buf = UDP_RCVBUF;
+	struct sockaddr_in sin;
+
+	loopback(&sin, port);
+	fd = socket(AF_INET, type | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)))
+		goto err;
+	if (type == SOCK_DGRAM &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)))
+		goto err;
+	if (type == SOCK_STREAM &&
+	    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin)))
+		goto err;
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		goto err;
+	if (type == SOCK_STREAM && listen(fd, 4096))
+		goto err;
+	return fd;
+err:
+	one = -errno;
+	close(fd);
+	return one;
+}
+
+int bench_group_watch(struct bench_group *g, int idx)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = idx };
+
+	return epoll_ctl(g->ep, EPOLL_CTL_ADD, g->fds[idx], &ev) ? -errno : 0;
+}
+
+/*
+ * @n sockets on @port and, unless @capacity is BENCH_NO_PCBG, a pcbgroup
+ * group of that capacity (0: the default) holding them, socket i on CPU
+ * i % CPUs, filled with one publish and not attached yet.  The group starts
+ * as BENCH_KERNEL.
+ */
+int bench_group_create(struct bench_group *g, int proto, int port, int n,
+		       int capacity)
+{
+	int i, err, ncpus = bench_ncpus();
+
+	memset(g, 0, sizeof(*g));
+	g->proto = proto;
+	g->port = port;
+	g->variant = BENCH_KERNEL;
+	g->fds = calloc(n, sizeof(*g->fds));
+	g->ep = epoll_create1(0);
+	if (!g->fds || g->ep < 0)
+		return -ENOMEM;
+	for (g->n = 0; g->n < n; g->n++) {
+		g->fds[g->n] = bench_socket(proto, port);
+		if (g->fds[g->n] < 0)
+			return g->fds[g->n];
+		err = bench_group_watch(g, g->n);
+		if (err)
+			return err;
+	}
+	if (capacity == BENCH_NO_PCBG)
+		return 0;
+	err = pcbg_group_create(&g->grp, capacity);
+	for (i = 0; !err && i < n; i++) {
+		err = pcbg_group_place_socket(g->grp, g->fds[i], i % ncpus, 0);
+		if (err == i)
+			err = 0;
+		else if (err >= 0)
+			err = -EINVAL;
+	}
+	return err ? err : pcbg_group_publish(g->grp);
+}
+
+/* One more socket on the group's port, last; returns its index. */
+int bench_group_grow(struct bench_group *g)
+{
+	int *fds = realloc(g->fds, (g->n + 1) * sizeof(*fds)), err;
+
+	if (!fds)
+		return -ENOMEM;
+	g->fds = fds;
+	fds[g->n] = bench_socket(g->proto, g->port);
+	if (fds[g->n] < 0)
+		return fds[g->n];
+	err = bench_group_watch(g, g->n);
+	if (err) {
+		close(fds[g->n]);
+		return err;
+	}
+	return g->n++;
+}
+
+/* Close the last socket, the one bench_group_grow() made. */
+void bench_group_shrink(struct bench_group *g)
+{
+	if (g->n && g->fds[g->n - 1] >= 0)
+		close(g->fds[g->n - 1]);
+	if (g->n)
+		g->n--;
+}
+
+void bench_group_destroy(struct bench_group *g)
+{
+	int i;
+
+	if (g->grp) {
+		pcbg_group_remove_sockets(g->grp);
+		pcbg_group_free(g->grp);
+	}
+	for (i = 0; i < g->n; i++)
+		if (g->fds[i] >= 0)
+			close(g->fds[i]);
+	if (g->ep >= 0)
+		close(g->ep);
+	free(g->fds);
+	memset(g, 0, sizeof(*g));
+	g->ep = -1;
+}
+
+int bench_set_knob(struct pcbg_group *grp, const char *name, const char *value)
+{
+	struct pcbg_config cfg;
+	int err;
+
+	err = pcbg_group_config(grp, &cfg);
+	if (!err)
+		err = pcbg_config_set_knob(&cfg, name, value);
+	return err ? err : pcbg_group_set_config(grp, &cfg);
+}
+
+/* Packets the program left to the kernel's pick, whatever the reason. */
+__u64 bench_fallbacks(struct pcbg_group *grp)
+{
+	__u64 st[PCBG_STAT_NR];
+
+	if (pcbg_group_stats(grp, st))
+		return ~0ULL;
+	return st[PCBG_STAT_FALLBACK_OFF] + st[PCBG_STAT_FALLBACK_EMPTY] +
+	       st[PCBG_STAT_FALLBACK_MISS];
+}
+
+/* Let @variant pick for the group from the next packet on. */
+int bench_group_use(struct bench_group *g, int variant, int noop_fd)
+{
+	int i, fd = -1, err = 0;
+
+	for (i = 0; i < g->n && fd < 0; i++)
+		fd = g->fds[i];
+	if (fd < 0)
+		return -EBADF;
+	if (variant == BENCH_KERNEL) {
+		err = pcbg_detach(fd);
+		if (err == -ENOENT)
+			err = 0;
+	} else if (variant == BENCH_NOOP) {
+		if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_EBPF,
+			       &noop_fd, sizeof(noop_fd)))
+			err = -errno;
+	} else if (!g->grp || variant >= PCBG_ALGO_NR) {
+		err = -EINVAL;
+	} else {
+		err = bench_set_knob(g->grp, "algorithm", algo_names[variant]);
+		if (!err)
+			err = pcbg_group_attach(g->grp, fd);
+	}
+	if (!err)
+		g->variant = variant;
+	return err;
+}
+
+/* A raw IPv4 socket that writes whole UDP datagrams, many at a call. */
+struct bench_tx *bench_tx_open(void)
+{
+	struct bench_tx *tx = calloc(1, sizeof(*tx));
+	int i;
+
+	if (!tx)
+		return NULL;
+	tx->fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	if (tx->fd < 0) {
+		free(tx);
+		return NULL;
+	}
+	loopback(&tx->dst, 0);
+	for (i = 0; i < BENCH_BATCH; i++) {
+		struct bench_pkt *p = &tx->pkt[i];
+
+		p->ip.version = 4;
+		p->ip.ihl = 5;
+		p->ip.ttl = 64;
+		p->ip.protocol = IPPROTO_UDP;
+		p->ip.tot_len = htons(sizeof(*p));
+		p->ip.daddr = htonl(INADDR_LOOPBACK);
+		p->udp.len = htons(sizeof(p->udp) + sizeof(p->data));
+		tx->iov[i].iov_base = p;
+		tx->iov[i].iov_len = sizeof(*p);
+		tx->msg[i].msg_hdr.msg_iov = &tx->iov[i];
+		tx->msg[i].msg_hdr.msg_iovlen = 1;
+		tx->msg[i].msg_hdr.msg_name = &tx->dst;
+		tx->msg[i].msg_hdr.msg_namelen = sizeof(tx->dst);
+	}
+	return tx;
+}
+
+void bench_tx_close(struct bench_tx *tx)
+{
+	if (!tx)
+		return;
+	close(tx->fd);
+	free(tx);
+}
+
+/* Flows [@first, @first + @count) to 127.0.0.1:@dport, one datagram each. */
+int bench_tx_send(struct bench_tx *tx, int dport, __u32 first, int count,
+		  __u32 tag)
+{
+	int i, sent = 0, n;
+
+	if (count > BENCH_BATCH)
+		count = BENCH_BATCH;
+	for (i = 0; i < count; i++) {
+		struct bench_pkt *p = &tx->pkt[i];
+		__u32 f = first + i;
+
+		p->ip.saddr = htonl(0x7f000000 | (2 + f / BENCH_PORTS));
+		p->udp.source = htons(1024 + f % BENCH_PORTS);
+		p->udp.dest = htons(dport);
+		p->data.flow = f;
+		p->data.tag = tag;
+	}
+	while (sent < count) {
+		n = sendmmsg(tx->fd, tx->msg + sent, count - sent, 0);
+		if (n <= 0)
+			return sent ? sent : -errno;
+		sent += n;
+	}
+	return sent;
+}
+
+/*
+ * Receive all that is queued on the group's sockets.  Datagrams of pass
+ * @tag for flows [@base, @base + @nflows) are counted: where[flow - base]
+ * gets the socket's index, counts[index] one more.  Returns how many.
+ */
+long bench_drain(struct bench_group *g, __u32 tag, __u32 base, __u32 nflows,
+		 int *where, long *counts)
+{
+	struct bench_payload buf[64];
+	struct epoll_event evs[512];
+	struct mmsghdr msg[64];
+	struct iovec iov[64];
+	long got = 0;
+	int i, n, e, r;
+
+	for (i = 0; i < 64; i++) {
+		iov[i].iov_base = &buf[i];
+		iov[i].iov_len = sizeof(buf[i]);
+		memset(&msg[i], 0, sizeof(msg[i]));
+		msg[i].msg_hdr.msg_iov = &iov[i];
+		msg[i].msg_hdr.msg_iovlen = 1;
+	}
+	while ((n = epoll_wait(g->ep, evs, 512, 0)) > 0) {
+		for (e = 0; e < n; e++) {
+			int idx = evs[e].data.u32;
+
+			do {
+				r = recvmmsg(g->fds[idx], msg, 64, MSG_DONTWAIT, NULL);
+				for (i = 0; i < r; i++) {
+					__u32 f = buf[i].flow - base;
+
+					if (msg[i].msg_len != sizeof(buf[i]) ||
+					    buf[i].tag != tag || f >= nflows)
+						continue;
+					if (where)
+						where[f] = idx;
+					if (counts)
+						counts[idx]++;
+					got++;
+				}
+			} while (r == 64);
+		}
+	}
+	return got;
+}
+
+/*
+ * Send flows [@base, @base + @nflows) a batch at a time, receiving each
+ * batch.  Returns how many of them arrived.
+ */
+long bench_flows(struct bench_tx *tx, struct bench_group *g, __u32 base,
+		 __u32 nflows, __u32 tag, int *where, long *counts)
+{
+	long got = 0;
+	__u32 i;
+	int n;
+
+	for (i = 0; i < nflows; i += BENCH_BATCH) {
+		n = nflows - i < BENCH_BATCH ? nflows - i : BENCH_BATCH;
+		n = bench_tx_send(tx, g->port, base + i, n, tag);
+		if (n < 0)
+			return n;
+		got += bench_drain(g, tag, base, nflows, where, counts);
+	}
+	return got;
+}
+
+/*
+ * @count datagrams to group @g, cycling over flows [0, @space) from *@next.
+ * Timed: the sendmmsg() calls, in which loopback runs the receive path up to
+ * the socket's queue.  The receiver's draining between batches is not
+ * timed, so its cost, the same for every variant, does not dilute the ratio.
+ */
+int bench_udp_sample(struct bench_tx *tx, struct bench_group *g, long count,
+		     __u32 space, __u32 *next, struct bench_sample *s)
+{
+	__u64 loop0 = bench_cpu_ns(), c0, w0;
+	long sent = 0;
+	int n, batch;
+
+	memset(s, 0, sizeof(*s));
+	while (sent < count) {
+		batch = count - sent < BENCH_BATCH ? count - sent : BENCH_BATCH;
+		if (*next + batch > space)
+			*next = 0;
+		w0 = bench_wall_ns();
+		c0 = bench_cpu_ns();
+		n = bench_tx_send(tx, g->port, *next, batch, 0);
+		s->cpu_ns += bench_cpu_ns() - c0;
+		s->wall_ns += bench_wall_ns() - w0;
+		if (n < 0)
+			return n;
+		*next += n;
+		sent += n;
+		s->ops += bench_drain(g, 0, 0, space, NULL, NULL);
+	}
+	s->loop_ns = bench_cpu_ns() - loop0;
+	s->lost = sent - s->ops;
+	return 0;
+}
+
+/*
+ * @count connections to group @g, one at a time: connect (loopback
+ * completes the handshake, listener pick included, inside connect()), wait
+ * for the one listener that got it, accept, close both.  One at a time, the
+ * work per connection is the same whichever listener gets it and however
+ * many there are.  All of it is timed.
+ */
+int bench_tcp_sample(struct bench_group *g, long count,
+		     struct bench_sample *s)
+{
+	__u64 c0 = bench_cpu_ns(), w0 = bench_wall_ns();
+	struct sockaddr_in dst;
+	struct epoll_event ev;
+	int c, a;
+	long i;
+
+	memset(s, 0, sizeof(*s));
+	loopback(&dst, g->port);
+	for (i = 0; i < count; i++) {
+		c = socket(AF_INET, SOCK_STREAM, 0);
+		if (c < 0)
+			return -errno;
+		a = -1;
+		if (!connect(c, (struct sockaddr *)&dst, sizeof(dst)) &&
+		    epoll_wait(g->ep, &ev, 1, 1000) == 1)
+			a = accept4(g->fds[ev.data.u32], NULL, NULL, SOCK_NONBLOCK);
+		if (a >= 0) {
+			close(a);
+			s->ops++;
+		} else {
+			s->lost++;
+		}
+		close(c);
+	}
+	s->cpu_ns = bench_cpu_ns() - c0;
+	s->wall_ns = bench_wall_ns() - w0;
+	s->loop_ns = s->cpu_ns;
+	return 0;
+}
+
+/* Room for @slices slices; whatever the cell held is dropped. */
+int bench_cell_init(struct bench_cell *c, int slices)
+{
+	free(c->t);
+	free(c->l);
+	memset(c, 0, sizeof(*c));
+	c->t = calloc(slices, sizeof(*c->t));
+	c->l = calloc(slices, sizeof(*c->l));
+	c->room = slices;
+	return c->t && c->l ? 0 : -ENOMEM;
+}
+
+void bench_cell_add(struct bench_cell *c, const struct bench_sample *s)
+{
+	c->sum.ops += s->ops;
+	c->sum.cpu_ns += s->cpu_ns;
+	c->sum.wall_ns += s->wall_ns;
+	c->sum.loop_ns += s->loop_ns;
+	c->sum.lost += s->lost;
+	if (s->ops && c->slices < c->room) {
+		c->t[c->slices] = (double)s->cpu_ns / s->ops;
+		c->l[c->slices] = (double)s->loop_ns / s->ops;
+		c->slices++;
+	}
+}
+
+/*
+ * CPU ns per operation of a cell (@loop: draining included): the lower
+ * quartile of its slices.  Disturbances (other work in the guest or on the
+ * host, interrupts) only ever add time to a slice; the lower quartile is the
+ * undisturbed cost, and it is the same statistic for every variant.
+ */
+double bench_cell_cost(const struct bench_cell *c, int loop)
+{
+	return bench_quantile(loop ? c->l : c->t, c->slices, 0.25);
+}
+
+void bench_shuffle(int *v, int n, unsigned int *seed)
+{
+	int i, j, t;
+
+	for (i = n - 1; i > 0; i--) {
+		j = rand_r(seed) % (i + 1);
+		t = v[i];
+		v[i] = v[j];
+		v[j] = t;
+	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void bench_stat(const double *v, int n, struct bench_stat *st)
+{
+	double *s;
+
+	memset(st, 0, sizeof(*st));
+	if (n <= 0)
+		return;
+	s = malloc(n * sizeof(*s));
+	if (!s)
+		return;
+	memcpy(s, v, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_double);
+	st->min = s[0];
+	st->max = s[n - 1];
+	st->med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	free(s);
+}
+
+/* The @q quantile (0..1) of @v, by the nearest rank below. */
+double bench_quantile(const double *v, int n, double q)
+{
+	double *s, x;
+
+	if (n <= 0)
+		return 0;
+	s = malloc(n * sizeof(*s));
+	if (!s)
+		return 0;
+	memcpy(s, v, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_double);
+	x = s[(int)(q * (n - 1))];
+	free(s);
+	return x;
+}
+
+/* @outdir/@name for writing, with the CSV header line. */
+FILE *bench_open(const char *outdir, const char *name, const char *header)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", outdir, name);
+	f = fopen(path, "w");
+	if (f)
+		fprintf(f, "%s\n", header);
+	return f;
+}
+
+/* One row of the summary bench.sh prints: result 1 PASS, 0 MISS, BENCH_INFO. */
+void bench_goal(const char *area, const char *what, const char *measured,
+		const char *goal, int result)
+{
+	FILE *f = fopen(goals_path, "a");
+
+	if (!f)
+		return;
+	fprintf(f, "%s\t%s\t%s\t%s\t%s\n", area, what, measured, goal,
+		result == BENCH_INFO ? "info" : result ? "PASS" : "MISS");
+	fclose(f);
+}

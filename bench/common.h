@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared by the bench/ programs: a private network namespace on loopback,
+ * SO_REUSEPORT groups (UDP sockets or TCP listeners) that switch between the
+ * kernel's own pick, a no-op program and each pcbgroup algorithm, a raw
+ * sender that makes every datagram its own flow, samples timed in thread
+ * CPU time, order statistics, and the goal rows scripts/bench.sh prints.
+ */
+#ifndef PCBG_BENCH_COMMON_H
+#define PCBG_BENCH_COMMON_H
+
+#include <stdio.h>
+#include <linux/types.h>
+
+#include "pcbgroup.h"
+
+/* A variant is a pcbgroup algorithm (enum pcbg_algorithm) or one of these. */
+#define BENCH_KERNEL		(-2)	/* no program: the kernel's own pick */
+#define BENCH_NOOP		(-1)	/* a program that returns SK_PASS only */
+
+/* bench_group_create() capacity: sockets only, no pcbgroup group. */
+#define BENCH_NO_PCBG		(-1)
+
+/* Datagrams per sendmmsg() of the raw sender. */
+#define BENCH_BATCH		256
+/* Flow f comes from 127.0.0.(2 + f / BENCH_PORTS) port 1024 + f % BENCH_PORTS. */
+#define BENCH_PORTS		64512
+
+/**
+ * struct bench_group - one SO_REUSEPORT group on 127.0.0.1:@port.
+ * @proto: IPPROTO_UDP or IPPROTO_TCP.
+ * @port: local port.
+ * @n: sockets in @fds (some may be -1, closed).
+ * @fds: the sockets, index = the socket's number in the results.
+ * @ep: epoll over @fds, event data = index.
+ * @grp: the pcbgroup group of @fds, or NULL.
+ * @variant: what picks now (BENCH_KERNEL, BENCH_NOOP or an algorithm).
+ */
+struct bench_group {
+	int proto;
+	int port;
+	int n;
+	int *fds;
+	int ep;
+	struct pcbg_group *grp;
+	int variant;
+};
+
+/**
+ * struct bench_sample - one timed measurement.
+ * @ops: datagrams received, or connections accepted.
+ * @cpu_ns: thread CPU time of the timed part (UDP: the sendmmsg() calls,
+ *	which run the whole receive path on loopback; TCP: everything).
+ * @wall_ns: wall-clock time of the same part.
+ * @loop_ns: thread CPU time of the whole loop (UDP: also draining).
+ * @lost: sent but never received.
+ */
+struct bench_sample {
+	long ops;
+	__u64 cpu_ns;
+	__u64 wall_ns;
+	__u64 loop_ns;
+	long lost;
+};
+
+/**
+ * struct bench_cell - one (group, variant) pair in one repetition of an
+ * interleaved run: the sum of its slices and each slice's CPU time per
+ * operation (@t), and per operation with draining included (@l).
+ */
+struct bench_cell {
+	struct bench_sample sum;
+	double *t;
+	double *l;
+	int slices;
+	int room;
+};
+
+/* Median, minimum and maximum. */
+struct bench_stat {
+	double med;
+	double min;
+	double max;
+};
+
+struct bench_tx;
+
+int bench_init(const char *outdir, int nofile);
+int bench_pin(int cpu);
+int bench_ncpus(void);
+__u64 bench_cpu_ns(void);
+__u64 bench_wall_ns(void);
+const char *bench_variant_name(int variant);
+int bench_parse_list(const char *s, int *out, int max);
+
+int bench_socket(int proto, int port);
+int bench_group_create(struct bench_group *g, int proto, int port, int n,
+		       int capacity);
+void bench_group_destroy(struct bench_group *g);
+int bench_group_grow(struct bench_group *g);
+void bench_group_shrink(struct bench_group *g);
+int bench_group_watch(struct bench_group *g, int idx);
+int bench_group_use(struct bench_group *g, int variant, int noop_fd);
+int bench_set_knob(struct pcbg_group *grp, const char *name, const char *value);
+__u64 bench_fallbacks(struct pcbg_group *grp);
+
+struct bench_tx *bench_tx_open(void);
+void bench_tx_close(struct bench_tx *tx);
+int bench_tx_send(struct bench_tx *tx, int dport, __u32 first, int count,
+		  __u32 tag);
+long bench_drain(struct bench_group *g, __u32 tag, __u32 base, __u32 nflows,
+		 int *where, long *counts);
+long bench_flows(struct bench_tx *tx, struct bench_group *g, __u32 base,
+		 __u32 nflows, __u32 tag, int *where, long *counts);
+
+int bench_udp_sample(struct bench_tx *tx, struct bench_group *g, long count,
+		     __u32 space, __u32 *next, struct bench_sample *s);
+int bench_tcp_sample(struct bench_group *g, long count,
+		     struct bench_sample *s);
+
+int bench_cell_init(struct bench_cell *c, int slices);
+void bench_cell_add(struct bench_cell *c, const struct bench_sample *s);
+double bench_cell_cost(const struct bench_cell *c, int loop);
+void bench_shuffle(int *v, int n, unsigned int *seed);
+
+void bench_stat(const double *v, int n, struct bench_stat *st);
+double bench_quantile(const double *v, int n, double q);
+FILE *bench_open(const char *outdir, const char *name, const char *header);
+void bench_goal(const char *area, const char *what, const char *measured,
+		const char *goal, int result);
+
+#define BENCH_INFO	(-1)	/* bench_goal() result: no goal, a figure */
+
+#endif /* PCBG_BENCH_COMMON_H */

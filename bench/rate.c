@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rate: what steering costs per datagram and per connection.
+ *
+ * One group of N UDP sockets (then one of N TCP listeners) per group size,
+ * all set up first; then one interleaved run.  The variants are the
+ * kernel's own pick (no program; measured twice, the second time as a
+ * check of the noise), a no-op program and pcbgroup with each algorithm:
+ * switching is an attach, a detach or a knob write, the sockets stay.
+ *
+ *   raw sender --sendmmsg--> lo --> UDP lookup --> pick --> socket queue
+ *   connect() --> lo --> SYN --> listener pick --> accept() --> close
+ *
+ * A repetition is a number of rounds; in each round every (N, variant)
+ * pair gets one slice (a sendmmsg() of 256 datagrams, or a few
+ * connections) in an order shuffled anew each round.  Time is the thread's
+ * CPU time: on loopback the receive path, lookup and pick included, runs
+ * inside the sending call on the sending CPU.  Disturbances (other work
+ * in the guest or on the host, interrupts) only ever add time, so a pair's
+ * cost in a repetition is the lower quartile of its slices' time per
+ * operation.  Every figure is a ratio of two pairs in the same repetition;
+ * the report gives the median, minimum and maximum over repetitions.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <bpf/libbpf.h>
+
+#include "common.h"
+#include "noop.skel.h"
+
+#define MAX_N		8
+#define MAX_REPS	64
+#define NV		(5 + PCBG_ALGO_NR)
+#define SMALL		(NV - 2)	/* maglev in a group of capacity N */
+#define SMALL_BASE	(NV - 1)	/* the kernel's pick in that group */
+#define UDP_PORT	8000
+#define TCP_PORT	9000
+#define UDP_GOAL	0.98
+#define TCP_GOAL	0.995
+#define SCALE_GOAL	0.98
+#define FLOW_SPACE	(16 * BENCH_PORTS)
+
+/*
+ * The kernel twice: the second, against the first, shows the noise.  The
+ * last two, maglev and the kernel, run on a second set of N sockets whose
+ * group was created with capacity N instead of the default, so that its
+ * Maglev table has 128 N entries instead of 128 * 4096 (N < 4096 only).
+ * That group gets fewer slices, so its sockets are colder in the caches:
+ * maglev there is compared with the kernel's pick there.
+ */
+static const int variants[NV] = {
+	BENCH_KERNEL, BENCH_KERNEL, BENCH_NOOP, PCBG_ALGO_HASH_THRESHOLD,
+	PCBG_ALGO_MODULO, PCBG_ALGO_CPU, PCBG_ALGO_MAGLEV, PCBG_ALGO_MAGLEV,
+	BENCH_KERNEL,
+};
+
+struct opts {
+	const char *outdir;
+	int reps;
+	int rounds;
+	long tcp_slice;
+	int nn;
+	int n[MAX_N];
+	int cpu;
+	int udp;
+	int tcp;
+};
+
+static struct bench_cell cells[MAX_N][NV][MAX_REPS];
+
+static const char *name(int vi)
+{
+	if (vi == 1)
+		return "kernel-again";
+	if (vi == SMALL)
+		return "maglev-capN";
+	if (vi == SMALL_BASE)
+		return "kernel-capN";
+	return bench_variant_name(variants[vi]);
+}
+
+/* Is the pair measured? */
+static int valid(const struct opts *o, int ni, int vi)
+{
+	return vi < SMALL || o->n[ni] < PCBG_SLOTS_DEFAULT;
+}
+
+/* The kernel's pick on the same sockets. */
+static int base(int vi)
+{
+	return vi == SMALL ? SMALL_BASE : 0;
+}
+
+static void usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s [-o DIR] [-r REPS] [-R ROUNDS] [-t CONNS] [-n N,...] [-c CPU] [-p udp|tcp]\n"
+		"  -o DIR        results directory (build/bench)\n"
+		"  -r REPS       repetitions (21)\n"
+		"  -R ROUNDS     rounds a repetition (64)\n"
+		"  -t CONNS      connections a TCP slice (8); a UDP slice is %d datagrams\n"
+		"  -n N,...      group sizes (2,16,256,4096)\n"
+		"  -c CPU        CPU to run on (the last one)\n"
+		"  -p PROTO      only udp or only tcp\n", prog, BENCH_BATCH);
+	exit(2);
+}
+
+static int alloc_cells(const struct opts *o)
+{
+	int ni, vi, r, err;
+
+	for (ni = 0; ni < o->nn; ni++)
+		for (vi = 0; vi < NV; vi++)
+			for (r = 0; r < o->reps; r++) {
+				err = bench_cell_init(&cells[ni][vi][r], o->rounds);
+				if (err)
+					return err;
+			}
+	return 0;
+}
+
+/* Every (N, variant) pair a slice a round, shuffled; repetition -1 warms up. */
+static int measure(const struct opts *o, int tcp, struct bench_group *g,
+		   struct bench_group *small, struct bench_tx *tx, int noop_fd)
+{
+	int order[MAX_N * NV], nc = 0, rep, round, k, err;
+	unsigned int seed = 42 + tcp;
+	struct bench_sample s;
+	static __u32 next;
+
+	err = alloc_cells(o);
+	if (err)
+		return err;
+	for (k = 0; k < o->nn * NV; k++)
+		if (valid(o, k / NV, k % NV))
+			order[nc++] = k;
+	for (rep = -1; rep < o->reps; rep++) {
+		for (round = 0; round < o->rounds; round++) {
+			bench_shuffle(order, nc, &seed);
+			for (k = 0; k < nc; k++) {
+				int ni = order[k] / NV, vi = order[k] % NV;
+				struct bench_group *gr = vi >= SMALL ? &small[ni] : &g[ni];
+
+				err = bench_group_use(gr, variants[vi], noop_fd);
+				if (err) {
+					fprintf(stderr, "rate: N=%d: %s: %s\n", o->n[ni],
+						name(vi), strerror(-err));
+					return err;
+				}
+				if (tcp)
+					err = bench_tcp_sample(gr, o->tcp_slice, &s);
+				else
+					err = bench_udp_sample(tx, gr, BENCH_BATCH,
+							       FLOW_SPACE, &next, &s);
+				if (err) {
+					fprintf(stderr, "rate: sample: %s\n", strerror(-err));
+					return err;
+				}
+				if (rep >= 0)
+					bench_cell_add(&cells[ni][vi][rep], &s);
+			}
+		}
+		fprintf(stderr, "\r  %s: repetition %d/%d", tcp ? "tcp" : "udp",
+			rep + 1, o->reps);
+	}
+	fprintf(stderr, "\n");
+	return 0;
+}
+
+/* CPU ns per operation of a pair in a repetition (@loop: with draining). */
+static double cost(int ni, int vi, int r, int loop)
+{
+	return bench_cell_cost(&cells[ni][vi][r], loop);
+}
+
+static void ratio_stat(const struct opts *o, int ni, int vi, int base_ni,
+		       int base_vi, int loop, struct bench_stat *st)
+{
+	double v[MAX_REPS];
+	int r;
+
+	for (r = 0; r < o->reps; r++)
+		v[r] = cost(base_ni, base_vi, r, loop) / cost(ni, vi, r, loop);
+	bench_stat(v, o->reps, st);
+}
+
+static void fmt_stat(char *buf, size_t len, const struct bench_stat *st,
+		     const char *fmt)
+{
+	char a[32], b[32], c[32];
+
+	snprintf(a, sizeof(a), fmt, st->med);
+	snprintf(b, sizeof(b), fmt, st->min);
+	snprintf(c, sizeof(c), fmt, st->max);
+	snprintf(buf, len, "%s [%s, %s]", a, b, c);
+}
+
+static void write_raw(const struct opts *o, int tcp, FILE *raw)
+{
+	int ni, vi, r;
+
+	for (ni = 0; ni < o->nn; ni++) {
+		for (vi = 0; vi < NV; vi++) {
+			for (r = 0; valid(o, ni, vi) && r < o->reps; r++) {
+				const struct bench_sample *s = &cells[ni][vi][r].sum;
+
+				fprintf(raw, "%s,%d,%s,%d,%ld,%llu,%llu,%llu,%ld,%.2f,%.2f\n",
+					tcp ? "tcp" : "udp", o->n[ni], name(vi), r,
+					s->ops, (unsigned long long)s->cpu_ns,
+					(unsigned long long)s->wall_ns,
+					(unsigned long long)s->loop_ns, s->lost,
+					cost(ni, vi, r, 0), cost(ni, vi, r, 1));
+			}
+		}
+	}
+}
+
+/* The table of one protocol: every pair against the kernel's pick. */
+static void table(const struct opts *o, int tcp, FILE *sum)
+{
+	double added[MAX_REPS], kns[MAX_REPS];
+	struct bench_stat sr, sa, se, sk;
+	char m[128], a[128], e[128];
+	int ni, vi, r;
+	long lost = 0;
+
+	printf("\n%s: %s; rate / the kernel's pick, and time added per %s\n"
+	       "(median [min, max] over %d repetitions of one interleaved run)\n",
+	       tcp ? "TCP" : "UDP",
+	       tcp ? "connect + accept + close" : "datagrams through the receive path",
+	       tcp ? "connection" : "datagram", o->reps);
+	printf("%-5s %-14s %-26s %-26s %s\n", "N", "variant", "rate / kernel",
+	       "ns added per op", tcp ? "" : "rate / kernel, recv included");
+	for (ni = 0; ni < o->nn; ni++) {
+		for (r = 0; r < o->reps; r++)
+			kns[r] = cost(ni, 0, r, 0);
+		bench_stat(kns, o->reps, &sk);
+		printf("%-5d %-14s %.0f ns per op [%.0f, %.0f] (CPU time)\n", o->n[ni],
+		       "kernel", sk.med, sk.min, sk.max);
+		for (vi = 1; vi < NV; vi++) {
+			if (!valid(o, ni, vi))
+				continue;
+			for (r = 0; r < o->reps; r++) {
+				added[r] = cost(ni, vi, r, 0) - cost(ni, base(vi), r, 0);
+				lost += cells[ni][vi][r].sum.lost;
+			}
+			bench_stat(added, o->reps, &sa);
+			ratio_stat(o, ni, vi, ni, base(vi), 0, &sr);
+			ratio_stat(o, ni, vi, ni, base(vi), 1, &se);
+			fmt_stat(m, sizeof(m), &sr, "%.4f");
+			fmt_stat(a, sizeof(a), &sa, "%+.1f");
+			fmt_stat(e, sizeof(e), &se, "%.4f");
+			printf("%-5d %-14s %-26s %-26s %s\n", o->n[ni], name(vi), m, a,
+			       tcp ? "" : e);
+			fprintf(sum, "%s,%d,%s,%.5f,%.5f,%.5f,%.2f,%.2f,%.2f,"
+				"%.5f,%.5f,%.5f,%.1f\n",
+				tcp ? "tcp" : "udp", o->n[ni], name(vi), sr.med, sr.min,
+				sr.max, sa.med, sa.min, sa.max, se.med, se.min, se.max,
+				sk.med);
+		}
+	}
+	if (lost)
+		printf("%ld operations lost (sent, never received)\n", lost);
+	printf("maglev-capN: against kernel-capN, the kernel's pick on the same sockets, a\n"
+	       "second set in a group of capacity N; kernel-capN against kernel shows what\n"
+	       "fewer slices (colder caches) cost that set\n");
+}
+
+/* Goal rows: each variant against the kernel, over every N. */
+static void goals(const struct opts *o, int tcp)
+{
+	double goal = tcp ? TCP_GOAL : UDP_GOAL;
+	char what[160], meds[160], g[32];
+	struct bench_stat sr;
+	int ni, vi;
+
+	snprintf(g, sizeof(g), ">= %.3f", goal);
+	for (vi = 1; vi < NV; vi++) {
+		int pass = 1, info = variants[vi] < 0 || vi >= SMALL;
+
+		meds[0] = '\0';
+		snprintf(what, sizeof(what), "%s %s / %s, N=", tcp ? "tcp" : "udp",
+			 name(vi), name(base(vi)));
+		for (ni = 0; ni < o->nn; ni++) {
+			if (!valid(o, ni, vi))
+				continue;
+			ratio_stat(o, ni, vi, ni, base(vi), 0, &sr);
+			pass &= sr.med >= goal;
+			snprintf(meds + strlen(meds), sizeof(meds) - strlen(meds),
+				 "%s%.3f", ni ? " " : "", sr.med);
+			snprintf(what + strlen(what), sizeof(what) - strlen(what),
+				 "%s%d", ni ? "," : "", o->n[ni]);
+		}
+		bench_goal("rate", what, meds, info ? "-" : g, info ? BENCH_INFO : pass);
+	}
+}
+
+/*
+ * Rate at N=4096 over rate at N=16, per variant; and that over the same
+ * ratio of the kernel's pick, which separates what pcbgroup adds from what
+ * 4096 sockets cost the kernel itself.
+ */
+static void scaling(const struct opts *o, int tcp, FILE *scale)
+{
+	char m[128], k[128], row[256], g[32];
+	double v[MAX_REPS], own;
+	int i16 = -1, i4096 = -1, ni, vi, r, pass = 1;
+	struct bench_stat sr, sk;
+
+	for (ni = 0; ni < o->nn; ni++) {
+		if (o->n[ni] == 16)
+			i16 = ni;
+		if (o->n[ni] == 4096)
+			i4096 = ni;
+	}
+	if (i16 < 0 || i4096 < 0)
+		return;
+	printf("\n%s: rate at N=4096 / rate at N=16 (median [min, max]); "
+	       "the same over the kernel's own ratio\n", tcp ? "tcp" : "udp");
+	row[0] = '\0';
+	for (vi = 0; vi < SMALL; vi++) {
+		ratio_stat(o, i4096, vi, i16, vi, 0, &sr);
+		for (r = 0; r < o->reps; r++) {
+			own = cost(i4096, 0, r, 0) / cost(i16, 0, r, 0);
+			v[r] = cost(i16, vi, r, 0) / cost(i4096, vi, r, 0) * own;
+		}
+		bench_stat(v, o->reps, &sk);
+		fmt_stat(m, sizeof(m), &sr, "%.4f");
+		fmt_stat(k, sizeof(k), &sk, "%.4f");
+		printf("%-14s %-26s %s\n", name(vi), m, vi ? k : "");
+		fprintf(scale, "%s,%s,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f\n",
+			tcp ? "tcp" : "udp", name(vi), sr.med, sr.min, sr.max,
+			sk.med, sk.min, sk.max);
+		if (vi == 1)
+			continue;
+		if (variants[vi] >= 0)
+			pass &= sr.med >= SCALE_GOAL;
+		snprintf(row + strlen(row), sizeof(row) - strlen(row), "%s%s %.3f",
+			 row[0] ? ", " : "", name(vi), sr.med);
+	}
+	snprintf(m, sizeof(m), "%s rate N=4096 / N=16 (kernel, noop for reference)",
+		 tcp ? "tcp" : "udp");
+	snprintf(g, sizeof(g), ">= %.2f", SCALE_GOAL);
+	bench_goal("rate", m, row, g, pass);
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	int c;
+
+	while ((c = getopt(argc, argv, "o:r:R:t:n:c:p:h")) != -1) {
+		switch (c) {
+		case 'o':
+			o->outdir = optarg;
+			break;
+		case 'r':
+			o->reps = atoi(optarg);
+			break;
+		case 'R':
+			o->rounds = atoi(optarg);
+			break;
+		case 't':
+			o->tcp_slice = atol(optarg);
+			break;
+		case 'n':
+			o->nn = bench_parse_list(optarg, o->n, MAX_N);
+			break;
+		case 'c':
+			o->cpu = atoi(optarg);
+			break;
+		case 'p':
+			o->udp = !strcmp(optarg, "udp");
+			o->tcp = !strcmp(optarg, "tcp");
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (o->reps < 1 || o->reps > MAX_REPS || o->nn < 1 || o->rounds < 1 ||
+	    o->tcp_slice < 1 || (!o->udp && !o->tcp))
+		return -1;
+	if (o->cpu < 0)
+		o->cpu = bench_ncpus() - 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {
+		.outdir = "build/bench", .reps = 21, .rounds = 64,
+		.tcp_slice = 8, .nn = 4, .n = { 2, 16, 256, 4096 },
+		.cpu = -1, .udp = 1, .tcp = 1,
+	};
+	struct bench_group g[MAX_N], small[MAX_N];
+	FILE *raw, *sum, *scale;
+	struct noop_bpf *noop;
+	struct bench_tx *tx;
+	int ni, t, err;
+
+	if (parse(argc, argv, &o))
+		usage(argv[0]);
+	err = bench_init(o.outdir, 65536);
+	if (!err)
+		err = bench_pin(o.cpu);
+	if (err) {
+		fprintf(stderr, "rate: setup: %s\n", strerror(-err));
+		return 1;
+	}
+	noop = noop_bpf__open_and_load();
+	tx = bench_tx_open();
+	raw = bench_open(o.outdir, "rate_raw.csv",
+			 "proto,n,variant,rep,ops,cpu_ns,wall_ns,loop_cpu_ns,lost,q25_ns_per_op,q25_loop_ns_per_op");
+	sum = bench_open(o.outdir, "rate.csv",
+			 "proto,n,variant,ratio_med,ratio_min,ratio_max,ns_added_med,ns_added_min,ns_added_max,recv_ratio_med,recv_ratio_min,recv_ratio_max,kernel_ns_per_op");
+	scale = bench_open(o.outdir, "rate_scale.csv",
+			   "proto,variant,ratio_med,ratio_min,ratio_max,over_kernel_med,over_kernel_min,over_kernel_max");
+	if (!noop || !tx || !raw || !sum || !scale) {
+		fprintf(stderr, "rate: setup: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("rate: CPU %d of %d; %d repetitions of %d rounds; "
+	       "a slice is %d datagrams or %ld connections\n",
+	       o.cpu, bench_ncpus(), o.reps, o.rounds, BENCH_BATCH, o.tcp_slice);
+	for (t = 0; t < 2; t++) {
+		if (!(t ? o.tcp : o.udp))
+			continue;
+		for (ni = 0; ni < o.nn; ni++) {
+			int proto = t ? IPPROTO_TCP : IPPROTO_UDP;
+			int port = (t ? TCP_PORT : UDP_PORT) + 2 * ni;
+
+			memset(&small[ni], 0, sizeof(small[ni]));
+			small[ni].ep = -1;
+			err = bench_group_create(&g[ni], proto, port, o.n[ni], 0);
+			if (!err && valid(&o, ni, SMALL))
+				err = bench_group_create(&small[ni], proto, port + 1,
+							 o.n[ni], o.n[ni]);
+			if (err) {
+				fprintf(stderr, "rate: group of %d: %s\n", o.n[ni],
+					strerror(-err));
+				return 1;
+			}
+		}
+		err = measure(&o, t, g, small, tx,
+			      bpf_program__fd(noop->progs.bench_noop));
+		for (ni = 0; ni < o.nn; ni++) {
+			bench_group_destroy(&g[ni]);
+			bench_group_destroy(&small[ni]);
+		}
+		if (err)
+			return 1;
+		write_raw(&o, t, raw);
+		table(&o, t, sum);
+		goals(&o, t);
+		scaling(&o, t, scale);
+		fflush(stdout);
+	}
+	fclose(raw);
+	fclose(sum);
+	fclose(scale);
+	bench_tx_close(tx);
+	noop_bpf__destroy(noop);
+	return 0;
+}

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: run the bench/ programs, each in network namespaces of its own
+# on loopback, write their CSV files and PNG plots into $OUT/bench/, and print
+# every goal with PASS or MISS beside it.  Every timing is a ratio between
+# variants measured in one interleaved run; see docs/performance.md.
+#
+#   rate        UDP receive path and TCP connect+accept: kernel, no-op, each algorithm
+#   fairness    CV, max/mean, Jain over N sockets for F flows, against the floor
+#   disruption  flows that move when a socket leaves or joins; fallbacks meanwhile
+#   locality    algorithm cpu: CPU-local selections, and its cost
+#
+# Options: --quick (fewer repetitions, for trying it out), --replot (plots
+# and summary again from the CSV files of the last run), --docs (also copy
+# the plots into docs/img/).  Environment: OUT (build), BENCH_ARGS_<PROG>
+# (extra arguments for one program, e.g. BENCH_ARGS_RATE="-r 21").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-build}
+dir=$OUT/bench
+quick=0
+docs=0
+replot=0
+for arg in "$@"; do
+	case $arg in
+	--quick) quick=1 ;;
+	--replot) replot=1 ;;
+	--docs) docs=1 ;;
+	*) echo "usage: $0 [--quick] [--replot] [--docs]" >&2; exit 2 ;;
+	esac
+done
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench: needs root (network namespaces, BPF, raw sockets)" >&2
+	exit 1
+fi
+for p in rate fairness disruption locality; do
+	if [ ! -x "$dir/$p" ]; then
+		echo "bench: $dir/$p missing; run make bench" >&2
+		exit 1
+	fi
+done
+
+mkdir -p "$dir"
+start=$(date +%s)
+[ $replot = 1 ] || rm -f "$dir"/goals.tsv "$dir"/*.png
+
+# The program's own tables go to the terminal and to $dir/NAME.txt, its
+# progress and errors to $dir/NAME.err.
+failed=0
+run() {
+	local name=$1 t0 var extra
+	shift
+	var=BENCH_ARGS_${name^^}
+	extra=${!var:-}
+	t0=$(date +%s)
+	echo "== $name $* $extra"
+	# shellcheck disable=SC2086
+	if ! "$dir/$name" -o "$dir" "$@" $extra 2> "$dir/$name.err" | tee "$dir/$name.txt"; then
+		cat "$dir/$name.err" >&2
+		echo "bench: $name failed" >&2
+		failed=1
+	fi
+	echo "   ($name: $(( $(date +%s) - t0 )) s)"
+	echo
+}
+
+if [ $replot = 1 ]; then
+	:
+elif [ $quick = 1 ]; then
+	run rate -r 5 -R 16
+	run fairness -d 60 -s 5
+	run disruption -j 20000
+	run locality -r 5 -R 16
+else
+	run rate
+	run fairness
+	run disruption
+	run locality
+fi
+if [ $replot = 0 ]; then
+	echo $(( $(date +%s) - start )) > "$dir/elapsed"
+fi
+elapsed=$(cat "$dir/elapsed" 2> /dev/null || echo "?")
+
+# One data file per (plot, variant) for gnuplot; N is nudged a little per
+# variant so that error bars which would lie on each other stay visible.
+per_variant() {
+	local csv=$1 out=$2 col=$3 i=0 v
+	shift 3
+	for v in "$@"; do
+		awk -F, -v OFS=, -v v="$v" -v f="$col" -v k="$i" -v c="${N_COL:-2}" \
+			'NR > 1 && $f == v { $c = $c * (1 + 0.035 * (k - 3)); print }' \
+			"$csv" > "$out.$v.dat"
+		i=$((i + 1))
+	done
+}
+
+plots() {
+	command -v gnuplot > /dev/null || { echo "bench: no gnuplot, no plots"; return; }
+	local p=$dir/plot v rv="kernel-again noop hash-threshold modulo cpu maglev maglev-capN"
+	mkdir -p "$p"
+	for proto in udp tcp; do
+		awk -F, -v p=$proto 'NR == 1 || $1 == p' "$dir/rate.csv" > "$p/rate_$proto.csv"
+		# shellcheck disable=SC2086
+		per_variant "$p/rate_$proto.csv" "$p/rate_$proto" 3 $rv
+	done
+	# shellcheck disable=SC2086
+	N_COL=1 per_variant "$dir/fairness.csv" "$p/fairness" 2 kernel hash-threshold modulo cpu maglev
+	# shellcheck disable=SC2086
+	N_COL=1 per_variant "$dir/disruption.csv" "$p/disruption" 2 kernel hash-threshold modulo maglev
+
+	gnuplot <<-EOF
+	set terminal pngcairo size 760,420 font ",9"
+	set datafile separator ","
+	set key outside right top
+	set grid
+	set logscale x 2
+	set xlabel "sockets in the group (N)"
+	set xtics (2, 16, 256, 4096)
+	set xrange [1.5:5500]
+	rv = "$rv"
+
+	set output "$dir/rate_udp.png"
+	set title "UDP receive path: rate / kernel's pick (median, min-max over repetitions)"
+	set ylabel "rate / kernel"
+	plot for [v in rv] "$p/rate_udp.".v.".dat" using 2:4:5:6 with yerrorlines title v, \
+		0.98 with lines dashtype 2 lc "black" title "goal 0.98"
+
+	set output "$dir/rate_tcp.png"
+	set title "TCP connect+accept+close: rate / kernel's pick (median, min-max)"
+	plot for [v in rv] "$p/rate_tcp.".v.".dat" using 2:4:5:6 with yerrorlines title v, \
+		0.995 with lines dashtype 2 lc "black" title "goal 0.995"
+
+	set output "$dir/fairness.png"
+	set title "Fairness: RMS of CV over the sets / floor sqrt((N-1)/F)"
+	set xtics (4, 16, 64)
+	set xrange [3:80]
+	set ylabel "CV / floor"
+	set yrange [0.7:1.3]
+	plot for [v in "kernel hash-threshold modulo cpu maglev"] "$p/fairness.".v.".dat" \
+		using 1:10 with linespoints title v, \
+		1.1 with lines dashtype 2 lc "black" title "goal 1.1"
+
+	set output "$dir/disruption.png"
+	set multiplot layout 1,2 title "Share of flows that change socket"
+	set key inside bottom left
+	set logscale y
+	set yrange [0.0005:1.2]
+	set ylabel "share of all flows"
+	set title "one socket leaves (mean, min-max over positions)"
+	plot for [v in "kernel hash-threshold modulo maglev"] "$p/disruption.".v.".dat" \
+		using 1:4:5:6 with yerrorlines title v, \
+		(x + 1) / (3 * x) with lines dashtype 2 lc "black" title "(N+1)/3N"
+	set title "one socket joins"
+	plot for [v in "kernel hash-threshold modulo maglev"] "$p/disruption.".v.".dat" \
+		using 1:12 with linespoints title v, \
+		1.05 / (x + 1) with lines dashtype 2 lc "black" title "1.05/(N+1)"
+	unset multiplot
+	EOF
+	rm -rf "$p"
+}
+plots
+
+{
+	echo "pcbgroup bench: kernel $(uname -r), $(nproc) CPUs" \
+	     "($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo))," \
+	     "$(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo
+	{
+		printf '%s\t%s\t%s\t%s\t%s\n' area goal measured target result
+		cat "$dir/goals.tsv"
+	} | column -t -s $'\t'
+} > "$dir/summary.txt"
+pass=$(grep -c $'\tPASS$' "$dir/goals.tsv" || true)
+miss=$(grep -c $'\tMISS$' "$dir/goals.tsv" || true)
+echo "$pass PASS, $miss MISS; bench took ${elapsed} s; results in $dir/" >> "$dir/summary.txt"
+
+echo "== summary (medians; details above and in $dir/*.csv)"
+cat "$dir/summary.txt"
+
+if [ $docs = 1 ]; then
+	mkdir -p docs/img
+	cp "$dir"/*.png docs/img/
+	echo "bench: plots copied to docs/img/"
+fi
+exit $failed

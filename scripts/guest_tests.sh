@@ -19,17 +19,7 @@ kernels() {
 	done
 }
 
-# One-test result in harness form, so it is counted like the others.
-result() {
-	local name=$1 ok=$2
-	if [ "$ok" = 1 ]; then
-		echo "ok - $name"
-		echo "# Totals: pass:1 fail:0 xfail:0 xpass:0 skip:0 error:0"
-	else
-		echo "not ok - $name"
-		echo "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:0 error:0"
-	fi
-}
+. selftests/ktap.sh
 
 found=0
 for k in $(kernels); do

@@ -31,16 +31,6 @@ FIXTURE_VARIANT_ADD(percpu, udp6) { AF_INET6, SOCK_DGRAM };
 FIXTURE_VARIANT_ADD(percpu, tcp4) { AF_INET, SOCK_STREAM };
 FIXTURE_VARIANT_ADD(percpu, tcp6) { AF_INET6, SOCK_STREAM };
 
-static void set_knob(struct __test_metadata *_metadata, struct pcbg_group *grp,
-		     const char *name, const char *value)
-{
-	struct pcbg_config cfg;
-
-	ASSERT_EQ(0, pcbg_group_config(grp, &cfg));
-	ASSERT_EQ(0, pcbg_config_set_knob(&cfg, name, value));
-	ASSERT_EQ(0, pcbg_group_set_config(grp, &cfg));
-}
-
 /* One socket per online CPU, socket i in CPU i's table. */
 FIXTURE_SETUP(percpu)
 {

@@ -12,16 +12,7 @@ OUT=${OUT:-build}
 k=$1
 ko=$OUT/kmod/$k/module/pcbgroup.ko
 
-result() {
-	local name=$1 ok=$2
-	if [ "$ok" = 1 ]; then
-		echo "ok - $name"
-		echo "# Totals: pass:1 fail:0 xfail:0 xpass:0 skip:0 error:0"
-	else
-		echo "not ok - $name"
-		echo "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:0 error:0"
-	fi
-}
+. selftests/ktap.sh
 
 echo "# guest $(uname -r), $(nproc) CPUs"
 [ "$(uname -r)" = "$k" ] || { result "guest runs $k" 0; exit 0; }

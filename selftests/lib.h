@@ -255,6 +255,18 @@ static inline __u32 expected_slot(__u32 algorithm, __u32 hash, __u32 cpu_bits,
 	return ((__u64)(hash & ~((1U << cpu_bits) - 1)) * n) >> 32;
 }
 
+/* Set one knob of @grp's config, as pcbgroupctl set does. */
+static inline void set_knob(struct __test_metadata *_metadata,
+			    struct pcbg_group *grp, const char *name,
+			    const char *value)
+{
+	struct pcbg_config cfg;
+
+	ASSERT_EQ(0, pcbg_group_config(grp, &cfg));
+	ASSERT_EQ(0, pcbg_config_set_knob(&cfg, name, value));
+	ASSERT_EQ(0, pcbg_group_set_config(grp, &cfg));
+}
+
 /* The build directory, from this test's own path (build/selftests/NAME). */
 static inline const char *build_dir(void)
 {

@@ -30,16 +30,6 @@ FIXTURE_VARIANT(members) {
 FIXTURE_VARIANT_ADD(members, maglev) { "maglev" };
 FIXTURE_VARIANT_ADD(members, hash_threshold) { "hash-threshold" };
 
-static void set_knob(struct __test_metadata *_metadata, struct pcbg_group *grp,
-		     const char *name, const char *value)
-{
-	struct pcbg_config cfg;
-
-	ASSERT_EQ(0, pcbg_group_config(grp, &cfg));
-	ASSERT_EQ(0, pcbg_config_set_knob(&cfg, name, value));
-	ASSERT_EQ(0, pcbg_group_set_config(grp, &cfg));
-}
-
 FIXTURE_SETUP(members)
 {
 	int i;

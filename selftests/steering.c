@@ -59,16 +59,6 @@ FIXTURE_TEARDOWN(group)
 	pcbg_group_free(self->grp);
 }
 
-static void set_knob(struct __test_metadata *_metadata, struct pcbg_group *grp,
-		     const char *name, const char *value)
-{
-	struct pcbg_config cfg;
-
-	ASSERT_EQ(0, pcbg_group_config(grp, &cfg));
-	ASSERT_EQ(0, pcbg_config_set_knob(&cfg, name, value));
-	ASSERT_EQ(0, pcbg_group_set_config(grp, &cfg));
-}
-
 static int flows_for(int nsocks)
 {
 	return nsocks * 64 < 512 ? 512 : nsocks * 64;

@@ -232,7 +232,12 @@ int bench_group_create(struct bench_group *g, int proto, int port, int n,
 		else if (err >= 0)
 			err = -EINVAL;
 	}
-	return err ? err : pcbg_group_publish(g->grp);
+	if (!err)
+		err = pcbg_group_publish(g->grp);
+	/* with pcbgroup.ko loaded, a group is registered, as pcbgroupctl does */
+	if (!err && pcbg_module_loaded())
+		err = pcbg_group_register(g->grp, 0) < 0 ? -EIO : 0;
+	return err;
 }
 
 /* One more socket on the group's port, last; returns its index. */

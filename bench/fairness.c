@@ -62,18 +62,6 @@ static void usage(const char *prog)
 	exit(2);
 }
 
-static void shuffle(int *v, int n, unsigned int *seed)
-{
-	int i, j, t;
-
-	for (i = n - 1; i > 0; i--) {
-		j = rand_r(seed) % (i + 1);
-		t = v[i];
-		v[i] = v[j];
-		v[j] = t;
-	}
-}
-
 static void spread_of(const long *counts, int n, long total, struct spread *s)
 {
 	double mean = (double)total / n, var = 0, sq = 0, max = 0;
@@ -137,7 +125,7 @@ static int measure(const struct opts *o, struct bench_tx *tx, int ni,
 	for (k = 0; k < NV; k++)
 		order[k] = k;
 	for (s = 0; s < sets; s++, *next += o->flows) {
-		shuffle(order, NV, &seed);
+		bench_shuffle(order, NV, &seed);
 		for (k = 0; k < NV; k++) {
 			int vi = order[k];
 

@@ -107,30 +107,31 @@ static int parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+/* Set *@out to the index of @value in @names (@nr of them); -EINVAL if absent. */
+static int parse_name(const char *value, const char *const *names, __u32 nr,
+		      __u32 *out)
+{
+	__u32 i;
+
+	for (i = 0; i < nr; i++) {
+		if (!strcmp(value, names[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 int pcbg_config_set_knob(struct pcbg_config *cfg, const char *name,
 			 const char *value)
 {
 	long v;
 	int i;
 
-	if (!strcmp(name, "algorithm")) {
-		for (i = 0; i < PCBG_ALGO_NR; i++) {
-			if (!strcmp(value, algo_names[i])) {
-				cfg->algorithm = i;
-				return 0;
-			}
-		}
-		return -EINVAL;
-	}
-	if (!strcmp(name, "hash_fields")) {
-		for (i = 0; i < PCBG_HASH_NR; i++) {
-			if (!strcmp(value, hash_names[i])) {
-				cfg->hash_fields = i;
-				return 0;
-			}
-		}
-		return -EINVAL;
-	}
+	if (!strcmp(name, "algorithm"))
+		return parse_name(value, algo_names, PCBG_ALGO_NR, &cfg->algorithm);
+	if (!strcmp(name, "hash_fields"))
+		return parse_name(value, hash_names, PCBG_HASH_NR, &cfg->hash_fields);
 	if (!strcmp(name, "cpu_bits")) {
 		if (parse_long(value, PCBG_CPU_BITS_AUTO, PCBG_CPU_BITS_MAX, &v))
 			return -EINVAL;

@@ -25,7 +25,7 @@
 #define PCBG_CPU_BITS_MAX	16
 /* Selection samples kept per CPU (a ring), for tests and "show --samples". */
 #define PCBG_SAMPLES_NR		64
-/* Maglev table: a prime at least PCBG_MAGLEV_RATIO times the capacity. */
+/* Maglev table: the largest prime not above PCBG_MAGLEV_RATIO x capacity. */
 #define PCBG_MAGLEV_RATIO	128
 #define PCBG_MAGLEV_MAX		(1U << 20)
 #define PCBG_MAGLEV_WORDS(m)	(((m) + 3) / 4)
@@ -58,7 +58,7 @@
  *	the table of the CPU running the selection; when that table is empty,
  *	hash-threshold over the whole group (counted as PCBG_STAT_CPU_MISS).
  * @PCBG_ALGO_MAGLEV: a Maglev lookup table of maglev_size entries (a prime,
- *	PCBG_MAGLEV_RATIO times the capacity), rebuilt by the tools on every
+ *	about PCBG_MAGLEV_RATIO times the capacity), rebuilt by the tools on every
  *	membership change: slot = table[((u64)(hash & ~cpu_mask) * M) >> 32].
  *
  * N is the number of members: the live sockets not draining, in slot order.

@@ -32,5 +32,12 @@ struct pcbg_group {
 
 /* Smallest prime >= PCBG_MAGLEV_RATIO * @capacity, at most PCBG_MAGLEV_MAX. */
 __u32 pcbg_maglev_size(__u32 capacity);
+/*
+ * Fill the Maglev table @words (@m entries) for the @n members, ascending
+ * slot numbers below @k, the group's slot count, given the table in use,
+ * @old_words: see maglev.c.
+ */
+int pcbg_maglev_build(__u64 *words, const __u64 *old_words, __u32 m, __u32 k,
+		      const __u32 *members, __u32 n);
 
 #endif

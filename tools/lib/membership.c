@@ -18,7 +18,6 @@
 
 #include "internal.h"
 
-#define EMPTY_ENTRY	UINT32_MAX
 /* An array map's elements are 8-byte aligned, also where they are __u32. */
 #define STRIDE(i)	(2 * (size_t)(i))
 /*
@@ -27,89 +26,6 @@
  * again (a selection takes microseconds; BPF programs are not preempted).
  */
 #define REUSE_DELAY_NS	(5 * 1000 * 1000)
-
-static int is_prime(__u32 n)
-{
-	__u32 d;
-
-	if (n < 2)
-		return 0;
-	for (d = 2; (__u64)d * d <= n; d++)
-		if (n % d == 0)
-			return 0;
-	return 1;
-}
-
-__u32 pcbg_maglev_size(__u32 capacity)
-{
-	__u64 m = (__u64)PCBG_MAGLEV_RATIO * capacity;
-
-	if (m > PCBG_MAGLEV_MAX)
-		m = PCBG_MAGLEV_MAX;
-	while (!is_prime(m))
-		m--;	/* below 2^20 there is a prime close by */
-	return m;
-}
-
-/* splitmix64: a member's place in the Maglev permutation, from its slot. */
-static __u64 mix64(__u64 x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-/*
- * Maglev (Eisenbud et al., NSDI 2016): each member walks its own
- * permutation of the M entries, taking turns, and claims the next free one.
- * A member's permutation depends only on its slot, so a change of one
- * member moves few entries; a socket that takes over a slot takes over its
- * flows.
- */
-static int maglev_fill(__u64 *words, __u32 m, const __u32 *members, __u32 n)
-{
-	__u32 *pos, *skip, *table, i, filled = 0;
-
-	pos = calloc(n, sizeof(*pos));
-	skip = calloc(n, sizeof(*skip));
-	table = malloc(m * sizeof(*table));
-	if (!pos || !skip || !table) {
-		free(pos);
-		free(skip);
-		free(table);
-		return -ENOMEM;
-	}
-	/* member i visits offset, offset + skip, offset + 2 skip, ... mod m */
-	for (i = 0; i < n; i++) {
-		pos[i] = mix64(2 * (__u64)members[i]) % m;
-		skip[i] = mix64(2 * (__u64)members[i] + 1) % (m - 1) + 1;
-	}
-	for (i = 0; i < m; i++)
-		table[i] = EMPTY_ENTRY;
-	while (filled < m) {
-		for (i = 0; i < n && filled < m; i++) {
-			while (table[pos[i]] != EMPTY_ENTRY)
-				pos[i] = pos[i] >= m - skip[i] ? pos[i] - (m - skip[i]) :
-								 pos[i] + skip[i];
-			table[pos[i]] = members[i];
-			filled++;
-		}
-	}
-	/* four 16-bit slots a word, as the program reads them */
-	for (i = 0; i < PCBG_MAGLEV_WORDS(m); i++) {
-		__u64 w = 0;
-		__u32 k;
-
-		for (k = 0; k < 4 && 4 * i + k < m; k++)
-			w |= (__u64)table[4 * i + k] << (16 * k);
-		words[i] = w;
-	}
-	free(table);
-	free(pos);
-	free(skip);
-	return 0;
-}
 
 struct table_view {
 	void *mem;
@@ -200,8 +116,10 @@ int pcbg_group_publish(struct pcbg_group *grp)
 		cslots[STRIDE((size_t)t * info.capacity + cnt[STRIDE(t)]++)] = slot;
 	}
 	if (n) {
-		err = maglev_fill(maglev + (size_t)g * PCBG_MAGLEV_WORDS(info.maglev_size),
-				  info.maglev_size, list, n);
+		size_t words = PCBG_MAGLEV_WORDS(info.maglev_size);
+
+		err = pcbg_maglev_build(maglev + g * words, maglev + !g * words,
+					info.maglev_size, info.nr_slots, list, n);
 		if (err)
 			goto out;
 	}

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The Maglev table (Eisenbud et al., NSDI 2016): M entries, M a prime, each
+ * naming a member's slot; a packet's hash picks one entry.
+ *
+ * The entries are not filled by Maglev's own round robin over per-member
+ * permutations: on a join that moves flows between old members too (0.15%
+ * of all flows at N = 64, a tenth more than the joiner's share).  Instead:
+ *
+ * - Home slots, from the number of slots K alone: slot 0 has every entry,
+ *   then each next slot s takes M / (s + 1) entries, one at a time from the
+ *   slots that have most.  Every slot has M/K +- 1 entries, and one more slot
+ *   moves entries only to itself.
+ * - The table: an entry whose home slot is a member goes to that member.
+ *   An orphan (its home slot left, died or drains) stays with the member
+ *   that has it in the table in use while that member is below its share,
+ *   else it goes to a member below its share.  Every member ends with
+ *   M/N +- 1 entries.
+ *
+ * So a leave moves only the leaver's entries, a new slot takes only its
+ * share, and a socket back in its slot gets exactly its entries back.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+#define NO_ENTRY	UINT32_MAX
+
+static int is_prime(__u32 n)
+{
+	__u32 d;
+
+	if (n < 2)
+		return 0;
+	for (d = 2; (__u64)d * d <= n; d++)
+		if (n % d == 0)
+			return 0;
+	return 1;
+}
+
+__u32 pcbg_maglev_size(__u32 capacity)
+{
+	__u64 m = (__u64)PCBG_MAGLEV_RATIO * capacity;
+
+	if (m > PCBG_MAGLEV_MAX)
+		m = PCBG_MAGLEV_MAX;
+	while (!is_prime(m))
+		m--;	/* below 2^20 there is a prime close by */
+	return m;
+}
+
+/*
+ * home[j], the home slot of entry j, and cnt[s], the entries of slot s,
+ * for @k slots.  Each slot's entries are a stack (next[], top[]); a new slot
+ * takes from the tops, so what it takes does not depend on what comes later.
+ */
+static int home_slots(__u32 *home, __u32 *cnt, __u32 m, __u32 k)
+{
+	__u32 *next, *top, s, o, i, j, most;
+	/* slot 0's stack in a scattered order: any stride is coprime to m */
+	__u32 stride = (__u32)((__u64)m * 0x9e3779b9ULL >> 32) ?: 1;
+
+	next = malloc(m * sizeof(*next));
+	top = malloc(k * sizeof(*top));
+	if (!next || !top) {
+		free(next);
+		free(top);
+		return -ENOMEM;
+	}
+	top[0] = NO_ENTRY;
+	for (i = 0, j = 0; i < m; i++, j = (j + stride) % m) {
+		next[j] = top[0];
+		top[0] = j;
+	}
+	cnt[0] = m;
+	for (s = 1; s < k; s++) {
+		__u32 take = m / (s + 1);
+
+		top[s] = NO_ENTRY;
+		cnt[s] = 0;
+		for (o = 0, most = 0; o < s; o++)
+			most = cnt[o] > most ? cnt[o] : most;
+		/* the others differ by at most one: take from the largest first */
+		for (; cnt[s] < take; most--) {
+			for (o = 0; o < s && cnt[s] < take; o++) {
+				if (cnt[o] != most)
+					continue;
+				j = top[o];
+				top[o] = next[j];
+				cnt[o]--;
+				next[j] = top[s];
+				top[s] = j;
+				cnt[s]++;
+			}
+		}
+	}
+	for (s = 0; s < k; s++)
+		for (j = top[s]; j != NO_ENTRY; j = next[j])
+			home[j] = s;
+	free(next);
+	free(top);
+	return 0;
+}
+
+static __u32 entry_of(const __u64 *words, __u32 j)
+{
+	return (words[j / 4] >> (16 * (j % 4))) & 0xffff;
+}
+
+/*
+ * Who gets one of the remainder's extra entries: members with more home
+ * entries first (so a share is never below the home entries), then those
+ * that would keep more of their orphans.
+ */
+struct member_rank {
+	__u32 home, keep, slot;
+};
+
+static int by_rank(const void *a, const void *b)
+{
+	const struct member_rank *x = a, *y = b;
+
+	if (x->home != y->home)
+		return x->home > y->home ? -1 : 1;
+	if (x->keep != y->keep)
+		return x->keep > y->keep ? -1 : 1;
+	return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+int pcbg_maglev_build(__u64 *words, const __u64 *old_words, __u32 m, __u32 k,
+		      const __u32 *members, __u32 n)
+{
+	__u32 *home, *home_cnt, *share, *cnt, *keep, *needy, *table;
+	struct member_rank *rank;
+	__u32 i, j, r, s, pending = 0;
+	int err = -ENOMEM;
+
+	if (!n || !k || n > m)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (members[i] >= k || (i && members[i] <= members[i - 1]))
+			return -EINVAL;	/* the members, ascending, below k */
+	home = malloc(m * sizeof(*home));
+	table = malloc(m * sizeof(*table));
+	home_cnt = calloc(k, sizeof(*home_cnt));
+	share = calloc(k, sizeof(*share));	/* 0: not a member */
+	cnt = calloc(k, sizeof(*cnt));
+	keep = calloc(k, sizeof(*keep));
+	rank = malloc(n * sizeof(*rank));
+	needy = malloc(n * sizeof(*needy));
+	if (!home || !table || !home_cnt || !share || !cnt || !keep || !rank || !needy)
+		goto out;
+	err = home_slots(home, home_cnt, m, k);
+	if (err)
+		goto out;
+
+	for (i = 0; i < n; i++)
+		share[members[i]] = 1;
+	/* the orphans each member has in the table in use */
+	for (j = 0; j < m; j++) {
+		s = entry_of(old_words, j);
+		if (!share[home[j]] && s < k && share[s])
+			keep[s]++;
+	}
+	for (i = 0; i < n; i++) {
+		rank[i].home = home_cnt[members[i]];
+		rank[i].keep = keep[members[i]];
+		rank[i].slot = members[i];
+	}
+	qsort(rank, n, sizeof(*rank), by_rank);
+	for (i = 0; i < n; i++)
+		share[rank[i].slot] = m / n + (i < m % n);
+
+	/* home entries, then orphans where they were, then the rest */
+	for (j = 0; j < m; j++) {
+		s = home[j];
+		if (share[s]) {
+			table[j] = s;
+			cnt[s]++;
+		}
+	}
+	for (j = 0; j < m; j++) {
+		if (share[home[j]])
+			continue;
+		s = entry_of(old_words, j);
+		if (s < k && cnt[s] < share[s]) {
+			table[j] = s;
+			cnt[s]++;
+		} else {
+			table[j] = NO_ENTRY;
+			pending++;
+		}
+	}
+	/*
+	 * Dealt round robin to the members below their share, so that each
+	 * gets a like mix of every empty slot's entries: a later rejoin then
+	 * takes back about as much from each.
+	 */
+	for (i = 0, r = 0; i < n; i++)
+		if (cnt[members[i]] < share[members[i]])
+			needy[r++] = members[i];
+	for (j = 0, i = 0; pending && j < m; j++) {
+		if (table[j] != NO_ENTRY)
+			continue;
+		if (!r) {	/* cannot be: the shares add up to m */
+			err = -EFAULT;
+			goto out;
+		}
+		i %= r;
+		s = needy[i];
+		table[j] = s;
+		pending--;
+		if (++cnt[s] < share[s])
+			i++;
+		else	/* full: the last one takes its turn */
+			needy[i] = needy[--r];
+	}
+
+	/* four 16-bit slots a word, as the program reads them */
+	for (i = 0; i < PCBG_MAGLEV_WORDS(m); i++) {
+		__u64 w = 0;
+
+		for (s = 0; s < 4 && 4 * i + s < m; s++)
+			w |= (__u64)table[4 * i + s] << (16 * s);
+		words[i] = w;
+	}
+out:
+	free(home);
+	free(table);
+	free(home_cnt);
+	free(share);
+	free(cnt);
+	free(keep);
+	free(rank);
+	free(needy);
+	return err;
+}

@@ -123,6 +123,69 @@ TEST_F(lib, bad_config_is_refused_and_kept)
 	EXPECT_EQ(0, memcmp(&before, &after, sizeof(after)));
 }
 
+/*
+ * Placements up to a publish share one scan of the group: a socket placed
+ * twice in one fill is still refused, and after a publish a new socket
+ * takes the slot of one that was closed.
+ */
+TEST_F(lib, fill_refuses_twice_and_reuses_closed_slots)
+{
+	int fds[4], i;
+
+	for (i = 0; i < 4; i++) {
+		fds[i] = make_server(AF_INET, SOCK_DGRAM, SERVER_PORT);
+		ASSERT_EQ(i + 1, pcbg_group_place_socket(self->grp, fds[i], -1, 0));
+	}
+	EXPECT_EQ(-EEXIST, pcbg_group_place_socket(self->grp, fds[2], -1, 0));
+	ASSERT_EQ(0, pcbg_group_publish(self->grp));
+	close(fds[1]);		/* slot 2: the kernel empties it */
+	close(fds[3]);		/* slot 4 */
+	EXPECT_EQ(0, pcbg_group_slot_live(self->grp, 2));
+	fds[1] = make_server(AF_INET, SOCK_DGRAM, SERVER_PORT);
+	fds[3] = make_server(AF_INET, SOCK_DGRAM, SERVER_PORT);
+	EXPECT_EQ(2, pcbg_group_place_socket(self->grp, fds[1], -1, 0));
+	EXPECT_EQ(4, pcbg_group_place_socket(self->grp, fds[3], -1, 0));
+	expect_nr_slots(_metadata, self->grp, 5);
+}
+
+/*
+ * Two writers on one pinned group: a slot one of them filled after the
+ * other scanned is not overwritten; the second is told to try again.
+ */
+TEST_F(lib, second_writer_does_not_overwrite)
+{
+	struct pcbg_group *other;
+	int fds[3], i;
+	__u64 cookie_before, cookie_after;
+	struct pcbg_slot s;
+
+	for (i = 0; i < 3; i++) {
+		fds[i] = make_server(AF_INET, SOCK_DGRAM, SERVER_PORT);
+		ASSERT_EQ(i + 1, pcbg_group_add_socket(self->grp, fds[i], -1, 0));
+	}
+	close(fds[0]);		/* slots 1 and 2 are empty */
+	close(fds[1]);
+	ASSERT_EQ(0, pcbg_group_pin(self->grp, "/sys/fs/bpf/lib_writers"));
+	ASSERT_EQ(0, pcbg_group_open_pinned(&other, "/sys/fs/bpf/lib_writers"));
+
+	fds[0] = make_server(AF_INET, SOCK_DGRAM, SERVER_PORT);
+	ASSERT_EQ(1, pcbg_group_place_socket(self->grp, fds[0], -1, 0));	/* scans */
+	fds[1] = make_server(AF_INET, SOCK_DGRAM, SERVER_PORT);
+	ASSERT_EQ(2, pcbg_group_place_socket(other, fds[1], -1, 0));
+	ASSERT_EQ(0, pcbg_group_slot(other, 2, &s));
+	cookie_before = s.cookie;
+
+	fds[2] = make_server(AF_INET, SOCK_DGRAM, SERVER_PORT);
+	EXPECT_EQ(-EAGAIN, pcbg_group_place_socket(self->grp, fds[2], -1, 0));
+	ASSERT_EQ(0, pcbg_group_slot(self->grp, 2, &s));
+	cookie_after = s.cookie;
+	EXPECT_EQ(cookie_before, cookie_after);
+	/* the next try scans afresh */
+	EXPECT_EQ(4, pcbg_group_place_socket(self->grp, fds[2], -1, 0));
+	pcbg_group_free(other);
+	EXPECT_EQ(0, pcbg_unpin("/sys/fs/bpf/lib_writers"));
+}
+
 TEST(capacity_over_limit_is_refused)
 {
 	struct pcbg_group *grp = NULL;

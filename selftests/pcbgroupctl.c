@@ -5,7 +5,10 @@
  * errors a user gets for bad pids and bad arguments (changing nothing).
  */
 #include "lib.h"
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 
 #define OUT_SZ	65536
 #define WORKERS	4
@@ -43,6 +46,7 @@ static int start_server(struct __test_metadata *_metadata, const char *proto,
 		return -1;
 	*pid = fork();
 	if (*pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* gone with a failed test */
 		dup2(pfd[1], 1);
 		close(pfd[0]);
 		execl(path, "echo_server", "-t", proto, v6 ? "-6" : "-w", v6 ? "-w" : wbuf,
@@ -346,6 +350,7 @@ TEST(cpus_from_incoming_cpu_pin_and_rebalance)
 	snprintf(path, sizeof(path), "%s/echo_server", build_dir());
 	server = fork();
 	if (server == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(pfd[1], 1);
 		execl(path, "echo_server", "-t", "udp", "-w", "4", "-p", "8080", "-c",
 		      (char *)NULL);
@@ -386,6 +391,56 @@ TEST(cpus_from_incoming_cpu_pin_and_rebalance)
 	EXPECT_EQ(1, RUN("rebalance 3"));
 	EXPECT_STREQ("pcbgroupctl: rebalance: group 3: no such group\n", err);
 #undef RUN
+	kill(server, SIGKILL);
+	waitpid(server, NULL, 0);
+}
+
+/*
+ * A second command that changes a group waits for the first: while another
+ * writer holds the group's pin directory locked, drain does not happen;
+ * it does as soon as the lock goes.
+ */
+TEST(second_writer_waits_for_the_first)
+{
+	char out[OUT_SZ], err[1024], path[PATH_MAX + 16];
+	int pfd[2], lock, status;
+	pid_t server, drain;
+
+	ASSERT_EQ(0, setup_namespaces());
+	ASSERT_EQ(0, pipe(pfd));
+	snprintf(path, sizeof(path), "%s/echo_server", build_dir());
+	server = fork();
+	if (server == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(pfd[1], 1);
+		execl(path, "echo_server", "-t", "udp", "-w", "2", "-p", "8080", (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	ASSERT_LT(0, read(pfd[0], out, sizeof(out)));	/* "ready ..." */
+	ASSERT_EQ(0, run_cmd(out, sizeof(out), err, sizeof(err), "%s/pcbgroupctl attach --pid %d",
+			     build_dir(), server)) TH_LOG("%s", err);
+
+	lock = open("/sys/fs/bpf/pcbgroup/1", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, lock);
+	ASSERT_EQ(0, flock(lock, LOCK_EX));
+	snprintf(path, sizeof(path), "%s/pcbgroupctl", build_dir());
+	drain = fork();
+	if (drain == 0) {
+		execl(path, "pcbgroupctl", "drain", "1", "0", (char *)NULL);
+		_exit(127);
+	}
+	usleep(500 * 1000);
+	EXPECT_EQ(0, waitpid(drain, &status, WNOHANG));		/* still waiting */
+	ASSERT_EQ(0, run_cmd(out, sizeof(out), NULL, 0, "%s/pcbgroupctl show -j", build_dir()));
+	EXPECT_EQ(NULL, strstr(out, "\"draining\":true")) TH_LOG("%s", out);
+
+	close(lock);
+	ASSERT_EQ(drain, waitpid(drain, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ASSERT_EQ(0, run_cmd(out, sizeof(out), NULL, 0, "%s/pcbgroupctl show -j", build_dir()));
+	EXPECT_NE(NULL, strstr(out, "{\"slot\":0,")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"draining\":true")) TH_LOG("%s", out);
 	kill(server, SIGKILL);
 	waitpid(server, NULL, 0);
 }

@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <linux/magic.h>
 #include <netinet/in.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -127,6 +129,7 @@ static const char *add_socket_error(int err)
 	case -EBUSY: return "socket is already in a group (pcbgroupctl detach it first)";
 	case -E2BIG: return "group is full (max_group_size)";
 	case -EINVAL: return "its CPU is not a possible CPU";
+	case -EAGAIN: return "the group changed meanwhile (another writer); try again";
 	default: return strerror(-err);
 	}
 }
@@ -327,6 +330,31 @@ static int cmd_show(int argc, char **argv)
 	return show_groups(pin_root, id, json, what) ? EXIT_FAIL : EXIT_OK;
 }
 
+/*
+ * One writer per group: a command that changes a group holds an exclusive
+ * flock on its pin directory until it exits, so a second one waits instead
+ * of interleaving its writes (and losing one of the changes).
+ */
+static int open_group_dir(const char *cmd, unsigned int id, struct pcbg_group **grp)
+{
+	char dir[PATH_MAX];
+	int fd, err;
+
+	group_dir(dir, sizeof(dir), pin_root, id);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX)) {
+		err = -errno;
+		goto fail;
+	}
+	/* left open: the lock goes with the process */
+	err = pcbg_group_open_pinned(grp, dir);
+	if (!err)
+		return 0;
+fail:
+	pr_err(cmd, "group %u: %s", id, err == -ENOENT ? "no such group" : strerror(-err));
+	return -1;
+}
+
 static int cmd_set(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -337,7 +365,6 @@ static int cmd_set(int argc, char **argv)
 	unsigned int ids[1024], id = 0;
 	struct pcbg_config probe;
 	int opt, i, k, n, err, sysctl_knob = 0;
-	char dir[PATH_MAX];
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -392,13 +419,8 @@ static int cmd_set(int argc, char **argv)
 		struct pcbg_group *grp;
 		struct pcbg_config cfg;
 
-		group_dir(dir, sizeof(dir), pin_root, ids[i]);
-		err = pcbg_group_open_pinned(&grp, dir);
-		if (err) {
-			pr_err("set", "group %u: %s", ids[i],
-			       err == -ENOENT ? "no such group" : strerror(-err));
+		if (open_group_dir("set", ids[i], &grp))
 			return EXIT_FAIL;
-		}
 		err = pcbg_group_config(grp, &cfg);
 		for (k = optind; !err && k < argc; k++) {
 			char *eq = strchr(argv[k], '=');
@@ -427,13 +449,9 @@ static int detach_group(unsigned int id)
 	int err, fd, done = 0;
 	__u32 slot;
 
-	group_dir(dir, sizeof(dir), pin_root, id);
-	err = pcbg_group_open_pinned(&grp, dir);
-	if (err) {
-		pr_err("detach", "group %u: %s", id,
-		       err == -ENOENT ? "no such group" : strerror(-err));
+	if (open_group_dir("detach", id, &grp))
 		return -1;
-	}
+	group_dir(dir, sizeof(dir), pin_root, id);
 	err = pcbg_group_info(grp, &info);
 	for (slot = 0; !err && !done && slot < info.nr_slots; slot++) {
 		struct pcbg_slot s;
@@ -512,19 +530,9 @@ static int cmd_detach(int argc, char **argv)
 static int open_group(const char *cmd, const char *arg, unsigned int *id,
 		      struct pcbg_group **grp)
 {
-	char dir[PATH_MAX];
-	int err;
-
 	if (parse_group(cmd, arg, id))
 		return -EXIT_USAGE;
-	group_dir(dir, sizeof(dir), pin_root, *id);
-	err = pcbg_group_open_pinned(grp, dir);
-	if (err) {
-		pr_err(cmd, "group %u: %s", *id,
-		       err == -ENOENT ? "no such group" : strerror(-err));
-		return -EXIT_FAIL;
-	}
-	return 0;
+	return open_group_dir(cmd, *id, grp) ? -EXIT_FAIL : 0;
 }
 
 static int cmd_pin(int argc, char **argv)

@@ -28,7 +28,11 @@ struct pcbg_group {
 	int map_fd[PCBG_M_NR];
 	int ncpus;
 	__u64 published_ns;	/* when pcbg_group_publish() last switched */
+	struct pcbg_fill *fill;	/* placements since the last publish */
 };
+
+/* Forget the scan that placements share (membership.c). */
+void pcbg_fill_forget(struct pcbg_group *grp);
 
 /* Smallest prime >= PCBG_MAGLEV_RATIO * @capacity, at most PCBG_MAGLEV_MAX. */
 __u32 pcbg_maglev_size(__u32 capacity);

@@ -79,6 +79,7 @@ int pcbg_group_publish(struct pcbg_group *grp)
 	__u64 since;
 	int err;
 
+	pcbg_fill_forget(grp);
 	err = pcbg_group_info(grp, &info);
 	if (err)
 		return err;
@@ -140,12 +141,90 @@ out:
 	return err;
 }
 
+/*
+ * Placements between two publishes share one scan of the socket array, so
+ * that filling a group is O(slots + sockets), not O(slots x sockets).  A
+ * socket that dies meanwhile keeps its slot out of reach until the next
+ * publish; a slot filled meanwhile by another writer is not overwritten
+ * (BPF_NOEXIST).
+ */
+struct pcbg_fill {
+	__u32 *empty;		/* slots below nr_slots without a socket, ascending */
+	__u32 nr_empty;
+	__u32 next_empty;
+	__u32 live;		/* sockets in the array */
+	__u64 *cookies;		/* theirs: a set, open addressing, 0 is free */
+	__u32 mask;
+};
+
+void pcbg_fill_forget(struct pcbg_group *grp)
+{
+	if (grp->fill) {
+		free(grp->fill->empty);
+		free(grp->fill->cookies);
+		free(grp->fill);
+		grp->fill = NULL;
+	}
+}
+
+/* Adds @cookie to the set; 0 if it was there already. */
+static int cookie_add(struct pcbg_fill *f, __u64 cookie)
+{
+	__u32 i = (__u32)(cookie * 0x9e3779b97f4a7c15ULL >> 32) & f->mask;
+
+	for (; f->cookies[i]; i = (i + 1) & f->mask)
+		if (f->cookies[i] == cookie)
+			return 0;
+	f->cookies[i] = cookie;
+	return 1;
+}
+
+static int fill_scan(struct pcbg_group *grp, const struct pcbg_group_info *info)
+{
+	struct pcbg_fill *f;
+	__u32 slot, size = 2;
+	__u64 cookie;
+	int err = 0;
+
+	while (size < 2 * info->capacity)
+		size *= 2;	/* at most half full */
+	f = calloc(1, sizeof(*f));
+	if (f) {
+		f->empty = calloc(info->nr_slots + 1, sizeof(*f->empty));
+		f->cookies = calloc(size, sizeof(*f->cookies));
+	}
+	if (!f || !f->empty || !f->cookies) {
+		err = -ENOMEM;
+		goto out;
+	}
+	f->mask = size - 1;
+	/* A REUSEPORT_SOCKARRAY lookup from user space returns the cookie. */
+	for (slot = 0; slot < info->nr_slots; slot++) {
+		if (!bpf_map_lookup_elem(grp->map_fd[PCBG_M_SOCKS], &slot, &cookie)) {
+			cookie_add(f, cookie);
+			f->live++;
+		} else if (errno == ENOENT) {
+			f->empty[f->nr_empty++] = slot;
+		} else {
+			err = -errno;
+			goto out;
+		}
+	}
+	grp->fill = f;
+	return 0;
+out:
+	grp->fill = f;
+	pcbg_fill_forget(grp);
+	return err;
+}
+
 int pcbg_group_place_socket(struct pcbg_group *grp, int fd, int cpu, __u32 pid)
 {
-	__u32 slot, free_slot = UINT32_MAX, live = 0, zero = 0;
+	__u32 slot, zero = 0;
 	struct pcbg_group_info info;
 	struct pcbg_socket_desc d;
 	struct pcbg_config cfg;
+	struct pcbg_fill *f;
 	struct pcbg_slot s;
 	__u64 val = fd, *zeros;
 	int err;
@@ -173,28 +252,27 @@ int pcbg_group_place_socket(struct pcbg_group *grp, int fd, int cpu, __u32 pid)
 	if (info.nr_slots && (info.family != d.family || info.protocol != d.protocol ||
 			      info.port != d.port || memcmp(info.addr, d.addr, 16)))
 		return -EXDEV;
-	/* the first slot whose socket is gone is free: a restart takes it back */
-	for (slot = 0; slot < info.nr_slots; slot++) {
-		if (pcbg_group_slot_live(grp, slot) != 1) {
-			if (free_slot == UINT32_MAX)
-				free_slot = slot;
-			continue;
-		}
-		live++;
-		err = pcbg_group_slot(grp, slot, &s);
+	if (!grp->fill) {
+		err = fill_scan(grp, &info);
 		if (err)
 			return err;
-		if (s.cookie == d.cookie)
-			return -EEXIST;
 	}
-	if (free_slot == UINT32_MAX)
-		free_slot = info.nr_slots;
-	if (live >= cfg.max_group_size || free_slot >= info.capacity)
-		return -E2BIG;
+	f = grp->fill;
+	if (!cookie_add(f, d.cookie))
+		return -EEXIST;
+	/* the first slot whose socket is gone is free: a restart takes it back */
+	slot = f->next_empty < f->nr_empty ? f->empty[f->next_empty] : info.nr_slots;
+	if (f->live >= cfg.max_group_size || slot >= info.capacity) {
+		err = -E2BIG;
+		goto err_forget;
+	}
 
 	/* the socket, then its record; the member list comes with publishing */
-	if (bpf_map_update_elem(grp->map_fd[PCBG_M_SOCKS], &free_slot, &val, BPF_ANY))
-		return -errno;
+	if (bpf_map_update_elem(grp->map_fd[PCBG_M_SOCKS], &slot, &val, BPF_NOEXIST)) {
+		/* taken since the scan: another writer */
+		err = errno == EEXIST ? -EAGAIN : -errno;
+		goto err_forget;
+	}
 	s = (struct pcbg_slot){
 		.inode = d.inode, .cookie = d.cookie, .cpu = cpu, .pid = pid,
 		.flags = PCBG_SLOT_USED,
@@ -204,13 +282,13 @@ int pcbg_group_place_socket(struct pcbg_group *grp, int fd, int cpu, __u32 pid)
 		err = -ENOMEM;
 		goto err_remove;
 	}
-	if (bpf_map_update_elem(grp->map_fd[PCBG_M_SLOTS], &free_slot, &s, BPF_ANY) ||
-	    bpf_map_update_elem(grp->map_fd[PCBG_M_SLOT_CNT], &free_slot, zeros, BPF_ANY))
+	if (bpf_map_update_elem(grp->map_fd[PCBG_M_SLOTS], &slot, &s, BPF_ANY) ||
+	    bpf_map_update_elem(grp->map_fd[PCBG_M_SLOT_CNT], &slot, zeros, BPF_ANY))
 		err = -errno;
 	free(zeros);
 	if (err)
 		goto err_remove;
-	if (free_slot == info.nr_slots) {
+	if (slot == info.nr_slots) {
 		if (!info.nr_slots) {
 			info.family = d.family;
 			info.protocol = d.protocol;
@@ -222,11 +300,17 @@ int pcbg_group_place_socket(struct pcbg_group *grp, int fd, int cpu, __u32 pid)
 			err = -errno;
 			goto err_remove;
 		}
+	} else {
+		f->next_empty++;
 	}
-	return free_slot;
+	f->live++;
+	return slot;
 
 err_remove:
-	bpf_map_delete_elem(grp->map_fd[PCBG_M_SOCKS], &free_slot);
+	bpf_map_delete_elem(grp->map_fd[PCBG_M_SOCKS], &slot);
+err_forget:
+	/* the cookie went into the set; the next placement scans afresh */
+	pcbg_fill_forget(grp);
 	return err;
 }
 
@@ -278,6 +362,7 @@ int pcbg_group_remove_socket(struct pcbg_group *grp, __u32 slot)
 		err = pcbg_group_publish(grp);
 	if (!err && bpf_map_delete_elem(grp->map_fd[PCBG_M_SOCKS], &slot) && errno != ENOENT)
 		err = -errno;
+	pcbg_fill_forget(grp);
 	return err;
 }
 
@@ -301,6 +386,7 @@ int pcbg_group_remove_sockets(struct pcbg_group *grp)
 	for (slot = 0; !err && slot < info.nr_slots; slot++)
 		if (bpf_map_delete_elem(grp->map_fd[PCBG_M_SOCKS], &slot) && errno != ENOENT)
 			err = -errno;
+	pcbg_fill_forget(grp);
 	return err;
 }
 

@@ -256,6 +256,7 @@ void pcbg_group_free(struct pcbg_group *grp)
 
 	if (!grp)
 		return;
+	pcbg_fill_forget(grp);
 	if (grp->skel) {
 		pcbgroup_bpf__destroy(grp->skel);
 	} else {

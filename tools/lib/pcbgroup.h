@@ -68,12 +68,15 @@ void pcbg_group_free(struct pcbg_group *grp);
  * -EDESTADDRREQ not bound, -ENOTCONN TCP not listening, -EXDEV another
  * address, port or protocol than the group's, -EEXIST already in this group,
  * -EBUSY in another group, -E2BIG the group is full (max_group_size or
- * capacity), -EINVAL @cpu out of range.
+ * capacity), -EINVAL @cpu out of range, -EAGAIN the slot was taken
+ * meanwhile by another writer (try again).
  */
 int pcbg_group_add_socket(struct pcbg_group *grp, int fd, int cpu, __u32 pid);
 /*
  * The same, but the program sees the socket only after the next
  * pcbg_group_publish(): the way to fill a large group, publishing once.
+ * Placements up to that publish share one scan of the group, so a fill is
+ * O(N); a socket that dies meanwhile frees its slot only after the publish.
  */
 int pcbg_group_place_socket(struct pcbg_group *grp, int fd, int cpu, __u32 pid);
 /*

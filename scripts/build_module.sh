@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build pcbgroup.ko for Debian kernel KVER in $OUT/kmod/KVER/ (a copy of the
-# sources, so that several kernels' builds live side by side), with W=1.
-# Exit 1, with the compiler's complaints, on any error or warning.
+# sources, so that several kernels' builds live side by side), with W=1 and
+# sparse (C=1).  Exit 1, with the complaints, on any error or warning.
 #   scripts/build_module.sh KVER
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,9 @@ mdir=$PWD/$OUT/kmod/$k
 rm -rf "$mdir"
 mkdir -p "$mdir"
 cp -r Kbuild module include "$mdir/"
-if make -C "$kdir" M="$mdir" W=1 modules > "$mdir/build.log" 2>&1 &&
+command -v sparse > /dev/null || { echo "build_module: sparse missing (scripts/deps.sh)" >&2; exit 1; }
+if make -C "$kdir" M="$mdir" W=1 C=1 CHECK=sparse modules > "$mdir/build.log" 2>&1 &&
+   grep -q ' CHECK ' "$mdir/build.log" &&
    ! grep -qiE 'warning:|error:' "$mdir/build.log"; then
 	exit 0
 fi

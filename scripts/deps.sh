@@ -8,9 +8,10 @@ set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
 
-# Debian 12 packages: toolchain, libbpf, test tools, the 6.1 kernel and its headers/source.
+# Debian 12 packages: toolchain, libbpf, sparse, test tools, the 6.1 kernel and its
+# headers/source.
 PKGS=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc
-      iproute2 procps kmod python3 gnuplot-nox groff-base
+      iproute2 procps kmod python3 gnuplot-nox groff-base sparse
       linux-image-amd64 linux-headers-amd64 linux-source-6.1 xz-utils
       qemu-system-x86 busybox-static)
 # From bookworm-backports: the 6.12 kernel (and virtme-ng where it is carried).

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # For each Debian kernel with headers installed: build pcbgroup.ko against
-# them (W=1, no warning allowed), boot the kernel in a virtme-ng guest, and
+# them (W=1 and sparse, no warning allowed), boot the kernel in a virtme-ng guest, and
 # run selftests/guest_run.sh there.  Prints KTAP with "# Totals:" lines for
 # run_tests to count.
 set -uo pipefail

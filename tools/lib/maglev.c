@@ -51,6 +51,17 @@ __u32 pcbg_maglev_size(__u32 capacity)
 	return m;
 }
 
+static __u32 gcd(__u32 a, __u32 b)
+{
+	while (b) {
+		__u32 t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
 /*
  * home[j], the home slot of entry j, and cnt[s], the entries of slot s,
  * for @k slots.  Each slot's entries are a stack (next[], top[]); a new slot
@@ -59,8 +70,11 @@ __u32 pcbg_maglev_size(__u32 capacity)
 static int home_slots(__u32 *home, __u32 *cnt, __u32 m, __u32 k)
 {
 	__u32 *next, *top, s, o, i, j, most;
-	/* slot 0's stack in a scattered order: any stride is coprime to m */
+	/* slot 0's stack in a scattered order: a stride coprime to m visits all */
 	__u32 stride = (__u32)((__u64)m * 0x9e3779b9ULL >> 32) ?: 1;
+
+	if (gcd(stride, m) != 1)
+		stride = 1;	/* m is a prime unless the group info is damaged */
 
 	next = malloc(m * sizeof(*next));
 	top = malloc(k * sizeof(*top));

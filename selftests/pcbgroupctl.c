@@ -403,21 +403,11 @@ TEST(cpus_from_incoming_cpu_pin_and_rebalance)
 TEST(second_writer_waits_for_the_first)
 {
 	char out[OUT_SZ], err[1024], path[PATH_MAX + 16];
-	int pfd[2], lock, status;
+	int server_out, lock, status;
 	pid_t server, drain;
 
 	ASSERT_EQ(0, setup_namespaces());
-	ASSERT_EQ(0, pipe(pfd));
-	snprintf(path, sizeof(path), "%s/echo_server", build_dir());
-	server = fork();
-	if (server == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(pfd[1], 1);
-		execl(path, "echo_server", "-t", "udp", "-w", "2", "-p", "8080", (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	ASSERT_LT(0, read(pfd[0], out, sizeof(out)));	/* "ready ..." */
+	ASSERT_LT(0, start_server(_metadata, "udp", 0, 2, 0, &server, &server_out));
 	ASSERT_EQ(0, run_cmd(out, sizeof(out), err, sizeof(err), "%s/pcbgroupctl attach --pid %d",
 			     build_dir(), server)) TH_LOG("%s", err);
 
@@ -443,6 +433,7 @@ TEST(second_writer_waits_for_the_first)
 	EXPECT_NE(NULL, strstr(out, "\"draining\":true")) TH_LOG("%s", out);
 	kill(server, SIGKILL);
 	waitpid(server, NULL, 0);
+	close(server_out);
 }
 
 TEST_HARNESS_MAIN

@@ -21,6 +21,27 @@ kernels() {
 
 . selftests/ktap.sh
 
+# The guest's output, without boot noise.  A guest that ran nothing at all
+# (virtme-ng or the boot failed) is booted once more; one that stopped
+# before its last check counts as a failure, so that suites which never ran
+# cannot pass unseen.
+run_guest() {
+	local k=$1 attempt out
+	for attempt in 1 2; do
+		out=$(scripts/vng.sh "$k" "cd $top && OUT=$OUT selftests/guest_run.sh $k" 2>&1
+		      echo "# vng exit status $?")
+		out=$(grep -vE '^\[ *[0-9]+\.[0-9]+\]' <<<"$out")
+		if grep -q '^# guest ' <<<"$out"; then
+			printf '%s\n' "$out"
+			grep -q "^\(not \)\?ok - $k: kernel log has no warning" <<<"$out" ||
+				result "$k: the guest ran to its last check" 0
+			return
+		fi
+		tail -20 <<<"$out" | sed "s/^/# $k: boot $attempt ran nothing: /"
+	done
+	result "$k: the guest boots and runs the suites" 0
+}
+
 found=0
 for k in $(kernels); do
 	found=1
@@ -32,8 +53,7 @@ for k in $(kernels); do
 		sed 's/^/#   /' <<<"$errors"
 		continue
 	fi
-	scripts/vng.sh "$k" "cd $top && OUT=$OUT selftests/guest_run.sh $k" 2>&1 |
-		grep -vE '^\[ *[0-9]+\.[0-9]+\]' # boot noise
+	run_guest "$k"
 done
 if [ $found = 0 ]; then
 	echo "# no Debian kernel with headers: run scripts/deps.sh"

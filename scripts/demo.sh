@@ -88,6 +88,7 @@ steer() {
 	say "pcbgroupctl drain 1 0: worker 0 gets no new flow"
 	"$B/pcbgroupctl" drain 1 0
 	load
+	echo "# pcbgroupctl undrain 1 0"
 	"$B/pcbgroupctl" undrain 1 0
 	if [ -n "${DEMO_KO:-}" ]; then
 		say "rmmod pcbgroup: the module was never on the packet path"

@@ -219,41 +219,71 @@ static int pass(struct bench_tx *tx, struct bench_group *g, __u32 base,
 	return 0;
 }
 
+/*
+ * Around a pcbgroup change: the stats start from 0, the churn thread sends
+ * meanwhile, and for maglev the tables before and after are compared.
+ */
+struct watched_change {
+	struct table before;
+	pthread_t sender;
+	int maglev;
+};
+
+static int change_begin(struct churn *ch, struct bench_group *g, int maglev,
+			struct watched_change *w)
+{
+	int err;
+
+	memset(w, 0, sizeof(*w));
+	w->maglev = maglev;
+	err = maglev ? table_read(g->grp, &w->before) : 0;
+	if (!err)
+		err = pcbg_group_reset_stats(g->grp);
+	if (!err)
+		err = churn_start(ch, &w->sender, g->port);
+	if (err)
+		free(w->before.entry);
+	return err;
+}
+
+/* @err: what the change returned; @gone, @new: as for table_diff(). */
+static int change_end(struct churn *ch, struct bench_group *g, struct watched_change *w,
+		      int err, int gone, int new, struct change *c)
+{
+	struct table after = {};
+
+	c->in_flight = churn_stop(ch, w->sender);
+	if (!err && w->maglev) {
+		err = table_read(g->grp, &after);
+		if (!err)
+			table_diff(&w->before, &after, gone, new, c);
+	}
+	free(w->before.entry);
+	free(after.entry);
+	return err;
+}
+
 /* The socket at @p leaves, measured, and comes back (kernel: a new group). */
 static int leave(struct bench_tx *tx, struct churn *ch, struct bench_group *g,
 		 int vi, int p, const struct opts *o, __u32 base, int *before,
 		 int *after, struct change *c, int *moved_by_flow)
 {
 	int f, err, others = 0, moved = 0, n = g->n;
-	int maglev = variants[vi] == PCBG_ALGO_MAGLEV;
-	struct table ta = {}, tb = {};
-	pthread_t t;
+	struct watched_change w;
 
 	err = pass(tx, g, base, o->flows, 1, before);
 	if (err)
 		return err;
 	memset(c, 0, sizeof(*c));
-	if (maglev) {
-		err = table_read(g->grp, &ta);
-		if (err)
-			return err;
-	}
 	if (variants[vi] == BENCH_KERNEL) {
 		close(g->fds[p]);
 		g->fds[p] = -1;
 	} else {
-		err = pcbg_group_reset_stats(g->grp);
-		if (!err)
-			err = churn_start(ch, &t, g->port);
+		err = change_begin(ch, g, variants[vi] == PCBG_ALGO_MAGLEV, &w);
 		if (err)
 			return err;
 		err = pcbg_group_remove_socket(g->grp, p);
-		c->in_flight = churn_stop(ch, t);
-		if (!err && maglev)
-			err = table_read(g->grp, &tb);
-		table_diff(&ta, &tb, p, -1, c);
-		free(ta.entry);
-		free(tb.entry);
+		err = change_end(ch, g, &w, err, p, -1, c);
 		if (err)
 			return err;
 	}
@@ -290,43 +320,27 @@ static int join(struct bench_tx *tx, struct churn *ch, struct bench_group *g,
 		int vi, const struct opts *o, __u32 base, int *before,
 		int *after, struct change *c)
 {
-	int maglev = variants[vi] == PCBG_ALGO_MAGLEV;
 	int f, err, idx, moved = 0, between = 0;
-	struct table ta = {}, tb = {};
-	pthread_t t;
+	struct watched_change w;
 
 	err = pass(tx, g, base, o->join_flows, 3, before);
 	if (err)
 		return err;
 	memset(c, 0, sizeof(*c));
-	if (maglev) {
-		err = table_read(g->grp, &ta);
-		if (err)
-			return err;
-	}
 	if (variants[vi] == BENCH_KERNEL) {
 		idx = bench_group_grow(g);
 		if (idx < 0)
 			return idx;
 	} else {
-		err = pcbg_group_reset_stats(g->grp);
-		if (!err)
-			err = churn_start(ch, &t, g->port);
+		err = change_begin(ch, g, variants[vi] == PCBG_ALGO_MAGLEV, &w);
 		if (err)
 			return err;
 		idx = bench_group_grow(g);
 		err = idx < 0 ? idx : pcbg_group_add_socket(g->grp, g->fds[idx], -1, 0);
-		c->in_flight = churn_stop(ch, t);
-		if (err != idx) {
-			free(ta.entry);
-			return err < 0 ? err : -EINVAL;
-		}
-		if (maglev)
-			err = table_read(g->grp, &tb);
-		table_diff(&ta, &tb, -1, idx, c);
-		free(ta.entry);
-		free(tb.entry);
-		if (err < 0)
+		if (err >= 0)
+			err = err == idx ? 0 : -EINVAL;	/* the slot is the new index */
+		err = change_end(ch, g, &w, err, -1, idx, c);
+		if (err)
 			return err;
 	}
 	err = pass(tx, g, base, o->join_flows, 4, after);

@@ -31,6 +31,8 @@ struct pcbg_group {
 	struct pcbg_fill *fill;	/* placements since the last publish */
 };
 
+/* 1 and the socket's cookie if @slot holds a socket, 0 if not, or -errno. */
+int pcbg_slot_cookie(const struct pcbg_group *grp, __u32 slot, __u64 *cookie);
 /* Forget the scan that placements share (membership.c). */
 void pcbg_fill_forget(struct pcbg_group *grp);
 

@@ -157,14 +157,19 @@ struct pcbg_fill {
 	__u32 mask;
 };
 
+static void fill_free(struct pcbg_fill *f)
+{
+	if (f) {
+		free(f->empty);
+		free(f->cookies);
+		free(f);
+	}
+}
+
 void pcbg_fill_forget(struct pcbg_group *grp)
 {
-	if (grp->fill) {
-		free(grp->fill->empty);
-		free(grp->fill->cookies);
-		free(grp->fill);
-		grp->fill = NULL;
-	}
+	fill_free(grp->fill);
+	grp->fill = NULL;
 }
 
 /* Adds @cookie to the set; 0 if it was there already. */
@@ -198,23 +203,21 @@ static int fill_scan(struct pcbg_group *grp, const struct pcbg_group_info *info)
 		goto out;
 	}
 	f->mask = size - 1;
-	/* A REUSEPORT_SOCKARRAY lookup from user space returns the cookie. */
 	for (slot = 0; slot < info->nr_slots; slot++) {
-		if (!bpf_map_lookup_elem(grp->map_fd[PCBG_M_SOCKS], &slot, &cookie)) {
+		err = pcbg_slot_cookie(grp, slot, &cookie);
+		if (err < 0)
+			goto out;
+		if (err) {
 			cookie_add(f, cookie);
 			f->live++;
-		} else if (errno == ENOENT) {
-			f->empty[f->nr_empty++] = slot;
 		} else {
-			err = -errno;
-			goto out;
+			f->empty[f->nr_empty++] = slot;
 		}
 	}
 	grp->fill = f;
 	return 0;
 out:
-	grp->fill = f;
-	pcbg_fill_forget(grp);
+	fill_free(f);
 	return err;
 }
 

@@ -475,14 +475,19 @@ int pcbg_group_slot(const struct pcbg_group *grp, __u32 slot, struct pcbg_slot *
 	return bpf_map_lookup_elem(grp->map_fd[PCBG_M_SLOTS], &slot, s) ? -errno : 0;
 }
 
+int pcbg_slot_cookie(const struct pcbg_group *grp, __u32 slot, __u64 *cookie)
+{
+	/* From user space a REUSEPORT_SOCKARRAY lookup returns the cookie. */
+	if (!bpf_map_lookup_elem(grp->map_fd[PCBG_M_SOCKS], &slot, cookie))
+		return 1;
+	return errno == ENOENT ? 0 : -errno;
+}
+
 int pcbg_group_slot_live(const struct pcbg_group *grp, __u32 slot)
 {
 	__u64 cookie;
 
-	/* From user space a REUSEPORT_SOCKARRAY lookup returns the cookie. */
-	if (!bpf_map_lookup_elem(grp->map_fd[PCBG_M_SOCKS], &slot, &cookie))
-		return 1;
-	return errno == ENOENT ? 0 : -errno;
+	return pcbg_slot_cookie(grp, slot, &cookie);
 }
 
 /* The value of @key for every CPU (@cpu < 0), or for one CPU. */

@@ -14,14 +14,19 @@ bench: all bench-progs
 
 bench-progs: $(BENCH_PROGS)
 
-$(OUT)/bench/noop.bpf.o: bench/noop.bpf.c
+BENCH_SKELS	:= $(patsubst bench/%.bpf.c,$(OUT)/bench/%.skel.h,$(wildcard bench/*.bpf.c))
+
+# kept, not intermediate: every program is rebuilt only when they change
+.SECONDARY: $(BENCH_SKELS) $(BENCH_SKELS:.skel.h=.bpf.o)
+
+$(OUT)/bench/%.bpf.o: bench/%.bpf.c
 	$(call msg,CLANG,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUT)/bench/noop.skel.h: $(OUT)/bench/noop.bpf.o
+$(OUT)/bench/%.skel.h: $(OUT)/bench/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name noop_bpf > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
 $(OUT)/bench/common.o: bench/common.c bench/common.h $(HDRS)
 	$(call msg,CC,$@)
@@ -29,7 +34,7 @@ $(OUT)/bench/common.o: bench/common.c bench/common.h $(HDRS)
 	$(Q)$(CC) $(CFLAGS) $(BENCH_CFLAGS) -c $< -o $@
 
 $(OUT)/bench/%: bench/%.c bench/common.h $(OUT)/bench/common.o \
-		$(OUT)/bench/noop.skel.h $(OUT)/libpcbgroup.a $(HDRS)
+		$(BENCH_SKELS) $(OUT)/libpcbgroup.a $(HDRS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(BENCH_CFLAGS) $< $(OUT)/bench/common.o \
 		$(OUT)/libpcbgroup.a -o $@ $(LDLIBS)

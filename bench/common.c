@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 
 #include "common.h"
 
@@ -306,6 +307,29 @@ __u64 bench_fallbacks(struct pcbg_group *grp)
 		return ~0ULL;
 	return st[PCBG_STAT_FALLBACK_OFF] + st[PCBG_STAT_FALLBACK_EMPTY] +
 	       st[PCBG_STAT_FALLBACK_MISS];
+}
+
+/*
+ * A descriptor of the group's program, for bpf_obj_get_info_by_fd(): the
+ * library's public API hands it out only as a pin, so pin the group in the
+ * private bpffs of bench_init(), open the program and unpin.
+ */
+int bench_group_prog_fd(struct bench_group *g)
+{
+	char dir[64], path[96];
+	int fd, err;
+
+	if (!g->grp)
+		return -EINVAL;
+	snprintf(dir, sizeof(dir), "/sys/fs/bpf/bench-%d-%d", getpid(), g->port);
+	snprintf(path, sizeof(path), "%s/%s", dir, PCBG_PIN_PROG);
+	err = pcbg_group_pin(g->grp, dir);
+	if (err)
+		return err;
+	fd = bpf_obj_get(path);
+	err = fd < 0 ? -errno : 0;
+	pcbg_unpin(dir);
+	return err ? err : fd;
 }
 
 /* Let @variant pick for the group from the next packet on. */

@@ -103,6 +103,7 @@ int bench_group_watch(struct bench_group *g, int idx);
 int bench_group_use(struct bench_group *g, int variant, int noop_fd);
 int bench_set_knob(struct pcbg_group *grp, const char *name, const char *value);
 __u64 bench_fallbacks(struct pcbg_group *grp);
+int bench_group_prog_fd(struct bench_group *g);
 
 struct bench_tx *bench_tx_open(void);
 void bench_tx_close(struct bench_tx *tx);

@@ -1,0 +1,567 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cost: nanoseconds per selection, read from the kernel's BPF run-time
+ * statistics (run_time_ns / run_cnt of each program, as `bpftool prog
+ * show` prints them with kernel.bpf_stats_enabled on).
+ *
+ * One group of N UDP sockets (then one of N TCP listeners) per group size;
+ * the programs are the no-op SK_REUSEPORT program (bench/noop.bpf.c),
+ * pcbgroup with each algorithm at its defaults, and for reference
+ * bench/minimal.bpf.c, the floor of a program that selects (on a second
+ * set of N sockets: a socket sits in one socket array at a time).  The statistics are held
+ * on with BPF_ENABLE_STATS while this runs (the sysctl, put back at exit,
+ * where that command is refused).
+ *
+ * One interleaved run, as bench/rate.c: a repetition is a number of
+ * rounds, and in each round every (N, program) pair gets one slice (256
+ * datagrams or a few connections) in an order shuffled anew; around each
+ * slice the active program's run_cnt and run_time_ns are read, and a
+ * pair's figure in a repetition is the sum of its slices' run time over
+ * the sum of their runs.  The program-specific cost is an algorithm's
+ * figure minus the no-op's in the same repetition.  The report gives
+ * median [min, max] over repetitions.
+ *
+ * The run time the kernel counts includes the clock reads around each run
+ * (two sched_clock() calls): that is most of the no-op's figure, and why
+ * the cost of a program is taken above it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "common.h"
+#include "minimal.skel.h"
+#include "noop.skel.h"
+
+#define MAX_N		4
+#define MAX_V		(2 + PCBG_ALGO_NR)
+#define MAX_REPS	64
+#define UDP_PORT	8200
+#define TCP_PORT	9200
+#define FLOW_SPACE	(16 * BENCH_PORTS)
+#define GOAL_NS		40.0
+#define GOAL_MAGLEV_NS	60.0
+#define STATS_SYSCTL	"/proc/sys/kernel/bpf_stats_enabled"
+#define BENCH_MINIMAL	(-3)	/* bench/minimal.bpf.c */
+#define NO_PROGRAM	(-100)
+
+struct opts {
+	const char *outdir;
+	int reps;
+	int rounds;
+	long tcp_slice;
+	int nn;
+	int n[MAX_N];
+	int nv;
+	int v[MAX_V];
+	int cpu;
+	int udp;
+	int tcp;
+	int goals;
+};
+
+/* One (N, program) pair in one repetition: sums over its slices. */
+struct cell {
+	__u64 run_ns;
+	__u64 runs;
+	long ops;
+	long lost;
+};
+
+static struct cell cells[2][MAX_N][MAX_V][MAX_REPS];
+static int stats_fd = -1;
+static int sysctl_was = -1;
+
+static void usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s [-o DIR] [-r REPS] [-R ROUNDS] [-t CONNS] [-n N,...] [-a PROG,...]\n"
+		"          [-c CPU] [-p udp|tcp] [-g]\n"
+		"  -o, --out DIR        results directory (build/bench)\n"
+		"  -r, --reps REPS      repetitions (7)\n"
+		"  -R, --rounds ROUNDS  rounds a repetition (16)\n"
+		"  -t, --conns CONNS    connections a TCP slice (8); a UDP slice is %d datagrams\n"
+		"  -n, --n N,...        group sizes (16,4096)\n"
+		"  -a, --algos PROG,... programs (noop,minimal,hash-threshold,modulo,cpu,maglev)\n"
+		"  -c, --cpu CPU        CPU to run on (the last one)\n"
+		"  -p, --proto PROTO    only udp or only tcp\n"
+		"  -g, --goals          write the goal rows into DIR/goals.tsv\n",
+		prog, BENCH_BATCH);
+	exit(2);
+}
+
+static int parse_programs(const char *s, struct opts *o)
+{
+	char *list = strdup(s), *tok, *save = NULL;
+	int a;
+
+	if (!list)
+		return -1;
+	o->nv = 0;
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int v = !strcmp(tok, "noop") ? BENCH_NOOP :
+			!strcmp(tok, "minimal") ? BENCH_MINIMAL : NO_PROGRAM;
+
+		for (a = 0; a < PCBG_ALGO_NR && v == NO_PROGRAM; a++)
+			if (pcbg_algorithm_name(a) && !strcmp(tok, pcbg_algorithm_name(a)))
+				v = a;
+		for (a = 0; a < o->nv && v != NO_PROGRAM; a++)
+			if (o->v[a] == v)
+				v = NO_PROGRAM;
+		if (v == NO_PROGRAM || o->nv == MAX_V) {
+			fprintf(stderr, "cost: unknown or repeated program '%s'\n", tok);
+			free(list);
+			return -1;
+		}
+		o->v[o->nv++] = v;
+	}
+	free(list);
+	return o->nv ? 0 : -1;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "rounds", required_argument, NULL, 'R' },
+		{ "conns", required_argument, NULL, 't' },
+		{ "n", required_argument, NULL, 'n' },
+		{ "algos", required_argument, NULL, 'a' },
+		{ "cpu", required_argument, NULL, 'c' },
+		{ "proto", required_argument, NULL, 'p' },
+		{ "goals", no_argument, NULL, 'g' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	int c, i;
+
+	while ((c = getopt_long(argc, argv, "o:r:R:t:n:a:c:p:gh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o->outdir = optarg;
+			break;
+		case 'r':
+			o->reps = atoi(optarg);
+			break;
+		case 'R':
+			o->rounds = atoi(optarg);
+			break;
+		case 't':
+			o->tcp_slice = atol(optarg);
+			break;
+		case 'n':
+			o->nn = bench_parse_list(optarg, o->n, MAX_N);
+			break;
+		case 'a':
+			if (parse_programs(optarg, o))
+				return -1;
+			break;
+		case 'c':
+			o->cpu = atoi(optarg);
+			break;
+		case 'p':
+			o->udp = !strcmp(optarg, "udp");
+			o->tcp = !strcmp(optarg, "tcp");
+			break;
+		case 'g':
+			o->goals = 1;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (optind < argc || o->reps < 1 || o->reps > MAX_REPS || o->nn < 1 ||
+	    o->rounds < 1 || o->tcp_slice < 1 || (!o->udp && !o->tcp) ||
+	    o->cpu >= bench_ncpus())
+		return -1;
+	for (i = 0; i < o->nn; i++)
+		if (o->n[i] < 1 || o->n[i] > PCBG_SLOTS_DEFAULT)
+			return -1;
+	if (o->cpu < 0)
+		o->cpu = bench_ncpus() - 1;
+	return 0;
+}
+
+static int sysctl_stats(int on)
+{
+	char buf[16] = "";
+	FILE *f = fopen(STATS_SYSCTL, "r+");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (on) {
+		if (!fgets(buf, sizeof(buf), f))
+			err = -EIO;
+		sysctl_was = atoi(buf);
+		rewind(f);
+	}
+	if (!err && fprintf(f, "%d\n", on) < 0)
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
+}
+
+static void stats_off(void)
+{
+	if (stats_fd >= 0)
+		close(stats_fd);
+	if (sysctl_was == 0)
+		sysctl_stats(0);
+}
+
+/*
+ * Statistics on for as long as this process runs: with BPF_ENABLE_STATS
+ * they go off by themselves when its descriptor closes, whatever happens;
+ * the sysctl, the fallback, is put back at exit.
+ */
+static int stats_on(void)
+{
+	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (stats_fd < 0 && sysctl_stats(1))
+		return stats_fd;
+	atexit(stats_off);
+	return 0;
+}
+
+static int prog_stats(int fd, __u64 *runs, __u64 *run_ns)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*runs = info.run_cnt;
+	*run_ns = info.run_time_ns;
+	return 0;
+}
+
+static const char *name(int v)
+{
+	return v == BENCH_MINIMAL ? "minimal" : bench_variant_name(v);
+}
+
+/*
+ * bench/minimal.bpf.c on group @g, its socket array holding the group's
+ * sockets in order.
+ */
+static struct minimal_bpf *minimal_attach(struct bench_group *g)
+{
+	struct minimal_bpf *m = minimal_bpf__open();
+	int i, err = m ? 0 : -errno, fd;
+	__u64 sock;
+
+	if (!err)
+		err = bpf_map__set_max_entries(m->maps.minimal_socks, g->n);
+	if (!err)
+		err = minimal_bpf__load(m);
+	for (i = 0; !err && i < g->n; i++) {
+		sock = g->fds[i];
+		if (bpf_map__update_elem(m->maps.minimal_socks, &i, sizeof(i),
+					 &sock, sizeof(sock), BPF_ANY))
+			err = -errno;
+	}
+	if (!err) {
+		m->bss->nr_socks = g->n;
+		fd = bpf_program__fd(m->progs.bench_minimal);
+		if (setsockopt(g->fds[0], SOL_SOCKET, SO_ATTACH_REUSEPORT_EBPF,
+			       &fd, sizeof(fd)))
+			err = -errno;
+	}
+	if (err) {
+		minimal_bpf__destroy(m);
+		errno = -err;
+		return NULL;
+	}
+	return m;
+}
+
+static double ns_per_run(int tcp, int ni, int vi, int r)
+{
+	const struct cell *c = &cells[tcp][ni][vi][r];
+
+	return c->runs ? (double)c->run_ns / c->runs : 0;
+}
+
+/* The index of program @v in the list, or -1. */
+static int index_of(const struct opts *o, int v)
+{
+	int vi;
+
+	for (vi = 0; vi < o->nv; vi++)
+		if (o->v[vi] == v)
+			return vi;
+	return -1;
+}
+
+/* Every (N, program) pair a slice a round, shuffled; repetition -1 warms up. */
+static int measure(const struct opts *o, int tcp, struct bench_group *g,
+		   struct bench_group *mg, const int *prog_fd,
+		   const int *minimal_fd, struct bench_tx *tx, int noop_fd)
+{
+	int order[MAX_N * MAX_V], nc = o->nn * o->nv, rep, round, k, err;
+	unsigned int seed = 7 + tcp;
+	__u64 runs0 = 0, ns0 = 0, runs1 = 0, ns1 = 0;
+	struct bench_sample s;
+	static __u32 next;
+
+	for (k = 0; k < nc; k++)
+		order[k] = k;
+	for (rep = -1; rep < o->reps; rep++) {
+		for (round = 0; round < o->rounds; round++) {
+			bench_shuffle(order, nc, &seed);
+			for (k = 0; k < nc; k++) {
+				int ni = order[k] / o->nv, vi = order[k] % o->nv;
+				int v = o->v[vi], fd = v == BENCH_NOOP ? noop_fd :
+					v == BENCH_MINIMAL ? minimal_fd[ni] : prog_fd[ni];
+				struct bench_group *gr = v == BENCH_MINIMAL ? &mg[ni] : &g[ni];
+				struct cell *c = &cells[tcp][ni][vi][rep < 0 ? 0 : rep];
+
+				err = v == BENCH_MINIMAL ? 0 : bench_group_use(gr, v, noop_fd);
+				if (!err)
+					err = prog_stats(fd, &runs0, &ns0);
+				if (!err && tcp)
+					err = bench_tcp_sample(gr, o->tcp_slice, &s);
+				else if (!err)
+					err = bench_udp_sample(tx, gr, BENCH_BATCH,
+							       FLOW_SPACE, &next, &s);
+				if (!err)
+					err = prog_stats(fd, &runs1, &ns1);
+				if (err) {
+					fprintf(stderr, "cost: N=%d %s: %s\n", o->n[ni],
+						name(v), strerror(-err));
+					return err;
+				}
+				if (rep < 0)
+					continue;
+				c->runs += runs1 - runs0;
+				c->run_ns += ns1 - ns0;
+				c->ops += s.ops;
+				c->lost += s.lost;
+			}
+		}
+		fprintf(stderr, "\r  %s: repetition %d/%d", tcp ? "tcp" : "udp",
+			rep + 1, o->reps);
+	}
+	fprintf(stderr, "\n");
+	return 0;
+}
+
+static void fmt_stat(char *buf, size_t len, const struct bench_stat *st,
+		     const char *fmt)
+{
+	char a[32], b[32], c[32];
+
+	snprintf(a, sizeof(a), fmt, st->med);
+	snprintf(b, sizeof(b), fmt, st->min);
+	snprintf(c, sizeof(c), fmt, st->max);
+	snprintf(buf, len, "%s [%s, %s]", a, b, c);
+}
+
+/*
+ * ns per run of a pair over repetitions; with @base >= 0, minus that of
+ * program @base in the same repetition.
+ */
+static void pair_stat(const struct opts *o, int tcp, int ni, int vi, int base,
+		      struct bench_stat *st)
+{
+	double d[MAX_REPS];
+	int r;
+
+	for (r = 0; r < o->reps; r++)
+		d[r] = ns_per_run(tcp, ni, vi, r) -
+		       (base < 0 ? 0 : ns_per_run(tcp, ni, base, r));
+	bench_stat(d, o->reps, st);
+}
+
+static void report(const struct opts *o, int tcp, FILE *sum, FILE *raw)
+{
+	int ni, vi, r, nop = index_of(o, BENCH_NOOP), min = index_of(o, BENCH_MINIMAL);
+	struct bench_stat sa, sd, sm;
+	char a[128], d[128], m[128];
+
+	printf("\n%s: BPF run time per selection, ns (median [min, max] over %d "
+	       "repetitions of one interleaved run)\n",
+	       tcp ? "TCP, connections" : "UDP, datagrams", o->reps);
+	printf("%-5s %-15s %-24s %-24s %-24s %s\n", "N", "program", "ns per run",
+	       "ns above noop", "ns above minimal", "runs per op");
+	for (ni = 0; ni < o->nn; ni++) {
+		for (vi = 0; vi < o->nv; vi++) {
+			const char *pname = name(o->v[vi]);
+			__u64 runs = 0;
+			long ops = 0, lost = 0;
+
+			for (r = 0; r < o->reps; r++) {
+				const struct cell *c = &cells[tcp][ni][vi][r];
+
+				runs += c->runs;
+				ops += c->ops;
+				lost += c->lost;
+				fprintf(raw, "%s,%d,%s,%d,%ld,%ld,%llu,%llu,%.2f\n",
+					tcp ? "tcp" : "udp", o->n[ni], pname, r, c->ops,
+					c->lost, (unsigned long long)c->runs,
+					(unsigned long long)c->run_ns,
+					ns_per_run(tcp, ni, vi, r));
+			}
+			pair_stat(o, tcp, ni, vi, -1, &sa);
+			pair_stat(o, tcp, ni, vi, nop, &sd);
+			pair_stat(o, tcp, ni, vi, min, &sm);
+			fmt_stat(a, sizeof(a), &sa, "%.1f");
+			fmt_stat(d, sizeof(d), &sd, "%+.1f");
+			fmt_stat(m, sizeof(m), &sm, "%+.1f");
+			printf("%-5d %-15s %-24s %-24s %-24s %.3f%s\n", o->n[ni], pname, a,
+			       nop < 0 || vi == nop ? "-" : d,
+			       min < 0 || vi == min || vi == nop ? "-" : m,
+			       ops ? (double)runs / ops : 0.0, lost ? " (some lost)" : "");
+			fprintf(sum, "%s,%d,%s,%.2f,%.2f,%.2f,", tcp ? "tcp" : "udp",
+				o->n[ni], pname, sa.med, sa.min, sa.max);
+			if (nop >= 0)
+				fprintf(sum, "%.2f,%.2f,%.2f,", sd.med, sd.min, sd.max);
+			else
+				fprintf(sum, ",,,");
+			if (min >= 0)
+				fprintf(sum, "%.2f,%.2f,%.2f,", sm.med, sm.min, sm.max);
+			else
+				fprintf(sum, ",,,");
+			fprintf(sum, "%.4f,%ld\n", ops ? (double)runs / ops : 0.0, lost);
+		}
+	}
+	if (min >= 0)
+		printf("minimal: bench/minimal.bpf.c on a second set of N sockets; above noop it\n"
+		       "is the floor of selecting at all, the chosen socket's first touch included\n");
+}
+
+/*
+ * One row per program over both protocols and every N: noop absolute,
+ * every other program above noop; pcbgroup's algorithms against the goal.
+ */
+static void goals(const struct opts *o)
+{
+	int vi, ni, t, nop = index_of(o, BENCH_NOOP);
+	char what[160], meas[200], g[32];
+	struct bench_stat st;
+
+	for (vi = 0; vi < o->nv && nop >= 0; vi++) {
+		int v = o->v[vi], pass = 1, info = v < 0;
+		double limit = v == PCBG_ALGO_MAGLEV ? GOAL_MAGLEV_NS : GOAL_NS;
+
+		snprintf(what, sizeof(what), "%s ns per selection%s, N=", name(v),
+			 vi == nop ? " (BPF stats included)" : " above noop");
+		for (ni = 0; ni < o->nn; ni++)
+			snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%d",
+				 ni ? "," : "", o->n[ni]);
+		meas[0] = '\0';
+		for (t = 0; t < 2; t++) {
+			if (!(t ? o->tcp : o->udp))
+				continue;
+			snprintf(meas + strlen(meas), sizeof(meas) - strlen(meas), "%s%s",
+				 meas[0] ? " " : "", t ? "tcp" : "udp");
+			for (ni = 0; ni < o->nn; ni++) {
+				pair_stat(o, t, ni, vi, vi == nop ? -1 : nop, &st);
+				pass &= st.med <= limit;
+				snprintf(meas + strlen(meas), sizeof(meas) - strlen(meas),
+					 " %.0f", st.med);
+			}
+		}
+		snprintf(g, sizeof(g), "<= %.0f", limit);
+		bench_goal("cost", what, meas, info ? "-" : g, info ? BENCH_INFO : pass);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {
+		.outdir = "build/bench", .reps = 7, .rounds = 16, .tcp_slice = 8,
+		.nn = 2, .n = { 16, 4096 }, .nv = 6,
+		.v = { BENCH_NOOP, BENCH_MINIMAL, PCBG_ALGO_HASH_THRESHOLD,
+		       PCBG_ALGO_MODULO, PCBG_ALGO_CPU, PCBG_ALGO_MAGLEV },
+		.cpu = -1, .udp = 1, .tcp = 1,
+	};
+	struct minimal_bpf *minimal[MAX_N];
+	struct bench_group g[MAX_N], mg[MAX_N];
+	int prog_fd[MAX_N], minimal_fd[MAX_N], ni, t, err;
+	struct noop_bpf *noop;
+	struct bench_tx *tx;
+	FILE *raw, *sum;
+
+	if (parse(argc, argv, &o))
+		usage(argv[0]);
+	err = bench_init(o.outdir, 65536);
+	if (!err)
+		err = bench_pin(o.cpu);
+	if (!err)
+		err = stats_on();
+	if (err) {
+		fprintf(stderr, "cost: setup: %s\n", strerror(-err));
+		return 1;
+	}
+	noop = noop_bpf__open_and_load();
+	tx = bench_tx_open();
+	raw = bench_open(o.outdir, "cost_raw.csv",
+			 "proto,n,program,rep,ops,lost,runs,run_time_ns,ns_per_run");
+	sum = bench_open(o.outdir, "cost.csv",
+			 "proto,n,program,ns_med,ns_min,ns_max,above_noop_med,above_noop_min,above_noop_max,above_minimal_med,above_minimal_min,above_minimal_max,runs_per_op,lost");
+	if (!noop || !tx || !raw || !sum) {
+		fprintf(stderr, "cost: setup: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("cost: CPU %d of %d; %d repetitions of %d rounds; "
+	       "a slice is %d datagrams or %ld connections\n",
+	       o.cpu, bench_ncpus(), o.reps, o.rounds, BENCH_BATCH, o.tcp_slice);
+	for (t = 0; t < 2; t++) {
+		if (!(t ? o.tcp : o.udp))
+			continue;
+		for (ni = 0; ni < o.nn; ni++) {
+			int proto = t ? IPPROTO_TCP : IPPROTO_UDP;
+			int port = (t ? TCP_PORT : UDP_PORT) + 2 * ni;
+
+			minimal[ni] = NULL;
+			memset(&mg[ni], 0, sizeof(mg[ni]));
+			mg[ni].ep = -1;
+			err = bench_group_create(&g[ni], proto, port, o.n[ni], 0);
+			prog_fd[ni] = err ? err : bench_group_prog_fd(&g[ni]);
+			err = prog_fd[ni] < 0 ? prog_fd[ni] : 0;
+			if (!err && index_of(&o, BENCH_MINIMAL) >= 0) {
+				err = bench_group_create(&mg[ni], proto, port + 1, o.n[ni],
+							 BENCH_NO_PCBG);
+				minimal[ni] = err ? NULL : minimal_attach(&mg[ni]);
+				if (!err && !minimal[ni])
+					err = -errno;
+				minimal_fd[ni] = err ? -1 :
+					bpf_program__fd(minimal[ni]->progs.bench_minimal);
+			}
+			if (err) {
+				fprintf(stderr, "cost: group of %d: %s\n", o.n[ni],
+					strerror(-err));
+				return 1;
+			}
+		}
+		err = measure(&o, t, g, mg, prog_fd, minimal_fd, tx,
+			      bpf_program__fd(noop->progs.bench_noop));
+		for (ni = 0; ni < o.nn; ni++) {
+			close(prog_fd[ni]);
+			bench_group_destroy(&g[ni]);
+			bench_group_destroy(&mg[ni]);
+			minimal_bpf__destroy(minimal[ni]);
+		}
+		if (err)
+			return 1;
+		report(&o, t, sum, raw);
+		fflush(stdout);
+	}
+	if (o.goals)
+		goals(&o);
+	fclose(raw);
+	fclose(sum);
+	bench_tx_close(tx);
+	noop_bpf__destroy(noop);
+	return 0;
+}

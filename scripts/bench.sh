@@ -10,6 +10,9 @@
 #   fairness    CV, max/mean, Jain over N sockets for F flows, against the floor
 #   disruption  flows that move when a socket leaves or joins; fallbacks meanwhile
 #   locality    algorithm cpu: CPU-local selections, and its cost
+#   cost        ns per selection from the kernel's BPF statistics: no-op,
+#               a minimal program, each algorithm
+#   incoming_cpu  algorithm cpu against the kernel's SO_INCOMING_CPU walk
 #
 # Options: --quick (fewer repetitions, for trying it out), --replot (plots
 # and summary again from the CSV files of the last run), --docs (also copy
@@ -35,7 +38,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "bench: needs root (network namespaces, BPF, raw sockets)" >&2
 	exit 1
 fi
-for p in rate fairness disruption locality; do
+for p in rate fairness disruption locality cost incoming_cpu; do
 	if [ ! -x "$dir/$p" ]; then
 		echo "bench: $dir/$p missing; run make bench" >&2
 		exit 1
@@ -73,11 +76,15 @@ elif [ $quick = 1 ]; then
 	run fairness -d 60 -s 5
 	run disruption -j 20000
 	run locality -r 5 -R 16
+	run cost -g -r 5 -R 8
+	run incoming_cpu -g -r 5 -R 8
 else
 	run rate
 	run fairness
 	run disruption
 	run locality
+	run cost -g -r 11 -R 16
+	run incoming_cpu -g -r 11 -R 32
 fi
 # pcbgroup.ko loaded vs not: in a guest (the host cannot load modules), on
 # the newest Debian kernel with headers; the goal is 1.00 within the noise,

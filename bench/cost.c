@@ -164,6 +164,8 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'c':
 			o->cpu = atoi(optarg);
+			if (o->cpu < 0)
+				return -1;
 			break;
 		case 'p':
 			o->udp = !strcmp(optarg, "udp");
@@ -339,6 +341,11 @@ static int measure(const struct opts *o, int tcp, struct bench_group *g,
 					fprintf(stderr, "cost: N=%d %s: %s\n", o->n[ni],
 						name(v), strerror(-err));
 					return err;
+				}
+				if (s.ops && runs1 == runs0) {
+					fprintf(stderr, "cost: N=%d %s: the kernel counted no run "
+						"(BPF statistics off?)\n", o->n[ni], name(v));
+					return -ENODATA;
 				}
 				if (rep < 0)
 					continue;

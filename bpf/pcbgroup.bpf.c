@@ -26,9 +26,14 @@
 #include <bpf/bpf_helpers.h>
 #include "uapi/pcbgroup.h"
 
-_Static_assert(sizeof(struct pcbg_config) == 40, "pcbg_config layout");
-_Static_assert(sizeof(struct pcbg_group_info) == 56, "pcbg_group_info layout");
+_Static_assert(sizeof(struct pcbg_config) == 32, "pcbg_config layout");
+_Static_assert(sizeof(struct pcbg_group_info) == 64, "pcbg_group_info layout");
+_Static_assert(sizeof(struct pcbg_slot_count) == 16, "pcbg_slot_count layout");
 _Static_assert(sizeof(struct pcbg_sample) == 32, "pcbg_sample layout");
+
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+#define READ_ONCE(x)	(*(const volatile typeof(x) *)&(x))
 
 /* Per-slot maps are resized by the loader to the group's capacity. */
 struct {
@@ -42,7 +47,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, PCBG_SLOTS_DEFAULT);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct pcbg_slot_count);
 } pcbg_slot_cnt SEC(".maps");
 
 /* Never read by the program: it carries what the tools know of each slot. */
@@ -110,6 +115,26 @@ struct {
 	__type(value, __u64);
 } pcbg_maglev SEC(".maps");
 
+/*
+ * Never read by the program: an update of an ARRAY_OF_MAPS from user space
+ * returns only after every program run that started before it has ended
+ * (an RCU grace period), which is what the tools wait for after switching
+ * generations.  Its one entry is any map like this inner one.
+ */
+struct pcbg_sync_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct pcbg_sync_inner);
+} pcbg_sync SEC(".maps");
+
 /* Entries 0..PCBG_SAMPLES_NR-1 are a ring; the last entry's seq counts. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -118,6 +143,7 @@ struct {
 	__type(value, struct pcbg_sample);
 } pcbg_samples SEC(".maps");
 
+/* The outcomes other than a plain selection: rare, out of the hot path. */
 static __always_inline void count(__u32 stat)
 {
 	__u64 *cnt = bpf_map_lookup_elem(&pcbg_stats, &stat);
@@ -160,8 +186,8 @@ static __always_inline __u32 mix(__u32 h, __u32 w)
 }
 
 /* murmur3 of the source and destination addresses: 2 or 8 words. */
-static __always_inline int addr_hash(struct sk_reuseport_md *ctx, __u32 seed,
-				     __u32 *hash)
+static __noinline int addr_hash(struct sk_reuseport_md *ctx, __u32 seed,
+				__u32 *hash)
 {
 	__u32 words[8], n, i, h = seed;
 
@@ -242,17 +268,37 @@ static __always_inline long pick_member(const struct pcbg_config *cfg,
 /* Second choices tried when the member picked has closed. */
 #define REPICK_TRIES	4
 
-static __always_inline void count_slot(__u32 slot)
+/*
+ * The member picked closed before the tools took it out (a crash, or a
+ * listener whose requests migrate): its flows go to other members by
+ * independent second hashes, and no other flow moves.  Returns the slot
+ * selected, or the selection's error.
+ */
+static __noinline long repick(struct sk_reuseport_md *ctx,
+			      const struct pcbg_group_info *grp, __u32 gen,
+			      __u32 hash, __u32 n)
 {
-	__u64 *cnt = bpf_map_lookup_elem(&pcbg_slot_cnt, &slot);
+	long err = -ENOENT, pick;
+	__u32 t, slot;
 
-	if (cnt)
-		*cnt += 1;
+	for (t = 1; n > 1 && t <= REPICK_TRIES; t++) {
+		pick = member_slot(grp, gen, pick_slot(PCBG_ALGO_HASH_THRESHOLD,
+						       mix(hash, t), 0, n));
+		if (pick < 0)
+			break;
+		slot = pick;
+		err = bpf_sk_select_reuseport(ctx, &pcbg_socks, &slot, 0);
+		if (!err)
+			return slot;
+		if (err != -ENOENT)
+			break;
+	}
+	return err;
 }
 
-static __always_inline void record_sample(struct sk_reuseport_md *ctx,
-					  const struct pcbg_config *cfg,
-					  __u32 hash, __u32 slot, __u32 n)
+static __noinline void record_sample(struct sk_reuseport_md *ctx,
+				     const struct pcbg_config *cfg,
+				     __u32 hash, __u32 slot, __u32 n)
 {
 	__u32 head_key = PCBG_SAMPLES_NR, key;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -284,90 +330,94 @@ static __always_inline void record_sample(struct sk_reuseport_md *ctx,
 	}
 }
 
+/*
+ * The hot path, for a packet of a group with the default knobs: two
+ * single-entry maps (knobs, group), one member or Maglev entry, the
+ * selection, and one per-CPU counter line, that of the slot picked.
+ * Everything else (2-tuple hash, CPU tables, second choices, migration,
+ * samples, the other counters) is off the straight line.
+ */
 SEC("sk_reuseport/migrate")
 int pcbg_select(struct sk_reuseport_md *ctx)
 {
 	const struct pcbg_group_info *grp;
 	const struct pcbg_config *cfg;
-	__u32 zero = 0, n, gen, slot, hash, ext, t;
+	__u32 zero = 0, n, gen, slot, hash, ext, local = 0;
 	int migrating = !!ctx->migrating_sk;
+	struct pcbg_slot_count *cnt;
 	long pick = -1, err;
 
 	cfg = bpf_map_lookup_elem(&pcbg_cfg, &zero);
 	grp = bpf_map_lookup_elem(&pcbg_group, &zero);
-	if (!cfg || !grp)
+	if (unlikely(!cfg || !grp))
 		return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
 
-	if (migrating && !cfg->migrate) {
+	if (unlikely(migrating) && !cfg->migrate) {
 		if (cfg->stats)
 			count(PCBG_STAT_MIGRATE_REFUSED);
 		return SK_DROP;	/* the closing listener's requests are reset */
 	}
 
-	ext = ctx->ip_protocol == IPPROTO_TCP ? cfg->tcp_reuseport_ext :
-						cfg->udp_reuseport_ext;
-	if (!ext)
+	/* the group's protocol, which the tools fixed: no socket to read */
+	ext = grp->protocol == IPPROTO_TCP ? cfg->tcp_reuseport_ext :
+					     cfg->udp_reuseport_ext;
+	if (unlikely(!ext))
 		return fallback(cfg, PCBG_STAT_FALLBACK_OFF);
 
-	gen = grp->gen & 1;
+	/* once: all that follows is of this generation (see pcbg_group_info) */
+	gen = READ_ONCE(grp->gen) & 1;
 	n = grp->nr_members[gen];
-	if (!n || n > grp->capacity)
+	if (unlikely(!n || n > grp->capacity))
 		return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
 
 	/* a migrating request may come without a packet: its hash is the one */
 	hash = ctx->hash;
-	if (cfg->hash_fields == PCBG_HASH_2TUPLE && !migrating &&
-	    addr_hash(ctx, cfg->hash_seed, &hash))
+	if (unlikely(cfg->hash_fields == PCBG_HASH_2TUPLE) && !migrating &&
+	    addr_hash(ctx, grp->hash_seed, &hash))
 		return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
 
-	if (cfg->algorithm == PCBG_ALGO_CPU) {
+	if (unlikely(cfg->algorithm == PCBG_ALGO_CPU)) {
 		pick = pick_cpu_slot(grp, gen, hash, cfg->cpu_bits);
 		if (pick >= 0) {
 			slot = pick;
 			if (bpf_sk_select_reuseport(ctx, &pcbg_socks, &slot, 0))
 				pick = -1;	/* its socket closed: a miss */
 		}
-		if (cfg->stats)
-			count(pick >= 0 ? PCBG_STAT_CPU_LOCAL : PCBG_STAT_CPU_MISS);
+		local = pick >= 0;
+		if (!local && cfg->stats)
+			count(PCBG_STAT_CPU_MISS);
 	}
-	if (pick < 0) {
+	if (likely(pick < 0)) {
 		pick = pick_member(cfg, grp, gen, hash, n);
-		if (pick < 0)
+		if (unlikely(pick < 0))
 			return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
 		slot = pick;
 		err = bpf_sk_select_reuseport(ctx, &pcbg_socks, &slot, 0);
-		/*
-		 * The member closed before the tools took it out (a crash, or
-		 * a listener whose requests migrate): its flows go to other
-		 * members by independent second hashes, and no other flow moves.
-		 */
-		for (t = 1; err == -ENOENT && n > 1 && t <= REPICK_TRIES; t++) {
-			pick = member_slot(grp, gen, pick_slot(PCBG_ALGO_HASH_THRESHOLD,
-							       mix(hash, t), 0, n));
-			if (pick < 0)
-				break;
-			slot = pick;
-			err = bpf_sk_select_reuseport(ctx, &pcbg_socks, &slot, 0);
-			if (!err && cfg->stats)
-				count(PCBG_STAT_REPICK);
+		if (unlikely(err == -ENOENT)) {
+			pick = repick(ctx, grp, gen, hash, n);
+			err = pick < 0 ? pick : 0;
+			if (!err) {
+				slot = pick;
+				if (cfg->stats)
+					count(PCBG_STAT_REPICK);
+			}
 		}
-		switch (err) {
-		case 0:
-			break;
-		case -ENOENT:	/* closed, and so was the second choice */
-			return fallback(cfg, PCBG_STAT_FALLBACK_EMPTY);
-		default:	/* a socket of another group, or of another protocol */
-			return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
-		}
+		if (unlikely(err))	/* closed, and so was the second choice */
+			return fallback(cfg, err == -ENOENT ?
+				PCBG_STAT_FALLBACK_EMPTY :
+				PCBG_STAT_FALLBACK_MISS);	/* another group's */
 	}
 
-	if (cfg->stats) {
-		count(PCBG_STAT_SELECTED);
-		count_slot(slot);
-		if (migrating)
+	if (likely(cfg->stats)) {
+		cnt = bpf_map_lookup_elem(&pcbg_slot_cnt, &slot);
+		if (likely(cnt)) {
+			cnt->selected++;
+			cnt->cpu_local += local;
+		}
+		if (unlikely(migrating))
 			count(PCBG_STAT_MIGRATED);
 	}
-	if (cfg->samples)
+	if (unlikely(grp->samples))
 		record_sample(ctx, cfg, hash, slot, n);
 	return SK_PASS;
 }

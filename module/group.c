@@ -6,9 +6,10 @@
  * module through /proc/net/pcbgroup/control (PCBG_IOC_REGISTER).  The module
  * only takes references on those maps: it never creates, fills or frees one,
  * so the program keeps steering whatever the module does, rmmod included.
- * It writes one thing, the config map, from the namespace's knobs (never
- * its samples or hash_seed, which are the tools'); it reads the others for
- * /proc/net/pcbgroup/.
+ * It writes one thing, the config map, from the namespace's knobs: every
+ * field of struct pcbg_config is the module's while the group is
+ * registered (include/uapi/pcbgroup.h names each map's writer); it reads
+ * the others for /proc/net/pcbgroup/.
  *
  * Dead groups are dropped lazily, with no timer: pcbg_groups_sweep() runs at
  * every registration, every knob write and every /proc/net/pcbgroup/ read,
@@ -54,9 +55,8 @@ static_assert(offsetof(struct pcbg_config, algorithm) == 8);
 static_assert(offsetof(struct pcbg_config, cpu_bits) == 12);
 static_assert(offsetof(struct pcbg_config, max_group_size) == 16);
 static_assert(offsetof(struct pcbg_config, stats) == 20);
-static_assert(offsetof(struct pcbg_config, hash_fields) == 28);
-static_assert(offsetof(struct pcbg_config, hash_seed) == 32);
-static_assert(offsetof(struct pcbg_config, migrate) == 36);
+static_assert(offsetof(struct pcbg_config, hash_fields) == 24);
+static_assert(offsetof(struct pcbg_config, migrate) == 28);
 static_assert(offsetof(struct pcbg_group_info, nr_slots) == 0);
 static_assert(offsetof(struct pcbg_group_info, capacity) == 4);
 static_assert(offsetof(struct pcbg_group_info, family) == 8);
@@ -68,6 +68,8 @@ static_assert(offsetof(struct pcbg_group_info, gen) == 36);
 static_assert(offsetof(struct pcbg_slot, inode) == 0);
 static_assert(offsetof(struct pcbg_slot, cpu) == 16);
 static_assert(offsetof(struct pcbg_slot, flags) == 24);
+static_assert(offsetof(struct pcbg_slot_count, selected) == 0);
+static_assert(offsetof(struct pcbg_slot_count, cpu_local) == 8);
 static_assert(sizeof(struct pcbg_register) == 64);
 
 /*
@@ -117,7 +119,7 @@ static const struct pcbg_map_spec pcbg_map_specs[PCBG_GM_NR] = {
 		PCBG_ENTRIES_CAPACITY,
 	},
 	[PCBG_GM_SLOT_CNT] = {
-		BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(u64),
+		BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(struct pcbg_slot_count),
 		PCBG_ENTRIES_CAPACITY,
 	},
 	[PCBG_GM_STATS] = {
@@ -229,32 +231,40 @@ static void *pcbg_map_elem(struct bpf_map *map, u32 index)
 	return map->ops->map_lookup_elem(map, &index);
 }
 
-/* Element @index of a PERCPU_ARRAY of u64, summed over the CPUs. */
-static u64 pcbg_percpu_sum(struct bpf_map *map, u32 index)
+/*
+ * The u64 at @offset in element @index of a PERCPU_ARRAY, on possible CPU
+ * @cpu, or summed over the CPUs (@cpu < 0).
+ */
+static u64 pcbg_percpu_u64(struct bpf_map *map, u32 index, size_t offset,
+			   int cpu)
 {
 	struct bpf_array *array = container_of(map, struct bpf_array, map);
 	void __percpu *pptr;
 	u64 sum = 0;
-	int cpu;
+	int c;
 
 	if (index >= map->max_entries)
 		return 0;
 	pptr = array->pptrs[index & array->index_mask];
-	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(*(u64 *)per_cpu_ptr(pptr, cpu));
+	if (cpu >= 0)
+		return READ_ONCE(*(u64 *)(per_cpu_ptr(pptr, cpu) + offset));
+	for_each_possible_cpu(c)
+		sum += READ_ONCE(*(u64 *)(per_cpu_ptr(pptr, c) + offset));
 	return sum;
 }
 
-/* Element @index of a PERCPU_ARRAY of u64, on possible CPU @cpu alone. */
-static u64 pcbg_percpu_on(struct bpf_map *map, u32 index, unsigned int cpu)
+/*
+ * A selection is counted in its slot's struct pcbg_slot_count only:
+ * PCBG_STAT_SELECTED and PCBG_STAT_CPU_LOCAL are sums over the slots.
+ */
+static u64 pcbg_slots_sum(struct pcbg_group *g, size_t offset, int cpu)
 {
-	struct bpf_array *array = container_of(map, struct bpf_array, map);
-	void __percpu *pptr;
+	u32 slot, n = pcbg_group_nr_slots(g);
+	u64 sum = 0;
 
-	if (index >= map->max_entries)
-		return 0;
-	pptr = array->pptrs[index & array->index_mask];
-	return READ_ONCE(*(u64 *)per_cpu_ptr(pptr, cpu));
+	for (slot = 0; slot < n; slot++)
+		sum += pcbg_percpu_u64(g->maps[PCBG_GM_SLOT_CNT], slot, offset, cpu);
+	return sum;
 }
 
 /*
@@ -277,7 +287,6 @@ static void pcbg_group_write_config(struct pcbg_group *g,
 		WRITE_ONCE(cfg->stats, k->stats);
 		WRITE_ONCE(cfg->hash_fields, k->hash_fields);
 		WRITE_ONCE(cfg->migrate, k->migrate);
-		/* samples and hash_seed belong to the tools */
 	}
 	rcu_read_unlock();
 }
@@ -569,7 +578,14 @@ u32 pcbg_group_live_sockets(struct pcbg_group *g)
  */
 u64 pcbg_group_stat(struct pcbg_group *g, enum pcbg_stat stat)
 {
-	return pcbg_percpu_sum(g->maps[PCBG_GM_STATS], stat);
+	switch (stat) {
+	case PCBG_STAT_SELECTED:
+		return pcbg_slots_sum(g, offsetof(struct pcbg_slot_count, selected), -1);
+	case PCBG_STAT_CPU_LOCAL:
+		return pcbg_slots_sum(g, offsetof(struct pcbg_slot_count, cpu_local), -1);
+	default:
+		return pcbg_percpu_u64(g->maps[PCBG_GM_STATS], stat, 0, -1);
+	}
 }
 
 /**
@@ -600,7 +616,8 @@ void pcbg_group_slot(struct pcbg_group *g, u32 slot,
 			view->cpu = READ_ONCE(s->cpu);
 	}
 	rcu_read_unlock();
-	view->selected = pcbg_percpu_sum(g->maps[PCBG_GM_SLOT_CNT], slot);
+	view->selected = pcbg_percpu_u64(g->maps[PCBG_GM_SLOT_CNT], slot,
+					 offsetof(struct pcbg_slot_count, selected), -1);
 }
 
 /**
@@ -650,7 +667,7 @@ void pcbg_group_cpu(struct pcbg_group *g, unsigned int cpu,
 	view->nr = i < PCBG_CPU_SLOTS_SHOWN ? i : n;
 out:
 	rcu_read_unlock();
-	view->local = pcbg_percpu_on(stats, PCBG_STAT_CPU_LOCAL, cpu);
-	view->misses = pcbg_percpu_on(stats, PCBG_STAT_CPU_MISS, cpu);
-	view->selected = pcbg_percpu_on(stats, PCBG_STAT_SELECTED, cpu);
+	view->local = pcbg_slots_sum(g, offsetof(struct pcbg_slot_count, cpu_local), cpu);
+	view->misses = pcbg_percpu_u64(stats, PCBG_STAT_CPU_MISS, 0, cpu);
+	view->selected = pcbg_slots_sum(g, offsetof(struct pcbg_slot_count, selected), cpu);
 }

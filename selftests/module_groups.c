@@ -93,15 +93,12 @@ TEST_F_TIMEOUT(modgroup, sysctl_steers_the_next_flow, 120)
 	const char *ext = variant->type == SOCK_STREAM ? "tcp_reuseport_ext" :
 							 "udp_reuseport_ext";
 	struct pcbg_sample samples[128];
-	struct pcbg_config cfg;
 	struct groups_row row;
 	int a, k, ns, first = 0;
 	__u64 stats[PCBG_STAT_NR];
 
 	REQUIRE_MODULE();
-	ASSERT_EQ(0, pcbg_group_config(self->grp, &cfg));
-	cfg.samples = 1;
-	ASSERT_EQ(0, pcbg_group_set_config(self->grp, &cfg));
+	ASSERT_EQ(0, pcbg_group_set_samples(self->grp, 1));
 	ASSERT_EQ(0, knob_write("cpu_bits", "0"));
 	for (a = 0; a < 2; a++) {
 		ASSERT_EQ(0, knob_write("algorithm", algos[a]));
@@ -228,7 +225,7 @@ static int make_maps(struct hand_maps *m, int wrong)
 		{ BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_group_info), 1 },
 		{ BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, 8, 16 },
 		{ BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_slot), 16 },
-		{ BPF_MAP_TYPE_PERCPU_ARRAY, 8, 16 },
+		{ BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(struct pcbg_slot_count), 16 },
 		{ BPF_MAP_TYPE_PERCPU_ARRAY, 8, PCBG_STAT_NR },
 		{ BPF_MAP_TYPE_ARRAY, 4, 2 * ncpus },
 		{ BPF_MAP_TYPE_ARRAY, 4, 2 * ncpus * 16 },
@@ -343,6 +340,7 @@ TEST(cpus_table_matches_the_traffic)
 /* hash_fields and migrate reach the config like the other knobs. */
 TEST_F(modgroup, new_knobs_reach_the_config)
 {
+	struct pcbg_group_info info;
 	struct pcbg_config cfg;
 
 	REQUIRE_MODULE();
@@ -351,7 +349,8 @@ TEST_F(modgroup, new_knobs_reach_the_config)
 	ASSERT_EQ(0, pcbg_group_config(self->grp, &cfg));
 	EXPECT_EQ(PCBG_HASH_2TUPLE, cfg.hash_fields);
 	EXPECT_EQ(0, cfg.migrate);
-	EXPECT_NE(0, cfg.hash_seed);	/* the tools' seed survives */
+	ASSERT_EQ(0, pcbg_group_info(self->grp, &info));
+	EXPECT_NE(0, info.hash_seed);	/* the tools' seed, in the tools' map */
 }
 
 /* pcbgroupctl set defers to the sysctls while the module is loaded. */

@@ -100,7 +100,7 @@ TEST_F_TIMEOUT(group, slot_matches_formula, 120)
 	struct pcbg_sample samples[256];
 	int a, b, k, ns, first = 0, flows = 48;
 
-	set_knob(_metadata, self->grp, "samples", "1");
+	ASSERT_EQ(0, pcbg_group_set_samples(self->grp, 1));
 	for (a = 0; a < 2; a++) {
 		for (b = 0; b < 3; b++) {
 			set_knob(_metadata, self->grp, "algorithm", algos[a]);
@@ -242,8 +242,7 @@ TEST_F_TIMEOUT(big_group, full_group_steers_and_refuses_more, 300)
 	struct pcbg_config cfg;
 
 	ASSERT_EQ(0, pcbg_group_config(self->grp, &cfg));
-	cfg.samples = 1;
-	ASSERT_EQ(0, pcbg_group_set_config(self->grp, &cfg));
+	ASSERT_EQ(0, pcbg_group_set_samples(self->grp, 1));
 	ASSERT_EQ(64, run_flows(AF_INET, SOCK_DGRAM, SERVER_PORT, self->fds,
 				self->ep, flows, 64, self->receiver));
 	ns = pcbg_group_samples(self->grp, samples, 256);

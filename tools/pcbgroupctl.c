@@ -15,7 +15,6 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include <netinet/in.h>
-#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -331,26 +330,24 @@ static int cmd_show(int argc, char **argv)
 }
 
 /*
- * One writer per group: a command that changes a group holds an exclusive
- * flock on its pin directory until it exits, so a second one waits instead
- * of interleaving its writes (and losing one of the changes).
+ * One writer per group: a command that changes a group holds the group's
+ * writer lock (pcbg_group_lock()) from open to free, so a second one waits
+ * instead of interleaving its writes (and losing one of the changes).
  */
 static int open_group_dir(const char *cmd, unsigned int id, struct pcbg_group **grp)
 {
 	char dir[PATH_MAX];
-	int fd, err;
+	int err;
 
 	group_dir(dir, sizeof(dir), pin_root, id);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || flock(fd, LOCK_EX)) {
-		err = -errno;
-		goto fail;
-	}
-	/* left open: the lock goes with the process */
 	err = pcbg_group_open_pinned(grp, dir);
-	if (!err)
-		return 0;
-fail:
+	if (!err) {
+		/* held until the handle is freed */
+		err = pcbg_group_lock(*grp);
+		if (!err)
+			return 0;
+		pcbg_group_free(*grp);
+	}
 	pr_err(cmd, "group %u: %s", id, err == -ENOENT ? "no such group" : strerror(-err));
 	return -1;
 }
@@ -390,7 +387,10 @@ static int cmd_set(int argc, char **argv)
 		if (!eq || eq == argv[k])
 			return usage_error("set", "expected KNOB=VALUE");
 		*eq = '\0';
-		err = pcbg_config_set_knob(&probe, argv[k], eq + 1);
+		if (!strcmp(argv[k], "samples"))	/* the group's, not a knob */
+			err = strcmp(eq + 1, "0") && strcmp(eq + 1, "1") ? -EINVAL : 0;
+		else
+			err = pcbg_config_set_knob(&probe, argv[k], eq + 1);
 		if (err == -ENOENT) {
 			pr_err("set", "%s: no such knob", argv[k]);
 			return EXIT_FAIL;
@@ -426,10 +426,13 @@ static int cmd_set(int argc, char **argv)
 			char *eq = strchr(argv[k], '=');
 
 			*eq = '\0';
-			err = pcbg_config_set_knob(&cfg, argv[k], eq + 1);
+			if (!strcmp(argv[k], "samples"))
+				err = pcbg_group_set_samples(grp, eq[1] == '1');
+			else
+				err = pcbg_config_set_knob(&cfg, argv[k], eq + 1);
 			*eq = '=';
 		}
-		if (!err)
+		if (!err && sysctl_knob)
 			err = pcbg_group_set_config(grp, &cfg);
 		pcbg_group_free(grp);
 		if (err) {

@@ -252,7 +252,7 @@ static void print_json(struct group_view *views, int n)
 		       pcbg_algorithm_name(v->cfg.algorithm) ?: "?", v->cfg.cpu_bits,
 		       v->cfg.max_group_size, v->cfg.stats,
 		       pcbg_hash_fields_name(v->cfg.hash_fields) ?: "?", v->cfg.migrate,
-		       v->cfg.samples);
+		       v->info.samples);
 		printf("\"counters\":{");
 		for (st = 0; st < PCBG_STAT_NR; st++)
 			printf("%s\"%s\":%llu", st ? "," : "", pcbg_stat_name(st),

@@ -7,6 +7,21 @@
  * Compatibility: structs only grow, at their end; readers ignore fields they
  * do not know and check sizes against the map they are handed.
  * PCBG_ABI_VERSION is bumped when the meaning of an existing field changes.
+ *
+ * One writer per field.  Each map below, and each field of the two
+ * single-entry maps, has exactly one writer, named where it is defined:
+ *
+ *   map / field                 writer
+ *   pcbg_cfg (struct pcbg_config)  pcbgroup.ko while the group is registered
+ *                               with it, else pcbgroupctl set (the tools)
+ *   pcbg_group (pcbg_group_info)   the tools that fill the group, whole value
+ *   pcbg_slots, pcbg_members,      the tools that fill the group
+ *   pcbg_cpu_*, pcbg_maglev,
+ *   pcbg_socks, pcbg_sync
+ *   pcbg_slot_cnt, pcbg_stats,     the program; the tools only zero them
+ *   pcbg_samples                   (pcbg_group_reset_stats(), a new slot)
+ *
+ * The kernel empties a pcbg_socks slot itself when its socket closes.
  */
 #ifndef _UAPI_PCBGROUP_H
 #define _UAPI_PCBGROUP_H
@@ -14,7 +29,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define PCBG_ABI_VERSION	1
+#define PCBG_ABI_VERSION	2
 
 /* A group holds at most this many sockets (max_group_size's upper bound). */
 #define PCBG_SLOTS_LIMIT	32768
@@ -25,8 +40,12 @@
 #define PCBG_CPU_BITS_MAX	16
 /* Selection samples kept per CPU (a ring), for tests and "show --samples". */
 #define PCBG_SAMPLES_NR		64
-/* Maglev table: the largest prime not above PCBG_MAGLEV_RATIO x capacity. */
-#define PCBG_MAGLEV_RATIO	128
+/*
+ * Maglev table: the largest prime not above PCBG_MAGLEV_RATIO x capacity:
+ * 65,521 entries (128 KiB a generation) at the default capacity, about
+ * Katran's default of 65,537.  Each member holds M/N +- 1 entries.
+ */
+#define PCBG_MAGLEV_RATIO	16
 #define PCBG_MAGLEV_MAX		(1U << 20)
 #define PCBG_MAGLEV_WORDS(m)	(((m) + 3) / 4)
 
@@ -36,13 +55,14 @@
 #define PCBG_MAP_GROUP		"pcbg_group"	/* struct pcbg_group_info, 1 entry */
 #define PCBG_MAP_SOCKS		"pcbg_socks"	/* REUSEPORT_SOCKARRAY, a slot each */
 #define PCBG_MAP_SLOTS		"pcbg_slots"	/* struct pcbg_slot, a slot each */
-#define PCBG_MAP_SLOT_STATS	"pcbg_slot_cnt"	/* per-CPU __u64 selections a slot */
+#define PCBG_MAP_SLOT_STATS	"pcbg_slot_cnt"	/* per-CPU struct pcbg_slot_count */
 #define PCBG_MAP_STATS		"pcbg_stats"	/* per-CPU __u64 by enum pcbg_stat */
 #define PCBG_MAP_SAMPLES	"pcbg_samples"	/* per-CPU struct pcbg_sample ring */
 #define PCBG_MAP_CPU_CNT	"pcbg_cpu_cnt"	/* __u32 slots in a CPU's table */
 #define PCBG_MAP_CPU_SLOTS	"pcbg_cpu_slots" /* __u32 slot numbers, by CPU */
 #define PCBG_MAP_MEMBERS	"pcbg_members"	/* __u32 slots that take new flows */
 #define PCBG_MAP_MAGLEV		"pcbg_maglev"	/* __u64: 4 slots of 16 bits */
+#define PCBG_MAP_SYNC		"pcbg_sync"	/* ARRAY_OF_MAPS: see pcbg_group_info.gen */
 #define PCBG_PIN_ROOT		"/sys/fs/bpf/pcbgroup"
 #define PCBG_PIN_PROG		"prog"		/* pin names inside <root>/<id>/ */
 
@@ -89,15 +109,17 @@ enum pcbg_hash_fields {
 #define PCBG_HASH_NAMES { "4tuple", "2tuple" }
 
 /**
- * enum pcbg_stat - per-CPU counters in the PCBG_MAP_STATS map.
- * @PCBG_STAT_SELECTED: the program picked a socket.
+ * enum pcbg_stat - the program's counters, per CPU.
+ * @PCBG_STAT_SELECTED: the program picked a socket.  Not kept in
+ *	PCBG_MAP_STATS: it is the sum of the slots' pcbg_slot_count.selected.
  * @PCBG_STAT_FALLBACK_OFF: tcp_reuseport_ext/udp_reuseport_ext is 0 for the
  *	packet's protocol; the kernel's own pick served.
  * @PCBG_STAT_FALLBACK_EMPTY: the slot picked holds no socket (closed, or not
  *	yet filled); the kernel's own pick served.
  * @PCBG_STAT_FALLBACK_MISS: no usable config or group map entry, no slots,
  *	or the socket in the slot belongs to another group.
- * @PCBG_STAT_CPU_LOCAL: algorithm cpu: picked from this CPU's table.
+ * @PCBG_STAT_CPU_LOCAL: algorithm cpu: picked from this CPU's table.  The
+ *	sum of the slots' pcbg_slot_count.cpu_local, as SELECTED.
  * @PCBG_STAT_CPU_MISS: algorithm cpu: this CPU's table was empty or its
  *	socket gone; picked from the whole group instead.
  * @PCBG_STAT_REPICK: the member picked had closed before the tools took it
@@ -107,7 +129,9 @@ enum pcbg_hash_fields {
  *	was refused (SK_DROP), as without migration.
  *
  * Every fallback returns SK_PASS without a selection: no packet is dropped.
- * The map is per CPU, so each CPU's own counts are its row in the cpus table.
+ * The maps are per CPU, so each CPU's own counts are its row in the cpus
+ * table.  A selection costs one counter write, in its slot's
+ * pcbg_slot_count; PCBG_MAP_STATS counts only the other outcomes.
  */
 enum pcbg_stat {
 	PCBG_STAT_SELECTED,
@@ -128,8 +152,10 @@ enum pcbg_stat {
 
 /**
  * struct pcbg_config - the knobs, the single entry of PCBG_MAP_CFG.
- * Written by the module from the namespace's sysctls when it is loaded,
- * otherwise by pcbgroupctl set; read by the program for every packet.
+ * Writer: pcbgroup.ko, from the namespace's sysctls, field by field, while
+ * the group is registered with it; otherwise pcbgroupctl set (the library's
+ * pcbg_group_set_config()), which the tools refuse while the module is
+ * loaded.  Read by the program for every packet.
  * @tcp_reuseport_ext: 0 lets the kernel pick for TCP, as DragonFly's switch.
  * @udp_reuseport_ext: the same for UDP.
  * @algorithm: an enum pcbg_algorithm.
@@ -137,9 +163,7 @@ enum pcbg_stat {
  *	(the writer resolves "auto").
  * @max_group_size: sockets a group may hold; more are refused by the tools.
  * @stats: 0 stops the per-slot and per-reason counters.
- * @samples: 1 records (hash, slot) samples in PCBG_MAP_SAMPLES.
  * @hash_fields: an enum pcbg_hash_fields.
- * @hash_seed: seed of the 2-tuple hash, random per group (set by the tools).
  * @migrate: 1: a closing TCP listener's pending connections go to another
  *	listener of the group; 0: they are refused, as without migration.
  */
@@ -150,15 +174,15 @@ struct pcbg_config {
 	__u32 cpu_bits;
 	__u32 max_group_size;
 	__u32 stats;
-	__u32 samples;
 	__u32 hash_fields;
-	__u32 hash_seed;
 	__u32 migrate;
 };
 
 /**
  * struct pcbg_group_info - identity and membership, the single entry of
- * PCBG_MAP_GROUP.  Written only by the tools that fill the group.
+ * PCBG_MAP_GROUP.  Writer: the tools that fill the group, always as a whole
+ * value (BPF_MAP_UPDATE_ELEM), one writer at a time (the library holds a
+ * lock on the group while it writes).
  * @nr_slots: slots in use or used before: the high-water mark.  A socket
  *	keeps its slot while others come and go.
  * @capacity: max_entries of the per-slot maps.
@@ -170,13 +194,19 @@ struct pcbg_config {
  * @nr_cpus: possible CPUs, the stride of the per-CPU table maps.
  * @gen: which of the two generations of derived tables is in use (0 or 1).
  *	The tools fill the other one and then flip this, so a packet sees
- *	either the old membership or the new one, never a mix.
+ *	either the old membership or the new one, never a mix.  The program
+ *	reads @gen once per packet.  After a flip the tools update
+ *	PCBG_MAP_SYNC, an ARRAY_OF_MAPS, whose update returns only after an
+ *	RCU grace period (the kernel's maybe_wait_bpf_programs()): every
+ *	program run that may have read the old @gen has then finished, and
+ *	only then is the old generation written again.
  * @nr_members: for each generation, the members: live sockets that are not
  *	draining.  PCBG_MAP_MEMBERS[g * capacity + i], i < nr_members[g].
  * @maglev_size: M, entries of one generation's Maglev table.  Entry j of
  *	generation g is bits 16 * (j % 4) and up of the __u64
  *	PCBG_MAP_MAGLEV[g * PCBG_MAGLEV_WORDS(M) + j / 4].
- * @__pad2: zero.
+ * @hash_seed: seed of the 2-tuple hash, random per group.
+ * @samples: 1 records (hash, slot) samples in PCBG_MAP_SAMPLES.
  *
  * Per-CPU tables: for generation g and CPU c, let t = g * nr_cpus + c;
  * PCBG_MAP_CPU_CNT[t] holds n, and PCBG_MAP_CPU_SLOTS[t * capacity + i],
@@ -194,6 +224,8 @@ struct pcbg_group_info {
 	__u32 gen;
 	__u32 nr_members[2];
 	__u32 maglev_size;
+	__u32 hash_seed;
+	__u32 samples;
 	__u32 __pad2;
 };
 
@@ -220,7 +252,19 @@ struct pcbg_slot {
 };
 
 /**
- * struct pcbg_sample - one selection, recorded when pcbg_config.samples is 1.
+ * struct pcbg_slot_count - a slot's counters on one CPU, the per-CPU value
+ * of PCBG_MAP_SLOT_STATS: one cache line written per selection.
+ * @selected: selections of the slot.
+ * @cpu_local: those made from the CPU's own table (algorithm cpu).
+ */
+struct pcbg_slot_count {
+	__u64 selected;
+	__u64 cpu_local;
+};
+
+/**
+ * struct pcbg_sample - one selection, recorded when pcbg_group_info.samples
+ * is 1.
  * @hash: the hash used: the kernel's (sk_reuseport_md.hash), or the 2-tuple
  *	hash when hash_fields is 2tuple.
  * @slot: the slot picked.

@@ -19,6 +19,7 @@ enum pcbg_map {
 	PCBG_M_CPU_SLOTS,
 	PCBG_M_MEMBERS,
 	PCBG_M_MAGLEV,
+	PCBG_M_SYNC,
 	PCBG_M_NR,
 };
 
@@ -27,8 +28,11 @@ struct pcbg_group {
 	int prog_fd;
 	int map_fd[PCBG_M_NR];
 	int ncpus;
-	__u64 published_ns;	/* when pcbg_group_publish() last switched */
 	struct pcbg_fill *fill;	/* placements since the last publish */
+	int sync_inner_fd;	/* the map put in pcbg_sync for a grace period */
+	int synced;		/* this handle made the last switch and waited */
+	int lock_fd;		/* the pin directory, flock()ed by writers */
+	int lock_depth;		/* writer calls nested in pcbg_group_lock() */
 };
 
 /* 1 and the socket's cookie if @slot holds a socket, 0 if not, or -errno. */

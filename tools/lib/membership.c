@@ -20,12 +20,6 @@
 
 /* An array map's elements are 8-byte aligned, also where they are __u32. */
 #define STRIDE(i)	(2 * (size_t)(i))
-/*
- * A packet that read the old generation number may still be reading that
- * generation's tables: wait this long after a switch before writing them
- * again (a selection takes microseconds; BPF programs are not preempted).
- */
-#define REUSE_DELAY_NS	(5 * 1000 * 1000)
 
 struct table_view {
 	void *mem;
@@ -52,12 +46,28 @@ static void unmap_table(struct table_view *v)
 		munmap(v->mem, v->len);
 }
 
-static __u64 now_ns(void)
+/*
+ * Return once every program run that may have read the generation number
+ * before now has ended: an update of an ARRAY_OF_MAPS from user space
+ * waits for an RCU grace period (maybe_wait_bpf_programs() in
+ * kernel/bpf/syscall.c, since v5.1), and the program runs in an RCU
+ * read-side critical section (reuseport_select_sock()).
+ */
+static int wait_for_readers(struct pcbg_group *grp)
 {
-	struct timespec ts;
+	__u32 zero = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	if (grp->sync_inner_fd < 0) {
+		grp->sync_inner_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL,
+						    sizeof(__u32), sizeof(__u32),
+						    1, NULL);
+		if (grp->sync_inner_fd < 0)
+			return -errno;
+	}
+	if (bpf_map_update_elem(grp->map_fd[PCBG_M_SYNC], &zero,
+				&grp->sync_inner_fd, BPF_ANY))
+		return -errno;
+	return 0;
 }
 
 static int write_info(struct pcbg_group *grp, const struct pcbg_group_info *info)
@@ -76,13 +86,15 @@ int pcbg_group_publish(struct pcbg_group *grp)
 	__u32 nc = grp->ncpus;
 	struct pcbg_group_info info;
 	struct pcbg_slot s;
-	__u64 since;
 	int err;
 
+	err = pcbg_group_lock(grp);
+	if (err)
+		return err;
 	pcbg_fill_forget(grp);
 	err = pcbg_group_info(grp, &info);
 	if (err)
-		return err;
+		goto out;
 	g = !(info.gen & 1);
 	members = map_table(&vm, grp->map_fd[PCBG_M_MEMBERS], 2 * info.capacity);
 	cnt = map_table(&vc, grp->map_fd[PCBG_M_CPU_CNT], 2 * nc);
@@ -94,9 +106,15 @@ int pcbg_group_publish(struct pcbg_group *grp)
 		err = -errno ?: -ENOMEM;
 		goto out;
 	}
-	since = now_ns() - grp->published_ns;
-	if (grp->published_ns && since < REUSE_DELAY_NS)
-		usleep((REUSE_DELAY_NS - since) / 1000 + 1);
+	/*
+	 * The generation written here was in use until the last switch.  If
+	 * another handle made that switch, it may have died before waiting.
+	 */
+	if (!grp->synced) {
+		err = wait_for_readers(grp);
+		if (err)
+			goto out;
+	}
 
 	for (slot = 0; slot < nc; slot++)
 		cnt[STRIDE(g * nc + slot)] = 0;
@@ -130,14 +148,18 @@ int pcbg_group_publish(struct pcbg_group *grp)
 	if (err)
 		goto out;
 	info.gen = g;
+	grp->synced = 0;
 	err = write_info(grp, &info);
-	grp->published_ns = now_ns();
+	if (!err)
+		err = wait_for_readers(grp);	/* the old membership is gone */
+	grp->synced = !err;
 out:
 	free(list);
 	unmap_table(&vm);
 	unmap_table(&vc);
 	unmap_table(&vs);
 	unmap_table(&vg);
+	pcbg_group_unlock(grp);
 	return err;
 }
 
@@ -221,39 +243,25 @@ out:
 	return err;
 }
 
-int pcbg_group_place_socket(struct pcbg_group *grp, int fd, int cpu, __u32 pid)
+static int place_locked(struct pcbg_group *grp, int fd, int cpu, __u32 pid,
+			const struct pcbg_socket_desc *d)
 {
 	__u32 slot, zero = 0;
 	struct pcbg_group_info info;
-	struct pcbg_socket_desc d;
+	struct pcbg_slot_count *zeros;
 	struct pcbg_config cfg;
 	struct pcbg_fill *f;
 	struct pcbg_slot s;
-	__u64 val = fd, *zeros;
+	__u64 val = fd;
 	int err;
-
-	if (cpu < -1 || cpu >= grp->ncpus)
-		return -EINVAL;
-	err = pcbg_socket_describe(fd, &d);
-	if (err)
-		return err;
-	if ((d.family != AF_INET && d.family != AF_INET6) ||
-	    (d.protocol != IPPROTO_TCP && d.protocol != IPPROTO_UDP))
-		return -EPROTONOSUPPORT;
-	if (!d.reuseport)
-		return -ENOPROTOOPT;
-	if (!d.port)
-		return -EDESTADDRREQ;
-	if (d.protocol == IPPROTO_TCP && !d.listening)
-		return -ENOTCONN;
 
 	err = pcbg_group_info(grp, &info);
 	if (!err)
 		err = pcbg_group_config(grp, &cfg);
 	if (err)
 		return err;
-	if (info.nr_slots && (info.family != d.family || info.protocol != d.protocol ||
-			      info.port != d.port || memcmp(info.addr, d.addr, 16)))
+	if (info.nr_slots && (info.family != d->family || info.protocol != d->protocol ||
+			      info.port != d->port || memcmp(info.addr, d->addr, 16)))
 		return -EXDEV;
 	if (!grp->fill) {
 		err = fill_scan(grp, &info);
@@ -261,7 +269,7 @@ int pcbg_group_place_socket(struct pcbg_group *grp, int fd, int cpu, __u32 pid)
 			return err;
 	}
 	f = grp->fill;
-	if (!cookie_add(f, d.cookie))
+	if (!cookie_add(f, d->cookie))
 		return -EEXIST;
 	/* the first slot whose socket is gone is free: a restart takes it back */
 	slot = f->next_empty < f->nr_empty ? f->empty[f->next_empty] : info.nr_slots;
@@ -277,7 +285,7 @@ int pcbg_group_place_socket(struct pcbg_group *grp, int fd, int cpu, __u32 pid)
 		goto err_forget;
 	}
 	s = (struct pcbg_slot){
-		.inode = d.inode, .cookie = d.cookie, .cpu = cpu, .pid = pid,
+		.inode = d->inode, .cookie = d->cookie, .cpu = cpu, .pid = pid,
 		.flags = PCBG_SLOT_USED,
 	};
 	zeros = calloc(grp->ncpus, sizeof(*zeros));
@@ -293,10 +301,10 @@ int pcbg_group_place_socket(struct pcbg_group *grp, int fd, int cpu, __u32 pid)
 		goto err_remove;
 	if (slot == info.nr_slots) {
 		if (!info.nr_slots) {
-			info.family = d.family;
-			info.protocol = d.protocol;
-			info.port = d.port;
-			memcpy(info.addr, d.addr, 16);
+			info.family = d->family;
+			info.protocol = d->protocol;
+			info.port = d->port;
+			memcpy(info.addr, d->addr, 16);
 		}
 		info.nr_slots++;
 		if (bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, &info, BPF_ANY)) {
@@ -317,13 +325,44 @@ err_forget:
 	return err;
 }
 
+int pcbg_group_place_socket(struct pcbg_group *grp, int fd, int cpu, __u32 pid)
+{
+	struct pcbg_socket_desc d;
+	int err;
+
+	if (cpu < -1 || cpu >= grp->ncpus)
+		return -EINVAL;
+	err = pcbg_socket_describe(fd, &d);
+	if (err)
+		return err;
+	if ((d.family != AF_INET && d.family != AF_INET6) ||
+	    (d.protocol != IPPROTO_TCP && d.protocol != IPPROTO_UDP))
+		return -EPROTONOSUPPORT;
+	if (!d.reuseport)
+		return -ENOPROTOOPT;
+	if (!d.port)
+		return -EDESTADDRREQ;
+	if (d.protocol == IPPROTO_TCP && !d.listening)
+		return -ENOTCONN;
+
+	err = pcbg_group_lock(grp);
+	if (err)
+		return err;
+	err = place_locked(grp, fd, cpu, pid, &d);
+	pcbg_group_unlock(grp);
+	return err;
+}
+
 int pcbg_group_add_socket(struct pcbg_group *grp, int fd, int cpu, __u32 pid)
 {
-	int slot = pcbg_group_place_socket(grp, fd, cpu, pid), err;
+	int slot, err;
 
-	if (slot < 0)
-		return slot;
-	err = pcbg_group_publish(grp);
+	err = pcbg_group_lock(grp);
+	if (err)
+		return err;
+	slot = pcbg_group_place_socket(grp, fd, cpu, pid);
+	err = slot < 0 ? slot : pcbg_group_publish(grp);
+	pcbg_group_unlock(grp);
 	return err ? err : slot;
 }
 
@@ -350,7 +389,7 @@ static int write_slot(struct pcbg_group *grp, __u32 slot, const struct pcbg_slot
 	       -errno : 0;
 }
 
-int pcbg_group_remove_socket(struct pcbg_group *grp, __u32 slot)
+static int remove_socket_locked(struct pcbg_group *grp, __u32 slot)
 {
 	struct pcbg_slot s;
 	int err;
@@ -369,7 +408,18 @@ int pcbg_group_remove_socket(struct pcbg_group *grp, __u32 slot)
 	return err;
 }
 
-int pcbg_group_remove_sockets(struct pcbg_group *grp)
+int pcbg_group_remove_socket(struct pcbg_group *grp, __u32 slot)
+{
+	int err = pcbg_group_lock(grp);
+
+	if (err)
+		return err;
+	err = remove_socket_locked(grp, slot);
+	pcbg_group_unlock(grp);
+	return err;
+}
+
+static int remove_sockets_locked(struct pcbg_group *grp)
 {
 	struct pcbg_group_info info;
 	struct pcbg_slot s;
@@ -393,7 +443,18 @@ int pcbg_group_remove_sockets(struct pcbg_group *grp)
 	return err;
 }
 
-int pcbg_group_drain(struct pcbg_group *grp, __u32 slot, int drain)
+int pcbg_group_remove_sockets(struct pcbg_group *grp)
+{
+	int err = pcbg_group_lock(grp);
+
+	if (err)
+		return err;
+	err = remove_sockets_locked(grp);
+	pcbg_group_unlock(grp);
+	return err;
+}
+
+static int drain_locked(struct pcbg_group *grp, __u32 slot, int drain)
 {
 	struct pcbg_slot s;
 	int err;
@@ -409,7 +470,18 @@ int pcbg_group_drain(struct pcbg_group *grp, __u32 slot, int drain)
 	return err ? err : pcbg_group_publish(grp);
 }
 
-int pcbg_group_set_cpu(struct pcbg_group *grp, __u32 slot, int cpu)
+int pcbg_group_drain(struct pcbg_group *grp, __u32 slot, int drain)
+{
+	int err = pcbg_group_lock(grp);
+
+	if (err)
+		return err;
+	err = drain_locked(grp, slot, drain);
+	pcbg_group_unlock(grp);
+	return err;
+}
+
+static int set_cpu_locked(struct pcbg_group *grp, __u32 slot, int cpu)
 {
 	struct pcbg_slot s;
 	int err;
@@ -422,6 +494,17 @@ int pcbg_group_set_cpu(struct pcbg_group *grp, __u32 slot, int cpu)
 	s.cpu = cpu;
 	err = write_slot(grp, slot, &s);
 	return err ? err : pcbg_group_publish(grp);
+}
+
+int pcbg_group_set_cpu(struct pcbg_group *grp, __u32 slot, int cpu)
+{
+	int err = pcbg_group_lock(grp);
+
+	if (err)
+		return err;
+	err = set_cpu_locked(grp, slot, cpu);
+	pcbg_group_unlock(grp);
+	return err;
 }
 
 /* The online CPUs, from /sys/devices/system/cpu/online ("0-3,6"). */
@@ -450,7 +533,7 @@ static int online_cpus(char *online, int ncpus)
 	return n ? n : -ENOENT;
 }
 
-int pcbg_group_rebalance(struct pcbg_group *grp)
+static int rebalance_locked(struct pcbg_group *grp)
 {
 	struct pcbg_group_info info;
 	__u32 slot, *load = NULL;
@@ -497,4 +580,15 @@ out:
 	free(load);
 	free(online);
 	return err ? err : moved;
+}
+
+int pcbg_group_rebalance(struct pcbg_group *grp)
+{
+	int err = pcbg_group_lock(grp);
+
+	if (err)
+		return err;
+	err = rebalance_locked(grp);
+	pcbg_group_unlock(grp);
+	return err;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -22,8 +23,9 @@
 #include "internal.h"
 #include "pcbgroup.skel.h"
 
-_Static_assert(sizeof(struct pcbg_config) == 40, "pcbg_config layout");
-_Static_assert(sizeof(struct pcbg_group_info) == 56, "pcbg_group_info layout");
+_Static_assert(sizeof(struct pcbg_config) == 32, "pcbg_config layout");
+_Static_assert(sizeof(struct pcbg_group_info) == 64, "pcbg_group_info layout");
+_Static_assert(sizeof(struct pcbg_slot_count) == 16, "pcbg_slot_count layout");
 _Static_assert(sizeof(struct pcbg_slot) == 32, "pcbg_slot layout");
 _Static_assert(sizeof(struct pcbg_sample) == 32, "pcbg_sample layout");
 
@@ -43,6 +45,7 @@ static const char *const map_names[PCBG_M_NR] = {
 	[PCBG_M_CPU_SLOTS] = PCBG_MAP_CPU_SLOTS,
 	[PCBG_M_MEMBERS] = PCBG_MAP_MEMBERS,
 	[PCBG_M_MAGLEV] = PCBG_MAP_MAGLEV,
+	[PCBG_M_SYNC] = PCBG_MAP_SYNC,
 };
 
 static const char *const algo_names[PCBG_ALGO_NR] = PCBG_ALGO_NAMES;
@@ -51,7 +54,7 @@ static const char *const hash_names[PCBG_HASH_NR] = PCBG_HASH_NAMES;
 
 const char *const pcbg_knob_names[] = {
 	"tcp_reuseport_ext", "udp_reuseport_ext", "algorithm", "cpu_bits",
-	"max_group_size", "stats", "hash_fields", "migrate", "samples", NULL,
+	"max_group_size", "stats", "hash_fields", "migrate", NULL,
 };
 
 const char *pcbg_hash_fields_name(__u32 hash_fields)
@@ -161,10 +164,8 @@ int pcbg_config_set_knob(struct pcbg_config *cfg, const char *name,
 		cfg->udp_reuseport_ext = v;
 	else if (!strcmp(name, "stats"))
 		cfg->stats = v;
-	else if (!strcmp(name, "migrate"))
-		cfg->migrate = v;
 	else
-		cfg->samples = v;
+		cfg->migrate = v;
 	return 0;
 }
 
@@ -175,7 +176,7 @@ static int config_valid(const struct pcbg_config *cfg)
 	       cfg->cpu_bits <= PCBG_CPU_BITS_MAX &&
 	       cfg->max_group_size >= 1 &&
 	       cfg->max_group_size <= PCBG_SLOTS_LIMIT &&
-	       cfg->stats <= 1 && cfg->samples <= 1 &&
+	       cfg->stats <= 1 &&
 	       cfg->hash_fields < PCBG_HASH_NR && cfg->migrate <= 1;
 }
 
@@ -244,6 +245,8 @@ static struct pcbg_group *group_alloc(void)
 	if (!grp)
 		return NULL;
 	grp->prog_fd = -1;
+	grp->sync_inner_fd = -1;
+	grp->lock_fd = -1;
 	for (i = 0; i < PCBG_M_NR; i++)
 		grp->map_fd[i] = -1;
 	grp->ncpus = libbpf_num_possible_cpus();
@@ -257,6 +260,10 @@ void pcbg_group_free(struct pcbg_group *grp)
 	if (!grp)
 		return;
 	pcbg_fill_forget(grp);
+	if (grp->sync_inner_fd >= 0)
+		close(grp->sync_inner_fd);
+	if (grp->lock_fd >= 0)
+		close(grp->lock_fd);	/* and with it the lock */
 	if (grp->skel) {
 		pcbgroup_bpf__destroy(grp->skel);
 	} else {
@@ -340,7 +347,7 @@ int pcbg_group_create(struct pcbg_group **grpp, __u32 capacity)
 	}
 
 	pcbg_config_default(&cfg);
-	if (getrandom(&cfg.hash_seed, sizeof(cfg.hash_seed), 0) != sizeof(cfg.hash_seed)) {
+	if (getrandom(&info.hash_seed, sizeof(info.hash_seed), 0) != sizeof(info.hash_seed)) {
 		err = -errno;
 		goto err_free;
 	}
@@ -397,6 +404,11 @@ int pcbg_group_open_pinned(struct pcbg_group **grpp, const char *dir)
 		else
 			grp->map_fd[i] = fd;
 	}
+	grp->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (grp->lock_fd < 0) {
+		err = -errno;
+		goto err_free;
+	}
 	*grpp = grp;
 	return 0;
 
@@ -418,6 +430,13 @@ int pcbg_group_pin(struct pcbg_group *grp, const char *dir)
 		if (err)
 			goto err_unpin;
 		if (bpf_obj_pin(i < 0 ? grp->prog_fd : grp->map_fd[i], path)) {
+			err = -errno;
+			goto err_unpin;
+		}
+	}
+	if (grp->lock_fd < 0) {
+		grp->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (grp->lock_fd < 0) {
 			err = -errno;
 			goto err_unpin;
 		}
@@ -456,12 +475,61 @@ int pcbg_group_config(const struct pcbg_group *grp, struct pcbg_config *cfg)
 int pcbg_group_set_config(struct pcbg_group *grp, const struct pcbg_config *cfg)
 {
 	__u32 zero = 0;
+	int err;
 
 	if (!config_valid(cfg))
 		return -EINVAL;
-	return bpf_map_update_elem(grp->map_fd[PCBG_M_CFG], &zero, cfg,
-				   BPF_ANY) ? -errno : 0;
+	err = pcbg_group_lock(grp);
+	if (err)
+		return err;
+	if (bpf_map_update_elem(grp->map_fd[PCBG_M_CFG], &zero, cfg, BPF_ANY))
+		err = -errno;
+	pcbg_group_unlock(grp);
+	return err;
 }
+
+int pcbg_group_set_samples(struct pcbg_group *grp, int on)
+{
+	struct pcbg_group_info info;
+	__u32 zero = 0;
+	int err;
+
+	if (on != 0 && on != 1)
+		return -EINVAL;
+	err = pcbg_group_lock(grp);
+	if (err)
+		return err;
+	err = pcbg_group_info(grp, &info);
+	if (!err) {
+		info.samples = on;
+		if (bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, &info, BPF_ANY))
+			err = -errno;
+	}
+	pcbg_group_unlock(grp);
+	return err;
+}
+
+/*
+ * flock() is held per open file description: the handle's own descriptor
+ * of the pin directory.  A group not pinned yet has no other writer.
+ */
+int pcbg_group_lock(struct pcbg_group *grp)
+{
+	if (grp->lock_depth++ || grp->lock_fd < 0)
+		return 0;
+	if (flock(grp->lock_fd, LOCK_EX)) {
+		grp->lock_depth--;
+		return -errno;
+	}
+	return 0;
+}
+
+void pcbg_group_unlock(struct pcbg_group *grp)
+{
+	if (grp->lock_depth && !--grp->lock_depth && grp->lock_fd >= 0)
+		flock(grp->lock_fd, LOCK_UN);
+}
+
 
 int pcbg_group_info(const struct pcbg_group *grp, struct pcbg_group_info *info)
 {
@@ -509,21 +577,46 @@ static int read_percpu(const struct pcbg_group *grp, int map, __u32 key,
 	return err;
 }
 
-static int sum_percpu(const struct pcbg_group *grp, int map, __u32 key,
-		      __u64 *sum)
+/*
+ * The counters of @slot, for every CPU (@cpu < 0) or one; a slot past the
+ * map's end reads as zero.
+ */
+static int slot_count(const struct pcbg_group *grp, __u32 slot, int cpu,
+		      struct pcbg_slot_count *out)
 {
-	return read_percpu(grp, map, key, -1, sum);
+	struct pcbg_slot_count *vals = calloc(grp->ncpus, sizeof(*vals));
+	int i, err = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_lookup_elem(grp->map_fd[PCBG_M_SLOT_CNT], &slot, vals))
+		err = errno == ENOENT ? 0 : -errno;
+	for (i = 0; !err && i < grp->ncpus; i++) {
+		if (cpu < 0 || cpu == i) {
+			out->selected += vals[i].selected;
+			out->cpu_local += vals[i].cpu_local;
+		}
+	}
+	free(vals);
+	return err;
 }
 
 int pcbg_group_slot_selected(const struct pcbg_group *grp, __u32 slot,
 			     __u64 *selected)
 {
-	return sum_percpu(grp, PCBG_M_SLOT_CNT, slot, selected);
+	struct pcbg_slot_count c;
+	int err = slot_count(grp, slot, -1, &c);
+
+	*selected = c.selected;
+	return err;
 }
 
 int pcbg_group_cpu_stats(const struct pcbg_group *grp, int cpu,
 			 __u64 stats[PCBG_STAT_NR])
 {
+	struct pcbg_group_info info;
+	struct pcbg_slot_count c;
 	__u32 i;
 	int err;
 
@@ -533,6 +626,19 @@ int pcbg_group_cpu_stats(const struct pcbg_group *grp, int cpu,
 		err = read_percpu(grp, PCBG_M_STATS, i, cpu, &stats[i]);
 		if (err)
 			return err;
+	}
+	/* a selection is counted in its slot only (see enum pcbg_stat) */
+	err = pcbg_group_info(grp, &info);
+	if (err)
+		return err;
+	stats[PCBG_STAT_SELECTED] = 0;
+	stats[PCBG_STAT_CPU_LOCAL] = 0;
+	for (i = 0; i < info.nr_slots && i < info.capacity; i++) {
+		err = slot_count(grp, i, cpu, &c);
+		if (err)
+			return err;
+		stats[PCBG_STAT_SELECTED] += c.selected;
+		stats[PCBG_STAT_CPU_LOCAL] += c.cpu_local;
 	}
 	return 0;
 }
@@ -591,14 +697,19 @@ int pcbg_group_reset_stats(struct pcbg_group *grp)
 	struct pcbg_group_info info;
 	int err;
 
+	err = pcbg_group_lock(grp);
+	if (err)
+		return err;
 	err = pcbg_group_info(grp, &info);
 	if (!err)
-		err = clear_percpu(grp, PCBG_M_SLOT_CNT, info.capacity, sizeof(__u64));
+		err = clear_percpu(grp, PCBG_M_SLOT_CNT, info.capacity,
+				   sizeof(struct pcbg_slot_count));
 	if (!err)
 		err = clear_percpu(grp, PCBG_M_STATS, PCBG_STAT_NR, sizeof(__u64));
 	if (!err)
 		err = clear_percpu(grp, PCBG_M_SAMPLES, PCBG_SAMPLES_NR + 1,
 				   sizeof(struct pcbg_sample));
+	pcbg_group_unlock(grp);
 	return err;
 }
 

@@ -37,7 +37,7 @@ int pcbg_cpu_bits_auto(void);
 
 /* Defaults: both switches on, hash-threshold, cpu_bits auto, stats on. */
 void pcbg_config_default(struct pcbg_config *cfg);
-/* Set knob @name (a sysctl name) from @value.  -ENOENT unknown knob,
+/* Set knob @name (a sysctl name, not "samples") from @value.  -ENOENT unknown knob,
  * -EINVAL value out of range; @cfg is unchanged on error.
  */
 int pcbg_config_set_knob(struct pcbg_config *cfg, const char *name,
@@ -109,6 +109,17 @@ int pcbg_detach(int fd);
  */
 int pcbg_group_remove_sockets(struct pcbg_group *grp);
 
+/*
+ * One writer at a time: every function that changes a pinned group holds an
+ * exclusive flock() on its pin directory while it writes, so writers in
+ * other processes wait.  A caller that reads, decides and writes (a
+ * read-modify-write over several calls) holds it across them with
+ * pcbg_group_lock(); the calls inside nest.  A group not pinned yet is the
+ * creator's alone.  Blocks until the lock is free.
+ */
+int pcbg_group_lock(struct pcbg_group *grp);
+void pcbg_group_unlock(struct pcbg_group *grp);
+
 /* Pin program and maps under @dir (created); pcbg_unpin() removes them. */
 int pcbg_group_pin(struct pcbg_group *grp, const char *dir);
 int pcbg_unpin(const char *dir);
@@ -128,6 +139,8 @@ int pcbg_group_set_config(struct pcbg_group *grp,
 			  const struct pcbg_config *cfg);
 int pcbg_group_info(const struct pcbg_group *grp,
 		    struct pcbg_group_info *info);
+/* Record (1) or stop recording (0) selection samples: see pcbg_group_samples(). */
+int pcbg_group_set_samples(struct pcbg_group *grp, int on);
 int pcbg_group_slot(const struct pcbg_group *grp, __u32 slot,
 		    struct pcbg_slot *s);
 /* Is there a live socket in @slot?  1 yes, 0 no (closed or never filled). */

@@ -530,7 +530,6 @@ void pcbg_group_unlock(struct pcbg_group *grp)
 		flock(grp->lock_fd, LOCK_UN);
 }
 
-
 int pcbg_group_info(const struct pcbg_group *grp, struct pcbg_group_info *info)
 {
 	__u32 zero = 0;

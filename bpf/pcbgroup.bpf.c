@@ -33,7 +33,6 @@ _Static_assert(sizeof(struct pcbg_sample) == 32, "pcbg_sample layout");
 
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
-#define READ_ONCE(x)	(*(const volatile typeof(x) *)&(x))
 
 /* Per-slot maps are resized by the loader to the group's capacity. */
 struct {
@@ -364,8 +363,12 @@ int pcbg_select(struct sk_reuseport_md *ctx)
 	if (unlikely(!ext))
 		return fallback(cfg, PCBG_STAT_FALLBACK_OFF);
 
-	/* once: all that follows is of this generation (see pcbg_group_info) */
-	gen = READ_ONCE(grp->gen) & 1;
+	/*
+	 * Once: all that follows is of this generation (see pcbg_group_info);
+	 * after barrier_var() the compiler cannot load grp->gen again.
+	 */
+	gen = grp->gen & 1;
+	barrier_var(gen);
 	n = grp->nr_members[gen];
 	if (unlikely(!n || n > grp->capacity))
 		return fallback(cfg, PCBG_STAT_FALLBACK_MISS);

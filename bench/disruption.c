@@ -103,14 +103,14 @@ static int table_read(struct pcbg_group *grp, struct table *t)
 	fd = bpf_obj_get(PIN_DIR "/" PCBG_MAP_MAGLEV);
 	if (fd < 0)
 		return -errno;
-	words = PCBG_MAGLEV_WORDS(info.maglev_size);
+	words = info.maglev_stride;
 	len = 2 * words * sizeof(*mem);
 	mem = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
 	close(fd);
 	if (mem == MAP_FAILED)
 		return -errno;
 	free(t->entry);
-	t->m = info.maglev_size;
+	t->m = info.maglev_size[info.gen & 1];
 	t->entry = malloc(t->m * sizeof(*t->entry));
 	if (t->entry) {
 		for (j = 0; j < t->m; j++)

@@ -27,7 +27,7 @@
 #include "uapi/pcbgroup.h"
 
 _Static_assert(sizeof(struct pcbg_config) == 32, "pcbg_config layout");
-_Static_assert(sizeof(struct pcbg_group_info) == 64, "pcbg_group_info layout");
+_Static_assert(sizeof(struct pcbg_group_info) == 72, "pcbg_group_info layout");
 _Static_assert(sizeof(struct pcbg_slot_count) == 16, "pcbg_slot_count layout");
 _Static_assert(sizeof(struct pcbg_sample) == 32, "pcbg_sample layout");
 
@@ -142,8 +142,11 @@ struct {
 	__type(value, struct pcbg_sample);
 } pcbg_samples SEC(".maps");
 
-/* The outcomes other than a plain selection: rare, out of the hot path. */
-static __always_inline void count(__u32 stat)
+/*
+ * The outcomes other than a plain selection: rare, so subprograms, called
+ * off the straight line of the hot path.
+ */
+static __noinline void count(__u32 stat)
 {
 	__u64 *cnt = bpf_map_lookup_elem(&pcbg_stats, &stat);
 
@@ -151,7 +154,7 @@ static __always_inline void count(__u32 stat)
 		*cnt += 1;
 }
 
-static __always_inline int fallback(const struct pcbg_config *cfg, __u32 stat)
+static __noinline int fallback(const struct pcbg_config *cfg, __u32 stat)
 {
 	if (!cfg || cfg->stats)
 		count(stat);
@@ -184,9 +187,8 @@ static __always_inline __u32 mix(__u32 h, __u32 w)
 	return rol32(h, 13) * 5 + 0xe6546b64;
 }
 
-/* murmur3 of the source and destination addresses: 2 or 8 words. */
-static __noinline int addr_hash(struct sk_reuseport_md *ctx, __u32 seed,
-				__u32 *hash)
+/* murmur3 of the source and destination addresses (2 or 8 words), or -1. */
+static __noinline long addr_hash(struct sk_reuseport_md *ctx, __u32 seed)
 {
 	__u32 words[8], n, i, h = seed;
 
@@ -209,8 +211,7 @@ static __noinline int addr_hash(struct sk_reuseport_md *ctx, __u32 seed,
 	h *= 0x85ebca6b;
 	h ^= h >> 13;
 	h *= 0xc2b2ae35;
-	*hash = h ^ (h >> 16);
-	return 0;
+	return h ^ (h >> 16);
 }
 
 /*
@@ -250,16 +251,16 @@ static __always_inline long pick_member(const struct pcbg_config *cfg,
 					const struct pcbg_group_info *grp,
 					__u32 gen, __u32 hash, __u32 n)
 {
-	__u32 m = grp->maglev_size, j, key;
+	__u32 m = grp->maglev_size[gen], j, key;
 	__u64 *word;
 
 	if (cfg->algorithm != PCBG_ALGO_MAGLEV)
 		return member_slot(grp, gen, pick_slot(cfg->algorithm, hash,
 						       cfg->cpu_bits, n));
-	if (!m || m > PCBG_MAGLEV_MAX)
+	if (!m || PCBG_MAGLEV_WORDS(m) > grp->maglev_stride)
 		return -1;
 	j = pick_slot(PCBG_ALGO_HASH_THRESHOLD, hash, cfg->cpu_bits, m);
-	key = gen * PCBG_MAGLEV_WORDS(m) + j / 4;
+	key = gen * grp->maglev_stride + j / 4;
 	word = bpf_map_lookup_elem(&pcbg_maglev, &key);
 	return word ? (*word >> (16 * (j % 4))) & 0xffff : -1;
 }
@@ -375,9 +376,13 @@ int pcbg_select(struct sk_reuseport_md *ctx)
 
 	/* a migrating request may come without a packet: its hash is the one */
 	hash = ctx->hash;
-	if (unlikely(cfg->hash_fields == PCBG_HASH_2TUPLE) && !migrating &&
-	    addr_hash(ctx, grp->hash_seed, &hash))
-		return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
+	if (unlikely(cfg->hash_fields == PCBG_HASH_2TUPLE) && !migrating) {
+		pick = addr_hash(ctx, grp->hash_seed);
+		if (pick < 0)
+			return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
+		hash = pick;
+		pick = -1;
+	}
 
 	if (unlikely(cfg->algorithm == PCBG_ALGO_CPU)) {
 		pick = pick_cpu_slot(grp, gen, hash, cfg->cpu_bits);

@@ -244,7 +244,7 @@ static void print_json(struct group_view *views, int n)
 		       i ? "," : "", v->id, proto_name(v->info.protocol),
 		       v->info.family == AF_INET6 ? "inet6" : "inet", addr, v->info.port,
 		       local, v->info.nr_slots, v->live, v->info.nr_members[v->info.gen & 1],
-		       v->info.capacity, v->info.maglev_size);
+		       v->info.capacity, v->info.maglev_size[v->info.gen & 1]);
 		printf("\"config\":{\"tcp_reuseport_ext\":%u,\"udp_reuseport_ext\":%u,"
 		       "\"algorithm\":\"%s\",\"cpu_bits\":%u,\"max_group_size\":%u,"
 		       "\"stats\":%u,\"hash_fields\":\"%s\",\"migrate\":%u,\"samples\":%u},",

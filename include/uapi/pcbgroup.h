@@ -41,11 +41,15 @@
 /* Selection samples kept per CPU (a ring), for tests and "show --samples". */
 #define PCBG_SAMPLES_NR		64
 /*
- * Maglev table: the largest prime not above PCBG_MAGLEV_RATIO x capacity:
- * 65,521 entries (128 KiB a generation) at the default capacity, about
- * Katran's default of 65,537.  Each member holds M/N +- 1 entries.
+ * Maglev table: M, a prime, the largest not above PCBG_MAGLEV_RATIO x T, T
+ * the group's slots rounded up to a power of two, at least
+ * PCBG_MAGLEV_MIN_SLOTS: 1,021 entries (2 KiB) up to 16 slots.  Each member
+ * holds M/N +- 1 entries.  M grows (4x) only when the slots outgrow it,
+ * below 32 entries a slot; that one change moves most flows, as a resize
+ * does.  The map has room for the largest M of the capacity.
  */
-#define PCBG_MAGLEV_RATIO	16
+#define PCBG_MAGLEV_RATIO	64
+#define PCBG_MAGLEV_MIN_SLOTS	16
 #define PCBG_MAGLEV_MAX		(1U << 20)
 #define PCBG_MAGLEV_WORDS(m)	(((m) + 3) / 4)
 
@@ -77,9 +81,10 @@
  * @PCBG_ALGO_CPU: FreeBSD's PCBGROUP: hash-threshold among the sockets of
  *	the table of the CPU running the selection; when that table is empty,
  *	hash-threshold over the whole group (counted as PCBG_STAT_CPU_MISS).
- * @PCBG_ALGO_MAGLEV: a Maglev lookup table of maglev_size entries (a prime,
- *	about PCBG_MAGLEV_RATIO times the capacity), rebuilt by the tools on every
- *	membership change: slot = table[((u64)(hash & ~cpu_mask) * M) >> 32].
+ * @PCBG_ALGO_MAGLEV: a Maglev lookup table of M = maglev_size entries (a
+ *	prime, PCBG_MAGLEV_RATIO times the slots or more), rebuilt by the tools
+ *	on every membership change: slot = table[((u64)(hash & ~cpu_mask) * M)
+ *	>> 32].
  *
  * N is the number of members: the live sockets not draining, in slot order.
  */
@@ -202,11 +207,13 @@ struct pcbg_config {
  *	only then is the old generation written again.
  * @nr_members: for each generation, the members: live sockets that are not
  *	draining.  PCBG_MAP_MEMBERS[g * capacity + i], i < nr_members[g].
- * @maglev_size: M, entries of one generation's Maglev table.  Entry j of
- *	generation g is bits 16 * (j % 4) and up of the __u64
- *	PCBG_MAP_MAGLEV[g * PCBG_MAGLEV_WORDS(M) + j / 4].
+ * @maglev_size: for each generation g, M, the entries of its Maglev
+ *	table.  Entry j is bits 16 * (j % 4) and up of the __u64
+ *	PCBG_MAP_MAGLEV[g * @maglev_stride + j / 4].
+ * @maglev_stride: __u64 words a generation's table has room for, fixed.
  * @hash_seed: seed of the 2-tuple hash, random per group.
  * @samples: 1 records (hash, slot) samples in PCBG_MAP_SAMPLES.
+ * @__pad2: zero.
  *
  * Per-CPU tables: for generation g and CPU c, let t = g * nr_cpus + c;
  * PCBG_MAP_CPU_CNT[t] holds n, and PCBG_MAP_CPU_SLOTS[t * capacity + i],
@@ -223,7 +230,8 @@ struct pcbg_group_info {
 	__u32 nr_cpus;
 	__u32 gen;
 	__u32 nr_members[2];
-	__u32 maglev_size;
+	__u32 maglev_size[2];
+	__u32 maglev_stride;
 	__u32 hash_seed;
 	__u32 samples;
 	__u32 __pad2;

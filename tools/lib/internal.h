@@ -40,12 +40,17 @@ int pcbg_slot_cookie(const struct pcbg_group *grp, __u32 slot, __u64 *cookie);
 /* Forget the scan that placements share (membership.c). */
 void pcbg_fill_forget(struct pcbg_group *grp);
 
-/* Smallest prime >= PCBG_MAGLEV_RATIO * @capacity, at most PCBG_MAGLEV_MAX. */
-__u32 pcbg_maglev_size(__u32 capacity);
+/*
+ * M for @k slots (see PCBG_MAGLEV_RATIO), at most PCBG_MAGLEV_MAX; with
+ * @k the capacity, the largest M the group's map must hold.
+ */
+__u32 pcbg_maglev_size(__u32 k);
+/* M for the next table: @m_now, the size in use, unless the slots outgrew it. */
+__u32 pcbg_maglev_next_size(__u32 m_now, __u32 k);
 /*
  * Fill the Maglev table @words (@m entries) for the @n members, ascending
  * slot numbers below @k, the group's slot count, given the table in use,
- * @old_words: see maglev.c.
+ * @old_words, of the same size, or NULL: see maglev.c.
  */
 int pcbg_maglev_build(__u64 *words, const __u64 *old_words, __u32 m, __u32 k,
 		      const __u32 *members, __u32 n);

@@ -40,15 +40,26 @@ static int is_prime(__u32 n)
 	return 1;
 }
 
-__u32 pcbg_maglev_size(__u32 capacity)
+__u32 pcbg_maglev_size(__u32 k)
 {
-	__u64 m = (__u64)PCBG_MAGLEV_RATIO * capacity;
+	__u64 t = PCBG_MAGLEV_MIN_SLOTS, m;
 
+	while (t < k)
+		t *= 2;
+	m = PCBG_MAGLEV_RATIO * t;
 	if (m > PCBG_MAGLEV_MAX)
 		m = PCBG_MAGLEV_MAX;
 	while (!is_prime(m))
 		m--;	/* below 2^20 there is a prime close by */
 	return m;
+}
+
+__u32 pcbg_maglev_next_size(__u32 m_now, __u32 k)
+{
+	/* half the ratio: a table grows 4x at a time, not at every doubling */
+	if (m_now && (__u64)k * PCBG_MAGLEV_RATIO / 2 <= m_now)
+		return m_now;
+	return pcbg_maglev_size(k);
 }
 
 static __u32 gcd(__u32 a, __u32 b)
@@ -118,8 +129,11 @@ static int home_slots(__u32 *home, __u32 *cnt, __u32 m, __u32 k)
 	return 0;
 }
 
+/* The slot of entry @j of a table; none (above any slot) without one. */
 static __u32 entry_of(const __u64 *words, __u32 j)
 {
+	if (!words)
+		return UINT32_MAX;
 	return (words[j / 4] >> (16 * (j % 4))) & 0xffff;
 }
 

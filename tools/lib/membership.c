@@ -81,7 +81,7 @@ static int write_info(struct pcbg_group *grp, const struct pcbg_group_info *info
 int pcbg_group_publish(struct pcbg_group *grp)
 {
 	struct table_view vm = {}, vc = {}, vs = {}, vg = {};
-	__u32 *members, *cnt, *cslots, *list = NULL, g, slot, n = 0;
+	__u32 *members, *cnt, *cslots, *list = NULL, g, slot, n = 0, m, m_old;
 	__u64 *maglev;
 	__u32 nc = grp->ncpus;
 	struct pcbg_group_info info;
@@ -99,8 +99,7 @@ int pcbg_group_publish(struct pcbg_group *grp)
 	members = map_table(&vm, grp->map_fd[PCBG_M_MEMBERS], 2 * info.capacity);
 	cnt = map_table(&vc, grp->map_fd[PCBG_M_CPU_CNT], 2 * nc);
 	cslots = map_table(&vs, grp->map_fd[PCBG_M_CPU_SLOTS], 2 * nc * info.capacity);
-	maglev = map_table(&vg, grp->map_fd[PCBG_M_MAGLEV],
-			   2 * PCBG_MAGLEV_WORDS(info.maglev_size));
+	maglev = map_table(&vg, grp->map_fd[PCBG_M_MAGLEV], 2 * info.maglev_stride);
 	list = calloc(info.capacity, sizeof(*list));
 	if (!members || !cnt || !cslots || !maglev || !list) {
 		err = -errno ?: -ENOMEM;
@@ -134,13 +133,16 @@ int pcbg_group_publish(struct pcbg_group *grp)
 		t = g * nc + s.cpu;
 		cslots[STRIDE((size_t)t * info.capacity + cnt[STRIDE(t)]++)] = slot;
 	}
-	if (n) {
-		size_t words = PCBG_MAGLEV_WORDS(info.maglev_size);
-
-		err = pcbg_maglev_build(maglev + g * words, maglev + !g * words,
-					info.maglev_size, info.nr_slots, list, n);
+	m_old = info.maglev_size[!g];
+	m = pcbg_maglev_next_size(m_old, info.nr_slots);
+	if (n && PCBG_MAGLEV_WORDS(m) <= info.maglev_stride) {
+		/* the table in use guides the new one while M stays */
+		err = pcbg_maglev_build(maglev + g * info.maglev_stride,
+					m == m_old ? maglev + !g * info.maglev_stride : NULL,
+					m, info.nr_slots, list, n);
 		if (err)
 			goto out;
+		info.maglev_size[g] = m;
 	}
 	/* the count of the new generation first, then the switch to it */
 	info.nr_members[g] = n;

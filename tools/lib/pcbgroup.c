@@ -24,7 +24,7 @@
 #include "pcbgroup.skel.h"
 
 _Static_assert(sizeof(struct pcbg_config) == 32, "pcbg_config layout");
-_Static_assert(sizeof(struct pcbg_group_info) == 64, "pcbg_group_info layout");
+_Static_assert(sizeof(struct pcbg_group_info) == 72, "pcbg_group_info layout");
 _Static_assert(sizeof(struct pcbg_slot_count) == 16, "pcbg_slot_count layout");
 _Static_assert(sizeof(struct pcbg_slot) == 32, "pcbg_slot layout");
 _Static_assert(sizeof(struct pcbg_sample) == 32, "pcbg_sample layout");
@@ -353,7 +353,7 @@ int pcbg_group_create(struct pcbg_group **grpp, __u32 capacity)
 	}
 	info.capacity = capacity;
 	info.nr_cpus = grp->ncpus;
-	info.maglev_size = pcbg_maglev_size(capacity);
+	info.maglev_stride = PCBG_MAGLEV_WORDS(pcbg_maglev_size(capacity));
 	if (bpf_map_update_elem(grp->map_fd[PCBG_M_CFG], &zero, &cfg, BPF_ANY) ||
 	    bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, &info, BPF_ANY)) {
 		err = -errno;

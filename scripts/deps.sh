@@ -52,7 +52,7 @@ if [ -z "$uri" ]; then
 fi
 [ -f "$BPO_LIST" ] || echo "deb $uri bookworm-backports main" > "$BPO_LIST"
 
-apt_get() { apt-get -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@"; }
+apt_get() { apt-get -y -q -o DPkg::Lock::Timeout=900 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@"; }
 
 # virtme-ng: bookworm-backports where the archive carries it; otherwise the
 # Architecture: all package of the next release, fetched through a private apt
@@ -83,7 +83,8 @@ dpkg-query -W -f='${Status}' virtme-ng 2>/dev/null | grep -q "install ok install
 # metapackages (6.1) stay installed next to it.
 for meta in "${BPO_KERNEL_META[@]}"; do
 	dep=$(apt-cache show -o APT::Default-Release=bookworm-backports "$meta/bookworm-backports" |
-		awk -F': ' '/^Depends:/ { split($2, d, ","); sub(/ .*/, "", d[1]); print d[1]; exit }')
+		awk -F': ' '/^Depends:/ && !dep { split($2, d, ","); dep = d[1]; sub(/ .*/, "", dep) }
+			    END { print dep }')
 	apt_get install --no-install-recommends "$dep"
 done
 src=$(apt-cache search --names-only '^linux-source-6\.12$' | awk '{ print $1 }')

@@ -116,7 +116,8 @@ in_root() {
 		in_root "$@"
 }
 
-# The trixie root: a minimal trixie with make and the trixie-backports source,
+# The trixie root: a minimal trixie with make, binutils (gcc-14 only
+# recommends them) and the trixie-backports source,
 # and sid's sparse (trixie's 0.6.4 stops at __typeof_unqual__, which kernels
 # use since v6.14 ac053946f5c4 ("compiler.h: introduce TYPEOF_UNQUAL()
 # macro")).  Only its binary is taken: it needs nothing but glibc >= 2.38,
@@ -126,7 +127,7 @@ make_trixie_root() {
 	local new=$ROOT.new d out
 	rm -rf "$new"
 	mkdir -p "$(dirname "$ROOT")"
-	debootstrap --variant=minbase --include=make trixie "$new" "$uri"
+	debootstrap --variant=minbase --include=make,binutils trixie "$new" "$uri"
 	echo "deb $uri trixie-backports main" > "$new/etc/apt/sources.list.d/trixie-backports.list"
 	d=$(mktemp -d)
 	download_debs sid "$d" sparse

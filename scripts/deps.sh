@@ -160,8 +160,15 @@ install_root_kernel() {
 		echo "deps: no $series kernel in $suite: update the matrix in scripts/kernels.sh" >&2
 		exit 1
 	fi
+	# linux-image-KVER wants an initramfs tool; the packages split out of it
+	# (trixie-backports' 7.x) do not.
+	if ! in_root "$ROOT" apt-cache show "linux-binary-$kver" > /dev/null 2>&1; then
+		echo "deps: $kver has no linux-binary package; the trixie root takes only such kernels" >&2
+		exit 1
+	fi
 	in_root "$ROOT" apt-get -y -q install --no-install-recommends -t "$suite" \
 		"linux-headers-$kver" "linux-binary-$kver" "linux-modules-$kver"
+	in_root "$ROOT" apt-get clean
 	# Debian's kbuild package lacks scripts/checker-valid.sh, and the
 	# kernel's Makefile then turns C=1 off with a mere message.  srctree is
 	# the -common directory the headers' Makefile includes.

@@ -17,8 +17,9 @@ newest	trixie-backports	trixie
 "
 
 # Made once by scripts/deps.sh (debootstrap): outside the source tree, shared
-# by every checkout of the machine.
-PCBG_TRIXIE_ROOT=${PCBG_TRIXIE_ROOT:-/var/cache/pcbgroup/trixie-root}
+# by every checkout of the machine.  Not under /var/cache, which virtme-ng
+# hides in its guests behind a tmpfs: they load the kernel's modules from here.
+PCBG_TRIXIE_ROOT=${PCBG_TRIXIE_ROOT:-/var/lib/pcbgroup-matrix/trixie-root}
 
 # The root of a kernel's files: "" for the host, the trixie root otherwise.
 pcbg_root_of() {

@@ -9,12 +9,13 @@
 #   where    host: headers in /usr/src, built with Debian 12's gcc;
 #            trixie: headers, kernel and toolchain in the trixie root,
 #            for kernels whose kbuild tools need glibc >= 2.38 and gcc 14
-# README.md ("Kernels") says how to add one.
-PCBG_KERNELS="
+# README.md ("Kernels") says how to add one.  Setting PCBG_KERNELS to some
+# of these lines tests only those kernels.
+PCBG_KERNELS=${PCBG_KERNELS:-"
 6.1	bookworm		host
 6.12	bookworm-backports	host
 newest	trixie-backports	trixie
-"
+"}
 
 # Made once by scripts/deps.sh (debootstrap): outside the source tree, shared
 # by every checkout of the machine.  Not under /var/cache, which virtme-ng

@@ -1,51 +1,55 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# For each Debian kernel with headers installed: build pcbgroup.ko against
-# them (W=1 and sparse, no warning allowed), boot the kernel in a virtme-ng guest, and
-# run selftests/guest_run.sh there.  Prints KTAP with "# Totals:" lines for
-# run_tests to count.
+# For each kernel of the matrix (scripts/kernels.sh): build pcbgroup.ko
+# against its headers (W=1 and sparse, no warning allowed), boot it in a
+# virtme-ng guest (scripts/vng.sh: bounded, one more boot when the first
+# did not start), and run selftests/guest_run.sh there.  A kernel of the
+# matrix that is not installed is a failure.  Prints KTAP with "# Totals:"
+# lines for run_tests to count; each guest's console is kept in
+# $OUT/logs/console-KVER.log.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-build}
 top=$PWD
-
-kernels() {
-	local h
-	for h in /usr/src/linux-headers-*-amd64; do
-		[ -e "$h/Makefile" ] || continue
-		k=${h#/usr/src/linux-headers-}
-		[ -r "/boot/vmlinuz-$k" ] && echo "$k"
-	done
-}
+mkdir -p "$OUT/logs"
 
 . selftests/ktap.sh
+. scripts/kernels.sh
 
-# The guest's output, without boot noise.  A guest that ran nothing at all
-# (virtme-ng or the boot failed) is booted once more; one that stopped
-# before its last check counts as a failure, so that suites which never ran
-# cannot pass unseen.
+# The guest's output.  vng.sh boots once more a guest that did not start
+# and prints the console's last lines of one that did not start or finish;
+# a guest that stopped before its last check counts as a failure, so that
+# suites which never ran cannot pass unseen.
 run_guest() {
-	local k=$1 attempt out
-	for attempt in 1 2; do
-		out=$(scripts/vng.sh "$k" "cd $top && OUT=$OUT selftests/guest_run.sh $k" 2>&1
-		      echo "# vng exit status $?")
-		out=$(grep -vE '^\[ *[0-9]+\.[0-9]+\]' <<<"$out")
-		if grep -q '^# guest ' <<<"$out"; then
-			printf '%s\n' "$out"
-			grep -q "^\(not \)\?ok - $k: kernel log has no warning" <<<"$out" ||
-				result "$k: the guest ran to its last check" 0
-			return
-		fi
-		tail -20 <<<"$out" | sed "s/^/# $k: boot $attempt ran nothing: /"
-	done
-	result "$k: the guest boots and runs the suites" 0
+	local k=$1 out status
+	out=$(VNG_CONSOLE=$OUT/logs/console-$k.log \
+	      scripts/vng.sh "$k" "cd $top && OUT=$OUT selftests/guest_run.sh $k" 2>&1)
+	status=$?
+	# kernel lines, should a console reach stdout
+	out=$(grep -vE '^\[ *[0-9]+\.[0-9]+\]' <<<"$out")
+	if ! grep -q '^# guest ' <<<"$out"; then
+		sed "s/^/# $k: /" <<<"$out" | tail -40
+		result "$k: the guest boots and runs the suites" 0
+		return
+	fi
+	# vng.sh's words and console lines as KTAP comments
+	sed -E '/^(ok|not ok|#)/!s/^/# /' <<<"$out"
+	if ! grep -q "^\(not \)\?ok - $k: kernel log has no warning" <<<"$out"; then
+		echo "# $k: the guest stopped early (vng.sh status $status)"
+		result "$k: the guest ran to its last check" 0
+	fi
 }
 
-found=0
-for k in $(kernels); do
-	found=1
-	echo "# kernel $k"
+while read -r series suite where; do
+	[ -n "$series" ] || continue
+	k=$(pcbg_kver "$series" "$where")
+	if [ -z "$k" ]; then
+		echo "# kernel $series ($suite) is not installed: run scripts/deps.sh"
+		result "kernel $series ($suite) is installed" 0
+		continue
+	fi
+	echo "# kernel $k ($suite)"
 	if errors=$(OUT=$OUT scripts/build_module.sh "$k" 2>&1); then
 		result "module builds warning-free against $k" 1
 	else
@@ -54,8 +58,4 @@ for k in $(kernels); do
 		continue
 	fi
 	run_guest "$k"
-done
-if [ $found = 0 ]; then
-	echo "# no Debian kernel with headers: run scripts/deps.sh"
-	result "a guest kernel is installed" 0
-fi
+done <<<"$PCBG_KERNELS"

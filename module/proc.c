@@ -6,7 +6,7 @@
  *   sockets  one row per slot of every group (docs/tables.md)
  *   cpus     one row per possible CPU of every group (docs/tables.md)
  *   control  ioctl(PCBG_IOC_REGISTER / PCBG_IOC_UNREGISTER), for holders of
- *            CAP_NET_ADMIN over the namespace
+ *            CAP_NET_ADMIN over the namespace (opened read-only)
  *
  * The tables are seq_files: a header line with the column names, then rows
  * with whitespace between columns; the column order is stable, tools and
@@ -349,13 +349,13 @@ static const struct seq_operations pcbg_cpus_seq_ops = {
 /*
  * control: the group belongs to the network namespace of the calling
  * process, whichever namespace's file it opened.  Who may use it is decided
- * by capability, not by the file's owner: CAP_NET_ADMIN over the user
- * namespace owning the network namespace, when the file is opened, and
+ * by capability, not by the file's owner or mode: CAP_NET_ADMIN over the
+ * user namespace owning the network namespace, when the file is opened, and
  * again at each ioctl for both the opener and the caller (so that a
  * descriptor handed to, or inherited by, another process gives nothing
  * more).  The file's owner could not say it: it is set when the namespace
  * is made, and "unshare -Urn" makes the network namespace before it maps
- * its root user.
+ * its root user.  So the file is 0444, opened read-only by the tools.
  */
 static bool pcbg_control_capable(const struct file *file, struct net *net)
 {
@@ -432,8 +432,8 @@ static int __net_init pcbg_proc_net_init(struct net *net)
 	if (!proc_create_net("cpus", 0444, pn->proc_dir, &pcbg_cpus_seq_ops,
 			     sizeof(struct pcbg_cpus_iter)))
 		goto err_remove_dir;
-	/* open to all: pcbg_control_capable() decides, see above */
-	if (!proc_create(PCBG_PROC_CONTROL, 0666, pn->proc_dir,
+	/* anyone may try: pcbg_control_capable() decides, see above */
+	if (!proc_create(PCBG_PROC_CONTROL, 0444, pn->proc_dir,
 			 &pcbg_control_proc_ops))
 		goto err_remove_dir;
 	return 0;

@@ -256,7 +256,7 @@ static inline int register_maps(const struct hand_maps *m, __u32 abi, __u32 id)
 		.slot_cnt_fd = m->fd[4], .stats_fd = m->fd[5], .id = id,
 		.cpu_cnt_fd = m->fd[6], .cpu_slots_fd = m->fd[7],
 	};
-	int fd = open(PROC_DIR "/" PCBG_PROC_CONTROL, O_RDWR), err = 0;
+	int fd = open(PROC_DIR "/" PCBG_PROC_CONTROL, O_RDONLY), err = 0;
 
 	if (fd < 0)
 		return -errno;
@@ -269,7 +269,7 @@ static inline int register_maps(const struct hand_maps *m, __u32 abi, __u32 id)
 /* ioctl(PCBG_IOC_UNREGISTER); 0 or -errno. */
 static inline int unregister_group(__u32 id)
 {
-	int fd = open(PROC_DIR "/" PCBG_PROC_CONTROL, O_RDWR), err = 0;
+	int fd = open(PROC_DIR "/" PCBG_PROC_CONTROL, O_RDONLY), err = 0;
 
 	if (fd < 0)
 		return -errno;

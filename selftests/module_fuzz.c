@@ -44,6 +44,7 @@ static const char *const knob_names[] = {
 	"tcp_reuseport_ext", "udp_reuseport_ext", "algorithm", "cpu_bits",
 	"max_group_size", "stats", "hash_fields", "migrate",
 };
+
 #define NKNOBS	8
 
 static const char *const algo_names[] = PCBG_ALGO_NAMES;
@@ -322,7 +323,7 @@ TEST_F_TIMEOUT(fuzz, sysctl_and_registration_fuzz, 600)
 	}
 	fill_pool(&f);
 	ASSERT_EQ(1, register_maps(&f.group, PCBG_ABI_VERSION, 0));
-	ctl = open(PROC_DIR "/" PCBG_PROC_CONTROL, O_RDWR);
+	ctl = open(PROC_DIR "/" PCBG_PROC_CONTROL, O_RDONLY);
 	ASSERT_LE(0, ctl);
 	ASSERT_EQ(0, read_knobs(&f));
 	ASSERT_EQ(-1, config_mismatch(&f));

@@ -79,15 +79,17 @@ TEST(reload_twice_with_live_groups)
 	pcbg_group_free(grp);
 }
 
-/* A steering group of 4 sockets, pinned as pcbgroupctl pins group 1. */
+/* A steering group of 4 sockets, pinned as pcbgroupctl pins group @id. */
 struct pinned_group {
 	int fds[4];
 	int ep;
 	struct pcbg_group *grp;
 };
 
-static int make_pinned_group(struct pinned_group *pg, int family, int type)
+static int make_pinned_group(struct pinned_group *pg, int family, int type,
+			     unsigned int id)
 {
+	char dir[64];
 	int i, err;
 
 	err = pcbg_group_create(&pg->grp, 0);
@@ -100,12 +102,13 @@ static int make_pinned_group(struct pinned_group *pg, int family, int type)
 	}
 	if (!err && mkdir(PCBG_PIN_ROOT, 0700) && errno != EEXIST)
 		err = -errno;
+	snprintf(dir, sizeof(dir), PCBG_PIN_ROOT "/%u", id);
 	if (!err)
-		err = pcbg_group_pin(pg->grp, PCBG_PIN_ROOT "/1");
+		err = pcbg_group_pin(pg->grp, dir);
 	if (!err)
 		err = pcbg_group_attach(pg->grp, pg->fds[0]);
 	if (!err)
-		err = pcbg_group_register(pg->grp, 1);
+		err = pcbg_group_register(pg->grp, id);
 	if (err < 0)
 		return err;
 	pg->ep = watch_servers(pg->fds, 4);
@@ -117,7 +120,20 @@ static int make_pinned_group(struct pinned_group *pg, int family, int type)
  * reach it until "pcbgroupctl register --all", which the load message
  * names; then they do, in its config and in its traffic.
  */
-TEST(pinned_group_comes_back_after_reload)
+FIXTURE(reload) {
+	int dummy;
+};
+
+FIXTURE_SETUP(reload)
+{
+	ASSERT_EQ(0, setup_namespaces());
+}
+
+FIXTURE_TEARDOWN(reload)
+{
+}
+
+TEST_F_TIMEOUT(reload, pinned_group_comes_back_after_reload, 180)
 {
 	char out[512], err[512], log[4096];
 	struct pcbg_sample samples[64];
@@ -127,8 +143,7 @@ TEST(pinned_group_comes_back_after_reload)
 	int receiver[256], n, k;
 
 	REQUIRE_KO();
-	ASSERT_EQ(0, setup_namespaces());
-	ASSERT_EQ(0, make_pinned_group(&pg, AF_INET, SOCK_DGRAM));
+	ASSERT_EQ(0, make_pinned_group(&pg, AF_INET, SOCK_DGRAM, 1));
 	ASSERT_EQ(0, modprobe("rmmod"));
 	ASSERT_EQ(0, run_cmd(NULL, 0, NULL, 0, "dmesg -C"));
 	ASSERT_EQ(0, modprobe("insmod"));
@@ -170,29 +185,6 @@ TEST(pinned_group_comes_back_after_reload)
 	pcbg_group_free(pg.grp);
 }
 
-FIXTURE(loaded_group) {
-	struct pinned_group pg;
-};
-
-FIXTURE_VARIANT(loaded_group) {
-	int type;
-};
-
-FIXTURE_VARIANT_ADD(loaded_group, udp) { SOCK_DGRAM };
-FIXTURE_VARIANT_ADD(loaded_group, tcp) { SOCK_STREAM };
-
-FIXTURE_SETUP(loaded_group)
-{
-	ASSERT_EQ(0, setup_namespaces());
-	if (!getenv("PCBG_KO") || access(SYSCTL_DIR, F_OK))
-		return;
-	ASSERT_EQ(0, make_pinned_group(&self->pg, AF_INET, variant->type));
-}
-
-FIXTURE_TEARDOWN(loaded_group)
-{
-}
-
 #define RELOADS	10
 #define BATCH	32
 /*
@@ -202,20 +194,25 @@ FIXTURE_TEARDOWN(loaded_group)
 #define MAX_FLOWS 40000
 
 /*
- * 10 rmmod + insmod + register --all in a child while flows run without a
- * pause: every flow reaches a socket, chosen by the program.
+ * 10 rmmod + insmod + register --all in a child while UDP and TCP flows
+ * run, in turn, without a pause: every flow reaches a socket, chosen by
+ * the program, and both groups are the module's again at the end.
  */
-TEST_F_TIMEOUT(loaded_group, reloads_under_load_lose_no_flow, 600)
+TEST_F_TIMEOUT(reload, reloads_under_load_lose_no_flow, 600)
 {
+	static const int types[2] = { SOCK_DGRAM, SOCK_STREAM };
+	static const char *const names[2] = { "udp", "tcp" };
+	int pfd[2], status, sent[2] = {}, got[2] = {}, done = 0, n, t;
 	static int receiver[MAX_FLOWS];
-	int pfd[2], status, sent = 0, got = 0, done = 0, n;
+	struct pinned_group pg[2];
 	__u64 stats[PCBG_STAT_NR];
 	struct pcbg_config cfg;
 	char err[512];
 	pid_t pid;
 
 	REQUIRE_KO();
-	ASSERT_EQ(0, pcbg_group_reset_stats(self->pg.grp));
+	for (t = 0; t < 2; t++)
+		ASSERT_EQ(0, make_pinned_group(&pg[t], AF_INET, types[t], t + 1));
 	ASSERT_EQ(0, pipe(pfd));
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -230,29 +227,32 @@ TEST_F_TIMEOUT(loaded_group, reloads_under_load_lose_no_flow, 600)
 	}
 	while (!done) {
 		done = waitpid(pid, &status, WNOHANG) == pid;
-		n = run_flows(AF_INET, variant->type, SERVER_PORT, self->pg.fds, self->pg.ep,
-			      sent % MAX_FLOWS, BATCH, receiver);
-		sent += BATCH;
-		got += n;
+		for (t = 0; t < 2; t++) {
+			n = run_flows(AF_INET, types[t], SERVER_PORT, pg[t].fds, pg[t].ep,
+				      sent[t] % MAX_FLOWS, BATCH, receiver);
+			EXPECT_EQ(BATCH, n) TH_LOG("%s flows %d..%d", names[t], sent[t],
+						   sent[t] + BATCH - 1);
+			sent[t] += BATCH;
+			got[t] += n;
+		}
 		usleep(20000);
-		EXPECT_EQ(BATCH, n) TH_LOG("flows %d..%d", sent - BATCH, sent - 1);
 	}
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	TH_LOG("%d reloads, %d flows sent, %d received", RELOADS, sent, got);
-	EXPECT_EQ(sent, got);
-	ASSERT_EQ(0, pcbg_group_stats(self->pg.grp, stats));
-	/* by the program: TCP may select twice for one connection (a SYN sent again) */
-	if (variant->type == SOCK_DGRAM) {
-		EXPECT_EQ(sent, stats[PCBG_STAT_SELECTED]);
-	} else {
-		EXPECT_LE(sent, stats[PCBG_STAT_SELECTED]);
-	}
-	/* and the group is the module's again */
 	ASSERT_EQ(0, knob_write("algorithm", "modulo"));
-	ASSERT_EQ(0, pcbg_group_config(self->pg.grp, &cfg));
-	EXPECT_EQ(PCBG_ALGO_MODULO, cfg.algorithm);
-	pcbg_group_free(self->pg.grp);
+	for (t = 0; t < 2; t++) {
+		TH_LOG("%d reloads: %d %s flows sent, %d received", RELOADS, sent[t], names[t],
+		       got[t]);
+		EXPECT_EQ(sent[t], got[t]);
+		/* by the program: TCP may select twice for one connection (a SYN sent again) */
+		ASSERT_EQ(0, pcbg_group_stats(pg[t].grp, stats));
+		EXPECT_LE(sent[t], stats[PCBG_STAT_SELECTED]);
+		EXPECT_GE(t ? UINT64_MAX : sent[t], stats[PCBG_STAT_SELECTED]);
+		/* and the group is the module's again */
+		ASSERT_EQ(0, pcbg_group_config(pg[t].grp, &cfg));
+		EXPECT_EQ(PCBG_ALGO_MODULO, cfg.algorithm);
+		pcbg_group_free(pg[t].grp);
+	}
 }
 
 TEST_HARNESS_MAIN

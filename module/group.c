@@ -20,10 +20,14 @@
  * descriptor or bpffs pin keeps them.  Until a sweep sees that, the group
  * stays listed; a group still pinned or open never goes away on its own.
  *
- * Every map of a group must be distinct and held by no other group of the
- * namespace, so that the module's own reference is exactly one.  (Maps
- * registered in two namespaces never look dead: they go when unregistered
- * or when one of the namespaces goes.)
+ * Every map of a group must be distinct and held by no other group, in any
+ * namespace: pcbg_registry, keyed by map id, holds each registered map once,
+ * so that the module's own reference is exactly one.
+ *
+ * A group belongs to the namespace of its sockets: every socket in its
+ * socket array must be in the caller's namespace (over which the ioctl
+ * checked CAP_NET_ADMIN), and there must be one at least, else the module
+ * could not tell whose knobs the group should follow.
  */
 #include <linux/bpf.h>
 #include <linux/cpumask.h>
@@ -35,6 +39,8 @@
 #include <linux/slab.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
+#include <linux/xarray.h>
+#include <net/net_namespace.h>
 #include <net/sock.h>
 
 #include "uapi/pcbgroup.h"
@@ -195,30 +201,81 @@ static int pcbg_group_check_maps(const struct pcbg_group *g)
 }
 
 /*
- * The module writes the config map on the caller's behalf: only if @fd,
- * the descriptor @map was taken from, allows writing, as
- * bpf(BPF_MAP_UPDATE_ELEM) would require (map_get_sys_perms()), so that a
- * read-only descriptor does not become a writable one.
+ * The module reads every map of a group for /proc/net/pcbgroup/, which
+ * anyone may read, and writes the config map, on the caller's behalf: only
+ * what @fd, the descriptor @map was taken from, allows, as bpf(2) would
+ * (map_get_sys_perms()), so that a write-only descriptor does not become a
+ * world-readable table, nor a read-only one a writable map.
  */
-static int pcbg_fd_writable(int fd, const struct bpf_map *map)
+static int pcbg_fd_allows(int fd, const struct bpf_map *map, fmode_t mode)
 {
 	struct file *file = fget(fd);
+	fmode_t allowed;
 	int err = 0;
 
 	if (!file)
 		return -EBADF;
+	allowed = file->f_mode & (FMODE_CAN_READ | FMODE_CAN_WRITE);
+	if (READ_ONCE(map->frozen))
+		allowed &= ~FMODE_CAN_WRITE;
 	if (file->private_data != map)	/* @fd was replaced meanwhile */
 		err = -EBADF;
-	else if (!(file->f_mode & FMODE_CAN_WRITE) || READ_ONCE(map->frozen))
+	else if ((allowed & mode) != mode)
 		err = -EPERM;
 	fput(file);
 	return err;
+}
+
+/*
+ * Every registered map, in every namespace, by map id: a map is in one
+ * group at most.  A map's id stays while the module holds its reference.
+ */
+static DEFINE_XARRAY(pcbg_registry);
+
+/* Enter @g's maps in the registry: all of them, or none and -EEXIST. */
+static int pcbg_registry_add(struct pcbg_group *g)
+{
+	int i, err;
+
+	for (i = 0; i < PCBG_GM_NR; i++) {
+		err = xa_insert(&pcbg_registry, g->maps[i]->id, g, GFP_KERNEL);
+		if (err) {
+			while (i--)
+				xa_erase(&pcbg_registry, g->maps[i]->id);
+			return err == -EBUSY ? -EEXIST : err;
+		}
+	}
+	g->registered = true;
+	return 0;
+}
+
+static void pcbg_registry_del(struct pcbg_group *g)
+{
+	int i;
+
+	if (!g->registered)
+		return;
+	for (i = 0; i < PCBG_GM_NR; i++)
+		xa_erase(&pcbg_registry, g->maps[i]->id);
+	g->registered = false;
+}
+
+/**
+ * pcbg_registry_empty() - no group is registered in any namespace: true
+ * once every namespace's groups are released (module unload).
+ *
+ * Return: true if the registry holds no map.
+ */
+bool pcbg_registry_empty(void)
+{
+	return xa_empty(&pcbg_registry);
 }
 
 static void pcbg_group_free(struct pcbg_group *g)
 {
 	int i;
 
+	pcbg_registry_del(g);
 	for (i = 0; i < PCBG_GM_NR; i++)
 		if (g->maps[i])
 			bpf_map_put(g->maps[i]);
@@ -269,13 +326,21 @@ static u64 pcbg_slots_sum(struct pcbg_group *g, size_t offset, int cpu)
 
 /*
  * Field by field: the program reads the config at every packet, and each
- * field it reads must be either the old value or the new one.
+ * field it reads must be either the old value or the new one.  A config
+ * map frozen after registration takes no more writes from user space, the
+ * module's on its behalf included: the group keeps the config it had, and
+ * the kernel log says so (rate limited).
  */
 static void pcbg_group_write_config(struct pcbg_group *g,
 				    const struct pcbg_knobs *k)
 {
 	struct pcbg_config *cfg;
 
+	if (READ_ONCE(g->maps[PCBG_GM_CFG]->frozen)) {
+		net_warn_ratelimited("group %u: config map frozen, knobs not written\n",
+				     g->id);
+		return;
+	}
 	rcu_read_lock();
 	cfg = pcbg_map_elem(g->maps[PCBG_GM_CFG], 0);
 	if (cfg) {
@@ -315,43 +380,65 @@ void pcbg_groups_sweep(struct pcbg_net *pn)
 	}
 }
 
-static bool pcbg_group_holds(const struct pcbg_group *g,
-			     const struct bpf_map *map)
+/*
+ * The namespace rule: every socket in the socket array is in @net, and
+ * there is one at least.  -EXDEV for a socket of another namespace,
+ * -ENOENT for none.  Sockets added later are the group's writers' choice:
+ * the kernel never selects a socket of another reuseport group (so of
+ * another namespace) for a packet, bpf_sk_select_reuseport() refuses it.
+ */
+static int pcbg_group_check_net(const struct pcbg_group *g,
+				const struct net *net)
 {
-	int i;
+	struct bpf_map *socks = g->maps[PCBG_GM_SOCKS];
+	u32 i, live = 0;
+	struct sock *sk;
+	int err = 0;
 
-	for (i = 0; i < PCBG_GM_NR; i++)
-		if (g->maps[i] == map)
-			return true;
-	return false;
+	rcu_read_lock();
+	for (i = 0; i < socks->max_entries; i++) {
+		sk = pcbg_map_elem(socks, i);
+		if (!sk)
+			continue;
+		if (!net_eq(sock_net(sk), net)) {
+			err = -EXDEV;
+			break;
+		}
+		live++;
+	}
+	rcu_read_unlock();
+	if (!err && !live)
+		err = -ENOENT;
+	return err;
 }
 
 /*
  * Give @g an id and put it in the list, kept sorted by id: @want if not 0,
- * else the smallest id unused.
+ * else the smallest id unused.  Its maps go in the registry first, so that
+ * maps registered already are told apart (-EEXIST) from an id taken.
  */
 static int pcbg_group_insert(struct pcbg_net *pn, struct pcbg_group *g,
 			     u32 want)
 {
 	struct pcbg_group *it;
 	u32 id = want ?: 1;
-	int i;
+	int err;
 
 	lockdep_assert_held(&pn->lock);
-	list_for_each_entry(it, &pn->groups, node)
-		for (i = 0; i < PCBG_GM_NR; i++)
-			if (pcbg_group_holds(it, g->maps[i]))
-				return -EEXIST;
 	if (pn->nr_groups >= PCBG_GROUPS_MAX)
 		return -ENOSPC;
-
+	err = pcbg_registry_add(g);
+	if (err)
+		return err;
 	list_for_each_entry(it, &pn->groups, node) {
 		if (it->id < id)
 			continue;
 		if (it->id > id)
 			break;
-		if (want)
-			return -EEXIST;
+		if (want) {
+			pcbg_registry_del(g);
+			return -EADDRINUSE;
+		}
 		id++;
 	}
 	g->id = id;
@@ -363,20 +450,25 @@ static int pcbg_group_insert(struct pcbg_net *pn, struct pcbg_group *g,
 
 /**
  * pcbg_group_register() - register a group's maps in a namespace.
- * @pn: the namespace.
+ * @net: the namespace, the caller's.
  * @req: the request; @req->id is set to the group's id on success.
  *
  * Takes the module's own reference on each map, checks them against what
- * the program defines, and writes the namespace's knobs into the config.
- * Every fd of @req is required (0 is a descriptor like any other).
+ * the program defines, checks that the group's sockets are in @net, and
+ * writes the namespace's knobs into the config.  Every fd of @req is
+ * required (0 is a descriptor like any other).
  *
  * Return: 0; -EINVAL for a wrong abi, padding, map type, size or a map
- * given twice; -EBADF for a bad descriptor; -EPERM if the config map's
- * descriptor is read-only; -EEXIST if one of the maps or the id wanted is
- * registered already; -ENOSPC past PCBG_GROUPS_MAX; -ENOMEM.
+ * given twice; -EBADF for a bad descriptor; -EPERM if a descriptor does
+ * not allow reading, or the config map's writing; -EXDEV if a socket of
+ * the group is in another namespace; -ENOENT if the group has no socket;
+ * -EEXIST if one of the maps is registered already, in any namespace;
+ * -EADDRINUSE if the id wanted is taken; -ENOSPC past PCBG_GROUPS_MAX;
+ * -ENOMEM.
  */
-int pcbg_group_register(struct pcbg_net *pn, struct pcbg_register *req)
+int pcbg_group_register(struct net *net, struct pcbg_register *req)
 {
+	struct pcbg_net *pn = pcbg_net(net);
 	const s32 fds[PCBG_GM_NR] = {
 		[PCBG_GM_CFG] = req->cfg_fd,
 		[PCBG_GM_GROUP] = req->group_fd,
@@ -410,7 +502,14 @@ int pcbg_group_register(struct pcbg_net *pn, struct pcbg_register *req)
 	err = pcbg_group_check_maps(g);
 	if (err)
 		goto err_free_group;
-	err = pcbg_fd_writable(fds[PCBG_GM_CFG], g->maps[PCBG_GM_CFG]);
+	for (i = 0; i < PCBG_GM_NR; i++) {
+		err = pcbg_fd_allows(fds[i], g->maps[i], i == PCBG_GM_CFG ?
+				     FMODE_CAN_READ | FMODE_CAN_WRITE :
+				     FMODE_CAN_READ);
+		if (err)
+			goto err_free_group;
+	}
+	err = pcbg_group_check_net(g, net);
 	if (err)
 		goto err_free_group;
 

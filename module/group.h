@@ -12,6 +12,7 @@
 
 #include "uapi/pcbgroup.h"
 
+struct net;
 struct pcbg_net;
 
 /* Groups one namespace may register (more: -ENOSPC). */
@@ -39,11 +40,13 @@ enum pcbg_group_map {
  * @id: the group's id in its namespace, > 0.
  * @maps: the module's own reference on each map, indexed by
  *	enum pcbg_group_map; held until the group is released.
+ * @registered: @maps are in the registry of every registered map.
  */
 struct pcbg_group {
 	struct list_head node;
 	u32 id;
 	struct bpf_map *maps[PCBG_GM_NR];
+	bool registered;
 };
 
 /**
@@ -76,11 +79,12 @@ struct pcbg_cpu_view {
 	u64 selected;
 };
 
-int pcbg_group_register(struct pcbg_net *pn, struct pcbg_register *req);
+int pcbg_group_register(struct net *net, struct pcbg_register *req);
 int pcbg_group_unregister(struct pcbg_net *pn, u32 id);
 void pcbg_groups_sweep(struct pcbg_net *pn);
 void pcbg_groups_sync(struct pcbg_net *pn);
 void pcbg_groups_release(struct pcbg_net *pn);
+bool pcbg_registry_empty(void);
 
 void pcbg_group_info(struct pcbg_group *g, struct pcbg_group_info *info);
 void pcbg_group_config(struct pcbg_group *g, struct pcbg_config *cfg);

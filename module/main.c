@@ -11,6 +11,7 @@
 #include <linux/module.h>
 
 #include "compat.h"
+#include "group.h"
 #include "pernet.h"
 #include "proc.h"
 
@@ -24,6 +25,11 @@ static int __init pcbg_init(void)
 	err = pcbg_proc_init();
 	if (err)
 		goto err_unregister_pernet;
+	/*
+	 * The module cannot find the groups pinned in bpffs (a mount, in a
+	 * mount namespace, that it does not know): the tools hand them over.
+	 */
+	pr_info("loaded; groups pinned before: run 'pcbgroupctl register --all' in their network namespace\n");
 	return 0;
 
 err_unregister_pernet:
@@ -35,6 +41,8 @@ static void __exit pcbg_exit(void)
 {
 	pcbg_proc_exit();
 	pcbg_pernet_exit();
+	/* every namespace's groups were released */
+	WARN_ON_ONCE(!pcbg_registry_empty());
 }
 
 module_init(pcbg_init);

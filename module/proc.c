@@ -5,7 +5,8 @@
  *   groups   one row per group (docs/tables.md)
  *   sockets  one row per slot of every group (docs/tables.md)
  *   cpus     one row per possible CPU of every group (docs/tables.md)
- *   control  ioctl(PCBG_IOC_REGISTER / PCBG_IOC_UNREGISTER), root only
+ *   control  ioctl(PCBG_IOC_REGISTER / PCBG_IOC_UNREGISTER), for holders of
+ *            CAP_NET_ADMIN over the namespace (opened read-only)
  *
  * The tables are seq_files: a header line with the column names, then rows
  * with whitespace between columns; the column order is stable, tools and
@@ -25,7 +26,6 @@
 #include <linux/seq_file.h>
 #include <linux/socket.h>
 #include <linux/uaccess.h>
-#include <linux/uidgid.h>
 #include <linux/user_namespace.h>
 #include <net/net_namespace.h>
 
@@ -348,8 +348,28 @@ static const struct seq_operations pcbg_cpus_seq_ops = {
 
 /*
  * control: the group belongs to the network namespace of the calling
- * process, whichever namespace's file it opened.
+ * process, whichever namespace's file it opened.  Who may use it is decided
+ * by capability, not by the file's owner or mode: CAP_NET_ADMIN over the
+ * user namespace owning the network namespace, when the file is opened, and
+ * again at each ioctl for both the opener and the caller (so that a
+ * descriptor handed to, or inherited by, another process gives nothing
+ * more).  The file's owner could not say it: it is set when the namespace
+ * is made, and "unshare -Urn" makes the network namespace before it maps
+ * its root user.  So the file is 0444, opened read-only by the tools.
  */
+static bool pcbg_control_capable(const struct file *file, struct net *net)
+{
+	return ns_capable(net->user_ns, CAP_NET_ADMIN) &&
+	       (!file || file_ns_capable(file, net->user_ns, CAP_NET_ADMIN));
+}
+
+static int pcbg_control_open(struct inode *inode, struct file *file)
+{
+	if (!pcbg_control_capable(NULL, current->nsproxy->net_ns))
+		return -EPERM;
+	return 0;
+}
+
 static long pcbg_control_ioctl(struct file *file, unsigned int cmd,
 			       unsigned long arg)
 {
@@ -360,7 +380,7 @@ static long pcbg_control_ioctl(struct file *file, unsigned int cmd,
 	u32 id;
 	int err;
 
-	if (!ns_capable(net->user_ns, CAP_NET_ADMIN))
+	if (!pcbg_control_capable(file, net))
 		return -EPERM;
 
 	switch (cmd) {
@@ -368,7 +388,7 @@ static long pcbg_control_ioctl(struct file *file, unsigned int cmd,
 		ureq = (void __user *)arg;
 		if (copy_from_user(&req, ureq, sizeof(req)))
 			return -EFAULT;
-		err = pcbg_group_register(pn, &req);
+		err = pcbg_group_register(net, &req);
 		if (err)
 			return err;
 		if (put_user(req.id, &ureq->id)) {
@@ -386,6 +406,7 @@ static long pcbg_control_ioctl(struct file *file, unsigned int cmd,
 }
 
 static const struct proc_ops pcbg_control_proc_ops = {
+	.proc_open		= pcbg_control_open,
 	.proc_ioctl		= pcbg_control_ioctl,
 #ifdef CONFIG_COMPAT
 	.proc_compat_ioctl	= compat_ptr_ioctl,
@@ -396,9 +417,6 @@ static const struct proc_ops pcbg_control_proc_ops = {
 static int __net_init pcbg_proc_net_init(struct net *net)
 {
 	struct pcbg_net *pn = pcbg_net(net);
-	struct proc_dir_entry *control;
-	kuid_t root_uid;
-	kgid_t root_gid;
 
 	pn->proc_dir = proc_net_mkdir(net, PCBG_PROC_DIR, net->proc_net);
 	if (!pn->proc_dir)
@@ -414,15 +432,10 @@ static int __net_init pcbg_proc_net_init(struct net *net)
 	if (!proc_create_net("cpus", 0444, pn->proc_dir, &pcbg_cpus_seq_ops,
 			     sizeof(struct pcbg_cpus_iter)))
 		goto err_remove_dir;
-	control = proc_create(PCBG_PROC_CONTROL, 0600, pn->proc_dir,
-			      &pcbg_control_proc_ops);
-	if (!control)
+	/* anyone may try: pcbg_control_capable() decides, see above */
+	if (!proc_create(PCBG_PROC_CONTROL, 0444, pn->proc_dir,
+			 &pcbg_control_proc_ops))
 		goto err_remove_dir;
-	/* as x_tables does: the namespace's root may open it */
-	root_uid = make_kuid(net->user_ns, 0);
-	root_gid = make_kgid(net->user_ns, 0);
-	if (uid_valid(root_uid) && gid_valid(root_gid))
-		proc_set_user(control, root_uid, root_gid);
 	return 0;
 
 err_remove_dir:

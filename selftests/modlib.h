@@ -6,6 +6,8 @@
 #ifndef PCBG_SELFTESTS_MODLIB_H
 #define PCBG_SELFTESTS_MODLIB_H
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "lib.h"
 
 #define SYSCTL_DIR	"/proc/sys/" PCBG_SYSCTL_PATH
@@ -170,6 +172,159 @@ static inline int sockets_rows(struct sockets_row *rows, int max)
 		n++;
 	}
 	return n;
+}
+
+/*
+ * The maps a group is made of, made by hand so that each can be got wrong,
+ * in the order of struct pcbg_register.  HAND_SOCKS is the socket array.
+ */
+#define HAND_MAPS	8
+#define HAND_SOCKS	2
+#define HAND_CAPACITY	16
+
+struct hand_maps {
+	int fd[HAND_MAPS];
+};
+
+/*
+ * Make the maps; map @wrong (-1: none) of a wrong type or value size, and
+ * map @flagged (-1: none) with @flags (BPF_F_WRONLY, BPF_F_RDONLY, ...).
+ */
+static inline int make_maps_flags(struct hand_maps *m, int wrong, int flagged,
+				  __u32 flags)
+{
+	__u32 ncpus = libbpf_num_possible_cpus();
+	const struct {
+		enum bpf_map_type type;
+		__u32 value_size, max_entries;
+	} spec[HAND_MAPS] = {
+		{ BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_config), 1 },
+		{ BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_group_info), 1 },
+		{ BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, 8, HAND_CAPACITY },
+		{ BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_slot), HAND_CAPACITY },
+		{ BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(struct pcbg_slot_count), HAND_CAPACITY },
+		{ BPF_MAP_TYPE_PERCPU_ARRAY, 8, PCBG_STAT_NR },
+		{ BPF_MAP_TYPE_ARRAY, 4, 2 * ncpus },
+		{ BPF_MAP_TYPE_ARRAY, 4, 2 * ncpus * HAND_CAPACITY },
+	};
+	int i;
+
+	for (i = 0; i < HAND_MAPS; i++) {
+		LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = i == flagged ? flags : 0);
+		__u32 vs = spec[i].value_size;
+		enum bpf_map_type t = spec[i].type;
+
+		if (i == wrong)	/* a wrong type, and a wrong size */
+			t == BPF_MAP_TYPE_ARRAY ? (vs += 8) : (t = BPF_MAP_TYPE_ARRAY);
+		m->fd[i] = bpf_map_create(t, NULL, 4, vs, spec[i].max_entries, &opts);
+		if (m->fd[i] < 0) {
+			int err = -errno;
+
+			while (i--)
+				close(m->fd[i]);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static inline int make_maps(struct hand_maps *m, int wrong)
+{
+	return make_maps_flags(m, wrong, -1, 0);
+}
+
+static inline void close_maps(struct hand_maps *m)
+{
+	for (int i = 0; i < HAND_MAPS; i++)
+		close(m->fd[i]);
+}
+
+/* Put socket @sock in slot @slot of the maps' socket array; 0 or -errno. */
+static inline int maps_add_socket(const struct hand_maps *m, __u32 slot, int sock)
+{
+	__u64 value = sock;
+
+	return bpf_map_update_elem(m->fd[HAND_SOCKS], &slot, &value, BPF_ANY) ? -errno : 0;
+}
+
+/* ioctl(PCBG_IOC_REGISTER) of the maps; the id or -errno. */
+static inline int register_maps(const struct hand_maps *m, __u32 abi, __u32 id)
+{
+	struct pcbg_register reg = {
+		.abi = abi, .cfg_fd = m->fd[0], .group_fd = m->fd[1],
+		.socks_fd = m->fd[2], .slots_fd = m->fd[3],
+		.slot_cnt_fd = m->fd[4], .stats_fd = m->fd[5], .id = id,
+		.cpu_cnt_fd = m->fd[6], .cpu_slots_fd = m->fd[7],
+	};
+	int fd = open(PROC_DIR "/" PCBG_PROC_CONTROL, O_RDONLY), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, PCBG_IOC_REGISTER, &reg))
+		err = -errno;
+	close(fd);
+	return err ? err : (int)reg.id;
+}
+
+/* ioctl(PCBG_IOC_UNREGISTER); 0 or -errno. */
+static inline int unregister_group(__u32 id)
+{
+	int fd = open(PROC_DIR "/" PCBG_PROC_CONTROL, O_RDONLY), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, PCBG_IOC_UNREGISTER, &id))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* The config the maps hold now; 0 or -errno. */
+static inline int maps_config(const struct hand_maps *m, struct pcbg_config *cfg)
+{
+	__u32 key = 0;
+
+	return bpf_map_lookup_elem(m->fd[0], &key, cfg) ? -errno : 0;
+}
+
+/* BPF maps in the whole system (needs CAP_SYS_ADMIN). */
+static inline int bpf_map_count(void)
+{
+	__u32 id = 0;
+	int n = 0;
+
+	while (!bpf_map_get_next_id(id, &id))
+		n++;
+	return n;
+}
+
+/*
+ * The number of BPF maps once the kernel has freed those going (it frees
+ * a map after an RCU grace period and a work item): waits up to 10 s for
+ * @want, returns the last count.
+ */
+static inline int bpf_map_count_settled(int want)
+{
+	int n = bpf_map_count();
+
+	for (int i = 0; i < 100 && n != want; i++) {
+		usleep(100000);
+		n = bpf_map_count();
+	}
+	return n;
+}
+
+/*
+ * The kernel log lines that say the kernel went wrong (none expected):
+ * copied into @buf, empty if none.  0, or -1 if dmesg cannot be read.
+ */
+static inline int kernel_log_errors(char *buf, size_t size)
+{
+	int rc = run_cmd(buf, size, NULL, 0, "dmesg | grep -E "
+			 "'WARNING|BUG|KASAN|UBSAN|Oops|general protection|refcount_t|"
+			 "kmemleak|list_(add|del) corruption|lockdep|circular locking'");
+
+	return rc == 0 || rc == 1 ? 0 : -1;
 }
 
 #endif

@@ -5,8 +5,6 @@
  * shows what the sockets received, each namespace sees only its own groups,
  * and wrong maps are refused.
  */
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include "modlib.h"
 
 #define NSOCKS	4
@@ -207,67 +205,11 @@ TEST_F(modgroup, each_namespace_sees_only_its_groups)
 	EXPECT_EQ(self->id, rows[0].id);
 }
 
-/* The maps a group is made of, made by hand so each can be got wrong. */
-#define HAND_MAPS	8
-
-struct hand_maps {
-	int fd[HAND_MAPS];
-};
-
-static int make_maps(struct hand_maps *m, int wrong)
-{
-	__u32 ncpus = libbpf_num_possible_cpus();
-	const struct {
-		enum bpf_map_type type;
-		__u32 value_size, max_entries;
-	} spec[HAND_MAPS] = {
-		{ BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_config), 1 },
-		{ BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_group_info), 1 },
-		{ BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, 8, 16 },
-		{ BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_slot), 16 },
-		{ BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(struct pcbg_slot_count), 16 },
-		{ BPF_MAP_TYPE_PERCPU_ARRAY, 8, PCBG_STAT_NR },
-		{ BPF_MAP_TYPE_ARRAY, 4, 2 * ncpus },
-		{ BPF_MAP_TYPE_ARRAY, 4, 2 * ncpus * 16 },
-	};
-	int i;
-
-	for (i = 0; i < HAND_MAPS; i++) {
-		__u32 vs = spec[i].value_size;
-		enum bpf_map_type t = spec[i].type;
-
-		if (i == wrong)	/* a wrong type, and a wrong size */
-			t == BPF_MAP_TYPE_ARRAY ? (vs += 8) : (t = BPF_MAP_TYPE_ARRAY);
-		m->fd[i] = bpf_map_create(t, NULL, 4, vs, spec[i].max_entries, NULL);
-		if (m->fd[i] < 0)
-			return -errno;
-	}
-	return 0;
-}
-
-static int register_maps(const struct hand_maps *m, __u32 abi, __u32 id)
-{
-	struct pcbg_register reg = {
-		.abi = abi, .cfg_fd = m->fd[0], .group_fd = m->fd[1],
-		.socks_fd = m->fd[2], .slots_fd = m->fd[3],
-		.slot_cnt_fd = m->fd[4], .stats_fd = m->fd[5], .id = id,
-		.cpu_cnt_fd = m->fd[6], .cpu_slots_fd = m->fd[7],
-	};
-	int fd = open(PROC_DIR "/" PCBG_PROC_CONTROL, O_RDWR), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, PCBG_IOC_REGISTER, &reg))
-		err = -errno;
-	close(fd);
-	return err ? err : (int)reg.id;
-}
-
 TEST_F(modgroup, wrong_maps_and_fds_are_refused)
 {
 	struct groups_row rows[4];
 	struct hand_maps m;
-	int i, pipefd[2];
+	int i, pipefd[2], sock;
 
 	REQUIRE_MODULE();
 	for (i = 0; i < HAND_MAPS; i++) {
@@ -284,9 +226,14 @@ TEST_F(modgroup, wrong_maps_and_fds_are_refused)
 	EXPECT_EQ(-EEXIST, pcbg_group_register(self->grp, 0));
 	ASSERT_EQ(1, groups_rows(rows, 4));
 
-	/* right maps register: not under a taken id, then under a free one */
+	/* right maps without a socket: no namespace to follow */
 	ASSERT_EQ(0, make_maps(&m, -1));
-	EXPECT_EQ(-EEXIST, register_maps(&m, PCBG_ABI_VERSION, self->id));
+	EXPECT_EQ(-ENOENT, register_maps(&m, PCBG_ABI_VERSION, 0));
+	/* with one: not under a taken id, then under a free one */
+	sock = make_server(AF_INET, SOCK_DGRAM, SERVER_PORT + 1);
+	ASSERT_LE(0, sock);
+	ASSERT_EQ(0, maps_add_socket(&m, 3, sock));
+	EXPECT_EQ(-EADDRINUSE, register_maps(&m, PCBG_ABI_VERSION, self->id));
 	EXPECT_EQ(2, register_maps(&m, PCBG_ABI_VERSION, 0));
 }
 

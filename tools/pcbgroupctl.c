@@ -51,6 +51,8 @@ static const char usage_text[] =
 	"         sockets (algorithm cpu)\n"
 	"  detach GROUP | --all\n"
 	"         take the program off the group's sockets and remove its pins\n"
+	"  register GROUP | --all\n"
+	"         hand pinned groups to pcbgroup.ko (after it is loaded or reloaded)\n"
 	"\n"
 	"Options:\n"
 	"  -v     print libbpf's messages\n"
@@ -630,6 +632,11 @@ static int cmd_rebalance(int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int cmd_register(int argc, char **argv)
+{
+	return register_groups(pin_root, argc, argv);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -644,6 +651,7 @@ int main(int argc, char **argv)
 		{ "rebalance", cmd_rebalance },
 		{ "drain", cmd_drain },
 		{ "undrain", cmd_drain },
+		{ "register", cmd_register },
 	};
 	size_t i;
 	int opt;

@@ -45,6 +45,12 @@ void group_dir(char *buf, size_t size, const char *root, unsigned int id);
 /* Ids of the groups pinned under @root, ascending; returns the count. */
 int list_groups(const char *root, unsigned int *ids, int max);
 
+/*
+ * pcbgroupctl register GROUP | --all (@argv[0] is "register"): hand the
+ * groups pinned under @root to pcbgroup.ko.  Returns the exit status.
+ */
+int register_groups(const char *root, int argc, char **argv);
+
 /* What show prints besides the groups and sockets tables. */
 #define SHOW_SAMPLES	(1 << 0)
 #define SHOW_CPUS	(1 << 1)

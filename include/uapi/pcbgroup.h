@@ -298,10 +298,27 @@ struct pcbg_sample {
 
 /*
  * Registration with pcbgroup.ko: the tools open /proc/net/pcbgroup/control
- * and hand the module a group's maps with ioctl(PCBG_IOC_REGISTER).  The
- * module takes its own references, checks each map's type and sizes, writes
- * the namespace's knobs into the config at once, and returns the group id.
- * The group belongs to the network namespace of the calling process.
+ * (read-only: the file is 0444, the module checks capabilities itself) and
+ * hand the module a group's maps with ioctl(PCBG_IOC_REGISTER).  The module
+ * takes its own references, checks each map's type and sizes, writes the
+ * namespace's knobs into the config at once, and returns the group id.
+ *
+ * The rule:
+ *  - The group belongs to the network namespace of the calling process,
+ *    which must be the namespace of every socket in the group's socket
+ *    array (EXDEV otherwise); a group with no socket has no namespace and
+ *    is refused (ENOENT).  The check is made at registration.
+ *  - The caller needs CAP_NET_ADMIN over that namespace (its owning user
+ *    namespace: the root of "unshare -Urn" has it), when it opens control
+ *    and at each ioctl, and so does the opener of the descriptor (EPERM).
+ *  - A group's maps are registered once across all namespaces: a map of a
+ *    registered group, in any namespace, is refused (EEXIST).
+ *  - Every map descriptor must allow reading (the tables show them to
+ *    anyone) and the config's writing, and the config must not be frozen
+ *    (EPERM).  A config frozen later keeps its values: the module no longer
+ *    writes the knobs into it.
+ * After the module is loaded again, "pcbgroupctl register --all" hands it
+ * the groups pinned before; its load message says so.
  */
 #define PCBG_PROC_CONTROL	"control"	/* /proc/net/pcbgroup/control */
 
@@ -337,9 +354,10 @@ struct pcbg_register {
 };
 
 #define PCBG_IOC_MAGIC		0xb7
-/* Errors: EINVAL wrong map type or sizes or abi, EBADF bad fd, EEXIST maps
- * already registered or id taken, ENOSPC too many groups, EPERM no
- * CAP_NET_ADMIN.
+/* Errors: EINVAL wrong map type or sizes or abi, EBADF bad fd, EPERM no
+ * CAP_NET_ADMIN or a descriptor without the access needed, EXDEV a socket
+ * of another namespace, ENOENT no socket, EEXIST maps already registered
+ * (in any namespace), EADDRINUSE id taken, ENOSPC too many groups.
  */
 #define PCBG_IOC_REGISTER	_IOWR(PCBG_IOC_MAGIC, 1, struct pcbg_register)
 /* Argument: the __u32 id.  ENOENT when no such group in the namespace. */

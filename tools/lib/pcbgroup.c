@@ -783,7 +783,8 @@ int pcbg_group_register(struct pcbg_group *grp, __u32 id)
 	};
 	int fd, err = 0;
 
-	fd = open(control_path, O_RDWR | O_CLOEXEC);
+	/* 0444: the module checks CAP_NET_ADMIN itself (unshare -Urn too) */
+	fd = open(control_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (ioctl(fd, PCBG_IOC_REGISTER, &reg))

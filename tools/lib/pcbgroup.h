@@ -127,7 +127,10 @@ int pcbg_unpin(const char *dir);
 /*
  * Register the group with pcbgroup.ko in the caller's network namespace,
  * under @id (0: the module chooses).  Returns the group id (> 0); -ENOENT
- * when the module is not loaded, -EEXIST when @id is taken.
+ * when the module is not loaded or the group has no socket, -EEXIST when
+ * the group is registered already (in any namespace), -EADDRINUSE when @id
+ * is taken, -EXDEV when a socket is in another namespace, -EPERM without
+ * CAP_NET_ADMIN over the namespace (include/uapi/pcbgroup.h has the rule).
  */
 int pcbg_group_register(struct pcbg_group *grp, __u32 id);
 /* Is pcbgroup.ko loaded (in this namespace's view)? */

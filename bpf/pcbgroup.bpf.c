@@ -481,21 +481,13 @@ int pcbg_select(struct sk_reuseport_md *ctx)
 	 */
 	gen = grp->gen & 1;
 	barrier_var(gen);
-	n = grp->nr_members[gen];
-	if (unlikely(!n || n > grp->capacity))
-		return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
-
 	/* a migrating request may come without a packet: its hash is the one */
 	hash = ctx->hash;
-	if (unlikely(cfg->hash_fields == PCBG_HASH_2TUPLE) && !migrating) {
-		pick = addr_hash(ctx, grp->hash_seed);
-		if (pick < 0)
-			return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
-		hash = pick;
-		pick = -1;
-	}
-
-	/* a UDP flow the table knows goes where it went before */
+#ifndef PCBG_NO_FLOW_TABLE	/* bench/cost measures the program without */
+	/*
+	 * A UDP flow the table knows goes where it went before, even when
+	 * every member drains.
+	 */
 	if (unlikely(cfg->flow_table) && grp->protocol == IPPROTO_UDP &&
 	    !flow_key(ctx, cfg->hash_fields, &key)) {
 		flow = 1;
@@ -504,8 +496,21 @@ int pcbg_select(struct sk_reuseport_md *ctx)
 		if (pick >= 0) {
 			slot = pick;
 			hit = 1;
+			n = 0;
 			goto selected;
 		}
+	}
+#endif
+	n = grp->nr_members[gen];
+	if (unlikely(!n || n > grp->capacity))
+		return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
+
+	if (unlikely(cfg->hash_fields == PCBG_HASH_2TUPLE) && !migrating) {
+		pick = addr_hash(ctx, grp->hash_seed);
+		if (pick < 0)
+			return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
+		hash = pick;
+		pick = -1;
 	}
 
 	if (unlikely(cfg->algorithm == PCBG_ALGO_CPU)) {
@@ -539,8 +544,10 @@ int pcbg_select(struct sk_reuseport_md *ctx)
 				PCBG_STAT_FALLBACK_EMPTY :
 				PCBG_STAT_FALLBACK_MISS);	/* another group's */
 	}
+#ifndef PCBG_NO_FLOW_TABLE
 	if (unlikely(flow))
 		flow_enter(cfg, &key, slot, now);
+#endif
 
 selected:
 	if (likely(cfg->stats)) {
@@ -548,8 +555,10 @@ selected:
 		if (likely(cnt)) {
 			cnt->selected++;
 			cnt->cpu_local += local;
+#ifndef PCBG_NO_FLOW_TABLE
 			if (unlikely(hit))
 				cnt->flow_hit++;
+#endif
 		}
 		if (unlikely(migrating))
 			count(PCBG_STAT_MIGRATED);

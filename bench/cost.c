@@ -37,9 +37,10 @@
 #include "common.h"
 #include "minimal.skel.h"
 #include "noop.skel.h"
+#include "pcbgroup_noflow.skel.h"
 
 #define MAX_N		4
-#define MAX_V		(2 + PCBG_ALGO_NR)
+#define MAX_V		(5 + PCBG_ALGO_NR)
 #define MAX_REPS	64
 #define UDP_PORT	8200
 #define TCP_PORT	9200
@@ -48,6 +49,15 @@
 #define GOAL_MAGLEV_NS	60.0
 #define STATS_SYSCTL	"/proc/sys/kernel/bpf_stats_enabled"
 #define BENCH_MINIMAL	(-3)	/* bench/minimal.bpf.c */
+/* pcbgroup built without the flow table's code (-DPCBG_NO_FLOW_TABLE) */
+#define BENCH_NOFLOW	(-4)
+/* hash-threshold, flow_table=1: known flows (FLOWS_KNOWN of them, all hits) */
+#define BENCH_FLOWS	(-5)
+/* the same, every datagram a flow the table does not hold */
+#define BENCH_FLOWS_NEW	(-6)
+#define FLOWS_KNOWN	1024	/* all in the table after the warm-up */
+#define GOAL_FLOWS_NS	60.0
+#define GOAL_NOFLOW_NS	1.0
 #define NO_PROGRAM	(-100)
 
 struct opts {
@@ -87,7 +97,8 @@ static void usage(const char *prog)
 		"  -R, --rounds ROUNDS  rounds a repetition (16)\n"
 		"  -t, --conns CONNS    connections a TCP slice (8); a UDP slice is %d datagrams\n"
 		"  -n, --n N,...        group sizes (16,4096)\n"
-		"  -a, --algos PROG,... programs (noop,minimal,hash-threshold,modulo,cpu,maglev)\n"
+		"  -a, --algos PROG,... programs (noop,minimal,hash-threshold,modulo,cpu,maglev,\n"
+		"                       no-flow-code,flows,flows-new)\n"
 		"  -c, --cpu CPU        CPU to run on (the last one)\n"
 		"  -p, --proto PROTO    only udp or only tcp\n"
 		"  -g, --goals          write the goal rows into DIR/goals.tsv\n",
@@ -105,7 +116,10 @@ static int parse_programs(const char *s, struct opts *o)
 	o->nv = 0;
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		int v = !strcmp(tok, "noop") ? BENCH_NOOP :
-			!strcmp(tok, "minimal") ? BENCH_MINIMAL : NO_PROGRAM;
+			!strcmp(tok, "minimal") ? BENCH_MINIMAL :
+			!strcmp(tok, "no-flow-code") ? BENCH_NOFLOW :
+			!strcmp(tok, "flows") ? BENCH_FLOWS :
+			!strcmp(tok, "flows-new") ? BENCH_FLOWS_NEW : NO_PROGRAM;
 
 		for (a = 0; a < PCBG_ALGO_NR && v == NO_PROGRAM; a++)
 			if (pcbg_algorithm_name(a) && !strcmp(tok, pcbg_algorithm_name(a)))
@@ -248,7 +262,85 @@ static int prog_stats(int fd, __u64 *runs, __u64 *run_ns)
 
 static const char *name(int v)
 {
-	return v == BENCH_MINIMAL ? "minimal" : bench_variant_name(v);
+	return v == BENCH_MINIMAL ? "minimal" : v == BENCH_NOFLOW ? "no-flow-code" :
+	       v == BENCH_FLOWS ? "flows" : v == BENCH_FLOWS_NEW ? "flows-new" :
+	       bench_variant_name(v);
+}
+
+/* The map named @name among those program @prog_fd uses, or -ENOENT. */
+static int prog_map_fd(int prog_fd, const char *name)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info), ids[32], i;
+	int fd;
+
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = 32;
+	info.map_ids = (__u64)(unsigned long)ids;
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return -errno;
+	for (i = 0; i < info.nr_map_ids && i < 32; i++) {
+		struct bpf_map_info mi;
+		__u32 mlen = sizeof(mi);
+
+		fd = bpf_map_get_fd_by_id(ids[i]);
+		if (fd < 0)
+			continue;
+		memset(&mi, 0, sizeof(mi));
+		if (!bpf_obj_get_info_by_fd(fd, &mi, &mlen) && !strcmp(mi.name, name))
+			return fd;
+		close(fd);
+	}
+	return -ENOENT;
+}
+
+/*
+ * pcbgroup's program built without the flow table, on the maps of the
+ * program @prog_fd of group @g: what flow_table=0 is measured against.
+ */
+static struct pcbgroup_noflow_bpf *noflow_load(int prog_fd)
+{
+	struct pcbgroup_noflow_bpf *p = pcbgroup_noflow_bpf__open();
+	struct bpf_map *map;
+	int err = p ? 0 : -errno, fd;
+
+	if (!err) {
+		bpf_object__for_each_map(map, p->obj) {
+			fd = prog_map_fd(prog_fd, bpf_map__name(map));
+			if (fd < 0)
+				continue;	/* one the program does not use */
+			err = bpf_map__reuse_fd(map, fd);
+			close(fd);
+			if (err)
+				break;
+		}
+	}
+	if (!err)
+		err = pcbgroup_noflow_bpf__load(p);
+	if (err) {
+		pcbgroup_noflow_bpf__destroy(p);
+		errno = -err;
+		return NULL;
+	}
+	return p;
+}
+
+/* Put variant @v on group @gr: the program and the knobs it runs with. */
+static int use_variant(struct bench_group *gr, int v, int noop_fd, int noflow_fd)
+{
+	int algo = v >= 0 ? v : PCBG_ALGO_HASH_THRESHOLD, err;
+
+	if (v == BENCH_NOOP)
+		return bench_group_use(gr, v, noop_fd);
+	err = bench_group_use(gr, algo, noop_fd);
+	if (!err)
+		err = bench_set_knob(gr->grp, "flow_table",
+				     v == BENCH_FLOWS || v == BENCH_FLOWS_NEW ? "1" : "0");
+	if (!err && v == BENCH_NOFLOW &&
+	    setsockopt(gr->fds[0], SOL_SOCKET, SO_ATTACH_REUSEPORT_EBPF,
+		       &noflow_fd, sizeof(noflow_fd)))
+		err = -errno;
+	return err;
 }
 
 /*
@@ -307,13 +399,14 @@ static int index_of(const struct opts *o, int v)
 /* Every (N, program) pair a slice a round, shuffled; repetition -1 warms up. */
 static int measure(const struct opts *o, int tcp, struct bench_group *g,
 		   struct bench_group *mg, const int *prog_fd,
-		   const int *minimal_fd, struct bench_tx *tx, int noop_fd)
+		   const int *minimal_fd, const int *noflow_fd,
+		   struct bench_tx *tx, int noop_fd)
 {
 	int order[MAX_N * MAX_V], nc = o->nn * o->nv, rep, round, k, err;
 	unsigned int seed = 7 + tcp;
 	__u64 runs0 = 0, ns0 = 0, runs1 = 0, ns1 = 0;
 	struct bench_sample s;
-	static __u32 next;
+	static __u32 next, next_known;
 
 	for (k = 0; k < nc; k++)
 		order[k] = k;
@@ -323,18 +416,22 @@ static int measure(const struct opts *o, int tcp, struct bench_group *g,
 			for (k = 0; k < nc; k++) {
 				int ni = order[k] / o->nv, vi = order[k] % o->nv;
 				int v = o->v[vi], fd = v == BENCH_NOOP ? noop_fd :
-					v == BENCH_MINIMAL ? minimal_fd[ni] : prog_fd[ni];
+					v == BENCH_MINIMAL ? minimal_fd[ni] :
+					v == BENCH_NOFLOW ? noflow_fd[ni] : prog_fd[ni];
 				struct bench_group *gr = v == BENCH_MINIMAL ? &mg[ni] : &g[ni];
 				struct cell *c = &cells[tcp][ni][vi][rep < 0 ? 0 : rep];
+				int known = v == BENCH_FLOWS;
 
-				err = v == BENCH_MINIMAL ? 0 : bench_group_use(gr, v, noop_fd);
+				err = v == BENCH_MINIMAL ? 0 :
+				      use_variant(gr, v, noop_fd, noflow_fd[ni]);
 				if (!err)
 					err = prog_stats(fd, &runs0, &ns0);
 				if (!err && tcp)
 					err = bench_tcp_sample(gr, o->tcp_slice, &s);
 				else if (!err)
 					err = bench_udp_sample(tx, gr, BENCH_BATCH,
-							       FLOW_SPACE, &next, &s);
+							       known ? FLOWS_KNOWN : FLOW_SPACE,
+							       known ? &next_known : &next, &s);
 				if (!err)
 					err = prog_stats(fd, &runs1, &ns1);
 				if (err) {
@@ -476,6 +573,9 @@ static void goals(const struct opts *o)
 
 	for (vi = 0; vi < o->nv && nop >= 0; vi++) {
 		int v = o->v[vi], pass = 1, info = v < 0;
+
+		if (v == BENCH_NOFLOW || v == BENCH_FLOWS || v == BENCH_FLOWS_NEW)
+			continue;	/* flow_goals() */
 		double limit = v == PCBG_ALGO_MAGLEV ? GOAL_MAGLEV_NS : GOAL_NS;
 
 		snprintf(what, sizeof(what), "%s ns per selection%s, N=", name(v),
@@ -501,15 +601,77 @@ static void goals(const struct opts *o)
 	}
 }
 
+/*
+ * The flow table's rows, UDP: flow_table=0 (hash-threshold) above the
+ * program without the flow table's code, and flow_table=1 above noop (and
+ * above minimal beside it), for known flows and for new ones.
+ */
+static void flow_goals(const struct opts *o)
+{
+	int ht = index_of(o, PCBG_ALGO_HASH_THRESHOLD), nf = index_of(o, BENCH_NOFLOW);
+	int nop = index_of(o, BENCH_NOOP), min = index_of(o, BENCH_MINIMAL);
+	int fl[2] = { index_of(o, BENCH_FLOWS), index_of(o, BENCH_FLOWS_NEW) };
+	char what[160], meas[256], g[32], ns[64];
+	struct bench_stat st;
+	int ni, k, pass;
+
+	if (!o->udp)
+		return;
+	ns[0] = '\0';
+	for (ni = 0; ni < o->nn; ni++)
+		snprintf(ns + strlen(ns), sizeof(ns) - strlen(ns), "%s%d", ni ? "," : "",
+			 o->n[ni]);
+	if (ht >= 0 && nf >= 0) {
+		pass = 1;
+		meas[0] = '\0';
+		for (ni = 0; ni < o->nn; ni++) {
+			pair_stat(o, 0, ni, ht, nf, &st);
+			pass &= st.med <= GOAL_NOFLOW_NS;
+			snprintf(meas + strlen(meas), sizeof(meas) - strlen(meas),
+				 "%s%+.1f [%+.1f, %+.1f]", ni ? ", " : "", st.med, st.min,
+				 st.max);
+		}
+		snprintf(what, sizeof(what), "flow_table=0 ns per selection above the program "
+			 "without the flow table's code, UDP, N=%s", ns);
+		snprintf(g, sizeof(g), "<= %.0f", GOAL_NOFLOW_NS);
+		bench_goal("cost", what, meas, g, pass);
+	}
+	for (k = 0; k < 2 && nop >= 0; k++) {
+		if (fl[k] < 0)
+			continue;
+		pass = 1;
+		meas[0] = '\0';
+		for (ni = 0; ni < o->nn; ni++) {
+			pair_stat(o, 0, ni, fl[k], nop, &st);
+			pass &= st.med <= GOAL_FLOWS_NS;
+			snprintf(meas + strlen(meas), sizeof(meas) - strlen(meas),
+				 "%s%.0f", ni ? " " : "", st.med);
+			if (min >= 0) {
+				pair_stat(o, 0, ni, fl[k], min, &st);
+				snprintf(meas + strlen(meas), sizeof(meas) - strlen(meas),
+					 " (above minimal: %.0f)", st.med);
+			}
+		}
+		snprintf(what, sizeof(what), "flow_table=1 ns per selection above noop, UDP, "
+			 "%s, N=%s", k ? "every datagram a new flow (LRU insert)" :
+			 "known flows", ns);
+		snprintf(g, sizeof(g), "<= %.0f", GOAL_FLOWS_NS);
+		bench_goal("cost", what, meas, k ? "-" : g, k ? BENCH_INFO : pass);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = {
 		.outdir = "build/bench", .reps = 7, .rounds = 16, .tcp_slice = 8,
-		.nn = 2, .n = { 16, 4096 }, .nv = 6,
+		.nn = 2, .n = { 16, 4096 }, .nv = 9,
 		.v = { BENCH_NOOP, BENCH_MINIMAL, PCBG_ALGO_HASH_THRESHOLD,
-		       PCBG_ALGO_MODULO, PCBG_ALGO_CPU, PCBG_ALGO_MAGLEV },
+		       PCBG_ALGO_MODULO, PCBG_ALGO_CPU, PCBG_ALGO_MAGLEV,
+		       BENCH_NOFLOW, BENCH_FLOWS, BENCH_FLOWS_NEW },
 		.cpu = -1, .udp = 1, .tcp = 1,
 	};
+	struct pcbgroup_noflow_bpf *noflow[MAX_N];
+	int noflow_fd[MAX_N];
 	struct minimal_bpf *minimal[MAX_N];
 	struct bench_group g[MAX_N], mg[MAX_N];
 	int prog_fd[MAX_N], minimal_fd[MAX_N], ni, t, err;
@@ -563,27 +725,38 @@ int main(int argc, char **argv)
 				minimal_fd[ni] = err ? -1 :
 					bpf_program__fd(minimal[ni]->progs.bench_minimal);
 			}
+			noflow[ni] = NULL;
+			noflow_fd[ni] = -1;
+			if (!err && index_of(&o, BENCH_NOFLOW) >= 0) {
+				noflow[ni] = noflow_load(prog_fd[ni]);
+				err = noflow[ni] ? 0 : -errno;
+				if (!err)
+					noflow_fd[ni] = bpf_program__fd(noflow[ni]->progs.pcbg_select);
+			}
 			if (err) {
 				fprintf(stderr, "cost: group of %d: %s\n", o.n[ni],
 					strerror(-err));
 				return 1;
 			}
 		}
-		err = measure(&o, t, g, mg, prog_fd, minimal_fd, tx,
+		err = measure(&o, t, g, mg, prog_fd, minimal_fd, noflow_fd, tx,
 			      bpf_program__fd(noop->progs.bench_noop));
 		for (ni = 0; ni < o.nn; ni++) {
 			close(prog_fd[ni]);
 			bench_group_destroy(&g[ni]);
 			bench_group_destroy(&mg[ni]);
 			minimal_bpf__destroy(minimal[ni]);
+			pcbgroup_noflow_bpf__destroy(noflow[ni]);
 		}
 		if (err)
 			return 1;
 		report(&o, t, sum, raw);
 		fflush(stdout);
 	}
-	if (o.goals)
+	if (o.goals) {
 		goals(&o);
+		flow_goals(&o);
+	}
 	fclose(raw);
 	fclose(sum);
 	bench_tx_close(tx);

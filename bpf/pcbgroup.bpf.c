@@ -26,9 +26,11 @@
 #include <bpf/bpf_helpers.h>
 #include "uapi/pcbgroup.h"
 
-_Static_assert(sizeof(struct pcbg_config) == 32, "pcbg_config layout");
+_Static_assert(sizeof(struct pcbg_config) == 40, "pcbg_config layout");
 _Static_assert(sizeof(struct pcbg_group_info) == 72, "pcbg_group_info layout");
-_Static_assert(sizeof(struct pcbg_slot_count) == 16, "pcbg_slot_count layout");
+_Static_assert(sizeof(struct pcbg_slot_count) == 24, "pcbg_slot_count layout");
+_Static_assert(sizeof(struct pcbg_flow_key) == 36, "pcbg_flow_key layout");
+_Static_assert(sizeof(struct pcbg_flow) == 24, "pcbg_flow layout");
 _Static_assert(sizeof(struct pcbg_sample) == 32, "pcbg_sample layout");
 
 #define likely(x)	__builtin_expect(!!(x), 1)
@@ -49,7 +51,10 @@ struct {
 	__type(value, struct pcbg_slot_count);
 } pcbg_slot_cnt SEC(".maps");
 
-/* Never read by the program: it carries what the tools know of each slot. */
+/*
+ * What the tools know of each slot; the program reads only the cookie, to
+ * know whether the socket a flow remembers is still the slot's.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, PCBG_SLOTS_DEFAULT);
@@ -133,6 +138,18 @@ struct {
 	__type(key, __u32);
 	__array(values, struct pcbg_sync_inner);
 } pcbg_sync SEC(".maps");
+
+/*
+ * The flows of a UDP group with flow_table=1, least recently used out
+ * first; the loader sizes it.  Preallocated, as every LRU map is: its
+ * memory is taken at load, whether flow_table is on or not.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PCBG_FLOWS_MIN);
+	__type(key, struct pcbg_flow_key);
+	__type(value, struct pcbg_flow);
+} pcbg_flows SEC(".maps");
 
 /* Entries 0..PCBG_SAMPLES_NR-1 are a ring; the last entry's seq counts. */
 struct {
@@ -296,6 +313,98 @@ static __noinline long repick(struct sk_reuseport_md *ctx,
 	return err;
 }
 
+/*
+ * The flow of a UDP datagram: addresses from the IP header, as addr_hash(),
+ * ports from the UDP header at skb->data.  0, or -1 when the packet is too
+ * short.
+ */
+static __noinline int flow_key(struct sk_reuseport_md *ctx, __u32 fields,
+			       struct pcbg_flow_key *key)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	__be16 *l4 = (void *)(long)ctx->data;
+	__u32 words[2];
+
+	if (ctx->eth_protocol == bpf_htons(ETH_P_IP)) {
+		if (bpf_skb_load_bytes_relative(ctx, 12, words, 8, BPF_HDR_START_NET))
+			return -1;
+		key->saddr[0] = 0;
+		key->saddr[1] = 0;
+		key->saddr[2] = bpf_htonl(0xffff);
+		key->saddr[3] = words[0];
+		key->daddr[0] = 0;
+		key->daddr[1] = 0;
+		key->daddr[2] = bpf_htonl(0xffff);
+		key->daddr[3] = words[1];
+	} else if (bpf_skb_load_bytes_relative(ctx, 8, key, 32, BPF_HDR_START_NET)) {
+		return -1;
+	}
+	key->sport = 0;
+	key->dport = 0;
+	if (fields == PCBG_HASH_2TUPLE)
+		return 0;
+	if ((void *)(l4 + 2) > data_end)
+		return -1;
+	key->sport = l4[0];
+	key->dport = l4[1];
+	return 0;
+}
+
+/*
+ * A datagram of a flow in the table: selects the socket that serves it and
+ * returns its slot.  -1 when the flow is new, idle for flow_timeout, or its
+ * socket gone: the caller picks, then flow_enter() remembers the pick.
+ */
+static __noinline long flow_select(struct sk_reuseport_md *ctx,
+				   const struct pcbg_config *cfg,
+				   const struct pcbg_flow_key *key, __u64 now)
+{
+	struct pcbg_slot *rec;
+	struct pcbg_flow *f;
+	__u32 slot;
+
+	f = bpf_map_lookup_elem(&pcbg_flows, key);
+	if (!f)
+		return -1;
+	if (now - f->seen > (__u64)cfg->flow_timeout * 1000000000ULL) {
+		if (cfg->stats)
+			count(PCBG_STAT_FLOW_EXPIRED);
+		return -1;
+	}
+	slot = f->slot;
+	rec = bpf_map_lookup_elem(&pcbg_slots, &slot);
+	if (!rec || rec->cookie != f->cookie ||
+	    bpf_sk_select_reuseport(ctx, &pcbg_socks, &slot, 0)) {
+		if (cfg->stats)
+			count(PCBG_STAT_FLOW_REPICK);
+		return -1;
+	}
+	if (now - f->seen >= PCBG_FLOW_TOUCH_NS)
+		f->seen = now;
+	return slot;
+}
+
+/* Remember that @slot's socket now serves the flow of @key. */
+static __noinline void flow_enter(const struct pcbg_config *cfg,
+				  const struct pcbg_flow_key *key, __u32 slot,
+				  __u64 now)
+{
+	struct pcbg_flow f = { .slot = slot, .seen = now };
+	struct pcbg_slot *rec;
+
+	rec = bpf_map_lookup_elem(&pcbg_slots, &slot);
+	if (!rec)
+		return;
+	f.cookie = rec->cookie;
+	/* a flow seen before is overwritten; a new one counts once */
+	if (!bpf_map_update_elem(&pcbg_flows, key, &f, BPF_NOEXIST)) {
+		if (cfg->stats)
+			count(PCBG_STAT_FLOW_NEW);
+		return;
+	}
+	bpf_map_update_elem(&pcbg_flows, key, &f, BPF_EXIST);
+}
+
 static __noinline void record_sample(struct sk_reuseport_md *ctx,
 				     const struct pcbg_config *cfg,
 				     __u32 hash, __u32 slot, __u32 n)
@@ -342,10 +451,12 @@ int pcbg_select(struct sk_reuseport_md *ctx)
 {
 	const struct pcbg_group_info *grp;
 	const struct pcbg_config *cfg;
-	__u32 zero = 0, n, gen, slot, hash, ext, local = 0;
-	int migrating = !!ctx->migrating_sk;
+	__u32 zero = 0, n, gen, slot, hash, ext, local = 0, hit = 0;
+	int migrating = !!ctx->migrating_sk, flow = 0;
 	struct pcbg_slot_count *cnt;
+	struct pcbg_flow_key key;
 	long pick = -1, err;
+	__u64 now = 0;
 
 	cfg = bpf_map_lookup_elem(&pcbg_cfg, &zero);
 	grp = bpf_map_lookup_elem(&pcbg_group, &zero);
@@ -370,12 +481,30 @@ int pcbg_select(struct sk_reuseport_md *ctx)
 	 */
 	gen = grp->gen & 1;
 	barrier_var(gen);
+	/* a migrating request may come without a packet: its hash is the one */
+	hash = ctx->hash;
+#ifndef PCBG_NO_FLOW_TABLE	/* bench/cost measures the program without */
+	/*
+	 * A UDP flow the table knows goes where it went before, even when
+	 * every member drains.
+	 */
+	if (unlikely(cfg->flow_table) && grp->protocol == IPPROTO_UDP &&
+	    !flow_key(ctx, cfg->hash_fields, &key)) {
+		flow = 1;
+		now = bpf_ktime_get_coarse_ns();
+		pick = flow_select(ctx, cfg, &key, now);
+		if (pick >= 0) {
+			slot = pick;
+			hit = 1;
+			n = 0;
+			goto selected;
+		}
+	}
+#endif
 	n = grp->nr_members[gen];
 	if (unlikely(!n || n > grp->capacity))
 		return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
 
-	/* a migrating request may come without a packet: its hash is the one */
-	hash = ctx->hash;
 	if (unlikely(cfg->hash_fields == PCBG_HASH_2TUPLE) && !migrating) {
 		pick = addr_hash(ctx, grp->hash_seed);
 		if (pick < 0)
@@ -415,12 +544,21 @@ int pcbg_select(struct sk_reuseport_md *ctx)
 				PCBG_STAT_FALLBACK_EMPTY :
 				PCBG_STAT_FALLBACK_MISS);	/* another group's */
 	}
+#ifndef PCBG_NO_FLOW_TABLE
+	if (unlikely(flow))
+		flow_enter(cfg, &key, slot, now);
+#endif
 
+selected:
 	if (likely(cfg->stats)) {
 		cnt = bpf_map_lookup_elem(&pcbg_slot_cnt, &slot);
 		if (likely(cnt)) {
 			cnt->selected++;
 			cnt->cpu_local += local;
+#ifndef PCBG_NO_FLOW_TABLE
+			if (unlikely(hit))
+				cnt->flow_hit++;
+#endif
 		}
 		if (unlikely(migrating))
 			count(PCBG_STAT_MIGRATED);

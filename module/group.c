@@ -63,6 +63,8 @@ static_assert(offsetof(struct pcbg_config, max_group_size) == 16);
 static_assert(offsetof(struct pcbg_config, stats) == 20);
 static_assert(offsetof(struct pcbg_config, hash_fields) == 24);
 static_assert(offsetof(struct pcbg_config, migrate) == 28);
+static_assert(offsetof(struct pcbg_config, flow_table) == 32);
+static_assert(offsetof(struct pcbg_config, flow_timeout) == 36);
 static_assert(offsetof(struct pcbg_group_info, nr_slots) == 0);
 static_assert(offsetof(struct pcbg_group_info, capacity) == 4);
 static_assert(offsetof(struct pcbg_group_info, family) == 8);
@@ -352,6 +354,8 @@ static void pcbg_group_write_config(struct pcbg_group *g,
 		WRITE_ONCE(cfg->stats, k->stats);
 		WRITE_ONCE(cfg->hash_fields, k->hash_fields);
 		WRITE_ONCE(cfg->migrate, k->migrate);
+		WRITE_ONCE(cfg->flow_table, k->flow_table);
+		WRITE_ONCE(cfg->flow_timeout, k->flow_timeout);
 	}
 	rcu_read_unlock();
 }

@@ -80,6 +80,8 @@ void pcbg_knobs_read(struct pcbg_net *pn, struct pcbg_knobs *k)
 	k->stats = READ_ONCE(pn->knobs.stats);
 	k->hash_fields = READ_ONCE(pn->knobs.hash_fields);
 	k->migrate = READ_ONCE(pn->knobs.migrate);
+	k->flow_table = READ_ONCE(pn->knobs.flow_table);
+	k->flow_timeout = READ_ONCE(pn->knobs.flow_timeout);
 }
 
 static void pcbg_knobs_init(struct pcbg_knobs *k)
@@ -92,6 +94,8 @@ static void pcbg_knobs_init(struct pcbg_knobs *k)
 	k->stats = 1;
 	k->hash_fields = PCBG_HASH_4TUPLE;
 	k->migrate = 1;
+	k->flow_table = 0;
+	k->flow_timeout = PCBG_FLOW_TIMEOUT_DEFAULT;
 }
 
 /* After a handler: on a successful write, push the knobs to every group. */
@@ -126,6 +130,8 @@ PCBG_KNOB_HANDLER(cpu_bits, proc_dointvec_minmax)
 PCBG_KNOB_HANDLER(max_group_size, proc_douintvec_minmax)
 PCBG_KNOB_HANDLER(stats, proc_douintvec_minmax)
 PCBG_KNOB_HANDLER(migrate, proc_douintvec_minmax)
+PCBG_KNOB_HANDLER(flow_table, proc_douintvec_minmax)
+PCBG_KNOB_HANDLER(flow_timeout, proc_douintvec_minmax)
 
 /*
  * A knob read and written as one of @nr names, stored as the name's index
@@ -191,6 +197,8 @@ enum {
 	PCBG_KNOB_STATS,
 	PCBG_KNOB_HASH_FIELDS,
 	PCBG_KNOB_MIGRATE,
+	PCBG_KNOB_FLOW_TABLE,
+	PCBG_KNOB_FLOW_TIMEOUT,
 	PCBG_KNOB_NR,
 };
 
@@ -198,6 +206,7 @@ enum {
 static int pcbg_cpu_bits_min = PCBG_CPU_BITS_AUTO;
 static int pcbg_cpu_bits_max = PCBG_CPU_BITS_MAX;
 static unsigned int pcbg_group_size_max = PCBG_SLOTS_LIMIT;
+static unsigned int pcbg_flow_timeout_max = PCBG_FLOW_TIMEOUT_MAX;
 
 /*
  * The template: init_net registers it as is, other namespaces a copy.  The
@@ -266,6 +275,22 @@ pcbg_sysctl_template[PCBG_KNOB_NR + PCBG_SYSCTL_SENTINEL] = {
 		.extra1		= SYSCTL_ZERO,
 		.extra2		= SYSCTL_ONE,
 	},
+	[PCBG_KNOB_FLOW_TABLE] = {
+		.procname	= "flow_table",
+		.maxlen		= sizeof(unsigned int),
+		.mode		= 0644,
+		.proc_handler	= pcbg_proc_flow_table,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_ONE,
+	},
+	[PCBG_KNOB_FLOW_TIMEOUT] = {
+		.procname	= "flow_timeout",
+		.maxlen		= sizeof(unsigned int),
+		.mode		= 0644,
+		.proc_handler	= pcbg_proc_flow_timeout,
+		.extra1		= SYSCTL_ONE,
+		.extra2		= &pcbg_flow_timeout_max,
+	},
 };
 
 static int pcbg_sysctl_register(struct net *net, struct pcbg_net *pn)
@@ -286,6 +311,8 @@ static int pcbg_sysctl_register(struct net *net, struct pcbg_net *pn)
 	table[PCBG_KNOB_STATS].data = &pn->knobs.stats;
 	table[PCBG_KNOB_HASH_FIELDS].data = &pn->knobs.hash_fields;
 	table[PCBG_KNOB_MIGRATE].data = &pn->knobs.migrate;
+	table[PCBG_KNOB_FLOW_TABLE].data = &pn->knobs.flow_table;
+	table[PCBG_KNOB_FLOW_TIMEOUT].data = &pn->knobs.flow_timeout;
 
 	pn->sysctl_hdr = pcbg_register_net_sysctl(net, PCBG_SYSCTL_PATH, table,
 						  PCBG_KNOB_NR);

@@ -22,6 +22,8 @@
  * @stats: 0 or 1.
  * @hash_fields: an enum pcbg_hash_fields.
  * @migrate: 0 or 1.
+ * @flow_table: 0 or 1.
+ * @flow_timeout: seconds, 1..PCBG_FLOW_TIMEOUT_MAX.
  *
  * Written by the sysctl handlers (WRITE_ONCE), read with READ_ONCE through
  * pcbg_knobs_read().
@@ -35,6 +37,8 @@ struct pcbg_knobs {
 	unsigned int stats;
 	unsigned int hash_fields;
 	unsigned int migrate;
+	unsigned int flow_table;
+	unsigned int flow_timeout;
 };
 
 /**

@@ -284,7 +284,7 @@ TEST(cpus_table_matches_the_traffic)
 	pcbg_group_free(grp);
 }
 
-/* hash_fields and migrate reach the config like the other knobs. */
+/* hash_fields, migrate and the flow table's reach the config like the others. */
 TEST_F(modgroup, new_knobs_reach_the_config)
 {
 	struct pcbg_group_info info;
@@ -296,6 +296,13 @@ TEST_F(modgroup, new_knobs_reach_the_config)
 	ASSERT_EQ(0, pcbg_group_config(self->grp, &cfg));
 	EXPECT_EQ(PCBG_HASH_2TUPLE, cfg.hash_fields);
 	EXPECT_EQ(0, cfg.migrate);
+	EXPECT_EQ(0, cfg.flow_table);
+	EXPECT_EQ(PCBG_FLOW_TIMEOUT_DEFAULT, cfg.flow_timeout);
+	ASSERT_EQ(0, knob_write("flow_table", "1"));
+	ASSERT_EQ(0, knob_write("flow_timeout", "5"));
+	ASSERT_EQ(0, pcbg_group_config(self->grp, &cfg));
+	EXPECT_EQ(1, cfg.flow_table);
+	EXPECT_EQ(5, cfg.flow_timeout);
 	ASSERT_EQ(0, pcbg_group_info(self->grp, &info));
 	EXPECT_NE(0, info.hash_seed);	/* the tools' seed, in the tools' map */
 }

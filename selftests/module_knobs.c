@@ -23,6 +23,8 @@ static const struct knob_case knobs[] = {
 	{ "stats", "1", { "0", "1" }, { "2", "-1" } },
 	{ "hash_fields", "4tuple", { "2tuple", "4tuple" }, { "3tuple", "" } },
 	{ "migrate", "1", { "0", "1" }, { "2", "-1" } },
+	{ "flow_table", "0", { "1", "0" }, { "2", "-1", "x" } },
+	{ "flow_timeout", "30", { "1", "86400", "30" }, { "0", "86401", "-1" } },
 };
 
 FIXTURE(knobs) {

@@ -151,6 +151,18 @@ static void print_cpus(struct group_view *views, int n)
 	}
 }
 
+/* Live flows of each slot (flow_table), or NULL; the caller frees it. */
+static __u32 *live_flows(const struct group_view *v)
+{
+	__u32 *live = calloc(v->info.nr_slots + 1, sizeof(*live));
+
+	if (live && pcbg_group_flows(v->grp, live, v->info.nr_slots) < 0) {
+		free(live);
+		return NULL;
+	}
+	return live;
+}
+
 static void print_text(struct group_view *views, int n, int what)
 {
 	char local[80];
@@ -170,18 +182,22 @@ static void print_text(struct group_view *views, int n, int what)
 		       (unsigned long long)v->stats[PCBG_STAT_SELECTED],
 		       (unsigned long long)fallbacks(v));
 	}
-	printf("\n%-5s %5s %10s %4s %12s\n", "group", "slot", "inode", "cpu", "selected");
+	printf("\n%-5s %5s %10s %4s %12s %8s\n", "group", "slot", "inode", "cpu",
+	       "selected", "flows");
 	for (i = 0; i < n; i++) {
 		struct group_view *v = &views[i];
+		__u32 *live = live_flows(v);
 
 		for (slot = 0; slot < v->info.nr_slots; slot++) {
 			struct pcbg_slot s;
 			__u64 sel = 0, inode = slot_inode(v, slot, &s);
 
 			pcbg_group_slot_selected(v->grp, slot, &sel);
-			printf("%-5u %5u %10llu %4d %12llu\n", v->id, slot,
-			       (unsigned long long)inode, s.cpu, (unsigned long long)sel);
+			printf("%-5u %5u %10llu %4d %12llu %8u\n", v->id, slot,
+			       (unsigned long long)inode, s.cpu, (unsigned long long)sel,
+			       live ? live[slot] : 0);
 		}
+		free(live);
 	}
 	printf("\n%-5s %-16s %12s\n", "group", "counter", "value");
 	for (i = 0; i < n; i++) {
@@ -228,7 +244,7 @@ static void print_json_cpu(const struct group_view *v, int cpu)
 static void print_json(struct group_view *views, int n)
 {
 	char local[80], addr[INET6_ADDRSTRLEN];
-	__u32 slot, st;
+	__u32 slot, st, *live;
 	int i, cpu;
 
 	printf("{\"groups\":[");
@@ -247,30 +263,34 @@ static void print_json(struct group_view *views, int n)
 		       v->info.capacity, v->info.maglev_size[v->info.gen & 1]);
 		printf("\"config\":{\"tcp_reuseport_ext\":%u,\"udp_reuseport_ext\":%u,"
 		       "\"algorithm\":\"%s\",\"cpu_bits\":%u,\"max_group_size\":%u,"
-		       "\"stats\":%u,\"hash_fields\":\"%s\",\"migrate\":%u,\"samples\":%u},",
+		       "\"stats\":%u,\"hash_fields\":\"%s\",\"migrate\":%u,\"samples\":%u,"
+		       "\"flow_table\":%u,\"flow_timeout\":%u},",
 		       v->cfg.tcp_reuseport_ext, v->cfg.udp_reuseport_ext,
 		       pcbg_algorithm_name(v->cfg.algorithm) ?: "?", v->cfg.cpu_bits,
 		       v->cfg.max_group_size, v->cfg.stats,
 		       pcbg_hash_fields_name(v->cfg.hash_fields) ?: "?", v->cfg.migrate,
-		       v->info.samples);
+		       v->info.samples, v->cfg.flow_table, v->cfg.flow_timeout);
 		printf("\"counters\":{");
 		for (st = 0; st < PCBG_STAT_NR; st++)
 			printf("%s\"%s\":%llu", st ? "," : "", pcbg_stat_name(st),
 			       (unsigned long long)v->stats[st]);
 		printf("},\"fallbacks\":%llu,\"table\":[", (unsigned long long)fallbacks(v));
+		live = live_flows(v);
 		for (slot = 0; slot < v->info.nr_slots; slot++) {
 			struct pcbg_slot s;
 			__u64 sel = 0, inode = slot_inode(v, slot, &s);
 
 			pcbg_group_slot_selected(v->grp, slot, &sel);
 			printf("%s{\"slot\":%u,\"inode\":%llu,\"cookie\":%llu,\"cpu\":%d,"
-			       "\"pid\":%u,\"live\":%s,\"draining\":%s,\"selected\":%llu}",
+			       "\"pid\":%u,\"live\":%s,\"draining\":%s,\"selected\":%llu,"
+			       "\"flows\":%u}",
 			       slot ? "," : "", slot, (unsigned long long)inode,
 			       (unsigned long long)s.cookie, s.cpu, s.pid,
 			       inode ? "true" : "false",
 			       s.flags & PCBG_SLOT_DRAINING ? "true" : "false",
-			       (unsigned long long)sel);
+			       (unsigned long long)sel, live ? live[slot] : 0);
 		}
+		free(live);
 		printf("],\"cpus\":[");
 		for (cpu = 0; cpu < pcbg_group_nr_cpus(v->grp); cpu++)
 			print_json_cpu(v, cpu);

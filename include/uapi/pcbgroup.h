@@ -20,6 +20,7 @@
  *   pcbg_socks, pcbg_sync
  *   pcbg_slot_cnt, pcbg_stats,     the program; the tools only zero them
  *   pcbg_samples                   (pcbg_group_reset_stats(), a new slot)
+ *   pcbg_flows                     the program; the tools only read it
  *
  * The kernel empties a pcbg_socks slot itself when its socket closes.
  */
@@ -29,7 +30,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define PCBG_ABI_VERSION	2
+#define PCBG_ABI_VERSION	3
 
 /* A group holds at most this many sockets (max_group_size's upper bound). */
 #define PCBG_SLOTS_LIMIT	32768
@@ -52,6 +53,17 @@
 #define PCBG_MAGLEV_MIN_SLOTS	16
 #define PCBG_MAGLEV_MAX		(1U << 20)
 #define PCBG_MAGLEV_WORDS(m)	(((m) + 3) / 4)
+/*
+ * Flow table (flow_table=1, UDP groups): PCBG_FLOWS_PER_SLOT entries per
+ * slot of capacity, at least PCBG_FLOWS_MIN, at most PCBG_FLOWS_MAX, unless
+ * the creator of the group gives its own size.
+ */
+#define PCBG_FLOWS_PER_SLOT	4
+#define PCBG_FLOWS_MIN		1024
+#define PCBG_FLOWS_MAX		(1U << 22)
+/* flow_timeout, seconds */
+#define PCBG_FLOW_TIMEOUT_DEFAULT	30
+#define PCBG_FLOW_TIMEOUT_MAX	86400
 
 /* Names shared by the program, pcbgroupctl, the module and the tests. */
 #define PCBG_PROG_NAME		"pcbg_select"
@@ -67,6 +79,7 @@
 #define PCBG_MAP_MEMBERS	"pcbg_members"	/* __u32 slots that take new flows */
 #define PCBG_MAP_MAGLEV		"pcbg_maglev"	/* __u64: 4 slots of 16 bits */
 #define PCBG_MAP_SYNC		"pcbg_sync"	/* ARRAY_OF_MAPS: see pcbg_group_info.gen */
+#define PCBG_MAP_FLOWS		"pcbg_flows"	/* LRU_HASH pcbg_flow_key -> pcbg_flow */
 #define PCBG_PIN_ROOT		"/sys/fs/bpf/pcbgroup"
 #define PCBG_PIN_PROG		"prog"		/* pin names inside <root>/<id>/ */
 
@@ -132,6 +145,19 @@ enum pcbg_hash_fields {
  * @PCBG_STAT_MIGRATED: a closing listener's request went to another one.
  * @PCBG_STAT_MIGRATE_REFUSED: migrate is 0: a closing listener's request
  *	was refused (SK_DROP), as without migration.
+ * @PCBG_STAT_FLOW_HIT: flow_table: a datagram of a known flow went to the
+ *	socket that served the flow first.  The sum of the slots'
+ *	pcbg_slot_count.flow_hit, as SELECTED.
+ * @PCBG_STAT_FLOW_NEW: flow_table: a flow not in the table was picked by
+ *	the algorithm and entered (the misses).
+ * @PCBG_STAT_FLOW_REPICK: flow_table: the socket that served a known flow
+ *	is gone (closed, or its slot holds another socket): picked again.
+ * @PCBG_STAT_FLOW_EXPIRED: flow_table: a known flow idle for flow_timeout
+ *	seconds was picked again, as a new one.
+ * @PCBG_STAT_FLOW_EVICTED: flow_table: flows the full table dropped, least
+ *	recently used first.  Not counted by the program, which cannot see
+ *	an eviction: the tools derive it as FLOW_NEW - the entries in the
+ *	table (pcbg_group_reset_stats() sets FLOW_NEW to those entries).
  *
  * Every fallback returns SK_PASS without a selection: no packet is dropped.
  * The maps are per CPU, so each CPU's own counts are its row in the cpus
@@ -148,12 +174,19 @@ enum pcbg_stat {
 	PCBG_STAT_REPICK,
 	PCBG_STAT_MIGRATED,
 	PCBG_STAT_MIGRATE_REFUSED,
+	PCBG_STAT_FLOW_HIT,
+	PCBG_STAT_FLOW_NEW,
+	PCBG_STAT_FLOW_REPICK,
+	PCBG_STAT_FLOW_EXPIRED,
+	PCBG_STAT_FLOW_EVICTED,
 	PCBG_STAT_NR,
 };
 
 #define PCBG_STAT_NAMES { "selected", "fallback_off", "fallback_empty", \
 			  "fallback_miss", "cpu_local", "cpu_miss", "repick", \
-			  "migrated", "migrate_refused" }
+			  "migrated", "migrate_refused", "flow_hit", \
+			  "flow_new", "flow_repick", "flow_expired", \
+			  "flow_evicted" }
 
 /**
  * struct pcbg_config - the knobs, the single entry of PCBG_MAP_CFG.
@@ -171,6 +204,11 @@ enum pcbg_stat {
  * @hash_fields: an enum pcbg_hash_fields.
  * @migrate: 1: a closing TCP listener's pending connections go to another
  *	listener of the group; 0: they are refused, as without migration.
+ * @flow_table: 1: a UDP group remembers each flow's socket in PCBG_MAP_FLOWS
+ *	and sends the flow's datagrams there while that socket lives, draining
+ *	or not; 0: every datagram is picked by the algorithm.
+ * @flow_timeout: seconds, 1..PCBG_FLOW_TIMEOUT_MAX: a flow idle that long
+ *	is picked again, as a new one.
  */
 struct pcbg_config {
 	__u32 tcp_reuseport_ext;
@@ -181,6 +219,8 @@ struct pcbg_config {
 	__u32 stats;
 	__u32 hash_fields;
 	__u32 migrate;
+	__u32 flow_table;
+	__u32 flow_timeout;
 };
 
 /**
@@ -244,7 +284,8 @@ struct pcbg_group_info {
 /**
  * struct pcbg_slot - what the tools know of the socket in one slot.
  * @inode: socket inode, as in /proc/PID/fd and ss -e.
- * @cookie: SO_COOKIE of the socket.
+ * @cookie: SO_COOKIE of the socket.  The program reads it (flow_table) to
+ *	tell the socket that served a flow from a later one in the same slot.
  * @cpu: the socket's CPU, or -1.
  * @pid: the process the socket was adopted from, 0 if handed in directly.
  * @flags: PCBG_SLOT_*.
@@ -264,11 +305,47 @@ struct pcbg_slot {
  * of PCBG_MAP_SLOT_STATS: one cache line written per selection.
  * @selected: selections of the slot.
  * @cpu_local: those made from the CPU's own table (algorithm cpu).
+ * @flow_hit: those made from the flow table (flow_table).
  */
 struct pcbg_slot_count {
 	__u64 selected;
 	__u64 cpu_local;
+	__u64 flow_hit;
 };
+
+/**
+ * struct pcbg_flow_key - a UDP flow, the key of PCBG_MAP_FLOWS.
+ * @saddr: source address; IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d).
+ * @daddr: destination address, the same way.
+ * @sport: source port, network order; 0 when hash_fields is 2tuple.
+ * @dport: destination port, network order; 0 when hash_fields is 2tuple.
+ */
+struct pcbg_flow_key {
+	__u32 saddr[4];
+	__u32 daddr[4];
+	__be16 sport;
+	__be16 dport;
+};
+
+/**
+ * struct pcbg_flow - the value of PCBG_MAP_FLOWS: where a flow goes.
+ * Writer: the program.
+ * @cookie: SO_COOKIE of the socket that serves the flow, as pcbg_slot.cookie
+ *	had it when the flow was entered.
+ * @seen: bpf_ktime_get_coarse_ns() (CLOCK_MONOTONIC, coarse) of the flow's
+ *	last datagram, to PCBG_FLOW_TOUCH_NS.
+ * @slot: the slot of that socket.
+ * @__pad: zero.
+ */
+struct pcbg_flow {
+	__u64 cookie;
+	__u64 seen;
+	__u32 slot;
+	__u32 __pad;
+};
+
+/* A flow's @seen is rewritten only when it is this much older (100 ms). */
+#define PCBG_FLOW_TOUCH_NS	100000000ULL
 
 /**
  * struct pcbg_sample - one selection, recorded when pcbg_group_info.samples

@@ -20,6 +20,7 @@ enum pcbg_map {
 	PCBG_M_MEMBERS,
 	PCBG_M_MAGLEV,
 	PCBG_M_SYNC,
+	PCBG_M_FLOWS,
 	PCBG_M_NR,
 };
 
@@ -54,5 +55,8 @@ __u32 pcbg_maglev_next_size(__u32 m_now, __u32 k);
  */
 int pcbg_maglev_build(__u64 *words, const __u64 *old_words, __u32 m, __u32 k,
 		      const __u32 *members, __u32 n);
+
+/* Entries of the flow table of a group of @capacity slots, by default. */
+__u32 pcbg_flows_size(__u32 capacity);
 
 #endif

@@ -17,15 +17,18 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "internal.h"
 #include "pcbgroup.skel.h"
 
-_Static_assert(sizeof(struct pcbg_config) == 32, "pcbg_config layout");
+_Static_assert(sizeof(struct pcbg_config) == 40, "pcbg_config layout");
 _Static_assert(sizeof(struct pcbg_group_info) == 72, "pcbg_group_info layout");
-_Static_assert(sizeof(struct pcbg_slot_count) == 16, "pcbg_slot_count layout");
+_Static_assert(sizeof(struct pcbg_slot_count) == 24, "pcbg_slot_count layout");
+_Static_assert(sizeof(struct pcbg_flow_key) == 36, "pcbg_flow_key layout");
+_Static_assert(sizeof(struct pcbg_flow) == 24, "pcbg_flow layout");
 _Static_assert(sizeof(struct pcbg_slot) == 32, "pcbg_slot layout");
 _Static_assert(sizeof(struct pcbg_sample) == 32, "pcbg_sample layout");
 
@@ -46,6 +49,7 @@ static const char *const map_names[PCBG_M_NR] = {
 	[PCBG_M_MEMBERS] = PCBG_MAP_MEMBERS,
 	[PCBG_M_MAGLEV] = PCBG_MAP_MAGLEV,
 	[PCBG_M_SYNC] = PCBG_MAP_SYNC,
+	[PCBG_M_FLOWS] = PCBG_MAP_FLOWS,
 };
 
 static const char *const algo_names[PCBG_ALGO_NR] = PCBG_ALGO_NAMES;
@@ -54,7 +58,8 @@ static const char *const hash_names[PCBG_HASH_NR] = PCBG_HASH_NAMES;
 
 const char *const pcbg_knob_names[] = {
 	"tcp_reuseport_ext", "udp_reuseport_ext", "algorithm", "cpu_bits",
-	"max_group_size", "stats", "hash_fields", "migrate", NULL,
+	"max_group_size", "stats", "hash_fields", "migrate", "flow_table",
+	"flow_timeout", NULL,
 };
 
 const char *pcbg_hash_fields_name(__u32 hash_fields)
@@ -95,6 +100,7 @@ void pcbg_config_default(struct pcbg_config *cfg)
 	cfg->max_group_size = PCBG_SLOTS_DEFAULT;
 	cfg->stats = 1;
 	cfg->migrate = 1;
+	cfg->flow_timeout = PCBG_FLOW_TIMEOUT_DEFAULT;
 }
 
 static int parse_long(const char *s, long min, long max, long *out)
@@ -145,6 +151,12 @@ int pcbg_config_set_knob(struct pcbg_config *cfg, const char *name,
 		cfg->cpu_bits = v;
 		return 0;
 	}
+	if (!strcmp(name, "flow_timeout")) {
+		if (parse_long(value, 1, PCBG_FLOW_TIMEOUT_MAX, &v))
+			return -EINVAL;
+		cfg->flow_timeout = v;
+		return 0;
+	}
 	if (!strcmp(name, "max_group_size")) {
 		if (parse_long(value, 1, PCBG_SLOTS_LIMIT, &v))
 			return -EINVAL;
@@ -164,6 +176,8 @@ int pcbg_config_set_knob(struct pcbg_config *cfg, const char *name,
 		cfg->udp_reuseport_ext = v;
 	else if (!strcmp(name, "stats"))
 		cfg->stats = v;
+	else if (!strcmp(name, "flow_table"))
+		cfg->flow_table = v;
 	else
 		cfg->migrate = v;
 	return 0;
@@ -177,7 +191,9 @@ static int config_valid(const struct pcbg_config *cfg)
 	       cfg->max_group_size >= 1 &&
 	       cfg->max_group_size <= PCBG_SLOTS_LIMIT &&
 	       cfg->stats <= 1 &&
-	       cfg->hash_fields < PCBG_HASH_NR && cfg->migrate <= 1;
+	       cfg->hash_fields < PCBG_HASH_NR && cfg->migrate <= 1 &&
+	       cfg->flow_table <= 1 && cfg->flow_timeout >= 1 &&
+	       cfg->flow_timeout <= PCBG_FLOW_TIMEOUT_MAX;
 }
 
 static int sockopt_int(int fd, int name, int *val)
@@ -276,7 +292,16 @@ void pcbg_group_free(struct pcbg_group *grp)
 	free(grp);
 }
 
-static int set_capacity(struct pcbgroup_bpf *skel, __u32 capacity, int ncpus)
+__u32 pcbg_flows_size(__u32 capacity)
+{
+	__u64 n = (__u64)capacity * PCBG_FLOWS_PER_SLOT;
+
+	return n < PCBG_FLOWS_MIN ? PCBG_FLOWS_MIN :
+	       n > PCBG_FLOWS_MAX ? PCBG_FLOWS_MAX : n;
+}
+
+static int set_capacity(struct pcbgroup_bpf *skel, __u32 capacity, __u32 flows,
+			int ncpus)
 {
 	struct bpf_map *maps[] = {
 		skel->maps.pcbg_socks, skel->maps.pcbg_slots,
@@ -300,10 +325,18 @@ static int set_capacity(struct pcbgroup_bpf *skel, __u32 capacity, int ncpus)
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.pcbg_maglev,
 					       2 * PCBG_MAGLEV_WORDS(pcbg_maglev_size(capacity)));
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.pcbg_flows, flows);
 	return err;
 }
 
 int pcbg_group_create(struct pcbg_group **grpp, __u32 capacity)
+{
+	return pcbg_group_create_flows(grpp, capacity, 0);
+}
+
+int pcbg_group_create_flows(struct pcbg_group **grpp, __u32 capacity,
+			    __u32 flows)
 {
 	struct pcbg_group_info info = {};
 	struct pcbg_config cfg;
@@ -313,8 +346,10 @@ int pcbg_group_create(struct pcbg_group **grpp, __u32 capacity)
 
 	if (!capacity)
 		capacity = PCBG_SLOTS_DEFAULT;
-	if (capacity > PCBG_SLOTS_LIMIT)
+	if (capacity > PCBG_SLOTS_LIMIT || flows > PCBG_FLOWS_MAX)
 		return -E2BIG;
+	if (!flows)
+		flows = pcbg_flows_size(capacity);
 	grp = group_alloc();
 	if (!grp)
 		return -ENOMEM;
@@ -327,7 +362,7 @@ int pcbg_group_create(struct pcbg_group **grpp, __u32 capacity)
 		err = -errno;
 		goto err_free;
 	}
-	err = set_capacity(grp->skel, capacity, grp->ncpus);
+	err = set_capacity(grp->skel, capacity, flows, grp->ncpus);
 	if (err)
 		goto err_free;
 	err = pcbgroup_bpf__load(grp->skel);
@@ -595,6 +630,7 @@ static int slot_count(const struct pcbg_group *grp, __u32 slot, int cpu,
 		if (cpu < 0 || cpu == i) {
 			out->selected += vals[i].selected;
 			out->cpu_local += vals[i].cpu_local;
+			out->flow_hit += vals[i].flow_hit;
 		}
 	}
 	free(vals);
@@ -632,14 +668,76 @@ int pcbg_group_cpu_stats(const struct pcbg_group *grp, int cpu,
 		return err;
 	stats[PCBG_STAT_SELECTED] = 0;
 	stats[PCBG_STAT_CPU_LOCAL] = 0;
+	stats[PCBG_STAT_FLOW_HIT] = 0;
 	for (i = 0; i < info.nr_slots && i < info.capacity; i++) {
 		err = slot_count(grp, i, cpu, &c);
 		if (err)
 			return err;
 		stats[PCBG_STAT_SELECTED] += c.selected;
 		stats[PCBG_STAT_CPU_LOCAL] += c.cpu_local;
+		stats[PCBG_STAT_FLOW_HIT] += c.flow_hit;
+	}
+	/* the program cannot see an eviction: entered and no longer there */
+	stats[PCBG_STAT_FLOW_EVICTED] = 0;
+	if (cpu < 0) {
+		err = pcbg_group_flows(grp, NULL, 0);
+		if (err < 0)
+			return err;
+		if (stats[PCBG_STAT_FLOW_NEW] > (__u64)err)
+			stats[PCBG_STAT_FLOW_EVICTED] = stats[PCBG_STAT_FLOW_NEW] - err;
 	}
 	return 0;
+}
+
+int pcbg_group_flows(const struct pcbg_group *grp, __u32 *live, __u32 nr_slots)
+{
+	struct pcbg_flow_key key, next;
+	struct pcbg_config cfg;
+	struct pcbg_flow f;
+	struct timespec ts;
+	__u64 now, *cookies = NULL;
+	__u32 slot;
+	int err, n = 0, first = 1;
+
+	if (live) {
+		memset(live, 0, nr_slots * sizeof(*live));
+		err = pcbg_group_config(grp, &cfg);
+		if (err)
+			return err;
+		cookies = calloc(nr_slots + 1, sizeof(*cookies));
+		if (!cookies)
+			return -ENOMEM;
+		/* the socket in each slot now; 0: none */
+		for (slot = 0; slot < nr_slots; slot++) {
+			err = pcbg_slot_cookie(grp, slot, &cookies[slot]);
+			if (err < 0)
+				goto out;
+			if (!err)
+				cookies[slot] = 0;
+		}
+	}
+	/* the program's clock: ktime_get_coarse_ns() is CLOCK_MONOTONIC_COARSE */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	err = 0;
+	while (!bpf_map_get_next_key(grp->map_fd[PCBG_M_FLOWS], first ? NULL : &key,
+				     &next)) {
+		first = 0;
+		key = next;
+		if (bpf_map_lookup_elem(grp->map_fd[PCBG_M_FLOWS], &key, &f))
+			continue;	/* evicted meanwhile */
+		n++;
+		if (!live || f.slot >= nr_slots || !cookies[f.slot] ||
+		    cookies[f.slot] != f.cookie ||
+		    (now > f.seen && now - f.seen > (__u64)cfg.flow_timeout * 1000000000ULL))
+			continue;
+		live[f.slot]++;
+	}
+	if (errno != ENOENT)
+		err = -errno;
+out:
+	free(cookies);
+	return err ? err : n;
 }
 
 int pcbg_group_stats(const struct pcbg_group *grp, __u64 stats[PCBG_STAT_NR])
@@ -691,6 +789,29 @@ static int clear_percpu(const struct pcbg_group *grp, int map, __u32 nr,
 	return err;
 }
 
+/*
+ * flow_evicted is flow_new - the entries in the table: flow_new restarts
+ * from those entries, not from 0, so that evictions restart from 0.
+ */
+static int restart_flow_new(struct pcbg_group *grp)
+{
+	__u32 key = PCBG_STAT_FLOW_NEW;
+	__u64 *vals;
+	int n, err = 0;
+
+	n = pcbg_group_flows(grp, NULL, 0);
+	if (n <= 0)
+		return n;
+	vals = calloc(grp->ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	vals[0] = n;
+	if (bpf_map_update_elem(grp->map_fd[PCBG_M_STATS], &key, vals, BPF_ANY))
+		err = -errno;
+	free(vals);
+	return err;
+}
+
 int pcbg_group_reset_stats(struct pcbg_group *grp)
 {
 	struct pcbg_group_info info;
@@ -708,6 +829,8 @@ int pcbg_group_reset_stats(struct pcbg_group *grp)
 	if (!err)
 		err = clear_percpu(grp, PCBG_M_SAMPLES, PCBG_SAMPLES_NR + 1,
 				   sizeof(struct pcbg_sample));
+	if (!err)
+		err = restart_flow_new(grp);
 	pcbg_group_unlock(grp);
 	return err;
 }

@@ -53,6 +53,12 @@ const char *pcbg_hash_fields_name(__u32 hash_fields);
  * at most PCBG_SLOTS_LIMIT) and the default config.
  */
 int pcbg_group_create(struct pcbg_group **grpp, __u32 capacity);
+/*
+ * The same, with a flow table of @flows entries (0: PCBG_FLOWS_PER_SLOT a
+ * slot of capacity, within PCBG_FLOWS_MIN..PCBG_FLOWS_MAX; -E2BIG above).
+ */
+int pcbg_group_create_flows(struct pcbg_group **grpp, __u32 capacity,
+			    __u32 flows);
 /* Open a group pinned under @dir by pcbg_group_pin(). */
 int pcbg_group_open_pinned(struct pcbg_group **grpp, const char *dir);
 /* Close the handle.  A group attached to sockets keeps working. */
@@ -151,6 +157,13 @@ int pcbg_group_slot_live(const struct pcbg_group *grp, __u32 slot);
 /* Selections of @slot, summed over CPUs. */
 int pcbg_group_slot_selected(const struct pcbg_group *grp, __u32 slot,
 			     __u64 *selected);
+/*
+ * The flow table: returns the flows in it; with @live, also counts in
+ * @live[slot], for the first @nr_slots slots, the flows whose socket is
+ * still the slot's and that have not been idle flow_timeout seconds.  A
+ * draining worker is done when its slot's count is 0.
+ */
+int pcbg_group_flows(const struct pcbg_group *grp, __u32 *live, __u32 nr_slots);
 /* Counters by enum pcbg_stat, summed over CPUs. */
 int pcbg_group_stats(const struct pcbg_group *grp, __u64 stats[PCBG_STAT_NR]);
 /* The same counters, of one CPU (@cpu < 0: summed). */

@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * UDP flows that survive a restart (flow_table=1): a datagram of a known
+ * flow goes to the socket that served the flow first while that socket
+ * lives, draining or not; new flows go to the members; a flow whose socket
+ * is gone is picked again; idle flows expire; a full table evicts the
+ * least recently used.  Real UDP sockets on loopback, 1,000 flows.
+ */
+#include "lib.h"
+#include <pthread.h>
+#include <stdatomic.h>
+
+#define WORKERS		4
+#define MAX_SOCKS	(2 * WORKERS + 12)
+#define FLOWS		1000
+#define FRESH		100	/* new flows started during each restart */
+#define RESTARTS	10
+#define LOAD_PORT	30000	/* background flows: outside the test's ports */
+#define LOAD_FLOWS	64
+
+FIXTURE(flows) {
+	int clients[2 * FLOWS + RESTARTS * FRESH];	/* 0: not yet made */
+	int fds[MAX_SOCKS];
+	int slot_of[MAX_SOCKS];	/* slot of the socket at each index */
+	int nfds;
+	int ep;
+	struct pcbg_group *grp;
+	int before[2 * FLOWS + RESTARTS * FRESH];
+	int after[2 * FLOWS + RESTARTS * FRESH];
+};
+
+FIXTURE_VARIANT(flows) {
+	const char *algorithm;
+	const char *hash_fields;
+};
+
+FIXTURE_VARIANT_ADD(flows, hash_threshold) { "hash-threshold", "4tuple" };
+FIXTURE_VARIANT_ADD(flows, maglev) { "maglev", "4tuple" };
+
+/* A new server socket, watched; returns its index. */
+static int add_server(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(flows) *self)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int i = self->nfds;
+
+	ASSERT_GT(MAX_SOCKS, i);
+	self->fds[i] = make_server(AF_INET, SOCK_DGRAM, SERVER_PORT);
+	ASSERT_LE(0, self->fds[i]);
+	ev.data.u32 = i;
+	ASSERT_EQ(0, epoll_ctl(self->ep, EPOLL_CTL_ADD, self->fds[i], &ev));
+	self->slot_of[i] = -1;
+	self->nfds++;
+	return i;
+}
+
+/* Socket @i joins: placed now, seen by the program from the next publish. */
+static void place(struct __test_metadata *_metadata,
+		  FIXTURE_DATA(flows) *self, int i)
+{
+	self->slot_of[i] = pcbg_group_place_socket(self->grp, self->fds[i], -1, 0);
+	ASSERT_LE(0, self->slot_of[i]);
+}
+
+FIXTURE_SETUP(flows)
+{
+	int i;
+
+	ASSERT_EQ(0, setup_namespaces());
+	ASSERT_EQ(0, raise_nofile(4096));
+	/* a small group keeps Maglev's rebuilds short; room for every flow */
+	ASSERT_EQ(0, pcbg_group_create_flows(&self->grp, 64, 16384));
+	self->ep = epoll_create1(0);
+	ASSERT_LE(0, self->ep);
+	for (i = 0; i < WORKERS; i++)
+		place(_metadata, self, add_server(_metadata, self));
+	ASSERT_EQ(0, pcbg_group_publish(self->grp));
+	set_knob(_metadata, self->grp, "algorithm", variant->algorithm);
+	set_knob(_metadata, self->grp, "hash_fields", variant->hash_fields);
+	set_knob(_metadata, self->grp, "flow_table", "1");
+	ASSERT_EQ(0, pcbg_group_attach(self->grp, self->fds[0]));
+}
+
+FIXTURE_TEARDOWN(flows)
+{
+	pcbg_group_free(self->grp);
+}
+
+/*
+ * Flows [first, first + count), the same 4-tuples every time, from client
+ * sockets kept open between calls: a datagram each, and in @receiver the
+ * index of the server socket that got it (-1: none within a second).
+ * Returns how many arrived.
+ */
+static int send_flows(FIXTURE_DATA(flows) *self, int first, int count, int *receiver)
+{
+	struct sockaddr_storage src, dst;
+	socklen_t dlen = make_addr(&dst, AF_INET, SERVER_PORT), slen;
+	struct epoll_event evs[64];
+	int i, got = 0, one = 1;
+
+	for (i = first; i < first + count; i++) {
+		receiver[i] = -1;
+		if (self->clients[i] <= 0) {
+			self->clients[i] = socket(AF_INET, SOCK_DGRAM, 0);
+			slen = make_addr(&src, AF_INET, CLIENT_PORT_BASE + i);
+			setsockopt(self->clients[i], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			if (bind(self->clients[i], (struct sockaddr *)&src, slen) ||
+			    connect(self->clients[i], (struct sockaddr *)&dst, dlen))
+				return -errno;
+		}
+		if (send(self->clients[i], "x", 1, 0) != 1)
+			return -errno;
+		if ((i - first) % 64 != 63 && i != first + count - 1)
+			continue;
+		/* every 64, take what arrived: the queues stay short */
+		while (got < i + 1 - first) {
+			int n = epoll_wait(self->ep, evs, 64, 1000), e, sport;
+
+			if (n <= 0)
+				break;
+			for (e = 0; e < n; e++) {
+				int idx = evs[e].data.u32;
+
+				while ((sport = take_one(self->fds[idx], SOCK_DGRAM)) >= 0) {
+					int flow = sport - CLIENT_PORT_BASE;
+
+					if (flow >= first && flow < first + count &&
+					    receiver[flow] < 0) {
+						receiver[flow] = idx;
+						got++;
+					}
+				}
+			}
+		}
+	}
+	return got;
+}
+
+static void stats(struct __test_metadata *_metadata, struct pcbg_group *grp,
+		  __u64 st[PCBG_STAT_NR])
+{
+	ASSERT_EQ(0, pcbg_group_stats(grp, st));
+}
+
+static __u64 fallbacks(const __u64 st[PCBG_STAT_NR])
+{
+	return st[PCBG_STAT_FALLBACK_OFF] + st[PCBG_STAT_FALLBACK_EMPTY] +
+	       st[PCBG_STAT_FALLBACK_MISS];
+}
+
+/* Live flows of the slots of sockets [from, to), as show prints them. */
+static __u32 live_flows(struct __test_metadata *_metadata,
+			FIXTURE_DATA(flows) *self, int from, int to)
+{
+	__u32 live[MAX_SOCKS] = {}, sum = 0;
+	int i;
+
+	EXPECT_LE(0, pcbg_group_flows(self->grp, live, MAX_SOCKS));
+	for (i = from; i < to; i++)
+		if (self->slot_of[i] >= 0)
+			sum += live[self->slot_of[i]];
+	return sum;
+}
+
+/*
+ * The old workers drain while as many new ones join: every old flow stays
+ * on its socket, every new flow goes to a new socket, and once the old
+ * workers close, their flows are picked again among the new ones.
+ */
+TEST_F(flows, drain_and_join_hold_every_old_flow)
+{
+	int i, to_new = 0, moved = 0, new_to_old = 0;
+	__u64 st[PCBG_STAT_NR];
+
+	ASSERT_EQ(FLOWS, send_flows(self, 0, FLOWS, self->before));
+	for (i = 0; i < WORKERS; i++)
+		place(_metadata, self, add_server(_metadata, self));
+	for (i = 0; i < WORKERS; i++)
+		ASSERT_EQ(0, pcbg_group_drain(self->grp, self->slot_of[i], 1));
+
+	ASSERT_EQ(FLOWS, send_flows(self, 0, FLOWS, self->after));
+	for (i = 0; i < FLOWS; i++) {
+		to_new += self->after[i] >= WORKERS;
+		moved += self->after[i] != self->before[i];
+	}
+	ASSERT_EQ(FLOWS, send_flows(self, FLOWS, FLOWS, self->after));
+	for (i = FLOWS; i < 2 * FLOWS; i++)
+		new_to_old += self->after[i] < WORKERS;
+	TH_LOG("old flows on a new socket: %d, moved: %d; new flows on an old socket: %d",
+	       to_new, moved, new_to_old);
+	EXPECT_EQ(0, to_new);
+	EXPECT_EQ(0, moved);
+	EXPECT_EQ(0, new_to_old);
+	/* a draining worker sees its live flows, and is done at 0 */
+	EXPECT_EQ(FLOWS, live_flows(_metadata, self, 0, WORKERS));
+	EXPECT_EQ(FLOWS, live_flows(_metadata, self, WORKERS, 2 * WORKERS));
+	stats(_metadata, self->grp, st);
+	EXPECT_EQ(2 * FLOWS, st[PCBG_STAT_FLOW_NEW]);
+	EXPECT_EQ(FLOWS, st[PCBG_STAT_FLOW_HIT]);	/* one resend of each old one */
+	EXPECT_EQ(0, st[PCBG_STAT_FLOW_REPICK]);
+	EXPECT_EQ(0, st[PCBG_STAT_FLOW_EVICTED]);
+	EXPECT_EQ(0, fallbacks(st));
+
+	/* the old workers finish: their flows go to the new ones, counted */
+	for (i = 0; i < WORKERS; i++)
+		close(self->fds[i]);
+	EXPECT_EQ(0, live_flows(_metadata, self, 0, WORKERS));
+	ASSERT_EQ(FLOWS, send_flows(self, 0, FLOWS, self->after));
+	for (i = 0; i < FLOWS; i++)
+		EXPECT_LE(WORKERS, self->after[i]);
+	stats(_metadata, self->grp, st);
+	EXPECT_EQ(FLOWS, st[PCBG_STAT_FLOW_REPICK]);
+	EXPECT_EQ(2 * FLOWS, live_flows(_metadata, self, WORKERS, 2 * WORKERS));
+	EXPECT_EQ(0, fallbacks(st));
+}
+
+/* The same drain and join without the table moves every old flow. */
+TEST_F(flows, without_the_table_a_drain_moves_the_flows)
+{
+	int i, to_new = 0;
+
+	set_knob(_metadata, self->grp, "flow_table", "0");
+	ASSERT_EQ(FLOWS, send_flows(self, 0, FLOWS, self->before));
+	for (i = 0; i < WORKERS; i++)
+		place(_metadata, self, add_server(_metadata, self));
+	for (i = 0; i < WORKERS; i++)
+		ASSERT_EQ(0, pcbg_group_drain(self->grp, self->slot_of[i], 1));
+	ASSERT_EQ(FLOWS, send_flows(self, 0, FLOWS, self->after));
+	for (i = 0; i < FLOWS; i++)
+		to_new += self->after[i] >= WORKERS;
+	EXPECT_EQ(FLOWS, to_new);
+	EXPECT_EQ(0, live_flows(_metadata, self, 0, 2 * WORKERS));
+}
+
+struct load {
+	atomic_int stop;
+	long sent;
+};
+
+/* Background datagrams on LOAD_FLOWS other flows, until told to stop. */
+static void *send_load(void *arg)
+{
+	struct load *load = arg;
+	struct sockaddr_storage dst;
+	socklen_t dlen = make_addr(&dst, AF_INET, SERVER_PORT);
+	int fds[LOAD_FLOWS], i;
+
+	for (i = 0; i < LOAD_FLOWS; i++) {
+		struct sockaddr_storage src;
+		socklen_t slen = make_host_addr(&src, AF_INET, 2, LOAD_PORT + i);
+
+		fds[i] = socket(AF_INET, SOCK_DGRAM, 0);
+		if (fds[i] >= 0 && bind(fds[i], (struct sockaddr *)&src, slen)) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+	}
+	while (!atomic_load(&load->stop)) {
+		for (i = 0; i < LOAD_FLOWS; i++)
+			if (fds[i] >= 0 && sendto(fds[i], "l", 1, 0,
+						  (struct sockaddr *)&dst, dlen) == 1)
+				load->sent++;
+		usleep(5000);
+	}
+	for (i = 0; i < LOAD_FLOWS; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return NULL;
+}
+
+/*
+ * Ten rolling restarts while datagrams flow: each time one worker drains
+ * while its successor joins, and then leaves.  Between every step the 1,000
+ * flows send again: a flow stays on its socket until that socket leaves,
+ * then moves once; flows started during a drain never reach the draining
+ * worker.
+ */
+TEST_F_TIMEOUT(flows, ten_rolling_restarts_hold_the_flows, 300)
+{
+	int owner[FLOWS], worker[WORKERS], r, i, w, old, succ;
+	int strays = 0, held_moves = 0, leaver_flows = 0, fresh_on_old = 0;
+	struct load load = {};
+	__u64 st[PCBG_STAT_NR];
+	pthread_t tid;
+
+	for (w = 0; w < WORKERS; w++)
+		worker[w] = w;
+	ASSERT_EQ(0, pthread_create(&tid, NULL, send_load, &load));
+	ASSERT_EQ(FLOWS, send_flows(self, 0, FLOWS, owner));
+	for (r = 0; r < RESTARTS; r++) {
+		w = r % WORKERS;
+		old = worker[w];
+		succ = add_server(_metadata, self);
+		place(_metadata, self, succ);
+		ASSERT_EQ(0, pcbg_group_drain(self->grp, self->slot_of[old], 1));
+
+		/* during the drain: the old flows stay; new ones avoid @old */
+		ASSERT_EQ(FLOWS, send_flows(self, 0, FLOWS, self->after));
+		for (i = 0; i < FLOWS; i++) {
+			held_moves += self->after[i] != owner[i];
+			leaver_flows += owner[i] == old;
+		}
+		ASSERT_EQ(FRESH, send_flows(self, FLOWS + r * FRESH, FRESH, self->after));
+		for (i = FLOWS + r * FRESH; i < FLOWS + (r + 1) * FRESH; i++)
+			fresh_on_old += self->after[i] == old;
+
+		/* @old leaves: its flows move, once; the others stay */
+		ASSERT_EQ(0, pcbg_group_remove_socket(self->grp, self->slot_of[old]));
+		self->slot_of[old] = -1;
+		worker[w] = succ;
+		ASSERT_EQ(FLOWS, send_flows(self, 0, FLOWS, self->after));
+		for (i = 0; i < FLOWS; i++) {
+			if (owner[i] == old) {
+				strays += self->after[i] == old;
+				owner[i] = self->after[i];
+			} else {
+				held_moves += self->after[i] != owner[i];
+			}
+		}
+	}
+	atomic_store(&load.stop, 1);
+	pthread_join(tid, NULL);
+	stats(_metadata, self->grp, st);
+	TH_LOG("%d restarts, %ld background datagrams: %d moves of held flows, %d leaver flows "
+	       "(repicks %llu), %d new flows on a draining worker",
+	       RESTARTS, load.sent, held_moves, leaver_flows,
+	       (unsigned long long)st[PCBG_STAT_FLOW_REPICK], fresh_on_old);
+	EXPECT_LT(0, load.sent);
+	EXPECT_EQ(0, held_moves);
+	EXPECT_EQ(0, strays);
+	EXPECT_EQ(0, fresh_on_old);
+	EXPECT_LE(leaver_flows, st[PCBG_STAT_FLOW_REPICK]);
+	EXPECT_EQ(0, fallbacks(st));
+}
+
+/* An idle flow expires after flow_timeout and is picked again. */
+TEST_F(flows, idle_flows_expire)
+{
+	int i, on_drained = 0;
+	__u64 st[PCBG_STAT_NR];
+
+	set_knob(_metadata, self->grp, "flow_timeout", "1");
+	ASSERT_EQ(FLOWS, send_flows(self, 0, FLOWS, self->before));
+	ASSERT_EQ(0, pcbg_group_drain(self->grp, self->slot_of[0], 1));
+	usleep(2100 * 1000);
+	EXPECT_EQ(0, live_flows(_metadata, self, 0, WORKERS));
+	ASSERT_EQ(FLOWS, send_flows(self, 0, FLOWS, self->after));
+	for (i = 0; i < FLOWS; i++)
+		on_drained += self->after[i] == 0;
+	stats(_metadata, self->grp, st);
+	EXPECT_EQ(FLOWS, st[PCBG_STAT_FLOW_EXPIRED]);
+	EXPECT_EQ(0, st[PCBG_STAT_FLOW_HIT]);
+	/* picked again as new ones: none on the draining worker */
+	EXPECT_EQ(0, on_drained);
+	EXPECT_EQ(FLOWS, live_flows(_metadata, self, 1, WORKERS));
+}
+
+/* A full table drops its least recently used flows, and counts them. */
+TEST(full_table_evicts)
+{
+	int fds[WORKERS], ep, i, flows = 3 * PCBG_FLOWS_MIN;
+	int *receiver = calloc(flows, sizeof(*receiver));
+	struct pcbg_group *grp;
+	__u64 st[PCBG_STAT_NR];
+	int entries;
+
+	ASSERT_NE(NULL, receiver);
+	ASSERT_EQ(0, setup_namespaces());
+	ASSERT_EQ(0, raise_nofile(4096));
+	ASSERT_EQ(-E2BIG, pcbg_group_create_flows(&grp, 0, PCBG_FLOWS_MAX + 1));
+	ASSERT_EQ(0, pcbg_group_create_flows(&grp, 0, PCBG_FLOWS_MIN));
+	for (i = 0; i < WORKERS; i++) {
+		fds[i] = make_server(AF_INET, SOCK_DGRAM, SERVER_PORT);
+		ASSERT_EQ(i, pcbg_group_place_socket(grp, fds[i], -1, 0));
+	}
+	ASSERT_EQ(0, pcbg_group_publish(grp));
+	set_knob(_metadata, grp, "flow_table", "1");
+	ASSERT_EQ(0, pcbg_group_attach(grp, fds[0]));
+	ep = watch_servers(fds, WORKERS);
+	ASSERT_LE(0, ep);
+
+	ASSERT_EQ(flows, run_flows(AF_INET, SOCK_DGRAM, SERVER_PORT, fds, ep, 0,
+				   flows, receiver));
+	entries = pcbg_group_flows(grp, NULL, 0);
+	stats(_metadata, grp, st);
+	TH_LOG("%d flows into %d entries: %d kept, %llu evicted", flows,
+	       PCBG_FLOWS_MIN, entries, (unsigned long long)st[PCBG_STAT_FLOW_EVICTED]);
+	EXPECT_GE(PCBG_FLOWS_MIN, entries);
+	EXPECT_EQ(flows, st[PCBG_STAT_FLOW_NEW]);
+	EXPECT_EQ(flows - entries, st[PCBG_STAT_FLOW_EVICTED]);
+	EXPECT_LE(flows - PCBG_FLOWS_MIN, st[PCBG_STAT_FLOW_EVICTED]);
+
+	/* the first flows were the least recently used: they come back new */
+	ASSERT_EQ(64, run_flows(AF_INET, SOCK_DGRAM, SERVER_PORT, fds, ep, 0, 64,
+				receiver));
+	stats(_metadata, grp, st);
+	/* the kernel's LRU is approximate: a few may have stayed */
+	EXPECT_EQ(flows + 64, st[PCBG_STAT_FLOW_NEW] + st[PCBG_STAT_FLOW_HIT]);
+	EXPECT_GE(8, st[PCBG_STAT_FLOW_HIT]);
+
+	/* a reset starts the evictions again from 0 */
+	ASSERT_EQ(0, pcbg_group_reset_stats(grp));
+	stats(_metadata, grp, st);
+	EXPECT_EQ(0, st[PCBG_STAT_FLOW_EVICTED]);
+	pcbg_group_free(grp);
+	free(receiver);
+}
+
+TEST_HARNESS_MAIN

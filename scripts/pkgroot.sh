@@ -8,7 +8,9 @@
 # debootstrap's minbase plus what the packages need from the archive (dkms,
 # libbpf1, systemd for systemd-sysctl, iproute2) and the Debian headers of
 # each KVER.  The base is made once (a few minutes), given a missing
-# kernel's headers when asked, and otherwise only copied (seconds).  A
+# kernel's headers when asked, and otherwise only copied (seconds).  The
+# downloaded .debs stay in its apt cache, so DIR can install them again
+# offline (a kernel upgrade, in selftests/package.sh).  A
 # kernel whose headers the archive does not carry is reported on stderr as
 # "pkgroot: no headers for KVER" and left out.
 set -euo pipefail
@@ -16,7 +18,7 @@ dir=$1
 shift
 cache=${PCBG_CACHE:-/var/cache/pcbgroup}
 base=$cache/bookworm
-BASE_PKGS=(dkms libbpf1 libelf1 systemd iproute2 procps kmod)
+BASE_PKGS=(dkms libbpf1 libbpf-dev pkg-config systemd iproute2 procps kmod)
 
 [ ! -e "$dir" ] || { echo "pkgroot: $dir exists" >&2; exit 1; }
 uri=""
@@ -57,18 +59,20 @@ if [ ! -e "$base/.complete" ]; then
 	# no daemon starts inside the root
 	printf '#!/bin/sh\nexit 101\n' > "$base/usr/sbin/policy-rc.d"
 	chmod 755 "$base/usr/sbin/policy-rc.d"
-	apt_in "$base" update > /dev/null
-	apt_in "$base" install "${BASE_PKGS[@]}" > "$cache/base.log" 2>&1 ||
-		{ tail -20 "$cache/base.log" >&2; exit 1; }
 	touch "$base/.complete"
 fi
-for k in "$@"; do
-	[ -e "$base/usr/src/linux-headers-$k/Makefile" ] && continue
-	if ! apt_in "$base" install "linux-headers-$k" >> "$cache/base.log" 2>&1; then
-		apt_in "$base" update > /dev/null 2>&1 || true
-		apt_in "$base" install "linux-headers-$k" >> "$cache/base.log" 2>&1 ||
-			echo "pkgroot: no headers for $k" >&2
-	fi
-done
-apt_in "$base" clean
+# What is missing (a package added to BASE_PKGS, a new kernel's headers) is
+# installed into the base; a kernel the archive lacks is left out.
+have() { chroot "$base" dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
+want=()
+for p in "${BASE_PKGS[@]}"; do have "$p" || want+=("$p"); done
+for k in "$@"; do have "linux-headers-$k" || want+=("linux-headers-$k"); done
+if [ ${#want[@]} -gt 0 ]; then
+	echo "pkgroot: installing into the base: ${want[*]}" >&2
+	apt_in "$base" update > "$cache/base.log" 2>&1
+	for p in "${want[@]}"; do
+		apt_in "$base" install "$p" >> "$cache/base.log" 2>&1 ||
+			echo "pkgroot: $p: not installable (see $cache/base.log)" >&2
+	done
+fi
 cp -a "$base" "$dir"

@@ -2,33 +2,59 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # A fresh Debian 12 root to install the pcbgroup packages in:
-#   scripts/pkgroot.sh DIR KVER...
-# copies into DIR (which must not exist) a base root kept between runs in
-# $PCBG_CACHE/bookworm (default /var/cache/pcbgroup, outside the repository):
-# debootstrap's minbase plus what the packages need from the archive (dkms,
-# libbpf1, systemd for systemd-sysctl, iproute2) and the Debian headers of
-# each KVER.  The base is made once (a few minutes), given a missing
-# kernel's headers when asked, and otherwise only copied (seconds).  The
-# downloaded .debs stay in its apt cache, so DIR can install them again
-# offline (a kernel upgrade, in selftests/package.sh).  A
-# kernel whose headers the archive does not carry is reported on stderr as
-# "pkgroot: no headers for KVER" and left out.
+#   scripts/pkgroot.sh mount DIR KVER...    an overlay on the base at DIR
+#   scripts/pkgroot.sh umount DIR           drop it and everything written
+# The base is kept between runs in $PCBG_CACHE/bookworm (default
+# /var/cache/pcbgroup, outside the repository): debootstrap's minbase plus
+# what the packages need from the archive (dkms, libbpf, systemd for
+# systemd-sysctl, iproute2) and the Debian headers of each KVER.  It is made
+# once (a few minutes) and given a missing kernel's headers when asked; DIR
+# is an overlay on it (instant; the writes go to DIR.rw), which virtme-ng
+# guests see too.  The headers' .debs stay in the apt cache, so DIR can
+# install them again offline (a kernel upgrade, in selftests/package.sh).
+# A kernel whose headers the archive lacks is reported on stderr
+# ("pkgroot: linux-headers-KVER: not installable") and left out.
 set -euo pipefail
-dir=$1
-shift
+cmd=${1:-}
+dir=${2:-}
+[ -n "$dir" ] && shift 2 || { echo "usage: pkgroot.sh mount|umount DIR [KVER...]" >&2; exit 2; }
 cache=${PCBG_CACHE:-/var/cache/pcbgroup}
 base=$cache/bookworm
 BASE_PKGS=(dkms libbpf1 libbpf-dev pkg-config systemd iproute2 procps kmod)
 
-[ ! -e "$dir" ] || { echo "pkgroot: $dir exists" >&2; exit 1; }
-uri=""
-if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-	uri=$(awk '/^URIs:/ { u = $2 } /^Suites:/ && / bookworm( |$)/ { print u; exit }' \
-		/etc/apt/sources.list.d/debian.sources)
-fi
-if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
-	uri=$(awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }' /etc/apt/sources.list)
-fi
+case $cmd in
+umount)
+	! mountpoint -q "$dir" || umount "$dir"
+	rm -rf "$dir.rw"
+	exit 0
+	;;
+mount) ;;
+*) echo "usage: pkgroot.sh mount|umount DIR [KVER...]" >&2; exit 2 ;;
+esac
+# The URI the system's apt configuration uses for suite $1 (deb822 or
+# one-line sources); the root gets the same archives, never a name of ours.
+suite_uri() {
+	local f
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] && awk -v s="$1" '/^URIs:/ { u = $2 }
+			/^Suites:/ { for (i = 2; i <= NF; i++) if ($i == s) print u }' "$f"
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -r "$f" ] && awk -v s="$1" '$1 == "deb" && $3 == s { print $2 }' "$f"
+	done
+	return 0
+}
+uri=$(suite_uri bookworm | sed -n 1p)
+# bookworm's point releases and security updates carry the kernels' headers;
+# backports the newer kernels.
+sources() {
+	local s u
+	for s in bookworm bookworm-updates bookworm-security bookworm-backports; do
+		u=$(suite_uri "$s" | sed -n 1p)
+		[ -n "$u" ] || { [ "$s" = bookworm-backports ] && u=$uri; }
+		[ -n "$u" ] && echo "deb $u $s main"
+	done
+}
 
 in_root() {
 	local root=$1
@@ -55,12 +81,13 @@ if [ ! -e "$base/.complete" ]; then
 	echo "pkgroot: making the base root in $base (once)" >&2
 	debootstrap --variant=minbase bookworm "$base" "$uri" > "$cache/debootstrap.log" 2>&1 ||
 		{ tail -20 "$cache/debootstrap.log" >&2; exit 1; }
-	echo "deb $uri bookworm-backports main" > "$base/etc/apt/sources.list.d/backports.list"
 	# no daemon starts inside the root
 	printf '#!/bin/sh\nexit 101\n' > "$base/usr/sbin/policy-rc.d"
 	chmod 755 "$base/usr/sbin/policy-rc.d"
 	touch "$base/.complete"
 fi
+list=$base/etc/apt/sources.list.d/pcbgroup.list
+sources | cmp -s - "$list" || { sources > "$list"; rm -f "$base/var/lib/apt/lists/"*Packages; }
 # What is missing (a package added to BASE_PKGS, a new kernel's headers) is
 # installed into the base; a kernel the archive lacks is left out.
 have() { chroot "$base" dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
@@ -75,4 +102,9 @@ if [ ${#want[@]} -gt 0 ]; then
 			echo "pkgroot: $p: not installable (see $cache/base.log)" >&2
 	done
 fi
-cp -a "$base" "$dir"
+# Only the kernel headers' .debs stay in the apt cache.
+find "$base/var/cache/apt/archives" -name '*.deb' ! -name 'linux-headers-*' -delete
+! mountpoint -q "$dir" || umount "$dir"
+rm -rf "$dir.rw"
+mkdir -p "$dir" "$dir.rw/upper" "$dir.rw/work"
+mount -t overlay overlay -o "lowerdir=$base,upperdir=$dir.rw/upper,workdir=$dir.rw/work" "$dir"

@@ -17,7 +17,8 @@
 #            (selftests/package/guest.sh)
 #
 #   host:   $OUT/pkgtest/destdir/usr/{sbin,lib,include,...}   (make install)
-#   root:   $OUT/pkgtest/root  <- apt install ./*.deb, dkms build per KVER
+#   root:   $OUT/pkgtest/root (an overlay on the cached base)
+#           <- apt install ./*.deb, dkms build per KVER
 #   guest:  KVER kernel, host files read-only --chroot--> $OUT/pkgtest/root
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,8 @@ work=$top/$OUT/pkgtest
 # result NAME for the exit status of the command that ran last.
 check() { local rc=$?; result "$1" $([ $rc = 0 ] && echo 1 || echo 0); }
 
+root=$work/root
+scripts/pkgroot.sh umount "$root"
 rm -rf "$work"
 mkdir -p "$work"
 D=$work/destdir
@@ -132,8 +135,12 @@ for h in /usr/src/linux-headers-*-amd64; do
 	[ -e "$h/Makefile" ] && [ -r "/boot/vmlinuz-$k" ] && kernels+=("$k")
 done
 mapfile -t kernels < <(printf '%s\n' "${kernels[@]}" | sort -V)
-root=$work/root
-scripts/pkgroot.sh "$root" "${kernels[@]}" 2>&1 | sed 's/^/# /'
+scripts/pkgroot.sh mount "$root" "${kernels[@]}" 2>&1 | sed 's/^/# /'
+trap 'scripts/pkgroot.sh umount "$root"' EXIT
+# The base stays as it is while the overlay is on it (pkgroot.sh changes it
+# only under the exclusive lock).
+exec 8< "${PCBG_CACHE:-/var/cache/pcbgroup}/lock"
+flock -s 8
 [ -x "$root/usr/bin/apt-get" ]
 check "a fresh Debian 12 root (scripts/pkgroot.sh)"
 [ -x "$root/usr/bin/apt-get" ] || exit 0
@@ -154,7 +161,7 @@ done
 newest=""
 [ ${#with_headers[@]} -gt 0 ] && newest=${with_headers[${#with_headers[@]}-1]}
 if [ ${#with_headers[@]} -gt 1 ]; then
-	in_root apt-get -y -q purge "linux-headers-$newest" > "$work/root.log" 2>&1
+	in_root dpkg --purge "linux-headers-$newest" > "$work/root.log" 2>&1
 fi
 mkdir -p "$root/tmp/debs"
 cp "${debs[@]}" "$root/tmp/debs/"
@@ -163,7 +170,7 @@ check "apt install ./pcbgroup*.deb ./libpcbgroup*.deb into the root"
 [ -x "$root/usr/sbin/pcbgroupctl" ] || { tail -30 "$work/root.log" | sed 's/^/#   /'; exit 0; }
 grep -E 'pcbgroup.ko|Building|dkms' "$work/root.log" | sed 's/^/#   /' | head -20
 if [ ${#with_headers[@]} -gt 1 ]; then
-	in_root apt-get -y -q --no-install-recommends install "linux-headers-$newest" \
+	in_root sh -c "dpkg -i /var/cache/apt/archives/linux-headers-${newest}_*.deb" \
 		>> "$work/root.log" 2>&1
 	check "kernel upgrade: linux-headers-$newest installed after the packages"
 fi
@@ -173,7 +180,8 @@ for k in "${kernels[@]}"; do
 		echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:1 error:0"
 		continue
 	fi
-	[ -e "$root/lib/modules/$k/updates/dkms/pcbgroup.ko" ] &&
+	# compressed like the kernel's own modules where its config says so
+	ls "$root/lib/modules/$k/updates/dkms/pcbgroup.ko"* > /dev/null 2>&1 &&
 		in_root dkms status -k "$k" pcbgroup | grep -q ': installed'
 	check "DKMS built and installed pcbgroup.ko for $k (updates/dkms)"
 done
@@ -183,7 +191,8 @@ in_root dkms status pcbgroup | sed 's/^/# /'
 cp selftests/package/consumer.c "$root/tmp/"
 in_root sh -c 'gcc -Wall -Wextra -Werror /tmp/consumer.c $(pkg-config --cflags --libs pcbgroup) \
 	-o /tmp/consumer' 2>&1 | sed 's/^/# /'
-out=$(unshare --net chroot "$root" sh -c 'ip link set lo up && /tmp/consumer' 2>&1)
+out=$(unshare --net --mount sh -c 'mount -t proc proc "$0/proc" && mount -t sysfs sysfs "$0/sys" &&
+	chroot "$0" sh -c "ip link set lo up && /tmp/consumer"' "$root" 2>&1)
 check "libpcbgroup-dev: a program built in the root with pkg-config steers"
 echo "# $out"
 

@@ -32,8 +32,9 @@ result "$k: modprobe pcbgroup (installed by the .deb, built by DKMS)" \
 	$([ -d /proc/sys/net/pcbgroup ] && [ $absent = 1 ] && echo 1 || echo 0)
 path=$(in_root modinfo -n pcbgroup 2>&1)
 echo "# modinfo -n pcbgroup: $path"
+# pcbgroup.ko.xz where the kernel compresses its modules (6.12)
 result "$k: the module is /lib/modules/$k/updates/dkms/pcbgroup.ko" \
-	$([ "$path" = "/lib/modules/$k/updates/dkms/pcbgroup.ko" ] && echo 1 || echo 0)
+	$([[ $path =~ ^"/lib/modules/$k/updates/dkms/pcbgroup.ko"(\.xz|\.zst|\.gz)?$ ]] && echo 1 || echo 0)
 algo=$(cat /proc/sys/net/pcbgroup/algorithm 2>&1)
 bits=$(cat /proc/sys/net/pcbgroup/cpu_bits 2>&1)
 echo "# after modprobe: algorithm $algo, cpu_bits $bits"

@@ -28,7 +28,8 @@ MAKEFLAGS += --no-print-directory
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps bpf tools module selftests check lint demo clean help
+.PHONY: all deps bpf tools lib module selftests check lint demo clean help \
+	dist install install-dkms uninstall deb
 
 LIB_OBJ		:= $(OUT)/lib/pcbgroup.o $(OUT)/lib/membership.o $(OUT)/lib/maglev.o
 CTL_OBJS	:= $(OUT)/tools/pcbgroupctl.o $(OUT)/tools/adopt.o $(OUT)/tools/show.o $(OUT)/tools/register.o
@@ -44,7 +45,7 @@ deps:
 	$(Q)scripts/deps.sh
 
 bpf: $(OUT)/pcbgroup.skel.h
-tools: $(OUT)/pcbgroupctl $(OUT)/libpcbgroup.a $(EXAMPLES)
+tools: $(OUT)/pcbgroupctl lib $(EXAMPLES)
 selftests: $(HOST_TESTS)
 
 $(OUT)/pcbgroup.bpf.o: bpf/pcbgroup.bpf.c include/uapi/pcbgroup.h | $(OUT)
@@ -58,7 +59,7 @@ $(OUT)/pcbgroup.skel.h: $(OUT)/pcbgroup.bpf.o
 $(OUT)/lib/%.o: tools/lib/%.c $(HDRS) $(OUT)/pcbgroup.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -c $< -o $@
 
 $(OUT)/libpcbgroup.a: $(LIB_OBJ)
 	$(call msg,AR,$@)
@@ -67,11 +68,15 @@ $(OUT)/libpcbgroup.a: $(LIB_OBJ)
 $(OUT)/tools/%.o: tools/%.c tools/pcbgroupctl.h $(HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
+# The build tree's pcbgroupctl (used by the tests) links the static library;
+# the installed one, $(OUT)/shared/pcbgroupctl, the shared one.
 $(OUT)/pcbgroupctl: $(CTL_OBJS) $(OUT)/libpcbgroup.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+include dist/install.mk
 
 $(OUT)/%: tools/examples/%.c tools/examples/echo_proto.h
 	$(call msg,CC,$@)
@@ -118,6 +123,13 @@ help:
 	@echo '  demo       steer a 4-worker example server and print the tables'
 	@echo '  bench      side-by-side benchmarks: results and plots in $(OUT)/bench'
 	@echo '  lint       checkpatch --strict on the kernel-style sources'
+	@echo '  module     pcbgroup.ko against KDIR, in $(OUT)/kmod/KVER'
+	@echo '  install    tools, libraries, headers, pkg-config, man pages, completion,'
+	@echo '             sysctl.d and modprobe.d files; uninstall removes them'
+	@echo '  install-dkms  the module sources under $(DKMS_SRCDIR) for dkms add'
+	@echo '  deb        Debian packages in $(OUT)/deb (dpkg-buildpackage, lintian)'
 	@echo '  deps       install missing Debian packages (scripts/deps.sh)'
 	@echo '  clean      remove $(OUT)/'
 	@echo 'Variables: OUT=$(OUT) KDIR=$(KDIR) CLANG=$(CLANG) BPFTOOL=$(BPFTOOL) V=1'
+	@echo '  DESTDIR PREFIX=$(PREFIX) SBINDIR=$(SBINDIR) LIBDIR=$(LIBDIR)'
+	@echo '  INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(MANDIR) SYSCONFDIR=$(SYSCONFDIR)'

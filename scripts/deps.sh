@@ -18,6 +18,8 @@ PKGS=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc
       iproute2 procps kmod python3 gnuplot-nox groff-base sparse
       linux-image-amd64 linux-headers-amd64 linux-source-6.1 xz-utils
       qemu-system-x86 busybox-static debootstrap)
+# Packaging (make deb, selftests/package.sh): the .debs, lintian, a fresh root.
+PKGS+=(dkms dh-dkms debhelper lintian bash-completion)
 # From bookworm-backports: the 6.12 kernel (and virtme-ng where it is carried).
 BPO_KERNEL_META=(linux-image-amd64 linux-headers-amd64)
 

@@ -30,7 +30,8 @@ endif
 .DELETE_ON_ERROR:
 .PHONY: all deps bpf tools module selftests check lint demo clean help
 
-LIB_OBJ		:= $(OUT)/lib/pcbgroup.o $(OUT)/lib/membership.o $(OUT)/lib/maglev.o
+LIB_OBJ		:= $(OUT)/lib/pcbgroup.o $(OUT)/lib/membership.o $(OUT)/lib/maglev.o \
+		   $(OUT)/lib/validate.o $(OUT)/lib/salvage.o
 CTL_OBJS	:= $(OUT)/tools/pcbgroupctl.o $(OUT)/tools/adopt.o $(OUT)/tools/show.o
 EXAMPLES	:= $(OUT)/echo_server $(OUT)/loadgen
 HARNESS		:= $(OUT)/kselftest/kselftest_harness.h

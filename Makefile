@@ -28,7 +28,7 @@ MAKEFLAGS += --no-print-directory
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps bpf tools module selftests check lint demo clean help
+.PHONY: all deps bpf tools module selftests check lint demo clean help asan
 
 LIB_OBJ		:= $(OUT)/lib/pcbgroup.o $(OUT)/lib/membership.o $(OUT)/lib/maglev.o \
 		   $(OUT)/lib/validate.o $(OUT)/lib/salvage.o
@@ -46,7 +46,7 @@ deps:
 
 bpf: $(OUT)/pcbgroup.skel.h
 tools: $(OUT)/pcbgroupctl $(OUT)/libpcbgroup.a $(EXAMPLES)
-selftests: $(HOST_TESTS)
+selftests: $(HOST_TESTS) $(OUT)/asan/pcbgroupctl
 
 $(OUT)/pcbgroup.bpf.o: bpf/pcbgroup.bpf.c include/uapi/pcbgroup.h | $(OUT)
 	$(call msg,CLANG,$@)
@@ -74,6 +74,27 @@ $(OUT)/pcbgroupctl: $(CTL_OBJS) $(OUT)/libpcbgroup.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+# pcbgroupctl again with AddressSanitizer and UBSan, for the fuzz tests.
+ASAN_FLAGS	:= -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+		   -fno-sanitize-recover=all
+ASAN_OBJS	:= $(patsubst $(OUT)/%,$(OUT)/asan/%,$(CTL_OBJS) $(LIB_OBJ))
+
+asan: $(OUT)/asan/pcbgroupctl
+
+$(OUT)/asan/lib/%.o: tools/lib/%.c $(HDRS) $(OUT)/pcbgroup.skel.h
+	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) -c $< -o $@
+
+$(OUT)/asan/tools/%.o: tools/%.c tools/pcbgroupctl.h $(HDRS)
+	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) -c $< -o $@
+
+$(OUT)/asan/pcbgroupctl: $(ASAN_OBJS)
+	$(call msg,LD-ASAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) $^ -o $@ $(LDLIBS)
+
 $(OUT)/%: tools/examples/%.c tools/examples/echo_proto.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ -lpthread
@@ -86,11 +107,27 @@ $(HARNESS):
 		'*/tools/testing/selftests/kselftest_harness.h' \
 		'*/tools/testing/selftests/kselftest.h'
 
-$(OUT)/selftests/%: selftests/%.c selftests/lib.h selftests/modlib.h $(HARNESS) $(OUT)/libpcbgroup.a $(HDRS)
+$(OUT)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(HARNESS) $(OUT)/libpcbgroup.a $(HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -D_GNU_SOURCE \
 		-I$(OUT)/kselftest -Iselftests $< $(OUT)/libpcbgroup.a -o $@ $(LDLIBS)
+
+# The fuzz tests are built with ASan and UBSan too, and call pcbgroupctl's
+# own instrumented main() in forked children (see selftests/fuzz.h).
+FUZZ_TESTS	:= $(OUT)/selftests/cli_fuzz $(OUT)/selftests/pin_damage
+CTL_MAIN_ASAN	:= $(OUT)/asan/pcbgroupctl_main.o
+
+$(CTL_MAIN_ASAN): $(OUT)/asan/tools/pcbgroupctl.o
+	$(call msg,OBJCOPY,$@)
+	$(Q)objcopy --redefine-sym main=pcbgroupctl_main $< $@
+
+$(FUZZ_TESTS): $(OUT)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(HARNESS) $(ASAN_OBJS) $(CTL_MAIN_ASAN) $(OUT)/asan/pcbgroupctl $(HDRS)
+	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -D_GNU_SOURCE \
+		-I$(OUT)/kselftest -Iselftests -Itools $< $(CTL_MAIN_ASAN) \
+		$(filter-out $(OUT)/asan/tools/pcbgroupctl.o,$(ASAN_OBJS)) -o $@ $(LDLIBS)
 
 $(OUT):
 	$(Q)mkdir -p $@
@@ -119,6 +156,7 @@ help:
 	@echo '  demo       steer a 4-worker example server and print the tables'
 	@echo '  bench      side-by-side benchmarks: results and plots in $(OUT)/bench'
 	@echo '  lint       checkpatch --strict on the kernel-style sources'
+	@echo '  asan       pcbgroupctl with ASan and UBSan in $(OUT)/asan (the fuzz tests run it)'
 	@echo '  deps       install missing Debian packages (scripts/deps.sh)'
 	@echo '  clean      remove $(OUT)/'
 	@echo 'Variables: OUT=$(OUT) KDIR=$(KDIR) CLANG=$(CLANG) BPFTOOL=$(BPFTOOL) V=1'

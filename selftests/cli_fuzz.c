@@ -263,9 +263,6 @@ TEST_F_TIMEOUT(fuzz, argument_vectors, 600)
 			}
 		}
 		argv[argc] = NULL;
-		/* writable, as a real argv */
-		for (i = 0; i < argc; i++)
-			argv[i] = strdup(argv[i]);
 
 		ctl_run(&self->run, argv, v % LEAK_EVERY == 0);
 		why = judge_run(&self->run, verbose);
@@ -291,8 +288,6 @@ TEST_F_TIMEOUT(fuzz, argument_vectors, 600)
 			reattached += reattach(_metadata, self);
 			snapshot(self->before, SNAP_MAX, 4);
 		}
-		for (i = 0; i < argc; i++)
-			free(argv[i]);
 	}
 	TH_LOG("%d vectors: exit 0: %d, 1: %d, 2: %d; %d groups attached again; %d bad",
 	       v, exits[0], exits[1], exits[2], reattached, bad);

@@ -86,6 +86,8 @@ static inline void ctl_run(struct run *r, char **argv, int exec)
 			execve(path, argv, env);
 			_exit(127);
 		}
+		for (int i = 0; i < argc; i++)	/* writable, as a real argv */
+			argv[i] = strdup(argv[i]);
 		exit(pcbgroupctl_main(argc, argv));
 	}
 	r->status = -1;

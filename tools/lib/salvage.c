@@ -19,6 +19,11 @@
 
 #include "internal.h"
 
+static __u32 at_most_limit(__u32 n)
+{
+	return n < PCBG_SLOTS_LIMIT ? n : PCBG_SLOTS_LIMIT;
+}
+
 /* Map @map of the group's program, by name and shape; -ENOENT if none. */
 static int map_of_prog(const char *dir, int map, struct bpf_map_info *mi)
 {
@@ -48,16 +53,33 @@ out:
 	return ret;
 }
 
-/* Map @map of the group under @dir if it can be used alone, else -errno. */
+/*
+ * Map @map of the group under @dir, if one can be used alone: the one the
+ * program uses (what steers), else the pinned one; -errno if neither.
+ */
 static int usable_map(const char *dir, int map, struct bpf_map_info *mi)
 {
-	int fd = pcbg_open_pin(dir, pcbg_map_name(map), "bpf-map");
+	int fd = map_of_prog(dir, map, mi);
 
+	if (fd >= 0)
+		return fd;
+	fd = pcbg_open_pin(dir, pcbg_map_name(map), "bpf-map");
 	if (fd >= 0 && !pcbg_check_map_shape(map, fd, mi))
 		return fd;
 	if (fd >= 0)
 		close(fd);
-	return map_of_prog(dir, map, mi);
+	return -ENOENT;
+}
+
+/* Empty socket array @fd of @entries. */
+static int release(int fd, __u32 entries)
+{
+	__u32 slot, nr = at_most_limit(entries);
+
+	for (slot = 0; slot < nr; slot++)
+		if (bpf_map_delete_elem(fd, &slot) && errno != ENOENT)
+			return -errno;
+	return 0;
 }
 
 /* The writer lock of the group (see pcbg_group_lock()). */
@@ -72,11 +94,6 @@ static int lock_dir(const char *dir)
 		return -errno;
 	}
 	return fd;
-}
-
-static __u32 at_most_limit(__u32 n)
-{
-	return n < PCBG_SLOTS_LIMIT ? n : PCBG_SLOTS_LIMIT;
 }
 
 int pcbg_salvage_sockets(const char *dir, struct pcbg_slot *out, size_t max)
@@ -119,19 +136,22 @@ out:
 int pcbg_salvage_release(const char *dir)
 {
 	struct bpf_map_info mi;
-	int lock, socks, err = 0;
-	__u32 slot, nr;
+	int lock, fd, err = 0;
 
 	lock = lock_dir(dir);
 	if (lock < 0)
 		return lock;
-	socks = usable_map(dir, PCBG_M_SOCKS, &mi);
-	if (socks >= 0) {
-		nr = at_most_limit(mi.max_entries);
-		for (slot = 0; slot < nr && !err; slot++)
-			if (bpf_map_delete_elem(socks, &slot) && errno != ENOENT)
-				err = -errno;
-		close(socks);
+	/* the program's socket array, and whatever array is pinned in its place */
+	fd = map_of_prog(dir, PCBG_M_SOCKS, &mi);
+	if (fd >= 0) {
+		err = release(fd, mi.max_entries);
+		close(fd);
+	}
+	fd = pcbg_open_pin(dir, PCBG_MAP_SOCKS, "bpf-map");
+	if (fd >= 0) {
+		if (!err && !pcbg_check_map_shape(PCBG_M_SOCKS, fd, &mi))
+			err = release(fd, mi.max_entries);
+		close(fd);
 	}
 	close(lock);
 	return err;

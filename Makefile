@@ -29,10 +29,12 @@ endif
 
 .DELETE_ON_ERROR:
 .PHONY: all deps bpf tools lib module selftests check lint demo clean help \
-	dist install install-dkms uninstall deb
+	dist install install-dkms uninstall deb asan
 
-LIB_OBJ		:= $(OUT)/lib/pcbgroup.o $(OUT)/lib/membership.o $(OUT)/lib/maglev.o
-CTL_OBJS	:= $(OUT)/tools/pcbgroupctl.o $(OUT)/tools/adopt.o $(OUT)/tools/show.o $(OUT)/tools/register.o
+LIB_OBJ		:= $(OUT)/lib/pcbgroup.o $(OUT)/lib/membership.o $(OUT)/lib/maglev.o \
+		   $(OUT)/lib/validate.o $(OUT)/lib/salvage.o
+CTL_OBJS	:= $(OUT)/tools/pcbgroupctl.o $(OUT)/tools/adopt.o $(OUT)/tools/show.o \
+		   $(OUT)/tools/register.o
 EXAMPLES	:= $(OUT)/echo_server $(OUT)/loadgen
 HARNESS		:= $(OUT)/kselftest/kselftest_harness.h
 HOST_TESTS	:= $(patsubst selftests/%.c,$(OUT)/selftests/%,$(wildcard selftests/*.c))
@@ -46,7 +48,7 @@ deps:
 
 bpf: $(OUT)/pcbgroup.skel.h
 tools: $(OUT)/pcbgroupctl lib $(EXAMPLES)
-selftests: $(HOST_TESTS)
+selftests: $(HOST_TESTS) $(OUT)/asan/pcbgroupctl
 
 $(OUT)/pcbgroup.bpf.o: bpf/pcbgroup.bpf.c include/uapi/pcbgroup.h | $(OUT)
 	$(call msg,CLANG,$@)
@@ -78,6 +80,27 @@ $(OUT)/pcbgroupctl: $(CTL_OBJS) $(OUT)/libpcbgroup.a
 
 include dist/install.mk
 
+# pcbgroupctl again with AddressSanitizer and UBSan, for the fuzz tests.
+ASAN_FLAGS	:= -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+		   -fno-sanitize-recover=all
+ASAN_OBJS	:= $(patsubst $(OUT)/%,$(OUT)/asan/%,$(CTL_OBJS) $(LIB_OBJ))
+
+asan: $(OUT)/asan/pcbgroupctl
+
+$(OUT)/asan/lib/%.o: tools/lib/%.c $(HDRS) $(OUT)/pcbgroup.skel.h
+	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) -c $< -o $@
+
+$(OUT)/asan/tools/%.o: tools/%.c tools/pcbgroupctl.h $(HDRS)
+	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) -c $< -o $@
+
+$(OUT)/asan/pcbgroupctl: $(ASAN_OBJS)
+	$(call msg,LD-ASAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) $^ -o $@ $(LDLIBS)
+
 $(OUT)/%: tools/examples/%.c tools/examples/echo_proto.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ -lpthread
@@ -90,11 +113,27 @@ $(HARNESS):
 		'*/tools/testing/selftests/kselftest_harness.h' \
 		'*/tools/testing/selftests/kselftest.h'
 
-$(OUT)/selftests/%: selftests/%.c selftests/lib.h selftests/modlib.h $(HARNESS) $(OUT)/libpcbgroup.a $(HDRS)
+$(OUT)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(HARNESS) $(OUT)/libpcbgroup.a $(HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -D_GNU_SOURCE \
 		-I$(OUT)/kselftest -Iselftests $< $(OUT)/libpcbgroup.a -o $@ $(LDLIBS)
+
+# The fuzz tests are built with ASan and UBSan too, and call pcbgroupctl's
+# own instrumented main() in forked children (see selftests/fuzz.h).
+FUZZ_TESTS	:= $(OUT)/selftests/cli_fuzz $(OUT)/selftests/pin_damage
+CTL_MAIN_ASAN	:= $(OUT)/asan/pcbgroupctl_main.o
+
+$(CTL_MAIN_ASAN): $(OUT)/asan/tools/pcbgroupctl.o
+	$(call msg,OBJCOPY,$@)
+	$(Q)objcopy --redefine-sym main=pcbgroupctl_main $< $@
+
+$(FUZZ_TESTS): $(OUT)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(HARNESS) $(ASAN_OBJS) $(CTL_MAIN_ASAN) $(OUT)/asan/pcbgroupctl $(HDRS)
+	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -D_GNU_SOURCE \
+		-I$(OUT)/kselftest -Iselftests -Itools $< $(CTL_MAIN_ASAN) \
+		$(filter-out $(OUT)/asan/tools/pcbgroupctl.o,$(ASAN_OBJS)) -o $@ $(LDLIBS)
 
 $(OUT):
 	$(Q)mkdir -p $@
@@ -128,6 +167,7 @@ help:
 	@echo '             sysctl.d and modprobe.d files; uninstall removes them'
 	@echo '  install-dkms  the module sources under $(DKMS_SRCDIR) for dkms add'
 	@echo '  deb        Debian packages in $(OUT)/deb (dpkg-buildpackage, lintian)'
+	@echo '  asan       pcbgroupctl with ASan and UBSan in $(OUT)/asan (the fuzz tests run it)'
 	@echo '  deps       install missing Debian packages (scripts/deps.sh)'
 	@echo '  clean      remove $(OUT)/'
 	@echo 'Variables: OUT=$(OUT) KDIR=$(KDIR) CLANG=$(CLANG) BPFTOOL=$(BPFTOOL) V=1'

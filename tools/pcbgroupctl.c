@@ -66,20 +66,57 @@ static const char usage_text[] =
 	"  pcbgroupctl show -j\n"
 	"  pcbgroupctl detach 1\n";
 
+/*
+ * One line whatever it echoes: control characters (a newline in a value,
+ * an escape sequence) are written as \n, \t, \xHH.
+ */
 void pr_err(const char *cmd, const char *fmt, ...)
 {
+	char msg[1024];
+	const unsigned char *p;
 	va_list ap;
+	int n;
 
-	fprintf(stderr, "pcbgroupctl: %s: ", cmd);
+	n = *cmd ? snprintf(msg, sizeof(msg), "%s: ", cmd) : 0;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (n >= 0 && (size_t)n < sizeof(msg))
+		vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
 	va_end(ap);
+	fputs("pcbgroupctl: ", stderr);
+	for (p = (const unsigned char *)msg; *p; p++) {
+		if (*p == '\n')
+			fputs("\\n", stderr);
+		else if (*p == '\t')
+			fputs("\\t", stderr);
+		else if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			fprintf(stderr, *p == '\\' ? "\\\\" : "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
 	fputc('\n', stderr);
 }
 
 static int usage_error(const char *cmd, const char *what)
 {
 	pr_err(cmd, "%s (see pcbgroupctl -h)", what);
+	return EXIT_USAGE;
+}
+
+/*
+ * getopt's own messages are off (opterr = 0): what it refused, in one line.
+ * A long option is named as written, a short one by getopt's optopt.
+ */
+static int option_error(const char *cmd, int opt, char **argv)
+{
+	const char *arg = argv[optind - 1], *why = "no such option";
+	char name[3] = { '-', (char)optopt, '\0' };
+	int is_long = !strncmp(arg, "--", 2);
+
+	if (opt == ':')
+		why = "needs a value";
+	else if (optopt && is_long)
+		why = "takes no value";
+	pr_err(cmd, "%s: %s (see pcbgroupctl -h)", optopt && !is_long ? name : arg, why);
 	return EXIT_USAGE;
 }
 
@@ -171,7 +208,7 @@ static int cmd_attach(int argc, char **argv)
 	unsigned int id = 0;
 	int ret = EXIT_FAIL;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			if (parse_uint(optarg, INT_MAX, &v) || !v)
@@ -202,7 +239,7 @@ static int cmd_attach(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return EXIT_OK;
 		default:
-			return EXIT_USAGE;
+			return option_error("attach", opt, argv);
 		}
 	}
 	if (optind != argc)
@@ -300,7 +337,7 @@ static int cmd_show(int argc, char **argv)
 	unsigned int id = 0;
 	char dir[PATH_MAX];
 
-	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = 1;
@@ -315,7 +352,7 @@ static int cmd_show(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return EXIT_OK;
 		default:
-			return EXIT_USAGE;
+			return option_error("show", opt, argv);
 		}
 	}
 	if (optind < argc - 1)
@@ -324,7 +361,7 @@ static int cmd_show(int argc, char **argv)
 		if (parse_group("show", argv[optind], &id))
 			return EXIT_USAGE;
 		group_dir(dir, sizeof(dir), pin_root, id);
-		if (access(dir, F_OK)) {
+		if (access(dir, F_OK) && errno == ENOENT) {
 			pr_err("show", "group %u: no such group", id);
 			return EXIT_FAIL;
 		}
@@ -351,8 +388,46 @@ static int open_group_dir(const char *cmd, unsigned int id, struct pcbg_group **
 			return 0;
 		pcbg_group_free(*grp);
 	}
-	pr_err(cmd, "group %u: %s", id, err == -ENOENT ? "no such group" : strerror(-err));
+	pr_err(cmd, "group %u: %s", id, err == -ENOENT ? "no such group" : pcbg_strerror(err));
 	return -1;
+}
+
+/*
+ * The KNOB=VALUE assignments @knobs (checked already) on group @id: with
+ * @write 0 only opened, checked and computed; with @write 1 also written.
+ * Returns 0 or -errno; nothing is printed.
+ */
+static int set_group(unsigned int id, char **knobs, int nknobs, int sysctl_knob,
+		     int write)
+{
+	struct pcbg_group *grp;
+	struct pcbg_config cfg;
+	char dir[PATH_MAX];
+	int err, k, samples = -1;
+
+	group_dir(dir, sizeof(dir), pin_root, id);
+	err = pcbg_group_open_pinned(&grp, dir);
+	if (err)
+		return err;
+	err = pcbg_group_lock(grp);
+	if (!err)
+		err = pcbg_group_config(grp, &cfg);
+	for (k = 0; !err && k < nknobs; k++) {
+		char *eq = strchr(knobs[k], '=');
+
+		*eq = '\0';
+		if (!strcmp(knobs[k], "samples"))
+			samples = eq[1] == '1';
+		else
+			err = pcbg_config_set_knob(&cfg, knobs[k], eq + 1);
+		*eq = '=';
+	}
+	if (!err && write && sysctl_knob)
+		err = pcbg_group_set_config(grp, &cfg);
+	if (!err && write && samples >= 0)
+		err = pcbg_group_set_samples(grp, samples);
+	pcbg_group_free(grp);
+	return err;
 }
 
 static int cmd_set(int argc, char **argv)
@@ -364,9 +439,9 @@ static int cmd_set(int argc, char **argv)
 	};
 	unsigned int ids[1024], id = 0;
 	struct pcbg_config probe;
-	int opt, i, k, n, err, sysctl_knob = 0;
+	int opt, i, k, n, err, len, sysctl_knob = 0;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'g':
 			if (parse_group("set", optarg, &id))
@@ -376,7 +451,7 @@ static int cmd_set(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return EXIT_OK;
 		default:
-			return EXIT_USAGE;
+			return option_error("set", opt, argv);
 		}
 	}
 	if (optind == argc)
@@ -414,36 +489,76 @@ static int cmd_set(int argc, char **argv)
 	n = id ? 1 : list_groups(pin_root, ids, 1024);
 	if (id)
 		ids[0] = id;
+	if (n < 0) {
+		pr_err("set", "%s: %s", pin_root, strerror(-n));
+		return EXIT_FAIL;
+	}
 	if (!n) {
 		pr_err("set", "no group under %s", pin_root);
 		return EXIT_FAIL;
 	}
+	/* All or nothing: every group is opened and checked before one is written. */
 	for (i = 0; i < n; i++) {
-		struct pcbg_group *grp;
-		struct pcbg_config cfg;
-
-		if (open_group_dir("set", ids[i], &grp))
-			return EXIT_FAIL;
-		err = pcbg_group_config(grp, &cfg);
-		for (k = optind; !err && k < argc; k++) {
-			char *eq = strchr(argv[k], '=');
-
-			*eq = '\0';
-			if (!strcmp(argv[k], "samples"))
-				err = pcbg_group_set_samples(grp, eq[1] == '1');
-			else
-				err = pcbg_config_set_knob(&cfg, argv[k], eq + 1);
-			*eq = '=';
-		}
-		if (!err && sysctl_knob)
-			err = pcbg_group_set_config(grp, &cfg);
-		pcbg_group_free(grp);
+		err = set_group(ids[i], argv + optind, argc - optind, sysctl_knob, 0);
 		if (err) {
-			pr_err("set", "group %u: %s", ids[i], strerror(-err));
+			pr_err("set", "group %u: %s%s", ids[i],
+			       err == -ENOENT ? "no such group" : pcbg_strerror(err),
+			       n > 1 ? "; no group changed" : "");
+			return EXIT_FAIL;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		err = set_group(ids[i], argv + optind, argc - optind, sysctl_knob, 1);
+		if (err) {	/* changed meanwhile, or a write failed */
+			char done[64] = "none";
+
+			for (k = 0, len = 0; k < i && len < (int)sizeof(done) - 16; k++)
+				len += snprintf(done + len, sizeof(done) - len, "%s%u",
+						k ? "," : "", ids[k]);
+			if (k < i)
+				snprintf(done + len, sizeof(done) - len, ",...");
+			pr_err("set", "group %u: %s; groups changed before it: %s", ids[i],
+			       err == -ENOENT ? "no such group" : pcbg_strerror(err), done);
 			return EXIT_FAIL;
 		}
 	}
 	return EXIT_OK;
+}
+
+/*
+ * A group whose pins do not check out: take the program off through a
+ * socket its records still name, empty its socket array and remove every
+ * pin, so that nothing is left to clean by hand.
+ */
+static int detach_damaged(unsigned int id, const char *dir)
+{
+	struct pcbg_socket_desc d;
+	struct pcbg_slot socks[64];
+	char what[192];
+	int n, i, fd, err, done = 0;
+
+	snprintf(what, sizeof(what), "%s", pcbg_strerror(-EUCLEAN));
+	n = pcbg_salvage_sockets(dir, socks, ARRAY_SIZE(socks));
+	for (i = 0; i < n && !done; i++) {
+		fd = socks[i].pid ? steal_socket(socks[i].pid, socks[i].inode) : -1;
+		if (fd < 0)
+			continue;
+		if (!pcbg_socket_describe(fd, &d) && d.cookie == socks[i].cookie) {
+			err = pcbg_detach(fd);
+			done = !err || err == -ENOENT;
+		}
+		close(fd);
+	}
+	err = pcbg_salvage_release(dir);
+	if (!err)
+		err = pcbg_unpin(dir);
+	if (err) {
+		pr_err("detach", "group %u: %s; remove %s: %s", id, what, dir, strerror(-err));
+		return -1;
+	}
+	printf("group %u: detached (%s%s)\n", id, what,
+	       done ? "" : "; no socket of it found to take its program off");
+	return 0;
 }
 
 /* Take the program off through any live socket of the group. */
@@ -455,9 +570,20 @@ static int detach_group(unsigned int id)
 	int err, fd, done = 0;
 	__u32 slot;
 
-	if (open_group_dir("detach", id, &grp))
-		return -1;
 	group_dir(dir, sizeof(dir), pin_root, id);
+	err = pcbg_group_open_pinned(&grp, dir);
+	if (err == -EUCLEAN)
+		return detach_damaged(id, dir);
+	if (!err) {
+		err = pcbg_group_lock(grp);
+		if (err)
+			pcbg_group_free(grp);
+	}
+	if (err) {
+		pr_err("detach", "group %u: %s", id,
+		       err == -ENOENT ? "no such group" : pcbg_strerror(err));
+		return -1;
+	}
 	err = pcbg_group_info(grp, &info);
 	for (slot = 0; !err && !done && slot < info.nr_slots; slot++) {
 		struct pcbg_slot s;
@@ -476,11 +602,15 @@ static int detach_group(unsigned int id)
 	}
 	if (err) {
 		pcbg_group_free(grp);
+		if (err == -EUCLEAN)	/* damaged since it was opened */
+			return detach_damaged(id, dir);
 		pr_err("detach", "group %u: SO_DETACH_REUSEPORT_BPF: %s", id, strerror(-err));
 		return -1;
 	}
 	err = pcbg_group_remove_sockets(grp);
 	pcbg_group_free(grp);
+	if (err == -EUCLEAN)
+		return detach_damaged(id, dir);
 	if (err) {
 		pr_err("detach", "group %u: empty its socket array: %s", id, strerror(-err));
 		return -1;
@@ -505,7 +635,7 @@ static int cmd_detach(int argc, char **argv)
 	unsigned int ids[1024], id;
 	int all = 0, opt, n, i, ret = EXIT_OK;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'a':
 			all = 1;
@@ -514,13 +644,17 @@ static int cmd_detach(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return EXIT_OK;
 		default:
-			return EXIT_USAGE;
+			return option_error("detach", opt, argv);
 		}
 	}
 	if (all) {
 		if (optind != argc)
 			return usage_error("detach", "GROUP and --all exclude each other");
 		n = list_groups(pin_root, ids, 1024);
+		if (n < 0) {
+			pr_err("detach", "%s: %s", pin_root, strerror(-n));
+			return EXIT_FAIL;
+		}
 		for (i = 0; i < n; i++)
 			if (detach_group(ids[i]))
 				ret = EXIT_FAIL;
@@ -654,10 +788,16 @@ int main(int argc, char **argv)
 		{ "undrain", cmd_drain },
 		{ "register", cmd_register },
 	};
+	static const struct option global_opts[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
 	size_t i;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "+vh")) != -1) {
+	opterr = 0;	/* our own one-line messages: option_error() */
+	while ((opt = getopt_long(argc, argv, "+:vh", global_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'v':
 			verbose++;
@@ -666,12 +806,11 @@ int main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return EXIT_OK;
 		default:
-			fputs(usage_text, stderr);
-			return EXIT_USAGE;
+			return option_error("", opt, argv);
 		}
 	}
 	if (optind >= argc) {
-		fputs(usage_text, stderr);
+		fputs("pcbgroupctl: a COMMAND is required (see pcbgroupctl -h)\n", stderr);
 		return EXIT_USAGE;
 	}
 	libbpf_set_print(libbpf_print);

@@ -42,7 +42,9 @@ int steal_socket(pid_t pid, __u64 inode);
 
 /* The pin directory of group @id under @root. */
 void group_dir(char *buf, size_t size, const char *root, unsigned int id);
-/* Ids of the groups pinned under @root, ascending; returns the count. */
+/* Ids of the groups pinned under @root, ascending; returns the count, or
+ * -errno if @root cannot be read (-EACCES for a user who may not see it).
+ */
 int list_groups(const char *root, unsigned int *ids, int max);
 
 /*

@@ -52,7 +52,7 @@ int list_groups(const char *root, unsigned int *ids, int max)
 
 	dir = opendir(root);
 	if (!dir)
-		return 0;
+		return errno == ENOENT ? 0 : -errno;	/* none pinned, or not ours to see */
 	while ((de = readdir(dir)) && n < max) {
 		char *end;
 		unsigned long id = strtoul(de->d_name, &end, 10);
@@ -94,7 +94,7 @@ static int load_view(const char *root, unsigned int id, struct group_view *v)
 	for (i = 0; !err && i < v->info.nr_slots; i++)
 		v->live += pcbg_group_slot_live(v->grp, i) == 1;
 	if (err) {
-		pr_err("show", "group %u: %s", id, strerror(-err));
+		pr_err("show", "group %u: %s", id, err == -ENOENT ? "no such group" : pcbg_strerror(err));
 		pcbg_group_free(v->grp);
 		v->grp = NULL;
 	}
@@ -306,6 +306,10 @@ int show_groups(const char *root, unsigned int id, int json, int what)
 	int n, i, nv = 0, err = 0;
 
 	n = id ? 1 : list_groups(root, ids, 1024);
+	if (n < 0) {
+		pr_err("show", "%s: %s", root, strerror(-n));
+		return n;
+	}
 	if (id)
 		ids[0] = id;
 	views = calloc(n ? n : 1, sizeof(*views));

@@ -34,6 +34,8 @@ struct pcbg_group {
 	int synced;		/* this handle made the last switch and waited */
 	int lock_fd;		/* the pin directory, flock()ed by writers */
 	int lock_depth;		/* writer calls nested in pcbg_group_lock() */
+	__u32 capacity;		/* from the maps: what pcbg_group_info must say */
+	__u32 maglev_size;
 };
 
 /* 1 and the socket's cookie if @slot holds a socket, 0 if not, or -errno. */
@@ -58,5 +60,22 @@ int pcbg_maglev_build(__u64 *words, const __u64 *old_words, __u32 m, __u32 k,
 
 /* Entries of the flow table of a group of @capacity slots, by default. */
 __u32 pcbg_flows_size(__u32 capacity);
+
+/* validate.c: what is pinned is checked before use (-EUCLEAN if damaged). */
+struct bpf_map_info;
+/* Record what is damaged (pcbg_strerror() says it); returns -EUCLEAN. */
+int pcbg_damaged(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The pin name of map @map (PCBG_M_*), or of the program for -1. */
+const char *pcbg_map_name(int map);
+/* Map @map's type, key and value size and flags, alone; fills @info. */
+int pcbg_check_map_shape(int map, int fd, struct bpf_map_info *info);
+int pcbg_check_config(const struct pcbg_config *cfg);
+int pcbg_check_info(const struct pcbg_group *grp, const struct pcbg_group_info *info);
+/* Every map and the program against each other and the group's fields. */
+int pcbg_group_validate(struct pcbg_group *grp);
+/* Is @fd a BPF object of @kind ("bpf-map", "bpf-prog")? */
+int pcbg_fd_is(int fd, const char *kind);
+/* A descriptor of pin @name under @dir, of @kind; -EUCLEAN missing or not. */
+int pcbg_open_pin(const char *dir, const char *name, const char *kind);
 
 #endif

@@ -3,6 +3,7 @@
  * libpcbgroup: load the pcbg_select program for one SO_REUSEPORT group, fill
  * its socket array, attach it, pin it, and read its counters.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -386,9 +387,11 @@ int pcbg_group_create_flows(struct pcbg_group **grpp, __u32 capacity,
 		err = -errno;
 		goto err_free;
 	}
+	grp->capacity = capacity;
+	grp->maglev_size = pcbg_maglev_size(capacity);
 	info.capacity = capacity;
 	info.nr_cpus = grp->ncpus;
-	info.maglev_stride = PCBG_MAGLEV_WORDS(pcbg_maglev_size(capacity));
+	info.maglev_stride = PCBG_MAGLEV_WORDS(grp->maglev_size);
 	if (bpf_map_update_elem(grp->map_fd[PCBG_M_CFG], &zero, &cfg, BPF_ANY) ||
 	    bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, &info, BPF_ANY)) {
 		err = -errno;
@@ -409,11 +412,50 @@ static int pin_path(char *buf, size_t size, const char *dir, const char *name)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+int pcbg_fd_is(int fd, const char *kind)
+{
+	char path[64], link[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return 0;
+	link[n] = '\0';
+	return !strncmp(link, "anon_inode:", 11) && !strcmp(link + 11, kind);
+}
+
+/* A descriptor of pin @name under @dir, checked to be of @kind; -EUCLEAN if not. */
+int pcbg_open_pin(const char *dir, const char *name, const char *kind)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd, err;
+
+	err = pin_path(path, sizeof(path), dir, name);
+	if (err)
+		return err;
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		err = -errno;
+		if (lstat(path, &st))
+			return errno == ENOENT ? pcbg_damaged("%s: missing", name) : -errno;
+		if (!S_ISREG(st.st_mode))
+			return pcbg_damaged("%s: not a pinned object", name);
+		return err;
+	}
+	if (!pcbg_fd_is(fd, kind)) {
+		close(fd);
+		return pcbg_damaged("%s: not a %s", name,
+				    strcmp(kind, "bpf-map") ? "program" : "map");
+	}
+	return fd;
+}
+
 int pcbg_group_open_pinned(struct pcbg_group **grpp, const char *dir)
 {
 	struct pcbg_group *grp;
-	char path[PATH_MAX];
-	int err, i;
+	int err, i, fd;
 
 	grp = group_alloc();
 	if (!grp)
@@ -422,16 +464,16 @@ int pcbg_group_open_pinned(struct pcbg_group **grpp, const char *dir)
 		err = grp->ncpus;
 		goto err_free;
 	}
+	grp->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (grp->lock_fd < 0) {
+		err = -errno;
+		goto err_free;
+	}
 	for (i = -1; i < PCBG_M_NR; i++) {
-		int fd;
-
-		err = pin_path(path, sizeof(path), dir,
-			       i < 0 ? PCBG_PIN_PROG : map_names[i]);
-		if (err)
-			goto err_free;
-		fd = bpf_obj_get(path);
+		fd = pcbg_open_pin(dir, i < 0 ? PCBG_PIN_PROG : map_names[i],
+			      i < 0 ? "bpf-prog" : "bpf-map");
 		if (fd < 0) {
-			err = -errno;
+			err = fd;
 			goto err_free;
 		}
 		if (i < 0)
@@ -439,11 +481,9 @@ int pcbg_group_open_pinned(struct pcbg_group **grpp, const char *dir)
 		else
 			grp->map_fd[i] = fd;
 	}
-	grp->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (grp->lock_fd < 0) {
-		err = -errno;
+	err = pcbg_group_validate(grp);
+	if (err)
 		goto err_free;
-	}
 	*grpp = grp;
 	return 0;
 
@@ -486,15 +526,27 @@ err_unpin:
 int pcbg_unpin(const char *dir)
 {
 	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
 	int i;
 
 	for (i = -1; i < PCBG_M_NR; i++) {
 		if (pin_path(path, sizeof(path), dir,
 			     i < 0 ? PCBG_PIN_PROG : map_names[i]))
 			return -ENAMETOOLONG;
-		if (unlink(path) && errno != ENOENT)
+		if (unlink(path) && errno != ENOENT && errno != EISDIR)
 			return -errno;
 	}
+	/* whatever else is there (a damaged group's strays): the directory is ours */
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (!pin_path(path, sizeof(path), dir, de->d_name) && unlink(path))
+			rmdir(path);	/* an empty directory; else rmdir(dir) says */
+	}
+	if (d)
+		closedir(d);
 	if (rmdir(dir) && errno != ENOENT)
 		return -errno;
 	return 0;
@@ -504,7 +556,9 @@ int pcbg_group_config(const struct pcbg_group *grp, struct pcbg_config *cfg)
 {
 	__u32 zero = 0;
 
-	return bpf_map_lookup_elem(grp->map_fd[PCBG_M_CFG], &zero, cfg) ? -errno : 0;
+	if (bpf_map_lookup_elem(grp->map_fd[PCBG_M_CFG], &zero, cfg))
+		return -errno;
+	return pcbg_check_config(cfg);
 }
 
 int pcbg_group_set_config(struct pcbg_group *grp, const struct pcbg_config *cfg)
@@ -565,11 +619,14 @@ void pcbg_group_unlock(struct pcbg_group *grp)
 		flock(grp->lock_fd, LOCK_UN);
 }
 
+/* Checked at every read: another writer may have put anything there. */
 int pcbg_group_info(const struct pcbg_group *grp, struct pcbg_group_info *info)
 {
 	__u32 zero = 0;
 
-	return bpf_map_lookup_elem(grp->map_fd[PCBG_M_GROUP], &zero, info) ? -errno : 0;
+	if (bpf_map_lookup_elem(grp->map_fd[PCBG_M_GROUP], &zero, info))
+		return -errno;
+	return pcbg_check_info(grp, info);
 }
 
 int pcbg_group_slot(const struct pcbg_group *grp, __u32 slot, struct pcbg_slot *s)
@@ -765,6 +822,9 @@ int pcbg_group_cpu_table(const struct pcbg_group *grp, int cpu, __u32 *slots,
 	t = (info.gen & 1) * info.nr_cpus + cpu;
 	if (bpf_map_lookup_elem(grp->map_fd[PCBG_M_CPU_CNT], &t, &n))
 		return -errno;
+	if (n > info.capacity)
+		return pcbg_damaged("pcbg_cpu_cnt: CPU %d has %u slots, above capacity %u",
+				    cpu, n, info.capacity);
 	for (i = 0; i < n && i < max; i++) {
 		key = t * info.capacity + i;
 		if (bpf_map_lookup_elem(grp->map_fd[PCBG_M_CPU_SLOTS], &key, &slots[i]))

@@ -59,8 +59,22 @@ int pcbg_group_create(struct pcbg_group **grpp, __u32 capacity);
  */
 int pcbg_group_create_flows(struct pcbg_group **grpp, __u32 capacity,
 			    __u32 flows);
-/* Open a group pinned under @dir by pcbg_group_pin(). */
+/*
+ * Open a group pinned under @dir by pcbg_group_pin().  Nothing pinned is
+ * trusted: the program and every map are checked (type, key and value
+ * sizes, entries against the group's capacity and CPUs, the program using
+ * these very maps) and so are the group's fields, here and at every later
+ * read.  -ENOENT no such directory; -EUCLEAN the group is damaged (a pin
+ * missing or of the wrong kind, a field out of bounds): pcbg_strerror()
+ * says what.  A damaged group can still be taken apart: pcbg_salvage_*().
+ */
 int pcbg_group_open_pinned(struct pcbg_group **grpp, const char *dir);
+/*
+ * strerror() for the library's errors; for -EUCLEAN, "damaged: WHAT" about
+ * the last damage this thread met, e.g. "damaged: pcbg_cfg: value size
+ * 4096, expected 32".  The text stays valid until the next call.
+ */
+const char *pcbg_strerror(int err);
 /* Close the handle.  A group attached to sockets keeps working. */
 void pcbg_group_free(struct pcbg_group *grp);
 
@@ -126,9 +140,23 @@ int pcbg_group_remove_sockets(struct pcbg_group *grp);
 int pcbg_group_lock(struct pcbg_group *grp);
 void pcbg_group_unlock(struct pcbg_group *grp);
 
-/* Pin program and maps under @dir (created); pcbg_unpin() removes them. */
+/*
+ * Pin program and maps under @dir (created); pcbg_unpin() removes them and
+ * whatever else is in @dir, and @dir.
+ */
 int pcbg_group_pin(struct pcbg_group *grp, const char *dir);
 int pcbg_unpin(const char *dir);
+/*
+ * Taking apart a group that pcbg_group_open_pinned() finds damaged, with
+ * the group's writer lock held while each runs: the records (pid, inode,
+ * cookie) of the sockets still in the group's socket array, as far as its
+ * pins tell (returns how many, at most @max; 0 if nothing is known for
+ * sure); and emptying its socket array, so they may join another group.
+ * Maps whose pins are missing or wrong are looked for among those of the
+ * group's program.
+ */
+int pcbg_salvage_sockets(const char *dir, struct pcbg_slot *slots, size_t max);
+int pcbg_salvage_release(const char *dir);
 
 /*
  * Register the group with pcbgroup.ko in the caller's network namespace,

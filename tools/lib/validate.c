@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Nothing pinned is trusted: whoever can write under the pin root can put a
+ * map of another type or size in a group's place, or any value in its
+ * fields.  Before a handle opened from pins is used, every map is checked
+ * (type, key and value size, flags, entries against the group's capacity
+ * and CPU count) and so is the program (its type, and that it is the one
+ * using these maps); every read of pcbg_group_info and pcbg_config is
+ * checked against the bounds its readers rely on.  What fails is -EUCLEAN,
+ * with one line saying what is damaged (pcbg_strerror()).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+
+#include "internal.h"
+
+/* What the last -EUCLEAN of this thread found. */
+static __thread char damage[160];
+
+int pcbg_damaged(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(damage, sizeof(damage), fmt, ap);
+	va_end(ap);
+	return -EUCLEAN;
+}
+
+const char *pcbg_strerror(int err)
+{
+	static __thread char buf[sizeof(damage) + 16];
+
+	if (err == -EUCLEAN && damage[0]) {
+		snprintf(buf, sizeof(buf), "damaged: %s", damage);
+		return buf;
+	}
+	return strerror(err < 0 ? -err : err);
+}
+
+/* How many entries a map has, in terms of the group's geometry. */
+enum entries {
+	E_ONE,		/* 1 */
+	E_CAP,		/* capacity */
+	E_2CAP,		/* 2 x capacity */
+	E_2CPU,		/* 2 x CPUs */
+	E_2CPU_CAP,	/* 2 x CPUs x capacity */
+	E_MAGLEV,	/* 2 x PCBG_MAGLEV_WORDS(the largest M of the capacity) */
+	E_FLOWS,	/* PCBG_FLOWS_MIN..PCBG_FLOWS_MAX, chosen at creation */
+	E_STATS,	/* PCBG_STAT_NR */
+	E_SAMPLES,	/* PCBG_SAMPLES_NR + 1 */
+};
+
+static const struct map_shape {
+	const char *name;
+	__u32 type;
+	__u32 key_size;		/* 0: a __u32 index */
+	__u32 value_size;
+	__u32 flags;		/* that must be set */
+	enum entries entries;
+} shapes[PCBG_M_NR] = {
+	[PCBG_M_CFG] = { PCBG_MAP_CFG, BPF_MAP_TYPE_ARRAY, 0,
+			 sizeof(struct pcbg_config), 0, E_ONE },
+	[PCBG_M_GROUP] = { PCBG_MAP_GROUP, BPF_MAP_TYPE_ARRAY, 0,
+			   sizeof(struct pcbg_group_info), 0, E_ONE },
+	[PCBG_M_SOCKS] = { PCBG_MAP_SOCKS, BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, 0,
+			   sizeof(__u64), 0, E_CAP },
+	[PCBG_M_SLOTS] = { PCBG_MAP_SLOTS, BPF_MAP_TYPE_ARRAY, 0,
+			   sizeof(struct pcbg_slot), 0, E_CAP },
+	[PCBG_M_SLOT_CNT] = { PCBG_MAP_SLOT_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, 0,
+			      sizeof(struct pcbg_slot_count), 0, E_CAP },
+	[PCBG_M_STATS] = { PCBG_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, 0,
+			   sizeof(__u64), 0, E_STATS },
+	[PCBG_M_SAMPLES] = { PCBG_MAP_SAMPLES, BPF_MAP_TYPE_PERCPU_ARRAY, 0,
+			     sizeof(struct pcbg_sample), 0, E_SAMPLES },
+	[PCBG_M_CPU_CNT] = { PCBG_MAP_CPU_CNT, BPF_MAP_TYPE_ARRAY, 0,
+			     sizeof(__u32), BPF_F_MMAPABLE, E_2CPU },
+	[PCBG_M_CPU_SLOTS] = { PCBG_MAP_CPU_SLOTS, BPF_MAP_TYPE_ARRAY, 0,
+			       sizeof(__u32), BPF_F_MMAPABLE, E_2CPU_CAP },
+	[PCBG_M_MEMBERS] = { PCBG_MAP_MEMBERS, BPF_MAP_TYPE_ARRAY, 0,
+			     sizeof(__u32), BPF_F_MMAPABLE, E_2CAP },
+	[PCBG_M_MAGLEV] = { PCBG_MAP_MAGLEV, BPF_MAP_TYPE_ARRAY, 0,
+			    sizeof(__u64), BPF_F_MMAPABLE, E_MAGLEV },
+	[PCBG_M_SYNC] = { PCBG_MAP_SYNC, BPF_MAP_TYPE_ARRAY_OF_MAPS, 0,
+			  sizeof(__u32), 0, E_ONE },
+	[PCBG_M_FLOWS] = { PCBG_MAP_FLOWS, BPF_MAP_TYPE_LRU_HASH,
+			   sizeof(struct pcbg_flow_key), sizeof(struct pcbg_flow), 0,
+			   E_FLOWS },
+};
+
+const char *pcbg_map_name(int map)
+{
+	return map >= 0 && map < PCBG_M_NR ? shapes[map].name : PCBG_PIN_PROG;
+}
+
+static __u64 expected_entries(enum entries e, __u32 capacity, __u32 ncpus,
+			      __u32 maglev_size)
+{
+	switch (e) {
+	case E_ONE: return 1;
+	case E_CAP: return capacity;
+	case E_2CAP: return 2ULL * capacity;
+	case E_2CPU: return 2ULL * ncpus;
+	case E_2CPU_CAP: return 2ULL * ncpus * capacity;
+	case E_MAGLEV: return 2ULL * PCBG_MAGLEV_WORDS((__u64)maglev_size);
+	case E_FLOWS: return 0;	/* a range: see pcbg_group_validate() */
+	case E_STATS: return PCBG_STAT_NR;
+	case E_SAMPLES: return PCBG_SAMPLES_NR + 1;
+	}
+	return 0;
+}
+
+/* Type, key and value size and flags of map @map (fd @fd): its own shape. */
+int pcbg_check_map_shape(int map, int fd, struct bpf_map_info *info)
+{
+	const struct map_shape *s = &shapes[map];
+	__u32 len = sizeof(*info);
+
+	memset(info, 0, sizeof(*info));
+	if (bpf_obj_get_info_by_fd(fd, info, &len))
+		return errno == EINVAL ? pcbg_damaged("%s: not a map", s->name) : -errno;
+	if (info->type != s->type)
+		return pcbg_damaged("%s: map type %u, expected %u", s->name,
+				    info->type, s->type);
+	if (info->key_size != (s->key_size ?: sizeof(__u32)))
+		return pcbg_damaged("%s: key size %u, expected %zu", s->name,
+				    info->key_size, s->key_size ?: sizeof(__u32));
+	if (info->value_size != s->value_size)
+		return pcbg_damaged("%s: value size %u, expected %u", s->name,
+				    info->value_size, s->value_size);
+	if ((info->map_flags & s->flags) != s->flags)
+		return pcbg_damaged("%s: flags %#x, expected %#x", s->name,
+				    info->map_flags, s->flags);
+	return 0;
+}
+
+/* The program is pcbg_select, and every map it uses under our names is the pinned one. */
+static int check_prog(int prog_fd, const __u32 ids[PCBG_M_NR])
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), map_ids[64], i, nr;
+	int m;
+
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return errno == EINVAL ? pcbg_damaged("prog: not a program") : -errno;
+	if (info.type != BPF_PROG_TYPE_SK_REUSEPORT)
+		return pcbg_damaged("prog: program type %u, expected %u", info.type,
+				    BPF_PROG_TYPE_SK_REUSEPORT);
+	if (strncmp(info.name, PCBG_PROG_NAME, sizeof(info.name)))
+		return pcbg_damaged("prog: program %.16s, expected %s", info.name,
+				    PCBG_PROG_NAME);
+	nr = info.nr_map_ids;
+	if (nr > 64)
+		return pcbg_damaged("prog: uses %u maps", nr);
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = nr;
+	info.map_ids = (__u64)(unsigned long)map_ids;
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return -errno;
+	for (i = 0; i < nr && i < info.nr_map_ids; i++) {
+		struct bpf_map_info mi = {};
+		__u32 mlen = sizeof(mi);
+		int fd = bpf_map_get_fd_by_id(map_ids[i]);
+
+		if (fd < 0)
+			continue;	/* gone meanwhile: not one of ours, pinned */
+		if (bpf_obj_get_info_by_fd(fd, &mi, &mlen)) {
+			close(fd);
+			return -errno;
+		}
+		close(fd);
+		for (m = 0; m < PCBG_M_NR; m++)
+			if (!strncmp(mi.name, shapes[m].name, sizeof(mi.name)) &&
+			    mi.id != ids[m])
+				return pcbg_damaged("%s: not the map of the group's program",
+						    shapes[m].name);
+	}
+	return 0;
+}
+
+int pcbg_check_config(const struct pcbg_config *c)
+{
+	if (c->tcp_reuseport_ext > 1)
+		return pcbg_damaged("pcbg_cfg: tcp_reuseport_ext %u", c->tcp_reuseport_ext);
+	if (c->udp_reuseport_ext > 1)
+		return pcbg_damaged("pcbg_cfg: udp_reuseport_ext %u", c->udp_reuseport_ext);
+	if (c->algorithm >= PCBG_ALGO_NR)
+		return pcbg_damaged("pcbg_cfg: algorithm %u", c->algorithm);
+	if (c->cpu_bits > PCBG_CPU_BITS_MAX)
+		return pcbg_damaged("pcbg_cfg: cpu_bits %u", c->cpu_bits);
+	if (!c->max_group_size || c->max_group_size > PCBG_SLOTS_LIMIT)
+		return pcbg_damaged("pcbg_cfg: max_group_size %u", c->max_group_size);
+	if (c->stats > 1)
+		return pcbg_damaged("pcbg_cfg: stats %u", c->stats);
+	if (c->hash_fields >= PCBG_HASH_NR)
+		return pcbg_damaged("pcbg_cfg: hash_fields %u", c->hash_fields);
+	if (c->migrate > 1)
+		return pcbg_damaged("pcbg_cfg: migrate %u", c->migrate);
+	if (c->flow_table > 1)
+		return pcbg_damaged("pcbg_cfg: flow_table %u", c->flow_table);
+	if (!c->flow_timeout || c->flow_timeout > PCBG_FLOW_TIMEOUT_MAX)
+		return pcbg_damaged("pcbg_cfg: flow_timeout %u", c->flow_timeout);
+	return 0;
+}
+
+/* The group's fields against the geometry of the handle's maps. */
+int pcbg_check_info(const struct pcbg_group *grp, const struct pcbg_group_info *in)
+{
+#define BAD(field, fmt, ...) \
+	pcbg_damaged("pcbg_group: " #field " %u, " fmt, in->field, ##__VA_ARGS__)
+	int g;
+
+	if (in->capacity != grp->capacity)
+		return BAD(capacity, "the maps hold %u", grp->capacity);
+	if (in->nr_slots > in->capacity)
+		return BAD(nr_slots, "above capacity %u", in->capacity);
+	if (in->nr_cpus != (__u32)grp->ncpus)
+		return BAD(nr_cpus, "the system has %d", grp->ncpus);
+	if (in->gen > 1)
+		return BAD(gen, "expected 0 or 1");
+	for (g = 0; g < 2; g++)
+		if (in->nr_members[g] > in->nr_slots)
+			return pcbg_damaged("pcbg_group: nr_members[%d] %u, above nr_slots %u",
+					    g, in->nr_members[g], in->nr_slots);
+	if (in->maglev_stride != PCBG_MAGLEV_WORDS(grp->maglev_size))
+		return BAD(maglev_stride, "expected %u", PCBG_MAGLEV_WORDS(grp->maglev_size));
+	for (g = 0; g < 2; g++)
+		if (PCBG_MAGLEV_WORDS((__u64)in->maglev_size[g]) > in->maglev_stride)
+			return pcbg_damaged("pcbg_group: maglev_size[%d] %u, above %u words",
+					    g, in->maglev_size[g], in->maglev_stride);
+	if (in->samples > 1)
+		return BAD(samples, "expected 0 or 1");
+	if (in->nr_slots && in->family != AF_INET && in->family != AF_INET6)
+		return BAD(family, "not AF_INET or AF_INET6");
+	if (in->nr_slots && in->protocol != IPPROTO_TCP && in->protocol != IPPROTO_UDP)
+		return BAD(protocol, "not TCP or UDP");
+	return 0;
+#undef BAD
+}
+
+/* The current generation's per-CPU table sizes: each at most capacity. */
+static int check_cpu_counts(const struct pcbg_group *grp, const struct pcbg_group_info *in)
+{
+	__u32 cpu, t, n;
+
+	for (cpu = 0; cpu < in->nr_cpus; cpu++) {
+		t = in->gen * in->nr_cpus + cpu;
+		if (bpf_map_lookup_elem(grp->map_fd[PCBG_M_CPU_CNT], &t, &n))
+			return -errno;
+		if (n > in->capacity)
+			return pcbg_damaged("pcbg_cpu_cnt: CPU %u has %u slots, above capacity %u",
+					    cpu, n, in->capacity);
+	}
+	return 0;
+}
+
+int pcbg_group_validate(struct pcbg_group *grp)
+{
+	struct bpf_map_info mi[PCBG_M_NR];
+	struct pcbg_group_info info;
+	struct pcbg_config cfg;
+	__u32 ids[PCBG_M_NR];
+	__u64 want;
+	int m, err;
+
+	damage[0] = '\0';
+	for (m = 0; m < PCBG_M_NR; m++) {
+		err = pcbg_check_map_shape(m, grp->map_fd[m], &mi[m]);
+		if (err)
+			return err;
+		ids[m] = mi[m].id;
+	}
+	grp->capacity = mi[PCBG_M_SLOTS].max_entries;
+	if (!grp->capacity || grp->capacity > PCBG_SLOTS_LIMIT)
+		return pcbg_damaged("pcbg_slots: %u entries, expected 1-%u",
+				    grp->capacity, PCBG_SLOTS_LIMIT);
+	grp->maglev_size = pcbg_maglev_size(grp->capacity);
+	for (m = 0; m < PCBG_M_NR; m++) {
+		want = expected_entries(shapes[m].entries, grp->capacity, grp->ncpus,
+					grp->maglev_size);
+		if (shapes[m].entries == E_FLOWS) {
+			if (mi[m].max_entries < PCBG_FLOWS_MIN ||
+			    mi[m].max_entries > PCBG_FLOWS_MAX)
+				return pcbg_damaged("%s: %u entries, expected %u-%u",
+						    shapes[m].name, mi[m].max_entries,
+						    PCBG_FLOWS_MIN, PCBG_FLOWS_MAX);
+			continue;
+		}
+		if (mi[m].max_entries != want)
+			return pcbg_damaged("%s: %u entries, expected %llu", shapes[m].name,
+					    mi[m].max_entries, (unsigned long long)want);
+	}
+	err = check_prog(grp->prog_fd, ids);
+	if (!err)
+		err = pcbg_group_info(grp, &info);	/* checks the fields */
+	if (!err)
+		err = pcbg_group_config(grp, &cfg);
+	if (!err)
+		err = check_cpu_counts(grp, &info);
+	return err;
+}

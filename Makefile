@@ -31,7 +31,8 @@ endif
 .PHONY: all deps bpf tools module selftests check lint demo clean help
 
 LIB_OBJ		:= $(OUT)/lib/pcbgroup.o $(OUT)/lib/membership.o $(OUT)/lib/maglev.o
-CTL_OBJS	:= $(OUT)/tools/pcbgroupctl.o $(OUT)/tools/adopt.o $(OUT)/tools/show.o
+CTL_OBJS	:= $(OUT)/tools/pcbgroupctl.o $(OUT)/tools/adopt.o $(OUT)/tools/show.o \
+		   $(OUT)/tools/serving.o
 EXAMPLES	:= $(OUT)/echo_server $(OUT)/loadgen
 HARNESS		:= $(OUT)/kselftest/kselftest_harness.h
 HOST_TESTS	:= $(patsubst selftests/%.c,$(OUT)/selftests/%,$(wildcard selftests/*.c))

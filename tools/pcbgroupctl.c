@@ -23,8 +23,6 @@
 
 #include "pcbgroupctl.h"
 
-#define MAX_PIDS	64
-
 static const char *pin_root = PCBG_PIN_ROOT;
 static int verbose;
 
@@ -33,7 +31,8 @@ static const char usage_text[] =
 	"\n"
 	"Commands:\n"
 	"  attach --pid PID [--pid PID ...] [--port PORT] [--proto tcp|udp] [--capacity N]\n"
-	"         adopt the SO_REUSEPORT sockets of running processes as one group,\n"
+	"         adopt the SO_REUSEPORT sockets of running processes as one group\n"
+	"         (the union of what they hold; PID may be a list: \"$(pidof nginx)\"),\n"
 	"         attach the steering program and pin it under " PCBG_PIN_ROOT "/ID\n"
 	"  show [-j] [--cpus] [--samples] [GROUP]\n"
 	"         print the groups and per-slot counters (JSON with -j), the per-CPU\n"
@@ -58,7 +57,7 @@ static const char usage_text[] =
 	"  -h     this help\n"
 	"\n"
 	"Examples:\n"
-	"  pcbgroupctl attach --pid $(pidof nginx) --port 443 --proto tcp\n"
+	"  pcbgroupctl attach --pid \"$(pidof nginx)\" --port 443 --proto tcp\n"
 	"  pcbgroupctl set algorithm=modulo cpu_bits=0\n"
 	"  pcbgroupctl set algorithm=cpu; pcbgroupctl rebalance 1\n"
 	"  pcbgroupctl show -j\n"
@@ -117,6 +116,29 @@ static int ensure_pin_root(const char *cmd)
 	return 0;
 }
 
+/*
+ * Add the pids in @arg ("12", "12 13 14" as pidof prints them, or
+ * "12,13") to @pids; -1 if one is not a pid or there are too many.
+ */
+static int parse_pids(const char *arg, pid_t *pids, int *npids)
+{
+	char buf[4096], *tok, *save;
+	unsigned long v;
+	int got = 0;
+
+	if (strlen(arg) >= sizeof(buf))
+		return -1;
+	strcpy(buf, arg);
+	for (tok = strtok_r(buf, " \t\n,", &save); tok;
+	     tok = strtok_r(NULL, " \t\n,", &save)) {
+		if (parse_uint(tok, INT_MAX, &v) || !v || *npids == ADOPT_MAX_PIDS)
+			return -1;
+		pids[(*npids)++] = v;
+		got++;
+	}
+	return got ? 0 : -1;
+}
+
 static const char *add_socket_error(int err)
 {
 	switch (err) {
@@ -164,7 +186,7 @@ static int cmd_attach(int argc, char **argv)
 	int npids = 0, port = 0, protocol = 0, opt, n, i, err, slot;
 	struct adopted_sock *socks = NULL;
 	struct pcbg_group *grp = NULL;
-	pid_t pids[MAX_PIDS];
+	pid_t pids[ADOPT_MAX_PIDS];
 	char dir[PATH_MAX], local[80];
 	unsigned int id = 0;
 	int ret = EXIT_FAIL;
@@ -172,11 +194,10 @@ static int cmd_attach(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
-			if (parse_uint(optarg, INT_MAX, &v) || !v)
-				return usage_error("attach", "--pid: not a process id");
-			if (npids == MAX_PIDS)
-				return usage_error("attach", "--pid: too many");
-			pids[npids++] = v;
+			if (parse_pids(optarg, pids, &npids))
+				return usage_error("attach", npids == ADOPT_MAX_PIDS ?
+						   "--pid: more than 64 pids" :
+						   "--pid: not a process id");
 			break;
 		case 'P':
 			if (parse_uint(optarg, 65535, &v) || !v)
@@ -203,10 +224,12 @@ static int cmd_attach(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc)
-		return usage_error("attach", "unexpected argument");
 	if (!npids)
 		return usage_error("attach", "--pid is required");
+	/* --pid $(pidof nginx), unquoted: the other pids come as arguments */
+	for (; optind < argc; optind++)
+		if (parse_pids(argv[optind], pids, &npids))
+			return usage_error("attach", "unexpected argument");
 
 	n = adopt_sockets("attach", pids, npids, port, protocol, &socks);
 	if (n < 0)
@@ -221,10 +244,9 @@ static int cmd_attach(int argc, char **argv)
 		       err == -EPERM ? " (run as root?)" : "");
 		goto out;
 	}
+	find_servers(socks, n, pids, npids);
 	for (i = 0; i < n; i++) {
-		int cpu = socket_cpu(socks[i].pid, &socks[i].desc);
-
-		slot = pcbg_group_place_socket(grp, socks[i].fd, cpu, socks[i].pid);
+		slot = pcbg_group_place_socket(grp, socks[i].fd, socks[i].cpu, socks[i].pid);
 		if (slot < 0) {
 			pr_err("attach", "pid %d: socket inode %llu: %s", socks[i].pid,
 			       (unsigned long long)socks[i].desc.inode,

@@ -17,26 +17,36 @@
 void pr_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* At most this many pids in one adoption (a bit each in holders). */
+#define ADOPT_MAX_PIDS	64
+
 /* One socket taken from a running process with pidfd_getfd(). */
 struct adopted_sock {
 	int fd;			/* our copy */
-	pid_t pid;
+	pid_t pid;		/* the process that serves it (find_servers) */
+	int cpu;		/* its CPU, -1 for none (find_servers) */
+	__u64 holders;		/* bit i: pids[i] holds it */
 	struct pcbg_socket_desc desc;
 };
 
 /*
  * Take the SO_REUSEPORT sockets (TCP listening or UDP bound) of @pids,
- * filtered by @port (0: any) and @protocol (0: any), without duplicates,
- * sorted by inode.  Prints its own errors.  Returns the count, or -1.
+ * filtered by @port (0: any) and @protocol (0: any): the union of what they
+ * hold, each socket once, sorted by inode.  A pid holding none is fine as
+ * long as another holds some.  Prints its own errors.  Returns the count,
+ * or -1.
  */
 int adopt_sockets(const char *cmd, const pid_t *pids, int npids, int port,
 		  int protocol, struct adopted_sock **socks);
 void release_sockets(struct adopted_sock *socks, int n);
 /*
- * The CPU a socket of @pid belongs to: its SO_INCOMING_CPU if set, else the
- * CPU every thread of @pid is pinned to, if they are all pinned to one; -1.
+ * Set each socket's pid and CPU from the thread or process of @pids that
+ * serves it (serving.c): its SO_INCOMING_CPU if set, else the CPU the
+ * threads waiting on it are pinned to, else the CPU of the holders that
+ * hold the fewest of @socks (the workers, not their master), if pinned.
  */
-int socket_cpu(pid_t pid, const struct pcbg_socket_desc *desc);
+void find_servers(struct adopted_sock *socks, int n, const pid_t *pids,
+		  int npids);
 /* A descriptor of socket @inode held by @pid, or -errno. */
 int steal_socket(pid_t pid, __u64 inode);
 

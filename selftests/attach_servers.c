@@ -102,12 +102,13 @@ static int slot_field(const char *json, int slot, const char *field)
 }
 
 /* All pids as `pidof` prints them: master first, then the workers. */
-static void all_pids(FIXTURE_DATA(server) *self, char *buf, size_t size, const char *sep)
+static void all_pids(pid_t master, const pid_t *workers, char *buf, size_t size,
+		     const char *sep)
 {
-	int i, len = snprintf(buf, size, "%d", self->pid);
+	int i, len = snprintf(buf, size, "%d", master);
 
-	for (i = 0; i < WORKERS && self->workers[i]; i++)
-		len += snprintf(buf + len, size - len, "%s%d", sep, self->workers[i]);
+	for (i = 0; i < WORKERS && workers[i]; i++)
+		len += snprintf(buf + len, size - len, "%s%d", sep, workers[i]);
 }
 
 TEST_F(server, each_socket_gets_the_cpu_of_the_worker_serving_it)
@@ -115,7 +116,7 @@ TEST_F(server, each_socket_gets_the_cpu_of_the_worker_serving_it)
 	char pids[256];
 	int i;
 
-	all_pids(self, pids, sizeof(pids), " ");
+	all_pids(self->pid, self->workers, pids, sizeof(pids), " ");
 	/* one argument holding every pid, the master first */
 	ASSERT_EQ(0, CTL("attach --pid \"%s\"", pids)) TH_LOG("%s", self->err);
 	EXPECT_NE(NULL, strstr(self->out, ", 4 sockets,")) TH_LOG("%s", self->out);
@@ -140,7 +141,7 @@ TEST_F(server, unquoted_pidof_and_repeated_pids_adopt_each_socket_once)
 	if (!variant->forked)
 		SKIP(return, "one process");
 	/* attach --pid $(pidof server): the other pids come as arguments */
-	all_pids(self, pids, sizeof(pids), " ");
+	all_pids(self->pid, self->workers, pids, sizeof(pids), " ");
 	ASSERT_EQ(0, CTL("attach --pid %s", pids)) TH_LOG("%s", self->err);
 	EXPECT_NE(NULL, strstr(self->out, ", 4 sockets,")) TH_LOG("%s", self->out);
 	ASSERT_EQ(0, CTL("detach 1"));
@@ -176,7 +177,8 @@ TEST_F(server, pids_without_sockets_are_fine_unless_all_are)
 	EXPECT_NE(NULL, strstr(self->out, ", 4 sockets,")) TH_LOG("%s", self->out);
 	ASSERT_EQ(0, CTL("detach 1"));
 	EXPECT_EQ(1, CTL("attach --pid \"%d %d\"", idle, getpid()));
-	snprintf(msg, sizeof(msg), "pcbgroupctl: attach: pids %d...: no SO_REUSEPORT socket\n", idle);
+	snprintf(msg, sizeof(msg),
+		 "pcbgroupctl: attach: pids %d...: no SO_REUSEPORT socket\n", idle);
 	EXPECT_STREQ(msg, self->err);
 	EXPECT_EQ(2, CTL("attach --pid \"%d x\"", idle));
 	EXPECT_STREQ("pcbgroupctl: attach: --pid: not a process id (see pcbgroupctl -h)\n",

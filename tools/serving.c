@@ -26,6 +26,8 @@
 #include "pcbgroupctl.h"
 
 #define MAX_WAITED	256	/* fds looked at per waiting thread */
+#define SCAN_ROUNDS	10	/* looks at the threads, SCAN_PAUSE_US apart */
+#define SCAN_PAUSE_US	5000
 
 /* What is known of the threads waiting on one socket. */
 struct waiters {
@@ -260,13 +262,24 @@ void find_servers(struct adopted_sock *socks, int n, const pid_t *pids,
 		  int npids)
 {
 	struct waiters *waiters = calloc(n ? n : 1, sizeof(*waiters));
-	int held[ADOPT_MAX_PIDS] = {}, i, k;
+	int held[ADOPT_MAX_PIDS] = {}, i, k, round;
 
 	for (i = 0; i < n; i++)
 		for (k = 0; k < npids && k < ADOPT_MAX_PIDS; k++)
 			held[k] += socks[i].holders >> k & 1;
-	for (k = 0; waiters && k < npids; k++)
-		scan_threads(pids[k], socks, n, waiters);
+	/*
+	 * A thread between two waits says nothing: look again, briefly, while
+	 * a socket has no waiter.
+	 */
+	for (round = 0; waiters && round < SCAN_ROUNDS; round++) {
+		for (k = 0; k < npids; k++)
+			scan_threads(pids[k], socks, n, waiters);
+		for (i = 0; i < n && waiters[i].count; i++)
+			;
+		if (i == n)
+			break;
+		usleep(SCAN_PAUSE_US);
+	}
 	for (i = 0; i < n; i++) {
 		struct adopted_sock *s = &socks[i];
 

@@ -13,17 +13,14 @@
 #include <string.h>
 #include <fcntl.h>
 #include <unistd.h>
-#include <linux/magic.h>
 #include <netinet/in.h>
 #include <sys/file.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <bpf/libbpf.h>
 
 #include "pcbgroupctl.h"
 
-static const char *pin_root = PCBG_PIN_ROOT;
+static char pin_root[PATH_MAX];	/* this network namespace's, see netns.c */
 static int verbose;
 
 static const char usage_text[] =
@@ -33,7 +30,8 @@ static const char usage_text[] =
 	"  attach --pid PID [--pid PID ...] [--port PORT] [--proto tcp|udp] [--capacity N]\n"
 	"         adopt the SO_REUSEPORT sockets of running processes as one group\n"
 	"         (the union of what they hold; PID may be a list: \"$(pidof nginx)\"),\n"
-	"         attach the steering program and pin it under " PCBG_PIN_ROOT "/ID\n"
+	"         attach the steering program and pin it under\n"
+	"         " PCBG_PIN_ROOT "/netnsCOOKIE/ID (one directory per network namespace)\n"
 	"  show [-j] [--cpus] [--samples] [GROUP]\n"
 	"         print the groups and per-slot counters (JSON with -j), the per-CPU\n"
 	"         tables (--cpus), the last selections (--samples)\n"
@@ -96,24 +94,6 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 	errno = 0;
 	*out = strtoul(s, &end, 10);
 	return errno || end == s || *end || *s == '-' || *out > max ? -1 : 0;
-}
-
-/* Mount bpffs on the pin root's parent if nothing is there yet, as bpftool does. */
-static int ensure_pin_root(const char *cmd)
-{
-	struct statfs fs;
-
-	if (statfs("/sys/fs/bpf", &fs) || fs.f_type != BPF_FS_MAGIC) {
-		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
-			pr_err(cmd, "mount bpffs on /sys/fs/bpf: %s", strerror(errno));
-			return -1;
-		}
-	}
-	if (mkdir(pin_root, 0700) && errno != EEXIST) {
-		pr_err(cmd, "%s: %s", pin_root, strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 /*
@@ -259,7 +239,8 @@ static int cmd_attach(int argc, char **argv)
 		pr_err("attach", "publish the group: %s", strerror(-err));
 		goto out;
 	}
-	if (ensure_pin_root("attach") || claim_group_dir("attach", dir, sizeof(dir), &id))
+	if (netns_make_pin_root("attach", pin_root) ||
+	    claim_group_dir("attach", dir, sizeof(dir), &id))
 		goto out;
 	err = pcbg_group_pin(grp, dir);
 	if (err) {
@@ -687,6 +668,13 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print);
 	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		if (!strcmp(argv[optind], cmds[i].name)) {
+			int err = netns_pin_root(pin_root, sizeof(pin_root));
+
+			if (err) {
+				pr_err(argv[optind], "this network namespace's cookie: %s",
+				       strerror(-err));
+				return EXIT_FAIL;
+			}
 			argc -= optind;
 			argv += optind;
 			optind = 0;	/* restart getopt for the command */

@@ -50,6 +50,13 @@ void find_servers(struct adopted_sock *socks, int n, const pid_t *pids,
 /* A descriptor of socket @inode held by @pid, or -errno. */
 int steal_socket(pid_t pid, __u64 inode);
 
+/* This network namespace's cookie (SO_NETNS_COOKIE). */
+int netns_cookie(__u64 *cookie);
+/* The directory of this network namespace's groups (netns.c); -errno. */
+int netns_pin_root(char *buf, size_t size);
+/* Create it, mounting a bpffs if none is there; prints its errors. */
+int netns_make_pin_root(const char *cmd, const char *root);
+
 /* The pin directory of group @id under @root. */
 void group_dir(char *buf, size_t size, const char *root, unsigned int id);
 /* Ids of the groups pinned under @root, ascending; returns the count. */

@@ -55,7 +55,8 @@ static void die(const char *what)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: echo_server -t tcp|udp [-6] [-a ADDR] [-p PORT] [-w WORKERS] [-c|-A] [-f]\n"
+	fprintf(stderr, "usage: echo_server -t tcp|udp [-6] [-a ADDR] [-p PORT] [-w WORKERS]"
+		" [-c|-A] [-f]\n"
 		"  -c  pin worker i to CPU i %% ncpus, and set SO_INCOMING_CPU\n"
 		"  -A  pin worker i to CPU i %% ncpus only\n"
 		"  -f  workers are processes forked by a master that keeps all sockets\n");

@@ -32,7 +32,8 @@ endif
 
 LIB_OBJ		:= $(OUT)/lib/pcbgroup.o $(OUT)/lib/membership.o $(OUT)/lib/maglev.o
 CTL_OBJS	:= $(OUT)/tools/pcbgroupctl.o $(OUT)/tools/adopt.o $(OUT)/tools/show.o \
-		   $(OUT)/tools/serving.o $(OUT)/tools/netns.o
+		   $(OUT)/tools/serving.o $(OUT)/tools/netns.o $(OUT)/tools/sockdiag.o \
+		   $(OUT)/tools/state.o
 EXAMPLES	:= $(OUT)/echo_server $(OUT)/loadgen
 HARNESS		:= $(OUT)/kselftest/kselftest_harness.h
 HOST_TESTS	:= $(patsubst selftests/%.c,$(OUT)/selftests/%,$(wildcard selftests/*.c))

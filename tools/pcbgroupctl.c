@@ -32,9 +32,11 @@ static const char usage_text[] =
 	"         (the union of what they hold; PID may be a list: \"$(pidof nginx)\"),\n"
 	"         attach the steering program and pin it under\n"
 	"         " PCBG_PIN_ROOT "/netnsCOOKIE/ID (one directory per network namespace)\n"
-	"  show [-j] [--cpus] [--samples] [GROUP]\n"
-	"         print the groups and per-slot counters (JSON with -j), the per-CPU\n"
-	"         tables (--cpus), the last selections (--samples)\n"
+	"  show [-j] [--prometheus] [--cpus] [--samples] [GROUP]\n"
+	"         print the groups (live, waiting or dead; managed by pcbgroupd or not)\n"
+	"         and per-slot counters (JSON with -j, Prometheus text format with\n"
+	"         --prometheus), the per-CPU tables (--cpus), the last selections\n"
+	"         (--samples); warn of sockets on a group's address not in it\n"
 	"  set [--group GROUP] KNOB=VALUE ...\n"
 	"         change the config of every group (or one) where pcbgroup.ko is not\n"
 	"         loaded; knobs: tcp_reuseport_ext udp_reuseport_ext algorithm cpu_bits\n"
@@ -49,6 +51,9 @@ static const char usage_text[] =
 	"         sockets (algorithm cpu)\n"
 	"  detach GROUP | --all\n"
 	"         take the program off the group's sockets and remove its pins\n"
+	"  gc\n"
+	"         remove the groups with no live socket left (dead), but those\n"
+	"         pcbgroupd keeps waiting for their sockets\n"
 	"\n"
 	"Options:\n"
 	"  -v     print libbpf's messages\n"
@@ -294,6 +299,7 @@ static int cmd_show(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "samples", no_argument, NULL, 's' },
 		{ "cpus", no_argument, NULL, 'c' },
+		{ "prometheus", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -311,6 +317,9 @@ static int cmd_show(int argc, char **argv)
 			break;
 		case 'c':
 			what |= SHOW_CPUS;
+			break;
+		case 'P':
+			what |= SHOW_PROMETHEUS;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -530,6 +539,66 @@ static int cmd_detach(int argc, char **argv)
 	return detach_group(id) ? EXIT_FAIL : EXIT_OK;
 }
 
+/* Remove group @id if no live socket is left in it: 1 removed, 0 not, -1 error. */
+static int gc_group(unsigned int id, const struct managed_group *managed, int nm)
+{
+	const struct managed_group *m = managed_find(managed, nm, id);
+	struct pcbg_group_info info;
+	struct pcbg_group *grp;
+	char dir[PATH_MAX];
+	int err, live = 0;
+	__u32 slot;
+
+	if (open_group_dir("gc", id, &grp))
+		return -1;
+	err = pcbg_group_info(grp, &info);
+	for (slot = 0; !err && slot < info.nr_slots && slot < info.capacity; slot++)
+		live += pcbg_group_slot_live(grp, slot) == 1;
+	if (err || live || (m && m->waiting)) {
+		pcbg_group_free(grp);
+		if (err)
+			pr_err("gc", "group %u: %s", id, strerror(-err));
+		else if (!live)
+			printf("group %u: kept: pcbgroupd waits for its sockets (%s)\n", id,
+			       m->name);
+		return err ? -1 : 0;
+	}
+	err = pcbg_group_remove_sockets(grp);
+	pcbg_group_free(grp);
+	group_dir(dir, sizeof(dir), pin_root, id);
+	if (!err)
+		err = pcbg_unpin(dir);
+	if (err) {
+		pr_err("gc", "group %u: %s", id, strerror(-err));
+		return -1;
+	}
+	printf("group %u: removed (no live socket)\n", id);
+	return 1;
+}
+
+static int cmd_gc(int argc, char **argv)
+{
+	struct managed_group managed[1024];
+	unsigned int ids[1024];
+	int n, i, nm, ret = EXIT_OK;
+	pid_t daemon_pid;
+
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		fputs(usage_text, stdout);
+		return EXIT_OK;
+	}
+	if (argc != 1)
+		return usage_error("gc", "unexpected argument");
+	nm = managed_read(managed, 1024, &daemon_pid);
+	if (!daemon_pid)
+		nm = 0;
+	n = list_groups(pin_root, ids, 1024);
+	for (i = 0; i < n; i++)
+		if (gc_group(ids[i], managed, nm) < 0)
+			ret = EXIT_FAIL;
+	return ret;
+}
+
 static int open_group(const char *cmd, const char *arg, unsigned int *id,
 		      struct pcbg_group **grp)
 {
@@ -644,6 +713,7 @@ int main(int argc, char **argv)
 		{ "rebalance", cmd_rebalance },
 		{ "drain", cmd_drain },
 		{ "undrain", cmd_drain },
+		{ "gc", cmd_gc },
 	};
 	size_t i;
 	int opt;

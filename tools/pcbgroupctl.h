@@ -57,6 +57,47 @@ int netns_pin_root(char *buf, size_t size);
 /* Create it, mounting a bpffs if none is there; prints its errors. */
 int netns_make_pin_root(const char *cmd, const char *root);
 
+/* A TCP listener or unconnected UDP socket of this namespace (sockdiag.c). */
+struct diag_sock {
+	int family;
+	int protocol;
+	__u16 port;
+	__u8 addr[16];
+	__u64 inode;
+	__u32 uid;
+};
+
+/*
+ * Call @fn for each TCP listener (@protocol IPPROTO_TCP) or unconnected UDP
+ * socket of this network namespace, IPv4 and IPv6; a non-zero return stops.
+ */
+int diag_dump(int protocol, int (*fn)(const struct diag_sock *s, void *arg),
+	      void *arg);
+
+/* What pcbgroupd says of the groups it manages (state.c). */
+#define PCBGD_RUN_DIR	"/run/pcbgroupd"
+#define PCBGD_NAME_MAX	64
+
+struct managed_group {
+	unsigned int id;
+	char name[PCBGD_NAME_MAX];	/* its declaration */
+	long long seen;			/* when its sockets were last seen, unix time */
+	int waiting;			/* no socket now; kept for them to come back */
+};
+
+/*
+ * This namespace's state file: the daemon's pid (0 if it is not running)
+ * and up to @max groups.  Returns how many, 0 if there is no file.
+ */
+int managed_read(struct managed_group *m, int max, pid_t *daemon_pid);
+/* Rewrite it atomically (a new file renamed over the old). */
+int managed_write(const struct managed_group *m, int n);
+/* Remove it, as the daemon exits. */
+void managed_remove(void);
+/* The entry of group @id in @m, or NULL. */
+const struct managed_group *managed_find(const struct managed_group *m, int n,
+					 unsigned int id);
+
 /* The pin directory of group @id under @root. */
 void group_dir(char *buf, size_t size, const char *root, unsigned int id);
 /* Ids of the groups pinned under @root, ascending; returns the count. */
@@ -65,6 +106,7 @@ int list_groups(const char *root, unsigned int *ids, int max);
 /* What show prints besides the groups and sockets tables. */
 #define SHOW_SAMPLES	(1 << 0)
 #define SHOW_CPUS	(1 << 1)
+#define SHOW_PROMETHEUS	(1 << 2)
 
 /* Print groups (all if @id is 0) as the /proc/net/pcbgroup tables, or JSON. */
 int show_groups(const char *root, unsigned int id, int json, int what);

@@ -34,6 +34,9 @@ LIB_OBJ		:= $(OUT)/lib/pcbgroup.o $(OUT)/lib/membership.o $(OUT)/lib/maglev.o
 CTL_OBJS	:= $(OUT)/tools/pcbgroupctl.o $(OUT)/tools/adopt.o $(OUT)/tools/show.o \
 		   $(OUT)/tools/serving.o $(OUT)/tools/netns.o $(OUT)/tools/sockdiag.o \
 		   $(OUT)/tools/state.o
+# pcbgroupd shares pcbgroupctl's objects but its main
+D_OBJS		:= $(filter-out $(OUT)/tools/pcbgroupctl.o,$(CTL_OBJS)) \
+		   $(OUT)/tools/pcbgroupd.o $(OUT)/tools/declare.o $(OUT)/tools/finder.o
 EXAMPLES	:= $(OUT)/echo_server $(OUT)/loadgen
 HARNESS		:= $(OUT)/kselftest/kselftest_harness.h
 HOST_TESTS	:= $(patsubst selftests/%.c,$(OUT)/selftests/%,$(wildcard selftests/*.c))
@@ -46,7 +49,7 @@ deps:
 	$(Q)scripts/deps.sh
 
 bpf: $(OUT)/pcbgroup.skel.h
-tools: $(OUT)/pcbgroupctl $(OUT)/libpcbgroup.a $(EXAMPLES)
+tools: $(OUT)/pcbgroupctl $(OUT)/pcbgroupd $(OUT)/libpcbgroup.a $(EXAMPLES)
 selftests: $(HOST_TESTS)
 
 $(OUT)/pcbgroup.bpf.o: bpf/pcbgroup.bpf.c include/uapi/pcbgroup.h | $(OUT)
@@ -66,12 +69,16 @@ $(OUT)/libpcbgroup.a: $(LIB_OBJ)
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
-$(OUT)/tools/%.o: tools/%.c tools/pcbgroupctl.h $(HDRS)
+$(OUT)/tools/%.o: tools/%.c tools/pcbgroupctl.h tools/pcbgroupd.h $(HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(OUT)/pcbgroupctl: $(CTL_OBJS) $(OUT)/libpcbgroup.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(OUT)/pcbgroupd: $(D_OBJS) $(OUT)/libpcbgroup.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 

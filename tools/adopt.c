@@ -167,6 +167,12 @@ void release_sockets(struct adopted_sock *socks, int n)
 int adopt_sockets(const char *cmd, const pid_t *pids, int npids, int port,
 		  int protocol, struct adopted_sock **socks)
 {
+	return adopt_sockets_flags(cmd, pids, npids, port, protocol, 0, socks);
+}
+
+int adopt_sockets_flags(const char *cmd, const pid_t *pids, int npids, int port,
+			int protocol, int flags, struct adopted_sock **socks)
+{
 	struct adopt_ctx ctx = { .port = port, .protocol = protocol };
 	int i, err, j, last_err = 0;
 	char filter[64];
@@ -180,6 +186,8 @@ int adopt_sockets(const char *cmd, const pid_t *pids, int npids, int port,
 		ctx.pid = pids[i];
 		ctx.pid_index = i;
 		ctx.pidfd = sys_pidfd_open(pids[i]);
+		if (ctx.pidfd < 0 && (flags & ADOPT_ANY) && errno == ESRCH)
+			continue;	/* gone meanwhile */
 		if (ctx.pidfd < 0) {
 			pr_err(cmd, "pid %d: %s", pids[i], strerror(errno));
 			goto err;
@@ -187,6 +195,8 @@ int adopt_sockets(const char *cmd, const pid_t *pids, int npids, int port,
 		ctx.err = 0;
 		err = walk_socket_fds(pids[i], adopt_one, &ctx);
 		close(ctx.pidfd);
+		if (err == -ENOENT && (flags & ADOPT_ANY))
+			continue;
 		if (err) {
 			pr_err(cmd, "pid %d: %s", pids[i], strerror(-err));
 			goto err;
@@ -198,6 +208,10 @@ int adopt_sockets(const char *cmd, const pid_t *pids, int npids, int port,
 	 * The union is what counts: a master holds the workers' sockets too,
 	 * and a helper process (nginx's cache manager) holds none.
 	 */
+	if (!ctx.n && (flags & ADOPT_ANY)) {
+		*socks = NULL;
+		return 0;
+	}
 	if (!ctx.n) {
 		char who[32];
 
@@ -213,7 +227,7 @@ int adopt_sockets(const char *cmd, const pid_t *pids, int npids, int port,
 		goto err;
 	}
 	/* One group: one protocol, family, address and port. */
-	for (i = 1; i < ctx.n; i++) {
+	for (i = 1; !(flags & ADOPT_ANY) && i < ctx.n; i++) {
 		const struct pcbg_socket_desc *a = &ctx.socks[0].desc;
 		const struct pcbg_socket_desc *b = &ctx.socks[i].desc;
 		char la[64], lb[64];

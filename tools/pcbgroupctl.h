@@ -38,6 +38,13 @@ struct adopted_sock {
  */
 int adopt_sockets(const char *cmd, const pid_t *pids, int npids, int port,
 		  int protocol, struct adopted_sock **socks);
+/*
+ * The same with ADOPT_ANY: pids gone meanwhile are passed over, no socket is
+ * no error (0), and sockets on several addresses are all returned.
+ */
+#define ADOPT_ANY	(1 << 0)
+int adopt_sockets_flags(const char *cmd, const pid_t *pids, int npids, int port,
+			int protocol, int flags, struct adopted_sock **socks);
 void release_sockets(struct adopted_sock *socks, int n);
 /*
  * Set each socket's pid and CPU from the thread or process of @pids that
@@ -107,6 +114,7 @@ int list_groups(const char *root, unsigned int *ids, int max);
 #define SHOW_SAMPLES	(1 << 0)
 #define SHOW_CPUS	(1 << 1)
 #define SHOW_PROMETHEUS	(1 << 2)
+#define SHOW_QUIET	(1 << 3)	/* no warning on stderr */
 
 /* Print groups (all if @id is 0) as the /proc/net/pcbgroup tables, or JSON. */
 int show_groups(const char *root, unsigned int id, int json, int what);

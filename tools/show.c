@@ -414,7 +414,7 @@ static int count_unsteered(const struct diag_sock *s, void *arg)
  * added, a server restarted) is in its SO_REUSEPORT group but not in its
  * socket array: the program never picks it.  Say so.
  */
-static void find_unsteered(struct group_view *views, int n)
+static void find_unsteered(struct group_view *views, int n, int quiet)
 {
 	struct unsteered_ctx ctx = { views, n };
 	int i;
@@ -426,7 +426,7 @@ static void find_unsteered(struct group_view *views, int n)
 	for (i = 0; i < n; i++) {
 		char local[80];
 
-		if (!views[i].unsteered)
+		if (!views[i].unsteered || quiet)
 			continue;
 		format_local(local, sizeof(local), views[i].info.family, views[i].info.addr,
 			     views[i].info.port);
@@ -460,7 +460,7 @@ int show_groups(const char *root, unsigned int id, int json, int what)
 	nm = managed_read(managed, 1024, &daemon_pid);
 	for (i = 0; daemon_pid && i < nv; i++)
 		views[i].managed = managed_find(managed, nm, views[i].id);
-	find_unsteered(views, nv);
+	find_unsteered(views, nv, what & SHOW_QUIET);
 	if (what & SHOW_PROMETHEUS)
 		print_prometheus(views, nv);
 	else if (json)

@@ -131,7 +131,7 @@ static int adopt_one(int target_fd, __u64 inode, void *arg)
 		ctx->socks = s;
 	}
 	ctx->socks[ctx->n++] = (struct adopted_sock){
-		.fd = fd, .pid = ctx->pid, .desc = d, .cpu = -1,
+		.fd = fd, .pid = ctx->pid, .desc = d, .cpu = -1, .target_fd = target_fd,
 		.holders = 1ULL << ctx->pid_index,
 	};
 	return 0;

@@ -26,6 +26,7 @@ struct adopted_sock {
 	pid_t pid;		/* the process that serves it (find_servers) */
 	int cpu;		/* its CPU, -1 for none (find_servers) */
 	__u64 holders;		/* bit i: pids[i] holds it */
+	int target_fd;		/* its number in the first holder */
 	struct pcbg_socket_desc desc;
 };
 

@@ -321,8 +321,8 @@ static void update_group(struct decl *d, struct adopted_sock *socks, int n)
 		if (err)
 			pr_err(d->name, "group %u: attach through pid %d: %s", d->id,
 			       socks[i].pid, strerror(-err));
-		fprintf(stderr, "pcbgroupd: %s: group %u: slot %d: pid %d socket inode %llu cpu %d\n",
-			d->name, d->id, slot, socks[i].pid,
+		fprintf(stderr, "pcbgroupd: %s: group %u: slot %d: pid %d socket inode %llu "
+			"cpu %d\n", d->name, d->id, slot, socks[i].pid,
 			(unsigned long long)socks[i].desc.inode, socks[i].cpu);
 		added++;
 	}
@@ -389,6 +389,38 @@ static void group_gone(struct decl *d)
 	d->id = 0;
 }
 
+/* When process @pid started, in clock ticks since boot (0 if unknown). */
+static unsigned long long start_time(pid_t pid)
+{
+	unsigned long long t = 0;
+	char path[64], buf[1024], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	/* field 22 is starttime; the 20 after ')' skip state .. itrealvalue */
+	if (p)
+		sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u"
+		       " %*d %*d %*d %*d %*d %*d %llu", &t);
+	return t;
+}
+
+static int by_creation(const void *a, const void *b)
+{
+	const struct adopted_sock *x = a, *y = b;
+	unsigned long long tx = start_time(x->pid), ty = start_time(y->pid);
+
+	if (tx != ty)
+		return tx < ty ? -1 : 1;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->target_fd - y->target_fd;
+}
+
 /* Take the declared processes' sockets of @d that the namespace has now. */
 static void reconcile(struct decl *d, const struct sightings *v)
 {
@@ -427,6 +459,13 @@ static void reconcile(struct decl *d, const struct sightings *v)
 		return;
 	}
 	find_servers(socks, n, pids, npids);
+	/*
+	 * Into the slots in the order the workers were made (their process's
+	 * start, then their fd), not by inode number, which sockfs hands out
+	 * in per-CPU batches: a whole service restarted then comes back in the
+	 * slots it had, and maglev gives each worker its flows back.
+	 */
+	qsort(socks, n, sizeof(*socks), by_creation);
 	if (!d->id)
 		d->id = find_pinned(d);
 	if (d->id)

@@ -5,11 +5,13 @@
  * unmodified server for pcbgroupctl to adopt.  On SIGTERM or SIGINT it prints
  * what each worker received.
  *
- *   echo_server -t tcp|udp [-6] [-a ADDR] [-p PORT] [-w WORKERS] [-c|-A] [-f]
+ *   echo_server -t tcp|udp [-6] [-a ADDR] [-p PORT] [-w WORKERS] [-c|-A] [-f] [-b BASE]
  *
  * -c pins worker i to CPU i % ncpus and sets SO_INCOMING_CPU on its socket;
  * -A only pins it.  -f makes the workers processes, forked by a master that
  * keeps every socket while each worker keeps its own (nginx's layout).
+ * -b numbers the workers from BASE: one-worker servers run side by side as
+ * the workers of one service, each answering with its own number.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -59,7 +61,8 @@ static void usage(void)
 		" [-c|-A] [-f]\n"
 		"  -c  pin worker i to CPU i %% ncpus, and set SO_INCOMING_CPU\n"
 		"  -A  pin worker i to CPU i %% ncpus only\n"
-		"  -f  workers are processes forked by a master that keeps all sockets\n");
+		"  -f  workers are processes forked by a master that keeps all sockets\n"
+		"  -b  number the workers from BASE\n");
 	exit(2);
 }
 
@@ -172,7 +175,7 @@ static pid_t fork_worker(struct worker *workers, int nworkers, struct worker *w)
 
 int main(int argc, char **argv)
 {
-	int family = AF_INET, nworkers = 4, port = 0, pin = 0, forked = 0, opt, i;
+	int family = AF_INET, nworkers = 4, port = 0, pin = 0, forked = 0, base = 0, opt, i;
 	pid_t *pids = NULL;
 	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -180,7 +183,7 @@ int main(int argc, char **argv)
 	struct worker *workers;
 	struct stat st;
 
-	while ((opt = getopt(argc, argv, "t:6a:p:w:cAf")) != -1) {
+	while ((opt = getopt(argc, argv, "t:6a:p:w:cAfb:")) != -1) {
 		switch (opt) {
 		case 't':
 			if (!strcmp(optarg, "tcp"))
@@ -209,6 +212,9 @@ int main(int argc, char **argv)
 		case 'f':
 			forked = 1;
 			break;
+		case 'b':
+			base = atoi(optarg);
+			break;
 		default:
 			usage();
 		}
@@ -224,7 +230,7 @@ int main(int argc, char **argv)
 	if (workers == MAP_FAILED)
 		die("mmap");
 	for (i = 0; i < nworkers; i++) {
-		workers[i].index = i;
+		workers[i].index = base + i;
 		workers[i].cpu = pin ? i % ncpus : -1;
 		workers[i].fd = open_socket(family, addr, &port,
 					    pin == 2 ? workers[i].cpu : -1);

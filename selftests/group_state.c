@@ -101,4 +101,27 @@ TEST(late_socket_is_flagged_dead_group_is_dead_and_gc_removes_it)
 	stop(other);
 }
 
+/* show --prometheus passes promtool's lint, the one fleets run */
+TEST(prometheus_export_passes_promtool)
+{
+	char out[OUT_SZ], err[OUT_SZ];
+	pid_t server;
+
+	if (run_cmd(NULL, 0, NULL, 0, "command -v promtool"))
+		SKIP(return, "no promtool (Debian package prometheus)");
+	ASSERT_EQ(0, setup_namespaces());
+	server = start_echo("udp", 2, 8080);
+	ASSERT_LT(0, server);
+	ASSERT_EQ(0, CTL("attach --pid %d", server)) TH_LOG("%s", err);
+	ASSERT_EQ(0, run_cmd(out, sizeof(out), err, sizeof(err),
+			     "%s/pcbgroupctl show --prometheus | promtool check metrics",
+			     build_dir())) TH_LOG("%s%s", out, err);
+	EXPECT_STREQ("", err);
+	ASSERT_EQ(0, CTL("show --prometheus"));
+	EXPECT_NE(NULL, strstr(out, "# TYPE pcbgroup_selected_total counter\n"
+			       "pcbgroup_selected_total{group=\"1\",proto=\"udp\",port=\"8080\","
+			       "local=\"0.0.0.0:8080\",slot=\"0\"} 0\n")) TH_LOG("%s", out);
+	stop(server);
+}
+
 TEST_HARNESS_MAIN

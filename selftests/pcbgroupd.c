@@ -82,18 +82,20 @@ static void stop_pid(pid_t *pid, int sig)
 
 static pid_t start_daemon(const char *dir)
 {
-	char path[PATH_MAX + 16], log[128];
+	char path[PATH_MAX + 16], log[128], prom[128];
 	pid_t pid;
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/pcbgroupd", build_dir());
 	snprintf(log, sizeof(log), "%s/daemon.log", dir);
+	snprintf(prom, sizeof(prom), "%s/pcbgroup.prom", dir);
 	pid = fork();
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		dup2(fd, 2);
-		execl(path, "pcbgroupd", "-c", dir, "-i", "100", (char *)NULL);
+		execl(path, "pcbgroupd", "-c", dir, "-i", "100", "-p", prom, "-P", "1",
+		      (char *)NULL);
 		_exit(127);
 	}
 	return pid;
@@ -362,8 +364,10 @@ TEST_F(svc, daemon_killed_and_restarted_moves_no_flow)
 
 TEST_F(svc, sighup_reloads_and_sigterm_leaves_groups_steering)
 {
+	char prom[128], buf[OUT_SZ] = "";
 	pid_t other;
 	int status;
+	FILE *f;
 
 	other = start_worker(0, SERVER_PORT + 1);
 	ASSERT_LT(0, other);
@@ -373,6 +377,19 @@ TEST_F(svc, sighup_reloads_and_sigterm_leaves_groups_steering)
 	ASSERT_EQ(0, wait_show(self, "-j 2", "\"daemon\":{\"name\":\"second\""))
 		TH_LOG("%s", self->out);
 	EXPECT_NE(NULL, strstr(self->out, "\"port\":8081")) TH_LOG("%s", self->out);
+
+	/* the textfile for node_exporter, rewritten whole every second */
+	snprintf(prom, sizeof(prom), "%s/pcbgroup.prom", self->dir);
+	usleep(1100 * 1000);
+	f = fopen(prom, "r");
+	ASSERT_NE(NULL, f) TH_LOG("no %s", prom);
+	fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	EXPECT_NE(NULL, strstr(buf, "pcbgroup_managed_last_seen_seconds{group=\"2\",proto=\"udp\","
+			       "port=\"8081\",local=\"0.0.0.0:8081\",declaration=\"second\"} "))
+		TH_LOG("%s", buf);
+	EXPECT_NE(NULL, strstr(buf, "pcbgroup_sockets{group=\"1\",proto=\"udp\",port=\"8080\","
+			       "local=\"0.0.0.0:8080\"} 4\n")) TH_LOG("%s", buf);
 
 	kill(self->daemon, SIGTERM);
 	ASSERT_EQ(self->daemon, waitpid(self->daemon, &status, 0));

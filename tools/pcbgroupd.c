@@ -37,6 +37,7 @@
 #include "pcbgroupd.h"
 
 #define STATE_EVERY_S	5	/* the state file's "seen" times, refreshed */
+#define DIRTY_RETRIES	10	/* looks for sockets not found at first */
 
 static const char usage_text[] =
 	"Usage: pcbgroupd [-c DIR] [-i MS] [-p FILE [-P S]] [--check]\n"
@@ -453,7 +454,11 @@ static void reconcile(struct decl *d, const struct sightings *v)
 		socks[keep++] = socks[i];
 	}
 	n = keep;
-	d->dirty = n < matched;
+	/*
+	 * Sockets seen but not found in the declared processes: one still
+	 * starting, or another process's.  Look again for a few rounds only.
+	 */
+	d->dirty = n >= matched ? 0 : d->dirty ? d->dirty - 1 : DIRTY_RETRIES;
 	if (!n) {
 		release_sockets(socks, 0);
 		return;

@@ -37,7 +37,7 @@ struct decl {
 	unsigned int id;	/* its group, 0 if none yet */
 	__u64 sig;		/* of the socket inodes seen at the last look */
 	int nr_seen;
-	int dirty;		/* sockets seen that were not taken yet */
+	int dirty;		/* looks left for sockets seen but not taken yet */
 	long long seen;		/* when its sockets were last seen */
 	int waiting;
 };

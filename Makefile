@@ -122,7 +122,7 @@ clean:
 
 help:
 	@echo 'Targets:'
-	@echo '  all        BPF object and skeleton, libpcbgroup, pcbgroupctl, examples, tests'
+	@echo '  all        BPF object and skeleton, libpcbgroup, pcbgroupctl, pcbgroupd, examples, tests'
 	@echo '  check      build, then run every test; ends with "N passed, N failed, N skipped"'
 	@echo '  demo       steer a 4-worker example server and print the tables'
 	@echo '  bench      side-by-side benchmarks: results and plots in $(OUT)/bench'

@@ -122,7 +122,7 @@ static int count(const char *s, const char *what)
 	return n;
 }
 
-TEST_F(two_ns, each_namespace_sees_and_changes_only_its_groups)
+TEST_F_TIMEOUT(two_ns, each_namespace_sees_and_changes_only_its_groups, 300)
 {
 	ASSERT_EQ(0, CTL_A("attach --pid %d", self->server_a)) TH_LOG("%s", self->err);
 	EXPECT_NE(NULL, strstr(self->out, "group 1: udp 0.0.0.0:8080, 2 sockets"));

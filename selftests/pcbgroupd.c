@@ -509,6 +509,69 @@ TEST(bad_declarations_are_refused_and_the_others_load)
 	system(cmd);
 }
 
+/*
+ * A TCP service found by its pid file: a master holding every worker's
+ * listener and its worker processes, each pinned to a CPU.  The daemon takes
+ * the master's descendants too, and each listener gets its worker's CPU.
+ */
+TEST(pidfile_finds_master_and_workers_of_a_tcp_service)
+{
+	char dir[] = "/tmp/pcbgd-tcp.XXXXXX", out[OUT_SZ], err[OUT_SZ], text[256];
+	char path[PATH_MAX + 16], line[128] = "";
+	int ncpus = sysconf(_SC_NPROCESSORS_ONLN), pfd[2], i;
+	long long t0 = now_ms();
+	pid_t server, daemon;
+
+	ASSERT_EQ(0, setup_namespaces());
+	mkdir(PCBGD_RUN_DIR, 0755);
+	ASSERT_EQ(0, mount("tmpfs", PCBGD_RUN_DIR, "tmpfs", 0, "mode=0755"));
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/echo_server", build_dir());
+	ASSERT_EQ(0, pipe(pfd));
+	server = fork();
+	if (server == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(pfd[1], 1);
+		execl(path, "echo_server", "-t", "tcp", "-w", "4", "-p", "8080", "-A", "-f",
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	ASSERT_LT(0, read(pfd[0], line, sizeof(line) - 1));
+	snprintf(text, sizeof(text), "%d\n", server);
+	ASSERT_EQ(0, write_file(dir, "web.pid", text));
+	snprintf(text, sizeof(text), "port = 8080\nproto = tcp\npidfile = %s/web.pid\n", dir);
+	ASSERT_EQ(0, write_file(dir, "web.conf", text));
+	daemon = start_daemon(dir);
+	ASSERT_LT(0, daemon);
+	while (run_cmd(out, sizeof(out), err, sizeof(err), "%s/pcbgroupctl show -j",
+		       build_dir()) || !strstr(out, "\"sockets\":4,")) {
+		ASSERT_GT(SLOW_MS, now_ms() - t0) TH_LOG("%s", out);
+		usleep(20 * 1000);
+	}
+	EXPECT_NE(NULL, strstr(out, "\"proto\":\"tcp\"")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"daemon\":{\"name\":\"web\"")) TH_LOG("%s", out);
+	/* slot i: worker i, forked i-th, pinned to CPU i % ncpus */
+	for (i = 0; i < 4; i++) {
+		char key[32];
+		const char *p;
+
+		snprintf(key, sizeof(key), "{\"slot\":%d,", i);
+		p = strstr(out, key);
+		ASSERT_NE(NULL, p);
+		p = strstr(p, "\"cpu\":");
+		ASSERT_NE(NULL, p);
+		EXPECT_EQ(i % ncpus, atoi(p + 6)) TH_LOG("slot %d: %s", i, out);
+	}
+	EXPECT_EQ(0, run_cmd(NULL, 0, NULL, 0,
+			     "%s/loadgen -q -t tcp -p 8080 -n 100 | grep -q 'answered 100 '",
+			     build_dir()));
+	stop_pid(&daemon, SIGTERM);
+	stop_pid(&server, SIGKILL);
+	snprintf(text, sizeof(text), "rm -rf %s", dir);
+	system(text);
+}
+
 /* The unit file passes systemd-analyze verify, run against the built daemon. */
 TEST(unit_file_verifies)
 {

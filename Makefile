@@ -34,7 +34,11 @@ endif
 LIB_OBJ		:= $(OUT)/lib/pcbgroup.o $(OUT)/lib/membership.o $(OUT)/lib/maglev.o \
 		   $(OUT)/lib/validate.o $(OUT)/lib/salvage.o
 CTL_OBJS	:= $(OUT)/tools/pcbgroupctl.o $(OUT)/tools/adopt.o $(OUT)/tools/show.o \
-		   $(OUT)/tools/register.o
+		   $(OUT)/tools/register.o $(OUT)/tools/serving.o $(OUT)/tools/netns.o \
+		   $(OUT)/tools/sockdiag.o $(OUT)/tools/state.o
+# pcbgroupd shares pcbgroupctl's objects but its main
+D_OBJS		:= $(filter-out $(OUT)/tools/pcbgroupctl.o,$(CTL_OBJS)) \
+		   $(OUT)/tools/pcbgroupd.o $(OUT)/tools/declare.o $(OUT)/tools/finder.o
 EXAMPLES	:= $(OUT)/echo_server $(OUT)/loadgen
 HARNESS		:= $(OUT)/kselftest/kselftest_harness.h
 HOST_TESTS	:= $(patsubst selftests/%.c,$(OUT)/selftests/%,$(wildcard selftests/*.c))
@@ -47,7 +51,7 @@ deps:
 	$(Q)scripts/deps.sh
 
 bpf: $(OUT)/pcbgroup.skel.h
-tools: $(OUT)/pcbgroupctl lib $(EXAMPLES)
+tools: $(OUT)/pcbgroupctl $(OUT)/pcbgroupd lib $(EXAMPLES)
 selftests: $(HOST_TESTS) $(OUT)/asan/pcbgroupctl
 
 $(OUT)/pcbgroup.bpf.o: bpf/pcbgroup.bpf.c include/uapi/pcbgroup.h | $(OUT)
@@ -67,7 +71,7 @@ $(OUT)/libpcbgroup.a: $(LIB_OBJ)
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
-$(OUT)/tools/%.o: tools/%.c tools/pcbgroupctl.h $(HDRS)
+$(OUT)/tools/%.o: tools/%.c tools/pcbgroupctl.h tools/pcbgroupd.h $(HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
@@ -100,6 +104,10 @@ $(OUT)/asan/tools/%.o: tools/%.c tools/pcbgroupctl.h $(HDRS)
 $(OUT)/asan/pcbgroupctl: $(ASAN_OBJS)
 	$(call msg,LD-ASAN,$@)
 	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) $^ -o $@ $(LDLIBS)
+
+$(OUT)/pcbgroupd: $(D_OBJS) $(OUT)/libpcbgroup.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 $(OUT)/%: tools/examples/%.c tools/examples/echo_proto.h
 	$(call msg,CC,$@)
@@ -157,7 +165,7 @@ clean:
 
 help:
 	@echo 'Targets:'
-	@echo '  all        BPF object and skeleton, libpcbgroup, pcbgroupctl, examples, tests'
+	@echo '  all        BPF object and skeleton, libpcbgroup, pcbgroupctl, pcbgroupd, examples, tests'
 	@echo '  check      build, then run every test; ends with "N passed, N failed, N skipped"'
 	@echo '  demo       steer a 4-worker example server and print the tables'
 	@echo '  bench      side-by-side benchmarks: results and plots in $(OUT)/bench'

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # tools/pcbgroupctl.8 lints clean and documents every command and every
-# knob that `pcbgroupctl -h` lists: help and man page may not drift apart.
+# knob that `pcbgroupctl -h` lists, tools/pcbgroupd.8 every option of
+# `pcbgroupd -h`: help and man page may not drift apart.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 man=tools/pcbgroupctl.8
@@ -27,4 +28,18 @@ for k in $knobs; do
 	grep -q "^\.BR* .*$k" "$man" || { echo "$man: knob '$k' not described"; rc=1; }
 done
 [ -n "$cmds" ] && [ -n "$knobs" ] || { echo "check_manpage: read no command or knob"; rc=1; }
+
+# tools/pcbgroupd.8: lints clean and describes every option of `pcbgroupd -h`
+dman=tools/pcbgroupd.8
+if ! out=$(groff -man -ww -z "$dman" 2>&1) || [ -n "$out" ]; then
+	echo "$dman: groff: $out"
+	rc=1
+fi
+dopts=$("${OUT:-build}/pcbgroupd" -h | grep -oE -- '--[a-z-]+' | sort -u)
+for o in $dopts; do
+	name=${o#--}
+	grep -qF -- "\\-\\-${name//-/\\-}" "$dman" ||
+		{ echo "$dman: option '$o' not described"; rc=1; }
+done
+[ -n "$dopts" ] || { echo "check_manpage: read no pcbgroupd option"; rc=1; }
 exit $rc

@@ -255,6 +255,22 @@ static inline __u32 expected_slot(__u32 algorithm, __u32 hash, __u32 cpu_bits,
 	return ((__u64)(hash & ~((1U << cpu_bits) - 1)) * n) >> 32;
 }
 
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+/* Where pcbgroupctl pins group @id of this network namespace. */
+static inline void group_pin_dir(char *buf, size_t size, unsigned int id)
+{
+	socklen_t len = sizeof(__u64);
+	__u64 cookie = 0;
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len);
+	close(fd);
+	snprintf(buf, size, PCBG_PIN_ROOT "/netns%llu/%u", (unsigned long long)cookie, id);
+}
+
 /* Set one knob of @grp's config, as pcbgroupctl set does. */
 static inline void set_knob(struct __test_metadata *_metadata,
 			    struct pcbg_group *grp, const char *name,

@@ -139,14 +139,14 @@ static int slot_counts(const char *show, unsigned long long *inode,
 TEST_F(ctl, attach_steers_and_counters_match_workers)
 {
 	unsigned long long inode[WORKERS], sel[WORKERS], w_inode, w_recv, sum = 0;
-	char expect[128], table[OUT_SZ];
+	char expect[PATH_MAX + 128], table[OUT_SZ], dir[PATH_MAX];
 	int n, i, k, w, cpu, matched = 0;
 	const char *p;
 
 	ASSERT_EQ(0, CTL("attach --pid %d", self->server)) TH_LOG("%s", self->err);
-	snprintf(expect, sizeof(expect), "group 1: %s %s:%d, %d sockets, pinned at %s/1",
-		 variant->proto, variant->v6 ? "[::]" : "0.0.0.0", self->port, WORKERS,
-		 PCBG_PIN_ROOT);
+	group_pin_dir(dir, sizeof(dir), 1);
+	snprintf(expect, sizeof(expect), "group 1: %s %s:%d, %d sockets, pinned at %s",
+		 variant->proto, variant->v6 ? "[::]" : "0.0.0.0", self->port, WORKERS, dir);
 	EXPECT_NE(NULL, strstr(self->out, expect)) TH_LOG("%s", self->out);
 
 	EXPECT_EQ(400, LOADGEN(400));
@@ -211,12 +211,15 @@ TEST_F(ctl, set_changes_config_and_refuses_bad_values)
 
 TEST_F(ctl, detach_gives_the_group_back_to_the_kernel)
 {
+	char dir[PATH_MAX];
 	struct stat st;
 
 	ASSERT_EQ(0, CTL("attach --pid %d", self->server));
+	group_pin_dir(dir, sizeof(dir), 1);
+	EXPECT_EQ(0, stat(dir, &st));
 	EXPECT_EQ(0, CTL("detach 1"));
 	EXPECT_STREQ("group 1: detached\n", self->out);
-	EXPECT_NE(0, stat(PCBG_PIN_ROOT "/1", &st));
+	EXPECT_NE(0, stat(dir, &st));
 	/* the sockets are free again at once: a new attach takes them */
 	EXPECT_EQ(0, CTL("attach --pid %d", self->server)) TH_LOG("%s", self->err);
 	EXPECT_EQ(0, CTL("detach 1"));
@@ -411,7 +414,8 @@ TEST(second_writer_waits_for_the_first)
 	ASSERT_EQ(0, run_cmd(out, sizeof(out), err, sizeof(err), "%s/pcbgroupctl attach --pid %d",
 			     build_dir(), server)) TH_LOG("%s", err);
 
-	lock = open("/sys/fs/bpf/pcbgroup/1", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	group_pin_dir(path, sizeof(path), 1);
+	lock = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ASSERT_LE(0, lock);
 	ASSERT_EQ(0, flock(lock, LOCK_EX));
 	snprintf(path, sizeof(path), "%s/pcbgroupctl", build_dir());

@@ -74,6 +74,7 @@ static int walk_socket_fds(pid_t pid,
 struct adopt_ctx {
 	int pidfd;
 	pid_t pid;
+	int pid_index;	/* of pid in the pids named */
 	int port;
 	int protocol;
 	struct adopted_sock *socks;
@@ -82,24 +83,28 @@ struct adopt_ctx {
 	int err;
 };
 
-static int have_inode(const struct adopt_ctx *ctx, __u64 inode)
+/* The index of the socket with @inode, or -1. */
+static int find_inode(const struct adopt_ctx *ctx, __u64 inode)
 {
 	int i;
 
 	for (i = 0; i < ctx->n; i++)
 		if (ctx->socks[i].desc.inode == inode)
-			return 1;
-	return 0;
+			return i;
+	return -1;
 }
 
 static int adopt_one(int target_fd, __u64 inode, void *arg)
 {
 	struct adopt_ctx *ctx = arg;
 	struct pcbg_socket_desc d;
-	int fd;
+	int fd, i;
 
-	if (have_inode(ctx, inode))
-		return 0;	/* shared with an earlier pid or fd */
+	i = find_inode(ctx, inode);
+	if (i >= 0) {	/* shared with an earlier pid or fd */
+		ctx->socks[i].holders |= 1ULL << ctx->pid_index;
+		return 0;
+	}
 	fd = sys_pidfd_getfd(ctx->pidfd, target_fd);
 	if (fd < 0) {
 		ctx->err = -errno;
@@ -126,7 +131,8 @@ static int adopt_one(int target_fd, __u64 inode, void *arg)
 		ctx->socks = s;
 	}
 	ctx->socks[ctx->n++] = (struct adopted_sock){
-		.fd = fd, .pid = ctx->pid, .desc = d,
+		.fd = fd, .pid = ctx->pid, .desc = d, .cpu = -1, .target_fd = target_fd,
+		.holders = 1ULL << ctx->pid_index,
 	};
 	return 0;
 }
@@ -161,38 +167,67 @@ void release_sockets(struct adopted_sock *socks, int n)
 int adopt_sockets(const char *cmd, const pid_t *pids, int npids, int port,
 		  int protocol, struct adopted_sock **socks)
 {
-	struct adopt_ctx ctx = { .port = port, .protocol = protocol };
-	char filter[64];
-	int i, before, err, j;
+	return adopt_sockets_flags(cmd, pids, npids, port, protocol, 0, socks);
+}
 
+int adopt_sockets_flags(const char *cmd, const pid_t *pids, int npids, int port,
+			int protocol, int flags, struct adopted_sock **socks)
+{
+	struct adopt_ctx ctx = { .port = port, .protocol = protocol };
+	int i, err, j, last_err = 0;
+	char filter[64];
+
+	if (npids > ADOPT_MAX_PIDS) {
+		pr_err(cmd, "more than %d pids", ADOPT_MAX_PIDS);
+		return -1;
+	}
 	describe_filter(filter, sizeof(filter), port, protocol);
 	for (i = 0; i < npids; i++) {
 		ctx.pid = pids[i];
+		ctx.pid_index = i;
 		ctx.pidfd = sys_pidfd_open(pids[i]);
+		if (ctx.pidfd < 0 && (flags & ADOPT_ANY) && errno == ESRCH)
+			continue;	/* gone meanwhile */
 		if (ctx.pidfd < 0) {
 			pr_err(cmd, "pid %d: %s", pids[i], strerror(errno));
 			goto err;
 		}
-		before = ctx.n;
 		ctx.err = 0;
 		err = walk_socket_fds(pids[i], adopt_one, &ctx);
 		close(ctx.pidfd);
+		if (err == -ENOENT && (flags & ADOPT_ANY))
+			continue;
 		if (err) {
 			pr_err(cmd, "pid %d: %s", pids[i], strerror(-err));
 			goto err;
 		}
-		if (ctx.n == before) {
-			if (ctx.err && ctx.err != -EBADF)
-				pr_err(cmd, "pid %d: cannot take its sockets: %s",
-				       pids[i], strerror(-ctx.err));
-			else
-				pr_err(cmd, "pid %d: no SO_REUSEPORT socket%s",
-				       pids[i], filter);
-			goto err;
-		}
+		if (ctx.err && ctx.err != -EBADF)
+			last_err = ctx.err;
+	}
+	/*
+	 * The union is what counts: a master holds the workers' sockets too,
+	 * and a helper process (nginx's cache manager) holds none.
+	 */
+	if (!ctx.n && (flags & ADOPT_ANY)) {
+		*socks = NULL;
+		return 0;
+	}
+	if (!ctx.n) {
+		char who[32];
+
+		if (npids == 1)
+			snprintf(who, sizeof(who), "pid %d", pids[0]);
+		else
+			snprintf(who, sizeof(who), "pids %d...", pids[0]);
+		if (last_err)
+			pr_err(cmd, "%s: cannot take its sockets: %s", who,
+			       strerror(-last_err));
+		else
+			pr_err(cmd, "%s: no SO_REUSEPORT socket%s", who, filter);
+		goto err;
 	}
 	/* One group: one protocol, family, address and port. */
-	for (i = 1; i < ctx.n; i++) {
+	for (i = 1; !(flags & ADOPT_ANY) && i < ctx.n; i++) {
 		const struct pcbg_socket_desc *a = &ctx.socks[0].desc;
 		const struct pcbg_socket_desc *b = &ctx.socks[i].desc;
 		char la[64], lb[64];
@@ -215,51 +250,6 @@ err:
 		close(ctx.socks[j].fd);
 	free(ctx.socks);
 	return -1;
-}
-
-/* The one CPU in a "Cpus_allowed_list:" value, or -1 if it lists more. */
-static int single_cpu(const char *list)
-{
-	char *end;
-	long cpu = strtol(list, &end, 10);
-
-	return end != list && (*end == '\n' || !*end) && cpu >= 0 ? cpu : -1;
-}
-
-int socket_cpu(pid_t pid, const struct pcbg_socket_desc *desc)
-{
-	char path[64], line[256];
-	struct dirent *de;
-	int cpu = -1, c;
-	DIR *dir;
-	FILE *f;
-
-	if (desc->incoming_cpu >= 0)
-		return desc->incoming_cpu;
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	dir = opendir(path);
-	if (!dir)
-		return -1;
-	while ((de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/status", pid, de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		c = -1;
-		while (fgets(line, sizeof(line), f))
-			if (!strncmp(line, "Cpus_allowed_list:", 18))
-				c = single_cpu(line + 18 + strspn(line + 18, " \t"));
-		fclose(f);
-		if (c < 0 || (cpu >= 0 && c != cpu)) {
-			cpu = -1;
-			break;
-		}
-		cpu = c;
-	}
-	closedir(dir);
-	return cpu;
 }
 
 struct steal_ctx {

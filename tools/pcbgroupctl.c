@@ -13,18 +13,14 @@
 #include <string.h>
 #include <fcntl.h>
 #include <unistd.h>
-#include <linux/magic.h>
 #include <netinet/in.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <bpf/libbpf.h>
 
 #include "pcbgroupctl.h"
 
-#define MAX_PIDS	64
-
-static const char *pin_root = PCBG_PIN_ROOT;
+static char pin_root[PATH_MAX];	/* this network namespace's, see netns.c */
 static int verbose;
 
 static const char usage_text[] =
@@ -32,11 +28,15 @@ static const char usage_text[] =
 	"\n"
 	"Commands:\n"
 	"  attach --pid PID [--pid PID ...] [--port PORT] [--proto tcp|udp] [--capacity N]\n"
-	"         adopt the SO_REUSEPORT sockets of running processes as one group,\n"
-	"         attach the steering program and pin it under " PCBG_PIN_ROOT "/ID\n"
-	"  show [-j] [--cpus] [--samples] [GROUP]\n"
-	"         print the groups and per-slot counters (JSON with -j), the per-CPU\n"
-	"         tables (--cpus), the last selections (--samples)\n"
+	"         adopt the SO_REUSEPORT sockets of running processes as one group\n"
+	"         (the union of what they hold; PID may be a list: \"$(pidof nginx)\"),\n"
+	"         attach the steering program and pin it under\n"
+	"         " PCBG_PIN_ROOT "/netnsCOOKIE/ID (one directory per network namespace)\n"
+	"  show [-j] [--prometheus] [--cpus] [--samples] [GROUP]\n"
+	"         print the groups (live, waiting or dead; managed by pcbgroupd or not)\n"
+	"         and per-slot counters (JSON with -j, Prometheus text format with\n"
+	"         --prometheus), the per-CPU tables (--cpus), the last selections\n"
+	"         (--samples); warn of sockets on a group's address not in it\n"
 	"  set [--group GROUP] KNOB=VALUE ...\n"
 	"         change the config of every group (or one) where pcbgroup.ko is not\n"
 	"         loaded; knobs: tcp_reuseport_ext udp_reuseport_ext algorithm cpu_bits\n"
@@ -54,13 +54,16 @@ static const char usage_text[] =
 	"         take the program off the group's sockets and remove its pins\n"
 	"  register GROUP | --all\n"
 	"         hand pinned groups to pcbgroup.ko (after it is loaded or reloaded)\n"
+	"  gc\n"
+	"         remove the groups with no live socket left (dead), but those\n"
+	"         pcbgroupd keeps waiting for their sockets\n"
 	"\n"
 	"Options:\n"
 	"  -v     print libbpf's messages\n"
 	"  -h     this help\n"
 	"\n"
 	"Examples:\n"
-	"  pcbgroupctl attach --pid $(pidof nginx) --port 443 --proto tcp\n"
+	"  pcbgroupctl attach --pid \"$(pidof nginx)\" --port 443 --proto tcp\n"
 	"  pcbgroupctl set algorithm=modulo cpu_bits=0\n"
 	"  pcbgroupctl set algorithm=cpu; pcbgroupctl rebalance 1\n"
 	"  pcbgroupctl show -j\n"
@@ -138,22 +141,27 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return errno || end == s || *end || *s == '-' || *out > max ? -1 : 0;
 }
 
-/* Mount bpffs on the pin root's parent if nothing is there yet, as bpftool does. */
-static int ensure_pin_root(const char *cmd)
+/*
+ * Add the pids in @arg ("12", "12 13 14" as pidof prints them, or
+ * "12,13") to @pids; -1 if one is not a pid or there are too many.
+ */
+static int parse_pids(const char *arg, pid_t *pids, int *npids)
 {
-	struct statfs fs;
+	char buf[4096], *tok, *save;
+	unsigned long v;
+	int got = 0;
 
-	if (statfs("/sys/fs/bpf", &fs) || fs.f_type != BPF_FS_MAGIC) {
-		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
-			pr_err(cmd, "mount bpffs on /sys/fs/bpf: %s", strerror(errno));
-			return -1;
-		}
-	}
-	if (mkdir(pin_root, 0700) && errno != EEXIST) {
-		pr_err(cmd, "%s: %s", pin_root, strerror(errno));
+	if (strlen(arg) >= sizeof(buf))
 		return -1;
+	strcpy(buf, arg);
+	for (tok = strtok_r(buf, " \t\n,", &save); tok;
+	     tok = strtok_r(NULL, " \t\n,", &save)) {
+		if (parse_uint(tok, INT_MAX, &v) || !v || *npids == ADOPT_MAX_PIDS)
+			return -1;
+		pids[(*npids)++] = v;
+		got++;
 	}
-	return 0;
+	return got ? 0 : -1;
 }
 
 static const char *add_socket_error(int err)
@@ -203,7 +211,7 @@ static int cmd_attach(int argc, char **argv)
 	int npids = 0, port = 0, protocol = 0, opt, n, i, err, slot;
 	struct adopted_sock *socks = NULL;
 	struct pcbg_group *grp = NULL;
-	pid_t pids[MAX_PIDS];
+	pid_t pids[ADOPT_MAX_PIDS];
 	char dir[PATH_MAX], local[80];
 	unsigned int id = 0;
 	int ret = EXIT_FAIL;
@@ -211,11 +219,10 @@ static int cmd_attach(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
-			if (parse_uint(optarg, INT_MAX, &v) || !v)
-				return usage_error("attach", "--pid: not a process id");
-			if (npids == MAX_PIDS)
-				return usage_error("attach", "--pid: too many");
-			pids[npids++] = v;
+			if (parse_pids(optarg, pids, &npids))
+				return usage_error("attach", npids == ADOPT_MAX_PIDS ?
+						   "--pid: more than 64 pids" :
+						   "--pid: not a process id");
 			break;
 		case 'P':
 			if (parse_uint(optarg, 65535, &v) || !v)
@@ -242,10 +249,12 @@ static int cmd_attach(int argc, char **argv)
 			return option_error("attach", opt, argv);
 		}
 	}
-	if (optind != argc)
-		return usage_error("attach", "unexpected argument");
 	if (!npids)
 		return usage_error("attach", "--pid is required");
+	/* --pid $(pidof nginx), unquoted: the other pids come as arguments */
+	for (; optind < argc; optind++)
+		if (parse_pids(argv[optind], pids, &npids))
+			return usage_error("attach", "unexpected argument");
 
 	n = adopt_sockets("attach", pids, npids, port, protocol, &socks);
 	if (n < 0)
@@ -260,10 +269,9 @@ static int cmd_attach(int argc, char **argv)
 		       err == -EPERM ? " (run as root?)" : "");
 		goto out;
 	}
+	find_servers(socks, n, pids, npids);
 	for (i = 0; i < n; i++) {
-		int cpu = socket_cpu(socks[i].pid, &socks[i].desc);
-
-		slot = pcbg_group_place_socket(grp, socks[i].fd, cpu, socks[i].pid);
+		slot = pcbg_group_place_socket(grp, socks[i].fd, socks[i].cpu, socks[i].pid);
 		if (slot < 0) {
 			pr_err("attach", "pid %d: socket inode %llu: %s", socks[i].pid,
 			       (unsigned long long)socks[i].desc.inode,
@@ -276,7 +284,8 @@ static int cmd_attach(int argc, char **argv)
 		pr_err("attach", "publish the group: %s", strerror(-err));
 		goto out;
 	}
-	if (ensure_pin_root("attach") || claim_group_dir("attach", dir, sizeof(dir), &id))
+	if (netns_make_pin_root("attach", pin_root) ||
+	    claim_group_dir("attach", dir, sizeof(dir), &id))
 		goto out;
 	err = pcbg_group_pin(grp, dir);
 	if (err) {
@@ -330,6 +339,7 @@ static int cmd_show(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "samples", no_argument, NULL, 's' },
 		{ "cpus", no_argument, NULL, 'c' },
+		{ "prometheus", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -347,6 +357,9 @@ static int cmd_show(int argc, char **argv)
 			break;
 		case 'c':
 			what |= SHOW_CPUS;
+			break;
+		case 'P':
+			what |= SHOW_PROMETHEUS;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -667,6 +680,66 @@ static int cmd_detach(int argc, char **argv)
 	return detach_group(id) ? EXIT_FAIL : EXIT_OK;
 }
 
+/* Remove group @id if no live socket is left in it: 1 removed, 0 not, -1 error. */
+static int gc_group(unsigned int id, const struct managed_group *managed, int nm)
+{
+	const struct managed_group *m = managed_find(managed, nm, id);
+	struct pcbg_group_info info;
+	struct pcbg_group *grp;
+	char dir[PATH_MAX];
+	int err, live = 0;
+	__u32 slot;
+
+	if (open_group_dir("gc", id, &grp))
+		return -1;
+	err = pcbg_group_info(grp, &info);
+	for (slot = 0; !err && slot < info.nr_slots && slot < info.capacity; slot++)
+		live += pcbg_group_slot_live(grp, slot) == 1;
+	if (err || live || (m && m->waiting)) {
+		pcbg_group_free(grp);
+		if (err)
+			pr_err("gc", "group %u: %s", id, strerror(-err));
+		else if (!live)
+			printf("group %u: kept: pcbgroupd waits for its sockets (%s)\n", id,
+			       m->name);
+		return err ? -1 : 0;
+	}
+	err = pcbg_group_remove_sockets(grp);
+	pcbg_group_free(grp);
+	group_dir(dir, sizeof(dir), pin_root, id);
+	if (!err)
+		err = pcbg_unpin(dir);
+	if (err) {
+		pr_err("gc", "group %u: %s", id, strerror(-err));
+		return -1;
+	}
+	printf("group %u: removed (no live socket)\n", id);
+	return 1;
+}
+
+static int cmd_gc(int argc, char **argv)
+{
+	struct managed_group managed[1024];
+	unsigned int ids[1024];
+	int n, i, nm, ret = EXIT_OK;
+	pid_t daemon_pid;
+
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		fputs(usage_text, stdout);
+		return EXIT_OK;
+	}
+	if (argc != 1)
+		return usage_error("gc", "unexpected argument");
+	nm = managed_read(managed, 1024, &daemon_pid);
+	if (!daemon_pid)
+		nm = 0;
+	n = list_groups(pin_root, ids, 1024);
+	for (i = 0; i < n; i++)
+		if (gc_group(ids[i], managed, nm) < 0)
+			ret = EXIT_FAIL;
+	return ret;
+}
+
 static int open_group(const char *cmd, const char *arg, unsigned int *id,
 		      struct pcbg_group **grp)
 {
@@ -787,6 +860,7 @@ int main(int argc, char **argv)
 		{ "drain", cmd_drain },
 		{ "undrain", cmd_drain },
 		{ "register", cmd_register },
+		{ "gc", cmd_gc },
 	};
 	static const struct option global_opts[] = {
 		{ "verbose", no_argument, NULL, 'v' },
@@ -816,6 +890,13 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print);
 	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		if (!strcmp(argv[optind], cmds[i].name)) {
+			int err = netns_pin_root(pin_root, sizeof(pin_root));
+
+			if (err) {
+				pr_err(argv[optind], "this network namespace's cookie: %s",
+				       strerror(-err));
+				return EXIT_FAIL;
+			}
 			argc -= optind;
 			argv += optind;
 			optind = 0;	/* restart getopt for the command */

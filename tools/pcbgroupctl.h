@@ -17,28 +17,94 @@
 void pr_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* At most this many pids in one adoption (a bit each in holders). */
+#define ADOPT_MAX_PIDS	64
+
 /* One socket taken from a running process with pidfd_getfd(). */
 struct adopted_sock {
 	int fd;			/* our copy */
-	pid_t pid;
+	pid_t pid;		/* the process that serves it (find_servers) */
+	int cpu;		/* its CPU, -1 for none (find_servers) */
+	__u64 holders;		/* bit i: pids[i] holds it */
+	int target_fd;		/* its number in the first holder */
 	struct pcbg_socket_desc desc;
 };
 
 /*
  * Take the SO_REUSEPORT sockets (TCP listening or UDP bound) of @pids,
- * filtered by @port (0: any) and @protocol (0: any), without duplicates,
- * sorted by inode.  Prints its own errors.  Returns the count, or -1.
+ * filtered by @port (0: any) and @protocol (0: any): the union of what they
+ * hold, each socket once, sorted by inode.  A pid holding none is fine as
+ * long as another holds some.  Prints its own errors.  Returns the count,
+ * or -1.
  */
 int adopt_sockets(const char *cmd, const pid_t *pids, int npids, int port,
 		  int protocol, struct adopted_sock **socks);
+/*
+ * The same with ADOPT_ANY: pids gone meanwhile are passed over, no socket is
+ * no error (0), and sockets on several addresses are all returned.
+ */
+#define ADOPT_ANY	(1 << 0)
+int adopt_sockets_flags(const char *cmd, const pid_t *pids, int npids, int port,
+			int protocol, int flags, struct adopted_sock **socks);
 void release_sockets(struct adopted_sock *socks, int n);
 /*
- * The CPU a socket of @pid belongs to: its SO_INCOMING_CPU if set, else the
- * CPU every thread of @pid is pinned to, if they are all pinned to one; -1.
+ * Set each socket's pid and CPU from the thread or process of @pids that
+ * serves it (serving.c): its SO_INCOMING_CPU if set, else the CPU the
+ * threads waiting on it are pinned to, else the CPU of the holders that
+ * hold the fewest of @socks (the workers, not their master), if pinned.
  */
-int socket_cpu(pid_t pid, const struct pcbg_socket_desc *desc);
+void find_servers(struct adopted_sock *socks, int n, const pid_t *pids,
+		  int npids);
 /* A descriptor of socket @inode held by @pid, or -errno. */
 int steal_socket(pid_t pid, __u64 inode);
+
+/* This network namespace's cookie (SO_NETNS_COOKIE). */
+int netns_cookie(__u64 *cookie);
+/* The directory of this network namespace's groups (netns.c); -errno. */
+int netns_pin_root(char *buf, size_t size);
+/* Create it, mounting a bpffs if none is there; prints its errors. */
+int netns_make_pin_root(const char *cmd, const char *root);
+
+/* A TCP listener or unconnected UDP socket of this namespace (sockdiag.c). */
+struct diag_sock {
+	int family;
+	int protocol;
+	__u16 port;
+	__u8 addr[16];
+	__u64 inode;
+	__u32 uid;
+};
+
+/*
+ * Call @fn for each TCP listener (@protocol IPPROTO_TCP) or unconnected UDP
+ * socket of this network namespace, IPv4 and IPv6; a non-zero return stops.
+ */
+int diag_dump(int protocol, int (*fn)(const struct diag_sock *s, void *arg),
+	      void *arg);
+
+/* What pcbgroupd says of the groups it manages (state.c). */
+#define PCBGD_RUN_DIR	"/run/pcbgroupd"
+#define PCBGD_NAME_MAX	64
+
+struct managed_group {
+	unsigned int id;
+	char name[PCBGD_NAME_MAX];	/* its declaration */
+	long long seen;			/* when its sockets were last seen, unix time */
+	int waiting;			/* no socket now; kept for them to come back */
+};
+
+/*
+ * This namespace's state file: the daemon's pid (0 if it is not running)
+ * and up to @max groups.  Returns how many, 0 if there is no file.
+ */
+int managed_read(struct managed_group *m, int max, pid_t *daemon_pid);
+/* Rewrite it atomically (a new file renamed over the old). */
+int managed_write(const struct managed_group *m, int n);
+/* Remove it, as the daemon exits. */
+void managed_remove(void);
+/* The entry of group @id in @m, or NULL. */
+const struct managed_group *managed_find(const struct managed_group *m, int n,
+					 unsigned int id);
 
 /* The pin directory of group @id under @root. */
 void group_dir(char *buf, size_t size, const char *root, unsigned int id);
@@ -56,6 +122,8 @@ int register_groups(const char *root, int argc, char **argv);
 /* What show prints besides the groups and sockets tables. */
 #define SHOW_SAMPLES	(1 << 0)
 #define SHOW_CPUS	(1 << 1)
+#define SHOW_PROMETHEUS	(1 << 2)
+#define SHOW_QUIET	(1 << 3)	/* no warning on stderr */
 
 /* Print groups (all if @id is 0) as the /proc/net/pcbgroup tables, or JSON. */
 int show_groups(const char *root, unsigned int id, int json, int what);

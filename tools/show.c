@@ -12,6 +12,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "pcbgroupctl.h"
 
@@ -73,7 +74,18 @@ struct group_view {
 	struct pcbg_config cfg;
 	__u64 stats[PCBG_STAT_NR];
 	__u32 live;
+	__u64 *live_inodes;	/* of the @live sockets */
+	__u32 unsteered;	/* sockets on its address not in it */
+	const struct managed_group *managed;	/* by a running pcbgroupd */
 };
+
+/* live: a socket in it; waiting: none, kept by pcbgroupd; dead: none */
+static const char *group_state(const struct group_view *v)
+{
+	if (v->live)
+		return "live";
+	return v->managed && v->managed->waiting ? "waiting" : "dead";
+}
 
 static int load_view(const char *root, unsigned int id, struct group_view *v)
 {
@@ -91,9 +103,25 @@ static int load_view(const char *root, unsigned int id, struct group_view *v)
 		err = pcbg_group_config(v->grp, &v->cfg);
 	if (!err)
 		err = pcbg_group_stats(v->grp, v->stats);
-	for (i = 0; !err && i < v->info.nr_slots; i++)
-		v->live += pcbg_group_slot_live(v->grp, i) == 1;
+	if (!err && v->info.nr_slots > v->info.capacity)
+		err = -EUCLEAN;
+	if (!err) {
+		v->live_inodes = calloc(v->info.nr_slots + 1, sizeof(__u64));
+		if (!v->live_inodes)
+			err = -ENOMEM;
+	}
+	for (i = 0; !err && i < v->info.nr_slots; i++) {
+		struct pcbg_slot s;
+
+		if (pcbg_group_slot_live(v->grp, i) != 1)
+			continue;
+		if (!pcbg_group_slot(v->grp, i, &s))
+			v->live_inodes[v->live] = s.inode;
+		v->live++;
+	}
 	if (err) {
+		free(v->live_inodes);
+		v->live_inodes = NULL;
 		pr_err("show", "group %u: %s", id, err == -ENOENT ? "no such group" : pcbg_strerror(err));
 		pcbg_group_free(v->grp);
 		v->grp = NULL;
@@ -169,18 +197,23 @@ static void print_text(struct group_view *views, int n, int what)
 	int i;
 	__u32 slot;
 
-	printf("%-4s %-5s %-24s %7s %-14s %8s %12s %12s\n", "id", "proto", "local",
-	       "sockets", "algorithm", "cpu_bits", "selected", "fallbacks");
+	printf("%-4s %-5s %-24s %7s %-14s %8s %12s %12s %9s %-7s %s\n", "id", "proto",
+	       "local", "sockets", "algorithm", "cpu_bits", "selected", "fallbacks",
+	       "unsteered", "state", "daemon");
 	for (i = 0; i < n; i++) {
 		struct group_view *v = &views[i];
+		char daemon[PCBGD_NAME_MAX + 32] = "-";
 
+		if (v->managed)
+			snprintf(daemon, sizeof(daemon), "%s,seen %llds ago", v->managed->name,
+				 (long long)time(NULL) - v->managed->seen);
 		format_local(local, sizeof(local), v->info.family, v->info.addr,
 			     v->info.port);
-		printf("%-4u %-5s %-24s %7u %-14s %8u %12llu %12llu\n", v->id,
+		printf("%-4u %-5s %-24s %7u %-14s %8u %12llu %12llu %9u %-7s %s\n", v->id,
 		       proto_name(v->info.protocol), local, v->live,
 		       pcbg_algorithm_name(v->cfg.algorithm) ?: "?", v->cfg.cpu_bits,
 		       (unsigned long long)v->stats[PCBG_STAT_SELECTED],
-		       (unsigned long long)fallbacks(v));
+		       (unsigned long long)fallbacks(v), v->unsteered, group_state(v), daemon);
 	}
 	printf("\n%-5s %5s %10s %4s %12s %8s\n", "group", "slot", "inode", "cpu",
 	       "selected", "flows");
@@ -256,11 +289,17 @@ static void print_json(struct group_view *views, int n)
 		inet_ntop(v->info.family, v->info.addr, addr, sizeof(addr));
 		printf("%s{\"id\":%u,\"proto\":\"%s\",\"family\":\"%s\","
 		       "\"addr\":\"%s\",\"port\":%u,\"local\":\"%s\",\"slots\":%u,"
-		       "\"sockets\":%u,\"members\":%u,\"capacity\":%u,\"maglev_size\":%u,",
+		       "\"sockets\":%u,\"members\":%u,\"capacity\":%u,\"maglev_size\":%u,"
+		       "\"unsteered\":%u,\"state\":\"%s\",",
 		       i ? "," : "", v->id, proto_name(v->info.protocol),
 		       v->info.family == AF_INET6 ? "inet6" : "inet", addr, v->info.port,
 		       local, v->info.nr_slots, v->live, v->info.nr_members[v->info.gen & 1],
-		       v->info.capacity, v->info.maglev_size[v->info.gen & 1]);
+		       v->info.capacity, v->info.maglev_size[v->info.gen & 1], v->unsteered, group_state(v));
+		if (v->managed)
+			printf("\"daemon\":{\"name\":\"%s\",\"last_seen\":%lld},",
+			       v->managed->name, v->managed->seen);
+		else
+			printf("\"daemon\":null,");
 		printf("\"config\":{\"tcp_reuseport_ext\":%u,\"udp_reuseport_ext\":%u,"
 		       "\"algorithm\":\"%s\",\"cpu_bits\":%u,\"max_group_size\":%u,"
 		       "\"stats\":%u,\"hash_fields\":\"%s\",\"migrate\":%u,\"samples\":%u,"
@@ -299,11 +338,132 @@ static void print_json(struct group_view *views, int n)
 	printf("]}\n");
 }
 
+/*
+ * The Prometheus text exposition format (version 0.0.4), for
+ * node_exporter's textfile collector or a scrape: one HELP and TYPE per
+ * metric, then its samples.
+ */
+static void prom_labels(char *buf, size_t size, const struct group_view *v)
+{
+	char local[80];
+
+	format_local(local, sizeof(local), v->info.family, v->info.addr, v->info.port);
+	snprintf(buf, size, "group=\"%u\",proto=\"%s\",port=\"%u\",local=\"%s\"", v->id,
+		 proto_name(v->info.protocol), v->info.port, local);
+}
+
+static void prom_head(const char *name, const char *type, const char *help)
+{
+	printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void print_prometheus(struct group_view *views, int n)
+{
+	char l[256];
+	__u32 slot, st;
+	int i;
+
+	prom_head("pcbgroup_selected_total", "counter",
+		  "New flows the program sent to the socket in each slot.");
+	for (i = 0; i < n; i++) {
+		prom_labels(l, sizeof(l), &views[i]);
+		for (slot = 0; slot < views[i].info.nr_slots; slot++) {
+			__u64 sel = 0;
+
+			pcbg_group_slot_selected(views[i].grp, slot, &sel);
+			printf("pcbgroup_selected_total{%s,slot=\"%u\"} %llu\n", l, slot,
+			       (unsigned long long)sel);
+		}
+	}
+	prom_head("pcbgroup_events_total", "counter",
+		  "Program outcomes by reason: selected, fallbacks, CPU-local picks, migrations.");
+	for (i = 0; i < n; i++) {
+		prom_labels(l, sizeof(l), &views[i]);
+		for (st = 0; st < PCBG_STAT_NR; st++)
+			printf("pcbgroup_events_total{%s,event=\"%s\"} %llu\n", l,
+			       pcbg_stat_name(st), (unsigned long long)views[i].stats[st]);
+	}
+	prom_head("pcbgroup_sockets", "gauge", "Live sockets in the group.");
+	for (i = 0; i < n; i++) {
+		prom_labels(l, sizeof(l), &views[i]);
+		printf("pcbgroup_sockets{%s} %u\n", l, views[i].live);
+	}
+	prom_head("pcbgroup_unsteered_sockets", "gauge",
+		  "Sockets on the group's address that are not in the group.");
+	for (i = 0; i < n; i++) {
+		prom_labels(l, sizeof(l), &views[i]);
+		printf("pcbgroup_unsteered_sockets{%s} %u\n", l, views[i].unsteered);
+	}
+	prom_head("pcbgroup_managed_last_seen_seconds", "gauge",
+		  "When pcbgroupd last saw the group's sockets, in unix time.");
+	for (i = 0; i < n; i++) {
+		if (!views[i].managed)
+			continue;
+		prom_labels(l, sizeof(l), &views[i]);
+		printf("pcbgroup_managed_last_seen_seconds{%s,declaration=\"%s\"} %lld\n", l,
+		       views[i].managed->name, views[i].managed->seen);
+	}
+}
+
+struct unsteered_ctx {
+	struct group_view *views;
+	int n;
+};
+
+static int count_unsteered(const struct diag_sock *s, void *arg)
+{
+	struct unsteered_ctx *ctx = arg;
+	int i, addr_len = s->family == AF_INET ? 4 : 16;
+	__u32 k;
+
+	for (i = 0; i < ctx->n; i++) {
+		struct group_view *v = &ctx->views[i];
+
+		if (v->info.protocol != s->protocol || v->info.family != s->family ||
+		    v->info.port != s->port || memcmp(v->info.addr, s->addr, addr_len))
+			continue;
+		for (k = 0; k < v->live && v->live_inodes[k] != s->inode; k++)
+			;
+		v->unsteered += k == v->live;
+	}
+	return 0;
+}
+
+/*
+ * A socket bound to a group's address after the group was formed (a worker
+ * added, a server restarted) is in its SO_REUSEPORT group but not in its
+ * socket array: the program never picks it.  Say so.
+ */
+static void find_unsteered(struct group_view *views, int n, int quiet)
+{
+	struct unsteered_ctx ctx = { views, n };
+	int i;
+
+	if (!n)
+		return;
+	diag_dump(IPPROTO_TCP, count_unsteered, &ctx);
+	diag_dump(IPPROTO_UDP, count_unsteered, &ctx);
+	for (i = 0; i < n; i++) {
+		char local[80];
+
+		if (!views[i].unsteered || quiet)
+			continue;
+		format_local(local, sizeof(local), views[i].info.family, views[i].info.addr,
+			     views[i].info.port);
+		fprintf(stderr, "pcbgroupctl: show: group %u: %u %s sockets on %s "
+			"are not in the group and get no new flows%s\n", views[i].id,
+			views[i].unsteered, proto_name(views[i].info.protocol), local,
+			views[i].live ? "" : " from it");
+	}
+}
+
 int show_groups(const char *root, unsigned int id, int json, int what)
 {
+	struct managed_group managed[1024];
 	unsigned int ids[1024];
 	struct group_view *views;
-	int n, i, nv = 0, err = 0;
+	int n, i, nv = 0, err = 0, nm;
+	pid_t daemon_pid;
 
 	n = id ? 1 : list_groups(root, ids, 1024);
 	if (n < 0) {
@@ -321,12 +481,20 @@ int show_groups(const char *root, unsigned int id, int json, int what)
 		else
 			nv++;
 	}
-	if (json)
+	nm = managed_read(managed, 1024, &daemon_pid);
+	for (i = 0; daemon_pid && i < nv; i++)
+		views[i].managed = managed_find(managed, nm, views[i].id);
+	find_unsteered(views, nv, what & SHOW_QUIET);
+	if (what & SHOW_PROMETHEUS)
+		print_prometheus(views, nv);
+	else if (json)
 		print_json(views, nv);
 	else
 		print_text(views, nv, what);
-	for (i = 0; i < nv; i++)
+	for (i = 0; i < nv; i++) {
 		pcbg_group_free(views[i].grp);
+		free(views[i].live_inodes);
+	}
 	free(views);
 	return err;
 }

@@ -5,9 +5,13 @@
  * unmodified server for pcbgroupctl to adopt.  On SIGTERM or SIGINT it prints
  * what each worker received.
  *
- *   echo_server -t tcp|udp [-6] [-a ADDR] [-p PORT] [-w WORKERS] [-c]
+ *   echo_server -t tcp|udp [-6] [-a ADDR] [-p PORT] [-w WORKERS] [-c|-A] [-f] [-b BASE]
  *
- * -c pins worker i to CPU i % ncpus and sets SO_INCOMING_CPU on its socket.
+ * -c pins worker i to CPU i % ncpus and sets SO_INCOMING_CPU on its socket;
+ * -A only pins it.  -f makes the workers processes, forked by a master that
+ * keeps every socket while each worker keeps its own (nginx's layout).
+ * -b numbers the workers from BASE: one-worker servers run side by side as
+ * the workers of one service, each answering with its own number.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -18,7 +22,10 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,8 +57,12 @@ static void die(const char *what)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: echo_server -t tcp|udp [-6] [-a ADDR] [-p PORT] [-w WORKERS] [-c]\n"
-		"  -c  pin worker i to CPU i %% ncpus\n");
+	fprintf(stderr, "usage: echo_server -t tcp|udp [-6] [-a ADDR] [-p PORT] [-w WORKERS]"
+		" [-c|-A] [-f]\n"
+		"  -c  pin worker i to CPU i %% ncpus, and set SO_INCOMING_CPU\n"
+		"  -A  pin worker i to CPU i %% ncpus only\n"
+		"  -f  workers are processes forked by a master that keeps all sockets\n"
+		"  -b  number the workers from BASE\n");
 	exit(2);
 }
 
@@ -146,16 +157,33 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* Worker @w as a process of its own, holding only its socket. */
+static pid_t fork_worker(struct worker *workers, int nworkers, struct worker *w)
+{
+	pid_t pid = fork();
+	int i;
+
+	if (pid)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGTERM);	/* gone with the master */
+	for (i = 0; i < nworkers; i++)
+		if (&workers[i] != w)
+			close(workers[i].fd);
+	worker_main(w);
+	_exit(0);
+}
+
 int main(int argc, char **argv)
 {
-	int family = AF_INET, nworkers = 4, port = 0, pin = 0, opt, i;
+	int family = AF_INET, nworkers = 4, port = 0, pin = 0, forked = 0, base = 0, opt, i;
+	pid_t *pids = NULL;
 	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	struct sigaction sa = { .sa_handler = on_signal };
 	const char *addr = NULL;
 	struct worker *workers;
 	struct stat st;
 
-	while ((opt = getopt(argc, argv, "t:6a:p:w:c")) != -1) {
+	while ((opt = getopt(argc, argv, "t:6a:p:w:cAfb:")) != -1) {
 		switch (opt) {
 		case 't':
 			if (!strcmp(optarg, "tcp"))
@@ -176,7 +204,16 @@ int main(int argc, char **argv)
 			nworkers = atoi(optarg);
 			break;
 		case 'c':
+			pin = 2;
+			break;
+		case 'A':
 			pin = 1;
+			break;
+		case 'f':
+			forked = 1;
+			break;
+		case 'b':
+			base = atoi(optarg);
 			break;
 		default:
 			usage();
@@ -187,25 +224,49 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
-	workers = calloc(nworkers, sizeof(*workers));
-	if (!workers)
-		die("calloc");
+	/* shared, so that a forked worker's count reaches the master */
+	workers = mmap(NULL, nworkers * sizeof(*workers), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (workers == MAP_FAILED)
+		die("mmap");
 	for (i = 0; i < nworkers; i++) {
-		workers[i].index = i;
+		workers[i].index = base + i;
 		workers[i].cpu = pin ? i % ncpus : -1;
-		workers[i].fd = open_socket(family, addr, &port, workers[i].cpu);
+		workers[i].fd = open_socket(family, addr, &port,
+					    pin == 2 ? workers[i].cpu : -1);
 		if (fstat(workers[i].fd, &st))
 			die("fstat");
 		workers[i].inode = st.st_ino;
 	}
-	for (i = 0; i < nworkers; i++)
-		if (pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]))
-			die("pthread_create");
+	if (forked) {
+		pids = calloc(nworkers, sizeof(*pids));
+		if (!pids)
+			die("calloc");
+		fflush(stdout);
+		for (i = 0; i < nworkers; i++)
+			pids[i] = fork_worker(workers, nworkers, &workers[i]);
+	} else {
+		for (i = 0; i < nworkers; i++)
+			if (pthread_create(&workers[i].thread, NULL, worker_main,
+					   &workers[i]))
+				die("pthread_create");
+	}
 
 	printf("ready pid %d port %d workers %d\n", getpid(), port, nworkers);
 	fflush(stdout);
-	for (i = 0; i < nworkers; i++)
-		pthread_join(workers[i].thread, NULL);
+	if (forked) {
+		while (!stop)
+			sleep(1);	/* a signal cuts it short */
+		for (i = 0; i < nworkers; i++)
+			if (pids[i] > 0)
+				kill(pids[i], SIGTERM);
+		for (i = 0; i < nworkers; i++)
+			if (pids[i] > 0)
+				waitpid(pids[i], NULL, 0);
+	} else {
+		for (i = 0; i < nworkers; i++)
+			pthread_join(workers[i].thread, NULL);
+	}
 
 	printf("worker inode cpu received\n");
 	for (i = 0; i < nworkers; i++)

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Two network namespaces side by side, sharing one bpffs, each with a server
+ * on the same port: every pcbgroupctl command sees and changes only the
+ * groups of its own namespace, and ids count from 1 in each.
+ *
+ *     this test (netns A, private mount ns + bpffs)
+ *       |-- echo_server, 2 workers, :8080        group 1 of A
+ *       `-- holder process (netns B, same mount ns)
+ *             `-- echo_server, 3 workers, :8080  group 1 of B (nsenter -n)
+ *
+ * And `ip netns exec NS pcbgroupctl attach`, whose private mount namespace
+ * has no bpffs, pins where a later command finds the group again.
+ */
+#include "lib.h"
+#include <signal.h>
+#include <sys/prctl.h>
+
+#define OUT_SZ	65536
+
+FIXTURE(two_ns) {
+	pid_t holder;		/* sits in namespace B */
+	pid_t server_a, server_b;
+	char out[OUT_SZ];
+	char err[OUT_SZ];
+};
+
+/* A process of its own in a new network namespace, lo up; its pid. */
+static pid_t hold_new_netns(void)
+{
+	int pfd[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (unshare(CLONE_NEWNET) ||
+		    system("ip link set lo up"))
+			_exit(1);
+		if (write(pfd[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &c, 1) != 1)
+		pid = -1;
+	close(pfd[0]);
+	return pid;
+}
+
+/* echo_server with @workers workers on 8080, run by @prefix ("" or nsenter) */
+static pid_t start_echo(const char *prefix, int workers)
+{
+	char cmd[PATH_MAX + 128], line[128] = "";
+	int pfd[2], pid = -1;
+	ssize_t n;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "exec %s %s/echo_server -t udp -w %d -p 8080", prefix,
+		 build_dir(), workers);
+	if (pipe(pfd))
+		return -1;
+	if (fork() == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	f = fdopen(pfd[0], "r");
+	n = f && fgets(line, sizeof(line), f) ? (ssize_t)strlen(line) : -1;
+	if (n > 0)
+		sscanf(line, "ready pid %d", &pid);
+	/* the pipe stays open: the server writes its table there on exit */
+	return pid;
+}
+
+FIXTURE_SETUP(two_ns)
+{
+	char prefix[64];
+
+	ASSERT_EQ(0, setup_namespaces());
+	self->holder = hold_new_netns();
+	ASSERT_LT(0, self->holder);
+	self->server_a = start_echo("", 2);
+	ASSERT_LT(0, self->server_a);
+	snprintf(prefix, sizeof(prefix), "nsenter -n -t %d", self->holder);
+	self->server_b = start_echo(prefix, 3);
+	ASSERT_LT(0, self->server_b);
+}
+
+FIXTURE_TEARDOWN(two_ns)
+{
+	kill(self->server_a, SIGKILL);
+	kill(self->server_b, SIGKILL);
+	kill(self->holder, SIGKILL);
+	while (wait(NULL) > 0)
+		;
+}
+
+/* pcbgroupctl in namespace A (this one) or B */
+#define CTL_A(fmt, ...) \
+	run_cmd(self->out, OUT_SZ, self->err, OUT_SZ, "%s/pcbgroupctl " fmt, \
+		build_dir(), ##__VA_ARGS__)
+#define CTL_B(fmt, ...) \
+	run_cmd(self->out, OUT_SZ, self->err, OUT_SZ, "nsenter -n -t %d %s/pcbgroupctl " fmt, \
+		self->holder, build_dir(), ##__VA_ARGS__)
+
+static int count(const char *s, const char *what)
+{
+	int n = 0;
+
+	while ((s = strstr(s, what))) {
+		n++;
+		s++;
+	}
+	return n;
+}
+
+TEST_F_TIMEOUT(two_ns, each_namespace_sees_and_changes_only_its_groups, 300)
+{
+	ASSERT_EQ(0, CTL_A("attach --pid %d", self->server_a)) TH_LOG("%s", self->err);
+	EXPECT_NE(NULL, strstr(self->out, "group 1: udp 0.0.0.0:8080, 2 sockets"));
+	ASSERT_EQ(0, CTL_B("attach --pid %d", self->server_b)) TH_LOG("%s", self->err);
+	EXPECT_NE(NULL, strstr(self->out, "group 1: udp 0.0.0.0:8080, 3 sockets"))
+		TH_LOG("%s", self->out);
+
+	ASSERT_EQ(0, CTL_A("show -j"));
+	EXPECT_EQ(1, count(self->out, "\"id\":")) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "\"id\":1,")) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "\"sockets\":2,")) TH_LOG("%s", self->out);
+	ASSERT_EQ(0, CTL_B("show -j"));
+	EXPECT_EQ(1, count(self->out, "\"id\":")) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "\"sockets\":3,")) TH_LOG("%s", self->out);
+
+	if (access("/proc/sys/" PCBG_SYSCTL_PATH, F_OK)) {
+		/* set in B leaves A's config alone */
+		ASSERT_EQ(0, CTL_B("set algorithm=maglev"));
+		ASSERT_EQ(0, CTL_A("show -j"));
+		EXPECT_NE(NULL, strstr(self->out, "\"algorithm\":\"hash-threshold\""))
+			TH_LOG("%s", self->out);
+		ASSERT_EQ(0, CTL_B("show -j"));
+		EXPECT_NE(NULL, strstr(self->out, "\"algorithm\":\"maglev\""));
+	}
+
+	/* detach --all in B leaves A's group steering */
+	ASSERT_EQ(0, CTL_B("detach --all"));
+	EXPECT_STREQ("group 1: detached\n", self->out);
+	ASSERT_EQ(0, CTL_B("show -j"));
+	EXPECT_STREQ("{\"groups\":[]}\n", self->out);
+	ASSERT_EQ(0, CTL_A("show -j"));
+	EXPECT_NE(NULL, strstr(self->out, "\"sockets\":2,")) TH_LOG("%s", self->out);
+	EXPECT_EQ(0, run_cmd(NULL, 0, NULL, 0,
+			     "%s/loadgen -q -t udp -p 8080 -n 100 | grep -q 'answered 100 '",
+			     build_dir()));
+	ASSERT_EQ(0, CTL_A("show -j"));
+	EXPECT_NE(NULL, strstr(self->out, "\"selected\":100,")) TH_LOG("%s", self->out);
+	EXPECT_EQ(1, CTL_B("detach 1"));
+	EXPECT_STREQ("pcbgroupctl: detach: group 1: no such group\n", self->err);
+}
+
+TEST(ip_netns_exec_pins_are_found_again)
+{
+	char out[OUT_SZ], err[OUT_SZ], prefix[64];
+	pid_t server;
+
+	ASSERT_EQ(0, setup_namespaces());
+	/* ip netns add mounts under /run/netns: keep that in this test */
+	mkdir("/run/netns", 0755);
+	ASSERT_EQ(0, mount("tmpfs", "/run/netns", "tmpfs", 0, "mode=0755"));
+	ASSERT_EQ(0, system("ip netns add pcbg-test && "
+			    "ip netns exec pcbg-test ip link set lo up"));
+	snprintf(prefix, sizeof(prefix), "ip netns exec pcbg-test");
+	server = start_echo(prefix, 2);
+	ASSERT_LT(0, server);
+#define RUN(fmt, ...) run_cmd(out, sizeof(out), err, sizeof(err), \
+			      "ip netns exec pcbg-test %s/pcbgroupctl " fmt, \
+			      build_dir(), ##__VA_ARGS__)
+	ASSERT_EQ(0, RUN("attach --pid %d", server)) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(out, "group 1: udp 0.0.0.0:8080, 2 sockets")) TH_LOG("%s", out);
+	/* a later command, in its own private mount namespace, finds it */
+	ASSERT_EQ(0, RUN("show -j"));
+	EXPECT_NE(NULL, strstr(out, "\"id\":1,")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"sockets\":2,")) TH_LOG("%s", out);
+	/* so does one entering only the network namespace */
+	ASSERT_EQ(0, run_cmd(out, sizeof(out), err, sizeof(err),
+			     "nsenter --net=/run/netns/pcbg-test %s/pcbgroupctl show -j",
+			     build_dir()));
+	EXPECT_NE(NULL, strstr(out, "\"sockets\":2,")) TH_LOG("%s", out);
+	/* this namespace has none of them */
+	ASSERT_EQ(0, run_cmd(out, sizeof(out), err, sizeof(err), "%s/pcbgroupctl show -j",
+			     build_dir()));
+	EXPECT_STREQ("{\"groups\":[]}\n", out);
+	EXPECT_EQ(0, RUN("detach 1")) TH_LOG("%s", err);
+	EXPECT_STREQ("group 1: detached\n", out);
+#undef RUN
+	kill(server, SIGKILL);
+	while (wait(NULL) > 0)
+		;
+	system("ip netns del pcbg-test");
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcbgroupd's declarations: one group per file, /etc/pcbgroup/NAME.conf,
+ * "key = value" lines, '#' comments.  Parsed strictly: an unknown or
+ * repeated key, a bad value or a missing one is an error naming the file and
+ * line, and that file is skipped while the others load.
+ *
+ *     port = 8080                 # required
+ *     proto = udp                 # required: tcp or udp
+ *     address = 0.0.0.0           # optional: only sockets bound to it
+ *     process = nginx             # one of: process (its comm), pidfile, unit
+ *     algorithm = maglev          # knobs, as pcbgroupctl set takes them
+ *     capacity = 64               # slots (default 4096)
+ *     keep_waiting = yes          # keep the group when its sockets are gone
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include "pcbgroupd.h"
+
+static int bad(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int bad(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "pcbgroupd: %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/* Printable, no blank: what the state file and the logs can carry. */
+static int plain(const char *s, size_t max)
+{
+	size_t n = strlen(s), i;
+
+	if (!n || n >= max)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isgraph((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+static int yes_no(const char *v, int *out)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "1") || !strcmp(v, "true"))
+		*out = 1;
+	else if (!strcmp(v, "no") || !strcmp(v, "0") || !strcmp(v, "false"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_value(struct decl *d, const char *file, int line, const char *key,
+		       const char *v)
+{
+	struct pcbg_config probe;
+	unsigned long n;
+	char *end;
+	int err;
+
+	if (!strcmp(key, "port")) {
+		errno = 0;
+		n = strtoul(v, &end, 10);
+		if (errno || *end || end == v || *v == '-' || !n || n > 65535)
+			return bad(file, line, "port: '%s' is not a port (1-65535)", v);
+		d->port = n;
+	} else if (!strcmp(key, "proto")) {
+		if (!strcmp(v, "tcp"))
+			d->protocol = IPPROTO_TCP;
+		else if (!strcmp(v, "udp"))
+			d->protocol = IPPROTO_UDP;
+		else
+			return bad(file, line, "proto: '%s' is not tcp or udp", v);
+	} else if (!strcmp(key, "address")) {
+		if (inet_pton(AF_INET, v, d->addr) == 1)
+			d->family = AF_INET;
+		else if (inet_pton(AF_INET6, v, d->addr) == 1)
+			d->family = AF_INET6;
+		else
+			return bad(file, line, "address: '%s' is not an IPv4 or IPv6 address", v);
+	} else if (!strcmp(key, "process") || !strcmp(key, "pidfile") ||
+		   !strcmp(key, "unit")) {
+		if (d->finder)
+			return bad(file, line, "%s: the sockets are already found by %s", key,
+				   finder_name(d->finder));
+		if (!plain(v, sizeof(d->target)) ||
+		    (!strcmp(key, "pidfile") && v[0] != '/') ||
+		    (!strcmp(key, "process") && strlen(v) > 15))
+			return bad(file, line, "%s: '%s' is not a %s", key, v,
+				   !strcmp(key, "pidfile") ? "path (absolute)" :
+				   !strcmp(key, "unit") ? "unit name" :
+				   "process name (its comm, at most 15 characters)");
+		d->finder = !strcmp(key, "process") ? FIND_PROCESS :
+			    !strcmp(key, "pidfile") ? FIND_PIDFILE : FIND_UNIT;
+		strcpy(d->target, v);
+	} else if (!strcmp(key, "capacity")) {
+		errno = 0;
+		n = strtoul(v, &end, 10);
+		if (errno || *end || end == v || *v == '-' || !n || n > PCBG_SLOTS_LIMIT)
+			return bad(file, line, "capacity: '%s' is not 1-%d", v, PCBG_SLOTS_LIMIT);
+		d->capacity = n;
+	} else if (!strcmp(key, "keep_waiting")) {
+		if (yes_no(v, &d->keep_waiting))
+			return bad(file, line, "keep_waiting: '%s' is not yes or no", v);
+	} else {
+		pcbg_config_default(&probe);
+		err = pcbg_config_set_knob(&probe, key, v);
+		if (err == -ENOENT)
+			return bad(file, line, "'%s': no such key", key);
+		if (err)
+			return bad(file, line, "%s: invalid value '%s'", key, v);
+		if (d->nr_knobs == DECL_MAX_KNOBS)
+			return bad(file, line, "too many knobs");
+		snprintf(d->knobs[d->nr_knobs].name, sizeof(d->knobs[0].name), "%s", key);
+		snprintf(d->knobs[d->nr_knobs].value, sizeof(d->knobs[0].value), "%s", v);
+		d->nr_knobs++;
+	}
+	return 0;
+}
+
+const char *finder_name(int finder)
+{
+	return finder == FIND_PROCESS ? "process" : finder == FIND_PIDFILE ? "pidfile" :
+	       finder == FIND_UNIT ? "unit" : "nothing";
+}
+
+/* The declaration in @path, named after the file; -1 (said why) if bad. */
+static int parse_file(const char *path, struct decl *d)
+{
+	char line[1024], seen[32][32], *base;
+	int nr = 0, nseen = 0, i;
+	FILE *f;
+
+	memset(d, 0, sizeof(*d));
+	base = strrchr(path, '/');
+	base = base ? base + 1 : (char *)path;
+	snprintf(d->name, sizeof(d->name), "%.*s", (int)(strlen(base) - 5), base);
+	if (!plain(d->name, sizeof(d->name)) || strlen(base) - 5 >= sizeof(d->name))
+		return bad(path, 0, "the file name is not a usable group name");
+	f = fopen(path, "r");
+	if (!f)
+		return bad(path, 0, "%s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *eq, *key, *val;
+
+		nr++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			fclose(f);
+			return bad(path, nr, "line too long");
+		}
+		p = trim(p);
+		if (!*p || *p == '#')
+			continue;
+		eq = strchr(p, '=');
+		if (!eq) {
+			fclose(f);
+			return bad(path, nr, "expected key = value");
+		}
+		*eq = '\0';
+		key = trim(p);
+		val = trim(eq + 1);
+		if (!*key || !*val) {
+			fclose(f);
+			return bad(path, nr, "expected key = value");
+		}
+		for (i = 0; i < nseen; i++) {
+			if (!strcmp(seen[i], key)) {
+				fclose(f);
+				return bad(path, nr, "%s: given twice", key);
+			}
+		}
+		if (nseen < 32)
+			snprintf(seen[nseen++], sizeof(seen[0]), "%.31s", key);
+		if (parse_value(d, path, nr, key, val)) {
+			fclose(f);
+			return -1;
+		}
+	}
+	fclose(f);
+	if (!d->port)
+		return bad(path, nr, "port: missing");
+	if (!d->protocol)
+		return bad(path, nr, "proto: missing");
+	if (!d->finder)
+		return bad(path, nr, "one of process, pidfile or unit is required");
+	return 0;
+}
+
+int load_declarations(const char *dir, struct decl **decls, int *nbad)
+{
+	char pattern[PATH_MAX];
+	struct decl *out;
+	glob_t g;
+	size_t i;
+	int n = 0, k;
+
+	*decls = NULL;
+	*nbad = 0;
+	snprintf(pattern, sizeof(pattern), "%s/*.conf", dir);
+	if (glob(pattern, 0, NULL, &g)) {
+		*decls = calloc(1, sizeof(**decls));
+		return *decls ? 0 : -1;
+	}
+	out = calloc(g.gl_pathc ? g.gl_pathc : 1, sizeof(*out));
+	if (!out) {
+		globfree(&g);
+		return -1;
+	}
+	for (i = 0; i < g.gl_pathc; i++) {
+		if (parse_file(g.gl_pathv[i], &out[n])) {
+			(*nbad)++;
+			continue;
+		}
+		/* two declarations of one socket address would fight over it */
+		for (k = 0; k < n; k++)
+			if (out[k].port == out[n].port && out[k].protocol == out[n].protocol &&
+			    (!out[k].family || !out[n].family ||
+			     (out[k].family == out[n].family &&
+			      !memcmp(out[k].addr, out[n].addr, 16))))
+				break;
+		if (k < n) {
+			(*nbad)++;
+			bad(g.gl_pathv[i], 0, "%s port %u is already declared by %s",
+			    out[n].protocol == IPPROTO_TCP ? "tcp" : "udp", out[n].port,
+			    out[k].name);
+			continue;
+		}
+		n++;
+	}
+	globfree(&g);
+	*decls = out;
+	return n;
+}

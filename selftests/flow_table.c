@@ -37,9 +37,14 @@ FIXTURE_VARIANT(flows) {
 FIXTURE_VARIANT_ADD(flows, hash_threshold) { "hash-threshold", "4tuple" };
 FIXTURE_VARIANT_ADD(flows, maglev) { "maglev", "4tuple" };
 
+/*
+ * Helpers take the fixture as FIXTURE_DATA(flows), spelt out: checkpatch
+ * reads the macro form as a multiplication.
+ */
+
 /* A new server socket, watched; returns its index. */
 static int add_server(struct __test_metadata *_metadata,
-		      FIXTURE_DATA(flows) *self)
+		      struct _test_data_flows *self)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	int i = self->nfds;
@@ -56,7 +61,7 @@ static int add_server(struct __test_metadata *_metadata,
 
 /* Socket @i joins: placed now, seen by the program from the next publish. */
 static void place(struct __test_metadata *_metadata,
-		  FIXTURE_DATA(flows) *self, int i)
+		  struct _test_data_flows *self, int i)
 {
 	self->slot_of[i] = pcbg_group_place_socket(self->grp, self->fds[i], -1, 0);
 	ASSERT_LE(0, self->slot_of[i]);
@@ -92,7 +97,7 @@ FIXTURE_TEARDOWN(flows)
  * index of the server socket that got it (-1: none within a second).
  * Returns how many arrived.
  */
-static int send_flows(FIXTURE_DATA(flows) *self, int first, int count, int *receiver)
+static int send_flows(struct _test_data_flows *self, int first, int count, int *receiver)
 {
 	struct sockaddr_storage src, dst;
 	socklen_t dlen = make_addr(&dst, AF_INET, SERVER_PORT), slen;
@@ -151,7 +156,7 @@ static __u64 fallbacks(const __u64 st[PCBG_STAT_NR])
 
 /* Live flows of the slots of sockets [from, to), as show prints them. */
 static __u32 live_flows(struct __test_metadata *_metadata,
-			FIXTURE_DATA(flows) *self, int from, int to)
+			struct _test_data_flows *self, int from, int to)
 {
 	__u32 live[MAX_SOCKS] = {}, sum = 0;
 	int i;

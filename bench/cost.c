@@ -731,7 +731,8 @@ int main(int argc, char **argv)
 				noflow[ni] = noflow_load(prog_fd[ni]);
 				err = noflow[ni] ? 0 : -errno;
 				if (!err)
-					noflow_fd[ni] = bpf_program__fd(noflow[ni]->progs.pcbg_select);
+					noflow_fd[ni] =
+						bpf_program__fd(noflow[ni]->progs.pcbg_select);
 			}
 			if (err) {
 				fprintf(stderr, "cost: group of %d: %s\n", o.n[ni],

@@ -18,8 +18,9 @@
  *   pcbg_slots, pcbg_members,      the tools that fill the group
  *   pcbg_cpu_*, pcbg_maglev,
  *   pcbg_socks, pcbg_sync
- *   pcbg_slot_cnt, pcbg_stats,     the program; the tools only zero them
- *   pcbg_samples                   (pcbg_group_reset_stats(), a new slot)
+ *   pcbg_slot_cnt, pcbg_stats,     the program; the tools only reset them
+ *   pcbg_samples                   (pcbg_group_reset_stats(), a new slot):
+ *                                  to zero, flow_new to the flows present
  *   pcbg_flows                     the program; the tools only read it
  *
  * The kernel empties a pcbg_socks slot itself when its socket closes.

@@ -94,7 +94,8 @@ static int load_view(const char *root, unsigned int id, struct group_view *v)
 	for (i = 0; !err && i < v->info.nr_slots; i++)
 		v->live += pcbg_group_slot_live(v->grp, i) == 1;
 	if (err) {
-		pr_err("show", "group %u: %s", id, err == -ENOENT ? "no such group" : pcbg_strerror(err));
+		pr_err("show", "group %u: %s", id,
+		       err == -ENOENT ? "no such group" : pcbg_strerror(err));
 		pcbg_group_free(v->grp);
 		v->grp = NULL;
 	}

@@ -62,10 +62,19 @@ static const char *const misc[] = {
 	"999999", "4194305", "2147483648", "udp", "tcp", "80", "65535", "0",
 };
 
-#define PICK(a) a[fuzz_rand(&seed) % ARRAY_SIZE(a)]
-/* Half the time one of the first @k entries of @a: the usual values. */
-#define USUAL(a, k) a[fuzz_rand(&seed) % 2 ? fuzz_rand(&seed) % (k) : \
-		      fuzz_rand(&seed) % ARRAY_SIZE(a)]
+/* An entry of @a (@bytes long); with @k, half the time one of the first @k. */
+static const char *pick(const char *const *a, size_t bytes, size_t k, __u64 *seedp)
+{
+	size_t n = bytes / sizeof(*a);
+
+	if (k && fuzz_rand(seedp) % 2)
+		n = k;
+	return a[fuzz_rand(seedp) % n];
+}
+
+#define PICK(a) pick(a, sizeof(a), 0, &seed)
+/* the usual values: the first @k */
+#define USUAL(a, k) pick(a, sizeof(a), k, &seed)
 
 /* A random string of 0-24 bytes 1-255. */
 static char *random_bytes(char *buf, __u64 *seedp)
@@ -85,15 +94,32 @@ static const char *any_token(char *buf, char pids[][16], __u64 *seedp)
 	const char *a;
 
 	switch (fuzz_rand(&seed) % 9) {
-	case 0: a = PICK(ids); break;
-	case 1: a = PICK(slots); break;
-	case 2: a = PICK(cpus); break;
-	case 3: a = PICK(knobs); break;
-	case 4: a = PICK(options); break;
-	case 5: a = pids[fuzz_rand(&seed) % GROUPS]; break;
-	case 6: a = PICK(misc); break;
-	case 7: a = PICK(global_opts); break;
-	default: a = random_bytes(buf, &seed); break;
+	case 0:
+		a = PICK(ids);
+		break;
+	case 1:
+		a = PICK(slots);
+		break;
+	case 2:
+		a = PICK(cpus);
+		break;
+	case 3:
+		a = PICK(knobs);
+		break;
+	case 4:
+		a = PICK(options);
+		break;
+	case 5:
+		a = pids[fuzz_rand(&seed) % GROUPS];
+		break;
+	case 6:
+		a = PICK(misc);
+		break;
+	case 7:
+		a = PICK(global_opts);
+		break;
+	default:
+		a = random_bytes(buf, &seed);
 	}
 	*seedp ^= seed;
 	return a;
@@ -193,7 +219,7 @@ FIXTURE_TEARDOWN(fuzz)
 }
 
 /* Attach again the servers whose group a successful detach took away. */
-static int reattach(struct __test_metadata *_metadata, FIXTURE_DATA(fuzz) *self)
+static int reattach(struct __test_metadata *_metadata, char pids[][16], struct run *run)
 {
 	char dir[64], *argv[] = { "pcbgroupctl", "attach", "--pid", NULL, "--capacity",
 				  "64", NULL };
@@ -203,9 +229,9 @@ static int reattach(struct __test_metadata *_metadata, FIXTURE_DATA(fuzz) *self)
 		snprintf(dir, sizeof(dir), "%s/%d", PCBG_PIN_ROOT, i + 1);
 		if (!access(dir, F_OK))
 			continue;
-		argv[3] = self->pids[i];
-		ctl_run(&self->run, argv, 0);
-		EXPECT_EQ(0, self->run.status) TH_LOG("reattach: %s", self->run.err);
+		argv[3] = pids[i];
+		ctl_run(run, argv, 0);
+		EXPECT_EQ(0, run->status) TH_LOG("reattach: %s", run->err);
 		n++;
 	}
 	return n;
@@ -216,7 +242,8 @@ TEST_F_TIMEOUT(fuzz, argument_vectors, 600)
 	int v, i, argc, verbose, failed = 0, bad = 0, exits[3] = {}, reattached = 0;
 	char *argv[20], rnd[4][32];
 	__u64 seed = fuzz_seed();
-	int vectors = getenv("PCBG_FUZZ_VECTORS") ? atoi(getenv("PCBG_FUZZ_VECTORS")) : VECTORS;
+	const char *env = getenv("PCBG_FUZZ_VECTORS");
+	int vectors = env ? atoi(env) : VECTORS;
 	const char *why, *cmd;
 
 	TH_LOG("seed %#llx", (unsigned long long)seed);
@@ -243,23 +270,19 @@ TEST_F_TIMEOUT(fuzz, argument_vectors, 600)
 			int at = cmd_at + 1 + fuzz_rand(&seed) % (argc - cmd_at);
 			const char *a = any_token(rnd[r++ % 4], self->pids, &seed);
 
-			switch (fuzz_rand(&seed) % 3) {
-			case 0:
-				if (at < argc) {
-					argv[at] = (char *)a;
-					break;
-				}
-				/* fall through */
-			case 1:
+			int how = fuzz_rand(&seed) % 3;
+
+			if (at == argc && how != 1)
+				how = 1;	/* past the end: only an insertion */
+			if (how == 0) {
+				argv[at] = (char *)a;
+			} else if (how == 1) {
 				memmove(&argv[at + 1], &argv[at], (argc - at) * sizeof(*argv));
 				argv[at] = (char *)a;
 				argc++;
-				break;
-			default:
-				if (at < argc) {
-					memmove(&argv[at], &argv[at + 1], (argc - at - 1) * sizeof(*argv));
-					argc--;
-				}
+			} else {
+				memmove(&argv[at], &argv[at + 1], (argc - at - 1) * sizeof(*argv));
+				argc--;
 			}
 		}
 		argv[argc] = NULL;
@@ -285,7 +308,7 @@ TEST_F_TIMEOUT(fuzz, argument_vectors, 600)
 			exits[self->run.status]++;
 		failed += !!self->run.status;
 		if (!self->run.status) {	/* it may change groups: the new state */
-			reattached += reattach(_metadata, self);
+			reattached += reattach(_metadata, self->pids, &self->run);
 			snapshot(self->before, SNAP_MAX, 4);
 		}
 	}

@@ -60,7 +60,7 @@ static inline void read_back(int fd, char *buf, size_t size)
  * pcbgroupctl @argv (NULL ended, argv[0] the name): in a forked child, or
  * (@exec) as $OUT/asan/pcbgroupctl with leak detection.
  */
-static inline void ctl_run(struct run *r, char **argv, int exec)
+static inline void ctl_run(struct run *r, char *const *argv, int exec)
 {
 	static char *const env[] = {
 		"ASAN_OPTIONS=detect_leaks=1:abort_on_error=1",
@@ -86,9 +86,11 @@ static inline void ctl_run(struct run *r, char **argv, int exec)
 			execve(path, argv, env);
 			_exit(127);
 		}
-		for (int i = 0; i < argc; i++)	/* writable, as a real argv */
-			argv[i] = strdup(argv[i]);
-		exit(pcbgroupctl_main(argc, argv));
+		char **copy = calloc(argc + 1, sizeof(*copy));
+
+		for (int i = 0; copy && i < argc; i++)	/* writable, as a real argv */
+			copy[i] = strdup(argv[i]);
+		exit(copy ? pcbgroupctl_main(argc, copy) : 127);
 	}
 	r->status = -1;
 	r->signal = 0;
@@ -105,7 +107,7 @@ static inline void ctl_run(struct run *r, char **argv, int exec)
 }
 
 /* argv as one line, each argument quoted with C escapes, for the log. */
-static inline const char *show_argv(char **argv)
+static inline const char *show_argv(char *const *argv)
 {
 	static char buf[2048];
 	size_t len = 0;
@@ -118,7 +120,8 @@ static inline const char *show_argv(char **argv)
 		len += snprintf(buf + len, sizeof(buf) - len, "%s'", i ? " " : "");
 		for (; *p && len < sizeof(buf) - 64; p++)
 			len += snprintf(buf + len, sizeof(buf) - len,
-					*p < 0x20 || *p >= 0x7f || *p == '\'' ? "\\x%02x" : "%c", *p);
+					*p < 0x20 || *p >= 0x7f || *p == '\'' ? "\\x%02x" : "%c",
+					*p);
 		len += snprintf(buf + len, sizeof(buf) - len, "'");
 	}
 	return buf;
@@ -166,7 +169,7 @@ static inline void snap_map(char **p, char *end, const char *path, __u32 value_s
 		return;
 	}
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.value_size != value_size ||
-	    (info.type != BPF_MAP_TYPE_ARRAY) || value_size > sizeof(val) ||
+	    info.type != BPF_MAP_TYPE_ARRAY || value_size > sizeof(val) ||
 	    bpf_map_lookup_elem(fd, &key, val)) {
 		*p += snprintf(*p, end - *p, " ?");
 	} else {

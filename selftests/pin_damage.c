@@ -47,16 +47,9 @@ static const char *const maps[] = {
 	PCBG_MAP_CPU_SLOTS, PCBG_MAP_MEMBERS, PCBG_MAP_MAGLEV, PCBG_MAP_SYNC,
 };
 
-#define EACH_MAP(k) { k, PCBG_MAP_CFG }, { k, PCBG_MAP_GROUP }, { k, PCBG_MAP_SOCKS }, \
-	{ k, PCBG_MAP_SLOTS }, { k, PCBG_MAP_SLOT_STATS }, { k, PCBG_MAP_STATS }, \
-	{ k, PCBG_MAP_SAMPLES }, { k, PCBG_MAP_CPU_CNT }, { k, PCBG_MAP_CPU_SLOTS }, \
-	{ k, PCBG_MAP_MEMBERS }, { k, PCBG_MAP_MAGLEV }
-
-static const struct damage damages[] = {
-	{ DELETE, PCBG_PIN_PROG }, EACH_MAP(DELETE), { DELETE, PCBG_MAP_SYNC },
-	EACH_MAP(OTHER_TYPE), { OTHER_TYPE, PCBG_MAP_SYNC },
-	EACH_MAP(VALUE_SIZE),
-	EACH_MAP(ENTRIES),
+/* Every map deleted, of another type, value size and size; and these. */
+static const struct damage special[] = {
+	{ DELETE, PCBG_PIN_PROG },
 	{ NOT_MMAPABLE, PCBG_MAP_MEMBERS }, { NOT_MMAPABLE, PCBG_MAP_MAGLEV },
 	{ SWAP, PCBG_MAP_MEMBERS, PCBG_MAP_CPU_SLOTS }, { SWAP, PCBG_MAP_CFG, PCBG_MAP_GROUP },
 	{ SWAP, PCBG_MAP_STATS, PCBG_MAP_SLOT_STATS }, { SWAP, PCBG_MAP_SOCKS, PCBG_MAP_SLOTS },
@@ -78,6 +71,26 @@ static const struct damage damages[] = {
 	{ CONFIG, "migrate", NULL, 3 }, { CONFIG, "tcp_reuseport_ext", NULL, 5 },
 	{ CPU_COUNT, "", NULL, 0xffffffff },
 };
+
+/* The whole list: @out has room for all; returns how many. */
+static int all_damages(struct damage *out)
+{
+	static const enum kind per_map[] = { DELETE, OTHER_TYPE, VALUE_SIZE, ENTRIES };
+	size_t m, k;
+	int n = 0;
+
+	for (k = 0; k < ARRAY_SIZE(per_map); k++) {
+		for (m = 0; m < ARRAY_SIZE(maps); m++) {
+			/* an ARRAY_OF_MAPS of another value or size needs no test of its own */
+			if (!strcmp(maps[m], PCBG_MAP_SYNC) && per_map[k] >= VALUE_SIZE)
+				continue;
+			out[n++] = (struct damage){ per_map[k], maps[m] };
+		}
+	}
+	for (k = 0; k < ARRAY_SIZE(special); k++)
+		out[n++] = special[k];
+	return n;
+}
 
 static void path_of(char *buf, size_t size, const char *dir, const char *pin)
 {
@@ -161,22 +174,22 @@ static int poke(const char *pin, size_t off, size_t width, __u32 value, size_t s
 	return err;
 }
 
-#define FIELD(s, f) { #f, offsetof(struct s, f), sizeof(((struct s *)0)->f) }
+#define INFO_FIELD(f, w) { #f, offsetof(struct pcbg_group_info, f), w }
+#define CFG_FIELD(f) { #f, offsetof(struct pcbg_config, f), 4 }
 
 static int poke_field(int config, const char *field, __u32 value)
 {
 	static const struct { const char *name; size_t off, width; } info_fields[] = {
-		FIELD(pcbg_group_info, nr_slots), FIELD(pcbg_group_info, capacity),
-		FIELD(pcbg_group_info, nr_cpus), FIELD(pcbg_group_info, gen),
+		INFO_FIELD(nr_slots, 4), INFO_FIELD(capacity, 4), INFO_FIELD(nr_cpus, 4),
+		INFO_FIELD(gen, 4),
 		{ "nr_members0", offsetof(struct pcbg_group_info, nr_members), 4 },
 		{ "nr_members1", offsetof(struct pcbg_group_info, nr_members) + 4, 4 },
-		FIELD(pcbg_group_info, maglev_size), FIELD(pcbg_group_info, samples),
-		FIELD(pcbg_group_info, family), FIELD(pcbg_group_info, protocol),
+		INFO_FIELD(maglev_size, 4), INFO_FIELD(samples, 4), INFO_FIELD(family, 2),
+		INFO_FIELD(protocol, 2),
 	}, cfg_fields[] = {
-		FIELD(pcbg_config, tcp_reuseport_ext), FIELD(pcbg_config, algorithm),
-		FIELD(pcbg_config, cpu_bits), FIELD(pcbg_config, max_group_size),
-		FIELD(pcbg_config, stats), FIELD(pcbg_config, hash_fields),
-		FIELD(pcbg_config, migrate),
+		CFG_FIELD(tcp_reuseport_ext), CFG_FIELD(algorithm), CFG_FIELD(cpu_bits),
+		CFG_FIELD(max_group_size), CFG_FIELD(stats), CFG_FIELD(hash_fields),
+		CFG_FIELD(migrate),
 	};
 	size_t i;
 
@@ -323,20 +336,21 @@ FIXTURE(damage) {
 	struct run run;
 };
 
-static int attach(FIXTURE_DATA(damage) *self, int i)
+static int attach(struct run *run, char *pid)
 {
-	char *argv[] = { "pcbgroupctl", "attach", "--pid", self->pids[i], "--capacity",
-			 CAPACITY, NULL };
+	char *const argv[] = { "pcbgroupctl", "attach", "--pid", pid, "--capacity",
+			       CAPACITY, NULL };
 
-	ctl_run(&self->run, argv, 0);
-	return self->run.status;
+	ctl_run(run, argv, 0);
+	return run->status;
 }
 
-static int start(FIXTURE_DATA(damage) *self, int i)
+/* Server @i: group 2's is TCP, the others UDP. */
+static pid_t start(pid_t *server, char *pid, int i)
 {
-	self->servers[i] = start_echo(i == 1 ? "tcp" : "udp", 0, 2);
-	snprintf(self->pids[i], sizeof(self->pids[i]), "%d", self->servers[i]);
-	return self->servers[i];
+	*server = start_echo(i == 1 ? "tcp" : "udp", 0, 2);
+	snprintf(pid, 16, "%d", *server);
+	return *server;
 }
 
 FIXTURE_SETUP(damage)
@@ -345,8 +359,8 @@ FIXTURE_SETUP(damage)
 
 	ASSERT_EQ(0, setup_namespaces());
 	for (i = 0; i < GROUPS; i++) {
-		ASSERT_LT(0, start(self, i));
-		ASSERT_EQ(0, attach(self, i)) TH_LOG("%s", self->run.err);
+		ASSERT_LT(0, start(&self->servers[i], self->pids[i], i));
+		ASSERT_EQ(0, attach(&self->run, self->pids[i])) TH_LOG("%s", self->run.err);
 	}
 }
 
@@ -363,7 +377,7 @@ FIXTURE_TEARDOWN(damage)
 }
 
 /* Commands that read group 2: each must say it is damaged and change nothing. */
-static char *const reads[][8] = {
+static const char *const reads[][8] = {
 	{ "pcbgroupctl", "show", NULL },
 	{ "pcbgroupctl", "show", VICTIM, NULL },
 	{ "pcbgroupctl", "show", "-j", NULL },
@@ -379,18 +393,20 @@ static char *const reads[][8] = {
 
 TEST_F_TIMEOUT(damage, every_command_refuses_and_detach_cleans_up, 900)
 {
-	char *detach[] = { "pcbgroupctl", "detach", VICTIM, NULL };
-	int d, c, bad = 0, runs = 0, err;
+	static char *const detach[] = { "pcbgroupctl", "detach", VICTIM, NULL };
+	struct damage damages[4 * ARRAY_SIZE(maps) + ARRAY_SIZE(special)];
+	int d, c, bad = 0, runs = 0, err, nr = all_damages(damages);
 	const char *why;
 
 	snapshot(self->healthy, SNAP_MAX, 2);
-	for (d = 0; d < (int)ARRAY_SIZE(damages) && bad < 10; d++) {
+	for (d = 0; d < nr && bad < 10; d++) {
 		char *argv[8];
 
 		err = apply(&damages[d]);
 		ASSERT_EQ(0, err) TH_LOG("damage %s: %s", describe(&damages[d]), strerror(-err));
 		snapshot(self->before, SNAP_MAX, 2);
 		for (c = 0; c < (int)ARRAY_SIZE(reads); c++) {
+			/* const dropped: the child copies it */
 			memcpy(argv, reads[c], sizeof(argv));
 			ctl_run(&self->run, argv, 0);
 			runs++;
@@ -404,9 +420,10 @@ TEST_F_TIMEOUT(damage, every_command_refuses_and_detach_cleans_up, 900)
 				why = "a group changed";
 			if (why) {
 				bad++;
-				TH_LOG("%s: %s: %s (exit %d, signal %d)\nstderr: %.1500s\nbefore: %s\nafter: %s",
-				       describe(&damages[d]), show_argv(argv), why, self->run.status,
-				       self->run.signal, self->run.err, self->before, self->after);
+				TH_LOG("%s: %s: %s (exit %d, signal %d)", describe(&damages[d]),
+				       show_argv(argv), why, self->run.status, self->run.signal);
+				TH_LOG("stderr: %.1500s\nbefore: %s\nafter: %s", self->run.err,
+				       self->before, self->after);
 			}
 		}
 		/* every 4th detach is the ASan binary itself, with leak checks */
@@ -427,18 +444,19 @@ TEST_F_TIMEOUT(damage, every_command_refuses_and_detach_cleans_up, 900)
 			/* nothing left to reach its sockets: a new server */
 			kill(self->servers[1], SIGKILL);
 			waitpid(self->servers[1], NULL, 0);
-			ASSERT_LT(0, start(self, 1));
+			ASSERT_LT(0, start(&self->servers[1], self->pids[1], 1));
 		}
 		/* its sockets are free again */
-		if (!why && attach(self, 1))
+		if (!why && attach(&self->run, self->pids[1]))
 			why = "its sockets cannot be attached again";
 		if (why) {
 			bad++;
-			TH_LOG("%s: detach: %s (exit %d, signal %d)\nstdout: %.500s\nstderr: %.1500s",
-			       describe(&damages[d]), why, self->run.status, self->run.signal,
-			       self->run.out, self->run.err);
+			TH_LOG("%s: detach: %s (exit %d, signal %d)", describe(&damages[d]), why,
+			       self->run.status, self->run.signal);
+			TH_LOG("stdout: %.500s\nstderr: %.1500s", self->run.out, self->run.err);
 			if (access(VICTIM_DIR, F_OK))
-				ASSERT_EQ(0, attach(self, 1)) TH_LOG("%s", self->run.err);
+				ASSERT_EQ(0, attach(&self->run, self->pids[1]))
+					TH_LOG("%s", self->run.err);
 		}
 		snapshot(self->healthy, SNAP_MAX, 2);
 	}

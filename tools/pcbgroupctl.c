@@ -59,8 +59,8 @@ static const char usage_text[] =
 	"         pcbgroupd keeps waiting for their sockets\n"
 	"\n"
 	"Options:\n"
-	"  -v     print libbpf's messages\n"
-	"  -h     this help\n"
+	"  -v, --verbose  print libbpf's messages\n"
+	"  -h, --help     this help\n"
 	"\n"
 	"Examples:\n"
 	"  pcbgroupctl attach --pid \"$(pidof nginx)\" --port 443 --proto tcp\n"
@@ -780,7 +780,7 @@ static int cmd_pin(int argc, char **argv)
 		pr_err("pin", "group %u: CPU %s is not a possible CPU (0-%d)", id, argv[3],
 		       pcbg_group_nr_cpus(grp) - 1);
 	else if (err)
-		pr_err("pin", "group %u: %s", id, strerror(-err));
+		pr_err("pin", "group %u: %s", id, pcbg_strerror(err));
 	pcbg_group_free(grp);
 	return err ? EXIT_FAIL : EXIT_OK;
 }
@@ -810,7 +810,7 @@ static int cmd_drain(int argc, char **argv)
 	if (err == -ERANGE || err == -ENOENT)
 		pr_err(argv[0], "group %u: no socket in slot %lu", id, slot);
 	else if (err)
-		pr_err(argv[0], "group %u: %s", id, strerror(-err));
+		pr_err(argv[0], "group %u: %s", id, pcbg_strerror(err));
 	pcbg_group_free(grp);
 	return err ? EXIT_FAIL : EXIT_OK;
 }
@@ -833,7 +833,7 @@ static int cmd_rebalance(int argc, char **argv)
 	err = pcbg_group_rebalance(grp);
 	pcbg_group_free(grp);
 	if (err < 0) {
-		pr_err("rebalance", "group %u: %s", id, strerror(-err));
+		pr_err("rebalance", "group %u: %s", id, pcbg_strerror(err));
 		return EXIT_FAIL;
 	}
 	printf("group %u: %d sockets given a CPU\n", id, err);

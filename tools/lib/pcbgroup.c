@@ -471,7 +471,7 @@ int pcbg_group_open_pinned(struct pcbg_group **grpp, const char *dir)
 	}
 	for (i = -1; i < PCBG_M_NR; i++) {
 		fd = pcbg_open_pin(dir, i < 0 ? PCBG_PIN_PROG : map_names[i],
-			      i < 0 ? "bpf-prog" : "bpf-map");
+				   i < 0 ? "bpf-prog" : "bpf-map");
 		if (fd < 0) {
 			err = fd;
 			goto err_free;

@@ -214,18 +214,19 @@ int pcbg_check_config(const struct pcbg_config *c)
 /* The group's fields against the geometry of the handle's maps. */
 int pcbg_check_info(const struct pcbg_group *grp, const struct pcbg_group_info *in)
 {
-#define BAD(field, fmt, ...) \
-	pcbg_damaged("pcbg_group: " #field " %u, " fmt, in->field, ##__VA_ARGS__)
 	int g;
 
 	if (in->capacity != grp->capacity)
-		return BAD(capacity, "the maps hold %u", grp->capacity);
+		return pcbg_damaged("pcbg_group: capacity %u, the maps hold %u",
+				    in->capacity, grp->capacity);
 	if (in->nr_slots > in->capacity)
-		return BAD(nr_slots, "above capacity %u", in->capacity);
+		return pcbg_damaged("pcbg_group: nr_slots %u, above capacity %u",
+				    in->nr_slots, in->capacity);
 	if (in->nr_cpus != (__u32)grp->ncpus)
-		return BAD(nr_cpus, "the system has %d", grp->ncpus);
+		return pcbg_damaged("pcbg_group: nr_cpus %u, the system has %d",
+				    in->nr_cpus, grp->ncpus);
 	if (in->gen > 1)
-		return BAD(gen, "expected 0 or 1");
+		return pcbg_damaged("pcbg_group: gen %u, expected 0 or 1", in->gen);
 	for (g = 0; g < 2; g++)
 		if (in->nr_members[g] > in->nr_slots)
 			return pcbg_damaged("pcbg_group: nr_members[%d] %u, above nr_slots %u",
@@ -237,13 +238,13 @@ int pcbg_check_info(const struct pcbg_group *grp, const struct pcbg_group_info *
 			return pcbg_damaged("pcbg_group: maglev_size[%d] %u, above %u words",
 					    g, in->maglev_size[g], in->maglev_stride);
 	if (in->samples > 1)
-		return BAD(samples, "expected 0 or 1");
+		return pcbg_damaged("pcbg_group: samples %u, expected 0 or 1", in->samples);
 	if (in->nr_slots && in->family != AF_INET && in->family != AF_INET6)
-		return BAD(family, "not AF_INET or AF_INET6");
+		return pcbg_damaged("pcbg_group: family %u, not AF_INET or AF_INET6",
+				    in->family);
 	if (in->nr_slots && in->protocol != IPPROTO_TCP && in->protocol != IPPROTO_UDP)
-		return BAD(protocol, "not TCP or UDP");
+		return pcbg_damaged("pcbg_group: protocol %u, not TCP or UDP", in->protocol);
 	return 0;
-#undef BAD
 }
 
 /* The current generation's per-CPU table sizes: each at most capacity. */

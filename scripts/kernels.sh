@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # The kernel matrix of `make check`: the Debian kernels pcbgroup.ko is built
 # for (W=1, sparse) and whose virtme-ng guests run the suites.  Sourced by
@@ -24,7 +25,9 @@ PCBG_TRIXIE_ROOT=${PCBG_TRIXIE_ROOT:-/var/lib/pcbgroup-matrix/trixie-root}
 
 # The root of a kernel's files: "" for the host, the trixie root otherwise.
 pcbg_root_of() {
-	[ "$1" = trixie ] && echo "$PCBG_TRIXIE_ROOT" || true
+	if [ "$1" = trixie ]; then
+		echo "$PCBG_TRIXIE_ROOT"
+	fi
 }
 
 # Prints the installed kernel release of a matrix line (its newest, for a
@@ -39,12 +42,15 @@ pcbg_kver() {
 		[ -e "$h/Makefile" ] || continue
 		found="$found ${h##*/linux-headers-}"
 	done
-	[ -n "$found" ] && printf '%s\n' $found | sort -V | tail -1 || true
+	if [ -n "$found" ]; then
+		printf '%s\n' $found | sort -V | tail -1
+	fi
 }
 
 # The root a kernel release is built and booted from: the trixie root when
 # its headers live there, else the host ("").
 pcbg_root_of_kver() {
-	[ -e "$PCBG_TRIXIE_ROOT/usr/src/linux-headers-$1/Makefile" ] &&
-		echo "$PCBG_TRIXIE_ROOT" || true
+	if [ -e "$PCBG_TRIXIE_ROOT/usr/src/linux-headers-$1/Makefile" ]; then
+		echo "$PCBG_TRIXIE_ROOT"
+	fi
 }

@@ -43,7 +43,7 @@ result "$k: /etc/sysctl.d/pcbgroup.conf is applied when modprobe returns" \
 
 # The demo's steering part, from the installed paths, in its own netns.
 out=$(in_root env OUT=/usr/local/lib/pcbgroup-test FLOWS=400 \
-	/usr/local/lib/pcbgroup-test/demo.sh --host 2>&1)
+	/usr/local/lib/pcbgroup-test/scripts/demo.sh --host 2>&1)
 rc=$?
 sed 's/^/#   /' <<<"$out" | head -60
 flows=$(grep -c '^flows 400 answered 400 lost 0$' <<<"$out")

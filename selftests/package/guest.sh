@@ -17,6 +17,9 @@ k=$2
 
 echo "# package guest $(uname -r), root $root"
 [ "$(uname -r)" = "$k" ] || { result "$k: guest runs $k" 0; exit 0; }
+# ROOT becomes a mount point, so that unshare --mount inside the chroot can
+# make "/" private (the demo does).
+mount --bind "$root" "$root"
 mount -t proc proc "$root/proc"
 mount -t sysfs sysfs "$root/sys"
 mount --rbind /dev "$root/dev"

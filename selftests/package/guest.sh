@@ -17,6 +17,9 @@ k=$2
 
 echo "# package guest $(uname -r), root $root"
 [ "$(uname -r)" = "$k" ] || { result "$k: guest runs $k" 0; exit 0; }
+# ROOT becomes a mount point, so that unshare --mount inside the chroot can
+# make "/" private (the demo does).
+mount --bind "$root" "$root"
 mount -t proc proc "$root/proc"
 mount -t sysfs sysfs "$root/sys"
 mount --rbind /dev "$root/dev"
@@ -43,7 +46,7 @@ result "$k: /etc/sysctl.d/pcbgroup.conf is applied when modprobe returns" \
 
 # The demo's steering part, from the installed paths, in its own netns.
 out=$(in_root env OUT=/usr/local/lib/pcbgroup-test FLOWS=400 \
-	/usr/local/lib/pcbgroup-test/demo.sh --host 2>&1)
+	/usr/local/lib/pcbgroup-test/scripts/demo.sh --host 2>&1)
 rc=$?
 sed 's/^/#   /' <<<"$out" | head -60
 flows=$(grep -c '^flows 400 answered 400 lost 0$' <<<"$out")

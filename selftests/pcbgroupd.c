@@ -580,7 +580,8 @@ TEST(unit_file_verifies)
 	if (run_cmd(NULL, 0, NULL, 0, "command -v systemd-analyze"))
 		SKIP(return, "no systemd-analyze");
 	/* a unit that cannot be wrong: does systemd-analyze work here at all? */
-	if (run_cmd(NULL, 0, NULL, 0, "d=$(mktemp -d) && printf '[Service]\\nExecStart=/bin/true\\n'"
+	if (run_cmd(NULL, 0, NULL, 0, "d=$(mktemp -d) && "
+		    "printf '[Service]\\nExecStart=/bin/true\\n'"
 		    " > $d/ok.service && cd $d && timeout 10 systemd-analyze verify --man=no ./ok.service;"
 		    " rc=$?; rm -rf $d; exit $rc"))
 		SKIP(return, "systemd-analyze verify does not work here (hangs in a guest)");

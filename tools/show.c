@@ -122,7 +122,8 @@ static int load_view(const char *root, unsigned int id, struct group_view *v)
 	if (err) {
 		free(v->live_inodes);
 		v->live_inodes = NULL;
-		pr_err("show", "group %u: %s", id, err == -ENOENT ? "no such group" : pcbg_strerror(err));
+		pr_err("show", "group %u: %s", id,
+		       err == -ENOENT ? "no such group" : pcbg_strerror(err));
 		pcbg_group_free(v->grp);
 		v->grp = NULL;
 	}
@@ -294,7 +295,8 @@ static void print_json(struct group_view *views, int n)
 		       i ? "," : "", v->id, proto_name(v->info.protocol),
 		       v->info.family == AF_INET6 ? "inet6" : "inet", addr, v->info.port,
 		       local, v->info.nr_slots, v->live, v->info.nr_members[v->info.gen & 1],
-		       v->info.capacity, v->info.maglev_size[v->info.gen & 1], v->unsteered, group_state(v));
+		       v->info.capacity, v->info.maglev_size[v->info.gen & 1], v->unsteered,
+		       group_state(v));
 		if (v->managed)
 			printf("\"daemon\":{\"name\":\"%s\",\"last_seen\":%lld},",
 			       v->managed->name, v->managed->seen);

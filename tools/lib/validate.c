@@ -232,7 +232,8 @@ int pcbg_check_info(const struct pcbg_group *grp, const struct pcbg_group_info *
 			return pcbg_damaged("pcbg_group: nr_members[%d] %u, above nr_slots %u",
 					    g, in->nr_members[g], in->nr_slots);
 	if (in->maglev_stride != PCBG_MAGLEV_WORDS(grp->maglev_size))
-		return BAD(maglev_stride, "expected %u", PCBG_MAGLEV_WORDS(grp->maglev_size));
+		return pcbg_damaged("pcbg_group: maglev_stride %u, expected %u",
+				    in->maglev_stride, PCBG_MAGLEV_WORDS(grp->maglev_size));
 	for (g = 0; g < 2; g++)
 		if (PCBG_MAGLEV_WORDS((__u64)in->maglev_size[g]) > in->maglev_stride)
 			return pcbg_damaged("pcbg_group: maglev_size[%d] %u, above %u words",

@@ -44,19 +44,21 @@ console_tail() {
 
 # One boot; its status in $status, whether the command started in $started.
 boot() {
-	local pid cat_pid waited=0
+	local pid cat_pid out_pid waited=0
 	echo "=== vng.sh: $kver, boot $1, $(date -u '+%F %T') UTC" >> "$console"
-	# qemu reopens its stderr by name for each of its writers: a pipe keeps
-	# them from overwriting each other in the file.
-	rm -f "$tmp/err"
-	mkfifo "$tmp/err"
+	# qemu reopens its stdout and stderr by name, truncating, for each of
+	# its writers: pipes keep them from overwriting each other in a file.
+	rm -f "$tmp/out" "$tmp/err"
+	mkfifo "$tmp/out" "$tmp/err"
 	cat "$tmp/err" >> "$console" &
 	cat_pid=$!
+	cat "$tmp/out" &
+	out_pid=$!
 	# timeout makes its own process group and signals all of it (vng,
 	# virtme-run, qemu).  vng wants a terminal only when it is given one.
 	(cd / && exec timeout -k 10 "$run_timeout" vng --run "$img" --disable-kvm --verbose \
 		--cpus "${VNG_CPUS:-4}" --memory "${VNG_MEMORY:-2G}" \
-		--exec "$say_marker; $cmd") < /dev/null 2> "$tmp/err" &
+		--exec "$say_marker; $cmd") < /dev/null > "$tmp/out" 2> "$tmp/err" &
 	pid=$!
 	started=0
 	while kill -0 "$pid" 2> /dev/null; do
@@ -71,7 +73,7 @@ boot() {
 	done
 	wait "$pid"
 	status=$?
-	wait "$cat_pid"
+	wait "$cat_pid" "$out_pid"
 	grep -q "$marker" "$console" && started=1
 }
 

@@ -221,12 +221,12 @@ FIXTURE_TEARDOWN(fuzz)
 /* Attach again the servers whose group a successful detach took away. */
 static int reattach(struct __test_metadata *_metadata, char pids[][16], struct run *run)
 {
-	char dir[64], *argv[] = { "pcbgroupctl", "attach", "--pid", NULL, "--capacity",
+	char dir[PATH_MAX], *argv[] = { "pcbgroupctl", "attach", "--pid", NULL, "--capacity",
 				  "64", NULL };
 	int i, n = 0;
 
 	for (i = 0; i < GROUPS; i++) {
-		snprintf(dir, sizeof(dir), "%s/%d", PCBG_PIN_ROOT, i + 1);
+		group_pin_dir(dir, sizeof(dir), i + 1);
 		if (!access(dir, F_OK))
 			continue;
 		argv[3] = pids[i];

@@ -78,8 +78,10 @@ TEST_F(msg, unprivileged_show_says_permission_denied)
 		if (setgid(uid) || setuid(uid))
 			_exit(99);
 		_exit(run_cmd(self->out, OUT_SZ, self->err, OUT_SZ, "%s", cmd) == 1 &&
-		      !strcmp(self->err, "pcbgroupctl: show: " PCBG_PIN_ROOT
-			      ": Permission denied\n") && !self->out[0] ? 0 : 1);
+		      !strncmp(self->err, "pcbgroupctl: show: " PCBG_PIN_ROOT,
+			       strlen("pcbgroupctl: show: " PCBG_PIN_ROOT)) &&
+		      strstr(self->err, ": Permission denied\n") &&
+		      !strchr(self->err, '\n')[1] && !self->out[0] ? 0 : 1);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -92,8 +94,12 @@ TEST_F(msg, unprivileged_show_says_permission_denied)
 /* A group directory with no pin in it: damaged, and detach removes it. */
 TEST_F(msg, empty_group_directory_is_damaged_and_detachable)
 {
+	char dir[PATH_MAX];
+
 	ASSERT_EQ(0, mkdir(PCBG_PIN_ROOT, 0700));
-	ASSERT_EQ(0, mkdir(PCBG_PIN_ROOT "/4", 0700));
+	ASSERT_EQ(0, mkdir(netns_pin_root(), 0700));
+	group_pin_dir(dir, sizeof(dir), 4);
+	ASSERT_EQ(0, mkdir(dir, 0700));
 	EXPECT_EQ(1, CTL("show 4"));
 	EXPECT_STREQ("pcbgroupctl: show: group 4: damaged: prog: missing\n", self->err);
 	EXPECT_EQ(1, CTL("drain 4 0"));
@@ -101,7 +107,7 @@ TEST_F(msg, empty_group_directory_is_damaged_and_detachable)
 	EXPECT_EQ(0, CTL("detach --all"));
 	EXPECT_STREQ("group 4: detached (damaged: prog: missing; "
 		     "no socket of it found to take its program off)\n", self->out);
-	EXPECT_NE(0, access(PCBG_PIN_ROOT "/4", F_OK));
+	EXPECT_NE(0, access(dir, F_OK));
 	EXPECT_EQ(1, CTL("detach 4"));
 	EXPECT_STREQ("pcbgroupctl: detach: group 4: no such group\n", self->err);
 }

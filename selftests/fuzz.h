@@ -186,19 +186,21 @@ static inline void snap_map(char **p, char *end, const char *path, __u32 value_s
  */
 static inline void snapshot(char *buf, size_t size, int slots)
 {
-	char *p = buf, *end = buf + size - 1, path[PATH_MAX];
+	char *p = buf, *end = buf + size - 1, path[2 * PATH_MAX];
 	struct dirent **groups, **pins;
 	int n, m, i, k;
 
 	buf[0] = '\0';
-	n = scandir(PCBG_PIN_ROOT, &groups, NULL, alphasort);
+	const char *root = netns_pin_root();
+
+	n = scandir(root, &groups, NULL, alphasort);
 	for (i = 0; i < n; i++) {
 		const char *g = groups[i]->d_name;
 
 		if (g[0] == '.')
 			goto next;
 		p += snprintf(p, end - p, "group %s:", g);
-		snprintf(path, sizeof(path), "%s/%s", PCBG_PIN_ROOT, g);
+		snprintf(path, sizeof(path), "%s/%s", root, g);
 		m = scandir(path, &pins, NULL, alphasort);
 		for (k = 0; k < m; k++) {
 			if (pins[k]->d_name[0] != '.')
@@ -207,11 +209,11 @@ static inline void snapshot(char *buf, size_t size, int slots)
 		}
 		if (m >= 0)
 			free(pins);
-		snprintf(path, sizeof(path), "%s/%s/%s", PCBG_PIN_ROOT, g, PCBG_MAP_CFG);
+		snprintf(path, sizeof(path), "%s/%s/%s", root, g, PCBG_MAP_CFG);
 		snap_map(&p, end, path, sizeof(struct pcbg_config), 0);
-		snprintf(path, sizeof(path), "%s/%s/%s", PCBG_PIN_ROOT, g, PCBG_MAP_GROUP);
+		snprintf(path, sizeof(path), "%s/%s/%s", root, g, PCBG_MAP_GROUP);
 		snap_map(&p, end, path, sizeof(struct pcbg_group_info), 0);
-		snprintf(path, sizeof(path), "%s/%s/%s", PCBG_PIN_ROOT, g, PCBG_MAP_SLOTS);
+		snprintf(path, sizeof(path), "%s/%s/%s", root, g, PCBG_MAP_SLOTS);
 		for (k = 0; k < slots; k++)
 			snap_map(&p, end, path, sizeof(struct pcbg_slot), k);
 		p += snprintf(p, end - p, "\n");

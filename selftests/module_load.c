@@ -89,7 +89,7 @@ struct pinned_group {
 static int make_pinned_group(struct pinned_group *pg, int family, int type,
 			     unsigned int id)
 {
-	char dir[64];
+	char dir[PATH_MAX];
 	int i, err;
 
 	err = pcbg_group_create(&pg->grp, 0);
@@ -102,7 +102,9 @@ static int make_pinned_group(struct pinned_group *pg, int family, int type,
 	}
 	if (!err && mkdir(PCBG_PIN_ROOT, 0700) && errno != EEXIST)
 		err = -errno;
-	snprintf(dir, sizeof(dir), PCBG_PIN_ROOT "/%u", id);
+	if (!err && mkdir(netns_pin_root(), 0700) && errno != EEXIST)
+		err = -errno;
+	group_pin_dir(dir, sizeof(dir), id);
 	if (!err)
 		err = pcbg_group_pin(pg->grp, dir);
 	if (!err)

@@ -13,7 +13,16 @@
 
 #define GROUPS		3
 #define VICTIM		"2"
-#define VICTIM_DIR	PCBG_PIN_ROOT "/" VICTIM
+/* The damaged group's directory, in this network namespace's pin root. */
+static const char *victim_dir(void)
+{
+	static char dir[PATH_MAX + 16];
+
+	snprintf(dir, sizeof(dir), "%s/%s", netns_pin_root(), VICTIM);
+	return dir;
+}
+
+#define VICTIM_DIR	victim_dir()
 #define CAPACITY	"16"
 #define SNAP_MAX	16384
 
@@ -62,7 +71,8 @@ static const struct damage special[] = {
 	{ INFO, "nr_cpus", NULL, 0 }, { INFO, "nr_cpus", NULL, 0xffffffff },
 	{ INFO, "gen", NULL, 2 }, { INFO, "gen", NULL, 0xffffffff },
 	{ INFO, "nr_members0", NULL, 0xffffffff }, { INFO, "nr_members1", NULL, 3 },
-	{ INFO, "maglev_size", NULL, 0 }, { INFO, "maglev_size", NULL, 0xffffffff },
+	{ INFO, "maglev_stride", NULL, 0 }, { INFO, "maglev_size", NULL, 0xffffffff },
+	{ INFO, "maglev_size1", NULL, 0xfffffff },
 	{ INFO, "samples", NULL, 7 }, { INFO, "family", NULL, 0xffff },
 	{ INFO, "protocol", NULL, 0xffff },
 	{ CONFIG, "algorithm", NULL, 0xffffffff }, { CONFIG, "cpu_bits", NULL, 99 },
@@ -184,7 +194,9 @@ static int poke_field(int config, const char *field, __u32 value)
 		INFO_FIELD(gen, 4),
 		{ "nr_members0", offsetof(struct pcbg_group_info, nr_members), 4 },
 		{ "nr_members1", offsetof(struct pcbg_group_info, nr_members) + 4, 4 },
-		INFO_FIELD(maglev_size, 4), INFO_FIELD(samples, 4), INFO_FIELD(family, 2),
+		{ "maglev_size", offsetof(struct pcbg_group_info, maglev_size), 4 },
+		{ "maglev_size1", offsetof(struct pcbg_group_info, maglev_size) + 4, 4 },
+		INFO_FIELD(maglev_stride, 4), INFO_FIELD(samples, 4), INFO_FIELD(family, 2),
 		INFO_FIELD(protocol, 2),
 	}, cfg_fields[] = {
 		CFG_FIELD(tcp_reuseport_ext), CFG_FIELD(algorithm), CFG_FIELD(cpu_bits),
@@ -250,7 +262,10 @@ static int apply(const struct damage *d)
 			return -errno;
 		return 0;
 	case FOREIGN:
-		path_of(other, sizeof(other), PCBG_PIN_ROOT "/1", d->pin);
+		char first[PATH_MAX];
+
+		group_pin_dir(first, sizeof(first), 1);
+		path_of(other, sizeof(other), first, d->pin);
 		return repin(other, path);
 	case PROG_IS_MAP:
 		path_of(other, sizeof(other), VICTIM_DIR, PCBG_MAP_CFG);

@@ -20,6 +20,8 @@ PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
 BASHCOMPDIR	?= $(DATADIR)/bash-completion/completions
 # systemd-sysctl and modprobe read /etc, whatever PREFIX is.
 SYSCONFDIR	?= /etc
+# systemd looks here whatever PREFIX is
+SYSTEMDUNITDIR	?= /lib/systemd/system
 DKMS_SRCDIR	?= /usr/src/pcbgroup-$(VERSION)
 
 LIB_SONAME	:= libpcbgroup.so.$(SOVERSION)
@@ -94,7 +96,9 @@ install: dist
 	$(Q)install -m 644 tools/lib/pcbgroup.h $(DESTDIR)$(INCLUDEDIR)/pcbgroup/
 	$(Q)install -m 644 include/uapi/pcbgroup.h $(DESTDIR)$(INCLUDEDIR)/pcbgroup/uapi/
 	$(Q)install -m 644 docs/pcbgroup.7 $(DESTDIR)$(MANDIR)/man7/
-	$(Q)install -m 644 tools/pcbgroupctl.8 $(DESTDIR)$(MANDIR)/man8/
+	$(Q)install -m 644 tools/pcbgroupctl.8 tools/pcbgroupd.8 $(DESTDIR)$(MANDIR)/man8/
+	$(Q)install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	$(Q)install -m 644 tools/pcbgroupd.service $(DESTDIR)$(SYSTEMDUNITDIR)/
 	$(Q)install -m 644 dist/pcbgroupctl.bash $(DESTDIR)$(BASHCOMPDIR)/pcbgroupctl
 	$(Q)install -m 644 dist/sysctl.conf $(DESTDIR)$(SYSCONFDIR)/sysctl.d/pcbgroup.conf
 	$(Q)install -m 644 dist/modprobe.conf $(DESTDIR)$(SYSCONFDIR)/modprobe.d/pcbgroup.conf
@@ -108,6 +112,7 @@ uninstall:
 		$(DESTDIR)$(INCLUDEDIR)/pcbgroup/pcbgroup.h \
 		$(DESTDIR)$(INCLUDEDIR)/pcbgroup/uapi/pcbgroup.h \
 		$(DESTDIR)$(MANDIR)/man7/pcbgroup.7 $(DESTDIR)$(MANDIR)/man8/pcbgroupctl.8 \
+		$(DESTDIR)$(MANDIR)/man8/pcbgroupd.8 $(DESTDIR)$(SYSTEMDUNITDIR)/pcbgroupd.service \
 		$(DESTDIR)$(BASHCOMPDIR)/pcbgroupctl \
 		$(DESTDIR)$(SYSCONFDIR)/sysctl.d/pcbgroup.conf \
 		$(DESTDIR)$(SYSCONFDIR)/modprobe.d/pcbgroup.conf \

@@ -15,9 +15,9 @@ _pcbgroupctl()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands='attach show set pin drain undrain rebalance detach'
+	local commands='attach show set pin drain undrain rebalance detach register gc'
 	local knobs='tcp_reuseport_ext udp_reuseport_ext algorithm cpu_bits
-		max_group_size stats hash_fields migrate samples'
+		max_group_size stats hash_fields migrate flow_table flow_timeout samples'
 	local cmd i
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in

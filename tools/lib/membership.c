@@ -391,14 +391,21 @@ static int write_slot(struct pcbg_group *grp, __u32 slot, const struct pcbg_slot
 	       -errno : 0;
 }
 
-static int remove_socket_locked(struct pcbg_group *grp, __u32 slot)
+/*
+ * Every writer below holds the group's writer lock from its first read to
+ * its last write (pcbg_group_lock()).
+ */
+int pcbg_group_remove_socket(struct pcbg_group *grp, __u32 slot)
 {
 	struct pcbg_slot s;
 	int err;
 
-	err = used_slot(grp, slot, &s);
+	err = pcbg_group_lock(grp);
 	if (err)
 		return err;
+	err = used_slot(grp, slot, &s);
+	if (err)
+		goto out;
 	/* out of the member list first: no packet picks it any more */
 	s.flags &= ~(PCBG_SLOT_USED | PCBG_SLOT_DRAINING);
 	err = write_slot(grp, slot, &s);
@@ -407,27 +414,21 @@ static int remove_socket_locked(struct pcbg_group *grp, __u32 slot)
 	if (!err && bpf_map_delete_elem(grp->map_fd[PCBG_M_SOCKS], &slot) && errno != ENOENT)
 		err = -errno;
 	pcbg_fill_forget(grp);
-	return err;
-}
-
-int pcbg_group_remove_socket(struct pcbg_group *grp, __u32 slot)
-{
-	int err = pcbg_group_lock(grp);
-
-	if (err)
-		return err;
-	err = remove_socket_locked(grp, slot);
+out:
 	pcbg_group_unlock(grp);
 	return err;
 }
 
-static int remove_sockets_locked(struct pcbg_group *grp)
+int pcbg_group_remove_sockets(struct pcbg_group *grp)
 {
 	struct pcbg_group_info info;
 	struct pcbg_slot s;
 	__u32 slot;
 	int err;
 
+	err = pcbg_group_lock(grp);
+	if (err)
+		return err;
 	err = pcbg_group_info(grp, &info);
 	for (slot = 0; !err && slot < info.nr_slots; slot++) {
 		err = pcbg_group_slot(grp, slot, &s);
@@ -442,71 +443,49 @@ static int remove_sockets_locked(struct pcbg_group *grp)
 		if (bpf_map_delete_elem(grp->map_fd[PCBG_M_SOCKS], &slot) && errno != ENOENT)
 			err = -errno;
 	pcbg_fill_forget(grp);
-	return err;
-}
-
-int pcbg_group_remove_sockets(struct pcbg_group *grp)
-{
-	int err = pcbg_group_lock(grp);
-
-	if (err)
-		return err;
-	err = remove_sockets_locked(grp);
 	pcbg_group_unlock(grp);
 	return err;
 }
 
-static int drain_locked(struct pcbg_group *grp, __u32 slot, int drain)
+#define CPU_UNCHANGED	(-2)
+
+/*
+ * The record of the socket in @slot with the flags @set on and @clear off,
+ * and its CPU @cpu unless CPU_UNCHANGED, written and published.
+ */
+static int change_slot(struct pcbg_group *grp, __u32 slot, __u32 set,
+		       __u32 clear, int cpu)
 {
 	struct pcbg_slot s;
 	int err;
 
-	err = used_slot(grp, slot, &s);
+	err = pcbg_group_lock(grp);
 	if (err)
 		return err;
-	if (drain)
-		s.flags |= PCBG_SLOT_DRAINING;
-	else
-		s.flags &= ~PCBG_SLOT_DRAINING;
-	err = write_slot(grp, slot, &s);
-	return err ? err : pcbg_group_publish(grp);
+	err = used_slot(grp, slot, &s);
+	if (!err) {
+		s.flags = (s.flags | set) & ~clear;
+		if (cpu != CPU_UNCHANGED)
+			s.cpu = cpu;
+		err = write_slot(grp, slot, &s);
+	}
+	if (!err)
+		err = pcbg_group_publish(grp);
+	pcbg_group_unlock(grp);
+	return err;
 }
 
 int pcbg_group_drain(struct pcbg_group *grp, __u32 slot, int drain)
 {
-	int err = pcbg_group_lock(grp);
-
-	if (err)
-		return err;
-	err = drain_locked(grp, slot, drain);
-	pcbg_group_unlock(grp);
-	return err;
-}
-
-static int set_cpu_locked(struct pcbg_group *grp, __u32 slot, int cpu)
-{
-	struct pcbg_slot s;
-	int err;
-
-	if (cpu < -1 || cpu >= grp->ncpus)
-		return -EINVAL;
-	err = used_slot(grp, slot, &s);
-	if (err)
-		return err;
-	s.cpu = cpu;
-	err = write_slot(grp, slot, &s);
-	return err ? err : pcbg_group_publish(grp);
+	return change_slot(grp, slot, drain ? PCBG_SLOT_DRAINING : 0,
+			   drain ? 0 : PCBG_SLOT_DRAINING, CPU_UNCHANGED);
 }
 
 int pcbg_group_set_cpu(struct pcbg_group *grp, __u32 slot, int cpu)
 {
-	int err = pcbg_group_lock(grp);
-
-	if (err)
-		return err;
-	err = set_cpu_locked(grp, slot, cpu);
-	pcbg_group_unlock(grp);
-	return err;
+	if (cpu < -1 || cpu >= grp->ncpus)
+		return -EINVAL;
+	return change_slot(grp, slot, 0, 0, cpu);
 }
 
 /* The online CPUs, from /sys/devices/system/cpu/online ("0-3,6"). */
@@ -535,7 +514,7 @@ static int online_cpus(char *online, int ncpus)
 	return n ? n : -ENOENT;
 }
 
-static int rebalance_locked(struct pcbg_group *grp)
+int pcbg_group_rebalance(struct pcbg_group *grp)
 {
 	struct pcbg_group_info info;
 	__u32 slot, *load = NULL;
@@ -543,9 +522,12 @@ static int rebalance_locked(struct pcbg_group *grp)
 	int err, moved = 0, cpu, best;
 	struct pcbg_slot s;
 
-	err = pcbg_group_info(grp, &info);
+	err = pcbg_group_lock(grp);
 	if (err)
 		return err;
+	err = pcbg_group_info(grp, &info);
+	if (err)
+		goto out;
 	load = calloc(grp->ncpus, sizeof(*load));
 	online = calloc(grp->ncpus, 1);
 	if (!load || !online) {
@@ -581,16 +563,6 @@ static int rebalance_locked(struct pcbg_group *grp)
 out:
 	free(load);
 	free(online);
-	return err ? err : moved;
-}
-
-int pcbg_group_rebalance(struct pcbg_group *grp)
-{
-	int err = pcbg_group_lock(grp);
-
-	if (err)
-		return err;
-	err = rebalance_locked(grp);
 	pcbg_group_unlock(grp);
-	return err;
+	return err ? err : moved;
 }

@@ -68,11 +68,32 @@ pcbg_register_net_sysctl(struct net *net, const char *path,
  * namespace on every kernel, which is harmless where it does not exist.
  * v6.13 cdd30ebb1b9f ("module: Convert symbol namespace to string literal")
  * changed MODULE_IMPORT_NS() to take a string.
+ *
+ * Where the kernel's Module.symvers has no export of bpf_map_get() that any
+ * module may import (none, or one for named modules only: the "module:"
+ * namespace of EXPORT_SYMBOL_FOR_MODULES(), include/linux/export.h of 7.x),
+ * module/Kbuild defines PCBG_NO_MAP_GET: the module is built without it,
+ * in no-map mode only (maps=0, see main.c).
  */
+#ifdef PCBG_NO_MAP_GET
+#define PCBG_HAVE_MAP_GET false
+static inline struct bpf_map *pcbg_bpf_map_get(u32 fd)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static inline void pcbg_bpf_map_put(struct bpf_map *map)
+{
+}
+#else
+#define PCBG_HAVE_MAP_GET true
+#define pcbg_bpf_map_get bpf_map_get
+#define pcbg_bpf_map_put bpf_map_put
 #if PCBG_LINUX_AT_LEAST(6, 13)
 #define PCBG_BPF_NS "BPF_INTERNAL"
 #else
 #define PCBG_BPF_NS BPF_INTERNAL
+#endif
 #endif
 
 /*

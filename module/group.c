@@ -28,6 +28,10 @@
  * socket array must be in the caller's namespace (over which the ioctl
  * checked CAP_NET_ADMIN), and there must be one at least, else the module
  * could not tell whose knobs the group should follow.
+ *
+ * In no-map mode (maps=0) a group is only the tools' last report of it
+ * (PCBG_IOC_REPORT): the module holds no map, writes none, and drops the
+ * group when the tools unregister it.
  */
 #include <linux/bpf.h>
 #include <linux/cpumask.h>
@@ -48,6 +52,7 @@
 #include "compat.h"
 #include "group.h"
 #include "pernet.h"
+#include "proc.h"
 
 /*
  * The layout the module relies on.  The header's structs only grow at their
@@ -280,7 +285,8 @@ static void pcbg_group_free(struct pcbg_group *g)
 	pcbg_registry_del(g);
 	for (i = 0; i < PCBG_GM_NR; i++)
 		if (g->maps[i])
-			bpf_map_put(g->maps[i]);
+			pcbg_bpf_map_put(g->maps[i]);
+	kfree(g->report);
 	kfree(g);
 }
 
@@ -362,7 +368,8 @@ static void pcbg_group_write_config(struct pcbg_group *g,
 
 static bool pcbg_group_dead(const struct pcbg_group *g)
 {
-	return pcbg_map_refcnt(g->maps[PCBG_GM_SOCKS]) == 1 &&
+	return !g->report &&
+	       pcbg_map_refcnt(g->maps[PCBG_GM_SOCKS]) == 1 &&
 	       pcbg_map_refcnt(g->maps[PCBG_GM_CFG]) == 1;
 }
 
@@ -431,7 +438,7 @@ static int pcbg_group_insert(struct pcbg_net *pn, struct pcbg_group *g,
 	lockdep_assert_held(&pn->lock);
 	if (pn->nr_groups >= PCBG_GROUPS_MAX)
 		return -ENOSPC;
-	err = pcbg_registry_add(g);
+	err = g->report ? 0 : pcbg_registry_add(g);
 	if (err)
 		return err;
 	list_for_each_entry(it, &pn->groups, node) {
@@ -487,6 +494,8 @@ int pcbg_group_register(struct net *net, struct pcbg_register *req)
 	struct pcbg_group *g;
 	int i, err;
 
+	if (!pcbg_maps)
+		return -EOPNOTSUPP;
 	if (req->abi != PCBG_ABI_VERSION ||
 	    memchr_inv(req->__pad, 0, sizeof(req->__pad)))
 		return -EINVAL;
@@ -495,7 +504,7 @@ int pcbg_group_register(struct net *net, struct pcbg_register *req)
 	if (!g)
 		return -ENOMEM;
 	for (i = 0; i < PCBG_GM_NR; i++) {
-		struct bpf_map *map = bpf_map_get(fds[i]);
+		struct bpf_map *map = pcbg_bpf_map_get(fds[i]);
 
 		if (IS_ERR(map)) {
 			err = PTR_ERR(map);
@@ -532,6 +541,54 @@ int pcbg_group_register(struct net *net, struct pcbg_register *req)
 
 err_free_group:
 	pcbg_group_free(g);
+	return err;
+}
+
+/**
+ * pcbg_group_report() - in no-map mode, enter or replace the tools' report
+ * of a group.
+ * @net: the namespace, the caller's.
+ * @rep: the report; @rep->id is set to the group's id on success.
+ *
+ * Return: 0; -EOPNOTSUPP unless in no-map mode; -EINVAL for a wrong abi or
+ * padding; -ENOSPC past PCBG_GROUPS_MAX; -ENOMEM.
+ */
+int pcbg_group_report(struct net *net, struct pcbg_report *rep)
+{
+	struct pcbg_net *pn = pcbg_net(net);
+	struct pcbg_report *copy;
+	struct pcbg_group *g;
+	int err = 0;
+
+	if (pcbg_maps)
+		return -EOPNOTSUPP;
+	if (rep->abi != PCBG_ABI_VERSION || rep->__pad)
+		return -EINVAL;
+	copy = kmemdup(rep, sizeof(*rep), GFP_KERNEL_ACCOUNT);
+	if (!copy)
+		return -ENOMEM;
+	mutex_lock(&pn->lock);
+	list_for_each_entry(g, &pn->groups, node) {
+		if (g->id == rep->id) {
+			swap(g->report, copy);
+			goto out_unlock;
+		}
+	}
+	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
+	if (!g) {
+		err = -ENOMEM;
+		goto out_unlock;
+	}
+	g->report = copy;
+	copy = NULL;
+	err = pcbg_group_insert(pn, g, rep->id);
+	if (err)
+		pcbg_group_free(g);
+	else
+		rep->id = g->id;
+out_unlock:
+	mutex_unlock(&pn->lock);
+	kfree(copy);
 	return err;
 }
 
@@ -579,7 +636,9 @@ void pcbg_groups_sync(struct pcbg_net *pn)
 	pcbg_groups_sweep(pn);
 	pcbg_knobs_read(pn, &k);
 	list_for_each_entry(g, &pn->groups, node)
-		pcbg_group_write_config(g, &k);
+		if (!g->report)
+			pcbg_group_write_config(g, &k);
+	pcbg_knobfile_changed(pn);
 	mutex_unlock(&pn->lock);
 }
 
@@ -610,6 +669,10 @@ void pcbg_group_info(struct pcbg_group *g, struct pcbg_group_info *info)
 {
 	const struct pcbg_group_info *v;
 
+	if (g->report) {
+		*info = g->report->info;
+		return;
+	}
 	rcu_read_lock();
 	v = pcbg_map_elem(g->maps[PCBG_GM_GROUP], 0);
 	if (v)
@@ -628,6 +691,10 @@ void pcbg_group_config(struct pcbg_group *g, struct pcbg_config *cfg)
 {
 	const struct pcbg_config *v;
 
+	if (g->report) {
+		*cfg = g->report->cfg;
+		return;
+	}
 	rcu_read_lock();
 	v = pcbg_map_elem(g->maps[PCBG_GM_CFG], 0);
 	if (v)
@@ -641,11 +708,15 @@ void pcbg_group_config(struct pcbg_group *g, struct pcbg_config *cfg)
  * pcbg_group_nr_slots() - the slots the program spreads packets over.
  * @g: the group.
  *
- * Return: pcbg_group_info.nr_slots, at most the socket array's capacity.
+ * Return: pcbg_group_info.nr_slots, at most the socket array's capacity;
+ * 0 in no-map mode, where the tables show no slot.
  */
 u32 pcbg_group_nr_slots(struct pcbg_group *g)
 {
 	struct pcbg_group_info info;
+
+	if (g->report)
+		return 0;
 
 	pcbg_group_info(g, &info);
 	return min(info.nr_slots, g->maps[PCBG_GM_SOCKS]->max_entries);
@@ -665,6 +736,8 @@ u32 pcbg_group_live_sockets(struct pcbg_group *g)
 	struct bpf_map *socks = g->maps[PCBG_GM_SOCKS];
 	u32 i, n = pcbg_group_nr_slots(g), live = 0;
 
+	if (g->report)
+		return g->report->live;
 	rcu_read_lock();
 	for (i = 0; i < n; i++)
 		live += !!pcbg_map_elem(socks, i);
@@ -681,6 +754,8 @@ u32 pcbg_group_live_sockets(struct pcbg_group *g)
  */
 u64 pcbg_group_stat(struct pcbg_group *g, enum pcbg_stat stat)
 {
+	if (g->report)
+		return g->report->stats[stat];
 	switch (stat) {
 	case PCBG_STAT_SELECTED:
 		return pcbg_slots_sum(g, offsetof(struct pcbg_slot_count, selected), -1);

@@ -41,13 +41,19 @@ enum pcbg_group_map {
  * @maps: the module's own reference on each map, indexed by
  *	enum pcbg_group_map; held until the group is released.
  * @registered: @maps are in the registry of every registered map.
+ * @report: in no-map mode, the tools' last report of the group, and no
+ *	@maps; NULL otherwise.
  */
 struct pcbg_group {
 	struct list_head node;
 	u32 id;
 	struct bpf_map *maps[PCBG_GM_NR];
 	bool registered;
+	struct pcbg_report *report;
 };
+
+/* maps=0 (main.c): no group holds maps, the tools report them. */
+extern bool pcbg_maps;
 
 /**
  * struct pcbg_slot_view - what /proc/net/pcbgroup/sockets shows of a slot.
@@ -81,6 +87,7 @@ struct pcbg_cpu_view {
 
 int pcbg_group_register(struct net *net, struct pcbg_register *req);
 int pcbg_group_unregister(struct pcbg_net *pn, u32 id);
+int pcbg_group_report(struct net *net, struct pcbg_report *rep);
 void pcbg_groups_sweep(struct pcbg_net *pn);
 void pcbg_groups_sync(struct pcbg_net *pn);
 void pcbg_groups_release(struct pcbg_net *pn);

@@ -15,10 +15,24 @@
 #include "pernet.h"
 #include "proc.h"
 
+/*
+ * maps=0, no-map mode: the module holds no map and never calls
+ * bpf_map_get(); the tools copy the knobs into the maps and report the
+ * counters (include/uapi/pcbgroup.h, docs/design.md).  The only mode of a
+ * module built without bpf_map_get() (compat.h).  Fixed at load.
+ */
+bool pcbg_maps = PCBG_HAVE_MAP_GET;
+module_param_named(maps, pcbg_maps, bool, 0444);
+MODULE_PARM_DESC(maps, "hold the groups' BPF maps (default 1 where bpf_map_get is exported); 0: the tools carry knobs and counters");
+
 static int __init pcbg_init(void)
 {
 	int err;
 
+	if (pcbg_maps && !PCBG_HAVE_MAP_GET) {
+		pr_err("maps=1: built without bpf_map_get, load with maps=0\n");
+		return -EINVAL;
+	}
 	err = pcbg_pernet_init();
 	if (err)
 		return err;
@@ -29,7 +43,8 @@ static int __init pcbg_init(void)
 	 * The module cannot find the groups pinned in bpffs (a mount, in a
 	 * mount namespace, that it does not know): the tools hand them over.
 	 */
-	pr_info("loaded; groups pinned before: run 'pcbgroupctl register --all' in their network namespace\n");
+	pr_info("loaded%s; groups pinned before: run 'pcbgroupctl register --all' in their network namespace\n",
+		pcbg_maps ? "" : " in no-map mode");
 	return 0;
 
 err_unregister_pernet:
@@ -51,5 +66,7 @@ module_exit(pcbg_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("SO_REUSEPORT group steering: knobs and tables");
 MODULE_AUTHOR("pcbgroup developers");
+#ifndef PCBG_NO_MAP_GET
 /* bpf_map_get(), see compat.h */
 MODULE_IMPORT_NS(PCBG_BPF_NS);
+#endif

@@ -55,6 +55,19 @@ const char *pcbg_algorithm_name(unsigned int algorithm)
 	return pcbg_algorithm_names[algorithm];
 }
 
+/**
+ * pcbg_hash_fields_name() - the name of an enum pcbg_hash_fields value.
+ * @hash_fields: the value.
+ *
+ * Return: the name, as PCBG_HASH_NAMES spells it, or NULL if unknown.
+ */
+const char *pcbg_hash_fields_name(unsigned int hash_fields)
+{
+	if (hash_fields >= PCBG_HASH_NR)
+		return NULL;
+	return pcbg_hash_fields_names[hash_fields];
+}
+
 /* cpu_bits "auto": enough low hash bits to number every possible CPU. */
 static unsigned int pcbg_cpu_bits_auto(void)
 {
@@ -340,6 +353,7 @@ static int __net_init pcbg_net_init(struct net *net)
 
 	mutex_init(&pn->lock);
 	INIT_LIST_HEAD(&pn->groups);
+	init_waitqueue_head(&pn->knobs_wait);
 	pcbg_knobs_init(&pn->knobs);
 	return pcbg_sysctl_register(net, pn);
 }

@@ -9,6 +9,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
@@ -52,6 +53,8 @@ struct pcbg_knobs {
  * @knobs: the namespace's knobs.
  * @sysctl_hdr: /proc/sys/net/pcbgroup/ of this namespace.
  * @proc_dir: /proc/net/pcbgroup/ of this namespace.
+ * @knobs_seq: knob writes so far.  Protected by @lock.
+ * @knobs_wait: the pollers of /proc/net/pcbgroup/knobs (no-map mode).
  */
 struct pcbg_net {
 	struct mutex lock;	/* protects groups, nr_groups */
@@ -60,6 +63,8 @@ struct pcbg_net {
 	struct pcbg_knobs knobs;
 	struct ctl_table_header *sysctl_hdr;
 	struct proc_dir_entry *proc_dir;
+	u64 knobs_seq;
+	wait_queue_head_t knobs_wait;
 };
 
 extern unsigned int pcbg_net_id;
@@ -71,6 +76,7 @@ static inline struct pcbg_net *pcbg_net(const struct net *net)
 
 void pcbg_knobs_read(struct pcbg_net *pn, struct pcbg_knobs *k);
 const char *pcbg_algorithm_name(unsigned int algorithm);
+const char *pcbg_hash_fields_name(unsigned int hash_fields);
 
 int pcbg_pernet_init(void);
 void pcbg_pernet_exit(void);

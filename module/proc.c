@@ -5,8 +5,10 @@
  *   groups   one row per group (docs/tables.md)
  *   sockets  one row per slot of every group (docs/tables.md)
  *   cpus     one row per possible CPU of every group (docs/tables.md)
- *   control  ioctl(PCBG_IOC_REGISTER / PCBG_IOC_UNREGISTER), for holders of
+ *   control  ioctl(PCBG_IOC_REGISTER / PCBG_IOC_UNREGISTER, and
+ *            PCBG_IOC_REPORT in no-map mode), for holders of
  *            CAP_NET_ADMIN over the namespace (opened read-only)
+ *   knobs    no-map mode only, see knobfile.c
  *
  * The tables are seq_files: a header line with the column names, then rows
  * with whitespace between columns; the column order is stable, tools and
@@ -103,12 +105,13 @@ static int pcbg_groups_show(struct seq_file *seq, void *v)
 	struct pcbg_group *g;
 	u64 fallbacks = 0;
 	char local[64];
+	u32 live;
 	int i;
 
 	if (v == &pn->groups) {
-		seq_printf(seq, "%-4s %-5s %-24s %7s %-14s %8s %12s %12s\n",
+		seq_printf(seq, "%-4s %-5s %-24s %7s %-14s %8s %12s %12s %s\n",
 			   "id", "proto", "local", "sockets", "algorithm",
-			   "cpu_bits", "selected", "fallbacks");
+			   "cpu_bits", "selected", "fallbacks", "state");
 		return 0;
 	}
 	g = list_entry(v, struct pcbg_group, node);
@@ -117,11 +120,13 @@ static int pcbg_groups_show(struct seq_file *seq, void *v)
 	pcbg_format_local(local, sizeof(local), &info);
 	for (i = 0; i < ARRAY_SIZE(pcbg_fallback_stats); i++)
 		fallbacks += pcbg_group_stat(g, pcbg_fallback_stats[i]);
-	seq_printf(seq, "%-4u %-5s %-24s %7u %-14s %8u %12llu %12llu\n",
-		   g->id, pcbg_proto_name(info.protocol), local,
-		   pcbg_group_live_sockets(g),
+	live = pcbg_group_live_sockets(g);
+	/* dead: no socket left, as pcbgroupctl show says */
+	seq_printf(seq, "%-4u %-5s %-24s %7u %-14s %8u %12llu %12llu %s\n",
+		   g->id, pcbg_proto_name(info.protocol), local, live,
 		   pcbg_algorithm_name(cfg.algorithm) ?: "?", cfg.cpu_bits,
-		   pcbg_group_stat(g, PCBG_STAT_SELECTED), fallbacks);
+		   pcbg_group_stat(g, PCBG_STAT_SELECTED), fallbacks,
+		   live ? "live" : "dead");
 	return 0;
 }
 
@@ -234,8 +239,9 @@ static const struct seq_operations pcbg_sockets_seq_ops = {
 
 /*
  * cpus: position 0 is the header, then for each group in id order a row
- * per possible CPU, in CPU order.  As for sockets, ->start() finds the row
- * again from the position.
+ * per possible CPU, in CPU order; none for a group of no-map mode, whose
+ * per-CPU counters the tools do not report.  As for sockets, ->start()
+ * finds the row again from the position.
  */
 struct pcbg_cpus_iter {
 	struct seq_net_private p;	/* first: proc_create_net()'s state */
@@ -251,6 +257,8 @@ static void *pcbg_cpus_seek(struct pcbg_cpus_iter *it, struct pcbg_net *pn,
 	struct pcbg_group *g;
 
 	list_for_each_entry(g, &pn->groups, node) {
+		if (g->report)
+			continue;
 		if (n >= rows) {
 			n -= rows;
 			continue;
@@ -288,9 +296,11 @@ static void *pcbg_cpus_next(struct seq_file *seq, void *v, loff_t *pos)
 	it->cpu = cpumask_next(it->cpu, cpu_possible_mask);
 	if (it->cpu < nr_cpu_ids)
 		return it;
-	if (list_is_last(&it->group->node, &pn->groups))
-		return NULL;
-	it->group = list_next_entry(it->group, node);
+	do {
+		if (list_is_last(&it->group->node, &pn->groups))
+			return NULL;
+		it->group = list_next_entry(it->group, node);
+	} while (it->group->report);
 	it->cpu = cpumask_first(cpu_possible_mask);
 	return it;
 }
@@ -375,8 +385,10 @@ static long pcbg_control_ioctl(struct file *file, unsigned int cmd,
 {
 	struct net *net = current->nsproxy->net_ns;
 	struct pcbg_register __user *ureq;
+	struct pcbg_report __user *urep;
 	struct pcbg_net *pn = pcbg_net(net);
 	struct pcbg_register req;
+	struct pcbg_report rep;
 	u32 id;
 	int err;
 
@@ -401,6 +413,19 @@ static long pcbg_control_ioctl(struct file *file, unsigned int cmd,
 		if (get_user(id, (u32 __user *)arg))
 			return -EFAULT;
 		return pcbg_group_unregister(pn, id);
+	case PCBG_IOC_REPORT:
+		urep = (void __user *)arg;
+		if (copy_from_user(&rep, urep, sizeof(rep)))
+			return -EFAULT;
+		err = pcbg_group_report(net, &rep);
+		if (err)
+			return err;
+		/* as for a registration, no id: no group */
+		if (put_user(rep.id, &urep->id)) {
+			pcbg_group_unregister(pn, rep.id);
+			return -EFAULT;
+		}
+		return 0;
 	}
 	return -ENOTTY;
 }
@@ -435,6 +460,8 @@ static int __net_init pcbg_proc_net_init(struct net *net)
 	/* anyone may try: pcbg_control_capable() decides, see above */
 	if (!proc_create(PCBG_PROC_CONTROL, 0444, pn->proc_dir,
 			 &pcbg_control_proc_ops))
+		goto err_remove_dir;
+	if (!pcbg_maps && pcbg_knobfile_create(net, pn->proc_dir))
 		goto err_remove_dir;
 	return 0;
 

@@ -7,8 +7,10 @@
 # whose headers are in the trixie root (scripts/kernels.sh) is built there,
 # with its gcc 14 and sparse 0.6.5, the copy bind-mounted into it.  Exit 1,
 # with the complaints, on any error or warning, or when sparse did not check
-# every file.
-#   scripts/build_module.sh KVER
+# every file.  PCBG_MAPS=n builds, in $OUT/kmod/KVER-nomap/, the module as
+# Kbuild builds it for a kernel that does not export bpf_map_get: no-map
+# mode only.
+#   [PCBG_MAPS=n] scripts/build_module.sh KVER
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/kernels.sh
@@ -16,7 +18,8 @@ OUT=${OUT:-build}
 k=$1
 root=$(pcbg_root_of_kver "$k")
 kdir=/usr/src/linux-headers-$k
-mdir=$PWD/$OUT/kmod/$k
+maps=${PCBG_MAPS:-}
+mdir=$PWD/$OUT/kmod/$k${maps:+-nomap}
 [ -e "$root$kdir/Makefile" ] || { echo "build_module: no headers in $kdir" >&2; exit 1; }
 rm -rf "$mdir"
 mkdir -p "$mdir"
@@ -26,19 +29,19 @@ log=$mdir/build.log
 if [ -z "$root" ]; then
 	command -v sparse > /dev/null ||
 		{ echo "build_module: sparse missing (scripts/deps.sh)" >&2; exit 1; }
-	make -C "$kdir" M="$mdir" W=1 C=1 CHECK=sparse modules > "$log" 2>&1
+	make -C "$kdir" M="$mdir" W=1 C=1 CHECK=sparse PCBG_MAPS="$maps" modules > "$log" 2>&1
 else
 	# The kernel's kbuild tools need the root's glibc: build in the root,
 	# in a private mount namespace that goes away with the build.
 	unshare --mount --propagation private -- sh -ec \
-		'r=$1 m=$2 kdir=$3
+		'r=$1 m=$2 kdir=$3 maps=$4
 		 mount --rbind /dev "$r/dev"
 		 mount -t proc proc "$r/proc"
 		 mount --bind "$m" "$r/mnt"
 		 exec chroot "$r" env -i HOME=/root LANG=C.UTF-8 \
 			PATH=/usr/local/bin:/usr/bin:/bin \
-			make -C "$kdir" M=/mnt W=1 C=1 CHECK=sparse modules' \
-		build_module "$root" "$mdir" "$kdir" > "$log" 2>&1
+			make -C "$kdir" M=/mnt W=1 C=1 CHECK=sparse PCBG_MAPS="$maps" modules' \
+		build_module "$root" "$mdir" "$kdir" "$maps" > "$log" 2>&1
 fi
 status=$?
 

@@ -13,7 +13,9 @@
  *
  *   map / field                 writer
  *   pcbg_cfg (struct pcbg_config)  pcbgroup.ko while the group is registered
- *                               with it, else pcbgroupctl set (the tools)
+ *                               with it, else pcbgroupctl set (the tools);
+ *                               with pcbgroup.ko in no-map mode, the tools
+ *                               copying /proc/net/pcbgroup/knobs, nothing else
  *   pcbg_group (pcbg_group_info)   the tools that fill the group, whole value
  *   pcbg_slots, pcbg_members,      the tools that fill the group
  *   pcbg_cpu_*, pcbg_maglev,
@@ -194,7 +196,9 @@ enum pcbg_stat {
  * Writer: pcbgroup.ko, from the namespace's sysctls, field by field, while
  * the group is registered with it; otherwise pcbgroupctl set (the library's
  * pcbg_group_set_config()), which the tools refuse while the module is
- * loaded.  Read by the program for every packet.
+ * loaded.  With the module in no-map mode (PCBG_PROC_KNOBS exists) the
+ * tools write the whole value, as PCBG_PROC_KNOBS gives it and only so,
+ * under the group's writer lock.  Read by the program for every packet.
  * @tcp_reuseport_ext: 0 lets the kernel pick for TCP, as DragonFly's switch.
  * @udp_reuseport_ext: the same for UDP.
  * @algorithm: an enum pcbg_algorithm.
@@ -400,6 +404,22 @@ struct pcbg_sample {
  */
 #define PCBG_PROC_CONTROL	"control"	/* /proc/net/pcbgroup/control */
 
+/*
+ * No-map mode: a module built without bpf_map_get() (the kernel does not
+ * export it to out-of-tree modules), or loaded with maps=0, holds no map.
+ * PCBG_IOC_REGISTER is refused (EOPNOTSUPP) and the tools carry both ways:
+ *  - /proc/net/pcbgroup/knobs, which exists in this mode only, reads as
+ *    "seq N" and then one "name value" line per sysctl, with the value as
+ *    the config holds it (cpu_bits "auto" resolved): every field of struct
+ *    pcbg_config.  poll() gives POLLPRI once N has changed since this open
+ *    file was last read from its start.  pcbgroupd and the library's
+ *    registration copy it into each group's pcbg_cfg.
+ *  - PCBG_IOC_REPORT hands the module what its tables show of a group; the
+ *    module keeps the last report of each group until PCBG_IOC_UNREGISTER.
+ *    The caller's own word: the module cannot check it.
+ */
+#define PCBG_PROC_KNOBS		"knobs"		/* /proc/net/pcbgroup/knobs */
+
 /**
  * struct pcbg_register - argument of PCBG_IOC_REGISTER.
  * @abi: PCBG_ABI_VERSION of the caller.
@@ -431,14 +451,39 @@ struct pcbg_register {
 	__u32 __pad[6];
 };
 
+/**
+ * struct pcbg_report - argument of PCBG_IOC_REPORT (no-map mode only).
+ * @abi: PCBG_ABI_VERSION of the caller.
+ * @id: in: the group's id (its pin directory's number), or 0 to let the
+ *	module choose; out: the group's id.  A report of a known id replaces
+ *	the group's last one.
+ * @live: slots holding a socket now; 0 shows the group as dead.
+ * @__pad: zero.
+ * @info: the group's PCBG_MAP_GROUP entry.
+ * @cfg: the group's PCBG_MAP_CFG entry.
+ * @stats: the counters by enum pcbg_stat, summed over the CPUs.
+ */
+struct pcbg_report {
+	__u32 abi;
+	__u32 id;
+	__u32 live;
+	__u32 __pad;
+	struct pcbg_group_info info;
+	struct pcbg_config cfg;
+	__u64 stats[PCBG_STAT_NR];
+};
+
 #define PCBG_IOC_MAGIC		0xb7
 /* Errors: EINVAL wrong map type or sizes or abi, EBADF bad fd, EPERM no
  * CAP_NET_ADMIN or a descriptor without the access needed, EXDEV a socket
  * of another namespace, ENOENT no socket, EEXIST maps already registered
- * (in any namespace), EADDRINUSE id taken, ENOSPC too many groups.
+ * (in any namespace), EADDRINUSE id taken, ENOSPC too many groups,
+ * EOPNOTSUPP the module is in no-map mode (PCBG_IOC_REPORT instead).
  */
 #define PCBG_IOC_REGISTER	_IOWR(PCBG_IOC_MAGIC, 1, struct pcbg_register)
 /* Argument: the __u32 id.  ENOENT when no such group in the namespace. */
 #define PCBG_IOC_UNREGISTER	_IOW(PCBG_IOC_MAGIC, 2, __u32)
+/* No-map mode.  EINVAL wrong abi or padding, ENOSPC too many groups. */
+#define PCBG_IOC_REPORT		_IOWR(PCBG_IOC_MAGIC, 3, struct pcbg_report)
 
 #endif /* _UAPI_PCBGROUP_H */

@@ -13,6 +13,11 @@
  * members when one closed, and re-attach the program, which a fresh
  * SO_REUSEPORT group does not have.  Groups stay pinned: steering goes on
  * when the daemon stops, and a new daemon adopts them again as they are.
+ *
+ * With pcbgroup.ko in no-map mode, the daemon carries for the module: it
+ * polls /proc/net/pcbgroup/knobs, copies a knob write into every group of
+ * the namespace at once, and reports each group's counters to the module's
+ * tables every STATE_EVERY_S seconds and after every change.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -59,6 +64,7 @@ static char pin_root[PATH_MAX];
 static struct decl *decls;
 static int ndecls;
 static int module_loaded;
+static int knobs_fd = -1;	/* /proc/net/pcbgroup/knobs, in no-map mode */
 
 void pr_err(const char *cmd, const char *fmt, ...)
 {
@@ -557,6 +563,57 @@ static void write_prometheus(const char *path)
 	}
 }
 
+/*
+ * No-map mode: the module's knobs into every group of the namespace (when
+ * they changed), and every group to the module's tables.  Each group under
+ * its writer lock, and only while still pinned: a group removed meanwhile
+ * is not brought back into the module's tables.
+ */
+static void carry_for_module(int knobs_changed)
+{
+	unsigned int ids[1024];
+	struct pcbg_config cfg;
+	int n = list_groups(pin_root, ids, 1024), i, err;
+
+	/* read even with no group: poll() waits for the next write again */
+	if (knobs_changed && pcbg_module_knobs(knobs_fd, &cfg))
+		pr_err("knobs", "/proc/net/pcbgroup/knobs: cannot be read");
+	for (i = 0; i < n; i++) {
+		struct pcbg_group *grp;
+		char dir[PATH_MAX];
+
+		if (lock_group(ids[i], &grp))
+			continue;
+		group_dir(dir, sizeof(dir), pin_root, ids[i]);
+		err = 0;
+		if (!access(dir, F_OK)) {
+			if (knobs_changed)
+				err = pcbg_group_carry_knobs(grp, knobs_fd);
+			if (!err)
+				err = pcbg_group_report(grp, ids[i]);
+		}
+		if (err < 0)
+			pr_err("module", "group %u: %s", ids[i], strerror(-err));
+		pcbg_group_free(grp);
+	}
+}
+
+/* Opens or closes the knobs file as the module comes, goes or changes mode. */
+static int follow_module(void)
+{
+	if (module_loaded && pcbg_module_nomap()) {
+		if (knobs_fd >= 0)
+			return 0;
+		knobs_fd = open("/proc/net/" PCBG_PROC_DIR "/" PCBG_PROC_KNOBS,
+				O_RDONLY | O_CLOEXEC);
+		return knobs_fd >= 0;	/* new: carry the knobs at once */
+	}
+	if (knobs_fd >= 0)
+		close(knobs_fd);
+	knobs_fd = -1;
+	return 0;
+}
+
 /* New declarations; what the old ones knew of the same groups carries over. */
 static int reload(const char *conf_dir)
 {
@@ -621,9 +678,10 @@ int main(int argc, char **argv)
 	long interval_ms = 500, prom_s = 5, v;
 	const char *conf_dir = PCBGD_CONF_DIR, *prom = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
-	long long last_state = 0, last_prom = 0;
+	long long last_state = 0, last_prom = 0, last_report = 0;
+	struct pollfd knobs_poll = { .events = POLLPRI };
 	struct sightings sightings = {};
-	int check = 0, ready = 0, nbad, opt, err;
+	int check = 0, ready = 0, nbad, opt, err, changed, knobs_changed = 0;
 	char *end;
 
 	while ((opt = getopt_long(argc, argv, "c:i:p:P:h", opts, NULL)) != -1) {
@@ -698,9 +756,16 @@ int main(int argc, char **argv)
 			ready = 0;
 		}
 		module_loaded = pcbg_module_loaded();
-		if (look(&sightings, now) || now - last_state >= STATE_EVERY_S) {
+		knobs_changed |= follow_module();
+		changed = look(&sightings, now);
+		if (changed || now - last_state >= STATE_EVERY_S) {
 			write_state();
 			last_state = now;
+		}
+		if (knobs_fd >= 0 && (changed || knobs_changed ||
+				      now - last_report >= STATE_EVERY_S)) {
+			carry_for_module(knobs_changed);
+			last_report = now;
 		}
 		if (prom && now - last_prom >= prom_s) {
 			write_prometheus(prom);
@@ -710,9 +775,14 @@ int main(int argc, char **argv)
 			notify("READY=1");
 			ready = 1;
 		}
-		poll(NULL, 0, interval_ms);	/* a signal cuts it short */
+		/* a signal cuts it short, and a knob write in no-map mode */
+		knobs_poll.fd = knobs_fd;
+		knobs_changed = poll(&knobs_poll, knobs_fd >= 0, interval_ms) > 0 &&
+				(knobs_poll.revents & POLLPRI);
 	}
 	notify("STOPPING=1");
+	module_loaded = 0;
+	follow_module();	/* closes the knobs file */
 	managed_remove();
 	fprintf(stderr, "pcbgroupd: stopped; the groups stay attached\n");
 	free(sightings.s);

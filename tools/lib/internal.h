@@ -78,4 +78,8 @@ int pcbg_fd_is(int fd, const char *kind);
 /* A descriptor of pin @name under @dir, of @kind; -EUCLEAN missing or not. */
 int pcbg_open_pin(const char *dir, const char *name, const char *kind);
 
+/* pcbg_group_register() and pcbg_unpin() with pcbgroup.ko in no-map mode */
+int pcbg_register_nomap(struct pcbg_group *grp, __u32 id);
+void pcbg_forget_nomap(const char *dir);
+
 #endif

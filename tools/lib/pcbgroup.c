@@ -549,6 +549,7 @@ int pcbg_unpin(const char *dir)
 		closedir(d);
 	if (rmdir(dir) && errno != ENOENT)
 		return -errno;
+	pcbg_forget_nomap(dir);
 	return 0;
 }
 
@@ -966,6 +967,8 @@ int pcbg_group_register(struct pcbg_group *grp, __u32 id)
 	};
 	int fd, err = 0;
 
+	if (pcbg_module_nomap())
+		return pcbg_register_nomap(grp, id);
 	/* 0444: the module checks CAP_NET_ADMIN itself (unshare -Urn too) */
 	fd = open(control_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

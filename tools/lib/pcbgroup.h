@@ -169,6 +169,21 @@ int pcbg_salvage_release(const char *dir);
 int pcbg_group_register(struct pcbg_group *grp, __u32 id);
 /* Is pcbgroup.ko loaded (in this namespace's view)? */
 int pcbg_module_loaded(void);
+/*
+ * pcbgroup.ko in no-map mode (include/uapi/pcbgroup.h): it holds no map and
+ * pcbg_group_register() copies its knobs into the group and reports the
+ * group; pcbg_unpin() unregisters it.  pcbg_module_nomap() says whether the
+ * module is loaded in that mode.  pcbg_module_knobs() reads the module's
+ * knobs file (from @fd, kept open to poll(); -1 opens it) into a whole
+ * config: -EBADMSG when it cannot be parsed.  pcbg_group_carry_knobs()
+ * writes them into the group's config, under its writer lock.
+ * pcbg_group_report() hands the module what its tables show of group @id
+ * (0: the module chooses); returns the id (> 0).
+ */
+int pcbg_module_nomap(void);
+int pcbg_module_knobs(int fd, struct pcbg_config *cfg);
+int pcbg_group_carry_knobs(struct pcbg_group *grp, int fd);
+int pcbg_group_report(const struct pcbg_group *grp, __u32 id);
 
 int pcbg_group_config(const struct pcbg_group *grp, struct pcbg_config *cfg);
 /* -EINVAL (and nothing written) when a field is out of range. */

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # For each kernel of the matrix (scripts/kernels.sh): build pcbgroup.ko
-# against its headers (W=1 and sparse, no warning allowed), boot it in a
+# against its headers (W=1 and sparse, no warning allowed), and the build
+# without bpf_map_get (PCBG_MAPS=n, for the no-map mode), boot it in a
 # virtme-ng guest (scripts/vng.sh: bounded, one more boot when the first
 # did not start), and run selftests/guest_run.sh there.  A kernel of the
 # matrix that is not installed is a failure.  Prints KTAP with "# Totals:"
@@ -56,6 +57,12 @@ while read -r series suite where; do
 		result "module builds warning-free against $k" 0
 		sed 's/^/#   /' <<<"$errors"
 		continue
+	fi
+	if errors=$(PCBG_MAPS=n OUT=$OUT scripts/build_module.sh "$k" 2>&1); then
+		result "module without bpf_map_get builds warning-free against $k" 1
+	else
+		result "module without bpf_map_get builds warning-free against $k" 0
+		sed 's/^/#   /' <<<"$errors"
 	fi
 	run_guest "$k"
 done <<<"$PCBG_KERNELS"

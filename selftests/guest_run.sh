@@ -4,13 +4,16 @@
 # Inside a virtme-ng guest running kernel KVER: run the data-plane suites
 # (which must pass on this kernel too), load pcbgroup.ko, run the module
 # suites and the pcbgroupctl suite again (now registering with the module),
-# unload, and check that nothing is left and the kernel log stayed clean.
+# unload; load it again in no-map mode (maps=0) for module_nomap, then the
+# build without bpf_map_get (build_module.sh's PCBG_MAPS=n), which must come
+# up in that mode; check that nothing is left and the kernel log stayed clean.
 #   selftests/guest_run.sh KVER
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-build}
 k=$1
 ko=$OUT/kmod/$k/module/pcbgroup.ko
+ko_nomap=$OUT/kmod/$k-nomap/module/pcbgroup.ko
 
 . selftests/ktap.sh
 
@@ -37,6 +40,17 @@ for t in "$OUT"/selftests/module_* "$OUT"/selftests/pcbgroupctl; do
 	[ -x "$t" ] && run_suite "$t" " (module loaded)"
 done
 
+rmmod pcbgroup
+insmod "$ko" maps=0
+result "$k: insmod pcbgroup.ko maps=0" $([ -e /proc/net/pcbgroup/knobs ] && echo 1 || echo 0)
+run_suite "$OUT/selftests/module_nomap" " (maps=0)"
+rmmod pcbgroup
+# the build for a kernel without bpf_map_get: no-map mode only, no import
+insmod "$ko_nomap" maps=1 2>/dev/null && rmmod pcbgroup
+insmod "$ko_nomap"
+result "$k: the build without bpf_map_get refuses maps=1, loads in no-map mode" \
+	$([ -e /proc/net/pcbgroup/knobs ] && dmesg | grep -q 'maps=1: built without' &&
+	  echo 1 || echo 0)
 rmmod pcbgroup
 gone=1
 [ -e /proc/sys/net/pcbgroup ] && gone=0

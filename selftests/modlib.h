@@ -85,6 +85,7 @@ struct groups_row {
 	unsigned int cpu_bits;
 	unsigned long long selected;
 	unsigned long long fallbacks;
+	char state[8];
 };
 
 /* Parse the groups table: header, then rows; returns the rows or -1. */
@@ -102,9 +103,9 @@ static inline int groups_rows(struct groups_row *rows, int max)
 	while ((line = strtok_r(NULL, "\n", &save)) && n < max) {
 		struct groups_row *r = &rows[n];
 
-		if (sscanf(line, "%u %7s %63s %u %31s %u %llu %llu", &r->id, r->proto,
+		if (sscanf(line, "%u %7s %63s %u %31s %u %llu %llu %7s", &r->id, r->proto,
 			   r->local, &r->sockets, r->algorithm, &r->cpu_bits,
-			   &r->selected, &r->fallbacks) != 8)
+			   &r->selected, &r->fallbacks, r->state) != 9)
 			return -1;
 		n++;
 	}
@@ -325,6 +326,44 @@ static inline int kernel_log_errors(char *buf, size_t size)
 			 "kmemleak|list_(add|del) corruption|lockdep|circular locking'");
 
 	return rc == 0 || rc == 1 ? 0 : -1;
+}
+
+/* A steering group of 4 sockets, pinned as pcbgroupctl pins group @id. */
+struct pinned_group {
+	int fds[4];
+	int ep;
+	struct pcbg_group *grp;
+};
+
+static inline int make_pinned_group(struct pinned_group *pg, int family, int type,
+				    unsigned int id)
+{
+	char dir[PATH_MAX];
+	int i, err;
+
+	err = pcbg_group_create(&pg->grp, 0);
+	for (i = 0; !err && i < 4; i++) {
+		pg->fds[i] = make_server(family, type, SERVER_PORT);
+		if (pg->fds[i] < 0)
+			return pg->fds[i];
+		err = pcbg_group_add_socket(pg->grp, pg->fds[i], -1, 0);
+		err = err < 0 ? err : 0;
+	}
+	if (!err && mkdir(PCBG_PIN_ROOT, 0700) && errno != EEXIST)
+		err = -errno;
+	if (!err && mkdir(netns_pin_root(), 0700) && errno != EEXIST)
+		err = -errno;
+	group_pin_dir(dir, sizeof(dir), id);
+	if (!err)
+		err = pcbg_group_pin(pg->grp, dir);
+	if (!err)
+		err = pcbg_group_attach(pg->grp, pg->fds[0]);
+	if (!err)
+		err = pcbg_group_register(pg->grp, id);
+	if (err < 0)
+		return err;
+	pg->ep = watch_servers(pg->fds, 4);
+	return pg->ep < 0 ? pg->ep : 0;
 }
 
 #endif

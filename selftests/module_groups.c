@@ -318,6 +318,35 @@ TEST_F(modgroup, pcbgroupctl_set_points_to_sysctl)
 	EXPECT_NE(NULL, strstr(err, "use sysctl -w net.pcbgroup.KNOB=VALUE")) TH_LOG("%s", err);
 }
 
+/*
+ * Every socket closed, the group still pinned: the module lists it as dead,
+ * as pcbgroupctl show does, with no socket.
+ */
+TEST_F(modgroup, group_without_sockets_shows_dead)
+{
+	char dir[PATH_MAX], out[8192], line[64];
+	struct groups_row row;
+	int i;
+
+	REQUIRE_MODULE();
+	ASSERT_EQ(1, groups_rows(&row, 1));
+	EXPECT_STREQ("live", row.state);
+	ASSERT_EQ(0, mkdir(PCBG_PIN_ROOT, 0700) && errno != EEXIST ? -errno : 0);
+	ASSERT_EQ(0, mkdir(netns_pin_root(), 0700) && errno != EEXIST ? -errno : 0);
+	group_pin_dir(dir, sizeof(dir), self->id);
+	ASSERT_EQ(0, pcbg_group_pin(self->grp, dir));
+	for (i = 0; i < NSOCKS; i++)
+		close(self->fds[i]);
+	ASSERT_EQ(1, groups_rows(&row, 1));
+	EXPECT_EQ(0, row.sockets);
+	EXPECT_STREQ("dead", row.state);
+	ASSERT_EQ(0, run_cmd(out, sizeof(out), NULL, 0, "%s/pcbgroupctl show | "
+			     "awk 'NF == 0 { exit } $1 == %d { print $4, $10 }'",
+			     build_dir(), self->id));
+	snprintf(line, sizeof(line), "0 %s\n", row.state);
+	EXPECT_STREQ(line, out);
+}
+
 /* A group whose program and sockets are gone is dropped by the module. */
 TEST_F(modgroup, gone_group_is_dropped)
 {

@@ -79,44 +79,6 @@ TEST(reload_twice_with_live_groups)
 	pcbg_group_free(grp);
 }
 
-/* A steering group of 4 sockets, pinned as pcbgroupctl pins group @id. */
-struct pinned_group {
-	int fds[4];
-	int ep;
-	struct pcbg_group *grp;
-};
-
-static int make_pinned_group(struct pinned_group *pg, int family, int type,
-			     unsigned int id)
-{
-	char dir[PATH_MAX];
-	int i, err;
-
-	err = pcbg_group_create(&pg->grp, 0);
-	for (i = 0; !err && i < 4; i++) {
-		pg->fds[i] = make_server(family, type, SERVER_PORT);
-		if (pg->fds[i] < 0)
-			return pg->fds[i];
-		err = pcbg_group_add_socket(pg->grp, pg->fds[i], -1, 0);
-		err = err < 0 ? err : 0;
-	}
-	if (!err && mkdir(PCBG_PIN_ROOT, 0700) && errno != EEXIST)
-		err = -errno;
-	if (!err && mkdir(netns_pin_root(), 0700) && errno != EEXIST)
-		err = -errno;
-	group_pin_dir(dir, sizeof(dir), id);
-	if (!err)
-		err = pcbg_group_pin(pg->grp, dir);
-	if (!err)
-		err = pcbg_group_attach(pg->grp, pg->fds[0]);
-	if (!err)
-		err = pcbg_group_register(pg->grp, id);
-	if (err < 0)
-		return err;
-	pg->ep = watch_servers(pg->fds, 4);
-	return pg->ep < 0 ? pg->ep : 0;
-}
-
 /*
  * rmmod + insmod orphan the pinned group: the new module's knobs do not
  * reach it until "pcbgroupctl register --all", which the load message

@@ -592,6 +592,9 @@ static void carry_for_module(int knobs_changed)
 			if (!err)
 				err = pcbg_group_report(grp, ids[i]);
 		}
+		/* unpinned meanwhile (pcbgroupctl gc): the report taken back */
+		if (access(dir, F_OK))
+			pcbg_unpin(dir);
 		if (err < 0)
 			pr_err("module", "group %u: %s", ids[i], strerror(-err));
 		pcbg_group_free(grp);

@@ -380,6 +380,15 @@ static int pcbg_control_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/* A group made for the caller: its id to the caller, or, failing, no group. */
+static int pcbg_control_tell_id(struct pcbg_net *pn, u32 id, u32 __user *uid)
+{
+	if (!put_user(id, uid))
+		return 0;
+	pcbg_group_unregister(pn, id);
+	return -EFAULT;
+}
+
 static long pcbg_control_ioctl(struct file *file, unsigned int cmd,
 			       unsigned long arg)
 {
@@ -401,14 +410,7 @@ static long pcbg_control_ioctl(struct file *file, unsigned int cmd,
 		if (copy_from_user(&req, ureq, sizeof(req)))
 			return -EFAULT;
 		err = pcbg_group_register(net, &req);
-		if (err)
-			return err;
-		if (put_user(req.id, &ureq->id)) {
-			/* the caller cannot learn the id: undo */
-			pcbg_group_unregister(pn, req.id);
-			return -EFAULT;
-		}
-		return 0;
+		return err ?: pcbg_control_tell_id(pn, req.id, &ureq->id);
 	case PCBG_IOC_UNREGISTER:
 		if (get_user(id, (u32 __user *)arg))
 			return -EFAULT;
@@ -417,15 +419,10 @@ static long pcbg_control_ioctl(struct file *file, unsigned int cmd,
 		urep = (void __user *)arg;
 		if (copy_from_user(&rep, urep, sizeof(rep)))
 			return -EFAULT;
+		id = rep.id;
 		err = pcbg_group_report(net, &rep);
-		if (err)
-			return err;
-		/* as for a registration, no id: no group */
-		if (put_user(rep.id, &urep->id)) {
-			pcbg_group_unregister(pn, rep.id);
-			return -EFAULT;
-		}
-		return 0;
+		/* an id asked for is known to the caller, maybe a group's before */
+		return err || id ? err : pcbg_control_tell_id(pn, rep.id, &urep->id);
 	}
 	return -ENOTTY;
 }

@@ -12,6 +12,7 @@
  */
 #include <poll.h>
 #include <signal.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include "modlib.h"
 
@@ -38,15 +39,19 @@ static const char *knobs_value(const char *name)
 	return value;
 }
 
-/* Wait up to 10 s for the group's config to hold @algorithm. */
+/* Wait up to 10 s for the group's config to hold @algorithm: ms, or -1. */
 static int wait_algorithm(struct pcbg_group *grp, __u32 algorithm)
 {
 	struct pcbg_config cfg = {};
+	struct timespec t0, t;
 
-	for (int i = 0; i < 100; i++) {
-		if (!pcbg_group_config(grp, &cfg) && cfg.algorithm == algorithm)
-			return 0;
-		usleep(100000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < 10000; i++) {
+		if (!pcbg_group_config(grp, &cfg) && cfg.algorithm == algorithm) {
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			return (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		}
+		usleep(1000);
 	}
 	return -1;
 }
@@ -209,15 +214,19 @@ TEST_F_TIMEOUT(nomap, daemon_carries_knobs_and_counters, 120)
 {
 	char out[8192];
 	struct groups_row row;
-	int i;
+	int i, ms, ms2;
 
 	REQUIRE_NOMAP();
 	self->daemon = start_daemon(self->dir);
 	ASSERT_LT(0, self->daemon);
 	ASSERT_EQ(0, knob_write("algorithm", "maglev"));
-	EXPECT_EQ(0, wait_algorithm(self->pg.grp, PCBG_ALGO_MAGLEV));
+	ms = wait_algorithm(self->pg.grp, PCBG_ALGO_MAGLEV);
+	EXPECT_LE(0, ms);
 	ASSERT_EQ(0, knob_write("algorithm", "modulo"));
-	EXPECT_EQ(0, wait_algorithm(self->pg.grp, PCBG_ALGO_MODULO));
+	ms2 = wait_algorithm(self->pg.grp, PCBG_ALGO_MODULO);
+	EXPECT_LE(0, ms2);
+	/* not a timed assertion: what the docs quote, seen in the log */
+	TH_LOG("a knob write reached the group %d ms and %d ms later", ms, ms2);
 
 	ASSERT_EQ(20, run_flows(AF_INET, SOCK_DGRAM, SERVER_PORT, self->pg.fds, self->pg.ep,
 				0, 20, self->receiver));

@@ -44,6 +44,12 @@ rmmod pcbgroup
 insmod "$ko" maps=0
 result "$k: insmod pcbgroup.ko maps=0" $([ -e /proc/net/pcbgroup/knobs ] && echo 1 || echo 0)
 run_suite "$OUT/selftests/module_nomap" " (maps=0)"
+# its pollers wait on the module's queue: no unload while it is open
+exec 3< /proc/net/pcbgroup/knobs
+refused=1
+rmmod pcbgroup 2>/dev/null && refused=0
+exec 3<&-
+result "$k: rmmod refused while the knobs file is open" $refused
 rmmod pcbgroup
 # the build for a kernel without bpf_map_get: no-map mode only, no import
 insmod "$ko_nomap" maps=1 2>/dev/null && rmmod pcbgroup

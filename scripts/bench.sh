@@ -123,7 +123,22 @@ module_ratio() {
 	echo "   (module: $(( $(date +%s) - t0 )) s)"
 }
 
+# The rate goals' room in ns per op, against what bench/minimal.bpf.c (one
+# multiply-shift and the helper call) costs above the no-op: where the room
+# is smaller, no program that selects a socket can meet the goal here.
+rate_floor() {
+	local proto room min
+	for proto in udp tcp; do
+		room=$(awk -F, -v p=$proto '$1 == p && $2 == 16 { print $13 / 100; exit }' "$dir/rate.csv")
+		min=$(awk -F, -v p=$proto '$1 == p && $2 == 16 && $3 == "minimal" { print $7 }' "$dir/cost.csv")
+		if [ -z "$room" ] || [ -z "$min" ]; then continue; fi
+		printf 'rate\t%s N=16: room of the rate goal (1%% of the kernel'"'"'s ns per op) | minimal program above noop\t%.0f ns | %.0f ns\t-\tinfo\n' \
+			"$proto" "$room" "$min" >> "$dir/goals.tsv"
+	done
+}
+
 if [ $replot = 0 ]; then
+	rate_floor
 	module_ratio "$([ $quick = 1 ] && echo 3 || echo 7)"
 	echo $(( $(date +%s) - start )) > "$dir/elapsed"
 fi

@@ -576,6 +576,110 @@ TEST(pidfile_finds_master_and_workers_of_a_tcp_service)
 	system(text);
 }
 
+/*
+ * Put the calling process into the cgroup systemd gives unit @unit
+ * (system.slice/@unit on cgroup v2), made here when systemd is not PID 1:
+ * the test's private mount namespace gets the v2 hierarchy at
+ * /sys/fs/cgroup, where the daemon looks first.  0, or -errno.
+ */
+static int fake_unit_cgroup(const char *unit, int *made_slice)
+{
+	char path[128];
+
+	if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL))
+		return -errno;
+	*made_slice = !mkdir("/sys/fs/cgroup/system.slice", 0755);
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/system.slice/%s", unit);
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/*
+ * A UDP service of two workers found by its systemd unit: a real unit
+ * (systemd-run, in this test's network namespace) when systemd is PID 1,
+ * else a cgroup named and placed as systemd would.  The daemon finds its
+ * processes from the unit's cgroup alone and steers both sockets.
+ */
+TEST(unit_finds_the_processes_of_a_systemd_unit)
+{
+	char dir[] = "/tmp/pcbgd-unit.XXXXXX", out[OUT_SZ], err[OUT_SZ], text[512];
+	char unit[64], cg[128], comm[32] = "", path[PATH_MAX + 16];
+	int systemd, made_slice = 0, pfd[2], rc;
+	long long t0 = now_ms();
+	pid_t server = 0, daemon;
+	FILE *f;
+
+	f = fopen("/proc/1/comm", "r");
+	if (f) {
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = '\0';
+		fclose(f);
+	}
+	systemd = !strcmp(comm, "systemd\n") &&
+		  !run_cmd(NULL, 0, NULL, 0, "command -v systemd-run");
+	snprintf(unit, sizeof(unit), "pcbgd-test-%d.service", getpid());
+	ASSERT_EQ(0, setup_namespaces());
+	mkdir(PCBGD_RUN_DIR, 0755);
+	ASSERT_EQ(0, mount("tmpfs", PCBGD_RUN_DIR, "tmpfs", 0, "mode=0755"));
+	if (systemd) {
+		ASSERT_EQ(0, run_cmd(out, sizeof(out), err, sizeof(err),
+				     "systemd-run --quiet --collect --unit=%s "
+				     "-p NetworkNamespacePath=/proc/%d/ns/net "
+				     "%s/echo_server -t udp -w 2 -p 8080",
+				     unit, getpid(), build_dir())) TH_LOG("%s", err);
+	} else {
+		rc = fake_unit_cgroup(unit, &made_slice);
+		if (rc)
+			SKIP(return, "systemd is not PID 1 and no cgroup v2 to make a unit's "
+			     "cgroup in: %s", strerror(-rc));
+		snprintf(cg, sizeof(cg), "/sys/fs/cgroup/system.slice/%s", unit);
+		ASSERT_EQ(0, pipe(pfd));
+		server = fork();
+		if (server == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			dup2(pfd[1], 1);
+			snprintf(text, sizeof(text), "%d\n", getpid());
+			if (write_file(cg, "cgroup.procs", text))
+				_exit(126);
+			snprintf(path, sizeof(path), "%s/echo_server", build_dir());
+			execl(path, "echo_server", "-t", "udp", "-w", "2", "-p", "8080",
+			      (char *)NULL);
+			_exit(127);
+		}
+		close(pfd[1]);
+		ASSERT_LT(0, read(pfd[0], text, sizeof(text) - 1));
+		close(pfd[0]);
+	}
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(text, sizeof(text), "port = 8080\nproto = udp\nunit = %s\n", unit);
+	ASSERT_EQ(0, write_file(dir, "web.conf", text));
+	daemon = start_daemon(dir);
+	ASSERT_LT(0, daemon);
+	while (run_cmd(out, sizeof(out), err, sizeof(err), "%s/pcbgroupctl show -j",
+		       build_dir()) || !strstr(out, "\"sockets\":2,")) {
+		if (now_ms() - t0 > SLOW_MS)
+			break;
+		usleep(20 * 1000);
+	}
+	EXPECT_NE(NULL, strstr(out, "\"sockets\":2,")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"daemon\":{\"name\":\"web\"")) TH_LOG("%s", out);
+	EXPECT_EQ(0, run_cmd(NULL, 0, NULL, 0,
+			     "%s/loadgen -q -t udp -p 8080 -n 100 | grep -q 'answered 100 '",
+			     build_dir()));
+	stop_pid(&daemon, SIGTERM);
+	if (systemd)
+		run_cmd(NULL, 0, NULL, 0, "systemctl stop %s", unit);
+	stop_pid(&server, SIGKILL);
+	if (!systemd) {
+		rmdir(cg);
+		if (made_slice)
+			rmdir("/sys/fs/cgroup/system.slice");
+	}
+	snprintf(text, sizeof(text), "rm -rf %s", dir);
+	system(text);
+}
+
 /* The unit file passes systemd-analyze verify, run against the built daemon. */
 TEST(unit_file_verifies)
 {

@@ -118,6 +118,23 @@ static pid_t start_daemon(const char *dir)
 	return pid;
 }
 
+/* The daemon on @dir, once `show -j` (into @out) holds @needle; -1 after SLOW_MS. */
+static pid_t start_daemon_until(const char *dir, char *out, char *err, const char *needle)
+{
+	long long t0 = now_ms();
+	pid_t pid = start_daemon(dir);
+
+	while (pid > 0 && (run_cmd(out, OUT_SZ, err, OUT_SZ, "%s/pcbgroupctl show -j",
+				   build_dir()) || !strstr(out, needle))) {
+		if (now_ms() - t0 > SLOW_MS) {
+			stop_pid(&pid, SIGKILL);
+			return -1;
+		}
+		usleep(20 * 1000);
+	}
+	return pid;
+}
+
 static int write_file(const char *dir, const char *name, const char *text)
 {
 	char path[256];
@@ -523,7 +540,6 @@ TEST(pidfile_finds_master_and_workers_of_a_tcp_service)
 	char dir[] = "/tmp/pcbgd-tcp.XXXXXX", out[OUT_SZ], err[OUT_SZ], text[256];
 	char path[PATH_MAX + 16], line[128] = "";
 	int ncpus = sysconf(_SC_NPROCESSORS_ONLN), pfd[2], i;
-	long long t0 = now_ms();
 	pid_t server, daemon;
 
 	ASSERT_EQ(0, setup_namespaces());
@@ -546,13 +562,8 @@ TEST(pidfile_finds_master_and_workers_of_a_tcp_service)
 	ASSERT_EQ(0, write_file(dir, "web.pid", text));
 	snprintf(text, sizeof(text), "port = 8080\nproto = tcp\npidfile = %s/web.pid\n", dir);
 	ASSERT_EQ(0, write_file(dir, "web.conf", text));
-	daemon = start_daemon(dir);
-	ASSERT_LT(0, daemon);
-	while (run_cmd(out, sizeof(out), err, sizeof(err), "%s/pcbgroupctl show -j",
-		       build_dir()) || !strstr(out, "\"sockets\":4,")) {
-		ASSERT_GT(SLOW_MS, now_ms() - t0) TH_LOG("%s", out);
-		usleep(20 * 1000);
-	}
+	daemon = start_daemon_until(dir, out, err, "\"sockets\":4,");
+	ASSERT_LT(0, daemon) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\"proto\":\"tcp\"")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\"daemon\":{\"name\":\"web\"")) TH_LOG("%s", out);
 	/* slot i: worker i, forked i-th, pinned to CPU i % ncpus */
@@ -598,16 +609,15 @@ static int fake_unit_cgroup(const char *unit, int *made_slice)
 /*
  * A UDP service of two workers found by its systemd unit: a real unit
  * (systemd-run, in this test's network namespace) when systemd is PID 1,
- * else a cgroup named and placed as systemd would.  The daemon finds its
+ * else a cgroup named and placed as systemd would, its processes moved in.  The daemon finds its
  * processes from the unit's cgroup alone and steers both sockets.
  */
 TEST(unit_finds_the_processes_of_a_systemd_unit)
 {
 	char dir[] = "/tmp/pcbgd-unit.XXXXXX", out[OUT_SZ], err[OUT_SZ], text[512];
-	char unit[64], cg[128], comm[32] = "", path[PATH_MAX + 16];
-	int systemd, made_slice = 0, pfd[2], rc;
-	long long t0 = now_ms();
-	pid_t server = 0, daemon;
+	char unit[64], cg[128], comm[32] = "";
+	pid_t server[2] = { 0, 0 }, daemon;
+	int systemd, made_slice = 0, rc, k;
 	FILE *f;
 
 	f = fopen("/proc/1/comm", "r");
@@ -634,35 +644,19 @@ TEST(unit_finds_the_processes_of_a_systemd_unit)
 			SKIP(return, "systemd is not PID 1 and no cgroup v2 to make a unit's "
 			     "cgroup in: %s", strerror(-rc));
 		snprintf(cg, sizeof(cg), "/sys/fs/cgroup/system.slice/%s", unit);
-		ASSERT_EQ(0, pipe(pfd));
-		server = fork();
-		if (server == 0) {
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			dup2(pfd[1], 1);
-			snprintf(text, sizeof(text), "%d\n", getpid());
-			if (write_file(cg, "cgroup.procs", text))
-				_exit(126);
-			snprintf(path, sizeof(path), "%s/echo_server", build_dir());
-			execl(path, "echo_server", "-t", "udp", "-w", "2", "-p", "8080",
-			      (char *)NULL);
-			_exit(127);
+		/* two one-worker processes, moved in as systemd would start them */
+		for (k = 0; k < 2; k++) {
+			server[k] = start_worker(k, 8080);
+			ASSERT_LT(0, server[k]);
+			snprintf(text, sizeof(text), "%d\n", server[k]);
+			ASSERT_EQ(0, write_file(cg, "cgroup.procs", text));
 		}
-		close(pfd[1]);
-		ASSERT_LT(0, read(pfd[0], text, sizeof(text) - 1));
-		close(pfd[0]);
 	}
 	ASSERT_NE(NULL, mkdtemp(dir));
 	snprintf(text, sizeof(text), "port = 8080\nproto = udp\nunit = %s\n", unit);
 	ASSERT_EQ(0, write_file(dir, "web.conf", text));
-	daemon = start_daemon(dir);
-	ASSERT_LT(0, daemon);
-	while (run_cmd(out, sizeof(out), err, sizeof(err), "%s/pcbgroupctl show -j",
-		       build_dir()) || !strstr(out, "\"sockets\":2,")) {
-		if (now_ms() - t0 > SLOW_MS)
-			break;
-		usleep(20 * 1000);
-	}
-	EXPECT_NE(NULL, strstr(out, "\"sockets\":2,")) TH_LOG("%s", out);
+	daemon = start_daemon_until(dir, out, err, "\"sockets\":2,");
+	EXPECT_LT(0, daemon) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\"daemon\":{\"name\":\"web\"")) TH_LOG("%s", out);
 	EXPECT_EQ(0, run_cmd(NULL, 0, NULL, 0,
 			     "%s/loadgen -q -t udp -p 8080 -n 100 | grep -q 'answered 100 '",
@@ -670,7 +664,8 @@ TEST(unit_finds_the_processes_of_a_systemd_unit)
 	stop_pid(&daemon, SIGTERM);
 	if (systemd)
 		run_cmd(NULL, 0, NULL, 0, "systemctl stop %s", unit);
-	stop_pid(&server, SIGKILL);
+	stop_pid(&server[0], SIGKILL);
+	stop_pid(&server[1], SIGKILL);
 	if (!systemd) {
 		rmdir(cg);
 		if (made_slice)

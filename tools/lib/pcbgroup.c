@@ -37,22 +37,6 @@ _Static_assert(sizeof(struct pcbg_sample) == 32, "pcbg_sample layout");
 #define SO_DETACH_REUSEPORT_BPF 68
 #endif
 
-static const char *const map_names[PCBG_M_NR] = {
-	[PCBG_M_CFG] = PCBG_MAP_CFG,
-	[PCBG_M_GROUP] = PCBG_MAP_GROUP,
-	[PCBG_M_SOCKS] = PCBG_MAP_SOCKS,
-	[PCBG_M_SLOTS] = PCBG_MAP_SLOTS,
-	[PCBG_M_SLOT_CNT] = PCBG_MAP_SLOT_STATS,
-	[PCBG_M_STATS] = PCBG_MAP_STATS,
-	[PCBG_M_SAMPLES] = PCBG_MAP_SAMPLES,
-	[PCBG_M_CPU_CNT] = PCBG_MAP_CPU_CNT,
-	[PCBG_M_CPU_SLOTS] = PCBG_MAP_CPU_SLOTS,
-	[PCBG_M_MEMBERS] = PCBG_MAP_MEMBERS,
-	[PCBG_M_MAGLEV] = PCBG_MAP_MAGLEV,
-	[PCBG_M_SYNC] = PCBG_MAP_SYNC,
-	[PCBG_M_FLOWS] = PCBG_MAP_FLOWS,
-};
-
 static const char *const algo_names[PCBG_ALGO_NR] = PCBG_ALGO_NAMES;
 static const char *const stat_names[PCBG_STAT_NR] = PCBG_STAT_NAMES;
 static const char *const hash_names[PCBG_HASH_NR] = PCBG_HASH_NAMES;
@@ -331,6 +315,26 @@ static int set_capacity(struct pcbgroup_bpf *skel, __u32 capacity, __u32 flows,
 	return err;
 }
 
+/* The skeleton's descriptors, where a group opened from pins has its own. */
+static void take_fds(struct pcbg_group *grp)
+{
+	struct pcbgroup_bpf *s = grp->skel;
+	struct bpf_map *maps[PCBG_M_NR] = {
+		[PCBG_M_CFG] = s->maps.pcbg_cfg, [PCBG_M_GROUP] = s->maps.pcbg_group,
+		[PCBG_M_SOCKS] = s->maps.pcbg_socks, [PCBG_M_SLOTS] = s->maps.pcbg_slots,
+		[PCBG_M_SLOT_CNT] = s->maps.pcbg_slot_cnt, [PCBG_M_STATS] = s->maps.pcbg_stats,
+		[PCBG_M_SAMPLES] = s->maps.pcbg_samples, [PCBG_M_CPU_CNT] = s->maps.pcbg_cpu_cnt,
+		[PCBG_M_CPU_SLOTS] = s->maps.pcbg_cpu_slots,
+		[PCBG_M_MEMBERS] = s->maps.pcbg_members, [PCBG_M_MAGLEV] = s->maps.pcbg_maglev,
+		[PCBG_M_SYNC] = s->maps.pcbg_sync, [PCBG_M_FLOWS] = s->maps.pcbg_flows,
+	};
+	int i;
+
+	grp->prog_fd = bpf_program__fd(s->progs.pcbg_select);
+	for (i = 0; i < PCBG_M_NR; i++)
+		grp->map_fd[i] = bpf_map__fd(maps[i]);
+}
+
 int pcbg_group_create(struct pcbg_group **grpp, __u32 capacity)
 {
 	return pcbg_group_create_flows(grpp, capacity, 0);
@@ -343,7 +347,7 @@ int pcbg_group_create_flows(struct pcbg_group **grpp, __u32 capacity,
 	struct pcbg_config cfg;
 	struct pcbg_group *grp;
 	__u32 zero = 0;
-	int err, i;
+	int err;
 
 	if (!capacity)
 		capacity = PCBG_SLOTS_DEFAULT;
@@ -370,18 +374,7 @@ int pcbg_group_create_flows(struct pcbg_group **grpp, __u32 capacity,
 	if (err)
 		goto err_free;
 
-	grp->prog_fd = bpf_program__fd(grp->skel->progs.pcbg_select);
-	for (i = 0; i < PCBG_M_NR; i++) {
-		struct bpf_map *map;
-
-		map = bpf_object__find_map_by_name(grp->skel->obj, map_names[i]);
-		if (!map) {
-			err = -ENOENT;
-			goto err_free;
-		}
-		grp->map_fd[i] = bpf_map__fd(map);
-	}
-
+	take_fds(grp);
 	pcbg_config_default(&cfg);
 	if (getrandom(&info.hash_seed, sizeof(info.hash_seed), 0) != sizeof(info.hash_seed)) {
 		err = -errno;
@@ -470,8 +463,7 @@ int pcbg_group_open_pinned(struct pcbg_group **grpp, const char *dir)
 		goto err_free;
 	}
 	for (i = -1; i < PCBG_M_NR; i++) {
-		fd = pcbg_open_pin(dir, i < 0 ? PCBG_PIN_PROG : map_names[i],
-				   i < 0 ? "bpf-prog" : "bpf-map");
+		fd = pcbg_open_pin(dir, pcbg_map_name(i), i < 0 ? "bpf-prog" : "bpf-map");
 		if (fd < 0) {
 			err = fd;
 			goto err_free;
@@ -492,53 +484,38 @@ err_free:
 	return err;
 }
 
+/* With libbpf's pinning, which names each map's pin after the map. */
 int pcbg_group_pin(struct pcbg_group *grp, const char *dir)
 {
-	char path[PATH_MAX];
-	int err, i;
+	char prog[PATH_MAX];
+	int err;
 
+	if (!grp->skel || bpf_map__is_pinned(grp->skel->maps.pcbg_cfg))
+		return -EINVAL;
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
-	for (i = -1; i < PCBG_M_NR; i++) {
-		err = pin_path(path, sizeof(path), dir,
-			       i < 0 ? PCBG_PIN_PROG : map_names[i]);
-		if (err)
-			goto err_unpin;
-		if (bpf_obj_pin(i < 0 ? grp->prog_fd : grp->map_fd[i], path)) {
-			err = -errno;
-			goto err_unpin;
-		}
-	}
-	if (grp->lock_fd < 0) {
+	err = pin_path(prog, sizeof(prog), dir, PCBG_PIN_PROG);
+	if (!err)
+		err = bpf_object__pin_maps(grp->skel->obj, dir);
+	if (!err)
+		err = bpf_program__pin(grp->skel->progs.pcbg_select, prog);
+	if (!err) {
 		grp->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (grp->lock_fd < 0) {
+		if (grp->lock_fd < 0)
 			err = -errno;
-			goto err_unpin;
-		}
 	}
-	return 0;
-
-err_unpin:
-	pcbg_unpin(dir);
+	if (err)
+		pcbg_unpin(dir);
 	return err;
 }
 
+/* Everything in @dir, the group's pins and a damaged group's strays: the directory is ours. */
 int pcbg_unpin(const char *dir)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
-	DIR *d;
-	int i;
+	DIR *d = opendir(dir);
 
-	for (i = -1; i < PCBG_M_NR; i++) {
-		if (pin_path(path, sizeof(path), dir,
-			     i < 0 ? PCBG_PIN_PROG : map_names[i]))
-			return -ENAMETOOLONG;
-		if (unlink(path) && errno != ENOENT && errno != EISDIR)
-			return -errno;
-	}
-	/* whatever else is there (a damaged group's strays): the directory is ours */
-	d = opendir(dir);
 	while (d && (de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
@@ -547,9 +524,7 @@ int pcbg_unpin(const char *dir)
 	}
 	if (d)
 		closedir(d);
-	if (rmdir(dir) && errno != ENOENT)
-		return -errno;
-	return 0;
+	return rmdir(dir) && errno != ENOENT ? -errno : 0;
 }
 
 int pcbg_group_config(const struct pcbg_group *grp, struct pcbg_config *cfg)
@@ -649,47 +624,24 @@ int pcbg_group_slot_live(const struct pcbg_group *grp, __u32 slot)
 	return pcbg_slot_cookie(grp, slot, &cookie);
 }
 
-/* The value of @key for every CPU (@cpu < 0), or for one CPU. */
-static int read_percpu(const struct pcbg_group *grp, int map, __u32 key,
-		       int cpu, __u64 *out)
-{
-	__u64 *vals = calloc(grp->ncpus, sizeof(*vals));
-	int i, err = 0;
-
-	if (!vals)
-		return -ENOMEM;
-	*out = 0;
-	if (bpf_map_lookup_elem(grp->map_fd[map], &key, vals))
-		err = -errno;
-	for (i = 0; !err && i < grp->ncpus; i++)
-		if (cpu < 0 || cpu == i)
-			*out += vals[i];
-	free(vals);
-	return err;
-}
-
 /*
- * The counters of @slot, for every CPU (@cpu < 0) or one; a slot past the
- * map's end reads as zero.
+ * Add entry @key of per-CPU map @map, @size bytes of __u64 counters, over
+ * every CPU (@cpu < 0) or one, to @sum; an entry past the map's end adds 0.
  */
-static int slot_count(const struct pcbg_group *grp, __u32 slot, int cpu,
-		      struct pcbg_slot_count *out)
+static int add_percpu(const struct pcbg_group *grp, int map, __u32 key,
+		      size_t size, int cpu, __u64 *sum)
 {
-	struct pcbg_slot_count *vals = calloc(grp->ncpus, sizeof(*vals));
-	int i, err = 0;
+	size_t words = size / sizeof(*sum), w;
+	__u64 *vals = calloc(grp->ncpus, size);
+	int c, err = 0;
 
 	if (!vals)
 		return -ENOMEM;
-	memset(out, 0, sizeof(*out));
-	if (bpf_map_lookup_elem(grp->map_fd[PCBG_M_SLOT_CNT], &slot, vals))
+	if (bpf_map_lookup_elem(grp->map_fd[map], &key, vals))
 		err = errno == ENOENT ? 0 : -errno;
-	for (i = 0; !err && i < grp->ncpus; i++) {
-		if (cpu < 0 || cpu == i) {
-			out->selected += vals[i].selected;
-			out->cpu_local += vals[i].cpu_local;
-			out->flow_hit += vals[i].flow_hit;
-		}
-	}
+	for (c = 0; !err && c < grp->ncpus; c++)
+		for (w = 0; (cpu < 0 || cpu == c) && w < words; w++)
+			sum[w] += vals[c * words + w];
 	free(vals);
 	return err;
 }
@@ -697,8 +649,8 @@ static int slot_count(const struct pcbg_group *grp, __u32 slot, int cpu,
 int pcbg_group_slot_selected(const struct pcbg_group *grp, __u32 slot,
 			     __u64 *selected)
 {
-	struct pcbg_slot_count c;
-	int err = slot_count(grp, slot, -1, &c);
+	struct pcbg_slot_count c = {};
+	int err = add_percpu(grp, PCBG_M_SLOT_CNT, slot, sizeof(c), -1, (__u64 *)&c);
 
 	*selected = c.selected;
 	return err;
@@ -707,33 +659,25 @@ int pcbg_group_slot_selected(const struct pcbg_group *grp, __u32 slot,
 int pcbg_group_cpu_stats(const struct pcbg_group *grp, int cpu,
 			 __u64 stats[PCBG_STAT_NR])
 {
+	struct pcbg_slot_count c = {};
 	struct pcbg_group_info info;
-	struct pcbg_slot_count c;
 	__u32 i;
 	int err;
 
 	if (cpu >= grp->ncpus)
 		return -EINVAL;
-	for (i = 0; i < PCBG_STAT_NR; i++) {
-		err = read_percpu(grp, PCBG_M_STATS, i, cpu, &stats[i]);
-		if (err)
-			return err;
-	}
-	/* a selection is counted in its slot only (see enum pcbg_stat) */
+	memset(stats, 0, PCBG_STAT_NR * sizeof(*stats));
 	err = pcbg_group_info(grp, &info);
+	for (i = 0; !err && i < PCBG_STAT_NR; i++)
+		err = add_percpu(grp, PCBG_M_STATS, i, sizeof(*stats), cpu, &stats[i]);
+	/* a selection is counted in its slot only (see enum pcbg_stat) */
+	for (i = 0; !err && i < info.nr_slots && i < info.capacity; i++)
+		err = add_percpu(grp, PCBG_M_SLOT_CNT, i, sizeof(c), cpu, (__u64 *)&c);
 	if (err)
 		return err;
-	stats[PCBG_STAT_SELECTED] = 0;
-	stats[PCBG_STAT_CPU_LOCAL] = 0;
-	stats[PCBG_STAT_FLOW_HIT] = 0;
-	for (i = 0; i < info.nr_slots && i < info.capacity; i++) {
-		err = slot_count(grp, i, cpu, &c);
-		if (err)
-			return err;
-		stats[PCBG_STAT_SELECTED] += c.selected;
-		stats[PCBG_STAT_CPU_LOCAL] += c.cpu_local;
-		stats[PCBG_STAT_FLOW_HIT] += c.flow_hit;
-	}
+	stats[PCBG_STAT_SELECTED] = c.selected;
+	stats[PCBG_STAT_CPU_LOCAL] = c.cpu_local;
+	stats[PCBG_STAT_FLOW_HIT] = c.flow_hit;
 	/* the program cannot see an eviction: entered and no longer there */
 	stats[PCBG_STAT_FLOW_EVICTED] = 0;
 	if (cpu < 0) {
@@ -950,6 +894,19 @@ int pcbg_module_loaded(void)
 	return access(control_path, F_OK) == 0;
 }
 
+int pcbg_control(unsigned long request, void *arg)
+{
+	/* 0444: the module checks CAP_NET_ADMIN itself (unshare -Urn too) */
+	int fd = open(control_path, O_RDONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, request, arg))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 int pcbg_group_register(struct pcbg_group *grp, __u32 id)
 {
 	struct pcbg_register reg = {
@@ -964,14 +921,7 @@ int pcbg_group_register(struct pcbg_group *grp, __u32 id)
 		.cpu_slots_fd = grp->map_fd[PCBG_M_CPU_SLOTS],
 		.id = id,
 	};
-	int fd, err = 0;
+	int err = pcbg_control(PCBG_IOC_REGISTER, &reg);
 
-	/* 0444: the module checks CAP_NET_ADMIN itself (unshare -Urn too) */
-	fd = open(control_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, PCBG_IOC_REGISTER, &reg))
-		err = -errno;
-	close(fd);
 	return err ? err : (int)reg.id;
 }

@@ -29,20 +29,27 @@ _Static_assert(sizeof(struct pcbg_sample) == 32, "pcbg_sample layout");
 #define SO_DETACH_REUSEPORT_BPF 68
 #endif
 
-static struct pcbg_group *group_alloc(void)
+/* A handle with nothing open yet in *@grpp; 0 or -errno. */
+static int group_alloc(struct pcbg_group **grpp)
 {
 	struct pcbg_group *grp = calloc(1, sizeof(*grp));
 	int i;
 
 	if (!grp)
-		return NULL;
+		return -ENOMEM;
 	grp->prog_fd = -1;
 	grp->sync_inner_fd = -1;
 	grp->lock_fd = -1;
 	for (i = 0; i < PCBG_M_NR; i++)
 		grp->map_fd[i] = -1;
 	grp->ncpus = libbpf_num_possible_cpus();
-	return grp;
+	if (grp->ncpus < 0) {
+		i = grp->ncpus;
+		free(grp);
+		return i;
+	}
+	*grpp = grp;
+	return 0;
 }
 
 void pcbg_group_free(struct pcbg_group *grp)
@@ -146,13 +153,9 @@ int pcbg_group_create_flows(struct pcbg_group **grpp, __u32 capacity,
 		return -E2BIG;
 	if (!flows)
 		flows = pcbg_flows_size(capacity);
-	grp = group_alloc();
-	if (!grp)
-		return -ENOMEM;
-	if (grp->ncpus < 0) {
-		err = grp->ncpus;
-		goto err_free;
-	}
+	err = group_alloc(&grp);
+	if (err)
+		return err;
 	grp->skel = pcbgroup_bpf__open();
 	if (!grp->skel) {
 		err = -errno;
@@ -194,13 +197,9 @@ int pcbg_group_open_pinned(struct pcbg_group **grpp, const char *dir)
 	struct pcbg_group *grp;
 	int err, i, fd;
 
-	grp = group_alloc();
-	if (!grp)
-		return -ENOMEM;
-	if (grp->ncpus < 0) {
-		err = grp->ncpus;
-		goto err_free;
-	}
+	err = group_alloc(&grp);
+	if (err)
+		return err;
 	grp->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (grp->lock_fd < 0) {
 		err = -errno;

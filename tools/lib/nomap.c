@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
 #include "internal.h"
 
 #define PROC_PCBG	"/proc/net/" PCBG_PROC_DIR "/"
@@ -76,18 +75,6 @@ int pcbg_group_carry_knobs(struct pcbg_group *grp, int fd)
 	return err;
 }
 
-static int control_ioctl(unsigned long cmd, void *arg)
-{
-	int fd = open(PROC_PCBG PCBG_PROC_CONTROL, O_RDONLY | O_CLOEXEC), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, cmd, arg))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 int pcbg_group_report(const struct pcbg_group *grp, __u32 id)
 {
 	struct pcbg_report rep = { .abi = PCBG_ABI_VERSION, .id = id };
@@ -102,7 +89,7 @@ int pcbg_group_report(const struct pcbg_group *grp, __u32 id)
 	for (slot = 0; !err && slot < rep.info.nr_slots; slot++)
 		rep.live += pcbg_group_slot_live(grp, slot) == 1;
 	if (!err)
-		err = control_ioctl(PCBG_IOC_REPORT, &rep);
+		err = pcbg_control(PCBG_IOC_REPORT, &rep);
 	return err ? err : (int)rep.id;
 }
 
@@ -133,5 +120,5 @@ void pcbg_forget_nomap(const char *dir)
 	id = strtoul(base, &end, 10);
 	if (!pcbg_module_nomap() || end == base || *end || !id || id > UINT_MAX)
 		return;
-	control_ioctl(PCBG_IOC_UNREGISTER, &(__u32){ id });
+	pcbg_control(PCBG_IOC_UNREGISTER, &(__u32){ id });
 }

@@ -32,7 +32,7 @@ endif
 	dist install install-dkms uninstall deb asan
 
 LIB_OBJ		:= $(OUT)/lib/pcbgroup.o $(OUT)/lib/membership.o $(OUT)/lib/maglev.o \
-		   $(OUT)/lib/validate.o $(OUT)/lib/salvage.o
+		   $(OUT)/lib/validate.o $(OUT)/lib/salvage.o $(OUT)/lib/knobs.o
 CTL_OBJS	:= $(OUT)/tools/pcbgroupctl.o $(OUT)/tools/adopt.o $(OUT)/tools/show.o \
 		   $(OUT)/tools/register.o $(OUT)/tools/serving.o $(OUT)/tools/netns.o \
 		   $(OUT)/tools/sockdiag.o $(OUT)/tools/state.o

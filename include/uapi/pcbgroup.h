@@ -22,6 +22,8 @@
  *   pcbg_samples                   (pcbg_group_reset_stats(), a new slot):
  *                                  to zero, flow_new to the flows present
  *   pcbg_flows                     the program; the tools only read it
+ *   the knobs (PCBG_KNOBS)         the sysctls while pcbgroup.ko is loaded,
+ *                                  else pcbgroupctl set and pcbgroupd
  *
  * The kernel empties a pcbg_socks slot itself when its socket closes.
  */
@@ -207,8 +209,7 @@ enum pcbg_knob_kind {
  * the docs against it.  A knob of kind PCBG_KNOB_NAME takes one of @names,
  * min is 0 and max the last index.  cpu_bits -1 is "auto": the config
  * holds the effective value, ceil(log2(possible CPUs)), at most 16.
- * Writer: the sysctls while pcbgroup.ko is loaded, else pcbgroupctl set
- * (and pcbgroupd); the config's writer copies them (struct pcbg_config).
+ * Writer: see the table at the top; the config's writer copies them.
  */
 #define PCBG_KNOBS(X)							\
 	X(tcp_reuseport_ext, PCBG_KNOB_BOOL, 0, 1, 1, PCBG_NO_NAMES)	\
@@ -323,6 +324,7 @@ struct pcbg_group_info {
 
 /**
  * struct pcbg_slot - what the tools know of the socket in one slot.
+ * Writer: the tools that fill the group.
  * @inode: socket inode, as in /proc/PID/fd and ss -e.
  * @cookie: SO_COOKIE of the socket.  The program reads it (flow_table) to
  *	tell the socket that served a flow from a later one in the same slot.
@@ -343,6 +345,7 @@ struct pcbg_slot {
 /**
  * struct pcbg_slot_count - a slot's counters on one CPU, the per-CPU value
  * of PCBG_MAP_SLOT_STATS: one cache line written per selection.
+ * Writer: the program (the tools only reset it).
  * @selected: selections of the slot.
  * @cpu_local: those made from the CPU's own table (algorithm cpu).
  * @flow_hit: those made from the flow table (flow_table).
@@ -354,7 +357,8 @@ struct pcbg_slot_count {
 };
 
 /**
- * struct pcbg_flow_key - a UDP flow, the key of PCBG_MAP_FLOWS.
+ * struct pcbg_flow_key - a UDP flow, the key of PCBG_MAP_FLOWS.  Writer: the
+ * program.
  * @saddr: source address; IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d).
  * @daddr: destination address, the same way.
  * @sport: source port, network order; 0 when hash_fields is 2tuple.
@@ -389,7 +393,7 @@ struct pcbg_flow {
 
 /**
  * struct pcbg_sample - one selection, recorded when pcbg_group_info.samples
- * is 1.
+ * is 1.  Writer: the program (the tools only reset it).
  * @hash: the hash used: the kernel's (sk_reuseport_md.hash), or the 2-tuple
  *	hash when hash_fields is 2tuple.
  * @slot: the slot picked.

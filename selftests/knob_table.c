@@ -6,68 +6,91 @@
  * example, the bash completion) must say what it says: names, values,
  * defaults.  The module's sysctls are held to it in a guest (module_knobs).
  */
+#include <ctype.h>
+
 #include "lib.h"
 #include "knobs.h"
 
-#define FILE_SZ	65536
+static char text[65536];
 
 /* Source file @path, from the tree run_tests runs in, or next to $OUT. */
 static char *read_source(const char *path)
 {
-	static char buf[FILE_SZ];
 	char full[PATH_MAX];
 	FILE *f = fopen(path, "r");
-	size_t n;
 
-	if (!f) {
-		snprintf(full, sizeof(full), "%.2000s/../%.2000s", build_dir(), path);
+	snprintf(full, sizeof(full), "%.2000s/../%.2000s", build_dir(), path);
+	if (!f)
 		f = fopen(full, "r");
-	}
 	if (!f)
 		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
+	text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
 	fclose(f);
-	return buf;
+	return text;
 }
 
-/* A knob as @where gives it, "VALUES; default D": a knob of the table, as
- * the table says; "samples" is the group's, not one of the table.
+/* Without ` and \ (markdown's code, roff's \-) and trailing blanks. */
+static char *clean(char *s)
+{
+	char *p, *q;
+
+	for (p = q = s; *p; p++)
+		if (*p != '`' && *p != '\\')
+			*q++ = *p;
+	while (q > s && q[-1] == ' ')
+		q--;
+	*q = '\0';
+	return s;
+}
+
+/*
+ * The knobs @where lists, in @text from a line starting with @from to one
+ * starting with @to: one a line that @fmt scans as (name, values, default)
+ * or (name, default).  Each knob of the table must be there (at most) once,
+ * as the table says, and no other but "samples" (the group's).
  */
-static void check_knob(struct __test_metadata *_metadata, const char *where,
-		       const char *name, const char *rule, int *seen)
+static void check_list(struct __test_metadata *_metadata, const char *where,
+		       char *text, const char *from, const char *to,
+		       const char *fmt, int all)
 {
-	const struct knob *k = knob_find(name);
-	char want[256];
-
-	if (!strcmp(name, "samples"))
-		return;
-	EXPECT_NE(NULL, k) TH_LOG("%s: '%s' is not in PCBG_KNOBS", where, name);
-	if (!k)
-		return;
-	seen[k - knobs]++;
-	if (rule)
-		EXPECT_STREQ(knob_rule(k, want, sizeof(want)), rule)
-			TH_LOG("%s: %s", where, name);
-}
-
-/* Each knob of the table given once (or, if not @all, at most once). */
-static void check_seen(struct __test_metadata *_metadata, const char *where,
-		       const int *seen, int all)
-{
+	char name[64], f[2][256], want[256], got[512], *line, *save;
+	int seen[KNOBS_NR] = { 0 }, in = !from, n;
+	const struct knob *k;
 	size_t i;
 
-	for (i = 0; i < KNOBS_NR; i++)
+	ASSERT_NE(NULL, text) TH_LOG("%s", where);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (from && !strncmp(line, from, strlen(from)))
+			in = 1;
+		else if (to && !strncmp(line, to, strlen(to)))
+			in = 0;
+		n = 0;
+		if (in)
+			n = sscanf(line, fmt, name, f[0], f[1]);
+		if (n < 2 || !strcmp(name, "samples"))
+			continue;
+		k = knob_find(name);
+		EXPECT_NE(NULL, k) TH_LOG("%s: '%s' is not in PCBG_KNOBS", where, name);
+		if (!k)
+			continue;
+		seen[k - knobs]++;
+		knob_rule(k, want, sizeof(want));
+		snprintf(got, sizeof(got), n == 3 ? "%s; default %s" : "default %s",
+			 clean(f[0]), clean(f[1]));
+		EXPECT_STREQ(n == 3 ? want : strstr(want, "default"), got)
+			TH_LOG("%s: %s", where, name);
+	}
+	for (i = 0; i < KNOBS_NR; i++) {
 		EXPECT_TRUE(all ? seen[i] == 1 : seen[i] <= 1)
-			TH_LOG("%s: %s given %d times", where,
-			       knobs[i].name ?: "?", seen[i]);
+			TH_LOG("%s: %s given %d times", where, knobs[i].name, seen[i]);
+	}
 }
 
 TEST(library_follows_the_table)
 {
 	struct pcbg_config def, cfg;
-	char val[16];
 	const char *s;
+	char val[16];
 	size_t i;
 	int v;
 
@@ -93,134 +116,56 @@ TEST(library_follows_the_table)
 		}
 	}
 	EXPECT_EQ(NULL, pcbg_knob_names[KNOBS_NR]);
+	EXPECT_EQ(-ENOENT, pcbg_config_set_knob(&cfg, "no_such_knob", "1"));
 }
 
 TEST(help_follows_the_table)
 {
-	static char out[FILE_SZ], err[1024];
-	char name[64], rule[256], *line, *save;
-	int seen[KNOBS_NR] = { 0 }, in = 0;
+	char err[1024];
 
-	ASSERT_EQ(0, run_cmd(out, sizeof(out), err, sizeof(err), "%s/pcbgroupctl -h",
+	ASSERT_EQ(0, run_cmd(text, sizeof(text), err, sizeof(err), "%s/pcbgroupctl -h",
 			     build_dir()));
-	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (line[0] != ' ')
-			in = !strncmp(line, "Knobs", 5);
-		else if (in && sscanf(line, " %63s %255[^\n]", name, rule) == 2)
-			check_knob(_metadata, "pcbgroupctl -h", name, rule, seen);
-	}
-	check_seen(_metadata, "pcbgroupctl -h", seen, 1);
+	check_list(_metadata, "pcbgroupctl -h", text, "Knobs", "Examples",
+		   "  %63[a-z_] %255[^;]; default %255[^\n]", 1);
 }
 
-/* docs/knobs.md: "| `knob` | values | default | meaning |" */
-TEST(knobs_md_follows_the_table)
+TEST(docs_follow_the_table)
 {
-	char *text = read_source("docs/knobs.md"), *line, *save, *p, *q;
-	char rule[256], *cell[4];
-	int seen[KNOBS_NR] = { 0 }, c;
-
-	ASSERT_NE(NULL, text);
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "| `", 3))
-			continue;
-		for (p = q = line; *p; p++)	/* without the backquotes */
-			if (*p != '`')
-				*q++ = *p;
-		*q = '\0';
-		strsep(&line, "|");
-		for (c = 0; c < 4 && line; c++) {
-			cell[c] = strsep(&line, "|");
-			cell[c] += strspn(cell[c], " ");
-			cell[c][strcspn(cell[c], "|") - (*cell[c] ? 1 : 0)] = '\0';
-		}
-		ASSERT_EQ(4, c);
-		snprintf(rule, sizeof(rule), "%s; default %s", cell[1], cell[2]);
-		check_knob(_metadata, "docs/knobs.md", cell[0], rule, seen);
-	}
-	check_seen(_metadata, "docs/knobs.md", seen, 1);
+	check_list(_metadata, "docs/knobs.md", read_source("docs/knobs.md"), NULL,
+		   NULL, "| `%63[a-z_]` | %255[^|]| %255[^|]|", 1);
+	check_list(_metadata, "docs/pcbgroup.7", read_source("docs/pcbgroup.7"),
+		   ".SH KNOBS", ".SH", ".BR %63[a-z_] \" (%255[^;]; default %255[^)]", 1);
+	check_list(_metadata, "tools/pcbgroupctl.8", read_source("tools/pcbgroupctl.8"),
+		   ".SH KNOBS", ".SH", ".BR %63[a-z_] \" (%255[^;]; default %255[^)]", 0);
+	check_list(_metadata, "dist/sysctl.conf", read_source("dist/sysctl.conf"), NULL,
+		   NULL, "#-net.pcbgroup.%63[a-z_] = %255s", 1);
 }
 
-/* The KNOBS section of a man page: '.BR knob " (values; default D)"' */
-static void check_man(struct __test_metadata *_metadata, const char *path, int all)
-{
-	char *text = read_source(path), *line, *save, *p, *q;
-	char name[64], rule[256];
-	int seen[KNOBS_NR] = { 0 }, in = 0;
-
-	ASSERT_NE(NULL, text);
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, ".SH", 3))
-			in = !strcmp(line, ".SH KNOBS");
-		if (!in || sscanf(line, ".BR %63s \" (%255[^\"]", name, rule) != 2)
-			continue;
-		for (p = q = rule; *p; p++)	/* \- is a minus */
-			if (p[0] != '\\' || p[1] != '-')
-				*q++ = *p;
-		q[-1] = '\0';	/* the ')' */
-		check_knob(_metadata, path, name, rule, seen);
-	}
-	check_seen(_metadata, path, seen, all);
-}
-
-TEST(man_pages_follow_the_table)
-{
-	check_man(_metadata, "docs/pcbgroup.7", 1);
-	check_man(_metadata, "tools/pcbgroupctl.8", 0);
-}
-
-/* dist/sysctl.conf: "#-net.pcbgroup.knob = default" */
-TEST(sysctl_conf_follows_the_table)
-{
-	char *text = read_source("dist/sysctl.conf"), *line, *save;
-	char name[64], value[64], d[16];
-	int seen[KNOBS_NR] = { 0 };
-
-	ASSERT_NE(NULL, text);
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		const struct knob *k;
-
-		if (sscanf(line, "#-net.pcbgroup.%63[^ =] = %63s", name, value) != 2)
-			continue;
-		check_knob(_metadata, "dist/sysctl.conf", name, NULL, seen);
-		k = knob_find(name);
-		if (k)
-			EXPECT_STREQ(knob_value(k, k->def, d, sizeof(d)), value)
-				TH_LOG("dist/sysctl.conf: %s", name);
-	}
-	check_seen(_metadata, "dist/sysctl.conf", seen, 1);
-}
-
-/* dist/pcbgroupctl.bash: "local knobs='...'", "-P algorithm= -W '...'" */
+/* dist/pcbgroupctl.bash: "local knobs='... samples'", "-P algorithm= -W '...'" */
 TEST(completion_follows_the_table)
 {
-	char *text = read_source("dist/pcbgroupctl.bash"), *list, *word, *save;
-	char pat[64], want[256], got[256];
-	int seen[KNOBS_NR] = { 0 };
+	char want[512] = "local knobs='", pat[128], *p, *q;
 	size_t i;
 	int v;
 
-	ASSERT_NE(NULL, text);
+	ASSERT_NE(NULL, read_source("dist/pcbgroupctl.bash"));
+	for (p = q = text; *p; p++)	/* one line, one blank between words */
+		if (!isspace(*p) || (q > text && q[-1] != ' '))
+			*q++ = isspace(*p) ? ' ' : *p;
+	*q = '\0';
 	for (i = 0; i < KNOBS_NR; i++) {
 		const struct knob *k = &knobs[i];
 
+		snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s ", k->name);
 		if (k->kind != PCBG_KNOB_NAME)
 			continue;
 		snprintf(pat, sizeof(pat), "-P %s= -W '", k->name);
-		list = strstr(text, pat);
-		ASSERT_NE(NULL, list) TH_LOG("no values of %s", k->name);
-		snprintf(got, sizeof(got), "%.*s", (int)strcspn(list + strlen(pat), "'"),
-			 list + strlen(pat));
-		for (v = k->min, want[0] = '\0'; v <= k->max; v++)
-			snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s%s",
+		for (v = k->min; v <= k->max; v++)
+			snprintf(pat + strlen(pat), sizeof(pat) - strlen(pat), "%s%s",
 				 v > k->min ? " " : "", k->names[v]);
-		EXPECT_STREQ(want, got);
+		EXPECT_NE(NULL, strstr(text, strcat(pat, "'"))) TH_LOG("no %s", pat);
 	}
-	list = strstr(text, "local knobs='");
-	ASSERT_NE(NULL, list);
-	list = strtok_r(list + strlen("local knobs='"), "'", &save);
-	for (word = strtok_r(list, " \t\n", &save); word; word = strtok_r(NULL, " \t\n", &save))
-		check_knob(_metadata, "dist/pcbgroupctl.bash", word, NULL, seen);
-	check_seen(_metadata, "dist/pcbgroupctl.bash", seen, 1);
+	EXPECT_NE(NULL, strstr(text, strcat(want, "samples'"))) TH_LOG("no %s", want);
 }
 
 TEST_HARNESS_MAIN

@@ -81,51 +81,26 @@ void pcbg_config_default(struct pcbg_config *cfg)
 	cfg->cpu_bits = bits < 0 ? 0 : bits;
 }
 
-static int parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-/* Set *@out to the index of @value in @names (@nr of them); -EINVAL if absent. */
-static int parse_name(const char *value, const char *const *names, long nr,
-		      long *out)
-{
-	long i;
-
-	for (i = 0; i < nr; i++) {
-		if (!strcmp(value, names[i])) {
-			*out = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
 int pcbg_config_set_knob(struct pcbg_config *cfg, const char *name,
 			 const char *value)
 {
 	const struct knob_rule *k;
+	char *end;
 	long v;
-	int err;
 
 	for (k = knobs; k < knobs + KNOB_NR && strcmp(name, k->name); k++)
 		;
 	if (k == knobs + KNOB_NR)
 		return -ENOENT;
-	if (k->kind == PCBG_KNOB_NAME)
-		err = parse_name(value, k->names, k->max + 1, &v);
-	else
-		err = parse_long(value, k->min, k->max, &v);
-	if (err)
-		return err;
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (k->kind == PCBG_KNOB_NAME)	/* its index, or -1 */
+		for (v = k->max; v >= 0 && strcmp(value, k->names[v]); v--)
+			;
+	else if (errno || end == value || *end)
+		return -EINVAL;
+	if (v < k->min || v > k->max)
+		return -EINVAL;
 	if (k->offset == offsetof(struct pcbg_config, cpu_bits) &&
 	    v == PCBG_CPU_BITS_AUTO)
 		v = pcbg_cpu_bits_auto();

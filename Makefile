@@ -68,7 +68,7 @@ $(OUT)/lib/%.o: tools/lib/%.c $(HDRS) $(OUT)/pcbgroup.skel.h
 
 $(OUT)/libpcbgroup.a: $(LIB_OBJ)
 	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(OUT)/tools/%.o: tools/%.c tools/pcbgroupctl.h tools/pcbgroupd.h $(HDRS)
 	$(call msg,CC,$@)

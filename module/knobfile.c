@@ -54,16 +54,7 @@ static int pcbg_knobfile_show(struct seq_file *seq, void *v)
 	mutex_unlock(&pn->lock);
 	seq->poll_event = n;
 	seq_printf(seq, "seq %llu\n", n);
-	seq_printf(seq, "tcp_reuseport_ext %u\n", k.tcp_reuseport_ext);
-	seq_printf(seq, "udp_reuseport_ext %u\n", k.udp_reuseport_ext);
-	seq_printf(seq, "algorithm %s\n", pcbg_algorithm_name(k.algorithm) ?: "?");
-	seq_printf(seq, "cpu_bits %d\n", k.cpu_bits);
-	seq_printf(seq, "max_group_size %u\n", k.max_group_size);
-	seq_printf(seq, "stats %u\n", k.stats);
-	seq_printf(seq, "hash_fields %s\n", pcbg_hash_fields_name(k.hash_fields) ?: "?");
-	seq_printf(seq, "migrate %u\n", k.migrate);
-	seq_printf(seq, "flow_table %u\n", k.flow_table);
-	seq_printf(seq, "flow_timeout %u\n", k.flow_timeout);
+	pcbg_knobs_show(seq, &k);
 	return 0;
 }
 

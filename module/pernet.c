@@ -19,6 +19,7 @@
 #include <linux/kernel.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysctl.h>
@@ -36,9 +37,6 @@ unsigned int pcbg_net_id __read_mostly;
 static const char * const pcbg_algorithm_names[] = PCBG_ALGO_NAMES;
 static_assert(ARRAY_SIZE(pcbg_algorithm_names) == PCBG_ALGO_NR);
 
-static const char * const pcbg_hash_fields_names[] = PCBG_HASH_NAMES;
-static_assert(ARRAY_SIZE(pcbg_hash_fields_names) == PCBG_HASH_NR);
-
 /* Longer than any name of PCBG_ALGO_NAMES or PCBG_HASH_NAMES, with its NUL. */
 #define PCBG_KNOB_NAME_MAX	32
 
@@ -55,24 +53,52 @@ const char *pcbg_algorithm_name(unsigned int algorithm)
 	return pcbg_algorithm_names[algorithm];
 }
 
-/**
- * pcbg_hash_fields_name() - the name of an enum pcbg_hash_fields value.
- * @hash_fields: the value.
- *
- * Return: the name, as PCBG_HASH_NAMES spells it, or NULL if unknown.
- */
-const char *pcbg_hash_fields_name(unsigned int hash_fields)
-{
-	if (hash_fields >= PCBG_HASH_NR)
-		return NULL;
-	return pcbg_hash_fields_names[hash_fields];
-}
-
 /* cpu_bits "auto": enough low hash bits to number every possible CPU. */
 static unsigned int pcbg_cpu_bits_auto(void)
 {
 	return min_t(unsigned int, order_base_2(num_possible_cpus()),
 		     PCBG_CPU_BITS_MAX);
+}
+
+/*
+ * The rules of a knob, from PCBG_KNOBS().  Its sysctl's extra1 and extra2
+ * point at @min and @max (the sysctl API wants them writable).
+ */
+struct pcbg_knob_rule {
+	int min;
+	int max;
+	enum pcbg_knob_kind kind;
+	const char * const *names;
+	size_t offset;	/* of the knob in struct pcbg_knobs */
+};
+
+/* In the order of PCBG_KNOBS(), as the sysctl table. */
+static struct pcbg_knob_rule pcbg_knob_rules[] = {
+#define PCBG_KNOB_RULE(knob, type, lo, hi, def, list)			\
+	{								\
+		.min = (lo),						\
+		.max = (hi),						\
+		.kind = (type),						\
+		.names = (const char * const [])list,			\
+		.offset = offsetof(struct pcbg_knobs, knob),		\
+	},
+	PCBG_KNOBS(PCBG_KNOB_RULE)
+#undef PCBG_KNOB_RULE
+};
+
+#define PCBG_KNOB_NR	ARRAY_SIZE(pcbg_knob_rules)
+static_assert(sizeof(struct pcbg_knobs) == PCBG_KNOB_NR * sizeof(int));
+
+static const struct pcbg_knobs pcbg_knobs_default = {
+#define PCBG_KNOB_DEFAULT(knob, type, lo, hi, def, list) .knob = (def),
+	PCBG_KNOBS(PCBG_KNOB_DEFAULT)
+#undef PCBG_KNOB_DEFAULT
+};
+
+/* Knob @i of @k. */
+static int *pcbg_knob(struct pcbg_knobs *k, unsigned int i)
+{
+	return (int *)((char *)k + pcbg_knob_rules[i].offset);
 }
 
 /**
@@ -83,78 +109,23 @@ static unsigned int pcbg_cpu_bits_auto(void)
  */
 void pcbg_knobs_read(struct pcbg_net *pn, struct pcbg_knobs *k)
 {
-	k->tcp_reuseport_ext = READ_ONCE(pn->knobs.tcp_reuseport_ext);
-	k->udp_reuseport_ext = READ_ONCE(pn->knobs.udp_reuseport_ext);
-	k->algorithm = READ_ONCE(pn->knobs.algorithm);
-	k->cpu_bits = READ_ONCE(pn->knobs.cpu_bits);
+	unsigned int i;
+
+	for (i = 0; i < PCBG_KNOB_NR; i++)
+		*pcbg_knob(k, i) = READ_ONCE(*pcbg_knob(&pn->knobs, i));
 	if (k->cpu_bits < 0)
 		k->cpu_bits = pcbg_cpu_bits_auto();
-	k->max_group_size = READ_ONCE(pn->knobs.max_group_size);
-	k->stats = READ_ONCE(pn->knobs.stats);
-	k->hash_fields = READ_ONCE(pn->knobs.hash_fields);
-	k->migrate = READ_ONCE(pn->knobs.migrate);
-	k->flow_table = READ_ONCE(pn->knobs.flow_table);
-	k->flow_timeout = READ_ONCE(pn->knobs.flow_timeout);
-}
-
-static void pcbg_knobs_init(struct pcbg_knobs *k)
-{
-	k->tcp_reuseport_ext = 1;
-	k->udp_reuseport_ext = 1;
-	k->algorithm = PCBG_ALGO_HASH_THRESHOLD;
-	k->cpu_bits = PCBG_CPU_BITS_AUTO;
-	k->max_group_size = PCBG_SLOTS_DEFAULT;
-	k->stats = 1;
-	k->hash_fields = PCBG_HASH_4TUPLE;
-	k->migrate = 1;
-	k->flow_table = 0;
-	k->flow_timeout = PCBG_FLOW_TIMEOUT_DEFAULT;
-}
-
-/* After a handler: on a successful write, push the knobs to every group. */
-static int pcbg_knob_done(struct pcbg_net *pn, int write, int ret)
-{
-	if (write && !ret)
-		pcbg_groups_sync(pn);
-	return ret;
 }
 
 /*
- * One small handler per knob: container_of() needs the member's name to
- * find the namespace from the data pointer.  The handler named does the
- * parsing and the bounds: a standard one with extra1/extra2, or, for a knob
- * set by name, pcbg_proc_names() with the list of names.
- */
-#define PCBG_KNOB_HANDLER(member, handler)				\
-static int pcbg_proc_##member(PCBG_CTL_CONST struct ctl_table *table,	\
-			      int write, void *buffer, size_t *lenp,	\
-			      loff_t *ppos)				\
-{									\
-	struct pcbg_net *pn = container_of(table->data, struct pcbg_net, \
-					   knobs.member);		\
-	int ret = handler(table, write, buffer, lenp, ppos);		\
-									\
-	return pcbg_knob_done(pn, write, ret);				\
-}
-
-PCBG_KNOB_HANDLER(tcp_reuseport_ext, proc_douintvec_minmax)
-PCBG_KNOB_HANDLER(udp_reuseport_ext, proc_douintvec_minmax)
-PCBG_KNOB_HANDLER(cpu_bits, proc_dointvec_minmax)
-PCBG_KNOB_HANDLER(max_group_size, proc_douintvec_minmax)
-PCBG_KNOB_HANDLER(stats, proc_douintvec_minmax)
-PCBG_KNOB_HANDLER(migrate, proc_douintvec_minmax)
-PCBG_KNOB_HANDLER(flow_table, proc_douintvec_minmax)
-PCBG_KNOB_HANDLER(flow_timeout, proc_douintvec_minmax)
-
-/*
- * A knob read and written as one of @nr names, stored as the name's index
- * (an enum value) in the unsigned int at table->data.
+ * A knob of kind PCBG_KNOB_NAME: read and written as one of @nr names,
+ * stored as the name's index (an enum value) in the int at table->data.
  */
 static int pcbg_proc_names(PCBG_CTL_CONST struct ctl_table *table,
 			   int write, void *buffer, size_t *lenp, loff_t *ppos,
-			   const char * const *names, unsigned int nr)
+			   const char * const *names, int nr)
 {
-	unsigned int *value = table->data, cur = READ_ONCE(*value);
+	int *value = table->data, cur = READ_ONCE(*value);
 	char name[PCBG_KNOB_NAME_MAX];
 	struct ctl_table tmp = {
 		.data = name,
@@ -169,7 +140,8 @@ static int pcbg_proc_names(PCBG_CTL_CONST struct ctl_table *table,
 	 */
 	name[0] = '\0';
 	if (!write || *ppos)
-		strscpy(name, cur < nr ? names[cur] : "", sizeof(name));
+		strscpy(name, cur >= 0 && cur < nr ? names[cur] : "",
+			sizeof(name));
 	ret = proc_dostring(&tmp, write, buffer, lenp, ppos);
 	if (!write || ret)
 		return ret;
@@ -180,135 +152,74 @@ static int pcbg_proc_names(PCBG_CTL_CONST struct ctl_table *table,
 	return 0;
 }
 
-/* algorithm: a name of PCBG_ALGO_NAMES, stored as its enum value. */
-static int pcbg_algorithm_handler(PCBG_CTL_CONST struct ctl_table *table,
-				  int write, void *buffer, size_t *lenp,
-				  loff_t *ppos)
+/*
+ * Every knob's handler: parse and bound the value (the standard handler
+ * with extra1/extra2, or pcbg_proc_names()); after a successful write,
+ * push the knobs to every group of the namespace.
+ */
+static int pcbg_proc_knob(PCBG_CTL_CONST struct ctl_table *table, int write,
+			  void *buffer, size_t *lenp, loff_t *ppos)
 {
-	return pcbg_proc_names(table, write, buffer, lenp, ppos,
-			       pcbg_algorithm_names, PCBG_ALGO_NR);
+	const struct pcbg_knob_rule *rule =
+		container_of(table->extra1, struct pcbg_knob_rule, min);
+	void *knobs = (char *)table->data - rule->offset;
+	int ret;
+
+	if (rule->kind == PCBG_KNOB_NAME)
+		ret = pcbg_proc_names(table, write, buffer, lenp, ppos,
+				      rule->names, rule->max + 1);
+	else
+		ret = proc_dointvec_minmax(table, write, buffer, lenp, ppos);
+	if (write && !ret)
+		pcbg_groups_sync(container_of(knobs, struct pcbg_net, knobs));
+	return ret;
 }
-
-/* hash_fields: a name of PCBG_HASH_NAMES, stored as its enum value. */
-static int pcbg_hash_fields_handler(PCBG_CTL_CONST struct ctl_table *table,
-				    int write, void *buffer, size_t *lenp,
-				    loff_t *ppos)
-{
-	return pcbg_proc_names(table, write, buffer, lenp, ppos,
-			       pcbg_hash_fields_names, PCBG_HASH_NR);
-}
-
-PCBG_KNOB_HANDLER(algorithm, pcbg_algorithm_handler)
-PCBG_KNOB_HANDLER(hash_fields, pcbg_hash_fields_handler)
-
-enum {
-	PCBG_KNOB_TCP_REUSEPORT_EXT,
-	PCBG_KNOB_UDP_REUSEPORT_EXT,
-	PCBG_KNOB_ALGORITHM,
-	PCBG_KNOB_CPU_BITS,
-	PCBG_KNOB_MAX_GROUP_SIZE,
-	PCBG_KNOB_STATS,
-	PCBG_KNOB_HASH_FIELDS,
-	PCBG_KNOB_MIGRATE,
-	PCBG_KNOB_FLOW_TABLE,
-	PCBG_KNOB_FLOW_TIMEOUT,
-	PCBG_KNOB_NR,
-};
-
-/* Bounds for extra1/extra2, which the sysctl API wants non-const. */
-static int pcbg_cpu_bits_min = PCBG_CPU_BITS_AUTO;
-static int pcbg_cpu_bits_max = PCBG_CPU_BITS_MAX;
-static unsigned int pcbg_group_size_max = PCBG_SLOTS_LIMIT;
-static unsigned int pcbg_flow_timeout_max = PCBG_FLOW_TIMEOUT_MAX;
 
 /*
  * The template: init_net registers it as is, other namespaces a copy.  The
- * data pointers are set at registration.  Below v6.6 the extra, zeroed
- * entry is the sentinel (see compat.h).
+ * data and bounds pointers are set at registration.  Below v6.6 the extra,
+ * zeroed entry is the sentinel (see compat.h).
  */
 static struct ctl_table
 pcbg_sysctl_template[PCBG_KNOB_NR + PCBG_SYSCTL_SENTINEL] = {
-	[PCBG_KNOB_TCP_REUSEPORT_EXT] = {
-		.procname	= "tcp_reuseport_ext",
-		.maxlen		= sizeof(unsigned int),
-		.mode		= 0644,
-		.proc_handler	= pcbg_proc_tcp_reuseport_ext,
-		.extra1		= SYSCTL_ZERO,
-		.extra2		= SYSCTL_ONE,
+#define PCBG_KNOB_SYSCTL(knob, type, lo, hi, def, list)		\
+	{								\
+		.procname	= #knob,				\
+		.maxlen		= sizeof(int),				\
+		.mode		= 0644,					\
+		.proc_handler	= pcbg_proc_knob,			\
 	},
-	[PCBG_KNOB_UDP_REUSEPORT_EXT] = {
-		.procname	= "udp_reuseport_ext",
-		.maxlen		= sizeof(unsigned int),
-		.mode		= 0644,
-		.proc_handler	= pcbg_proc_udp_reuseport_ext,
-		.extra1		= SYSCTL_ZERO,
-		.extra2		= SYSCTL_ONE,
-	},
-	[PCBG_KNOB_ALGORITHM] = {
-		.procname	= "algorithm",
-		.maxlen		= sizeof(unsigned int),
-		.mode		= 0644,
-		.proc_handler	= pcbg_proc_algorithm,
-	},
-	[PCBG_KNOB_CPU_BITS] = {
-		.procname	= "cpu_bits",
-		.maxlen		= sizeof(int),
-		.mode		= 0644,
-		.proc_handler	= pcbg_proc_cpu_bits,
-		.extra1		= &pcbg_cpu_bits_min,
-		.extra2		= &pcbg_cpu_bits_max,
-	},
-	[PCBG_KNOB_MAX_GROUP_SIZE] = {
-		.procname	= "max_group_size",
-		.maxlen		= sizeof(unsigned int),
-		.mode		= 0644,
-		.proc_handler	= pcbg_proc_max_group_size,
-		.extra1		= SYSCTL_ONE,
-		.extra2		= &pcbg_group_size_max,
-	},
-	[PCBG_KNOB_STATS] = {
-		.procname	= "stats",
-		.maxlen		= sizeof(unsigned int),
-		.mode		= 0644,
-		.proc_handler	= pcbg_proc_stats,
-		.extra1		= SYSCTL_ZERO,
-		.extra2		= SYSCTL_ONE,
-	},
-	[PCBG_KNOB_HASH_FIELDS] = {
-		.procname	= "hash_fields",
-		.maxlen		= sizeof(unsigned int),
-		.mode		= 0644,
-		.proc_handler	= pcbg_proc_hash_fields,
-	},
-	[PCBG_KNOB_MIGRATE] = {
-		.procname	= "migrate",
-		.maxlen		= sizeof(unsigned int),
-		.mode		= 0644,
-		.proc_handler	= pcbg_proc_migrate,
-		.extra1		= SYSCTL_ZERO,
-		.extra2		= SYSCTL_ONE,
-	},
-	[PCBG_KNOB_FLOW_TABLE] = {
-		.procname	= "flow_table",
-		.maxlen		= sizeof(unsigned int),
-		.mode		= 0644,
-		.proc_handler	= pcbg_proc_flow_table,
-		.extra1		= SYSCTL_ZERO,
-		.extra2		= SYSCTL_ONE,
-	},
-	[PCBG_KNOB_FLOW_TIMEOUT] = {
-		.procname	= "flow_timeout",
-		.maxlen		= sizeof(unsigned int),
-		.mode		= 0644,
-		.proc_handler	= pcbg_proc_flow_timeout,
-		.extra1		= SYSCTL_ONE,
-		.extra2		= &pcbg_flow_timeout_max,
-	},
+	PCBG_KNOBS(PCBG_KNOB_SYSCTL)
+#undef PCBG_KNOB_SYSCTL
 };
+
+/**
+ * pcbg_knobs_show() - one "name value" line per knob, in the order of
+ * PCBG_KNOBS(), a knob of names by its name.
+ * @seq: where to print.
+ * @k: the knobs, as pcbg_knobs_read() gives them.
+ */
+void pcbg_knobs_show(struct seq_file *seq, struct pcbg_knobs *k)
+{
+	const struct pcbg_knob_rule *rule;
+	unsigned int i;
+	int v;
+
+	for (i = 0; i < PCBG_KNOB_NR; i++) {
+		rule = &pcbg_knob_rules[i];
+		v = *pcbg_knob(k, i);
+		if (rule->kind == PCBG_KNOB_NAME && v >= 0 && v <= rule->max)
+			seq_printf(seq, "%s %s\n", pcbg_sysctl_template[i].procname,
+				   rule->names[v]);
+		else
+			seq_printf(seq, "%s %d\n", pcbg_sysctl_template[i].procname, v);
+	}
+}
 
 static int pcbg_sysctl_register(struct net *net, struct pcbg_net *pn)
 {
 	struct ctl_table *table = pcbg_sysctl_template;
+	unsigned int i;
 
 	if (!net_eq(net, &init_net)) {
 		table = kmemdup(table, sizeof(pcbg_sysctl_template),
@@ -316,16 +227,11 @@ static int pcbg_sysctl_register(struct net *net, struct pcbg_net *pn)
 		if (!table)
 			return -ENOMEM;
 	}
-	table[PCBG_KNOB_TCP_REUSEPORT_EXT].data = &pn->knobs.tcp_reuseport_ext;
-	table[PCBG_KNOB_UDP_REUSEPORT_EXT].data = &pn->knobs.udp_reuseport_ext;
-	table[PCBG_KNOB_ALGORITHM].data = &pn->knobs.algorithm;
-	table[PCBG_KNOB_CPU_BITS].data = &pn->knobs.cpu_bits;
-	table[PCBG_KNOB_MAX_GROUP_SIZE].data = &pn->knobs.max_group_size;
-	table[PCBG_KNOB_STATS].data = &pn->knobs.stats;
-	table[PCBG_KNOB_HASH_FIELDS].data = &pn->knobs.hash_fields;
-	table[PCBG_KNOB_MIGRATE].data = &pn->knobs.migrate;
-	table[PCBG_KNOB_FLOW_TABLE].data = &pn->knobs.flow_table;
-	table[PCBG_KNOB_FLOW_TIMEOUT].data = &pn->knobs.flow_timeout;
+	for (i = 0; i < PCBG_KNOB_NR; i++) {
+		table[i].data = pcbg_knob(&pn->knobs, i);
+		table[i].extra1 = &pcbg_knob_rules[i].min;
+		table[i].extra2 = &pcbg_knob_rules[i].max;
+	}
 
 	pn->sysctl_hdr = pcbg_register_net_sysctl(net, PCBG_SYSCTL_PATH, table,
 						  PCBG_KNOB_NR);
@@ -354,7 +260,7 @@ static int __net_init pcbg_net_init(struct net *net)
 	mutex_init(&pn->lock);
 	INIT_LIST_HEAD(&pn->groups);
 	init_waitqueue_head(&pn->knobs_wait);
-	pcbg_knobs_init(&pn->knobs);
+	pn->knobs = pcbg_knobs_default;
 	return pcbg_sysctl_register(net, pn);
 }
 

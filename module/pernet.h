@@ -15,31 +15,25 @@
 
 /**
  * struct pcbg_knobs - one namespace's knobs, as the sysctls show them.
- * @tcp_reuseport_ext: 0 or 1.
- * @udp_reuseport_ext: 0 or 1.
- * @algorithm: an enum pcbg_algorithm.
- * @cpu_bits: PCBG_CPU_BITS_AUTO or 0..PCBG_CPU_BITS_MAX.
- * @max_group_size: 1..PCBG_SLOTS_LIMIT.
- * @stats: 0 or 1.
- * @hash_fields: an enum pcbg_hash_fields.
- * @migrate: 0 or 1.
- * @flow_table: 0 or 1.
- * @flow_timeout: seconds, 1..PCBG_FLOW_TIMEOUT_MAX.
+ * @tcp_reuseport_ext: and every other member: the knob of that name in
+ *	PCBG_KNOBS, within its bounds; cpu_bits may be PCBG_CPU_BITS_AUTO.
+ *	pernet.c's table of the knobs names each member, and checks that
+ *	there is no other.
  *
- * Written by the sysctl handlers (WRITE_ONCE), read with READ_ONCE through
+ * Written by the sysctl handlers, read with READ_ONCE through
  * pcbg_knobs_read().
  */
 struct pcbg_knobs {
-	unsigned int tcp_reuseport_ext;
-	unsigned int udp_reuseport_ext;
-	unsigned int algorithm;
+	int tcp_reuseport_ext;
+	int udp_reuseport_ext;
+	int algorithm;
 	int cpu_bits;
-	unsigned int max_group_size;
-	unsigned int stats;
-	unsigned int hash_fields;
-	unsigned int migrate;
-	unsigned int flow_table;
-	unsigned int flow_timeout;
+	int max_group_size;
+	int stats;
+	int hash_fields;
+	int migrate;
+	int flow_table;
+	int flow_timeout;
 };
 
 /**
@@ -67,6 +61,8 @@ struct pcbg_net {
 	wait_queue_head_t knobs_wait;
 };
 
+struct seq_file;
+
 extern unsigned int pcbg_net_id;
 
 static inline struct pcbg_net *pcbg_net(const struct net *net)
@@ -76,7 +72,7 @@ static inline struct pcbg_net *pcbg_net(const struct net *net)
 
 void pcbg_knobs_read(struct pcbg_net *pn, struct pcbg_knobs *k);
 const char *pcbg_algorithm_name(unsigned int algorithm);
-const char *pcbg_hash_fields_name(unsigned int hash_fields);
+void pcbg_knobs_show(struct seq_file *seq, struct pcbg_knobs *k);
 
 int pcbg_pernet_init(void);
 void pcbg_pernet_exit(void);

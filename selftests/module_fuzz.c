@@ -8,6 +8,7 @@
  * overrides it), printed so that a failure can be replayed.
  */
 #include "modlib.h"
+#include "knobs.h"
 
 #define FUZZ_INPUTS	6000
 #define LEAK_CYCLES	2000
@@ -39,73 +40,39 @@ static void seed_rng(struct __test_metadata *_metadata)
 	TH_LOG("seed %#llx", (unsigned long long)rng_state);
 }
 
-/* The knobs, as the sysctls print them, and how the config holds them. */
-static const char *const knob_names[] = {
-	"tcp_reuseport_ext", "udp_reuseport_ext", "algorithm", "cpu_bits",
-	"max_group_size", "stats", "hash_fields", "migrate",
-};
-
-#define NKNOBS	8
-
-static const char *const algo_names[] = PCBG_ALGO_NAMES;
-static const char *const hash_names[] = PCBG_HASH_NAMES;
-
 /* The config value a knob's text stands for, or -1 if it is not one. */
-static long knob_config_value(int knob, const char *text)
+static long knob_config_value(const struct knob *k, const char *text)
 {
-	unsigned int i;
+	long v;
 
-	if (knob == 2 || knob == 6) {
-		const char *const *names = knob == 2 ? algo_names : hash_names;
-		unsigned int n = knob == 2 ? PCBG_ALGO_NR : PCBG_HASH_NR;
-
-		for (i = 0; i < n; i++)
-			if (!strcmp(text, names[i]))
-				return i;
+	for (v = 0; k->kind == PCBG_KNOB_NAME && v <= k->max; v++)
+		if (!strcmp(text, k->names[v]))
+			return v;
+	if (k->kind == PCBG_KNOB_NAME)
 		return -1;
-	}
-	if (knob == 3 && !strcmp(text, "-1"))
-		return pcbg_cpu_bits_auto();
-	return strtol(text, NULL, 10);
+	v = strtol(text, NULL, 10);
+	return v < 0 ? pcbg_cpu_bits_auto() : v;	/* cpu_bits auto */
 }
 
-static __u32 config_field(const struct pcbg_config *cfg, int knob)
+static __u32 config_field(const struct pcbg_config *cfg, const struct knob *k)
 {
-	const __u32 f[NKNOBS] = {
-		cfg->tcp_reuseport_ext, cfg->udp_reuseport_ext, cfg->algorithm,
-		cfg->cpu_bits, cfg->max_group_size, cfg->stats, cfg->hash_fields,
-		cfg->migrate,
-	};
-
-	return f[knob];
+	return *(const __u32 *)((const char *)cfg + k->offset);
 }
 
-/* A value for knob @knob: in its domain (*valid = 1), or anything. */
-static void knob_value(int knob, char *buf, size_t size, int *valid)
+/* A value for knob @k: in its domain (*valid = 1), or anything. */
+static void random_value(const struct knob *k, char *buf, size_t size, int *valid)
 {
 	static const char junk[] = " \t\n-+0123456789xabcdefmoduloHASH-,.=\\\"'";
+	const char *const *names = knob_find("algorithm")->names;
+	char d[16];
 	int n, i;
 
 	*valid = 0;
 	switch (below(8)) {
 	case 0: case 1: case 2:	/* in the domain, as a user would write it */
 		*valid = 1;
-		switch (knob) {
-		case 2:
-			snprintf(buf, size, "%s", algo_names[below(PCBG_ALGO_NR)]);
-			break;
-		case 6:
-			snprintf(buf, size, "%s", hash_names[below(PCBG_HASH_NR)]);
-			break;
-		case 3:
-			snprintf(buf, size, "%d", (int)below(PCBG_CPU_BITS_MAX + 2) - 1);
-			break;
-		case 4:
-			snprintf(buf, size, "%u", 1 + below(PCBG_SLOTS_LIMIT));
-			break;
-		default:
-			snprintf(buf, size, "%u", below(2));
-		}
+		snprintf(buf, size, "%s", knob_value(k, k->min + below(k->max - k->min + 1),
+						     d, sizeof(d)));
 		if (below(2))
 			strncat(buf, "\n", size - strlen(buf) - 1);
 		break;
@@ -113,7 +80,7 @@ static void knob_value(int knob, char *buf, size_t size, int *valid)
 		snprintf(buf, size, "%lld", (long long)(__s32)rnd() >> below(32));
 		break;
 	case 4:	/* a name with a change */
-		snprintf(buf, size, "%s", algo_names[below(PCBG_ALGO_NR)]);
+		snprintf(buf, size, "%s", names[below(PCBG_ALGO_NR)]);
 		buf[below(strlen(buf))] = junk[below(sizeof(junk) - 1)];
 		break;
 	case 5:	/* long */
@@ -136,13 +103,13 @@ struct fuzz {
 	struct hand_maps wrong;		/* each map wrong in turn (below) */
 	int pool[64];			/* every fd the requests draw from */
 	int npool;
-	char knobs[NKNOBS][256];	/* the knobs as last read */
+	char knobs[KNOBS_NR][256];	/* the knobs as last read */
 };
 
 static int read_knobs(struct fuzz *f)
 {
-	for (int k = 0; k < NKNOBS; k++)
-		if (knob_read(knob_names[k], f->knobs[k], sizeof(f->knobs[k])))
+	for (int k = 0; k < KNOBS_NR; k++)
+		if (knob_read(knobs[k].name, f->knobs[k], sizeof(f->knobs[k])))
 			return -1;
 	return 0;
 }
@@ -153,9 +120,10 @@ static int config_mismatch(struct fuzz *f)
 	struct pcbg_config cfg;
 
 	if (maps_config(&f->group, &cfg))
-		return NKNOBS;
-	for (int k = 0; k < NKNOBS; k++)
-		if (knob_config_value(k, f->knobs[k]) != (long)config_field(&cfg, k))
+		return KNOBS_NR;
+	for (int k = 0; k < KNOBS_NR; k++)
+		if (knob_config_value(&knobs[k], f->knobs[k]) !=
+		    (long)config_field(&cfg, &knobs[k]))
 			return k;
 	return -1;
 }
@@ -331,19 +299,19 @@ TEST_F_TIMEOUT(fuzz, sysctl_and_registration_fuzz, 600)
 	for (i = 0; i < FUZZ_INPUTS; i++) {
 		switch (below(10)) {
 		case 0: case 1: case 2: case 3: case 4: case 5:
-			k = below(NKNOBS);
-			knob_value(k, value, sizeof(value), &valid);
+			k = below(KNOBS_NR);
+			random_value(&knobs[k], value, sizeof(value), &valid);
 			strcpy(before, f.knobs[k]);
-			ret = knob_write(knob_names[k], value);
+			ret = knob_write(knobs[k].name, value);
 			writes++;
-			ASSERT_EQ(0, knob_read(knob_names[k], f.knobs[k], sizeof(f.knobs[k])));
+			ASSERT_EQ(0, knob_read(knobs[k].name, f.knobs[k], sizeof(f.knobs[k])));
 			if (valid) {
-				ASSERT_EQ(0, ret) TH_LOG("%s = '%s'", knob_names[k], value);
+				ASSERT_EQ(0, ret) TH_LOG("%s = '%s'", knobs[k].name, value);
 				value[strcspn(value, "\n")] = '\0';
 				ASSERT_STREQ(value, f.knobs[k]);
 			} else if (ret) {
 				refused++;
-				ASSERT_EQ(-EINVAL, ret) TH_LOG("%s = '%s'", knob_names[k], value);
+				ASSERT_EQ(-EINVAL, ret) TH_LOG("%s = '%s'", knobs[k].name, value);
 				ASSERT_STREQ(before, f.knobs[k]) TH_LOG("'%s'", value);
 			}
 			break;
@@ -359,10 +327,10 @@ TEST_F_TIMEOUT(fuzz, sysctl_and_registration_fuzz, 600)
 		}
 		mism = config_mismatch(&f);
 		ASSERT_EQ(-1, mism) TH_LOG("input %d: knob %s is '%s'", i,
-					   mism < NKNOBS ? knob_names[mism] : "?",
-					   mism < NKNOBS ? f.knobs[mism] : "");
+					   mism < KNOBS_NR ? knobs[mism].name : "?",
+					   mism < KNOBS_NR ? f.knobs[mism] : "");
 		if (i % 500 == 0) {	/* the model of the knobs is the kernel's */
-			char again[NKNOBS][256];
+			char again[KNOBS_NR][256];
 
 			memcpy(again, f.knobs, sizeof(again));
 			ASSERT_EQ(0, read_knobs(&f));

@@ -6,6 +6,7 @@
  * and wrong maps are refused.
  */
 #include "modlib.h"
+#include "knobs.h"
 
 #define NSOCKS	4
 
@@ -55,23 +56,23 @@ FIXTURE_TEARDOWN(modgroup)
 	run_flows(variant->family, variant->type, SERVER_PORT, self->fds, self->ep, \
 		  first, n, self->receiver)
 
+/* Each knob's write reaches the config at once (of the table: knobs.h). */
 TEST_F(modgroup, knob_writes_reach_the_config_at_once)
 {
+	struct pcbg_group_info info;
 	struct pcbg_config cfg;
+	char d[16];
+	size_t i;
 
 	REQUIRE_MODULE();
-	ASSERT_EQ(0, knob_write("algorithm", "modulo"));
-	ASSERT_EQ(0, knob_write("cpu_bits", "3"));
-	ASSERT_EQ(0, knob_write("stats", "0"));
-	ASSERT_EQ(0, knob_write("max_group_size", "7"));
-	ASSERT_EQ(0, knob_write("tcp_reuseport_ext", "0"));
-	ASSERT_EQ(0, pcbg_group_config(self->grp, &cfg));
-	EXPECT_EQ(PCBG_ALGO_MODULO, cfg.algorithm);
-	EXPECT_EQ(3, cfg.cpu_bits);
-	EXPECT_EQ(0, cfg.stats);
-	EXPECT_EQ(7, cfg.max_group_size);
-	EXPECT_EQ(0, cfg.tcp_reuseport_ext);
-	EXPECT_EQ(1, cfg.udp_reuseport_ext);
+	for (i = 0; i < KNOBS_NR; i++) {
+		const struct knob *k = &knobs[i];
+		int v = k->def == k->max ? k->min : k->max;	/* not the default */
+
+		ASSERT_EQ(0, knob_write(k->name, knob_value(k, v, d, sizeof(d))));
+		ASSERT_EQ(0, pcbg_group_config(self->grp, &cfg));
+		EXPECT_EQ(v, (int)*(__u32 *)((char *)&cfg + k->offset)) TH_LOG("%s", k->name);
+	}
 
 	/* -1 is auto: the config holds the effective value */
 	ASSERT_EQ(0, knob_write("cpu_bits", "-1"));
@@ -81,7 +82,9 @@ TEST_F(modgroup, knob_writes_reach_the_config_at_once)
 	/* a refused write changes nothing */
 	EXPECT_EQ(-EINVAL, knob_write("algorithm", "random"));
 	ASSERT_EQ(0, pcbg_group_config(self->grp, &cfg));
-	EXPECT_EQ(PCBG_ALGO_MODULO, cfg.algorithm);
+	EXPECT_EQ(PCBG_ALGO_MAGLEV, cfg.algorithm);
+	ASSERT_EQ(0, pcbg_group_info(self->grp, &info));
+	EXPECT_NE(0, info.hash_seed);	/* the tools' seed, in the tools' map */
 }
 
 /* sysctl -w, then the very next flows follow the new choice. */
@@ -282,29 +285,6 @@ TEST(cpus_table_matches_the_traffic)
 		EXPECT_EQ(per, rows[i].selected) TH_LOG("CPU %d", i);
 	}
 	pcbg_group_free(grp);
-}
-
-/* hash_fields, migrate and the flow table's reach the config like the others. */
-TEST_F(modgroup, new_knobs_reach_the_config)
-{
-	struct pcbg_group_info info;
-	struct pcbg_config cfg;
-
-	REQUIRE_MODULE();
-	ASSERT_EQ(0, knob_write("hash_fields", "2tuple"));
-	ASSERT_EQ(0, knob_write("migrate", "0"));
-	ASSERT_EQ(0, pcbg_group_config(self->grp, &cfg));
-	EXPECT_EQ(PCBG_HASH_2TUPLE, cfg.hash_fields);
-	EXPECT_EQ(0, cfg.migrate);
-	EXPECT_EQ(0, cfg.flow_table);
-	EXPECT_EQ(PCBG_FLOW_TIMEOUT_DEFAULT, cfg.flow_timeout);
-	ASSERT_EQ(0, knob_write("flow_table", "1"));
-	ASSERT_EQ(0, knob_write("flow_timeout", "5"));
-	ASSERT_EQ(0, pcbg_group_config(self->grp, &cfg));
-	EXPECT_EQ(1, cfg.flow_table);
-	EXPECT_EQ(5, cfg.flow_timeout);
-	ASSERT_EQ(0, pcbg_group_info(self->grp, &info));
-	EXPECT_NE(0, info.hash_seed);	/* the tools' seed, in the tools' map */
 }
 
 /* pcbgroupctl set defers to the sysctls while the module is loaded. */

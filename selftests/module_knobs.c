@@ -5,27 +5,7 @@
  * and keeps the old value; writing needs CAP_NET_ADMIN, reading does not.
  */
 #include "modlib.h"
-
-struct knob_case {
-	const char *name;
-	const char *deflt;	/* NULL: cpu_bits, checked apart */
-	const char *good[3];
-	const char *bad[4];
-};
-
-static const struct knob_case knobs[] = {
-	{ "tcp_reuseport_ext", "1", { "0", "1" }, { "2", "-1", "x" } },
-	{ "udp_reuseport_ext", "1", { "0", "1" }, { "2", "-1", "x" } },
-	{ "algorithm", "hash-threshold", { "modulo", "cpu", "hash-threshold" },
-	  { "random", "", "modulo2" } },
-	{ "cpu_bits", "-1", { "0", "16", "-1" }, { "17", "-2", "x" } },
-	{ "max_group_size", "4096", { "1", "32768", "4096" }, { "0", "32769", "-1" } },
-	{ "stats", "1", { "0", "1" }, { "2", "-1" } },
-	{ "hash_fields", "4tuple", { "2tuple", "4tuple" }, { "3tuple", "" } },
-	{ "migrate", "1", { "0", "1" }, { "2", "-1" } },
-	{ "flow_table", "0", { "1", "0" }, { "2", "-1", "x" } },
-	{ "flow_timeout", "30", { "1", "86400", "30" }, { "0", "86401", "-1" } },
-};
+#include "knobs.h"
 
 FIXTURE(knobs) {
 	int dummy;
@@ -40,38 +20,53 @@ FIXTURE_TEARDOWN(knobs)
 {
 }
 
+/* The table's defaults, bounds and names: include/uapi/pcbgroup.h. */
 TEST_F(knobs, defaults_in_a_new_namespace)
 {
-	char buf[64];
+	char buf[64], d[16];
 	size_t i;
 
 	REQUIRE_MODULE();
-	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
+	for (i = 0; i < KNOBS_NR; i++) {
 		ASSERT_EQ(0, knob_read(knobs[i].name, buf, sizeof(buf)));
-		EXPECT_STREQ(knobs[i].deflt, buf) TH_LOG("%s", knobs[i].name);
+		EXPECT_STREQ(knob_value(&knobs[i], knobs[i].def, d, sizeof(d)), buf)
+			TH_LOG("%s", knobs[i].name);
 	}
 }
 
+/*
+ * Each bound, every name and the default stick; one past each bound, a
+ * word and (for a name) nothing are refused, and the value stays.
+ */
 TEST_F(knobs, good_values_stick_bad_ones_are_refused)
 {
-	char buf[64], before[64];
-	size_t i, k;
+	char buf[64], before[64], d[16], lo[16], hi[16];
+	size_t i, j;
+	int v;
 
 	REQUIRE_MODULE();
-	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
-		const struct knob_case *c = &knobs[i];
+	for (i = 0; i < KNOBS_NR; i++) {
+		const struct knob *k = &knobs[i];
+		const char *const bad[] = { knob_value(k, k->min - 1, lo, sizeof(lo)),
+				      knob_value(k, k->max + 1, hi, sizeof(hi)),
+				      "x", k->kind == PCBG_KNOB_NAME ? "" : "-" };
 
-		for (k = 0; k < 3 && c->good[k]; k++) {
-			EXPECT_EQ(0, knob_write(c->name, c->good[k]));
-			ASSERT_EQ(0, knob_read(c->name, buf, sizeof(buf)));
-			EXPECT_STREQ(c->good[k], buf) TH_LOG("%s", c->name);
+		for (v = k->min; v <= k->max + 1; v++) {
+			const char *val;
+
+			if (k->kind == PCBG_KNOB_INT && v > k->min && v < k->max)
+				v = k->max;	/* min, max, then the default */
+			val = knob_value(k, v > k->max ? k->def : v, d, sizeof(d));
+			EXPECT_EQ(0, knob_write(k->name, val));
+			ASSERT_EQ(0, knob_read(k->name, buf, sizeof(buf)));
+			EXPECT_STREQ(val, buf) TH_LOG("%s", k->name);
 		}
-		ASSERT_EQ(0, knob_read(c->name, before, sizeof(before)));
-		for (k = 0; k < 4 && c->bad[k]; k++) {
-			EXPECT_EQ(-EINVAL, knob_write(c->name, c->bad[k]))
-				TH_LOG("%s = '%s'", c->name, c->bad[k]);
-			ASSERT_EQ(0, knob_read(c->name, buf, sizeof(buf)));
-			EXPECT_STREQ(before, buf) TH_LOG("%s after '%s'", c->name, c->bad[k]);
+		ASSERT_EQ(0, knob_read(k->name, before, sizeof(before)));
+		for (j = 0; j < ARRAY_SIZE(bad); j++) {
+			EXPECT_EQ(-EINVAL, knob_write(k->name, bad[j]))
+				TH_LOG("%s = '%s'", k->name, bad[j]);
+			ASSERT_EQ(0, knob_read(k->name, buf, sizeof(buf)));
+			EXPECT_STREQ(before, buf) TH_LOG("%s after '%s'", k->name, bad[j]);
 		}
 	}
 }

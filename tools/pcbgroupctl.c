@@ -39,9 +39,7 @@ static const char usage_text[] =
 	"         (--samples); warn of sockets on a group's address not in it\n"
 	"  set [--group GROUP] KNOB=VALUE ...\n"
 	"         change the config of every group (or one) where pcbgroup.ko is not\n"
-	"         loaded; knobs: tcp_reuseport_ext udp_reuseport_ext algorithm cpu_bits\n"
-	"         max_group_size stats hash_fields migrate flow_table flow_timeout\n"
-	"         samples\n"
+	"         loaded (the knobs below)\n"
 	"  pin GROUP SLOT CPU|none\n"
 	"         move the socket in SLOT to CPU's table (algorithm cpu)\n"
 	"  drain GROUP SLOT | undrain GROUP SLOT\n"
@@ -62,12 +60,47 @@ static const char usage_text[] =
 	"  -v, --verbose  print libbpf's messages\n"
 	"  -h, --help     this help\n"
 	"\n"
+	"Knobs (set KNOB=VALUE; sysctl net.pcbgroup.KNOB with pcbgroup.ko):\n";
+
+static const char examples_text[] =
+	"\n"
 	"Examples:\n"
 	"  pcbgroupctl attach --pid \"$(pidof nginx)\" --port 443 --proto tcp\n"
 	"  pcbgroupctl set algorithm=modulo cpu_bits=0\n"
 	"  pcbgroupctl set algorithm=cpu; pcbgroupctl rebalance 1\n"
 	"  pcbgroupctl show -j\n"
 	"  pcbgroupctl detach 1\n";
+
+/* A knob's line of the help: its values and default. */
+static void print_knob(const char *name, enum pcbg_knob_kind kind, int min,
+		       int max, int def, const char *const *names)
+{
+	int i;
+
+	printf("  %-18s ", name);
+	if (kind == PCBG_KNOB_NAME) {
+		for (i = min; i <= max; i++)
+			printf("%s%s", i > min ? ", " : "", names[i]);
+		printf("; default %s\n", names[def]);
+	} else {
+		printf(kind == PCBG_KNOB_BOOL ? "%d, %d" : "%d..%d", min, max);
+		printf("; default %d\n", def);
+	}
+}
+
+/* The help, its knobs from the table of include/uapi/pcbgroup.h. */
+static int usage(void)
+{
+	fputs(usage_text, stdout);
+	/* print_knob(...), print_knob(...), ..., puts(...); */
+#define KNOB_HELP(knob, kind, min, max, def, names) \
+	print_knob(#knob, kind, min, max, def, (const char *const[])names),
+	PCBG_KNOBS(KNOB_HELP)
+#undef KNOB_HELP
+	puts("  samples            0, 1; default 0 (the group's, not a sysctl)");
+	fputs(examples_text, stdout);
+	return EXIT_OK;
+}
 
 /*
  * One line whatever it echoes: control characters (a newline in a value,
@@ -243,8 +276,7 @@ static int cmd_attach(int argc, char **argv)
 			capacity = v;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
+			return usage();
 		default:
 			return option_error("attach", opt, argv);
 		}
@@ -362,8 +394,7 @@ static int cmd_show(int argc, char **argv)
 			what |= SHOW_PROMETHEUS;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
+			return usage();
 		default:
 			return option_error("show", opt, argv);
 		}
@@ -461,8 +492,7 @@ static int cmd_set(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
+			return usage();
 		default:
 			return option_error("set", opt, argv);
 		}
@@ -654,8 +684,7 @@ static int cmd_detach(int argc, char **argv)
 			all = 1;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
+			return usage();
 		default:
 			return option_error("detach", opt, argv);
 		}
@@ -724,10 +753,8 @@ static int cmd_gc(int argc, char **argv)
 	int n, i, nm, ret = EXIT_OK;
 	pid_t daemon_pid;
 
-	if (argc == 2 && !strcmp(argv[1], "--help")) {
-		fputs(usage_text, stdout);
-		return EXIT_OK;
-	}
+	if (argc == 2 && !strcmp(argv[1], "--help"))
+		return usage();
 	if (argc != 1)
 		return usage_error("gc", "unexpected argument");
 	nm = managed_read(managed, 1024, &daemon_pid);
@@ -755,10 +782,8 @@ static int cmd_pin(int argc, char **argv)
 	unsigned int id;
 	int err, c;
 
-	if (argc == 2 && !strcmp(argv[1], "--help")) {
-		fputs(usage_text, stdout);
-		return EXIT_OK;
-	}
+	if (argc == 2 && !strcmp(argv[1], "--help"))
+		return usage();
 	if (argc != 4)
 		return usage_error("pin", "GROUP SLOT CPU|none are required");
 	if (parse_uint(argv[2], UINT_MAX, &slot)) {
@@ -793,10 +818,8 @@ static int cmd_drain(int argc, char **argv)
 	unsigned long slot;
 	unsigned int id;
 
-	if (argc == 2 && !strcmp(argv[1], "--help")) {
-		fputs(usage_text, stdout);
-		return EXIT_OK;
-	}
+	if (argc == 2 && !strcmp(argv[1], "--help"))
+		return usage();
 	if (argc != 3)
 		return usage_error(argv[0], "GROUP SLOT are required");
 	if (parse_uint(argv[2], UINT_MAX, &slot)) {
@@ -821,10 +844,8 @@ static int cmd_rebalance(int argc, char **argv)
 	unsigned int id;
 	int err;
 
-	if (argc == 2 && !strcmp(argv[1], "--help")) {
-		fputs(usage_text, stdout);
-		return EXIT_OK;
-	}
+	if (argc == 2 && !strcmp(argv[1], "--help"))
+		return usage();
 	if (argc != 2)
 		return usage_error("rebalance", "GROUP is required");
 	err = open_group("rebalance", argv[1], &id, &grp);
@@ -877,8 +898,7 @@ int main(int argc, char **argv)
 			verbose++;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
+			return usage();
 		default:
 			return option_error("", opt, argv);
 		}

@@ -24,6 +24,8 @@
  *   pcbg_samples                   (pcbg_group_reset_stats(), a new slot):
  *                                  to zero, flow_new to the flows present
  *   pcbg_flows                     the program; the tools only read it
+ *   the knobs (PCBG_KNOBS)         the sysctls while pcbgroup.ko is loaded,
+ *                                  else pcbgroupctl set and pcbgroupd
  *
  * The kernel empties a pcbg_socks slot itself when its socket closes.
  */
@@ -191,8 +193,46 @@ enum pcbg_stat {
 			  "flow_new", "flow_repick", "flow_expired", \
 			  "flow_evicted" }
 
+/* Kinds of knob, for PCBG_KNOBS. */
+enum pcbg_knob_kind {
+	PCBG_KNOB_BOOL,		/* 0 or 1 */
+	PCBG_KNOB_INT,		/* a decimal number, min..max */
+	PCBG_KNOB_NAME,		/* one of the names, stored as its index */
+};
+
+#define PCBG_NO_NAMES	{ 0 }
+
+/*
+ * The knobs, one line each: X(name, kind, min, max, default, names).
+ * The sysctl net.pcbgroup.<name>, "pcbgroupctl set <name>=VALUE" and the
+ * member <name> of struct pcbg_config are the same knob.  The module's
+ * sysctls, their bounds and defaults, the library's parsing and checks and
+ * pcbgroupctl's help are made from this list; selftests/knob_table.c checks
+ * the docs against it.  A knob of kind PCBG_KNOB_NAME takes one of @names,
+ * min is 0 and max the last index.  cpu_bits -1 is "auto": the config
+ * holds the effective value, ceil(log2(possible CPUs)), at most 16.
+ * Writer: see the table at the top; the config's writer copies them.
+ */
+#define PCBG_KNOBS(X)							\
+	X(tcp_reuseport_ext, PCBG_KNOB_BOOL, 0, 1, 1, PCBG_NO_NAMES)	\
+	X(udp_reuseport_ext, PCBG_KNOB_BOOL, 0, 1, 1, PCBG_NO_NAMES)	\
+	X(algorithm, PCBG_KNOB_NAME, 0, PCBG_ALGO_NR - 1,		\
+	  PCBG_ALGO_HASH_THRESHOLD, PCBG_ALGO_NAMES)			\
+	X(cpu_bits, PCBG_KNOB_INT, PCBG_CPU_BITS_AUTO, PCBG_CPU_BITS_MAX,	\
+	  PCBG_CPU_BITS_AUTO, PCBG_NO_NAMES)				\
+	X(max_group_size, PCBG_KNOB_INT, 1, PCBG_SLOTS_LIMIT,		\
+	  PCBG_SLOTS_DEFAULT, PCBG_NO_NAMES)				\
+	X(stats, PCBG_KNOB_BOOL, 0, 1, 1, PCBG_NO_NAMES)		\
+	X(hash_fields, PCBG_KNOB_NAME, 0, PCBG_HASH_NR - 1,		\
+	  PCBG_HASH_4TUPLE, PCBG_HASH_NAMES)				\
+	X(migrate, PCBG_KNOB_BOOL, 0, 1, 1, PCBG_NO_NAMES)		\
+	X(flow_table, PCBG_KNOB_BOOL, 0, 1, 0, PCBG_NO_NAMES)		\
+	X(flow_timeout, PCBG_KNOB_INT, 1, PCBG_FLOW_TIMEOUT_MAX,	\
+	  PCBG_FLOW_TIMEOUT_DEFAULT, PCBG_NO_NAMES)
+
 /**
- * struct pcbg_config - the knobs, the single entry of PCBG_MAP_CFG.
+ * struct pcbg_config - the knobs (PCBG_KNOBS), the single entry of
+ * PCBG_MAP_CFG.
  * Writer: pcbgroup.ko, from the namespace's sysctls, field by field, while
  * the group is registered with it; otherwise pcbgroupctl set (the library's
  * pcbg_group_set_config()), which the tools refuse while the module is
@@ -288,6 +328,7 @@ struct pcbg_group_info {
 
 /**
  * struct pcbg_slot - what the tools know of the socket in one slot.
+ * Writer: the tools that fill the group.
  * @inode: socket inode, as in /proc/PID/fd and ss -e.
  * @cookie: SO_COOKIE of the socket.  The program reads it (flow_table) to
  *	tell the socket that served a flow from a later one in the same slot.
@@ -308,6 +349,7 @@ struct pcbg_slot {
 /**
  * struct pcbg_slot_count - a slot's counters on one CPU, the per-CPU value
  * of PCBG_MAP_SLOT_STATS: one cache line written per selection.
+ * Writer: the program (the tools only reset it).
  * @selected: selections of the slot.
  * @cpu_local: those made from the CPU's own table (algorithm cpu).
  * @flow_hit: those made from the flow table (flow_table).
@@ -319,7 +361,8 @@ struct pcbg_slot_count {
 };
 
 /**
- * struct pcbg_flow_key - a UDP flow, the key of PCBG_MAP_FLOWS.
+ * struct pcbg_flow_key - a UDP flow, the key of PCBG_MAP_FLOWS.  Writer: the
+ * program.
  * @saddr: source address; IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d).
  * @daddr: destination address, the same way.
  * @sport: source port, network order; 0 when hash_fields is 2tuple.
@@ -354,7 +397,7 @@ struct pcbg_flow {
 
 /**
  * struct pcbg_sample - one selection, recorded when pcbg_group_info.samples
- * is 1.
+ * is 1.  Writer: the program (the tools only reset it).
  * @hash: the hash used: the kernel's (sk_reuseport_md.hash), or the 2-tuple
  *	hash when hash_fields is 2tuple.
  * @slot: the slot picked.

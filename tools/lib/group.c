@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A group's handle: made with its maps and program (pcbg_group_create()) or
- * opened from its pins, its writer lock, its fields and slots, freed; and
- * attaching its program to a socket's reuseport group.
+ * opened from its pins, its writer lock, its config, fields and slots,
+ * freed; and attaching its program to a socket's reuseport group.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -249,6 +249,31 @@ void pcbg_group_unlock(struct pcbg_group *grp)
 }
 
 /* Checked at every read: another writer may have put anything there. */
+int pcbg_group_config(const struct pcbg_group *grp, struct pcbg_config *cfg)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(grp->map_fd[PCBG_M_CFG], &zero, cfg))
+		return -errno;
+	return pcbg_check_config(cfg);
+}
+
+int pcbg_group_set_config(struct pcbg_group *grp, const struct pcbg_config *cfg)
+{
+	__u32 zero = 0;
+	int err;
+
+	if (pcbg_config_bad_knob(cfg, NULL))
+		return -EINVAL;
+	err = pcbg_group_lock(grp);
+	if (err)
+		return err;
+	if (bpf_map_update_elem(grp->map_fd[PCBG_M_CFG], &zero, cfg, BPF_ANY))
+		err = -errno;
+	pcbg_group_unlock(grp);
+	return err;
+}
+
 int pcbg_group_info(const struct pcbg_group *grp, struct pcbg_group_info *info)
 {
 	__u32 zero = 0;

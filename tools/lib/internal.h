@@ -73,6 +73,10 @@ const char *pcbg_map_name(int map);
 /* Map @map's type, key and value size and flags, alone; fills @info. */
 int pcbg_check_map_shape(int map, int fd, struct bpf_map_info *info);
 int pcbg_check_config(const struct pcbg_config *cfg);
+/* knobs.c: the name of @cfg's first knob out of bounds (its value in
+ * *@value if not NULL), or NULL.
+ */
+const char *pcbg_config_bad_knob(const struct pcbg_config *cfg, __u32 *value);
 int pcbg_check_info(const struct pcbg_group *grp, const struct pcbg_group_info *info);
 /* Every map and the program against each other and the group's fields. */
 int pcbg_group_validate(struct pcbg_group *grp);

@@ -188,27 +188,11 @@ static int check_prog(int prog_fd, const __u32 ids[PCBG_M_NR])
 
 int pcbg_check_config(const struct pcbg_config *c)
 {
-	if (c->tcp_reuseport_ext > 1)
-		return pcbg_damaged("pcbg_cfg: tcp_reuseport_ext %u", c->tcp_reuseport_ext);
-	if (c->udp_reuseport_ext > 1)
-		return pcbg_damaged("pcbg_cfg: udp_reuseport_ext %u", c->udp_reuseport_ext);
-	if (c->algorithm >= PCBG_ALGO_NR)
-		return pcbg_damaged("pcbg_cfg: algorithm %u", c->algorithm);
-	if (c->cpu_bits > PCBG_CPU_BITS_MAX)
-		return pcbg_damaged("pcbg_cfg: cpu_bits %u", c->cpu_bits);
-	if (!c->max_group_size || c->max_group_size > PCBG_SLOTS_LIMIT)
-		return pcbg_damaged("pcbg_cfg: max_group_size %u", c->max_group_size);
-	if (c->stats > 1)
-		return pcbg_damaged("pcbg_cfg: stats %u", c->stats);
-	if (c->hash_fields >= PCBG_HASH_NR)
-		return pcbg_damaged("pcbg_cfg: hash_fields %u", c->hash_fields);
-	if (c->migrate > 1)
-		return pcbg_damaged("pcbg_cfg: migrate %u", c->migrate);
-	if (c->flow_table > 1)
-		return pcbg_damaged("pcbg_cfg: flow_table %u", c->flow_table);
-	if (!c->flow_timeout || c->flow_timeout > PCBG_FLOW_TIMEOUT_MAX)
-		return pcbg_damaged("pcbg_cfg: flow_timeout %u", c->flow_timeout);
-	return 0;
+	const char *knob;
+	__u32 v;
+
+	knob = pcbg_config_bad_knob(c, &v);
+	return knob ? pcbg_damaged("pcbg_cfg: %s %u", knob, v) : 0;
 }
 
 /* The group's fields against the geometry of the handle's maps. */

@@ -45,16 +45,16 @@
 #if PCBG_LINUX_AT_LEAST(6, 6)
 #define PCBG_SYSCTL_SENTINEL 0
 static inline struct ctl_table_header *
-pcbg_register_net_sysctl(struct net *net, const char *path,
-			 struct ctl_table *table, size_t n)
+pcbgk_register_net_sysctl(struct net *net, const char *path,
+			  struct ctl_table *table, size_t n)
 {
 	return register_net_sysctl_sz(net, path, table, n);
 }
 #else
 #define PCBG_SYSCTL_SENTINEL 1
 static inline struct ctl_table_header *
-pcbg_register_net_sysctl(struct net *net, const char *path,
-			 struct ctl_table *table, size_t n)
+pcbgk_register_net_sysctl(struct net *net, const char *path,
+			  struct ctl_table *table, size_t n)
 {
 	return register_net_sysctl(net, path, table);
 }
@@ -77,18 +77,18 @@ pcbg_register_net_sysctl(struct net *net, const char *path,
  */
 #ifdef PCBG_NO_MAP_GET
 #define PCBG_HAVE_MAP_GET false
-static inline struct bpf_map *pcbg_bpf_map_get(u32 fd)
+static inline struct bpf_map *pcbgk_bpf_map_get(u32 fd)
 {
 	return ERR_PTR(-EOPNOTSUPP);
 }
 
-static inline void pcbg_bpf_map_put(struct bpf_map *map)
+static inline void pcbgk_bpf_map_put(struct bpf_map *map)
 {
 }
 #else
 #define PCBG_HAVE_MAP_GET true
-#define pcbg_bpf_map_get bpf_map_get
-#define pcbg_bpf_map_put bpf_map_put
+#define pcbgk_bpf_map_get bpf_map_get
+#define pcbgk_bpf_map_put bpf_map_put
 #if PCBG_LINUX_AT_LEAST(6, 13)
 #define PCBG_BPF_NS "BPF_INTERNAL"
 #else
@@ -102,7 +102,7 @@ static inline void pcbg_bpf_map_put(struct bpf_map *map)
  * fails"); the same field on 6.1, 6.12 and 7.3.  It counts every holder: file
  * descriptors, bpffs pins, programs using the map, and the module.
  */
-static inline s64 pcbg_map_refcnt(const struct bpf_map *map)
+static inline s64 pcbgk_map_refcnt(const struct bpf_map *map)
 {
 	return atomic64_read(&map->refcnt);
 }

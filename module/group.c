@@ -11,7 +11,7 @@
  * registered (include/uapi/pcbgroup.h names each map's writer); it reads
  * the others for /proc/net/pcbgroup/.
  *
- * Dead groups are dropped lazily, with no timer: pcbg_groups_sweep() runs at
+ * Dead groups are dropped lazily, with no timer: pcbgk_groups_sweep() runs at
  * every registration, every knob write and every /proc/net/pcbgroup/ read,
  * under the namespace's lock.  A group is dead when the module holds the
  * only reference left on both its socket array and its config map: no
@@ -21,7 +21,7 @@
  * stays listed; a group still pinned or open never goes away on its own.
  *
  * Every map of a group must be distinct and held by no other group, in any
- * namespace: pcbg_registry, keyed by map id, holds each registered map once,
+ * namespace: pcbgk_registry, keyed by map id, holds each registered map once,
  * so that the module's own reference is exactly one.
  *
  * A group belongs to the namespace of its sockets: every socket in its
@@ -90,7 +90,7 @@ static_assert(sizeof(struct pcbg_register) == 64);
  * or, for the per-CPU tables, one per CPU and generation, or that many
  * times the capacity.
  */
-enum pcbg_entries_rule {
+enum pcbgk_entries_rule {
 	PCBG_ENTRIES_EXACT,
 	PCBG_ENTRIES_CAPACITY,
 	PCBG_ENTRIES_AT_LEAST,
@@ -99,7 +99,7 @@ enum pcbg_entries_rule {
 };
 
 /**
- * struct pcbg_map_spec - what a group's map must be, as the program
+ * struct pcbgk_map_spec - what a group's map must be, as the program
  *	defines it.
  * @type: map type.
  * @value_size: value size (keys are __u32 slots or indexes).
@@ -107,14 +107,14 @@ enum pcbg_entries_rule {
  * @entries: the max_entries of the rule; unused for PCBG_ENTRIES_CAPACITY
  *	and the PCBG_ENTRIES_CPU_TABLES rules.
  */
-struct pcbg_map_spec {
+struct pcbgk_map_spec {
 	enum bpf_map_type type;
 	u32 value_size;
-	enum pcbg_entries_rule rule;
+	enum pcbgk_entries_rule rule;
 	u32 entries;
 };
 
-static const struct pcbg_map_spec pcbg_map_specs[PCBG_GM_NR] = {
+static const struct pcbgk_map_spec pcbgk_map_specs[PCBG_GM_NR] = {
 	[PCBG_GM_CFG] = {
 		BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_config),
 		PCBG_ENTRIES_EXACT, 1,
@@ -156,7 +156,7 @@ static const struct pcbg_map_spec pcbg_map_specs[PCBG_GM_NR] = {
  * has holes), and the program indexes them by bpf_get_smp_processor_id(),
  * which is below nr_cpu_ids.
  */
-static u64 pcbg_cpu_tables(void)
+static u64 pcbgk_cpu_tables(void)
 {
 	return 2 * (u64)nr_cpu_ids;
 }
@@ -165,8 +165,8 @@ static u64 pcbg_cpu_tables(void)
  * Only the size and the type matter: map_flags are not checked, so the
  * BPF_F_MMAPABLE that the tools give the per-CPU tables is accepted.
  */
-static bool pcbg_map_fits(const struct bpf_map *map,
-			  const struct pcbg_map_spec *spec, u32 capacity)
+static bool pcbgk_map_fits(const struct bpf_map *map,
+			   const struct pcbgk_map_spec *spec, u32 capacity)
 {
 	if (map->map_type != spec->type || map->key_size != sizeof(u32) ||
 	    map->value_size != spec->value_size)
@@ -179,15 +179,15 @@ static bool pcbg_map_fits(const struct bpf_map *map,
 	case PCBG_ENTRIES_AT_LEAST:
 		return map->max_entries >= spec->entries;
 	case PCBG_ENTRIES_CPU_TABLES:
-		return map->max_entries == pcbg_cpu_tables();
+		return map->max_entries == pcbgk_cpu_tables();
 	case PCBG_ENTRIES_CPU_TABLES_CAPACITY:
-		return map->max_entries == pcbg_cpu_tables() * capacity;
+		return map->max_entries == pcbgk_cpu_tables() * capacity;
 	}
 	return false;
 }
 
 /* Every map as the program defines it, and no map twice: else -EINVAL. */
-static int pcbg_group_check_maps(const struct pcbg_group *g)
+static int pcbgk_group_check_maps(const struct pcbgk_group *g)
 {
 	u32 capacity = g->maps[PCBG_GM_SOCKS]->max_entries;
 	int i, j;
@@ -195,7 +195,7 @@ static int pcbg_group_check_maps(const struct pcbg_group *g)
 	if (!capacity || capacity > PCBG_SLOTS_LIMIT)
 		return -EINVAL;
 	for (i = 0; i < PCBG_GM_NR; i++) {
-		if (!pcbg_map_fits(g->maps[i], &pcbg_map_specs[i], capacity))
+		if (!pcbgk_map_fits(g->maps[i], &pcbgk_map_specs[i], capacity))
 			return -EINVAL;
 		for (j = 0; j < i; j++)
 			if (g->maps[j] == g->maps[i])
@@ -214,7 +214,7 @@ static int pcbg_group_check_maps(const struct pcbg_group *g)
  * (map_get_sys_perms()), so that a write-only descriptor does not become a
  * world-readable table, nor a read-only one a writable map.
  */
-static int pcbg_fd_allows(int fd, const struct bpf_map *map, fmode_t mode)
+static int pcbgk_fd_allows(int fd, const struct bpf_map *map, fmode_t mode)
 {
 	struct file *file = fget(fd);
 	fmode_t allowed;
@@ -237,18 +237,18 @@ static int pcbg_fd_allows(int fd, const struct bpf_map *map, fmode_t mode)
  * Every registered map, in every namespace, by map id: a map is in one
  * group at most.  A map's id stays while the module holds its reference.
  */
-static DEFINE_XARRAY(pcbg_registry);
+static DEFINE_XARRAY(pcbgk_registry);
 
 /* Enter @g's maps in the registry: all of them, or none and -EEXIST. */
-static int pcbg_registry_add(struct pcbg_group *g)
+static int pcbgk_registry_add(struct pcbgk_group *g)
 {
 	int i, err;
 
 	for (i = 0; i < PCBG_GM_NR; i++) {
-		err = xa_insert(&pcbg_registry, g->maps[i]->id, g, GFP_KERNEL);
+		err = xa_insert(&pcbgk_registry, g->maps[i]->id, g, GFP_KERNEL);
 		if (err) {
 			while (i--)
-				xa_erase(&pcbg_registry, g->maps[i]->id);
+				xa_erase(&pcbgk_registry, g->maps[i]->id);
 			return err == -EBUSY ? -EEXIST : err;
 		}
 	}
@@ -256,42 +256,42 @@ static int pcbg_registry_add(struct pcbg_group *g)
 	return 0;
 }
 
-static void pcbg_registry_del(struct pcbg_group *g)
+static void pcbgk_registry_del(struct pcbgk_group *g)
 {
 	int i;
 
 	if (!g->registered)
 		return;
 	for (i = 0; i < PCBG_GM_NR; i++)
-		xa_erase(&pcbg_registry, g->maps[i]->id);
+		xa_erase(&pcbgk_registry, g->maps[i]->id);
 	g->registered = false;
 }
 
 /**
- * pcbg_registry_empty() - no group is registered in any namespace: true
+ * pcbgk_registry_empty() - no group is registered in any namespace: true
  * once every namespace's groups are released (module unload).
  *
  * Return: true if the registry holds no map.
  */
-bool pcbg_registry_empty(void)
+bool pcbgk_registry_empty(void)
 {
-	return xa_empty(&pcbg_registry);
+	return xa_empty(&pcbgk_registry);
 }
 
-static void pcbg_group_free(struct pcbg_group *g)
+static void pcbgk_group_free(struct pcbgk_group *g)
 {
 	int i;
 
-	pcbg_registry_del(g);
+	pcbgk_registry_del(g);
 	for (i = 0; i < PCBG_GM_NR; i++)
 		if (g->maps[i])
-			pcbg_bpf_map_put(g->maps[i]);
+			pcbgk_bpf_map_put(g->maps[i]);
 	kfree(g->report);
 	kfree(g);
 }
 
 /* An element of an ARRAY or REUSEPORT_SOCKARRAY map.  Under RCU. */
-static void *pcbg_map_elem(struct bpf_map *map, u32 index)
+static void *pcbgk_map_elem(struct bpf_map *map, u32 index)
 {
 	return map->ops->map_lookup_elem(map, &index);
 }
@@ -300,8 +300,8 @@ static void *pcbg_map_elem(struct bpf_map *map, u32 index)
  * The u64 at @offset in element @index of a PERCPU_ARRAY, on possible CPU
  * @cpu, or summed over the CPUs (@cpu < 0).
  */
-static u64 pcbg_percpu_u64(struct bpf_map *map, u32 index, size_t offset,
-			   int cpu)
+static u64 pcbgk_percpu_u64(struct bpf_map *map, u32 index, size_t offset,
+			    int cpu)
 {
 	struct bpf_array *array = container_of(map, struct bpf_array, map);
 	void __percpu *pptr;
@@ -322,13 +322,13 @@ static u64 pcbg_percpu_u64(struct bpf_map *map, u32 index, size_t offset,
  * A selection is counted in its slot's struct pcbg_slot_count only:
  * PCBG_STAT_SELECTED and PCBG_STAT_CPU_LOCAL are sums over the slots.
  */
-static u64 pcbg_slots_sum(struct pcbg_group *g, size_t offset, int cpu)
+static u64 pcbgk_slots_sum(struct pcbgk_group *g, size_t offset, int cpu)
 {
-	u32 slot, n = pcbg_group_nr_slots(g);
+	u32 slot, n = pcbgk_group_nr_slots(g);
 	u64 sum = 0;
 
 	for (slot = 0; slot < n; slot++)
-		sum += pcbg_percpu_u64(g->maps[PCBG_GM_SLOT_CNT], slot, offset, cpu);
+		sum += pcbgk_percpu_u64(g->maps[PCBG_GM_SLOT_CNT], slot, offset, cpu);
 	return sum;
 }
 
@@ -339,8 +339,8 @@ static u64 pcbg_slots_sum(struct pcbg_group *g, size_t offset, int cpu)
  * module's on its behalf included: the group keeps the config it had, and
  * the kernel log says so (rate limited).
  */
-static void pcbg_group_write_config(struct pcbg_group *g,
-				    const struct pcbg_knobs *k)
+static void pcbgk_group_write_config(struct pcbgk_group *g,
+				     const struct pcbgk_knobs *k)
 {
 	struct pcbg_config *cfg;
 
@@ -350,7 +350,7 @@ static void pcbg_group_write_config(struct pcbg_group *g,
 		return;
 	}
 	rcu_read_lock();
-	cfg = pcbg_map_elem(g->maps[PCBG_GM_CFG], 0);
+	cfg = pcbgk_map_elem(g->maps[PCBG_GM_CFG], 0);
 	if (cfg) {
 		WRITE_ONCE(cfg->tcp_reuseport_ext, k->tcp_reuseport_ext);
 		WRITE_ONCE(cfg->udp_reuseport_ext, k->udp_reuseport_ext);
@@ -366,28 +366,28 @@ static void pcbg_group_write_config(struct pcbg_group *g,
 	rcu_read_unlock();
 }
 
-static bool pcbg_group_dead(const struct pcbg_group *g)
+static bool pcbgk_group_dead(const struct pcbgk_group *g)
 {
 	return !g->report &&
-	       pcbg_map_refcnt(g->maps[PCBG_GM_SOCKS]) == 1 &&
-	       pcbg_map_refcnt(g->maps[PCBG_GM_CFG]) == 1;
+	       pcbgk_map_refcnt(g->maps[PCBG_GM_SOCKS]) == 1 &&
+	       pcbgk_map_refcnt(g->maps[PCBG_GM_CFG]) == 1;
 }
 
 /**
- * pcbg_groups_sweep() - release the groups no one but the module holds.
+ * pcbgk_groups_sweep() - release the groups no one but the module holds.
  * @pn: the namespace, its lock held.
  */
-void pcbg_groups_sweep(struct pcbg_net *pn)
+void pcbgk_groups_sweep(struct pcbgk_net *pn)
 {
-	struct pcbg_group *g, *tmp;
+	struct pcbgk_group *g, *tmp;
 
 	lockdep_assert_held(&pn->lock);
 	list_for_each_entry_safe(g, tmp, &pn->groups, node) {
-		if (!pcbg_group_dead(g))
+		if (!pcbgk_group_dead(g))
 			continue;
 		list_del(&g->node);
 		pn->nr_groups--;
-		pcbg_group_free(g);
+		pcbgk_group_free(g);
 	}
 }
 
@@ -398,8 +398,8 @@ void pcbg_groups_sweep(struct pcbg_net *pn)
  * the kernel never selects a socket of another reuseport group (so of
  * another namespace) for a packet, bpf_sk_select_reuseport() refuses it.
  */
-static int pcbg_group_check_net(const struct pcbg_group *g,
-				const struct net *net)
+static int pcbgk_group_check_net(const struct pcbgk_group *g,
+				 const struct net *net)
 {
 	struct bpf_map *socks = g->maps[PCBG_GM_SOCKS];
 	u32 i, live = 0;
@@ -408,7 +408,7 @@ static int pcbg_group_check_net(const struct pcbg_group *g,
 
 	rcu_read_lock();
 	for (i = 0; i < socks->max_entries; i++) {
-		sk = pcbg_map_elem(socks, i);
+		sk = pcbgk_map_elem(socks, i);
 		if (!sk)
 			continue;
 		if (!net_eq(sock_net(sk), net)) {
@@ -428,17 +428,17 @@ static int pcbg_group_check_net(const struct pcbg_group *g,
  * else the smallest id unused.  Its maps go in the registry first, so that
  * maps registered already are told apart (-EEXIST) from an id taken.
  */
-static int pcbg_group_insert(struct pcbg_net *pn, struct pcbg_group *g,
-			     u32 want)
+static int pcbgk_group_insert(struct pcbgk_net *pn, struct pcbgk_group *g,
+			      u32 want)
 {
-	struct pcbg_group *it;
+	struct pcbgk_group *it;
 	u32 id = want ?: 1;
 	int err;
 
 	lockdep_assert_held(&pn->lock);
 	if (pn->nr_groups >= PCBG_GROUPS_MAX)
 		return -ENOSPC;
-	err = g->report ? 0 : pcbg_registry_add(g);
+	err = g->report ? 0 : pcbgk_registry_add(g);
 	if (err)
 		return err;
 	list_for_each_entry(it, &pn->groups, node) {
@@ -447,7 +447,7 @@ static int pcbg_group_insert(struct pcbg_net *pn, struct pcbg_group *g,
 		if (it->id > id)
 			break;
 		if (want) {
-			pcbg_registry_del(g);
+			pcbgk_registry_del(g);
 			return -EADDRINUSE;
 		}
 		id++;
@@ -460,7 +460,7 @@ static int pcbg_group_insert(struct pcbg_net *pn, struct pcbg_group *g,
 }
 
 /**
- * pcbg_group_register() - register a group's maps in a namespace.
+ * pcbgk_group_register() - register a group's maps in a namespace.
  * @net: the namespace, the caller's.
  * @req: the request; @req->id is set to the group's id on success.
  *
@@ -477,9 +477,9 @@ static int pcbg_group_insert(struct pcbg_net *pn, struct pcbg_group *g,
  * -EADDRINUSE if the id wanted is taken; -ENOSPC past PCBG_GROUPS_MAX;
  * -ENOMEM.
  */
-int pcbg_group_register(struct net *net, struct pcbg_register *req)
+int pcbgk_group_register(struct net *net, struct pcbg_register *req)
 {
-	struct pcbg_net *pn = pcbg_net(net);
+	struct pcbgk_net *pn = pcbgk_net(net);
 	const s32 fds[PCBG_GM_NR] = {
 		[PCBG_GM_CFG] = req->cfg_fd,
 		[PCBG_GM_GROUP] = req->group_fd,
@@ -490,11 +490,11 @@ int pcbg_group_register(struct net *net, struct pcbg_register *req)
 		[PCBG_GM_CPU_CNT] = req->cpu_cnt_fd,
 		[PCBG_GM_CPU_SLOTS] = req->cpu_slots_fd,
 	};
-	struct pcbg_knobs k;
-	struct pcbg_group *g;
+	struct pcbgk_knobs k;
+	struct pcbgk_group *g;
 	int i, err;
 
-	if (!pcbg_maps)
+	if (!pcbgk_maps)
 		return -EOPNOTSUPP;
 	if (req->abi != PCBG_ABI_VERSION ||
 	    memchr_inv(req->__pad, 0, sizeof(req->__pad)))
@@ -504,7 +504,7 @@ int pcbg_group_register(struct net *net, struct pcbg_register *req)
 	if (!g)
 		return -ENOMEM;
 	for (i = 0; i < PCBG_GM_NR; i++) {
-		struct bpf_map *map = pcbg_bpf_map_get(fds[i]);
+		struct bpf_map *map = pcbgk_bpf_map_get(fds[i]);
 
 		if (IS_ERR(map)) {
 			err = PTR_ERR(map);
@@ -512,26 +512,26 @@ int pcbg_group_register(struct net *net, struct pcbg_register *req)
 		}
 		g->maps[i] = map;
 	}
-	err = pcbg_group_check_maps(g);
+	err = pcbgk_group_check_maps(g);
 	if (err)
 		goto err_free_group;
 	for (i = 0; i < PCBG_GM_NR; i++) {
-		err = pcbg_fd_allows(fds[i], g->maps[i], i == PCBG_GM_CFG ?
+		err = pcbgk_fd_allows(fds[i], g->maps[i], i == PCBG_GM_CFG ?
 				     FMODE_CAN_READ | FMODE_CAN_WRITE :
 				     FMODE_CAN_READ);
 		if (err)
 			goto err_free_group;
 	}
-	err = pcbg_group_check_net(g, net);
+	err = pcbgk_group_check_net(g, net);
 	if (err)
 		goto err_free_group;
 
 	mutex_lock(&pn->lock);
-	pcbg_groups_sweep(pn);
-	err = pcbg_group_insert(pn, g, req->id);
+	pcbgk_groups_sweep(pn);
+	err = pcbgk_group_insert(pn, g, req->id);
 	if (!err) {
-		pcbg_knobs_read(pn, &k);
-		pcbg_group_write_config(g, &k);
+		pcbgk_knobs_read(pn, &k);
+		pcbgk_group_write_config(g, &k);
 		req->id = g->id;
 	}
 	mutex_unlock(&pn->lock);
@@ -540,12 +540,12 @@ int pcbg_group_register(struct net *net, struct pcbg_register *req)
 	return 0;
 
 err_free_group:
-	pcbg_group_free(g);
+	pcbgk_group_free(g);
 	return err;
 }
 
 /**
- * pcbg_group_report() - in no-map mode, enter or replace the tools' report
+ * pcbgk_group_report() - in no-map mode, enter or replace the tools' report
  * of a group.
  * @net: the namespace, the caller's.
  * @rep: the report; @rep->id is set to the group's id on success.
@@ -553,14 +553,14 @@ err_free_group:
  * Return: 0; -EOPNOTSUPP unless in no-map mode; -EINVAL for a wrong abi or
  * padding; -ENOSPC past PCBG_GROUPS_MAX; -ENOMEM.
  */
-int pcbg_group_report(struct net *net, struct pcbg_report *rep)
+int pcbgk_group_report(struct net *net, struct pcbg_report *rep)
 {
-	struct pcbg_net *pn = pcbg_net(net);
+	struct pcbgk_net *pn = pcbgk_net(net);
 	struct pcbg_report *copy;
-	struct pcbg_group *g;
+	struct pcbgk_group *g;
 	int err = 0;
 
-	if (pcbg_maps)
+	if (pcbgk_maps)
 		return -EOPNOTSUPP;
 	if (rep->abi != PCBG_ABI_VERSION || rep->__pad)
 		return -EINVAL;
@@ -581,9 +581,9 @@ int pcbg_group_report(struct net *net, struct pcbg_report *rep)
 	}
 	g->report = copy;
 	copy = NULL;
-	err = pcbg_group_insert(pn, g, rep->id);
+	err = pcbgk_group_insert(pn, g, rep->id);
 	if (err)
-		pcbg_group_free(g);
+		pcbgk_group_free(g);
 	else
 		rep->id = g->id;
 out_unlock:
@@ -593,15 +593,15 @@ out_unlock:
 }
 
 /**
- * pcbg_group_unregister() - drop a group and the module's references.
+ * pcbgk_group_unregister() - drop a group and the module's references.
  * @pn: the namespace.
  * @id: the group's id.
  *
  * Return: 0, or -ENOENT if the namespace has no such group.
  */
-int pcbg_group_unregister(struct pcbg_net *pn, u32 id)
+int pcbgk_group_unregister(struct pcbgk_net *pn, u32 id)
 {
-	struct pcbg_group *g, *found = NULL;
+	struct pcbgk_group *g, *found = NULL;
 
 	mutex_lock(&pn->lock);
 	list_for_each_entry(g, &pn->groups, node) {
@@ -615,41 +615,41 @@ int pcbg_group_unregister(struct pcbg_net *pn, u32 id)
 	mutex_unlock(&pn->lock);
 	if (!found)
 		return -ENOENT;
-	pcbg_group_free(found);
+	pcbgk_group_free(found);
 	return 0;
 }
 
 /**
- * pcbg_groups_sync() - after a knob write: write the knobs into the config
+ * pcbgk_groups_sync() - after a knob write: write the knobs into the config
  * map of every group of the namespace.
  * @pn: the namespace.
  *
  * The knobs are read under the lock, so the last writer to take it writes
  * the latest values of all of them.
  */
-void pcbg_groups_sync(struct pcbg_net *pn)
+void pcbgk_groups_sync(struct pcbgk_net *pn)
 {
-	struct pcbg_knobs k;
-	struct pcbg_group *g;
+	struct pcbgk_knobs k;
+	struct pcbgk_group *g;
 
 	mutex_lock(&pn->lock);
-	pcbg_groups_sweep(pn);
-	pcbg_knobs_read(pn, &k);
+	pcbgk_groups_sweep(pn);
+	pcbgk_knobs_read(pn, &k);
 	list_for_each_entry(g, &pn->groups, node)
 		if (!g->report)
-			pcbg_group_write_config(g, &k);
-	pcbg_knobfile_changed(pn);
+			pcbgk_group_write_config(g, &k);
+	pcbgk_knobfile_changed(pn);
 	mutex_unlock(&pn->lock);
 }
 
 /**
- * pcbg_groups_release() - drop every group of a namespace that is going
+ * pcbgk_groups_release() - drop every group of a namespace that is going
  * away (or of every namespace, at module unload).
  * @pn: the namespace.
  */
-void pcbg_groups_release(struct pcbg_net *pn)
+void pcbgk_groups_release(struct pcbgk_net *pn)
 {
-	struct pcbg_group *g, *tmp;
+	struct pcbgk_group *g, *tmp;
 	LIST_HEAD(groups);
 
 	mutex_lock(&pn->lock);
@@ -657,15 +657,15 @@ void pcbg_groups_release(struct pcbg_net *pn)
 	pn->nr_groups = 0;
 	mutex_unlock(&pn->lock);
 	list_for_each_entry_safe(g, tmp, &groups, node)
-		pcbg_group_free(g);
+		pcbgk_group_free(g);
 }
 
 /**
- * pcbg_group_info() - a copy of the group's PCBG_MAP_GROUP entry.
+ * pcbgk_group_info() - a copy of the group's PCBG_MAP_GROUP entry.
  * @g: the group.
  * @info: the copy; zeroed if the map has no entry.
  */
-void pcbg_group_info(struct pcbg_group *g, struct pcbg_group_info *info)
+void pcbgk_group_info(struct pcbgk_group *g, struct pcbg_group_info *info)
 {
 	const struct pcbg_group_info *v;
 
@@ -674,7 +674,7 @@ void pcbg_group_info(struct pcbg_group *g, struct pcbg_group_info *info)
 		return;
 	}
 	rcu_read_lock();
-	v = pcbg_map_elem(g->maps[PCBG_GM_GROUP], 0);
+	v = pcbgk_map_elem(g->maps[PCBG_GM_GROUP], 0);
 	if (v)
 		memcpy(info, v, sizeof(*info));
 	else
@@ -683,11 +683,11 @@ void pcbg_group_info(struct pcbg_group *g, struct pcbg_group_info *info)
 }
 
 /**
- * pcbg_group_config() - a copy of the group's PCBG_MAP_CFG entry.
+ * pcbgk_group_config() - a copy of the group's PCBG_MAP_CFG entry.
  * @g: the group.
  * @cfg: the copy; zeroed if the map has no entry.
  */
-void pcbg_group_config(struct pcbg_group *g, struct pcbg_config *cfg)
+void pcbgk_group_config(struct pcbgk_group *g, struct pcbg_config *cfg)
 {
 	const struct pcbg_config *v;
 
@@ -696,7 +696,7 @@ void pcbg_group_config(struct pcbg_group *g, struct pcbg_config *cfg)
 		return;
 	}
 	rcu_read_lock();
-	v = pcbg_map_elem(g->maps[PCBG_GM_CFG], 0);
+	v = pcbgk_map_elem(g->maps[PCBG_GM_CFG], 0);
 	if (v)
 		memcpy(cfg, v, sizeof(*cfg));
 	else
@@ -705,25 +705,25 @@ void pcbg_group_config(struct pcbg_group *g, struct pcbg_config *cfg)
 }
 
 /**
- * pcbg_group_nr_slots() - the slots the program spreads packets over.
+ * pcbgk_group_nr_slots() - the slots the program spreads packets over.
  * @g: the group.
  *
  * Return: pcbg_group_info.nr_slots, at most the socket array's capacity;
  * 0 in no-map mode, where the tables show no slot.
  */
-u32 pcbg_group_nr_slots(struct pcbg_group *g)
+u32 pcbgk_group_nr_slots(struct pcbgk_group *g)
 {
 	struct pcbg_group_info info;
 
 	if (g->report)
 		return 0;
 
-	pcbg_group_info(g, &info);
+	pcbgk_group_info(g, &info);
 	return min(info.nr_slots, g->maps[PCBG_GM_SOCKS]->max_entries);
 }
 
 /**
- * pcbg_group_live_sockets() - slots holding a socket now.
+ * pcbgk_group_live_sockets() - slots holding a socket now.
  * @g: the group.
  *
  * Counts the sockets in the socket array itself (the kernel empties a slot
@@ -731,49 +731,49 @@ u32 pcbg_group_nr_slots(struct pcbg_group *g)
  *
  * Return: the number of slots among the first nr_slots holding a socket.
  */
-u32 pcbg_group_live_sockets(struct pcbg_group *g)
+u32 pcbgk_group_live_sockets(struct pcbgk_group *g)
 {
 	struct bpf_map *socks = g->maps[PCBG_GM_SOCKS];
-	u32 i, n = pcbg_group_nr_slots(g), live = 0;
+	u32 i, n = pcbgk_group_nr_slots(g), live = 0;
 
 	if (g->report)
 		return g->report->live;
 	rcu_read_lock();
 	for (i = 0; i < n; i++)
-		live += !!pcbg_map_elem(socks, i);
+		live += !!pcbgk_map_elem(socks, i);
 	rcu_read_unlock();
 	return live;
 }
 
 /**
- * pcbg_group_stat() - one of the program's counters, summed over the CPUs.
+ * pcbgk_group_stat() - one of the program's counters, summed over the CPUs.
  * @g: the group.
  * @stat: the counter.
  *
  * Return: the sum.
  */
-u64 pcbg_group_stat(struct pcbg_group *g, enum pcbg_stat stat)
+u64 pcbgk_group_stat(struct pcbgk_group *g, enum pcbg_stat stat)
 {
 	if (g->report)
 		return g->report->stats[stat];
 	switch (stat) {
 	case PCBG_STAT_SELECTED:
-		return pcbg_slots_sum(g, offsetof(struct pcbg_slot_count, selected), -1);
+		return pcbgk_slots_sum(g, offsetof(struct pcbg_slot_count, selected), -1);
 	case PCBG_STAT_CPU_LOCAL:
-		return pcbg_slots_sum(g, offsetof(struct pcbg_slot_count, cpu_local), -1);
+		return pcbgk_slots_sum(g, offsetof(struct pcbg_slot_count, cpu_local), -1);
 	default:
-		return pcbg_percpu_u64(g->maps[PCBG_GM_STATS], stat, 0, -1);
+		return pcbgk_percpu_u64(g->maps[PCBG_GM_STATS], stat, 0, -1);
 	}
 }
 
 /**
- * pcbg_group_slot() - what /proc/net/pcbgroup/sockets shows of one slot.
+ * pcbgk_group_slot() - what /proc/net/pcbgroup/sockets shows of one slot.
  * @g: the group.
  * @slot: the slot, below the socket array's capacity.
  * @view: filled in.
  */
-void pcbg_group_slot(struct pcbg_group *g, u32 slot,
-		     struct pcbg_slot_view *view)
+void pcbgk_group_slot(struct pcbgk_group *g, u32 slot,
+		      struct pcbgk_slot_view *view)
 {
 	const struct pcbg_slot *s;
 	struct sock *sk;
@@ -786,20 +786,20 @@ void pcbg_group_slot(struct pcbg_group *g, u32 slot,
 	 * SOCK_RCU_FREE sockets enter the array (reuseport_array.c), so it
 	 * stays valid until rcu_read_unlock().
 	 */
-	sk = pcbg_map_elem(g->maps[PCBG_GM_SOCKS], slot);
+	sk = pcbgk_map_elem(g->maps[PCBG_GM_SOCKS], slot);
 	if (sk) {
 		view->inode = sock_i_ino(sk);
-		s = pcbg_map_elem(g->maps[PCBG_GM_SLOTS], slot);
+		s = pcbgk_map_elem(g->maps[PCBG_GM_SLOTS], slot);
 		if (s)
 			view->cpu = READ_ONCE(s->cpu);
 	}
 	rcu_read_unlock();
-	view->selected = pcbg_percpu_u64(g->maps[PCBG_GM_SLOT_CNT], slot,
-					 offsetof(struct pcbg_slot_count, selected), -1);
+	view->selected = pcbgk_percpu_u64(g->maps[PCBG_GM_SLOT_CNT], slot,
+					  offsetof(struct pcbg_slot_count, selected), -1);
 }
 
 /**
- * pcbg_group_cpu() - what /proc/net/pcbgroup/cpus shows of one CPU.
+ * pcbgk_group_cpu() - what /proc/net/pcbgroup/cpus shows of one CPU.
  * @g: the group.
  * @cpu: a possible CPU.
  * @view: filled in.
@@ -810,8 +810,8 @@ void pcbg_group_slot(struct pcbg_group *g, u32 slot,
  * the end of a map ends the table.  If the tools switch generations during
  * the read, the table is the one of the generation read first.
  */
-void pcbg_group_cpu(struct pcbg_group *g, unsigned int cpu,
-		    struct pcbg_cpu_view *view)
+void pcbgk_group_cpu(struct pcbgk_group *g, unsigned int cpu,
+		     struct pcbgk_cpu_view *view)
 {
 	struct bpf_map *cnt_map = g->maps[PCBG_GM_CPU_CNT];
 	struct bpf_map *slots_map = g->maps[PCBG_GM_CPU_SLOTS];
@@ -822,7 +822,7 @@ void pcbg_group_cpu(struct pcbg_group *g, unsigned int cpu,
 	u32 i;
 
 	view->nr = 0;
-	pcbg_group_info(g, &info);
+	pcbgk_group_info(g, &info);
 	rcu_read_lock();
 	if (cpu >= info.nr_cpus)
 		goto out;
@@ -830,14 +830,14 @@ void pcbg_group_cpu(struct pcbg_group *g, unsigned int cpu,
 	base = t * info.capacity;
 	if (t >= cnt_map->max_entries || base >= slots_map->max_entries)
 		goto out;
-	cnt = pcbg_map_elem(cnt_map, t);
+	cnt = pcbgk_map_elem(cnt_map, t);
 	if (!cnt)
 		goto out;
 	/* at most a table's worth, and never past the map's end */
 	n = min3((u64)READ_ONCE(*cnt), (u64)info.capacity,
 		 slots_map->max_entries - base);
 	for (i = 0; i < n && i < PCBG_CPU_SLOTS_SHOWN; i++) {
-		slot = pcbg_map_elem(slots_map, base + i);
+		slot = pcbgk_map_elem(slots_map, base + i);
 		if (!slot)
 			break;
 		view->slots[i] = READ_ONCE(*slot);
@@ -845,7 +845,7 @@ void pcbg_group_cpu(struct pcbg_group *g, unsigned int cpu,
 	view->nr = i < PCBG_CPU_SLOTS_SHOWN ? i : n;
 out:
 	rcu_read_unlock();
-	view->local = pcbg_slots_sum(g, offsetof(struct pcbg_slot_count, cpu_local), cpu);
-	view->misses = pcbg_percpu_u64(stats, PCBG_STAT_CPU_MISS, 0, cpu);
-	view->selected = pcbg_slots_sum(g, offsetof(struct pcbg_slot_count, selected), cpu);
+	view->local = pcbgk_slots_sum(g, offsetof(struct pcbg_slot_count, cpu_local), cpu);
+	view->misses = pcbgk_percpu_u64(stats, PCBG_STAT_CPU_MISS, 0, cpu);
+	view->selected = pcbgk_slots_sum(g, offsetof(struct pcbg_slot_count, selected), cpu);
 }

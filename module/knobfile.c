@@ -5,7 +5,7 @@
  * module cannot write them itself.
  *
  * A read gives "seq N", N the knob writes so far, then "name value" per
- * knob, as pcbg_knobs_read() gives them: the values the config holds.  The
+ * knob, as pcbgk_knobs_read() gives them: the values the config holds.  The
  * same is read under the namespace's lock, with N, so a reader that saw N
  * saw every write counted in it.  poll() gives EPOLLPRI once a knob write
  * came after this open file's last read from its start (as /proc/mounts
@@ -31,34 +31,34 @@
 #include "proc.h"
 
 /**
- * pcbg_knobfile_changed() - a knob was written: count it and wake the
+ * pcbgk_knobfile_changed() - a knob was written: count it and wake the
  * pollers of the knobs file.
  * @pn: the namespace, its lock held.
  */
-void pcbg_knobfile_changed(struct pcbg_net *pn)
+void pcbgk_knobfile_changed(struct pcbgk_net *pn)
 {
 	lockdep_assert_held(&pn->lock);
 	pn->knobs_seq++;
 	wake_up_interruptible_all(&pn->knobs_wait);
 }
 
-static int pcbg_knobfile_show(struct seq_file *seq, void *v)
+static int pcbgk_knobfile_show(struct seq_file *seq, void *v)
 {
-	struct pcbg_net *pn = pcbg_net(seq->private);
-	struct pcbg_knobs k;
+	struct pcbgk_net *pn = pcbgk_net(seq->private);
+	struct pcbgk_knobs k;
 	u64 n;
 
 	mutex_lock(&pn->lock);
 	n = pn->knobs_seq;
-	pcbg_knobs_read(pn, &k);
+	pcbgk_knobs_read(pn, &k);
 	mutex_unlock(&pn->lock);
 	seq->poll_event = n;
 	seq_printf(seq, "seq %llu\n", n);
-	pcbg_knobs_show(seq, &k);
+	pcbgk_knobs_show(seq, &k);
 	return 0;
 }
 
-static int pcbg_knobfile_open(struct inode *inode, struct file *file)
+static int pcbgk_knobfile_open(struct inode *inode, struct file *file)
 {
 	struct net *net = maybe_get_net(pde_data(inode));
 	int err = -ENXIO;
@@ -67,7 +67,7 @@ static int pcbg_knobfile_open(struct inode *inode, struct file *file)
 		return err;
 	if (!try_module_get(THIS_MODULE))
 		goto err_put_net;
-	err = single_open(file, pcbg_knobfile_show, net);
+	err = single_open(file, pcbgk_knobfile_show, net);
 	if (err)
 		goto err_put_module;
 	return 0;
@@ -79,7 +79,7 @@ err_put_net:
 	return err;
 }
 
-static int pcbg_knobfile_release(struct inode *inode, struct file *file)
+static int pcbgk_knobfile_release(struct inode *inode, struct file *file)
 {
 	struct net *net = ((struct seq_file *)file->private_data)->private;
 
@@ -89,10 +89,10 @@ static int pcbg_knobfile_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static __poll_t pcbg_knobfile_poll(struct file *file, poll_table *wait)
+static __poll_t pcbgk_knobfile_poll(struct file *file, poll_table *wait)
 {
 	struct seq_file *seq = file->private_data;
-	struct pcbg_net *pn = pcbg_net(seq->private);
+	struct pcbgk_net *pn = pcbgk_net(seq->private);
 	__poll_t mask = EPOLLIN | EPOLLRDNORM;
 
 	poll_wait(file, &pn->knobs_wait, wait);
@@ -103,25 +103,25 @@ static __poll_t pcbg_knobfile_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
-static const struct proc_ops pcbg_knobfile_proc_ops = {
-	.proc_open	= pcbg_knobfile_open,
+static const struct proc_ops pcbgk_knobfile_proc_ops = {
+	.proc_open	= pcbgk_knobfile_open,
 	.proc_read	= seq_read,
 	.proc_lseek	= seq_lseek,
-	.proc_poll	= pcbg_knobfile_poll,
-	.proc_release	= pcbg_knobfile_release,
+	.proc_poll	= pcbgk_knobfile_poll,
+	.proc_release	= pcbgk_knobfile_release,
 };
 
 /**
- * pcbg_knobfile_create() - create the knobs file of a namespace.
+ * pcbgk_knobfile_create() - create the knobs file of a namespace.
  * @net: the namespace.
  * @dir: its /proc/net/pcbgroup/.
  *
  * Return: 0 or -ENOMEM.
  */
-int pcbg_knobfile_create(struct net *net, struct proc_dir_entry *dir)
+int pcbgk_knobfile_create(struct net *net, struct proc_dir_entry *dir)
 {
 	if (!proc_create_data(PCBG_PROC_KNOBS, 0444, dir,
-			      &pcbg_knobfile_proc_ops, net))
+			      &pcbgk_knobfile_proc_ops, net))
 		return -ENOMEM;
 	return 0;
 }

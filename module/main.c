@@ -21,22 +21,22 @@
  * counters (include/uapi/pcbgroup.h, docs/design.md).  The only mode of a
  * module built without bpf_map_get() (compat.h).  Fixed at load.
  */
-bool pcbg_maps = PCBG_HAVE_MAP_GET;
-module_param_named(maps, pcbg_maps, bool, 0444);
+bool pcbgk_maps = PCBG_HAVE_MAP_GET;
+module_param_named(maps, pcbgk_maps, bool, 0444);
 MODULE_PARM_DESC(maps, "hold the groups' BPF maps (default 1 where bpf_map_get is exported); 0: the tools carry knobs and counters");
 
-static int __init pcbg_init(void)
+static int __init pcbgk_init(void)
 {
 	int err;
 
-	if (pcbg_maps && !PCBG_HAVE_MAP_GET) {
+	if (pcbgk_maps && !PCBG_HAVE_MAP_GET) {
 		pr_err("maps=1: built without bpf_map_get, load with maps=0\n");
 		return -EINVAL;
 	}
-	err = pcbg_pernet_init();
+	err = pcbgk_pernet_init();
 	if (err)
 		return err;
-	err = pcbg_proc_init();
+	err = pcbgk_proc_init();
 	if (err)
 		goto err_unregister_pernet;
 	/*
@@ -44,24 +44,24 @@ static int __init pcbg_init(void)
 	 * mount namespace, that it does not know): the tools hand them over.
 	 */
 	pr_info("loaded%s; groups pinned before: run 'pcbgroupctl register --all' in their network namespace\n",
-		pcbg_maps ? "" : " in no-map mode");
+		pcbgk_maps ? "" : " in no-map mode");
 	return 0;
 
 err_unregister_pernet:
-	pcbg_pernet_exit();
+	pcbgk_pernet_exit();
 	return err;
 }
 
-static void __exit pcbg_exit(void)
+static void __exit pcbgk_exit(void)
 {
-	pcbg_proc_exit();
-	pcbg_pernet_exit();
+	pcbgk_proc_exit();
+	pcbgk_pernet_exit();
 	/* every namespace's groups were released */
-	WARN_ON_ONCE(!pcbg_registry_empty());
+	WARN_ON_ONCE(!pcbgk_registry_empty());
 }
 
-module_init(pcbg_init);
-module_exit(pcbg_exit);
+module_init(pcbgk_init);
+module_exit(pcbgk_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("SO_REUSEPORT group steering: knobs and tables");

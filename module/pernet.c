@@ -11,7 +11,7 @@
  *
  * The table follows net/mptcp/ctrl.c: a template that init_net uses as is
  * and other namespaces kmemdup(), its data pointers re-pointed at the
- * namespace's struct pcbg_net.  Permissions are those of every net.*
+ * namespace's struct pcbgk_net.  Permissions are those of every net.*
  * sysctl (net_ctl_permissions()): the files belong to the namespace's root,
  * and writing takes root or CAP_NET_ADMIN over the namespace; anyone reads.
  */
@@ -32,29 +32,29 @@
 #include "group.h"
 #include "pernet.h"
 
-unsigned int pcbg_net_id __read_mostly;
+unsigned int pcbgk_net_id __read_mostly;
 
-static const char * const pcbg_algorithm_names[] = PCBG_ALGO_NAMES;
-static_assert(ARRAY_SIZE(pcbg_algorithm_names) == PCBG_ALGO_NR);
+static const char * const pcbgk_algorithm_names[] = PCBG_ALGO_NAMES;
+static_assert(ARRAY_SIZE(pcbgk_algorithm_names) == PCBG_ALGO_NR);
 
 /* Longer than any name of PCBG_ALGO_NAMES or PCBG_HASH_NAMES, with its NUL. */
 #define PCBG_KNOB_NAME_MAX	32
 
 /**
- * pcbg_algorithm_name() - the name of an enum pcbg_algorithm value.
+ * pcbgk_algorithm_name() - the name of an enum pcbg_algorithm value.
  * @algorithm: the value.
  *
  * Return: the name, as PCBG_ALGO_NAMES spells it, or NULL if unknown.
  */
-const char *pcbg_algorithm_name(unsigned int algorithm)
+const char *pcbgk_algorithm_name(unsigned int algorithm)
 {
 	if (algorithm >= PCBG_ALGO_NR)
 		return NULL;
-	return pcbg_algorithm_names[algorithm];
+	return pcbgk_algorithm_names[algorithm];
 }
 
 /* cpu_bits "auto": enough low hash bits to number every possible CPU. */
-static unsigned int pcbg_cpu_bits_auto(void)
+static unsigned int pcbgk_cpu_bits_auto(void)
 {
 	return min_t(unsigned int, order_base_2(num_possible_cpus()),
 		     PCBG_CPU_BITS_MAX);
@@ -64,65 +64,65 @@ static unsigned int pcbg_cpu_bits_auto(void)
  * The rules of a knob, from PCBG_KNOBS().  Its sysctl's extra1 and extra2
  * point at @min and @max (the sysctl API wants them writable).
  */
-struct pcbg_knob_rule {
+struct pcbgk_knob_rule {
 	int min;
 	int max;
 	enum pcbg_knob_kind kind;
 	const char * const *names;
-	size_t offset;	/* of the knob in struct pcbg_knobs */
+	size_t offset;	/* of the knob in struct pcbgk_knobs */
 };
 
 /* In the order of PCBG_KNOBS(), as the sysctl table. */
-static struct pcbg_knob_rule pcbg_knob_rules[] = {
+static struct pcbgk_knob_rule pcbgk_knob_rules[] = {
 #define PCBG_KNOB_RULE(knob, type, lo, hi, def, list)			\
 	{								\
 		.min = (lo),						\
 		.max = (hi),						\
 		.kind = (type),						\
 		.names = (const char * const [])list,			\
-		.offset = offsetof(struct pcbg_knobs, knob),		\
+		.offset = offsetof(struct pcbgk_knobs, knob),		\
 	},
 	PCBG_KNOBS(PCBG_KNOB_RULE)
 #undef PCBG_KNOB_RULE
 };
 
-#define PCBG_KNOB_NR	ARRAY_SIZE(pcbg_knob_rules)
-static_assert(sizeof(struct pcbg_knobs) == PCBG_KNOB_NR * sizeof(int));
+#define PCBG_KNOB_NR	ARRAY_SIZE(pcbgk_knob_rules)
+static_assert(sizeof(struct pcbgk_knobs) == PCBG_KNOB_NR * sizeof(int));
 
-static const struct pcbg_knobs pcbg_knobs_default = {
+static const struct pcbgk_knobs pcbgk_knobs_default = {
 #define PCBG_KNOB_DEFAULT(knob, type, lo, hi, def, list) .knob = (def),
 	PCBG_KNOBS(PCBG_KNOB_DEFAULT)
 #undef PCBG_KNOB_DEFAULT
 };
 
 /* Knob @i of @k. */
-static int *pcbg_knob(struct pcbg_knobs *k, unsigned int i)
+static int *pcbgk_knob(struct pcbgk_knobs *k, unsigned int i)
 {
-	return (int *)((char *)k + pcbg_knob_rules[i].offset);
+	return (int *)((char *)k + pcbgk_knob_rules[i].offset);
 }
 
 /**
- * pcbg_knobs_read() - a snapshot of a namespace's knobs, as the program
+ * pcbgk_knobs_read() - a snapshot of a namespace's knobs, as the program
  * wants them.
  * @pn: the namespace.
  * @k: filled in; @k->cpu_bits is the effective value ("auto" resolved).
  */
-void pcbg_knobs_read(struct pcbg_net *pn, struct pcbg_knobs *k)
+void pcbgk_knobs_read(struct pcbgk_net *pn, struct pcbgk_knobs *k)
 {
 	unsigned int i;
 
 	for (i = 0; i < PCBG_KNOB_NR; i++)
-		*pcbg_knob(k, i) = READ_ONCE(*pcbg_knob(&pn->knobs, i));
+		*pcbgk_knob(k, i) = READ_ONCE(*pcbgk_knob(&pn->knobs, i));
 	if (k->cpu_bits < 0)
-		k->cpu_bits = pcbg_cpu_bits_auto();
+		k->cpu_bits = pcbgk_cpu_bits_auto();
 }
 
 /*
  * A knob of kind PCBG_KNOB_NAME: read and written as one of @nr names,
  * stored as the name's index (an enum value) in the int at table->data.
  */
-static int pcbg_proc_names(PCBG_CTL_CONST struct ctl_table *table,
-			   int write, void *buffer, size_t *lenp, loff_t *ppos,
+static int pcbgk_proc_names(PCBG_CTL_CONST struct ctl_table *table,
+			    int write, void *buffer, size_t *lenp, loff_t *ppos,
 			   const char * const *names, int nr)
 {
 	int *value = table->data, cur = READ_ONCE(*value);
@@ -154,24 +154,24 @@ static int pcbg_proc_names(PCBG_CTL_CONST struct ctl_table *table,
 
 /*
  * Every knob's handler: parse and bound the value (the standard handler
- * with extra1/extra2, or pcbg_proc_names()); after a successful write,
+ * with extra1/extra2, or pcbgk_proc_names()); after a successful write,
  * push the knobs to every group of the namespace.
  */
-static int pcbg_proc_knob(PCBG_CTL_CONST struct ctl_table *table, int write,
-			  void *buffer, size_t *lenp, loff_t *ppos)
+static int pcbgk_proc_knob(PCBG_CTL_CONST struct ctl_table *table, int write,
+			   void *buffer, size_t *lenp, loff_t *ppos)
 {
-	const struct pcbg_knob_rule *rule =
-		container_of(table->extra1, struct pcbg_knob_rule, min);
+	const struct pcbgk_knob_rule *rule =
+		container_of(table->extra1, struct pcbgk_knob_rule, min);
 	void *knobs = (char *)table->data - rule->offset;
 	int ret;
 
 	if (rule->kind == PCBG_KNOB_NAME)
-		ret = pcbg_proc_names(table, write, buffer, lenp, ppos,
-				      rule->names, rule->max + 1);
+		ret = pcbgk_proc_names(table, write, buffer, lenp, ppos,
+				       rule->names, rule->max + 1);
 	else
 		ret = proc_dointvec_minmax(table, write, buffer, lenp, ppos);
 	if (write && !ret)
-		pcbg_groups_sync(container_of(knobs, struct pcbg_net, knobs));
+		pcbgk_groups_sync(container_of(knobs, struct pcbgk_net, knobs));
 	return ret;
 }
 
@@ -181,60 +181,60 @@ static int pcbg_proc_knob(PCBG_CTL_CONST struct ctl_table *table, int write,
  * zeroed entry is the sentinel (see compat.h).
  */
 static struct ctl_table
-pcbg_sysctl_template[PCBG_KNOB_NR + PCBG_SYSCTL_SENTINEL] = {
+pcbgk_sysctl_template[PCBG_KNOB_NR + PCBG_SYSCTL_SENTINEL] = {
 #define PCBG_KNOB_SYSCTL(knob, type, lo, hi, def, list)		\
 	{								\
 		.procname	= #knob,				\
 		.maxlen		= sizeof(int),				\
 		.mode		= 0644,					\
-		.proc_handler	= pcbg_proc_knob,			\
+		.proc_handler	= pcbgk_proc_knob,			\
 	},
 	PCBG_KNOBS(PCBG_KNOB_SYSCTL)
 #undef PCBG_KNOB_SYSCTL
 };
 
 /**
- * pcbg_knobs_show() - one "name value" line per knob, in the order of
+ * pcbgk_knobs_show() - one "name value" line per knob, in the order of
  * PCBG_KNOBS(), a knob of names by its name.
  * @seq: where to print.
- * @k: the knobs, as pcbg_knobs_read() gives them.
+ * @k: the knobs, as pcbgk_knobs_read() gives them.
  */
-void pcbg_knobs_show(struct seq_file *seq, struct pcbg_knobs *k)
+void pcbgk_knobs_show(struct seq_file *seq, struct pcbgk_knobs *k)
 {
-	const struct pcbg_knob_rule *rule;
+	const struct pcbgk_knob_rule *rule;
 	unsigned int i;
 	int v;
 
 	for (i = 0; i < PCBG_KNOB_NR; i++) {
-		rule = &pcbg_knob_rules[i];
-		v = *pcbg_knob(k, i);
+		rule = &pcbgk_knob_rules[i];
+		v = *pcbgk_knob(k, i);
 		if (rule->kind == PCBG_KNOB_NAME && v >= 0 && v <= rule->max)
-			seq_printf(seq, "%s %s\n", pcbg_sysctl_template[i].procname,
+			seq_printf(seq, "%s %s\n", pcbgk_sysctl_template[i].procname,
 				   rule->names[v]);
 		else
-			seq_printf(seq, "%s %d\n", pcbg_sysctl_template[i].procname, v);
+			seq_printf(seq, "%s %d\n", pcbgk_sysctl_template[i].procname, v);
 	}
 }
 
-static int pcbg_sysctl_register(struct net *net, struct pcbg_net *pn)
+static int pcbgk_sysctl_register(struct net *net, struct pcbgk_net *pn)
 {
-	struct ctl_table *table = pcbg_sysctl_template;
+	struct ctl_table *table = pcbgk_sysctl_template;
 	unsigned int i;
 
 	if (!net_eq(net, &init_net)) {
-		table = kmemdup(table, sizeof(pcbg_sysctl_template),
+		table = kmemdup(table, sizeof(pcbgk_sysctl_template),
 				GFP_KERNEL);
 		if (!table)
 			return -ENOMEM;
 	}
 	for (i = 0; i < PCBG_KNOB_NR; i++) {
-		table[i].data = pcbg_knob(&pn->knobs, i);
-		table[i].extra1 = &pcbg_knob_rules[i].min;
-		table[i].extra2 = &pcbg_knob_rules[i].max;
+		table[i].data = pcbgk_knob(&pn->knobs, i);
+		table[i].extra1 = &pcbgk_knob_rules[i].min;
+		table[i].extra2 = &pcbgk_knob_rules[i].max;
 	}
 
-	pn->sysctl_hdr = pcbg_register_net_sysctl(net, PCBG_SYSCTL_PATH, table,
-						  PCBG_KNOB_NR);
+	pn->sysctl_hdr = pcbgk_register_net_sysctl(net, PCBG_SYSCTL_PATH, table,
+						   PCBG_KNOB_NR);
 	if (!pn->sysctl_hdr) {
 		if (!net_eq(net, &init_net))
 			kfree(table);
@@ -243,7 +243,7 @@ static int pcbg_sysctl_register(struct net *net, struct pcbg_net *pn)
 	return 0;
 }
 
-static void pcbg_sysctl_unregister(struct net *net, struct pcbg_net *pn)
+static void pcbgk_sysctl_unregister(struct net *net, struct pcbgk_net *pn)
 {
 	const struct ctl_table *table = pn->sysctl_hdr->ctl_table_arg;
 
@@ -253,15 +253,15 @@ static void pcbg_sysctl_unregister(struct net *net, struct pcbg_net *pn)
 		kfree(table);
 }
 
-static int __net_init pcbg_net_init(struct net *net)
+static int __net_init pcbgk_net_init(struct net *net)
 {
-	struct pcbg_net *pn = pcbg_net(net);
+	struct pcbgk_net *pn = pcbgk_net(net);
 
 	mutex_init(&pn->lock);
 	INIT_LIST_HEAD(&pn->groups);
 	init_waitqueue_head(&pn->knobs_wait);
-	pn->knobs = pcbg_knobs_default;
-	return pcbg_sysctl_register(net, pn);
+	pn->knobs = pcbgk_knobs_default;
+	return pcbgk_sysctl_register(net, pn);
 }
 
 /*
@@ -269,38 +269,38 @@ static int __net_init pcbg_net_init(struct net *net)
  * registered later, so they exit first); with the sysctls gone too,
  * nothing else reaches the groups.
  */
-static void __net_exit pcbg_net_exit(struct net *net)
+static void __net_exit pcbgk_net_exit(struct net *net)
 {
-	struct pcbg_net *pn = pcbg_net(net);
+	struct pcbgk_net *pn = pcbgk_net(net);
 
-	pcbg_sysctl_unregister(net, pn);
-	pcbg_groups_release(pn);
+	pcbgk_sysctl_unregister(net, pn);
+	pcbgk_groups_release(pn);
 	mutex_destroy(&pn->lock);
 }
 
-static struct pernet_operations pcbg_net_ops = {
-	.init = pcbg_net_init,
-	.exit = pcbg_net_exit,
-	.id = &pcbg_net_id,
-	.size = sizeof(struct pcbg_net),
+static struct pernet_operations pcbgk_net_ops = {
+	.init = pcbgk_net_init,
+	.exit = pcbgk_net_exit,
+	.id = &pcbgk_net_id,
+	.size = sizeof(struct pcbgk_net),
 };
 
 /**
- * pcbg_pernet_init() - set up the per-namespace state and knobs, in every
+ * pcbgk_pernet_init() - set up the per-namespace state and knobs, in every
  * namespace now and in those created later.
  *
  * Return: 0 or a negative errno.
  */
-int pcbg_pernet_init(void)
+int pcbgk_pernet_init(void)
 {
-	return register_pernet_subsys(&pcbg_net_ops);
+	return register_pernet_subsys(&pcbgk_net_ops);
 }
 
 /**
- * pcbg_pernet_exit() - undo pcbg_pernet_init(): every namespace's groups
+ * pcbgk_pernet_exit() - undo pcbgk_pernet_init(): every namespace's groups
  * are released and its knobs removed.
  */
-void pcbg_pernet_exit(void)
+void pcbgk_pernet_exit(void)
 {
-	unregister_pernet_subsys(&pcbg_net_ops);
+	unregister_pernet_subsys(&pcbgk_net_ops);
 }

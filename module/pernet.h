@@ -14,16 +14,16 @@
 #include <net/netns/generic.h>
 
 /**
- * struct pcbg_knobs - one namespace's knobs, as the sysctls show them.
+ * struct pcbgk_knobs - one namespace's knobs, as the sysctls show them.
  * @tcp_reuseport_ext: and every other member: the knob of that name in
  *	PCBG_KNOBS, within its bounds; cpu_bits may be PCBG_CPU_BITS_AUTO.
  *	pernet.c's table of the knobs names each member, and checks that
  *	there is no other.
  *
  * Written by the sysctl handlers, read with READ_ONCE through
- * pcbg_knobs_read().
+ * pcbgk_knobs_read().
  */
-struct pcbg_knobs {
+struct pcbgk_knobs {
 	int tcp_reuseport_ext;
 	int udp_reuseport_ext;
 	int algorithm;
@@ -37,12 +37,12 @@ struct pcbg_knobs {
 };
 
 /**
- * struct pcbg_net - the module's state in one network namespace.
+ * struct pcbgk_net - the module's state in one network namespace.
  * @lock: serialises everything that touches @groups: registration and
  *	unregistration, the sweep of dead groups, the config writes that
  *	follow a knob write, and the /proc/net/pcbgroup readers.  Taken in
  *	process context only, never on the packet path.
- * @groups: struct pcbg_group.node, sorted by id.  Protected by @lock.
+ * @groups: struct pcbgk_group.node, sorted by id.  Protected by @lock.
  * @nr_groups: entries in @groups.  Protected by @lock.
  * @knobs: the namespace's knobs.
  * @sysctl_hdr: /proc/sys/net/pcbgroup/ of this namespace.
@@ -50,11 +50,11 @@ struct pcbg_knobs {
  * @knobs_seq: knob writes so far.  Protected by @lock.
  * @knobs_wait: the pollers of /proc/net/pcbgroup/knobs (no-map mode).
  */
-struct pcbg_net {
+struct pcbgk_net {
 	struct mutex lock;	/* protects groups, nr_groups */
 	struct list_head groups;
 	unsigned int nr_groups;
-	struct pcbg_knobs knobs;
+	struct pcbgk_knobs knobs;
 	struct ctl_table_header *sysctl_hdr;
 	struct proc_dir_entry *proc_dir;
 	u64 knobs_seq;
@@ -63,18 +63,18 @@ struct pcbg_net {
 
 struct seq_file;
 
-extern unsigned int pcbg_net_id;
+extern unsigned int pcbgk_net_id;
 
-static inline struct pcbg_net *pcbg_net(const struct net *net)
+static inline struct pcbgk_net *pcbgk_net(const struct net *net)
 {
-	return net_generic(net, pcbg_net_id);
+	return net_generic(net, pcbgk_net_id);
 }
 
-void pcbg_knobs_read(struct pcbg_net *pn, struct pcbg_knobs *k);
-const char *pcbg_algorithm_name(unsigned int algorithm);
-void pcbg_knobs_show(struct seq_file *seq, struct pcbg_knobs *k);
+void pcbgk_knobs_read(struct pcbgk_net *pn, struct pcbgk_knobs *k);
+const char *pcbgk_algorithm_name(unsigned int algorithm);
+void pcbgk_knobs_show(struct seq_file *seq, struct pcbgk_knobs *k);
 
-int pcbg_pernet_init(void);
-void pcbg_pernet_exit(void);
+int pcbgk_pernet_init(void);
+void pcbgk_pernet_exit(void);
 
 #endif /* _PCBG_PERNET_H */

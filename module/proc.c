@@ -37,13 +37,13 @@
 #include "pernet.h"
 #include "proc.h"
 
-static const enum pcbg_stat pcbg_fallback_stats[] = {
+static const enum pcbg_stat pcbgk_fallback_stats[] = {
 	PCBG_STAT_FALLBACK_OFF,
 	PCBG_STAT_FALLBACK_EMPTY,
 	PCBG_STAT_FALLBACK_MISS,
 };
 
-static const char *pcbg_proto_name(u16 protocol)
+static const char *pcbgk_proto_name(u16 protocol)
 {
 	switch (protocol) {
 	case IPPROTO_TCP:
@@ -55,8 +55,8 @@ static const char *pcbg_proto_name(u16 protocol)
 }
 
 /* 0.0.0.0:8080 or [::1]:8080, as pcbgroupctl show prints it. */
-static void pcbg_format_local(char *buf, size_t size,
-			      const struct pcbg_group_info *info)
+static void pcbgk_format_local(char *buf, size_t size,
+			       const struct pcbg_group_info *info)
 {
 	switch (info->family) {
 	case AF_INET:
@@ -73,36 +73,36 @@ static void pcbg_format_local(char *buf, size_t size,
 
 /* groups: the list itself, its head standing for the header line. */
 
-static void *pcbg_groups_start(struct seq_file *seq, loff_t *pos)
+static void *pcbgk_groups_start(struct seq_file *seq, loff_t *pos)
 {
-	struct pcbg_net *pn = pcbg_net(seq_file_net(seq));
+	struct pcbgk_net *pn = pcbgk_net(seq_file_net(seq));
 
 	mutex_lock(&pn->lock);
 	if (!*pos)
-		pcbg_groups_sweep(pn);
+		pcbgk_groups_sweep(pn);
 	return seq_list_start_head(&pn->groups, *pos);
 }
 
-static void *pcbg_groups_next(struct seq_file *seq, void *v, loff_t *pos)
+static void *pcbgk_groups_next(struct seq_file *seq, void *v, loff_t *pos)
 {
-	struct pcbg_net *pn = pcbg_net(seq_file_net(seq));
+	struct pcbgk_net *pn = pcbgk_net(seq_file_net(seq));
 
 	return seq_list_next(v, &pn->groups, pos);
 }
 
-static void pcbg_groups_stop(struct seq_file *seq, void *v)
+static void pcbgk_groups_stop(struct seq_file *seq, void *v)
 {
-	struct pcbg_net *pn = pcbg_net(seq_file_net(seq));
+	struct pcbgk_net *pn = pcbgk_net(seq_file_net(seq));
 
 	mutex_unlock(&pn->lock);
 }
 
-static int pcbg_groups_show(struct seq_file *seq, void *v)
+static int pcbgk_groups_show(struct seq_file *seq, void *v)
 {
-	struct pcbg_net *pn = pcbg_net(seq_file_net(seq));
+	struct pcbgk_net *pn = pcbgk_net(seq_file_net(seq));
 	struct pcbg_group_info info;
 	struct pcbg_config cfg;
-	struct pcbg_group *g;
+	struct pcbgk_group *g;
 	u64 fallbacks = 0;
 	char local[64];
 	u32 live;
@@ -114,27 +114,27 @@ static int pcbg_groups_show(struct seq_file *seq, void *v)
 			   "cpu_bits", "selected", "fallbacks", "state");
 		return 0;
 	}
-	g = list_entry(v, struct pcbg_group, node);
-	pcbg_group_info(g, &info);
-	pcbg_group_config(g, &cfg);
-	pcbg_format_local(local, sizeof(local), &info);
-	for (i = 0; i < ARRAY_SIZE(pcbg_fallback_stats); i++)
-		fallbacks += pcbg_group_stat(g, pcbg_fallback_stats[i]);
-	live = pcbg_group_live_sockets(g);
+	g = list_entry(v, struct pcbgk_group, node);
+	pcbgk_group_info(g, &info);
+	pcbgk_group_config(g, &cfg);
+	pcbgk_format_local(local, sizeof(local), &info);
+	for (i = 0; i < ARRAY_SIZE(pcbgk_fallback_stats); i++)
+		fallbacks += pcbgk_group_stat(g, pcbgk_fallback_stats[i]);
+	live = pcbgk_group_live_sockets(g);
 	/* dead: no socket left, as pcbgroupctl show says */
 	seq_printf(seq, "%-4u %-5s %-24s %7u %-14s %8u %12llu %12llu %s\n",
-		   g->id, pcbg_proto_name(info.protocol), local, live,
-		   pcbg_algorithm_name(cfg.algorithm) ?: "?", cfg.cpu_bits,
-		   pcbg_group_stat(g, PCBG_STAT_SELECTED), fallbacks,
+		   g->id, pcbgk_proto_name(info.protocol), local, live,
+		   pcbgk_algorithm_name(cfg.algorithm) ?: "?", cfg.cpu_bits,
+		   pcbgk_group_stat(g, PCBG_STAT_SELECTED), fallbacks,
 		   live ? "live" : "dead");
 	return 0;
 }
 
-static const struct seq_operations pcbg_groups_seq_ops = {
-	.start	= pcbg_groups_start,
-	.next	= pcbg_groups_next,
-	.stop	= pcbg_groups_stop,
-	.show	= pcbg_groups_show,
+static const struct seq_operations pcbgk_groups_seq_ops = {
+	.start	= pcbgk_groups_start,
+	.next	= pcbgk_groups_next,
+	.stop	= pcbgk_groups_stop,
+	.show	= pcbgk_groups_show,
 };
 
 /*
@@ -143,22 +143,22 @@ static const struct seq_operations pcbg_groups_seq_ops = {
  * the row again from the position, as the list may have changed between
  * two reads.
  */
-struct pcbg_sockets_iter {
+struct pcbgk_sockets_iter {
 	struct seq_net_private p;	/* first: proc_create_net()'s state */
-	struct pcbg_group *group;
+	struct pcbgk_group *group;
 	u32 slot;
 	u32 nr_slots;
 };
 
 /* Row @n (from 0) of the table, or NULL past the end. */
-static void *pcbg_sockets_seek(struct pcbg_sockets_iter *it,
-			       struct pcbg_net *pn, loff_t n)
+static void *pcbgk_sockets_seek(struct pcbgk_sockets_iter *it,
+				struct pcbgk_net *pn, loff_t n)
 {
-	struct pcbg_group *g;
+	struct pcbgk_group *g;
 	u32 rows;
 
 	list_for_each_entry(g, &pn->groups, node) {
-		rows = pcbg_group_nr_slots(g);
+		rows = pcbgk_group_nr_slots(g);
 		if (n < rows) {
 			it->group = g;
 			it->slot = n;
@@ -170,33 +170,33 @@ static void *pcbg_sockets_seek(struct pcbg_sockets_iter *it,
 	return NULL;
 }
 
-static void *pcbg_sockets_start(struct seq_file *seq, loff_t *pos)
+static void *pcbgk_sockets_start(struct seq_file *seq, loff_t *pos)
 {
-	struct pcbg_net *pn = pcbg_net(seq_file_net(seq));
+	struct pcbgk_net *pn = pcbgk_net(seq_file_net(seq));
 
 	mutex_lock(&pn->lock);
 	if (!*pos) {
-		pcbg_groups_sweep(pn);
+		pcbgk_groups_sweep(pn);
 		return SEQ_START_TOKEN;
 	}
-	return pcbg_sockets_seek(seq->private, pn, *pos - 1);
+	return pcbgk_sockets_seek(seq->private, pn, *pos - 1);
 }
 
-static void *pcbg_sockets_next(struct seq_file *seq, void *v, loff_t *pos)
+static void *pcbgk_sockets_next(struct seq_file *seq, void *v, loff_t *pos)
 {
-	struct pcbg_net *pn = pcbg_net(seq_file_net(seq));
-	struct pcbg_sockets_iter *it = seq->private;
-	struct pcbg_group *g;
+	struct pcbgk_net *pn = pcbgk_net(seq_file_net(seq));
+	struct pcbgk_sockets_iter *it = seq->private;
+	struct pcbgk_group *g;
 	u32 rows;
 
 	++*pos;
 	if (v == SEQ_START_TOKEN)
-		return pcbg_sockets_seek(it, pn, 0);
+		return pcbgk_sockets_seek(it, pn, 0);
 	if (++it->slot < it->nr_slots)
 		return it;
 	g = it->group;
 	list_for_each_entry_continue(g, &pn->groups, node) {
-		rows = pcbg_group_nr_slots(g);
+		rows = pcbgk_group_nr_slots(g);
 		if (rows) {
 			it->group = g;
 			it->slot = 0;
@@ -207,34 +207,34 @@ static void *pcbg_sockets_next(struct seq_file *seq, void *v, loff_t *pos)
 	return NULL;
 }
 
-static void pcbg_sockets_stop(struct seq_file *seq, void *v)
+static void pcbgk_sockets_stop(struct seq_file *seq, void *v)
 {
-	struct pcbg_net *pn = pcbg_net(seq_file_net(seq));
+	struct pcbgk_net *pn = pcbgk_net(seq_file_net(seq));
 
 	mutex_unlock(&pn->lock);
 }
 
-static int pcbg_sockets_show(struct seq_file *seq, void *v)
+static int pcbgk_sockets_show(struct seq_file *seq, void *v)
 {
-	struct pcbg_sockets_iter *it = v;
-	struct pcbg_slot_view view;
+	struct pcbgk_sockets_iter *it = v;
+	struct pcbgk_slot_view view;
 
 	if (v == SEQ_START_TOKEN) {
 		seq_printf(seq, "%-5s %5s %10s %4s %12s\n",
 			   "group", "slot", "inode", "cpu", "selected");
 		return 0;
 	}
-	pcbg_group_slot(it->group, it->slot, &view);
+	pcbgk_group_slot(it->group, it->slot, &view);
 	seq_printf(seq, "%-5u %5u %10llu %4d %12llu\n", it->group->id,
 		   it->slot, view.inode, view.cpu, view.selected);
 	return 0;
 }
 
-static const struct seq_operations pcbg_sockets_seq_ops = {
-	.start	= pcbg_sockets_start,
-	.next	= pcbg_sockets_next,
-	.stop	= pcbg_sockets_stop,
-	.show	= pcbg_sockets_show,
+static const struct seq_operations pcbgk_sockets_seq_ops = {
+	.start	= pcbgk_sockets_start,
+	.next	= pcbgk_sockets_next,
+	.stop	= pcbgk_sockets_stop,
+	.show	= pcbgk_sockets_show,
 };
 
 /*
@@ -243,18 +243,18 @@ static const struct seq_operations pcbg_sockets_seq_ops = {
  * per-CPU counters the tools do not report.  As for sockets, ->start()
  * finds the row again from the position.
  */
-struct pcbg_cpus_iter {
+struct pcbgk_cpus_iter {
 	struct seq_net_private p;	/* first: proc_create_net()'s state */
-	struct pcbg_group *group;
+	struct pcbgk_group *group;
 	unsigned int cpu;
 };
 
 /* Row @n (from 0) of the table, or NULL past the end. */
-static void *pcbg_cpus_seek(struct pcbg_cpus_iter *it, struct pcbg_net *pn,
-			    loff_t n)
+static void *pcbgk_cpus_seek(struct pcbgk_cpus_iter *it, struct pcbgk_net *pn,
+			     loff_t n)
 {
 	unsigned int rows = num_possible_cpus(), cpu;
-	struct pcbg_group *g;
+	struct pcbgk_group *g;
 
 	list_for_each_entry(g, &pn->groups, node) {
 		if (g->report)
@@ -273,26 +273,26 @@ static void *pcbg_cpus_seek(struct pcbg_cpus_iter *it, struct pcbg_net *pn,
 	return NULL;
 }
 
-static void *pcbg_cpus_start(struct seq_file *seq, loff_t *pos)
+static void *pcbgk_cpus_start(struct seq_file *seq, loff_t *pos)
 {
-	struct pcbg_net *pn = pcbg_net(seq_file_net(seq));
+	struct pcbgk_net *pn = pcbgk_net(seq_file_net(seq));
 
 	mutex_lock(&pn->lock);
 	if (!*pos) {
-		pcbg_groups_sweep(pn);
+		pcbgk_groups_sweep(pn);
 		return SEQ_START_TOKEN;
 	}
-	return pcbg_cpus_seek(seq->private, pn, *pos - 1);
+	return pcbgk_cpus_seek(seq->private, pn, *pos - 1);
 }
 
-static void *pcbg_cpus_next(struct seq_file *seq, void *v, loff_t *pos)
+static void *pcbgk_cpus_next(struct seq_file *seq, void *v, loff_t *pos)
 {
-	struct pcbg_net *pn = pcbg_net(seq_file_net(seq));
-	struct pcbg_cpus_iter *it = seq->private;
+	struct pcbgk_net *pn = pcbgk_net(seq_file_net(seq));
+	struct pcbgk_cpus_iter *it = seq->private;
 
 	++*pos;
 	if (v == SEQ_START_TOKEN)
-		return pcbg_cpus_seek(it, pn, 0);
+		return pcbgk_cpus_seek(it, pn, 0);
 	it->cpu = cpumask_next(it->cpu, cpu_possible_mask);
 	if (it->cpu < nr_cpu_ids)
 		return it;
@@ -305,16 +305,16 @@ static void *pcbg_cpus_next(struct seq_file *seq, void *v, loff_t *pos)
 	return it;
 }
 
-static void pcbg_cpus_stop(struct seq_file *seq, void *v)
+static void pcbgk_cpus_stop(struct seq_file *seq, void *v)
 {
-	struct pcbg_net *pn = pcbg_net(seq_file_net(seq));
+	struct pcbgk_net *pn = pcbgk_net(seq_file_net(seq));
 
 	mutex_unlock(&pn->lock);
 }
 
 /* "0,3,5", "-" when empty, ",..." after PCBG_CPU_SLOTS_SHOWN of them. */
-static void pcbg_cpu_slots_show(struct seq_file *seq,
-				const struct pcbg_cpu_view *view)
+static void pcbgk_cpu_slots_show(struct seq_file *seq,
+				 const struct pcbgk_cpu_view *view)
 {
 	u32 i;
 
@@ -328,32 +328,32 @@ static void pcbg_cpu_slots_show(struct seq_file *seq,
 		seq_puts(seq, ",...");
 }
 
-static int pcbg_cpus_show(struct seq_file *seq, void *v)
+static int pcbgk_cpus_show(struct seq_file *seq, void *v)
 {
-	struct pcbg_cpus_iter *it = v;
-	struct pcbg_cpu_view view;
+	struct pcbgk_cpus_iter *it = v;
+	struct pcbgk_cpu_view view;
 
 	if (v == SEQ_START_TOKEN) {
 		seq_printf(seq, "%-4s %-5s %-16s %12s %12s %12s\n", "cpu",
 			   "group", "slots", "local", "misses", "selected");
 		return 0;
 	}
-	pcbg_group_cpu(it->group, it->cpu, &view);
+	pcbgk_group_cpu(it->group, it->cpu, &view);
 	seq_printf(seq, "%-4u %-5u ", it->cpu, it->group->id);
 	/* the slots column, padded as "%-16s" would */
 	seq_setwidth(seq, 16);
-	pcbg_cpu_slots_show(seq, &view);
+	pcbgk_cpu_slots_show(seq, &view);
 	seq_pad(seq, ' ');
 	seq_printf(seq, "%12llu %12llu %12llu\n", view.local, view.misses,
 		   view.selected);
 	return 0;
 }
 
-static const struct seq_operations pcbg_cpus_seq_ops = {
-	.start	= pcbg_cpus_start,
-	.next	= pcbg_cpus_next,
-	.stop	= pcbg_cpus_stop,
-	.show	= pcbg_cpus_show,
+static const struct seq_operations pcbgk_cpus_seq_ops = {
+	.start	= pcbgk_cpus_start,
+	.next	= pcbgk_cpus_next,
+	.stop	= pcbgk_cpus_stop,
+	.show	= pcbgk_cpus_show,
 };
 
 /*
@@ -367,41 +367,41 @@ static const struct seq_operations pcbg_cpus_seq_ops = {
  * is made, and "unshare -Urn" makes the network namespace before it maps
  * its root user.  So the file is 0444, opened read-only by the tools.
  */
-static bool pcbg_control_capable(const struct file *file, struct net *net)
+static bool pcbgk_control_capable(const struct file *file, struct net *net)
 {
 	return ns_capable(net->user_ns, CAP_NET_ADMIN) &&
 	       (!file || file_ns_capable(file, net->user_ns, CAP_NET_ADMIN));
 }
 
-static int pcbg_control_open(struct inode *inode, struct file *file)
+static int pcbgk_control_open(struct inode *inode, struct file *file)
 {
-	if (!pcbg_control_capable(NULL, current->nsproxy->net_ns))
+	if (!pcbgk_control_capable(NULL, current->nsproxy->net_ns))
 		return -EPERM;
 	return 0;
 }
 
 /* A group made for the caller: its id to the caller, or, failing, no group. */
-static int pcbg_control_tell_id(struct pcbg_net *pn, u32 id, u32 __user *uid)
+static int pcbgk_control_tell_id(struct pcbgk_net *pn, u32 id, u32 __user *uid)
 {
 	if (!put_user(id, uid))
 		return 0;
-	pcbg_group_unregister(pn, id);
+	pcbgk_group_unregister(pn, id);
 	return -EFAULT;
 }
 
-static long pcbg_control_ioctl(struct file *file, unsigned int cmd,
-			       unsigned long arg)
+static long pcbgk_control_ioctl(struct file *file, unsigned int cmd,
+				unsigned long arg)
 {
 	struct net *net = current->nsproxy->net_ns;
 	struct pcbg_register __user *ureq;
 	struct pcbg_report __user *urep;
-	struct pcbg_net *pn = pcbg_net(net);
+	struct pcbgk_net *pn = pcbgk_net(net);
 	struct pcbg_register req;
 	struct pcbg_report rep;
 	u32 id;
 	int err;
 
-	if (!pcbg_control_capable(file, net))
+	if (!pcbgk_control_capable(file, net))
 		return -EPERM;
 
 	switch (cmd) {
@@ -409,56 +409,56 @@ static long pcbg_control_ioctl(struct file *file, unsigned int cmd,
 		ureq = (void __user *)arg;
 		if (copy_from_user(&req, ureq, sizeof(req)))
 			return -EFAULT;
-		err = pcbg_group_register(net, &req);
-		return err ?: pcbg_control_tell_id(pn, req.id, &ureq->id);
+		err = pcbgk_group_register(net, &req);
+		return err ?: pcbgk_control_tell_id(pn, req.id, &ureq->id);
 	case PCBG_IOC_UNREGISTER:
 		if (get_user(id, (u32 __user *)arg))
 			return -EFAULT;
-		return pcbg_group_unregister(pn, id);
+		return pcbgk_group_unregister(pn, id);
 	case PCBG_IOC_REPORT:
 		urep = (void __user *)arg;
 		if (copy_from_user(&rep, urep, sizeof(rep)))
 			return -EFAULT;
 		id = rep.id;
-		err = pcbg_group_report(net, &rep);
+		err = pcbgk_group_report(net, &rep);
 		/* an id asked for is known to the caller, maybe a group's before */
-		return err || id ? err : pcbg_control_tell_id(pn, rep.id, &urep->id);
+		return err || id ? err : pcbgk_control_tell_id(pn, rep.id, &urep->id);
 	}
 	return -ENOTTY;
 }
 
-static const struct proc_ops pcbg_control_proc_ops = {
-	.proc_open		= pcbg_control_open,
-	.proc_ioctl		= pcbg_control_ioctl,
+static const struct proc_ops pcbgk_control_proc_ops = {
+	.proc_open		= pcbgk_control_open,
+	.proc_ioctl		= pcbgk_control_ioctl,
 #ifdef CONFIG_COMPAT
 	.proc_compat_ioctl	= compat_ptr_ioctl,
 #endif
 	.proc_lseek		= noop_llseek,
 };
 
-static int __net_init pcbg_proc_net_init(struct net *net)
+static int __net_init pcbgk_proc_net_init(struct net *net)
 {
-	struct pcbg_net *pn = pcbg_net(net);
+	struct pcbgk_net *pn = pcbgk_net(net);
 
 	pn->proc_dir = proc_net_mkdir(net, PCBG_PROC_DIR, net->proc_net);
 	if (!pn->proc_dir)
 		return -ENOMEM;
 	if (!proc_create_net("groups", 0444, pn->proc_dir,
-			     &pcbg_groups_seq_ops,
+			     &pcbgk_groups_seq_ops,
 			     sizeof(struct seq_net_private)))
 		goto err_remove_dir;
 	if (!proc_create_net("sockets", 0444, pn->proc_dir,
-			     &pcbg_sockets_seq_ops,
-			     sizeof(struct pcbg_sockets_iter)))
+			     &pcbgk_sockets_seq_ops,
+			     sizeof(struct pcbgk_sockets_iter)))
 		goto err_remove_dir;
-	if (!proc_create_net("cpus", 0444, pn->proc_dir, &pcbg_cpus_seq_ops,
-			     sizeof(struct pcbg_cpus_iter)))
+	if (!proc_create_net("cpus", 0444, pn->proc_dir, &pcbgk_cpus_seq_ops,
+			     sizeof(struct pcbgk_cpus_iter)))
 		goto err_remove_dir;
-	/* anyone may try: pcbg_control_capable() decides, see above */
+	/* anyone may try: pcbgk_control_capable() decides, see above */
 	if (!proc_create(PCBG_PROC_CONTROL, 0444, pn->proc_dir,
-			 &pcbg_control_proc_ops))
+			 &pcbgk_control_proc_ops))
 		goto err_remove_dir;
-	if (!pcbg_maps && pcbg_knobfile_create(net, pn->proc_dir))
+	if (!pcbgk_maps && pcbgk_knobfile_create(net, pn->proc_dir))
 		goto err_remove_dir;
 	return 0;
 
@@ -468,32 +468,32 @@ err_remove_dir:
 }
 
 /* Waits for the readers and ioctls running; none follows. */
-static void __net_exit pcbg_proc_net_exit(struct net *net)
+static void __net_exit pcbgk_proc_net_exit(struct net *net)
 {
-	proc_remove(pcbg_net(net)->proc_dir);
+	proc_remove(pcbgk_net(net)->proc_dir);
 }
 
-/* Registered after pcbg_net_ops (pernet.c): set up after, torn down before. */
-static struct pernet_operations pcbg_proc_net_ops = {
-	.init = pcbg_proc_net_init,
-	.exit = pcbg_proc_net_exit,
+/* Registered after pcbgk_net_ops (pernet.c): set up after, torn down before. */
+static struct pernet_operations pcbgk_proc_net_ops = {
+	.init = pcbgk_proc_net_init,
+	.exit = pcbgk_proc_net_exit,
 };
 
 /**
- * pcbg_proc_init() - create /proc/net/pcbgroup/ in every namespace, now and
- * in those created later.  Needs pcbg_pernet_init() done.
+ * pcbgk_proc_init() - create /proc/net/pcbgroup/ in every namespace, now and
+ * in those created later.  Needs pcbgk_pernet_init() done.
  *
  * Return: 0 or a negative errno.
  */
-int pcbg_proc_init(void)
+int pcbgk_proc_init(void)
 {
-	return register_pernet_subsys(&pcbg_proc_net_ops);
+	return register_pernet_subsys(&pcbgk_proc_net_ops);
 }
 
 /**
- * pcbg_proc_exit() - remove /proc/net/pcbgroup/ from every namespace.
+ * pcbgk_proc_exit() - remove /proc/net/pcbgroup/ from every namespace.
  */
-void pcbg_proc_exit(void)
+void pcbgk_proc_exit(void)
 {
-	unregister_pernet_subsys(&pcbg_proc_net_ops);
+	unregister_pernet_subsys(&pcbgk_proc_net_ops);
 }

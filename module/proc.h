@@ -6,12 +6,12 @@
 #define _PCBG_PROC_H
 
 struct net;
-struct pcbg_net;
+struct pcbgk_net;
 struct proc_dir_entry;
 
-int pcbg_proc_init(void);
-int pcbg_knobfile_create(struct net *net, struct proc_dir_entry *dir);
-void pcbg_knobfile_changed(struct pcbg_net *pn);
-void pcbg_proc_exit(void);
+int pcbgk_proc_init(void);
+int pcbgk_knobfile_create(struct net *net, struct proc_dir_entry *dir);
+void pcbgk_knobfile_changed(struct pcbgk_net *pn);
+void pcbgk_proc_exit(void);
 
 #endif /* _PCBG_PROC_H */

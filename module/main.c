@@ -6,6 +6,9 @@
  * program (bpf/pcbgroup.bpf.c), never on the packet path: per-namespace
  * knobs in /proc/sys/net/pcbgroup/ copied into the config map of every
  * registered group, and tables in /proc/net/pcbgroup/.
+ *
+ * Names: pcbgk_ is the module's own prefix; pcbg_ is the shared UAPI's
+ * (include/uapi/pcbgroup.h) and libpcbgroup's.
  */
 #include <linux/init.h>
 #include <linux/module.h>

@@ -711,6 +711,17 @@ double bench_quantile(const double *v, int n, double q)
 	return x;
 }
 
+/* "MED [MIN, MAX]", each printed with @fmt. */
+void bench_fmt_stat(char *buf, size_t len, const struct bench_stat *st, const char *fmt)
+{
+	char a[32], b[32], c[32];
+
+	snprintf(a, sizeof(a), fmt, st->med);
+	snprintf(b, sizeof(b), fmt, st->min);
+	snprintf(c, sizeof(c), fmt, st->max);
+	snprintf(buf, len, "%s [%s, %s]", a, b, c);
+}
+
 /* @outdir/@name for writing, with the CSV header line. */
 FILE *bench_open(const char *outdir, const char *name, const char *header)
 {

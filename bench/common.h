@@ -162,6 +162,7 @@ void bench_shuffle(int *v, int n, unsigned int *seed);
 
 void bench_stat(const double *v, int n, struct bench_stat *st);
 double bench_quantile(const double *v, int n, double q);
+void bench_fmt_stat(char *buf, size_t len, const struct bench_stat *st, const char *fmt);
 FILE *bench_open(const char *outdir, const char *name, const char *header);
 void bench_goal(const char *area, const char *what, const char *measured,
 		const char *goal, int result);

@@ -378,17 +378,6 @@ static int measure(const struct bench_opts *o, int tcp, struct bench_group *g,
 	return 0;
 }
 
-static void fmt_stat(char *buf, size_t len, const struct bench_stat *st,
-		     const char *fmt)
-{
-	char a[32], b[32], c[32];
-
-	snprintf(a, sizeof(a), fmt, st->med);
-	snprintf(b, sizeof(b), fmt, st->min);
-	snprintf(c, sizeof(c), fmt, st->max);
-	snprintf(buf, len, "%s [%s, %s]", a, b, c);
-}
-
 /*
  * ns per run of a pair over repetitions; with @base >= 0, minus that of
  * program @base in the same repetition.
@@ -437,9 +426,9 @@ static void report(const struct bench_opts *o, int tcp, FILE *sum, FILE *raw)
 			pair_stat(o, tcp, ni, vi, -1, &sa);
 			pair_stat(o, tcp, ni, vi, nop, &sd);
 			pair_stat(o, tcp, ni, vi, min, &sm);
-			fmt_stat(a, sizeof(a), &sa, "%.1f");
-			fmt_stat(d, sizeof(d), &sd, "%+.1f");
-			fmt_stat(m, sizeof(m), &sm, "%+.1f");
+			bench_fmt_stat(a, sizeof(a), &sa, "%.1f");
+			bench_fmt_stat(d, sizeof(d), &sd, "%+.1f");
+			bench_fmt_stat(m, sizeof(m), &sm, "%+.1f");
 			printf("%-5d %-15s %-24s %-24s %-24s %.3f%s\n", o->n[ni], pname, a,
 			       nop < 0 || vi == nop ? "-" : d,
 			       min < 0 || vi == min || vi == nop ? "-" : m,

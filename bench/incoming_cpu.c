@@ -220,17 +220,6 @@ static int measure(const struct bench_opts *o, int tcp, struct bench_group *g,
 	return 0;
 }
 
-static void fmt_stat(char *buf, size_t len, const struct bench_stat *st,
-		     const char *fmt)
-{
-	char a[32], b[32], c[32];
-
-	snprintf(a, sizeof(a), fmt, st->med);
-	snprintf(b, sizeof(b), fmt, st->min);
-	snprintf(c, sizeof(c), fmt, st->max);
-	snprintf(buf, len, "%s [%s, %s]", a, b, c);
-}
-
 /*
  * The table, the CSV rows and the goal: cpu >= the kernel in every case
  * (median), and a clear win where the kernel walks (contiguous: every
@@ -268,10 +257,10 @@ static void report(const struct bench_opts *o, int tcp, FILE *sum, FILE *raw)
 		bench_stat(added, o->reps, &sa);
 		bench_stat(kns, o->reps, &sk);
 		bench_stat(cns, o->reps, &sc);
-		fmt_stat(r, sizeof(r), &sr, "%.4f");
-		fmt_stat(a, sizeof(a), &sa, "%+.0f");
-		fmt_stat(k, sizeof(k), &sk, "%.0f");
-		fmt_stat(c, sizeof(c), &sc, "%.0f");
+		bench_fmt_stat(r, sizeof(r), &sr, "%.4f");
+		bench_fmt_stat(a, sizeof(a), &sa, "%+.0f");
+		bench_fmt_stat(k, sizeof(k), &sk, "%.0f");
+		bench_fmt_stat(c, sizeof(c), &sc, "%.0f");
 		printf("%-5d %-12s %-26s %-22s %-22s %s\n", n, order_names[contiguous],
 		       r, k, c, a);
 		fprintf(sum, "%s,%d,%s,%.5f,%.5f,%.5f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f\n",

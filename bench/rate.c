@@ -179,17 +179,6 @@ static void ratio_stat(const struct bench_opts *o, int ni, int vi, int base_ni,
 	bench_stat(v, o->reps, st);
 }
 
-static void fmt_stat(char *buf, size_t len, const struct bench_stat *st,
-		     const char *fmt)
-{
-	char a[32], b[32], c[32];
-
-	snprintf(a, sizeof(a), fmt, st->med);
-	snprintf(b, sizeof(b), fmt, st->min);
-	snprintf(c, sizeof(c), fmt, st->max);
-	snprintf(buf, len, "%s [%s, %s]", a, b, c);
-}
-
 static void write_raw(const struct bench_opts *o, int tcp, FILE *raw)
 {
 	int ni, vi, r;
@@ -242,9 +231,9 @@ static void table(const struct bench_opts *o, int tcp, FILE *sum)
 			bench_stat(added, o->reps, &sa);
 			ratio_stat(o, ni, vi, ni, base(vi), 0, &sr);
 			ratio_stat(o, ni, vi, ni, base(vi), 1, &se);
-			fmt_stat(m, sizeof(m), &sr, "%.4f");
-			fmt_stat(a, sizeof(a), &sa, "%+.1f");
-			fmt_stat(e, sizeof(e), &se, "%.4f");
+			bench_fmt_stat(m, sizeof(m), &sr, "%.4f");
+			bench_fmt_stat(a, sizeof(a), &sa, "%+.1f");
+			bench_fmt_stat(e, sizeof(e), &se, "%.4f");
 			printf("%-5d %-14s %-26s %-26s %s\n", o->n[ni], name(vi), m, a,
 			       tcp ? "" : e);
 			fprintf(sum, "%s,%d,%s,%.5f,%.5f,%.5f,%.2f,%.2f,%.2f,"
@@ -356,8 +345,8 @@ static void scaling(const struct bench_opts *o, int tcp, FILE *scale)
 			v[r] = cost(i16, vi, r, 0) / cost(i4096, vi, r, 0) * own;
 		}
 		bench_stat(v, o->reps, &sk);
-		fmt_stat(m, sizeof(m), &sr, "%.4f");
-		fmt_stat(k, sizeof(k), &sk, "%.4f");
+		bench_fmt_stat(m, sizeof(m), &sr, "%.4f");
+		bench_fmt_stat(k, sizeof(k), &sk, "%.4f");
 		printf("%-14s %-26s %s\n", name(vi), m, vi ? k : "");
 		fprintf(scale, "%s,%s,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f\n",
 			tcp ? "tcp" : "udp", name(vi), sr.med, sr.min, sr.max,

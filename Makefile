@@ -30,8 +30,7 @@ endif
 .PHONY: all deps bpf tools lib module selftests check lint demo clean help \
 	dist install install-dkms uninstall deb asan
 
-LIB_OBJ		:= $(OUT)/lib/pcbgroup.o $(OUT)/lib/membership.o $(OUT)/lib/maglev.o \
-		   $(OUT)/lib/validate.o $(OUT)/lib/salvage.o
+LIB_OBJ		:= $(patsubst tools/lib/%.c,$(OUT)/lib/%.o,$(wildcard tools/lib/*.c))
 CTL_OBJS	:= $(OUT)/tools/pcbgroupctl.o $(OUT)/tools/adopt.o $(OUT)/tools/show.o \
 		   $(OUT)/tools/register.o $(OUT)/tools/serving.o $(OUT)/tools/netns.o \
 		   $(OUT)/tools/sockdiag.o $(OUT)/tools/state.o

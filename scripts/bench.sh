@@ -9,6 +9,7 @@
 #   rate        UDP receive path and TCP connect+accept: kernel, no-op, each algorithm
 #   fairness    CV, max/mean, Jain over N sockets for F flows, against the floor
 #   disruption  flows that move when a socket leaves or joins; fallbacks meanwhile
+#   restart     UDP flows a rolling restart moves, flow_table=0 and 1
 #   locality    algorithm cpu: CPU-local selections, and its cost
 #   cost        ns per selection from the kernel's BPF statistics: no-op,
 #               a minimal program, each algorithm
@@ -38,7 +39,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "bench: needs root (network namespaces, BPF, raw sockets)" >&2
 	exit 1
 fi
-for p in rate fairness disruption locality cost incoming_cpu; do
+for p in rate fairness disruption restart locality cost incoming_cpu; do
 	if [ ! -x "$dir/$p" ]; then
 		echo "bench: $dir/$p missing; run make bench" >&2
 		exit 1
@@ -75,6 +76,7 @@ elif [ $quick = 1 ]; then
 	run rate -r 5 -R 16
 	run fairness -d 60 -s 5
 	run disruption -j 20000
+	run restart -f 1024
 	run locality -r 5 -R 16
 	run cost -g -r 5 -R 8
 	run incoming_cpu -g -r 5 -R 8
@@ -82,6 +84,7 @@ else
 	run rate
 	run fairness
 	run disruption
+	run restart
 	run locality
 	run cost -g -r 11 -R 16
 	run incoming_cpu -g -r 11 -R 32
@@ -123,7 +126,22 @@ module_ratio() {
 	echo "   (module: $(( $(date +%s) - t0 )) s)"
 }
 
+# The rate goals' room in ns per op, against what bench/minimal.bpf.c (one
+# multiply-shift and the helper call) costs above the no-op: where the room
+# is smaller, no program that selects a socket can meet the goal here.
+rate_floor() {
+	local proto room min
+	for proto in udp tcp; do
+		room=$(awk -F, -v p=$proto '$1 == p && $2 == 16 { print $13 / 100; exit }' "$dir/rate.csv")
+		min=$(awk -F, -v p=$proto '$1 == p && $2 == 16 && $3 == "minimal" { print $7 }' "$dir/cost.csv")
+		if [ -z "$room" ] || [ -z "$min" ]; then continue; fi
+		printf 'rate\t%s N=16: room of the rate goal (1%% of the kernel'"'"'s ns per op) | minimal program above noop\t%.0f ns | %.0f ns\t-\tinfo\n' \
+			"$proto" "$room" "$min" >> "$dir/goals.tsv"
+	done
+}
+
 if [ $replot = 0 ]; then
+	rate_floor
 	module_ratio "$([ $quick = 1 ] && echo 3 || echo 7)"
 	echo $(( $(date +%s) - start )) > "$dir/elapsed"
 fi

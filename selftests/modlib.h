@@ -261,6 +261,9 @@ static inline int maps_add_socket(const struct hand_maps *m, __u32 slot, int soc
 	return bpf_map_update_elem(m->fd[HAND_SOCKS], &slot, &value, BPF_ANY) ? -errno : 0;
 }
 
+/* libpcbgroup's ioctl() on PROC_DIR/control (tools/lib/internal.h); 0 or -errno. */
+int pcbg_control(unsigned long request, void *arg);
+
 /* ioctl(PCBG_IOC_REGISTER) of the maps; the id or -errno. */
 static inline int register_maps(const struct hand_maps *m, __u32 abi, __u32 id)
 {
@@ -270,27 +273,15 @@ static inline int register_maps(const struct hand_maps *m, __u32 abi, __u32 id)
 		.slot_cnt_fd = m->fd[4], .stats_fd = m->fd[5], .id = id,
 		.cpu_cnt_fd = m->fd[6], .cpu_slots_fd = m->fd[7],
 	};
-	int fd = open(PROC_DIR "/" PCBG_PROC_CONTROL, O_RDONLY), err = 0;
+	int err = pcbg_control(PCBG_IOC_REGISTER, &reg);
 
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, PCBG_IOC_REGISTER, &reg))
-		err = -errno;
-	close(fd);
 	return err ? err : (int)reg.id;
 }
 
 /* ioctl(PCBG_IOC_UNREGISTER); 0 or -errno. */
 static inline int unregister_group(__u32 id)
 {
-	int fd = open(PROC_DIR "/" PCBG_PROC_CONTROL, O_RDONLY), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, PCBG_IOC_UNREGISTER, &id))
-		err = -errno;
-	close(fd);
-	return err;
+	return pcbg_control(PCBG_IOC_UNREGISTER, &id);
 }
 
 /* The config the maps hold now; 0 or -errno. */

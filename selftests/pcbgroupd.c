@@ -96,6 +96,23 @@ static pid_t start_daemon(const char *dir)
 	return pid;
 }
 
+/* The daemon on @dir, once `show -j` (into @out) holds @needle; -1 after SLOW_MS. */
+static pid_t start_daemon_until(const char *dir, char *out, char *err, const char *needle)
+{
+	long long t0 = now_ms();
+	pid_t pid = start_daemon(dir);
+
+	while (pid > 0 && (run_cmd(out, OUT_SZ, err, OUT_SZ, "%s/pcbgroupctl show -j",
+				   build_dir()) || !strstr(out, needle))) {
+		if (now_ms() - t0 > SLOW_MS) {
+			stop_pid(&pid, SIGKILL);
+			return -1;
+		}
+		usleep(20 * 1000);
+	}
+	return pid;
+}
+
 static int write_file(const char *dir, const char *name, const char *text)
 {
 	char path[256];
@@ -500,7 +517,6 @@ TEST(pidfile_finds_master_and_workers_of_a_tcp_service)
 {
 	char dir[] = "/tmp/pcbgd-tcp.XXXXXX", out[OUT_SZ], err[OUT_SZ], text[256];
 	int ncpus = sysconf(_SC_NPROCESSORS_ONLN), i;
-	long long t0 = now_ms();
 	pid_t server, daemon;
 
 	ASSERT_EQ(0, setup_namespaces());
@@ -513,13 +529,8 @@ TEST(pidfile_finds_master_and_workers_of_a_tcp_service)
 	ASSERT_EQ(0, write_file(dir, "web.pid", text));
 	snprintf(text, sizeof(text), "port = 8080\nproto = tcp\npidfile = %s/web.pid\n", dir);
 	ASSERT_EQ(0, write_file(dir, "web.conf", text));
-	daemon = start_daemon(dir);
-	ASSERT_LT(0, daemon);
-	while (run_cmd(out, sizeof(out), err, sizeof(err), "%s/pcbgroupctl show -j",
-		       build_dir()) || !strstr(out, "\"sockets\":4,")) {
-		ASSERT_GT(SLOW_MS, now_ms() - t0) TH_LOG("%s", out);
-		usleep(20 * 1000);
-	}
+	daemon = start_daemon_until(dir, out, err, "\"sockets\":4,");
+	ASSERT_LT(0, daemon) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\"proto\":\"tcp\"")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\"daemon\":{\"name\":\"web\"")) TH_LOG("%s", out);
 	/* slot i: worker i, forked i-th, pinned to CPU i % ncpus */
@@ -539,6 +550,94 @@ TEST(pidfile_finds_master_and_workers_of_a_tcp_service)
 			     build_dir()));
 	stop_pid(&daemon, SIGTERM);
 	stop_pid(&server, SIGKILL);
+	snprintf(text, sizeof(text), "rm -rf %s", dir);
+	system(text);
+}
+
+/*
+ * Put the calling process into the cgroup systemd gives unit @unit
+ * (system.slice/@unit on cgroup v2), made here when systemd is not PID 1:
+ * the test's private mount namespace gets the v2 hierarchy at
+ * /sys/fs/cgroup, where the daemon looks first.  0, or -errno.
+ */
+static int fake_unit_cgroup(const char *unit, int *made_slice)
+{
+	char path[128];
+
+	if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL))
+		return -errno;
+	*made_slice = !mkdir("/sys/fs/cgroup/system.slice", 0755);
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/system.slice/%s", unit);
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/*
+ * A UDP service of two workers found by its systemd unit: a real unit
+ * (systemd-run, in this test's network namespace) when systemd is PID 1,
+ * else a cgroup named and placed as systemd would, its processes moved in.  The daemon finds its
+ * processes from the unit's cgroup alone and steers both sockets.
+ */
+TEST(unit_finds_the_processes_of_a_systemd_unit)
+{
+	char dir[] = "/tmp/pcbgd-unit.XXXXXX", out[OUT_SZ], err[OUT_SZ], text[512];
+	char unit[64], cg[128], comm[32] = "";
+	pid_t server[2] = { 0, 0 }, daemon;
+	int systemd, made_slice = 0, rc, k;
+	FILE *f;
+
+	f = fopen("/proc/1/comm", "r");
+	if (f) {
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = '\0';
+		fclose(f);
+	}
+	systemd = !strcmp(comm, "systemd\n") &&
+		  !run_cmd(NULL, 0, NULL, 0, "command -v systemd-run");
+	snprintf(unit, sizeof(unit), "pcbgd-test-%d.service", getpid());
+	ASSERT_EQ(0, setup_namespaces());
+	mkdir(PCBGD_RUN_DIR, 0755);
+	ASSERT_EQ(0, mount("tmpfs", PCBGD_RUN_DIR, "tmpfs", 0, "mode=0755"));
+	if (systemd) {
+		ASSERT_EQ(0, run_cmd(out, sizeof(out), err, sizeof(err),
+				     "systemd-run --quiet --collect --unit=%s "
+				     "-p NetworkNamespacePath=/proc/%d/ns/net "
+				     "%s/echo_server -t udp -w 2 -p 8080",
+				     unit, getpid(), build_dir())) TH_LOG("%s", err);
+	} else {
+		rc = fake_unit_cgroup(unit, &made_slice);
+		if (rc)
+			SKIP(return, "systemd is not PID 1 and no cgroup v2 to make a unit's "
+			     "cgroup in: %s", strerror(-rc));
+		snprintf(cg, sizeof(cg), "/sys/fs/cgroup/system.slice/%s", unit);
+		/* two one-worker processes, moved in as systemd would start them */
+		for (k = 0; k < 2; k++) {
+			server[k] = start_worker(k, 8080);
+			ASSERT_LT(0, server[k]);
+			snprintf(text, sizeof(text), "%d\n", server[k]);
+			ASSERT_EQ(0, write_file(cg, "cgroup.procs", text));
+		}
+	}
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(text, sizeof(text), "port = 8080\nproto = udp\nunit = %s\n", unit);
+	ASSERT_EQ(0, write_file(dir, "web.conf", text));
+	daemon = start_daemon_until(dir, out, err, "\"sockets\":2,");
+	EXPECT_LT(0, daemon) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"daemon\":{\"name\":\"web\"")) TH_LOG("%s", out);
+	EXPECT_EQ(0, run_cmd(NULL, 0, NULL, 0,
+			     "%s/loadgen -q -t udp -p 8080 -n 100 | grep -q 'answered 100 '",
+			     build_dir()));
+	stop_pid(&daemon, SIGTERM);
+	if (systemd)
+		run_cmd(NULL, 0, NULL, 0, "systemctl stop %s", unit);
+	stop_pid(&server[0], SIGKILL);
+	stop_pid(&server[1], SIGKILL);
+	if (!systemd) {
+		rmdir(cg);
+		if (made_slice)
+			rmdir("/sys/fs/cgroup/system.slice");
+	}
 	snprintf(text, sizeof(text), "rm -rf %s", dir);
 	system(text);
 }

@@ -12,26 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <sys/syscall.h>
+#include <sys/pidfd.h>
 
 #include "pcbgroupctl.h"
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
-
-static int sys_pidfd_open(pid_t pid)
-{
-	return syscall(SYS_pidfd_open, pid, 0);
-}
-
-static int sys_pidfd_getfd(int pidfd, int fd)
-{
-	return syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-}
 
 /* Calls @fn for each socket descriptor of @pid with its inode; stops on a
  * non-zero return and passes it on.
@@ -105,7 +88,7 @@ static int adopt_one(int target_fd, __u64 inode, void *arg)
 		ctx->socks[i].holders |= 1ULL << ctx->pid_index;
 		return 0;
 	}
-	fd = sys_pidfd_getfd(ctx->pidfd, target_fd);
+	fd = pidfd_getfd(ctx->pidfd, target_fd, 0);
 	if (fd < 0) {
 		ctx->err = -errno;
 		return ctx->err == -EBADF ? 0 : ctx->err; /* closed meanwhile */
@@ -185,7 +168,7 @@ int adopt_sockets_flags(const char *cmd, const pid_t *pids, int npids, int port,
 	for (i = 0; i < npids; i++) {
 		ctx.pid = pids[i];
 		ctx.pid_index = i;
-		ctx.pidfd = sys_pidfd_open(pids[i]);
+		ctx.pidfd = pidfd_open(pids[i], 0);
 		if (ctx.pidfd < 0 && (flags & ADOPT_ANY) && errno == ESRCH)
 			continue;	/* gone meanwhile */
 		if (ctx.pidfd < 0) {
@@ -264,7 +247,7 @@ static int steal_one(int target_fd, __u64 inode, void *arg)
 
 	if (inode != ctx->inode)
 		return 0;
-	ctx->fd = sys_pidfd_getfd(ctx->pidfd, target_fd);
+	ctx->fd = pidfd_getfd(ctx->pidfd, target_fd, 0);
 	return ctx->fd < 0 ? 0 : 1;
 }
 
@@ -273,7 +256,7 @@ int steal_socket(pid_t pid, __u64 inode)
 	struct steal_ctx ctx = { .inode = inode, .fd = -ENOENT };
 	int err;
 
-	ctx.pidfd = sys_pidfd_open(pid);
+	ctx.pidfd = pidfd_open(pid, 0);
 	if (ctx.pidfd < 0)
 		return -errno;
 	err = walk_socket_fds(pid, steal_one, &ctx);

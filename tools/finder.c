@@ -31,24 +31,34 @@ static int add_pid(pid_t *pids, int n, int max, pid_t pid)
 	return n;
 }
 
+/* The next process in the /proc listing @dir, or 0 at its end. */
+static long next_pid(DIR *dir)
+{
+	struct dirent *de;
+	char *end;
+	long v;
+
+	while ((de = readdir(dir))) {
+		v = strtol(de->d_name, &end, 10);
+		if (!*end && v > 0)
+			return v;
+	}
+	return 0;
+}
+
 /* pid and parent of every process, from /proc/PID/stat; returns how many. */
 static int all_processes(pid_t *pid, pid_t *ppid, int max)
 {
 	char path[64], buf[512], *p;
-	struct dirent *de;
 	int n = 0;
 	DIR *dir;
 	FILE *f;
+	long v;
 
 	dir = opendir("/proc");
 	if (!dir)
 		return 0;
-	while (n < max && (de = readdir(dir))) {
-		char *end;
-		long v = strtol(de->d_name, &end, 10);
-
-		if (*end || v <= 0)
-			continue;
+	while (n < max && (v = next_pid(dir))) {
 		snprintf(path, sizeof(path), "/proc/%ld/stat", v);
 		f = fopen(path, "r");
 		if (!f)
@@ -66,20 +76,15 @@ static int all_processes(pid_t *pid, pid_t *ppid, int max)
 static int by_comm(const char *name, pid_t *pids, int max)
 {
 	char path[64], comm[64];
-	struct dirent *de;
 	int n = 0;
 	DIR *dir;
 	FILE *f;
+	long v;
 
 	dir = opendir("/proc");
 	if (!dir)
 		return 0;
-	while ((de = readdir(dir))) {
-		char *end;
-		long v = strtol(de->d_name, &end, 10);
-
-		if (*end || v <= 0)
-			continue;
+	while ((v = next_pid(dir))) {
 		snprintf(path, sizeof(path), "/proc/%ld/comm", v);
 		f = fopen(path, "r");
 		if (!f)

@@ -58,6 +58,9 @@ __u32 pcbg_maglev_next_size(__u32 m_now, __u32 k);
 int pcbg_maglev_build(__u64 *words, const __u64 *old_words, __u32 m, __u32 k,
 		      const __u32 *members, __u32 n);
 
+/* ioctl(@request, @arg) on /proc/net/pcbgroup/control; 0 or -errno. */
+int pcbg_control(unsigned long request, void *arg);
+
 /* Entries of the flow table of a group of @capacity slots, by default. */
 __u32 pcbg_flows_size(__u32 capacity);
 

@@ -395,30 +395,6 @@ static int write_slot(struct pcbg_group *grp, __u32 slot, const struct pcbg_slot
  * Every writer below holds the group's writer lock from its first read to
  * its last write (pcbg_group_lock()).
  */
-int pcbg_group_remove_socket(struct pcbg_group *grp, __u32 slot)
-{
-	struct pcbg_slot s;
-	int err;
-
-	err = pcbg_group_lock(grp);
-	if (err)
-		return err;
-	err = used_slot(grp, slot, &s);
-	if (err)
-		goto out;
-	/* out of the member list first: no packet picks it any more */
-	s.flags &= ~(PCBG_SLOT_USED | PCBG_SLOT_DRAINING);
-	err = write_slot(grp, slot, &s);
-	if (!err)
-		err = pcbg_group_publish(grp);
-	if (!err && bpf_map_delete_elem(grp->map_fd[PCBG_M_SOCKS], &slot) && errno != ENOENT)
-		err = -errno;
-	pcbg_fill_forget(grp);
-out:
-	pcbg_group_unlock(grp);
-	return err;
-}
-
 int pcbg_group_remove_sockets(struct pcbg_group *grp)
 {
 	struct pcbg_group_info info;
@@ -471,6 +447,20 @@ static int change_slot(struct pcbg_group *grp, __u32 slot, __u32 set,
 	}
 	if (!err)
 		err = pcbg_group_publish(grp);
+	pcbg_group_unlock(grp);
+	return err;
+}
+
+int pcbg_group_remove_socket(struct pcbg_group *grp, __u32 slot)
+{
+	int err = pcbg_group_lock(grp);
+
+	if (err)
+		return err;
+	/* out of the member list first: no packet picks it any more */
+	err = change_slot(grp, slot, 0, PCBG_SLOT_USED | PCBG_SLOT_DRAINING, CPU_UNCHANGED);
+	if (!err && bpf_map_delete_elem(grp->map_fd[PCBG_M_SOCKS], &slot) && errno != ENOENT)
+		err = -errno;
 	pcbg_group_unlock(grp);
 	return err;
 }

@@ -141,7 +141,8 @@ int pcbg_group_lock(struct pcbg_group *grp);
 void pcbg_group_unlock(struct pcbg_group *grp);
 
 /*
- * Pin program and maps under @dir (created); pcbg_unpin() removes them and
+ * Pin program and maps under @dir (created), once, a group made by
+ * pcbg_group_create() (-EINVAL if not); pcbg_unpin() removes them and
  * whatever else is in @dir, and @dir.
  */
 int pcbg_group_pin(struct pcbg_group *grp, const char *dir);

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A group's handle: made with its maps and program (pcbg_group_create()) or
+ * opened from its pins, its writer lock, its fields and slots, freed; and
+ * attaching its program to a socket's reuseport group.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "internal.h"
+#include "pcbgroup.skel.h"
+
+_Static_assert(sizeof(struct pcbg_config) == 40, "pcbg_config layout");
+_Static_assert(sizeof(struct pcbg_group_info) == 72, "pcbg_group_info layout");
+_Static_assert(sizeof(struct pcbg_slot_count) == 24, "pcbg_slot_count layout");
+_Static_assert(sizeof(struct pcbg_flow_key) == 36, "pcbg_flow_key layout");
+_Static_assert(sizeof(struct pcbg_flow) == 24, "pcbg_flow layout");
+_Static_assert(sizeof(struct pcbg_slot) == 32, "pcbg_slot layout");
+_Static_assert(sizeof(struct pcbg_sample) == 32, "pcbg_sample layout");
+
+#ifndef SO_DETACH_REUSEPORT_BPF
+#define SO_DETACH_REUSEPORT_BPF 68
+#endif
+
+/* A handle with nothing open yet in *@grpp; 0 or -errno. */
+static int group_alloc(struct pcbg_group **grpp)
+{
+	struct pcbg_group *grp = calloc(1, sizeof(*grp));
+	int i;
+
+	if (!grp)
+		return -ENOMEM;
+	grp->prog_fd = -1;
+	grp->sync_inner_fd = -1;
+	grp->lock_fd = -1;
+	for (i = 0; i < PCBG_M_NR; i++)
+		grp->map_fd[i] = -1;
+	grp->ncpus = libbpf_num_possible_cpus();
+	if (grp->ncpus < 0) {
+		i = grp->ncpus;
+		free(grp);
+		return i;
+	}
+	*grpp = grp;
+	return 0;
+}
+
+void pcbg_group_free(struct pcbg_group *grp)
+{
+	int i;
+
+	if (!grp)
+		return;
+	pcbg_fill_forget(grp);
+	if (grp->sync_inner_fd >= 0)
+		close(grp->sync_inner_fd);
+	if (grp->lock_fd >= 0)
+		close(grp->lock_fd);	/* and with it the lock */
+	if (grp->skel) {
+		pcbgroup_bpf__destroy(grp->skel);
+	} else {
+		if (grp->prog_fd >= 0)
+			close(grp->prog_fd);
+		for (i = 0; i < PCBG_M_NR; i++)
+			if (grp->map_fd[i] >= 0)
+				close(grp->map_fd[i]);
+	}
+	free(grp);
+}
+
+__u32 pcbg_flows_size(__u32 capacity)
+{
+	__u64 n = (__u64)capacity * PCBG_FLOWS_PER_SLOT;
+
+	return n < PCBG_FLOWS_MIN ? PCBG_FLOWS_MIN :
+	       n > PCBG_FLOWS_MAX ? PCBG_FLOWS_MAX : n;
+}
+
+static int set_capacity(struct pcbgroup_bpf *skel, __u32 capacity, __u32 flows,
+			int ncpus)
+{
+	struct bpf_map *maps[] = {
+		skel->maps.pcbg_socks, skel->maps.pcbg_slots,
+		skel->maps.pcbg_slot_cnt,
+	};
+	size_t i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(maps); i++) {
+		err = bpf_map__set_max_entries(maps[i], capacity);
+		if (err)
+			return err;
+	}
+	/* two generations of each derived table (see pcbg_group_info) */
+	err = bpf_map__set_max_entries(skel->maps.pcbg_cpu_cnt, 2 * ncpus);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.pcbg_cpu_slots,
+					       2 * ncpus * capacity);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.pcbg_members, 2 * capacity);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.pcbg_maglev,
+					       2 * PCBG_MAGLEV_WORDS(pcbg_maglev_size(capacity)));
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.pcbg_flows, flows);
+	return err;
+}
+
+/* The skeleton's descriptors, where a group opened from pins has its own. */
+static void take_fds(struct pcbg_group *grp)
+{
+	struct pcbgroup_bpf *s = grp->skel;
+	struct bpf_map *maps[PCBG_M_NR] = {
+		[PCBG_M_CFG] = s->maps.pcbg_cfg, [PCBG_M_GROUP] = s->maps.pcbg_group,
+		[PCBG_M_SOCKS] = s->maps.pcbg_socks, [PCBG_M_SLOTS] = s->maps.pcbg_slots,
+		[PCBG_M_SLOT_CNT] = s->maps.pcbg_slot_cnt, [PCBG_M_STATS] = s->maps.pcbg_stats,
+		[PCBG_M_SAMPLES] = s->maps.pcbg_samples, [PCBG_M_CPU_CNT] = s->maps.pcbg_cpu_cnt,
+		[PCBG_M_CPU_SLOTS] = s->maps.pcbg_cpu_slots,
+		[PCBG_M_MEMBERS] = s->maps.pcbg_members, [PCBG_M_MAGLEV] = s->maps.pcbg_maglev,
+		[PCBG_M_SYNC] = s->maps.pcbg_sync, [PCBG_M_FLOWS] = s->maps.pcbg_flows,
+	};
+	int i;
+
+	grp->prog_fd = bpf_program__fd(s->progs.pcbg_select);
+	for (i = 0; i < PCBG_M_NR; i++)
+		grp->map_fd[i] = bpf_map__fd(maps[i]);
+}
+
+int pcbg_group_create(struct pcbg_group **grpp, __u32 capacity)
+{
+	return pcbg_group_create_flows(grpp, capacity, 0);
+}
+
+int pcbg_group_create_flows(struct pcbg_group **grpp, __u32 capacity,
+			    __u32 flows)
+{
+	struct pcbg_group_info info = {};
+	struct pcbg_config cfg;
+	struct pcbg_group *grp;
+	__u32 zero = 0;
+	int err;
+
+	if (!capacity)
+		capacity = PCBG_SLOTS_DEFAULT;
+	if (capacity > PCBG_SLOTS_LIMIT || flows > PCBG_FLOWS_MAX)
+		return -E2BIG;
+	if (!flows)
+		flows = pcbg_flows_size(capacity);
+	err = group_alloc(&grp);
+	if (err)
+		return err;
+	grp->skel = pcbgroup_bpf__open();
+	if (!grp->skel) {
+		err = -errno;
+		goto err_free;
+	}
+	err = set_capacity(grp->skel, capacity, flows, grp->ncpus);
+	if (err)
+		goto err_free;
+	err = pcbgroup_bpf__load(grp->skel);
+	if (err)
+		goto err_free;
+
+	take_fds(grp);
+	pcbg_config_default(&cfg);
+	if (getrandom(&info.hash_seed, sizeof(info.hash_seed), 0) != sizeof(info.hash_seed)) {
+		err = -errno;
+		goto err_free;
+	}
+	grp->capacity = capacity;
+	grp->maglev_size = pcbg_maglev_size(capacity);
+	info.capacity = capacity;
+	info.nr_cpus = grp->ncpus;
+	info.maglev_stride = PCBG_MAGLEV_WORDS(grp->maglev_size);
+	if (bpf_map_update_elem(grp->map_fd[PCBG_M_CFG], &zero, &cfg, BPF_ANY) ||
+	    bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, &info, BPF_ANY)) {
+		err = -errno;
+		goto err_free;
+	}
+	*grpp = grp;
+	return 0;
+
+err_free:
+	pcbg_group_free(grp);
+	return err;
+}
+
+int pcbg_group_open_pinned(struct pcbg_group **grpp, const char *dir)
+{
+	struct pcbg_group *grp;
+	int err, i, fd;
+
+	err = group_alloc(&grp);
+	if (err)
+		return err;
+	grp->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (grp->lock_fd < 0) {
+		err = -errno;
+		goto err_free;
+	}
+	for (i = -1; i < PCBG_M_NR; i++) {
+		fd = pcbg_open_pin(dir, pcbg_map_name(i), i < 0 ? "bpf-prog" : "bpf-map");
+		if (fd < 0) {
+			err = fd;
+			goto err_free;
+		}
+		if (i < 0)
+			grp->prog_fd = fd;
+		else
+			grp->map_fd[i] = fd;
+	}
+	err = pcbg_group_validate(grp);
+	if (err)
+		goto err_free;
+	*grpp = grp;
+	return 0;
+
+err_free:
+	pcbg_group_free(grp);
+	return err;
+}
+
+/*
+ * flock() is held per open file description: the handle's own descriptor
+ * of the pin directory.  A group not pinned yet has no other writer.
+ */
+int pcbg_group_lock(struct pcbg_group *grp)
+{
+	if (grp->lock_depth++ || grp->lock_fd < 0)
+		return 0;
+	if (flock(grp->lock_fd, LOCK_EX)) {
+		grp->lock_depth--;
+		return -errno;
+	}
+	return 0;
+}
+
+void pcbg_group_unlock(struct pcbg_group *grp)
+{
+	if (grp->lock_depth && !--grp->lock_depth && grp->lock_fd >= 0)
+		flock(grp->lock_fd, LOCK_UN);
+}
+
+/* Checked at every read: another writer may have put anything there. */
+int pcbg_group_info(const struct pcbg_group *grp, struct pcbg_group_info *info)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(grp->map_fd[PCBG_M_GROUP], &zero, info))
+		return -errno;
+	return pcbg_check_info(grp, info);
+}
+
+int pcbg_group_slot(const struct pcbg_group *grp, __u32 slot, struct pcbg_slot *s)
+{
+	return bpf_map_lookup_elem(grp->map_fd[PCBG_M_SLOTS], &slot, s) ? -errno : 0;
+}
+
+int pcbg_slot_cookie(const struct pcbg_group *grp, __u32 slot, __u64 *cookie)
+{
+	/* From user space a REUSEPORT_SOCKARRAY lookup returns the cookie. */
+	if (!bpf_map_lookup_elem(grp->map_fd[PCBG_M_SOCKS], &slot, cookie))
+		return 1;
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int pcbg_group_slot_live(const struct pcbg_group *grp, __u32 slot)
+{
+	__u64 cookie;
+
+	return pcbg_slot_cookie(grp, slot, &cookie);
+}
+
+int pcbg_group_nr_cpus(const struct pcbg_group *grp)
+{
+	return grp->ncpus;
+}
+
+int pcbg_group_attach(struct pcbg_group *grp, int fd)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_EBPF, &grp->prog_fd,
+		       sizeof(grp->prog_fd)))
+		return -errno;
+	return 0;
+}
+
+int pcbg_detach(int fd)
+{
+	int dummy = 0;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_DETACH_REUSEPORT_BPF, &dummy,
+		       sizeof(dummy)))
+		return -errno;
+	return 0;
+}

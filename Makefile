@@ -6,10 +6,9 @@ CLANG		?= clang
 BPFTOOL		?= bpftool
 CC		?= gcc
 MULTIARCH	:= $(shell $(CC) -print-multiarch 2>/dev/null)
-# The newest installed Debian kernel headers, not the host kernel: the host
-# cannot load modules, guests run the Debian kernels.
-KDIRS		?= $(sort $(wildcard /usr/src/linux-headers-*-amd64))
-KDIR		?= $(lastword $(KDIRS))
+# The kernel of `make module`: the running one when its headers are
+# installed, else the newest of the matrix (scripts/kernels.sh).
+KVER		?= $(shell bash -c '. scripts/kernels.sh && pcbg_default_kver')
 KSRC_TAR	?= /usr/src/linux-source-6.1.tar.xz
 
 CFLAGS		?= -O2 -g
@@ -39,8 +38,6 @@ CTL_OBJS	:= $(OUT)/tools/pcbgroupctl.o $(OUT)/tools/adopt.o $(OUT)/tools/show.o 
 D_OBJS		:= $(filter-out $(OUT)/tools/pcbgroupctl.o,$(CTL_OBJS)) \
 		   $(OUT)/tools/pcbgroupd.o $(OUT)/tools/declare.o $(OUT)/tools/finder.o
 EXAMPLES	:= $(OUT)/echo_server $(OUT)/loadgen
-HARNESS		:= $(OUT)/kselftest/kselftest_harness.h
-HOST_TESTS	:= $(patsubst selftests/%.c,$(OUT)/selftests/%,$(wildcard selftests/*.c))
 HDRS		:= include/uapi/pcbgroup.h tools/lib/pcbgroup.h tools/lib/internal.h
 
 all: deps bpf tools selftests
@@ -51,7 +48,12 @@ deps:
 
 bpf: $(OUT)/pcbgroup.skel.h
 tools: $(OUT)/pcbgroupctl $(OUT)/pcbgroupd lib $(EXAMPLES)
-selftests: $(HOST_TESTS) $(OUT)/asan/pcbgroupctl
+
+# W=1 and sparse, no warning allowed, as `make check` builds it; a kernel of
+# the trixie root is built there, with its toolchain.
+module:
+	$(call msg,MODULE,$(OUT)/kmod/$(KVER)/module/pcbgroup.ko)
+	$(Q)OUT=$(OUT) scripts/build_module.sh $(KVER)
 
 $(OUT)/pcbgroup.bpf.o: bpf/pcbgroup.bpf.c include/uapi/pcbgroup.h | $(OUT)
 	$(call msg,CLANG,$@)
@@ -82,27 +84,8 @@ $(OUT)/pcbgroupctl: $(CTL_OBJS) $(OUT)/libpcbgroup.a
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 include dist/install.mk
-
-# pcbgroupctl again with AddressSanitizer and UBSan, for the fuzz tests.
-ASAN_FLAGS	:= -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
-		   -fno-sanitize-recover=all
-ASAN_OBJS	:= $(patsubst $(OUT)/%,$(OUT)/asan/%,$(CTL_OBJS) $(LIB_OBJ))
-
-asan: $(OUT)/asan/pcbgroupctl
-
-$(OUT)/asan/lib/%.o: tools/lib/%.c $(HDRS) $(OUT)/pcbgroup.skel.h
-	$(call msg,CC-ASAN,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) -c $< -o $@
-
-$(OUT)/asan/tools/%.o: tools/%.c tools/pcbgroupctl.h $(HDRS)
-	$(call msg,CC-ASAN,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) -c $< -o $@
-
-$(OUT)/asan/pcbgroupctl: $(ASAN_OBJS)
-	$(call msg,LD-ASAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) $^ -o $@ $(LDLIBS)
+# selftests/Makefile: the tests, check, lint and asan targets.
+include selftests/Makefile
 
 $(OUT)/pcbgroupd: $(D_OBJS) $(OUT)/libpcbgroup.a
 	$(call msg,LD,$@)
@@ -112,45 +95,8 @@ $(OUT)/%: tools/examples/%.c tools/examples/echo_proto.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ -lpthread
 
-# The harness comes from Debian's kernel source, extracted at build time.
-$(HARNESS):
-	$(call msg,EXTRACT,$(OUT)/kselftest)
-	$(Q)mkdir -p $(@D)
-	$(Q)tar -xJf $(KSRC_TAR) -C $(@D) --strip-components=4 --wildcards \
-		'*/tools/testing/selftests/kselftest_harness.h' \
-		'*/tools/testing/selftests/kselftest.h'
-
-$(OUT)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(HARNESS) $(OUT)/libpcbgroup.a $(HDRS)
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -D_GNU_SOURCE \
-		-I$(OUT)/kselftest -Iselftests $< $(OUT)/libpcbgroup.a -o $@ $(LDLIBS)
-
-# The fuzz tests are built with ASan and UBSan too, and call pcbgroupctl's
-# own instrumented main() in forked children (see selftests/fuzz.h).
-FUZZ_TESTS	:= $(OUT)/selftests/cli_fuzz $(OUT)/selftests/pin_damage
-CTL_MAIN_ASAN	:= $(OUT)/asan/pcbgroupctl_main.o
-
-$(CTL_MAIN_ASAN): $(OUT)/asan/tools/pcbgroupctl.o
-	$(call msg,OBJCOPY,$@)
-	$(Q)objcopy --redefine-sym main=pcbgroupctl_main $< $@
-
-$(FUZZ_TESTS): $(OUT)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(HARNESS) $(ASAN_OBJS) $(CTL_MAIN_ASAN) $(OUT)/asan/pcbgroupctl $(HDRS)
-	$(call msg,CC-ASAN,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -D_GNU_SOURCE \
-		-I$(OUT)/kselftest -Iselftests -Itools $< $(CTL_MAIN_ASAN) \
-		$(filter-out $(OUT)/asan/tools/pcbgroupctl.o,$(ASAN_OBJS)) -o $@ $(LDLIBS)
-
 $(OUT):
 	$(Q)mkdir -p $@
-
-# Everything: build, host tests, lint; one summary line at the end.
-check: all
-	$(Q)selftests/run_tests --out $(OUT)
-
-lint:
-	$(Q)scripts/lint.sh
 
 demo: all
 	$(Q)scripts/demo.sh
@@ -169,7 +115,7 @@ help:
 	@echo '  demo       steer a 4-worker example server and print the tables'
 	@echo '  bench      side-by-side benchmarks: results and plots in $(OUT)/bench'
 	@echo '  lint       checkpatch --strict on the kernel-style sources'
-	@echo '  module     pcbgroup.ko against KDIR, in $(OUT)/kmod/KVER'
+	@echo '  module     pcbgroup.ko for KVER, in $(OUT)/kmod/KVER (W=1, sparse)'
 	@echo '  install    tools, libraries, headers, pkg-config, man pages, completion,'
 	@echo '             sysctl.d and modprobe.d files; uninstall removes them'
 	@echo '  install-dkms  the module sources under $(DKMS_SRCDIR) for dkms add'
@@ -177,6 +123,6 @@ help:
 	@echo '  asan       pcbgroupctl with ASan and UBSan in $(OUT)/asan (the fuzz tests run it)'
 	@echo '  deps       install missing Debian packages (scripts/deps.sh)'
 	@echo '  clean      remove $(OUT)/'
-	@echo 'Variables: OUT=$(OUT) KDIR=$(KDIR) CLANG=$(CLANG) BPFTOOL=$(BPFTOOL) V=1'
+	@echo 'Variables: OUT=$(OUT) KVER=$(KVER) CLANG=$(CLANG) BPFTOOL=$(BPFTOOL) V=1'
 	@echo '  DESTDIR PREFIX=$(PREFIX) SBINDIR=$(SBINDIR) LIBDIR=$(LIBDIR)'
 	@echo '  INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(MANDIR) SYSCONFDIR=$(SYSCONFDIR)'

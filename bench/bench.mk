@@ -7,7 +7,7 @@
 
 BENCH_SRCS	:= $(filter-out bench/common.c bench/%.bpf.c,$(wildcard bench/*.c))
 BENCH_PROGS	:= $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
-BENCH_CFLAGS	:= -D_GNU_SOURCE -Ibench -I$(OUT)/bench
+BENCH_CFLAGS	:= -D_GNU_SOURCE -Ibench -Iselftests -I$(OUT)/bench
 
 bench: all bench-progs
 	$(Q)OUT=$(OUT) scripts/bench.sh
@@ -37,7 +37,7 @@ $(OUT)/bench/%.skel.h: $(OUT)/bench/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-$(OUT)/bench/common.o: bench/common.c bench/common.h $(HDRS)
+$(OUT)/bench/common.o: bench/common.c bench/common.h selftests/netns.h $(HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(BENCH_CFLAGS) -c $< -o $@

@@ -6,7 +6,7 @@
  * returns: so the sender's CPU time covers the receive path being measured.
  */
 #include <errno.h>
-#include <net/if.h>
+#include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/udp.h>
@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -23,6 +21,7 @@
 #include <bpf/bpf.h>
 
 #include "common.h"
+#include "netns.h"
 
 #define UDP_RCVBUF	(1 << 20)
 
@@ -57,25 +56,13 @@ static char goals_path[4096];
  */
 int bench_init(const char *outdir, int nofile)
 {
-	struct ifreq ifr = { .ifr_name = "lo" };
 	struct rlimit rl;
-	int fd;
+	int err;
 
 	snprintf(goals_path, sizeof(goals_path), "%s/goals.tsv", outdir);
-	if (unshare(CLONE_NEWNET | CLONE_NEWNS))
-		return -errno;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
-		return -errno;
-	/* a private bpffs, for programs that pin a group to read its tables */
-	mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700");
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
+	err = setup_namespaces();
+	if (err)
+		return err;
 	/* as many as asked for, within the hard limit (no CAP_SYS_RESOURCE) */
 	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return -errno;
@@ -143,6 +130,71 @@ int bench_parse_list(const char *s, int *out, int max)
 		s = *end ? end + 1 : end;
 	}
 	return *s ? -1 : n;
+}
+
+/*
+ * getopt over @optstring (a subset of "o:r:R:t:n:c:p:gh", plus the letters
+ * @own takes: 0, or -1 for a bad value), then checks the values.  0 or -1.
+ */
+int bench_parse(int argc, char **argv, const char *optstring, struct bench_opts *o,
+		int max_n, int (*own)(int c, const char *arg, struct bench_opts *o))
+{
+	static const struct option longopts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "rounds", required_argument, NULL, 'R' },
+		{ "conns", required_argument, NULL, 't' },
+		{ "n", required_argument, NULL, 'n' },
+		{ "algos", required_argument, NULL, 'a' },
+		{ "cpu", required_argument, NULL, 'c' },
+		{ "proto", required_argument, NULL, 'p' },
+		{ "goals", no_argument, NULL, 'g' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	int c, i, err = 0;
+
+	while (!err && (c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o->outdir = optarg;
+			break;
+		case 'r':
+			o->reps = atoi(optarg);
+			break;
+		case 'R':
+			o->rounds = atoi(optarg);
+			break;
+		case 't':
+			o->tcp_slice = atol(optarg);
+			break;
+		case 'n':
+			o->nn = bench_parse_list(optarg, o->n, max_n);
+			break;
+		case 'c':
+			o->cpu = atoi(optarg);
+			err = o->cpu < 0;
+			break;
+		case 'p':
+			o->udp = !strcmp(optarg, "udp");
+			o->tcp = !strcmp(optarg, "tcp");
+			break;
+		case 'g':
+			o->goals = 1;
+			break;
+		default:
+			err = !own || c == 'h' || c == '?' || own(c, optarg, o);
+		}
+	}
+	if (err || optind < argc || o->reps < 1 || o->reps > BENCH_MAX_REPS || o->nn < 1 ||
+	    o->rounds < 1 || o->tcp_slice < 1 || (!o->udp && !o->tcp) || o->cpu >= bench_ncpus())
+		return -1;
+	for (i = 0; i < o->nn; i++)
+		if (o->n[i] < 1 || o->n[i] > PCBG_SLOTS_DEFAULT)
+			return -1;
+	if (o->cpu < 0)
+		o->cpu = bench_ncpus() - 1;
+	return 0;
 }
 
 static void loopback(struct sockaddr_in *sin, int port)
@@ -303,10 +355,7 @@ __u64 bench_fallbacks(struct pcbg_group *grp)
 {
 	__u64 st[PCBG_STAT_NR];
 
-	if (pcbg_group_stats(grp, st))
-		return ~0ULL;
-	return st[PCBG_STAT_FALLBACK_OFF] + st[PCBG_STAT_FALLBACK_EMPTY] +
-	       st[PCBG_STAT_FALLBACK_MISS];
+	return pcbg_group_stats(grp, st) ? ~0ULL : pcbg_fallbacks(st);
 }
 
 /*
@@ -660,6 +709,17 @@ double bench_quantile(const double *v, int n, double q)
 	x = s[(int)(q * (n - 1))];
 	free(s);
 	return x;
+}
+
+/* "MED [MIN, MAX]", each printed with @fmt. */
+void bench_fmt_stat(char *buf, size_t len, const struct bench_stat *st, const char *fmt)
+{
+	char a[32], b[32], c[32];
+
+	snprintf(a, sizeof(a), fmt, st->med);
+	snprintf(b, sizeof(b), fmt, st->min);
+	snprintf(c, sizeof(c), fmt, st->max);
+	snprintf(buf, len, "%s [%s, %s]", a, b, c);
 }
 
 /* @outdir/@name for writing, with the CSV header line. */

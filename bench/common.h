@@ -76,6 +76,40 @@ struct bench_cell {
 	int room;
 };
 
+#define BENCH_MAX_N	8	/* group sizes of a run */
+#define BENCH_MAX_V	16	/* variants of a run */
+#define BENCH_MAX_REPS	64
+
+/**
+ * struct bench_opts - the options of an interleaved run (bench_parse()).
+ * @outdir: -o, where the results go.
+ * @reps: -r, repetitions, 1..BENCH_MAX_REPS.
+ * @rounds: -R, rounds of a repetition.
+ * @tcp_slice: -t, connections of a TCP slice.
+ * @nn: how many group sizes in @n (-n N,...), each 1..PCBG_SLOTS_DEFAULT.
+ * @n: the group sizes.
+ * @nv: how many variants in @v (a program's own option).
+ * @v: the variants.
+ * @cpu: -c, the CPU to run on; -1: the last one.
+ * @udp: run UDP (-p udp: UDP only).
+ * @tcp: run TCP (-p tcp: TCP only).
+ * @goals: -g, write the goal rows.
+ */
+struct bench_opts {
+	const char *outdir;
+	int reps;
+	int rounds;
+	long tcp_slice;
+	int nn;
+	int n[BENCH_MAX_N];
+	int nv;
+	int v[BENCH_MAX_V];
+	int cpu;
+	int udp;
+	int tcp;
+	int goals;
+};
+
 /* Median, minimum and maximum. */
 struct bench_stat {
 	double med;
@@ -92,6 +126,8 @@ __u64 bench_cpu_ns(void);
 __u64 bench_wall_ns(void);
 const char *bench_variant_name(int variant);
 int bench_parse_list(const char *s, int *out, int max);
+int bench_parse(int argc, char **argv, const char *optstring, struct bench_opts *o,
+		int max_n, int (*own)(int c, const char *arg, struct bench_opts *o));
 
 int bench_socket(int proto, int port);
 int bench_group_create(struct bench_group *g, int proto, int port, int n,
@@ -126,6 +162,7 @@ void bench_shuffle(int *v, int n, unsigned int *seed);
 
 void bench_stat(const double *v, int n, struct bench_stat *st);
 double bench_quantile(const double *v, int n, double q);
+void bench_fmt_stat(char *buf, size_t len, const struct bench_stat *st, const char *fmt);
 FILE *bench_open(const char *outdir, const char *name, const char *header);
 void bench_goal(const char *area, const char *what, const char *measured,
 		const char *goal, int result);

@@ -26,7 +26,6 @@
  * the cost of a program is taken above it.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,7 +40,8 @@
 
 #define MAX_N		4
 #define MAX_V		(5 + PCBG_ALGO_NR)
-#define MAX_REPS	64
+_Static_assert(MAX_V <= BENCH_MAX_V, "bench_opts holds every program");
+#define MAX_REPS	BENCH_MAX_REPS
 #define UDP_PORT	8200
 #define TCP_PORT	9200
 #define FLOW_SPACE	(16 * BENCH_PORTS)
@@ -58,21 +58,6 @@
 #define FLOWS_KNOWN	1024	/* all in the table after the warm-up */
 #define GOAL_FLOWS_NS	60.0
 #define NO_PROGRAM	(-100)
-
-struct opts {
-	const char *outdir;
-	int reps;
-	int rounds;
-	long tcp_slice;
-	int nn;
-	int n[MAX_N];
-	int nv;
-	int v[MAX_V];
-	int cpu;
-	int udp;
-	int tcp;
-	int goals;
-};
 
 /* One (N, program) pair in one repetition: sums over its slices. */
 struct cell {
@@ -105,9 +90,9 @@ static void usage(const char *prog)
 	exit(2);
 }
 
-static int parse_programs(const char *s, struct opts *o)
+static int parse_programs(int c, const char *s, struct bench_opts *o)
 {
-	char *list = strdup(s), *tok, *save = NULL;
+	char *list = c == 'a' ? strdup(s) : NULL, *tok, *save = NULL;
 	int a;
 
 	if (!list)
@@ -135,72 +120,6 @@ static int parse_programs(const char *s, struct opts *o)
 	}
 	free(list);
 	return o->nv ? 0 : -1;
-}
-
-static int parse(int argc, char **argv, struct opts *o)
-{
-	static const struct option longopts[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "reps", required_argument, NULL, 'r' },
-		{ "rounds", required_argument, NULL, 'R' },
-		{ "conns", required_argument, NULL, 't' },
-		{ "n", required_argument, NULL, 'n' },
-		{ "algos", required_argument, NULL, 'a' },
-		{ "cpu", required_argument, NULL, 'c' },
-		{ "proto", required_argument, NULL, 'p' },
-		{ "goals", no_argument, NULL, 'g' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
-	int c, i;
-
-	while ((c = getopt_long(argc, argv, "o:r:R:t:n:a:c:p:gh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			o->outdir = optarg;
-			break;
-		case 'r':
-			o->reps = atoi(optarg);
-			break;
-		case 'R':
-			o->rounds = atoi(optarg);
-			break;
-		case 't':
-			o->tcp_slice = atol(optarg);
-			break;
-		case 'n':
-			o->nn = bench_parse_list(optarg, o->n, MAX_N);
-			break;
-		case 'a':
-			if (parse_programs(optarg, o))
-				return -1;
-			break;
-		case 'c':
-			o->cpu = atoi(optarg);
-			if (o->cpu < 0)
-				return -1;
-			break;
-		case 'p':
-			o->udp = !strcmp(optarg, "udp");
-			o->tcp = !strcmp(optarg, "tcp");
-			break;
-		case 'g':
-			o->goals = 1;
-			break;
-		default:
-			return -1;
-		}
-	}
-	if (optind < argc || o->reps < 1 || o->reps > MAX_REPS || o->nn < 1 ||
-	    o->rounds < 1 || o->tcp_slice < 1 || (!o->udp && !o->tcp) ||
-	    o->cpu >= bench_ncpus())
-		return -1;
-	for (i = 0; i < o->nn; i++)
-		if (o->n[i] < 1 || o->n[i] > PCBG_SLOTS_DEFAULT)
-			return -1;
-	if (o->cpu < 0)
-		o->cpu = bench_ncpus() - 1;
-	return 0;
 }
 
 static int sysctl_stats(int on)
@@ -385,7 +304,7 @@ static double ns_per_run(int tcp, int ni, int vi, int r)
 }
 
 /* The index of program @v in the list, or -1. */
-static int index_of(const struct opts *o, int v)
+static int index_of(const struct bench_opts *o, int v)
 {
 	int vi;
 
@@ -396,7 +315,7 @@ static int index_of(const struct opts *o, int v)
 }
 
 /* Every (N, program) pair a slice a round, shuffled; repetition -1 warms up. */
-static int measure(const struct opts *o, int tcp, struct bench_group *g,
+static int measure(const struct bench_opts *o, int tcp, struct bench_group *g,
 		   struct bench_group *mg, const int *prog_fd,
 		   const int *minimal_fd, const int *noflow_fd,
 		   struct bench_tx *tx, int noop_fd)
@@ -458,22 +377,11 @@ static int measure(const struct opts *o, int tcp, struct bench_group *g,
 	return 0;
 }
 
-static void fmt_stat(char *buf, size_t len, const struct bench_stat *st,
-		     const char *fmt)
-{
-	char a[32], b[32], c[32];
-
-	snprintf(a, sizeof(a), fmt, st->med);
-	snprintf(b, sizeof(b), fmt, st->min);
-	snprintf(c, sizeof(c), fmt, st->max);
-	snprintf(buf, len, "%s [%s, %s]", a, b, c);
-}
-
 /*
  * ns per run of a pair over repetitions; with @base >= 0, minus that of
  * program @base in the same repetition.
  */
-static void pair_stat(const struct opts *o, int tcp, int ni, int vi, int base,
+static void pair_stat(const struct bench_opts *o, int tcp, int ni, int vi, int base,
 		      struct bench_stat *st)
 {
 	double d[MAX_REPS];
@@ -485,7 +393,7 @@ static void pair_stat(const struct opts *o, int tcp, int ni, int vi, int base,
 	bench_stat(d, o->reps, st);
 }
 
-static void report(const struct opts *o, int tcp, FILE *sum, FILE *raw)
+static void report(const struct bench_opts *o, int tcp, FILE *sum, FILE *raw)
 {
 	int ni, vi, r, nop = index_of(o, BENCH_NOOP), min = index_of(o, BENCH_MINIMAL);
 	struct bench_stat sa, sd, sm;
@@ -517,9 +425,9 @@ static void report(const struct opts *o, int tcp, FILE *sum, FILE *raw)
 			pair_stat(o, tcp, ni, vi, -1, &sa);
 			pair_stat(o, tcp, ni, vi, nop, &sd);
 			pair_stat(o, tcp, ni, vi, min, &sm);
-			fmt_stat(a, sizeof(a), &sa, "%.1f");
-			fmt_stat(d, sizeof(d), &sd, "%+.1f");
-			fmt_stat(m, sizeof(m), &sm, "%+.1f");
+			bench_fmt_stat(a, sizeof(a), &sa, "%.1f");
+			bench_fmt_stat(d, sizeof(d), &sd, "%+.1f");
+			bench_fmt_stat(m, sizeof(m), &sm, "%+.1f");
 			printf("%-5d %-15s %-24s %-24s %-24s %.3f%s\n", o->n[ni], pname, a,
 			       nop < 0 || vi == nop ? "-" : d,
 			       min < 0 || vi == min || vi == nop ? "-" : m,
@@ -543,7 +451,7 @@ static void report(const struct opts *o, int tcp, FILE *sum, FILE *raw)
 }
 
 /* " udp 1 2 tcp 3 4": medians of program @vi minus program @base. */
-static void medians(const struct opts *o, int vi, int base, char *buf, size_t len)
+static void medians(const struct bench_opts *o, int vi, int base, char *buf, size_t len)
 {
 	struct bench_stat st;
 	int t, ni;
@@ -564,7 +472,7 @@ static void medians(const struct opts *o, int vi, int base, char *buf, size_t le
  * every other program above noop (pcbgroup's algorithms against the goal,
  * and above minimal beside it).
  */
-static void goals(const struct opts *o)
+static void goals(const struct bench_opts *o)
 {
 	int vi, ni, t, nop = index_of(o, BENCH_NOOP), min = index_of(o, BENCH_MINIMAL);
 	char what[160], meas[256], g[32];
@@ -605,7 +513,7 @@ static void goals(const struct opts *o)
  * program without the flow table's code, and flow_table=1 above noop (and
  * above minimal beside it), for known flows and for new ones.
  */
-static void flow_goals(const struct opts *o)
+static void flow_goals(const struct bench_opts *o)
 {
 	int ht = index_of(o, PCBG_ALGO_HASH_THRESHOLD), nf = index_of(o, BENCH_NOFLOW);
 	int nop = index_of(o, BENCH_NOOP), min = index_of(o, BENCH_MINIMAL);
@@ -661,7 +569,7 @@ static void flow_goals(const struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {
+	struct bench_opts o = {
 		.outdir = "build/bench", .reps = 7, .rounds = 16, .tcp_slice = 8,
 		.nn = 2, .n = { 16, 4096 }, .nv = 9,
 		.v = { BENCH_NOOP, BENCH_MINIMAL, PCBG_ALGO_HASH_THRESHOLD,
@@ -678,7 +586,7 @@ int main(int argc, char **argv)
 	struct bench_tx *tx;
 	FILE *raw, *sum;
 
-	if (parse(argc, argv, &o))
+	if (bench_parse(argc, argv, "o:r:R:t:n:a:c:p:gh", &o, MAX_N, parse_programs))
 		usage(argv[0]);
 	err = bench_init(o.outdir, 65536);
 	if (!err)

@@ -28,7 +28,6 @@
  * over the rate of the kernel), median [min, max] over repetitions.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -40,7 +39,7 @@
 #define MAX_N		4
 #define NG		(2 * MAX_N)	/* groups: N x order */
 #define NV		2		/* variants: the kernel's pick, cpu */
-#define MAX_REPS	64
+#define MAX_REPS	BENCH_MAX_REPS
 #define UDP_PORT	8300
 #define TCP_PORT	9300
 #define FLOW_SPACE	(16 * BENCH_PORTS)
@@ -49,18 +48,6 @@
 
 static const int variants[NV] = { BENCH_KERNEL, PCBG_ALGO_CPU };
 static const char *const order_names[2] = { "interleaved", "contiguous" };
-
-struct opts {
-	const char *outdir;
-	int reps;
-	int rounds;
-	long tcp_slice;
-	int nn;
-	int n[MAX_N];
-	int udp;
-	int tcp;
-	int goals;
-};
 
 static struct bench_cell cells[NG][NV][MAX_REPS];
 
@@ -120,7 +107,7 @@ static int group(struct bench_group *g, int proto, int port, int n, int contiguo
  * contiguous order that is the first socket of the CPU's block for every
  * hash that falls in another CPU's block.
  */
-static int locality(const struct opts *o, struct bench_tx *tx,
+static int locality(const struct bench_opts *o, struct bench_tx *tx,
 		    struct bench_group *g, FILE *csv)
 {
 	int gi, vi, cpu, i, err, ncpus = bench_ncpus();
@@ -184,7 +171,7 @@ static int locality(const struct opts *o, struct bench_tx *tx,
 }
 
 /* Every (group, variant) pair a slice a round, each round on the next CPU. */
-static int measure(const struct opts *o, int tcp, struct bench_group *g,
+static int measure(const struct bench_opts *o, int tcp, struct bench_group *g,
 		   struct bench_tx *tx)
 {
 	int order[NG * NV], nc = 2 * o->nn * NV, ncpus = bench_ncpus();
@@ -233,23 +220,12 @@ static int measure(const struct opts *o, int tcp, struct bench_group *g,
 	return 0;
 }
 
-static void fmt_stat(char *buf, size_t len, const struct bench_stat *st,
-		     const char *fmt)
-{
-	char a[32], b[32], c[32];
-
-	snprintf(a, sizeof(a), fmt, st->med);
-	snprintf(b, sizeof(b), fmt, st->min);
-	snprintf(c, sizeof(c), fmt, st->max);
-	snprintf(buf, len, "%s [%s, %s]", a, b, c);
-}
-
 /*
  * The table, the CSV rows and the goal: cpu >= the kernel in every case
  * (median), and a clear win where the kernel walks (contiguous: every
  * repetition above 1).
  */
-static void report(const struct opts *o, int tcp, FILE *sum, FILE *raw)
+static void report(const struct bench_opts *o, int tcp, FILE *sum, FILE *raw)
 {
 	double ratio[MAX_REPS], added[MAX_REPS], kns[MAX_REPS], cns[MAX_REPS];
 	char r[128], a[128], k[128], c[128], what[160], meas[200];
@@ -281,10 +257,10 @@ static void report(const struct opts *o, int tcp, FILE *sum, FILE *raw)
 		bench_stat(added, o->reps, &sa);
 		bench_stat(kns, o->reps, &sk);
 		bench_stat(cns, o->reps, &sc);
-		fmt_stat(r, sizeof(r), &sr, "%.4f");
-		fmt_stat(a, sizeof(a), &sa, "%+.0f");
-		fmt_stat(k, sizeof(k), &sk, "%.0f");
-		fmt_stat(c, sizeof(c), &sc, "%.0f");
+		bench_fmt_stat(r, sizeof(r), &sr, "%.4f");
+		bench_fmt_stat(a, sizeof(a), &sa, "%+.0f");
+		bench_fmt_stat(k, sizeof(k), &sk, "%.0f");
+		bench_fmt_stat(c, sizeof(c), &sc, "%.0f");
 		printf("%-5d %-12s %-26s %-22s %-22s %s\n", n, order_names[contiguous],
 		       r, k, c, a);
 		fprintf(sum, "%s,%d,%s,%.5f,%.5f,%.5f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f\n",
@@ -305,50 +281,9 @@ static void report(const struct opts *o, int tcp, FILE *sum, FILE *raw)
 			   ">= 1.000; contiguous: every rep > 1 (~: not)", pass);
 }
 
-static int parse(int argc, char **argv, struct opts *o)
-{
-	int c, i;
-
-	while ((c = getopt(argc, argv, "o:r:R:t:n:p:gh")) != -1) {
-		switch (c) {
-		case 'o':
-			o->outdir = optarg;
-			break;
-		case 'r':
-			o->reps = atoi(optarg);
-			break;
-		case 'R':
-			o->rounds = atoi(optarg);
-			break;
-		case 't':
-			o->tcp_slice = atol(optarg);
-			break;
-		case 'n':
-			o->nn = bench_parse_list(optarg, o->n, MAX_N);
-			break;
-		case 'p':
-			o->udp = !strcmp(optarg, "udp");
-			o->tcp = !strcmp(optarg, "tcp");
-			break;
-		case 'g':
-			o->goals = 1;
-			break;
-		default:
-			return -1;
-		}
-	}
-	if (optind < argc || o->reps < 1 || o->reps > MAX_REPS || o->nn < 1 ||
-	    o->rounds < 1 || o->tcp_slice < 1 || (!o->udp && !o->tcp))
-		return -1;
-	for (i = 0; i < o->nn; i++)
-		if (o->n[i] < bench_ncpus() || o->n[i] > PCBG_SLOTS_DEFAULT)
-			return -1;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
-	struct opts o = {
+	struct bench_opts o = {
 		.outdir = "build/bench", .reps = 7, .rounds = 16, .tcp_slice = 8,
 		.nn = 2, .n = { 256, 4096 }, .udp = 1, .tcp = 1,
 	};
@@ -357,8 +292,11 @@ int main(int argc, char **argv)
 	struct bench_tx *tx;
 	int gi, t, err;
 
-	if (parse(argc, argv, &o))
+	if (bench_parse(argc, argv, "o:r:R:t:n:p:gh", &o, MAX_N, NULL))
 		usage(argv[0]);
+	for (gi = 0; gi < o.nn; gi++)	/* every CPU has a socket */
+		if (o.n[gi] < bench_ncpus())
+			usage(argv[0]);
 	err = bench_init(o.outdir, 65536);
 	if (err) {
 		fprintf(stderr, "incoming_cpu: setup: %s\n", strerror(-err));

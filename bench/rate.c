@@ -22,7 +22,6 @@
  * the report gives the median, minimum and maximum over repetitions.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,7 +32,7 @@
 #include "noop.skel.h"
 
 #define MAX_N		8
-#define MAX_REPS	64
+#define MAX_REPS	BENCH_MAX_REPS
 #define NV		(5 + PCBG_ALGO_NR)
 #define SMALL		(NV - 2)	/* maglev in a group of capacity N */
 #define SMALL_BASE	(NV - 1)	/* the kernel's pick in that group */
@@ -62,18 +61,6 @@ static const int variants[NV] = {
 	BENCH_KERNEL,
 };
 
-struct opts {
-	const char *outdir;
-	int reps;
-	int rounds;
-	long tcp_slice;
-	int nn;
-	int n[MAX_N];
-	int cpu;
-	int udp;
-	int tcp;
-};
-
 static struct bench_cell cells[MAX_N][NV][MAX_REPS];
 
 static const char *name(int vi)
@@ -88,7 +75,7 @@ static const char *name(int vi)
 }
 
 /* Is the pair measured? */
-static int valid(const struct opts *o, int ni, int vi)
+static int valid(const struct bench_opts *o, int ni, int vi)
 {
 	return vi < SMALL || o->n[ni] < PCBG_SLOTS_DEFAULT;
 }
@@ -113,7 +100,7 @@ static void usage(const char *prog)
 	exit(2);
 }
 
-static int alloc_cells(const struct opts *o)
+static int alloc_cells(const struct bench_opts *o)
 {
 	int ni, vi, r, err;
 
@@ -128,7 +115,7 @@ static int alloc_cells(const struct opts *o)
 }
 
 /* Every (N, variant) pair a slice a round, shuffled; repetition -1 warms up. */
-static int measure(const struct opts *o, int tcp, struct bench_group *g,
+static int measure(const struct bench_opts *o, int tcp, struct bench_group *g,
 		   struct bench_group *small, struct bench_tx *tx, int noop_fd)
 {
 	int order[MAX_N * NV], nc = 0, rep, round, k, err;
@@ -181,7 +168,7 @@ static double cost(int ni, int vi, int r, int loop)
 	return bench_cell_cost(&cells[ni][vi][r], loop);
 }
 
-static void ratio_stat(const struct opts *o, int ni, int vi, int base_ni,
+static void ratio_stat(const struct bench_opts *o, int ni, int vi, int base_ni,
 		       int base_vi, int loop, struct bench_stat *st)
 {
 	double v[MAX_REPS];
@@ -192,18 +179,7 @@ static void ratio_stat(const struct opts *o, int ni, int vi, int base_ni,
 	bench_stat(v, o->reps, st);
 }
 
-static void fmt_stat(char *buf, size_t len, const struct bench_stat *st,
-		     const char *fmt)
-{
-	char a[32], b[32], c[32];
-
-	snprintf(a, sizeof(a), fmt, st->med);
-	snprintf(b, sizeof(b), fmt, st->min);
-	snprintf(c, sizeof(c), fmt, st->max);
-	snprintf(buf, len, "%s [%s, %s]", a, b, c);
-}
-
-static void write_raw(const struct opts *o, int tcp, FILE *raw)
+static void write_raw(const struct bench_opts *o, int tcp, FILE *raw)
 {
 	int ni, vi, r;
 
@@ -224,7 +200,7 @@ static void write_raw(const struct opts *o, int tcp, FILE *raw)
 }
 
 /* The table of one protocol: every pair against the kernel's pick. */
-static void table(const struct opts *o, int tcp, FILE *sum)
+static void table(const struct bench_opts *o, int tcp, FILE *sum)
 {
 	double added[MAX_REPS], kns[MAX_REPS];
 	struct bench_stat sr, sa, se, sk;
@@ -255,9 +231,9 @@ static void table(const struct opts *o, int tcp, FILE *sum)
 			bench_stat(added, o->reps, &sa);
 			ratio_stat(o, ni, vi, ni, base(vi), 0, &sr);
 			ratio_stat(o, ni, vi, ni, base(vi), 1, &se);
-			fmt_stat(m, sizeof(m), &sr, "%.4f");
-			fmt_stat(a, sizeof(a), &sa, "%+.1f");
-			fmt_stat(e, sizeof(e), &se, "%.4f");
+			bench_fmt_stat(m, sizeof(m), &sr, "%.4f");
+			bench_fmt_stat(a, sizeof(a), &sa, "%+.1f");
+			bench_fmt_stat(e, sizeof(e), &se, "%.4f");
 			printf("%-5d %-14s %-26s %-26s %s\n", o->n[ni], name(vi), m, a,
 			       tcp ? "" : e);
 			fprintf(sum, "%s,%d,%s,%.5f,%.5f,%.5f,%.2f,%.2f,%.2f,"
@@ -291,7 +267,7 @@ static int variant_index(int variant)
  * running any program being the kernel's; TCP: TCP_GOAL.  Then maglev
  * against hash-threshold.
  */
-static void goals(const struct opts *o, int tcp)
+static void goals(const struct bench_opts *o, int tcp)
 {
 	int noop = variant_index(BENCH_NOOP), ht = variant_index(PCBG_ALGO_HASH_THRESHOLD);
 	int mag = variant_index(PCBG_ALGO_MAGLEV);
@@ -344,7 +320,7 @@ static void goals(const struct opts *o, int tcp)
  * ratio of the kernel's pick, which separates what pcbgroup adds from what
  * 4096 sockets cost the kernel itself.
  */
-static void scaling(const struct opts *o, int tcp, FILE *scale)
+static void scaling(const struct bench_opts *o, int tcp, FILE *scale)
 {
 	char m[128], k[128], row[256], g[32];
 	double v[MAX_REPS], own;
@@ -369,8 +345,8 @@ static void scaling(const struct opts *o, int tcp, FILE *scale)
 			v[r] = cost(i16, vi, r, 0) / cost(i4096, vi, r, 0) * own;
 		}
 		bench_stat(v, o->reps, &sk);
-		fmt_stat(m, sizeof(m), &sr, "%.4f");
-		fmt_stat(k, sizeof(k), &sk, "%.4f");
+		bench_fmt_stat(m, sizeof(m), &sr, "%.4f");
+		bench_fmt_stat(k, sizeof(k), &sk, "%.4f");
 		printf("%-14s %-26s %s\n", name(vi), m, vi ? k : "");
 		fprintf(scale, "%s,%s,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f\n",
 			tcp ? "tcp" : "udp", name(vi), sr.med, sr.min, sr.max,
@@ -388,49 +364,9 @@ static void scaling(const struct opts *o, int tcp, FILE *scale)
 	bench_goal("rate", m, row, g, pass);
 }
 
-static int parse(int argc, char **argv, struct opts *o)
-{
-	int c;
-
-	while ((c = getopt(argc, argv, "o:r:R:t:n:c:p:h")) != -1) {
-		switch (c) {
-		case 'o':
-			o->outdir = optarg;
-			break;
-		case 'r':
-			o->reps = atoi(optarg);
-			break;
-		case 'R':
-			o->rounds = atoi(optarg);
-			break;
-		case 't':
-			o->tcp_slice = atol(optarg);
-			break;
-		case 'n':
-			o->nn = bench_parse_list(optarg, o->n, MAX_N);
-			break;
-		case 'c':
-			o->cpu = atoi(optarg);
-			break;
-		case 'p':
-			o->udp = !strcmp(optarg, "udp");
-			o->tcp = !strcmp(optarg, "tcp");
-			break;
-		default:
-			return -1;
-		}
-	}
-	if (o->reps < 1 || o->reps > MAX_REPS || o->nn < 1 || o->rounds < 1 ||
-	    o->tcp_slice < 1 || (!o->udp && !o->tcp))
-		return -1;
-	if (o->cpu < 0)
-		o->cpu = bench_ncpus() - 1;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
-	struct opts o = {
+	struct bench_opts o = {
 		.outdir = "build/bench", .reps = 21, .rounds = 64,
 		.tcp_slice = 8, .nn = 4, .n = { 2, 16, 256, 4096 },
 		.cpu = -1, .udp = 1, .tcp = 1,
@@ -441,7 +377,7 @@ int main(int argc, char **argv)
 	struct bench_tx *tx;
 	int ni, t, err;
 
-	if (parse(argc, argv, &o))
+	if (bench_parse(argc, argv, "o:r:R:t:n:c:p:h", &o, MAX_N, NULL))
 		usage(argv[0]);
 	err = bench_init(o.outdir, 65536);
 	if (!err)

@@ -72,16 +72,6 @@ $(OUT)/.dirs: FORCE | $(OUT)
 		echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' > $@
 FORCE:
 
-# The module for one kernel: KDIR, built in $(OUT)/kmod/KVER (as the tests do).
-KVER		:= $(patsubst linux-headers-%,%,$(notdir $(KDIR)))
-module:
-	$(Q)test -e "$(KDIR)/Makefile" || { echo "module: no kernel headers in '$(KDIR)':" \
-		"apt install linux-headers-amd64, or give KDIR" >&2; exit 1; }
-	$(Q)mkdir -p $(OUT)/kmod/$(KVER)
-	$(Q)cp -ru Kbuild module include $(OUT)/kmod/$(KVER)/
-	$(Q)$(MAKE) -C $(KDIR) M=$(abspath $(OUT)/kmod/$(KVER)) modules
-	@echo '  module   $(OUT)/kmod/$(KVER)/module/pcbgroup.ko'
-
 install: dist
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \

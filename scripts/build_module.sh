@@ -15,7 +15,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/kernels.sh
 OUT=${OUT:-build}
-k=$1
+k=${1:?usage: build_module.sh KVER}
 root=$(pcbg_root_of_kver "$k")
 kdir=/usr/src/linux-headers-$k
 maps=${PCBG_MAPS:-}

@@ -3,8 +3,8 @@
 #
 # The kernel matrix of `make check`: the Debian kernels pcbgroup.ko is built
 # for (W=1, sparse) and whose virtme-ng guests run the suites.  Sourced by
-# scripts/deps.sh (which installs them), scripts/build_module.sh and
-# scripts/guest_tests.sh.  One kernel a line:
+# scripts/deps.sh (which installs them), scripts/build_module.sh (make
+# module) and selftests/guest_tests.sh.  One kernel a line:
 #   series   the kernel's major.minor, or "newest" for the newest of the suite
 #   suite    the Debian suite it comes from
 #   where    host: headers in /usr/src, built with Debian 12's gcc;
@@ -53,4 +53,17 @@ pcbg_root_of_kver() {
 	if [ -e "$PCBG_TRIXIE_ROOT/usr/src/linux-headers-$1/Makefile" ]; then
 		echo "$PCBG_TRIXIE_ROOT"
 	fi
+}
+
+# The kernel `make module` builds for: the running one when its headers are
+# installed, else the newest of the matrix.
+pcbg_default_kver() {
+	local series suite where
+	if [ -e "/usr/src/linux-headers-$(uname -r)/Makefile" ]; then
+		uname -r
+		return
+	fi
+	while read -r series suite where; do
+		[ -z "$series" ] || pcbg_kver "$series" "$where"
+	done <<<"$PCBG_KERNELS" | sort -V | tail -1
 }

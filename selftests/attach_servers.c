@@ -12,7 +12,6 @@
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT 300
 #include <signal.h>
-#include <sys/prctl.h>
 
 #define OUT_SZ	65536
 #define WORKERS	4
@@ -57,27 +56,12 @@ static int find_workers(pid_t master, pid_t *workers, int max)
 
 FIXTURE_SETUP(server)
 {
-	char path[PATH_MAX + 16], line[128] = "";
-	int pfd[2];
-
 	ASSERT_EQ(0, setup_namespaces());
 	self->ncpus = sysconf(_SC_NPROCESSORS_ONLN);
-	snprintf(path, sizeof(path), "%s/echo_server", build_dir());
-	ASSERT_EQ(0, pipe(pfd));
-	self->pid = fork();
-	if (self->pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(pfd[1], 1);
-		close(pfd[0]);
-		/* -A: workers pinned to CPU i % ncpus, SO_INCOMING_CPU unset */
-		execl(path, "echo_server", "-t", variant->proto, "-w", "4", "-p", "8080",
-		      "-A", variant->forked ? "-f" : NULL, (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	self->out_fd = pfd[0];
-	ASSERT_LT(0, read(pfd[0], line, sizeof(line) - 1)) TH_LOG("no ready line");
-	ASSERT_NE(NULL, strstr(line, "ready pid")) TH_LOG("%s", line);
+	/* -A: workers pinned to CPU i % ncpus, SO_INCOMING_CPU unset */
+	self->pid = start_echo_server("", NULL, &self->out_fd, "-t %s -w 4 -p 8080 -A%s",
+				      variant->proto, variant->forked ? " -f" : "");
+	ASSERT_LT(0, self->pid) TH_LOG("no ready line");
 	if (variant->forked)
 		ASSERT_EQ(WORKERS, find_workers(self->pid, self->workers, WORKERS));
 	usleep(50 * 1000);	/* the workers reach their poll() */

@@ -191,7 +191,8 @@ FIXTURE_SETUP(fuzz)
 
 	ASSERT_EQ(0, setup_namespaces());
 	for (i = 0; i < GROUPS; i++) {
-		self->servers[i] = start_echo(proto[i], i == 2, 2);
+		self->servers[i] = start_echo_server("", NULL, NULL, "-t %s -w 2 -p 0%s",
+						     proto[i], i == 2 ? " -6" : "");
 		ASSERT_LT(0, self->servers[i]);
 		snprintf(self->pids[i], sizeof(self->pids[i]), "%d", self->servers[i]);
 		argv[0] = "pcbgroupctl";

@@ -7,7 +7,6 @@
 #include "lib.h"
 #include <pwd.h>
 #include <signal.h>
-#include <sys/prctl.h>
 
 #define OUT_SZ	8192
 

@@ -151,12 +151,6 @@ static void stats(struct __test_metadata *_metadata, struct pcbg_group *grp,
 	ASSERT_EQ(0, pcbg_group_stats(grp, st));
 }
 
-static __u64 fallbacks(const __u64 st[PCBG_STAT_NR])
-{
-	return st[PCBG_STAT_FALLBACK_OFF] + st[PCBG_STAT_FALLBACK_EMPTY] +
-	       st[PCBG_STAT_FALLBACK_MISS];
-}
-
 /* Live flows of the slots of sockets [from, to), as show prints them. */
 static __u32 live_flows(struct __test_metadata *_metadata,
 			struct _test_data_flows *self, int from, int to)
@@ -171,6 +165,18 @@ static __u32 live_flows(struct __test_metadata *_metadata,
 	return sum;
 }
 
+/* Flows [0, FLOWS) once (in before), then as many new workers join as drain. */
+static void drain_and_join(struct __test_metadata *_metadata, struct _test_data_flows *self)
+{
+	int i;
+
+	ASSERT_EQ(FLOWS, send_flows(self, 0, FLOWS, self->before));
+	for (i = 0; i < WORKERS; i++)
+		place(_metadata, self, add_server(_metadata, self));
+	for (i = 0; i < WORKERS; i++)
+		ASSERT_EQ(0, pcbg_group_drain(self->grp, self->slot_of[i], 1));
+}
+
 /*
  * The old workers drain while as many new ones join: every old flow stays
  * on its socket, every new flow goes to a new socket, and once the old
@@ -181,11 +187,7 @@ TEST_F(flows, drain_and_join_hold_every_old_flow)
 	int i, to_new = 0, moved = 0, new_to_old = 0;
 	__u64 st[PCBG_STAT_NR];
 
-	ASSERT_EQ(FLOWS, send_flows(self, 0, FLOWS, self->before));
-	for (i = 0; i < WORKERS; i++)
-		place(_metadata, self, add_server(_metadata, self));
-	for (i = 0; i < WORKERS; i++)
-		ASSERT_EQ(0, pcbg_group_drain(self->grp, self->slot_of[i], 1));
+	drain_and_join(_metadata, self);
 
 	ASSERT_EQ(FLOWS, send_flows(self, 0, FLOWS, self->after));
 	for (i = 0; i < FLOWS; i++) {
@@ -208,7 +210,7 @@ TEST_F(flows, drain_and_join_hold_every_old_flow)
 	EXPECT_EQ(FLOWS, st[PCBG_STAT_FLOW_HIT]);	/* one resend of each old one */
 	EXPECT_EQ(0, st[PCBG_STAT_FLOW_REPICK]);
 	EXPECT_EQ(0, st[PCBG_STAT_FLOW_EVICTED]);
-	EXPECT_EQ(0, fallbacks(st));
+	EXPECT_EQ(0, pcbg_fallbacks(st));
 
 	/* the old workers finish: their flows go to the new ones, counted */
 	for (i = 0; i < WORKERS; i++)
@@ -220,7 +222,7 @@ TEST_F(flows, drain_and_join_hold_every_old_flow)
 	stats(_metadata, self->grp, st);
 	EXPECT_EQ(FLOWS, st[PCBG_STAT_FLOW_REPICK]);
 	EXPECT_EQ(2 * FLOWS, live_flows(_metadata, self, WORKERS, 2 * WORKERS));
-	EXPECT_EQ(0, fallbacks(st));
+	EXPECT_EQ(0, pcbg_fallbacks(st));
 }
 
 /* The same drain and join without the table moves every old flow. */
@@ -229,11 +231,7 @@ TEST_F(flows, without_the_table_a_drain_moves_the_flows)
 	int i, to_new = 0;
 
 	set_knob(_metadata, self->grp, "flow_table", "0");
-	ASSERT_EQ(FLOWS, send_flows(self, 0, FLOWS, self->before));
-	for (i = 0; i < WORKERS; i++)
-		place(_metadata, self, add_server(_metadata, self));
-	for (i = 0; i < WORKERS; i++)
-		ASSERT_EQ(0, pcbg_group_drain(self->grp, self->slot_of[i], 1));
+	drain_and_join(_metadata, self);
 	ASSERT_EQ(FLOWS, send_flows(self, 0, FLOWS, self->after));
 	for (i = 0; i < FLOWS; i++)
 		to_new += self->after[i] >= WORKERS;
@@ -342,7 +340,7 @@ TEST_F_TIMEOUT(flows, ten_rolling_restarts_hold_the_flows, 300)
 	EXPECT_EQ(0, strays);
 	EXPECT_EQ(0, fresh_on_old);
 	EXPECT_LE(leaver_flows, st[PCBG_STAT_FLOW_REPICK]);
-	EXPECT_EQ(0, fallbacks(st));
+	EXPECT_EQ(0, pcbg_fallbacks(st));
 }
 
 /* An idle flow expires after flow_timeout and is picked again. */

@@ -224,38 +224,6 @@ next:
 		free(groups);
 }
 
-/*
- * An echo_server (udp or tcp, IPv6 if @v6) with @workers workers on a free
- * port; returns its pid, -1 on failure.
- */
-static inline pid_t start_echo(const char *proto, int v6, int workers)
-{
-	char path[PATH_MAX + 16], w[16], line[128] = "";
-	int pfd[2];
-	ssize_t n;
-	pid_t pid;
-
-	snprintf(path, sizeof(path), "%s/echo_server", build_dir());
-	snprintf(w, sizeof(w), "%d", workers);
-	if (pipe(pfd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(pfd[1], 1);
-		close(pfd[0]);
-		execl(path, "echo_server", "-t", proto, "-w", w, "-p", "0",
-		      v6 ? "-6" : NULL, (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	n = read(pfd[0], line, sizeof(line) - 1);	/* "ready pid P port N ..." */
-	close(pfd[0]);
-	if (n <= 0 || strncmp(line, "ready", 5))
-		return -1;
-	return pid;
-}
-
 /* xorshift64*: the same vectors for the same seed. */
 static inline __u64 fuzz_rand(__u64 *s)
 {

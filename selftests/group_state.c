@@ -10,36 +10,8 @@
 /* TCG guests run these too, many times slower than the host */
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT 300
-#include <signal.h>
-#include <sys/prctl.h>
 
 #define OUT_SZ	65536
-
-/* echo_server -t @proto -w @workers on @port; its pid */
-static pid_t start_echo(const char *proto, int workers, int port)
-{
-	char path[PATH_MAX + 16], w[16], p[16], line[128] = "";
-	int pfd[2];
-	pid_t pid;
-
-	snprintf(path, sizeof(path), "%s/echo_server", build_dir());
-	snprintf(w, sizeof(w), "%d", workers);
-	snprintf(p, sizeof(p), "%d", port);
-	if (pipe(pfd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(pfd[1], 1);
-		close(pfd[0]);
-		execl(path, "echo_server", "-t", proto, "-w", w, "-p", p, (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	if (read(pfd[0], line, sizeof(line) - 1) <= 0 || !strstr(line, "ready"))
-		pid = -1;
-	return pid;	/* the pipe stays open for the server's exit table */
-}
 
 static void stop(pid_t pid)
 {
@@ -56,8 +28,8 @@ TEST(late_socket_is_flagged_dead_group_is_dead_and_gc_removes_it)
 	pid_t first, second, other;
 
 	ASSERT_EQ(0, setup_namespaces());
-	first = start_echo("udp", 2, 8080);
-	other = start_echo("tcp", 2, 9090);
+	first = start_echo_server("", NULL, NULL, "-t udp -w 2 -p 8080");
+	other = start_echo_server("", NULL, NULL, "-t tcp -w 2 -p 9090");
 	ASSERT_LT(0, first);
 	ASSERT_LT(0, other);
 	ASSERT_EQ(0, CTL("attach --pid %d", first)) TH_LOG("%s", err);
@@ -67,7 +39,7 @@ TEST(late_socket_is_flagged_dead_group_is_dead_and_gc_removes_it)
 	EXPECT_STREQ("", err);
 
 	/* a socket joins the SO_REUSEPORT group after the attach */
-	second = start_echo("udp", 1, 8080);
+	second = start_echo_server("", NULL, NULL, "-t udp -w 1 -p 8080");
 	ASSERT_LT(0, second);
 	ASSERT_EQ(0, CTL("show"));
 	EXPECT_STREQ("pcbgroupctl: show: group 1: 1 udp sockets on 0.0.0.0:8080 "
@@ -114,7 +86,7 @@ TEST(prometheus_export_passes_promtool)
 	if (run_cmd(NULL, 0, NULL, 0, "command -v promtool"))
 		SKIP(return, "no promtool (Debian package prometheus)");
 	ASSERT_EQ(0, setup_namespaces());
-	server = start_echo("udp", 2, 8080);
+	server = start_echo_server("", NULL, NULL, "-t udp -w 2 -p 8080");
 	ASSERT_LT(0, server);
 	ASSERT_EQ(0, CTL("attach --pid %d", server)) TH_LOG("%s", err);
 	ASSERT_EQ(0, run_cmd(out, sizeof(out), err, sizeof(err),

@@ -15,15 +15,16 @@ k=$1
 ko=$OUT/kmod/$k/module/pcbgroup.ko
 ko_nomap=$OUT/kmod/$k-nomap/module/pcbgroup.ko
 
-. selftests/ktap.sh
+. selftests/ktap_helpers.sh
 
+ktap_begin
 echo "# guest $(uname -r), $(nproc) CPUs"
 [ "$(uname -r)" = "$k" ] || { result "guest runs $k" 0; exit 0; }
 dmesg -C
 
 run_suite() {
 	echo "# $k: $(basename "$1")$2"
-	PCBG_KO=$ko "$1" 2>&1 | grep -E '^(ok|not ok|#)'
+	PCBG_KO=$ko "$1" 2>&1 | grep -E '^(TAP|1\.\.|ok|not ok|#)' | sed 's/^/    /'
 }
 
 # The data plane's suites, which must pass on every kernel.  The suites of

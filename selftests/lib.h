@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers for pcbgroup's harness tests: a fresh network and mount namespace
- * per test (loopback up, a private bpffs), reuseport server sockets, flows
- * from chosen source ports, and finding which server socket got each flow.
+ * per test (netns.h), reuseport server sockets, flows from chosen source
+ * ports, and finding which server socket got each flow.
  */
 #ifndef PCBG_SELFTESTS_LIB_H
 #define PCBG_SELFTESTS_LIB_H
@@ -12,16 +12,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
-#include <net/if.h>
 #include <netinet/in.h>
-#include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
-#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -29,6 +27,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "netns.h"
 #include "pcbgroup.h"
 
 /*
@@ -40,29 +39,6 @@
 
 #define SERVER_PORT	8080
 #define CLIENT_PORT_BASE 10000	/* flow i comes from port CLIENT_PORT_BASE + i */
-
-/* Own network and mount namespace: loopback up, bpffs on /sys/fs/bpf. */
-static inline int setup_namespaces(void)
-{
-	struct ifreq ifr = { .ifr_name = "lo" };
-	int fd;
-
-	if (unshare(CLONE_NEWNET | CLONE_NEWNS))
-		return -errno;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
-		return -errno;
-	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
-		return -errno;
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return 0;
-}
 
 static inline int raise_nofile(rlim_t n)
 {
@@ -320,6 +296,51 @@ static inline const char *build_dir(void)
 	for (int i = 0; i < 2 && (slash = strrchr(dir, '/')); i++)
 		*slash = '\0';
 	return dir;
+}
+
+/*
+ * Start "@prefix build/echo_server ARGS", ARGS made from @fmt (@prefix: ""
+ * or a command that runs it elsewhere, as nsenter does), and wait for its
+ * "ready pid P port N workers W" line.  Returns P, or -1; *@port gets N and
+ * *@out_fd its stdout, where it prints its table on exit (if not NULL: the
+ * pipe stays open either way).  The server dies with the test.
+ */
+static inline pid_t start_echo_server(const char *prefix, int *port, int *out_fd,
+				      const char *fmt, ...)
+{
+	char args[256], cmd[PATH_MAX + 512], line[128] = "";
+	int pfd[2], pid = -1, got = 0;
+	ssize_t n, len = 0;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "exec %s %s/echo_server %s", prefix, build_dir(), args);
+	if (pipe(pfd))
+		return -1;
+	if (fork() == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while (len < (ssize_t)sizeof(line) - 1 && !strchr(line, '\n')) {
+		n = read(pfd[0], line + len, sizeof(line) - 1 - len);
+		if (n <= 0)
+			break;
+		len += n;
+		line[len] = '\0';
+	}
+	if (sscanf(line, "ready pid %d port %d", &pid, &got) != 2)
+		return -1;
+	if (port)
+		*port = got;
+	if (out_fd)
+		*out_fd = pfd[0];
+	return pid;
 }
 
 /*

@@ -60,10 +60,7 @@ static __u64 fallbacks(struct pcbg_group *grp)
 {
 	__u64 st[PCBG_STAT_NR];
 
-	if (pcbg_group_stats(grp, st))
-		return ~0ULL;
-	return st[PCBG_STAT_FALLBACK_OFF] + st[PCBG_STAT_FALLBACK_EMPTY] +
-	       st[PCBG_STAT_FALLBACK_MISS];
+	return pcbg_group_stats(grp, st) ? ~0ULL : pcbg_fallbacks(st);
 }
 
 TEST_F(members, leave_moves_only_the_leavers_flows)

@@ -19,6 +19,20 @@
 		SKIP(return, "pcbgroup.ko is not loaded"); \
 } while (0)
 
+/* A fresh namespace and nothing else: for the tests that need TEST_F's timeouts. */
+FIXTURE(netns) {
+	int dummy;
+};
+
+FIXTURE_SETUP(netns)
+{
+	ASSERT_EQ(0, setup_namespaces());
+}
+
+FIXTURE_TEARDOWN(netns)
+{
+}
+
 /* Read knob @name into @buf without the newline; 0 or -errno. */
 static inline int knob_read(const char *name, char *buf, size_t size)
 {

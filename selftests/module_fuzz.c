@@ -258,20 +258,7 @@ static void fill_pool(struct fuzz *f)
  * each, the registered group's config equals the knobs, a refused write
  * left its knob alone, and a request got a documented answer.
  */
-FIXTURE(fuzz) {
-	int dummy;
-};
-
-FIXTURE_SETUP(fuzz)
-{
-	ASSERT_EQ(0, setup_namespaces());
-}
-
-FIXTURE_TEARDOWN(fuzz)
-{
-}
-
-TEST_F_TIMEOUT(fuzz, sysctl_and_registration_fuzz, 600)
+TEST_F_TIMEOUT(netns, sysctl_and_registration_fuzz, 600)
 {
 	int i, k, ctl, valid, ret, mism, writes = 0, refused = 0, regs = 0, regs_ok = 0;
 	static struct fuzz f;
@@ -352,7 +339,7 @@ TEST_F_TIMEOUT(fuzz, sysctl_and_registration_fuzz, 600)
  * 2,000 groups registered and closed, some unregistered first, each also
  * refused once as a duplicate: no group stays, and every map goes.
  */
-TEST_F_TIMEOUT(fuzz, register_close_cycles_leak_nothing, 600)
+TEST_F_TIMEOUT(netns, register_close_cycles_leak_nothing, 600)
 {
 	int i, base, id, sock, after;
 	struct groups_row rows[4];

@@ -84,20 +84,7 @@ TEST(reload_twice_with_live_groups)
  * reach it until "pcbgroupctl register --all", which the load message
  * names; then they do, in its config and in its traffic.
  */
-FIXTURE(reload) {
-	int dummy;
-};
-
-FIXTURE_SETUP(reload)
-{
-	ASSERT_EQ(0, setup_namespaces());
-}
-
-FIXTURE_TEARDOWN(reload)
-{
-}
-
-TEST_F_TIMEOUT(reload, pinned_group_comes_back_after_reload, 180)
+TEST_F_TIMEOUT(netns, pinned_group_comes_back_after_reload, 180)
 {
 	char out[512], err[512], log[4096];
 	struct pcbg_sample samples[64];
@@ -162,7 +149,7 @@ TEST_F_TIMEOUT(reload, pinned_group_comes_back_after_reload, 180)
  * run, in turn, without a pause: every flow reaches a socket, chosen by
  * the program, and both groups are the module's again at the end.
  */
-TEST_F_TIMEOUT(reload, reloads_under_load_lose_no_flow, 600)
+TEST_F_TIMEOUT(netns, reloads_under_load_lose_no_flow, 600)
 {
 	static const int types[2] = { SOCK_DGRAM, SOCK_STREAM };
 	static const char *const names[2] = { "udp", "tcp" };

@@ -81,8 +81,7 @@ static int unshare_urn(void)
 	char map[64];
 	uid_t uid = getuid();
 	gid_t gid = getgid();
-	struct ifreq ifr = { .ifr_name = "lo" };
-	int fd, err;
+	int err;
 
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNET))
 		return -errno;
@@ -93,17 +92,7 @@ static int unshare_urn(void)
 	snprintf(map, sizeof(map), "0 %u 1", gid);
 	if (!err)
 		err = write_file("/proc/self/gid_map", map);
-	if (err)
-		return err;
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return 0;
+	return err ?: loopback_up();
 }
 
 FIXTURE(owned) {

@@ -56,34 +56,6 @@ static pid_t hold_new_netns(void)
 	return pid;
 }
 
-/* echo_server with @workers workers on 8080, run by @prefix ("" or nsenter) */
-static pid_t start_echo(const char *prefix, int workers)
-{
-	char cmd[PATH_MAX + 128], line[128] = "";
-	int pfd[2], pid = -1;
-	ssize_t n;
-	FILE *f;
-
-	snprintf(cmd, sizeof(cmd), "exec %s %s/echo_server -t udp -w %d -p 8080", prefix,
-		 build_dir(), workers);
-	if (pipe(pfd))
-		return -1;
-	if (fork() == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(pfd[1], 1);
-		close(pfd[0]);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	f = fdopen(pfd[0], "r");
-	n = f && fgets(line, sizeof(line), f) ? (ssize_t)strlen(line) : -1;
-	if (n > 0)
-		sscanf(line, "ready pid %d", &pid);
-	/* the pipe stays open: the server writes its table there on exit */
-	return pid;
-}
-
 FIXTURE_SETUP(two_ns)
 {
 	char prefix[64];
@@ -91,10 +63,10 @@ FIXTURE_SETUP(two_ns)
 	ASSERT_EQ(0, setup_namespaces());
 	self->holder = hold_new_netns();
 	ASSERT_LT(0, self->holder);
-	self->server_a = start_echo("", 2);
+	self->server_a = start_echo_server("", NULL, NULL, "-t udp -w 2 -p 8080");
 	ASSERT_LT(0, self->server_a);
 	snprintf(prefix, sizeof(prefix), "nsenter -n -t %d", self->holder);
-	self->server_b = start_echo(prefix, 3);
+	self->server_b = start_echo_server(prefix, NULL, NULL, "-t udp -w 3 -p 8080");
 	ASSERT_LT(0, self->server_b);
 }
 
@@ -180,7 +152,7 @@ TEST(ip_netns_exec_pins_are_found_again)
 	ASSERT_EQ(0, system("ip netns add pcbg-test && "
 			    "ip netns exec pcbg-test ip link set lo up"));
 	snprintf(prefix, sizeof(prefix), "ip netns exec pcbg-test");
-	server = start_echo(prefix, 2);
+	server = start_echo_server(prefix, NULL, NULL, "-t udp -w 2 -p 8080");
 	ASSERT_LT(0, server);
 #define RUN(fmt, ...) run_cmd(out, sizeof(out), err, sizeof(err), \
 			      "ip netns exec pcbg-test %s/pcbgroupctl " fmt, \

@@ -10,7 +10,7 @@
 #   abi      the exported symbols against the kept list (selftests/abi.sh)
 #   deb      make deb: four packages, lintian clean
 #   root     the .debs installed with apt into a fresh Debian 12 root
-#            (scripts/pkgroot.sh; base cached outside the repository): DKMS
+#            (selftests/pkgroot.sh; base cached outside the repository): DKMS
 #            builds the module for every kernel with headers
 #   guest    for each kernel: a virtme-ng guest loads the root's module with
 #            modprobe and runs the demo from the installed paths
@@ -25,12 +25,13 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-build}
 top=$PWD
 work=$top/$OUT/pkgtest
-. selftests/ktap.sh
+. selftests/ktap_helpers.sh
+ktap_begin
 # result NAME for the exit status of the command that ran last.
 check() { local rc=$?; result "$1" $([ $rc = 0 ] && echo 1 || echo 0); }
 
 root=$work/root
-scripts/pkgroot.sh umount "$root"
+selftests/pkgroot.sh umount "$root"
 rm -rf "$work"
 mkdir -p "$work"
 D=$work/destdir
@@ -128,14 +129,14 @@ for h in /usr/src/linux-headers-*-amd64; do
 	[ -e "$h/Makefile" ] && [ -r "/boot/vmlinuz-$k" ] && kernels+=("$k")
 done
 mapfile -t kernels < <(printf '%s\n' "${kernels[@]}" | sort -V)
-scripts/pkgroot.sh mount "$root" "${kernels[@]}" 2>&1 | sed 's/^/# /'
-trap 'scripts/pkgroot.sh umount "$root"' EXIT
+selftests/pkgroot.sh mount "$root" "${kernels[@]}" 2>&1 | sed 's/^/# /'
+trap 'selftests/pkgroot.sh umount "$root"; ktap_finished' EXIT
 # The base stays as it is while the overlay is on it (pkgroot.sh changes it
 # only under the exclusive lock).
 exec 8< "${PCBG_CACHE:-/var/cache/pcbgroup}/lock"
 flock -s 8
 [ -x "$root/usr/bin/apt-get" ]
-check "a fresh Debian 12 root (scripts/pkgroot.sh)"
+check "a fresh Debian 12 root (selftests/pkgroot.sh)"
 [ -x "$root/usr/bin/apt-get" ] || exit 0
 in_root() {
 	mount -t proc proc "$root/proc" && mount --rbind /dev "$root/dev" || return 1
@@ -169,8 +170,7 @@ if [ ${#with_headers[@]} -gt 1 ]; then
 fi
 for k in "${kernels[@]}"; do
 	if [[ " ${with_headers[*]} " != *" $k "* ]]; then
-		echo "ok - DKMS builds pcbgroup.ko for $k # SKIP the archive has no headers for it"
-		echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:1 error:0"
+		result "DKMS builds pcbgroup.ko for $k" 1 "the archive has no headers for it"
 		continue
 	fi
 	# compressed like the kernel's own modules where its config says so
@@ -213,7 +213,7 @@ for k in ${newest:+"$newest"}; do
 		grep -q '^# package guest ' <<<"$out" && break
 		tail -10 <<<"$out" | sed "s/^/# $k: boot $attempt ran nothing: /"
 	done
-	printf '%s\n' "$out"
-	grep -q "^\(not \)\?ok - $k: kernel log has no warning (package)" <<<"$out" ||
+	sed 's/^/    /' <<<"$out"
+	grep -q "^\(not \)\?ok [0-9]* $k: kernel log has no warning (package)" <<<"$out" ||
 		result "$k: the package guest ran to its last check" 0
 done

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 
 #define OUT_SZ	65536
 #define WORKERS	4
@@ -32,40 +31,14 @@ FIXTURE_VARIANT_ADD(ctl, tcp4) { "tcp", 0 };
 FIXTURE_VARIANT_ADD(ctl, tcp6) { "tcp", 1 };
 
 /* Start echo_server with @workers workers; returns its port. */
-static int start_server(struct __test_metadata *_metadata, const char *proto,
-			int v6, int workers, int port, pid_t *pid, int *out_fd)
+static int start_server(const char *proto, int v6, int workers, int port, pid_t *pid,
+			int *out_fd)
 {
-	char path[PATH_MAX + 16], wbuf[16], pbuf[16], line[128] = "";
-	int pfd[2], got_port = 0;
-	ssize_t n, len = 0;
+	int got = 0;
 
-	snprintf(path, sizeof(path), "%s/echo_server", build_dir());
-	snprintf(wbuf, sizeof(wbuf), "%d", workers);
-	snprintf(pbuf, sizeof(pbuf), "%d", port);
-	if (pipe(pfd))
-		return -1;
-	*pid = fork();
-	if (*pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* gone with a failed test */
-		dup2(pfd[1], 1);
-		close(pfd[0]);
-		execl(path, "echo_server", "-t", proto, v6 ? "-6" : "-w", v6 ? "-w" : wbuf,
-		      v6 ? wbuf : "-p", v6 ? "-p" : pbuf, v6 ? pbuf : NULL, (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	/* "ready pid P port N workers W" */
-	while (len < (ssize_t)sizeof(line) - 1 && !strchr(line, '\n')) {
-		n = read(pfd[0], line + len, sizeof(line) - 1 - len);
-		if (n <= 0)
-			break;
-		len += n;
-		line[len] = '\0';
-	}
-	if (sscanf(line, "ready pid %*d port %d", &got_port) != 1)
-		TH_LOG("echo_server said: %s", line);
-	*out_fd = pfd[0];
-	return got_port;
+	*pid = start_echo_server("", &got, out_fd, "-t %s -w %d -p %d%s", proto, workers,
+				 port, v6 ? " -6" : "");
+	return got;
 }
 
 /* Stop the server; read its "worker inode cpu received" table into @out. */
@@ -84,7 +57,7 @@ static void stop_server(pid_t pid, int out_fd, char *out, size_t size)
 FIXTURE_SETUP(ctl)
 {
 	ASSERT_EQ(0, setup_namespaces());
-	self->port = start_server(_metadata, variant->proto, variant->v6, WORKERS, 0,
+	self->port = start_server(variant->proto, variant->v6, WORKERS, 0,
 				  &self->server, &self->server_out);
 	ASSERT_LT(0, self->port);
 }
@@ -235,7 +208,7 @@ TEST_F(ctl, two_processes_form_one_group)
 	pid_t second;
 	int out_fd;
 
-	ASSERT_EQ(self->port, start_server(_metadata, variant->proto, variant->v6, 2,
+	ASSERT_EQ(self->port, start_server(variant->proto, variant->v6, 2,
 					   self->port, &second, &out_fd));
 	EXPECT_EQ(0, CTL("attach --pid %d --pid %d --proto %s --port %d",
 			 self->server, second, variant->proto, self->port))
@@ -260,7 +233,7 @@ TEST_F_TIMEOUT(ctl, killed_worker_loses_only_what_it_had_taken, 120)
 	pid_t second, gen;
 	ssize_t n;
 
-	ASSERT_EQ(self->port, start_server(_metadata, variant->proto, variant->v6, 2,
+	ASSERT_EQ(self->port, start_server(variant->proto, variant->v6, 2,
 					   self->port, &second, &out_fd));
 	ASSERT_EQ(0, CTL("attach --pid %d --pid %d", self->server, second))
 		TH_LOG("%s", self->err);
@@ -344,23 +317,13 @@ TEST_F(ctl, bad_pids_and_arguments_change_nothing)
  */
 TEST(cpus_from_incoming_cpu_pin_and_rebalance)
 {
-	char out[OUT_SZ], err[1024], path[PATH_MAX + 16], expect[64];
-	int pfd[2], ncpus = sysconf(_SC_NPROCESSORS_ONLN), i;
+	char out[OUT_SZ], err[1024], expect[64];
+	int ncpus = sysconf(_SC_NPROCESSORS_ONLN), i;
 	pid_t server;
 
 	ASSERT_EQ(0, setup_namespaces());
-	ASSERT_EQ(0, pipe(pfd));
-	snprintf(path, sizeof(path), "%s/echo_server", build_dir());
-	server = fork();
-	if (server == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(pfd[1], 1);
-		execl(path, "echo_server", "-t", "udp", "-w", "4", "-p", "8080", "-c",
-		      (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	ASSERT_LT(0, read(pfd[0], out, sizeof(out)));	/* "ready ..." */
+	server = start_echo_server("", NULL, NULL, "-t udp -w 4 -p 8080 -c");
+	ASSERT_LT(0, server);
 
 #define RUN(fmt, ...) run_cmd(out, sizeof(out), err, sizeof(err), "%s/pcbgroupctl " fmt, \
 			      build_dir(), ##__VA_ARGS__)
@@ -410,7 +373,7 @@ TEST(second_writer_waits_for_the_first)
 	pid_t server, drain;
 
 	ASSERT_EQ(0, setup_namespaces());
-	ASSERT_LT(0, start_server(_metadata, "udp", 0, 2, 0, &server, &server_out));
+	ASSERT_LT(0, start_server("udp", 0, 2, 0, &server, &server_out));
 	ASSERT_EQ(0, run_cmd(out, sizeof(out), err, sizeof(err), "%s/pcbgroupctl attach --pid %d",
 			     build_dir(), server)) TH_LOG("%s", err);
 

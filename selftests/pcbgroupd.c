@@ -60,32 +60,10 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-/* One echo_server worker numbered @k on UDP 8080; its pid once it is bound. */
+/* One echo_server worker numbered @k on UDP @port; its pid once it is bound. */
 static pid_t start_worker(int k, int port)
 {
-	char path[PATH_MAX + 16], kb[16], pb[16], line[128] = "";
-	int pfd[2];
-	pid_t pid;
-
-	snprintf(path, sizeof(path), "%s/echo_server", build_dir());
-	snprintf(kb, sizeof(kb), "%d", k);
-	snprintf(pb, sizeof(pb), "%d", port);
-	if (pipe(pfd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(pfd[1], 1);
-		close(pfd[0]);
-		execl(path, "echo_server", "-t", "udp", "-w", "1", "-b", kb, "-p", pb,
-		      (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	if (read(pfd[0], line, sizeof(line) - 1) <= 0 || !strstr(line, "ready"))
-		pid = -1;
-	close(pfd[0]);	/* it writes nothing else we read */
-	return pid;
+	return start_echo_server("", NULL, NULL, "-t udp -w 1 -b %d -p %d", k, port);
 }
 
 static void stop_pid(pid_t *pid, int sig)
@@ -538,26 +516,15 @@ TEST(bad_declarations_are_refused_and_the_others_load)
 TEST(pidfile_finds_master_and_workers_of_a_tcp_service)
 {
 	char dir[] = "/tmp/pcbgd-tcp.XXXXXX", out[OUT_SZ], err[OUT_SZ], text[256];
-	char path[PATH_MAX + 16], line[128] = "";
-	int ncpus = sysconf(_SC_NPROCESSORS_ONLN), pfd[2], i;
+	int ncpus = sysconf(_SC_NPROCESSORS_ONLN), i;
 	pid_t server, daemon;
 
 	ASSERT_EQ(0, setup_namespaces());
 	mkdir(PCBGD_RUN_DIR, 0755);
 	ASSERT_EQ(0, mount("tmpfs", PCBGD_RUN_DIR, "tmpfs", 0, "mode=0755"));
 	ASSERT_NE(NULL, mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/echo_server", build_dir());
-	ASSERT_EQ(0, pipe(pfd));
-	server = fork();
-	if (server == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(pfd[1], 1);
-		execl(path, "echo_server", "-t", "tcp", "-w", "4", "-p", "8080", "-A", "-f",
-		      (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	ASSERT_LT(0, read(pfd[0], line, sizeof(line) - 1));
+	server = start_echo_server("", NULL, NULL, "-t tcp -w 4 -p 8080 -A -f");
+	ASSERT_LT(0, server);
 	snprintf(text, sizeof(text), "%d\n", server);
 	ASSERT_EQ(0, write_file(dir, "web.pid", text));
 	snprintf(text, sizeof(text), "port = 8080\nproto = tcp\npidfile = %s/web.pid\n", dir);

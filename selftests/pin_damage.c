@@ -363,7 +363,8 @@ static int attach(struct run *run, char *pid)
 /* Server @i: group 2's is TCP, the others UDP. */
 static pid_t start(pid_t *server, char *pid, int i)
 {
-	*server = start_echo(i == 1 ? "tcp" : "udp", 0, 2);
+	*server = start_echo_server("", NULL, NULL, "-t %s -w 2 -p 0",
+				    i == 1 ? "tcp" : "udp");
 	snprintf(pid, 16, "%d", *server);
 	return *server;
 }

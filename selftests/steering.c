@@ -82,8 +82,7 @@ TEST_F_TIMEOUT(group, spread_is_uniform_and_counted, 120)
 		TH_LOG("chi2 %.1f > %.1f over %d sockets", chi2, crit, self->n);
 	ASSERT_EQ(0, pcbg_group_stats(self->grp, stats));
 	EXPECT_EQ(flows, stats[PCBG_STAT_SELECTED]);
-	EXPECT_EQ(0, stats[PCBG_STAT_FALLBACK_OFF] + stats[PCBG_STAT_FALLBACK_EMPTY] +
-		     stats[PCBG_STAT_FALLBACK_MISS]);
+	EXPECT_EQ(0, pcbg_fallbacks(stats));
 	for (i = 0; i < self->n; i++) {
 		ASSERT_EQ(0, pcbg_group_slot_selected(self->grp, i, &sel));
 		EXPECT_EQ(counts[i], sel) TH_LOG("slot %d", i);

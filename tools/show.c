@@ -130,12 +130,6 @@ static int load_view(const char *root, unsigned int id, struct group_view *v)
 	return err;
 }
 
-static __u64 fallbacks(const struct group_view *v)
-{
-	return v->stats[PCBG_STAT_FALLBACK_OFF] + v->stats[PCBG_STAT_FALLBACK_EMPTY] +
-	       v->stats[PCBG_STAT_FALLBACK_MISS];
-}
-
 /* The socket's inode if the slot holds it now, else 0 (as the module does). */
 static __u64 slot_inode(const struct group_view *v, __u32 slot, struct pcbg_slot *s)
 {
@@ -214,7 +208,8 @@ static void print_text(struct group_view *views, int n, int what)
 		       proto_name(v->info.protocol), local, v->live,
 		       pcbg_algorithm_name(v->cfg.algorithm) ?: "?", v->cfg.cpu_bits,
 		       (unsigned long long)v->stats[PCBG_STAT_SELECTED],
-		       (unsigned long long)fallbacks(v), v->unsteered, group_state(v), daemon);
+		       (unsigned long long)pcbg_fallbacks(v->stats), v->unsteered, group_state(v),
+		       daemon);
 	}
 	printf("\n%-5s %5s %10s %4s %12s %8s\n", "group", "slot", "inode", "cpu",
 	       "selected", "flows");
@@ -315,7 +310,8 @@ static void print_json(struct group_view *views, int n)
 		for (st = 0; st < PCBG_STAT_NR; st++)
 			printf("%s\"%s\":%llu", st ? "," : "", pcbg_stat_name(st),
 			       (unsigned long long)v->stats[st]);
-		printf("},\"fallbacks\":%llu,\"table\":[", (unsigned long long)fallbacks(v));
+		printf("},\"fallbacks\":%llu,\"table\":[",
+		       (unsigned long long)pcbg_fallbacks(v->stats));
 		live = live_flows(v);
 		for (slot = 0; slot < v->info.nr_slots; slot++) {
 			struct pcbg_slot s;

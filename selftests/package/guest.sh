@@ -13,7 +13,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$1
 k=$2
-. selftests/ktap.sh
+. selftests/ktap_helpers.sh
+ktap_begin
 
 echo "# package guest $(uname -r), root $root"
 [ "$(uname -r)" = "$k" ] || { result "$k: guest runs $k" 0; exit 0; }

@@ -213,6 +213,8 @@ int pcbg_group_stats(const struct pcbg_group *grp, __u64 stats[PCBG_STAT_NR]);
 /* The same counters, of one CPU (@cpu < 0: summed). */
 int pcbg_group_cpu_stats(const struct pcbg_group *grp, int cpu,
 			 __u64 stats[PCBG_STAT_NR]);
+/* The packets of @stats left to the kernel's own pick: PCBG_STAT_FALLBACK_*. */
+__u64 pcbg_fallbacks(const __u64 stats[PCBG_STAT_NR]);
 /* Possible CPUs: the range of CPU numbers. */
 int pcbg_group_nr_cpus(const struct pcbg_group *grp);
 /* The slots in CPU @cpu's table in use; returns how many (may exceed @max). */

@@ -154,6 +154,12 @@ int pcbg_group_stats(const struct pcbg_group *grp, __u64 stats[PCBG_STAT_NR])
 	return pcbg_group_cpu_stats(grp, -1, stats);
 }
 
+__u64 pcbg_fallbacks(const __u64 stats[PCBG_STAT_NR])
+{
+	return stats[PCBG_STAT_FALLBACK_OFF] + stats[PCBG_STAT_FALLBACK_EMPTY] +
+	       stats[PCBG_STAT_FALLBACK_MISS];
+}
+
 int pcbg_group_cpu_table(const struct pcbg_group *grp, int cpu, __u32 *slots,
 			 size_t max)
 {

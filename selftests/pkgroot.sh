@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # A fresh Debian 12 root to install the pcbgroup packages in:
-#   scripts/pkgroot.sh mount DIR KVER...    an overlay on the base at DIR
-#   scripts/pkgroot.sh umount DIR           drop it and everything written
+#   selftests/pkgroot.sh mount DIR KVER...    an overlay on the base at DIR
+#   selftests/pkgroot.sh umount DIR           drop it and everything written
 # The base is kept between runs in $PCBG_CACHE/bookworm (default
 # /var/cache/pcbgroup, outside the repository): debootstrap's minbase plus
 # what the packages need from the archive (dkms, libbpf, systemd for

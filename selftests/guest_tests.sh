@@ -15,8 +15,9 @@ OUT=${OUT:-build}
 top=$PWD
 mkdir -p "$OUT/logs"
 
-. selftests/ktap.sh
+. selftests/ktap_helpers.sh
 . scripts/kernels.sh
+ktap_begin
 
 # The guest's output.  vng.sh boots once more a guest that did not start
 # and prints the console's last lines of one that did not start or finish;
@@ -34,9 +35,9 @@ run_guest() {
 		result "$k: the guest boots and runs the suites" 0
 		return
 	fi
-	# vng.sh's words and console lines as KTAP comments
-	sed -E '/^(ok|not ok|#)/!s/^/# /' <<<"$out"
-	if ! grep -q "^\(not \)\?ok - $k: kernel log has no warning" <<<"$out"; then
+	# the guest's KTAP as a subtest; vng.sh's words and console lines as comments
+	sed -E '/^(TAP|1\.\.|ok|not ok|#| )/!s/^/# /; s/^/    /' <<<"$out"
+	if ! grep -q "^\(not \)\?ok [0-9]* $k: kernel log has no warning" <<<"$out"; then
 		echo "# $k: the guest stopped early (vng.sh status $status)"
 		result "$k: the guest ran to its last check" 0
 	fi

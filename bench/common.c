@@ -144,6 +144,7 @@ int bench_parse(int argc, char **argv, const char *optstring, struct bench_opts 
 		{ "reps", required_argument, NULL, 'r' },
 		{ "rounds", required_argument, NULL, 'R' },
 		{ "conns", required_argument, NULL, 't' },
+		{ "flows", required_argument, NULL, 'f' },
 		{ "n", required_argument, NULL, 'n' },
 		{ "algos", required_argument, NULL, 'a' },
 		{ "cpu", required_argument, NULL, 'c' },
@@ -167,6 +168,9 @@ int bench_parse(int argc, char **argv, const char *optstring, struct bench_opts 
 			break;
 		case 't':
 			o->tcp_slice = atol(optarg);
+			break;
+		case 'f':
+			o->flows = atoi(optarg);
 			break;
 		case 'n':
 			o->nn = bench_parse_list(optarg, o->n, max_n);

@@ -86,6 +86,7 @@ struct bench_cell {
  * @reps: -r, repetitions, 1..BENCH_MAX_REPS.
  * @rounds: -R, rounds of a repetition.
  * @tcp_slice: -t, connections of a TCP slice.
+ * @flows: -f, flows (a program's own meaning).
  * @nn: how many group sizes in @n (-n N,...), each 1..PCBG_SLOTS_DEFAULT.
  * @n: the group sizes.
  * @nv: how many variants in @v (a program's own option).
@@ -100,6 +101,7 @@ struct bench_opts {
 	int reps;
 	int rounds;
 	long tcp_slice;
+	int flows;
 	int nn;
 	int n[BENCH_MAX_N];
 	int nv;

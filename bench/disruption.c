@@ -40,13 +40,8 @@ static const int variants[NV] = {
 	PCBG_ALGO_MAGLEV,
 };
 
-struct opts {
-	const char *outdir;
-	int flows;		/* for a leave */
-	int join_flows;
-	int nn;
-	int n[MAX_N];
-};
+/* flows for a join (-j); a leave's are bench_opts.flows (-f) */
+static int join_flows = 100000;
 
 /* Traffic from another thread while the group changes. */
 struct churn {
@@ -265,7 +260,7 @@ static int change_end(struct churn *ch, struct bench_group *g, struct watched_ch
 
 /* The socket at @p leaves, measured, and comes back (kernel: a new group). */
 static int leave(struct bench_tx *tx, struct churn *ch, struct bench_group *g,
-		 int vi, int p, const struct opts *o, __u32 base, int *before,
+		 int vi, int p, const struct bench_opts *o, __u32 base, int *before,
 		 int *after, struct change *c, int *moved_by_flow)
 {
 	int f, err, others = 0, moved = 0, n = g->n;
@@ -317,13 +312,12 @@ static int leave(struct bench_tx *tx, struct churn *ch, struct bench_group *g,
 
 /* A new socket joins, measured, and leaves again. */
 static int join(struct bench_tx *tx, struct churn *ch, struct bench_group *g,
-		int vi, const struct opts *o, __u32 base, int *before,
-		int *after, struct change *c)
+		int vi, __u32 base, int *before, int *after, struct change *c)
 {
 	int f, err, idx, moved = 0, between = 0;
 	struct watched_change w;
 
-	err = pass(tx, g, base, o->join_flows, 3, before);
+	err = pass(tx, g, base, join_flows, 3, before);
 	if (err)
 		return err;
 	memset(c, 0, sizeof(*c));
@@ -343,19 +337,19 @@ static int join(struct bench_tx *tx, struct churn *ch, struct bench_group *g,
 		if (err)
 			return err;
 	}
-	err = pass(tx, g, base, o->join_flows, 4, after);
+	err = pass(tx, g, base, join_flows, 4, after);
 	if (err)
 		return err;
 	if (variants[vi] != BENCH_KERNEL)
 		c->fallbacks = bench_fallbacks(g->grp);
-	for (f = 0; f < o->join_flows; f++) {
+	for (f = 0; f < join_flows; f++) {
 		if (before[f] == after[f])
 			continue;
 		moved++;
 		between += after[f] != idx;
 	}
-	c->moved = (double)moved / o->join_flows;
-	c->moved_others = (double)between / o->join_flows;
+	c->moved = (double)moved / join_flows;
+	c->moved_others = (double)between / join_flows;
 
 	if (variants[vi] != BENCH_KERNEL) {
 		err = pcbg_group_remove_socket(g->grp, idx);
@@ -366,10 +360,10 @@ static int join(struct bench_tx *tx, struct churn *ch, struct bench_group *g,
 	return 0;
 }
 
-static int measure(const struct opts *o, struct bench_tx *tx, struct churn *ch,
+static int measure(const struct bench_opts *o, struct bench_tx *tx, struct churn *ch,
 		   int ni, __u32 *next)
 {
-	int n = o->n[ni], max = o->flows > o->join_flows ? o->flows : o->join_flows;
+	int n = o->n[ni], max = o->flows > join_flows ? o->flows : join_flows;
 	int *before = calloc(max, sizeof(int)), *after = calloc(max, sizeof(int));
 	int *moved_by_flow = calloc(o->flows, sizeof(int));
 	struct bench_group kg, pg;
@@ -411,13 +405,13 @@ static int measure(const struct opts *o, struct bench_tx *tx, struct churn *ch,
 		mean /= o->flows;
 		r->ht_se = sqrt((sq / o->flows - mean * mean) / o->flows);
 		if (!err)
-			err = join(tx, ch, g, vi, o, *next + o->flows, before, after,
+			err = join(tx, ch, g, vi, *next + o->flows, before, after,
 				   &r->join);
 		fprintf(stderr, "\r  disruption: N=%d %s done      ", n,
 			bench_variant_name(variants[vi]));
 	}
 	fprintf(stderr, "\n");
-	*next += o->flows + o->join_flows;
+	*next += o->flows + join_flows;
 	pcbg_unpin(PIN_DIR);
 	bench_group_destroy(&kg);
 	bench_group_destroy(&pg);
@@ -427,7 +421,7 @@ static int measure(const struct opts *o, struct bench_tx *tx, struct churn *ch,
 	return err;
 }
 
-static void report(const struct opts *o, FILE *raw, FILE *sum)
+static void report(const struct bench_opts *o, FILE *raw, FILE *sum)
 {
 	double mv[4096], mo[4096];
 	struct bench_stat sm, so;
@@ -437,7 +431,7 @@ static void report(const struct opts *o, FILE *raw, FILE *sum)
 
 	printf("disruption: share of flows that changed socket\n"
 	       "leave: %d flows, every position of the leaving socket (mean [min, max] over positions)\n"
-	       "join: %d flows\n", o->flows, o->join_flows);
+	       "join: %d flows\n", o->flows, join_flows);
 	printf("%-4s %-15s %-28s %-28s %-9s %-16s %-20s\n", "N", "variant",
 	       "leave: moved/all", "leave: moved/not on leaver", "join: all",
 	       "join: old->old", "fallbacks/in flight");
@@ -466,7 +460,7 @@ static void report(const struct opts *o, FILE *raw, FILE *sum)
 				stray += c->to_leaver;
 			}
 			fprintf(raw, "%d,%s,join,%d,%d,%.6f,%.6f,%ld,%ld,0,%.6f,%.6f\n", n,
-				bench_variant_name(variants[vi]), n, o->join_flows,
+				bench_variant_name(variants[vi]), n, join_flows,
 				r->join.moved, r->join.moved_others, r->join.fallbacks,
 				r->join.in_flight, r->join.table, r->join.table_others);
 			bench_stat(mv, n, &sm);
@@ -484,7 +478,7 @@ static void report(const struct opts *o, FILE *raw, FILE *sum)
 			fprintf(sum, "%d,%s,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,"
 				"%d,%.6f,%.6f,%.6f,%ld,%ld\n",
 				n, bench_variant_name(variants[vi]), o->flows, m, sm.min,
-				sm.max, mo_mean, so.min, so.max, r->ht_se, o->join_flows,
+				sm.max, mo_mean, so.min, so.max, r->ht_se, join_flows,
 				r->join.moved, r->join.moved_others, 1.0 / (n + 1),
 				variants[vi] == BENCH_KERNEL ? -1 : fb,
 				variants[vi] == BENCH_KERNEL ? -1 : fl);
@@ -516,7 +510,7 @@ static void report(const struct opts *o, FILE *raw, FILE *sum)
 }
 
 /* "4,16,64" */
-static const char *list(const struct opts *o)
+static const char *list(const struct bench_opts *o)
 {
 	static char buf[64];
 	int ni;
@@ -528,7 +522,7 @@ static const char *list(const struct opts *o)
 	return buf;
 }
 
-static void goals(const struct opts *o)
+static void goals(const struct bench_opts *o)
 {
 	char what[160], meas[256], goal[128];
 	int ni, vi, p, pass;
@@ -612,42 +606,33 @@ static void goals(const struct opts *o)
 	}
 }
 
+/* -j FLOWS */
+static int own_option(int c, const char *arg, struct bench_opts *o)
+{
+	(void)o;
+	if (c == 'j')
+		join_flows = atoi(arg);
+	return c != 'j';
+}
+
 int main(int argc, char **argv)
 {
-	struct opts o = {
-		.outdir = "build/bench", .flows = 10000, .join_flows = 100000,
-		.nn = 3, .n = { 4, 16, 64 },
+	struct bench_opts o = {
+		.outdir = "build/bench", .reps = 1, .rounds = 1, .tcp_slice = 1,
+		.flows = 10000, .nn = 3, .n = { 4, 16, 64 }, .cpu = -1, .udp = 1,
 	};
 	struct churn ch = {};
 	struct bench_tx *tx;
 	FILE *raw, *sum;
 	__u32 next = 0;
-	int c, ni, err;
+	int ni, vi, err;
 
-	while ((c = getopt(argc, argv, "o:f:j:n:h")) != -1) {
-		switch (c) {
-		case 'o':
-			o.outdir = optarg;
-			break;
-		case 'f':
-			o.flows = atoi(optarg);
-			break;
-		case 'j':
-			o.join_flows = atoi(optarg);
-			break;
-		case 'n':
-			o.nn = bench_parse_list(optarg, o.n, MAX_N);
-			break;
-		default:
-			usage(argv[0]);
-		}
-	}
-	if (o.flows < 1 || o.join_flows < 1 || o.nn < 1)
+	if (bench_parse(argc, argv, "o:f:j:n:h", &o, MAX_N, own_option) ||
+	    join_flows < 1)
 		usage(argv[0]);
 	for (ni = 0; ni < o.nn; ni++)
-		if (o.n[ni] < 2 || o.n[ni] > 4096)
+		if (o.n[ni] < 2)
 			usage(argv[0]);
-
 	err = bench_init(o.outdir, 8192);
 	if (!err)
 		err = bench_pin(bench_ncpus() - 1);
@@ -671,8 +656,8 @@ int main(int argc, char **argv)
 	report(&o, raw, sum);
 	goals(&o);
 	for (ni = 0; ni < o.nn; ni++)
-		for (c = 0; c < NV; c++)
-			free(results[ni][c].leave);
+		for (vi = 0; vi < NV; vi++)
+			free(results[ni][vi].leave);
 	fclose(raw);
 	fclose(sum);
 	bench_tx_close(tx);

@@ -33,14 +33,8 @@ static const int variants[NV] = {
 	PCBG_ALGO_CPU, PCBG_ALGO_MAGLEV,
 };
 
-struct opts {
-	const char *outdir;
-	int flows;
-	int dof;	/* sets are added until sets * (N - 1) >= dof */
-	int min_sets;
-	int nn;
-	int n[MAX_N];
-};
+/* sets are added until sets * (N - 1) >= dof, and at least min_sets */
+static int dof = 480, min_sets = 10;
 
 struct spread {
 	double cv;
@@ -79,7 +73,7 @@ static void spread_of(const long *counts, int n, long total, struct spread *s)
 }
 
 /* Flows [@base, @base + @flows): an equal share from each CPU. */
-static long send_set(const struct opts *o, struct bench_tx *tx,
+static long send_set(const struct bench_opts *o, struct bench_tx *tx,
 		     struct bench_group *g, __u32 base, __u32 tag, long *counts)
 {
 	int ncpus = bench_ncpus(), c, err;
@@ -101,19 +95,19 @@ static long send_set(const struct opts *o, struct bench_tx *tx,
 	return got;
 }
 
-static int sets_for(const struct opts *o, int n)
+static int sets_for(int n)
 {
-	int sets = (o->dof + n - 2) / (n - 1);
+	int sets = (dof + n - 2) / (n - 1);
 
-	if (sets < o->min_sets)
-		sets = o->min_sets;
+	if (sets < min_sets)
+		sets = min_sets;
 	return sets > MAX_SETS ? MAX_SETS : sets;
 }
 
-static int measure(const struct opts *o, struct bench_tx *tx, int ni,
+static int measure(const struct bench_opts *o, struct bench_tx *tx, int ni,
 		   __u32 *next)
 {
-	int order[NV], sets = sets_for(o, o->n[ni]), s, k, err;
+	int order[NV], sets = sets_for(o->n[ni]), s, k, err;
 	unsigned int seed = 7 + ni;
 	struct bench_group g;
 	long *counts, got;
@@ -150,7 +144,7 @@ out:
 	return err;
 }
 
-static void report(const struct opts *o, FILE *raw, FILE *sum)
+static void report(const struct bench_opts *o, FILE *raw, FILE *sum)
 {
 	double cv[MAX_SETS], mm[MAX_SETS], jn[MAX_SETS], rms[MAX_N][NV];
 	struct bench_stat sc, sm, sj;
@@ -164,7 +158,7 @@ static void report(const struct opts *o, FILE *raw, FILE *sum)
 	for (ni = 0; ni < o->nn; ni++) {
 		double floor = sqrt((double)(o->n[ni] - 1) / o->flows);
 
-		sets = sets_for(o, o->n[ni]);
+		sets = sets_for(o->n[ni]);
 		for (vi = 0; vi < NV; vi++) {
 			double sq = 0;
 
@@ -216,44 +210,34 @@ static void report(const struct opts *o, FILE *raw, FILE *sum)
 	}
 }
 
+/* -d DOF, -s SETS */
+static int own_option(int c, const char *arg, struct bench_opts *o)
+{
+	(void)o;
+	if (c == 'd')
+		dof = atoi(arg);
+	else if (c == 's')
+		min_sets = atoi(arg);
+	return c != 'd' && c != 's';
+}
+
 int main(int argc, char **argv)
 {
-	struct opts o = {
-		.outdir = "build/bench", .flows = 10000, .dof = 480,
-		.min_sets = 10, .nn = 3, .n = { 4, 16, 64 },
+	struct bench_opts o = {
+		.outdir = "build/bench", .reps = 1, .rounds = 1, .tcp_slice = 1,
+		.flows = 10000, .nn = 3, .n = { 4, 16, 64 }, .cpu = -1, .udp = 1,
 	};
 	struct bench_tx *tx;
 	FILE *raw, *sum;
 	__u32 next = 0;
-	int c, ni, err;
+	int ni, err;
 
-	while ((c = getopt(argc, argv, "o:f:d:s:n:h")) != -1) {
-		switch (c) {
-		case 'o':
-			o.outdir = optarg;
-			break;
-		case 'f':
-			o.flows = atoi(optarg);
-			break;
-		case 'd':
-			o.dof = atoi(optarg);
-			break;
-		case 's':
-			o.min_sets = atoi(optarg);
-			break;
-		case 'n':
-			o.nn = bench_parse_list(optarg, o.n, MAX_N);
-			break;
-		default:
-			usage(argv[0]);
-		}
-	}
-	if (o.flows < 2 || o.nn < 1 || o.min_sets < 1)
+	if (bench_parse(argc, argv, "o:f:d:s:n:h", &o, MAX_N, own_option) ||
+	    o.flows < 2 || min_sets < 1)
 		usage(argv[0]);
 	for (ni = 0; ni < o.nn; ni++)
 		if (o.n[ni] < 2)
 			usage(argv[0]);
-
 	err = bench_init(o.outdir, 8192);
 	tx = err ? NULL : bench_tx_open();
 	raw = bench_open(o.outdir, "fairness_raw.csv", "n,variant,set,flows,cv,max_mean,jain");

@@ -31,73 +31,85 @@ static int add_pid(pid_t *pids, int n, int max, pid_t pid)
 	return n;
 }
 
-/* The next process in the /proc listing @dir, or 0 at its end. */
-static long next_pid(DIR *dir)
+/*
+ * Calls @fn with the first line of /proc/PID/@file of every process, until
+ * @fn returns nonzero.
+ */
+static void each_process(const char *file, int (*fn)(long pid, char *line, void *ctx),
+			 void *ctx)
 {
+	char path[64], line[512];
 	struct dirent *de;
+	DIR *dir;
+	FILE *f;
 	char *end;
 	long v;
+	int got, stop = 0;
 
-	while ((de = readdir(dir))) {
+	dir = opendir("/proc");
+	if (!dir)
+		return;
+	while (!stop && (de = readdir(dir))) {
 		v = strtol(de->d_name, &end, 10);
-		if (!*end && v > 0)
-			return v;
+		if (*end || v <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/%s", v, file);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		got = !!fgets(line, sizeof(line), f);
+		fclose(f);
+		if (got)
+			stop = fn(v, line, ctx);
 	}
+	closedir(dir);
+}
+
+struct process_list {
+	pid_t *pid;
+	pid_t *ppid;
+	int n;
+	int max;
+	const char *comm;
+};
+
+/* "PID (comm) S PPID ...": comm may hold anything, ')' included */
+static int add_with_parent(long pid, char *line, void *ctx)
+{
+	struct process_list *l = ctx;
+	char *p = strrchr(line, ')');
+
+	if (p && sscanf(p + 1, " %*c %d", &l->ppid[l->n]) == 1)
+		l->pid[l->n++] = pid;
+	return l->n >= l->max;
+}
+
+static int add_if_comm(long pid, char *line, void *ctx)
+{
+	struct process_list *l = ctx;
+
+	line[strcspn(line, "\n")] = '\0';
+	if (!strcmp(line, l->comm))
+		l->n = add_pid(l->pid, l->n, l->max, pid);
 	return 0;
 }
 
 /* pid and parent of every process, from /proc/PID/stat; returns how many. */
 static int all_processes(pid_t *pid, pid_t *ppid, int max)
 {
-	char path[64], buf[512], *p;
-	int n = 0;
-	DIR *dir;
-	FILE *f;
-	long v;
+	struct process_list l = { .pid = pid, .ppid = ppid, .max = max };
 
-	dir = opendir("/proc");
-	if (!dir)
-		return 0;
-	while (n < max && (v = next_pid(dir))) {
-		snprintf(path, sizeof(path), "/proc/%ld/stat", v);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
-		fclose(f);
-		/* "PID (comm) S PPID ...": comm may hold anything, ')' included */
-		if (p && sscanf(p + 1, " %*c %d", &ppid[n]) == 1)
-			pid[n++] = v;
-	}
-	closedir(dir);
-	return n;
+	if (max > 0)
+		each_process("stat", add_with_parent, &l);
+	return l.n;
 }
 
 static int by_comm(const char *name, pid_t *pids, int max)
 {
-	char path[64], comm[64];
-	int n = 0;
-	DIR *dir;
-	FILE *f;
-	long v;
+	struct process_list l = { .pid = pids, .max = max, .comm = name };
 
-	dir = opendir("/proc");
-	if (!dir)
-		return 0;
-	while ((v = next_pid(dir))) {
-		snprintf(path, sizeof(path), "/proc/%ld/comm", v);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f)) {
-			comm[strcspn(comm, "\n")] = '\0';
-			if (!strcmp(comm, name))
-				n = add_pid(pids, n, max, v);
-		}
-		fclose(f);
-	}
-	closedir(dir);
-	return n;
+	each_process("comm", add_if_comm, &l);
+	return l.n;
 }
 
 static int by_pidfile(const char *file, pid_t *pids, int max)

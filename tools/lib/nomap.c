@@ -75,39 +75,48 @@ int pcbg_group_carry_knobs(struct pcbg_group *grp, int fd)
 	return err;
 }
 
-int pcbg_group_report(const struct pcbg_group *grp, __u32 id)
+/* What the report holds but the config: identity, counters, live sockets. */
+static int report_fill(const struct pcbg_group *grp, struct pcbg_report *rep)
 {
-	struct pcbg_report rep = { .abi = PCBG_ABI_VERSION, .id = id };
 	__u32 slot;
 	int err;
 
-	err = pcbg_group_info(grp, &rep.info);
+	err = pcbg_group_info(grp, &rep->info);
 	if (!err)
-		err = pcbg_group_config(grp, &rep.cfg);
+		err = pcbg_group_stats(grp, rep->stats);
+	for (slot = 0; !err && slot < rep->info.nr_slots; slot++)
+		rep->live += pcbg_group_slot_live(grp, slot) == 1;
+	return err;
+}
+
+static int report_send(const struct pcbg_group *grp, struct pcbg_report *rep)
+{
+	int err = pcbg_group_config(grp, &rep->cfg);
+
 	if (!err)
-		err = pcbg_group_stats(grp, rep.stats);
-	for (slot = 0; !err && slot < rep.info.nr_slots; slot++)
-		rep.live += pcbg_group_slot_live(grp, slot) == 1;
-	if (!err)
-		err = pcbg_control(PCBG_IOC_REPORT, &rep);
-	return err ? err : (int)rep.id;
+		err = pcbg_control(PCBG_IOC_REPORT, rep);
+	return err ? err : (int)rep->id;
+}
+
+int pcbg_group_report(const struct pcbg_group *grp, __u32 id)
+{
+	struct pcbg_report rep = { .abi = PCBG_ABI_VERSION, .id = id };
+	int err = report_fill(grp, &rep);
+
+	return err ? err : report_send(grp, &rep);
 }
 
 int pcbg_register_nomap(struct pcbg_group *grp, __u32 id)
 {
-	struct pcbg_group_info info;
-	__u32 slot, live = 0;
-	int err;
+	struct pcbg_report rep = { .abi = PCBG_ABI_VERSION, .id = id };
+	int err = report_fill(grp, &rep);
 
 	/* as the module would: a group with no socket is refused */
-	err = pcbg_group_info(grp, &info);
-	for (slot = 0; !err && slot < info.nr_slots; slot++)
-		live += pcbg_group_slot_live(grp, slot) == 1;
-	if (!err && !live)
+	if (!err && !rep.live)
 		err = -ENOENT;
 	if (!err)
 		err = pcbg_group_carry_knobs(grp, -1);
-	return err ? err : pcbg_group_report(grp, id);
+	return err ? err : report_send(grp, &rep);
 }
 
 void pcbg_forget_nomap(const char *dir)

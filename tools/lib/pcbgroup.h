@@ -11,8 +11,9 @@
  * warnings to stderr unless the program sets its own print function with
  * libbpf_set_print() (NULL: silent), as pcbgroupctl does.
  *
- * Privileges: making a group (maps, program) needs CAP_BPF and
- * CAP_NET_ADMIN (or root); attaching it, only the sockets.  Opening a
+ * Privileges: making a group (maps, program) needs CAP_BPF, CAP_NET_ADMIN
+ * and CAP_PERFMON (or CAP_SYS_ADMIN; or root); attaching it, only the
+ * sockets.  Opening a
  * pinned group needs read and write access to its pins (root's, mode 0600)
  * and CAP_SYS_ADMIN, to check its maps are its program's; registering it
  * with pcbgroup.ko, CAP_NET_ADMIN over the sockets' network namespace.

@@ -380,7 +380,8 @@ check "the packaged tools say --version $VERSION, the package's"
 
 # The installed daemon with the unit's capabilities only (its
 # CapabilityBoundingSet, no new privileges) takes two separately started
-# servers' sockets into a group and steers them.  On a port of its own:
+# servers' sockets into a group and steers them; the servers run as nobody,
+# as a real server's workers are not root's.  On a port of its own:
 # a daemon elsewhere on the host that declares echo_server on the same port
 # takes sockets by process name from every namespace.
 t=$root/usr/local/lib/pcbgroup-test
@@ -395,8 +396,9 @@ out=$(unshare --net --mount sh -c 'mount -t proc proc "$0/proc" && mount -t sysf
 	setpriv --bounding-set=-all,$caps --inh-caps=-all --no-new-privs \
 		pcbgroupd -c decl -i 100 2> daemon.log &
 	d=\$!
-	./echo_server -t udp -w 1 -b 0 -p 48080 > s0.out & s0=\$!
-	./echo_server -t udp -w 1 -b 1 -p 48080 > s1.out & s1=\$!
+	nobody='setpriv --reuid=65534 --regid=65534 --clear-groups'
+	\$nobody ./echo_server -t udp -w 1 -b 0 -p 48080 > s0.out & s0=\$!
+	\$nobody ./echo_server -t udp -w 1 -b 1 -p 48080 > s1.out & s1=\$!
 	sleep 2
 	./loadgen -t udp -p 48080 -n 200
 	pcbgroupctl show | sed -n 2p
@@ -406,7 +408,7 @@ sed 's/^/#   /' <<<"$out"
 grep -q '^pcbgroupd: test: group 1: udp 0.0.0.0:48080, 2 sockets$' <<<"$out" &&
 	grep -q '^flows 200 answered 200 lost 0$' <<<"$out" &&
 	grep -qE '^1 +udp .* live +test' <<<"$out"
-check "the packaged pcbgroupd, with only the unit's capabilities, steers a declared server"
+check "the packaged pcbgroupd, with only the unit's capabilities, steers a declared server run by nobody"
 
 # The installed libpcbgroup-dev, in the root.
 cp selftests/package/consumer.c "$root/tmp/"

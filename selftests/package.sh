@@ -241,10 +241,11 @@ unit_checks() {
 	echo "# systemd-analyze security $unit: exposure $exp"
 	[ -n "$exp" ] && awk -v e="$exp" 'BEGIN { exit !(e <= 3) }'
 }
-# Nothing an install left in the source root but the loader's cache and
+# Nothing an install left in the source root but the loader's caches and
 # directories.
 left_in_srcroot() {
-	(cd "$srcroot.rw/upper" && find . ! -type d ! -path ./etc/ld.so.cache | sort)
+	(cd "$srcroot.rw/upper" && find . ! -type d ! -path ./etc/ld.so.cache \
+		! -path ./var/cache/ldconfig/aux-cache | sort)
 }
 
 # --- source ---------------------------------------------------------------

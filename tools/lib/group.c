@@ -248,7 +248,8 @@ int pcbg_group_config(const struct pcbg_group *grp, struct pcbg_config *cfg)
 	return pcbg_check_config(cfg);
 }
 
-int pcbg_group_set_config(struct pcbg_group *grp, const struct pcbg_config *cfg)
+/* The one write of the config, under the group's writer lock. */
+int pcbg_config_write(struct pcbg_group *grp, const struct pcbg_config *cfg)
 {
 	__u32 zero = 0;
 	int err;
@@ -262,6 +263,14 @@ int pcbg_group_set_config(struct pcbg_group *grp, const struct pcbg_config *cfg)
 		err = -errno;
 	pcbg_group_unlock(grp);
 	return err;
+}
+
+/* While pcbgroup.ko is loaded its sysctls are the config's one writer. */
+int pcbg_group_set_config(struct pcbg_group *grp, const struct pcbg_config *cfg)
+{
+	if (pcbg_module_loaded())
+		return -EBUSY;
+	return pcbg_config_write(grp, cfg);
 }
 
 int pcbg_group_info(const struct pcbg_group *grp, struct pcbg_group_info *info)

@@ -56,6 +56,8 @@ int pcbg_damaged(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The pin name of map @map (PCBG_M_*), or of the program for -1. */
 const char *pcbg_map_name(int map);
 enum pcbg_entries_rule pcbg_map_rule(int map);
+/* Write the config as it is (pcbg_group_set_config() without the owner check). */
+int pcbg_config_write(struct pcbg_group *grp, const struct pcbg_config *cfg);
 /* Map @map's type, key and value size and flags, alone; fills @info. */
 int pcbg_check_map_shape(int map, int fd, struct bpf_map_info *info);
 int pcbg_check_config(const struct pcbg_config *cfg);

@@ -187,7 +187,11 @@ int pcbg_group_carry_knobs(struct pcbg_group *grp, int fd);
 int pcbg_group_report(const struct pcbg_group *grp, __u32 id);
 
 int pcbg_group_config(const struct pcbg_group *grp, struct pcbg_config *cfg);
-/* -EINVAL (and nothing written) when a field is out of range. */
+/*
+ * -EINVAL (and nothing written) when a field is out of range; -EBUSY while
+ * pcbgroup.ko is loaded, whose sysctls are then the config's one writer
+ * (include/uapi/pcbgroup.h).
+ */
 int pcbg_group_set_config(struct pcbg_group *grp,
 			  const struct pcbg_config *cfg);
 int pcbg_group_info(const struct pcbg_group *grp,

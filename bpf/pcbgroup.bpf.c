@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * pcbg_select: the SK_REUSEPORT program that picks the socket of one
  * SO_REUSEPORT group, as DragonFly's SO_REUSEPORT extension does: the low
@@ -561,4 +561,4 @@ selected:
 	return SK_PASS;
 }
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /*
  * The layout of include/uapi/pcbgroup.h's structs, asserted once for the
  * program, the library, the module and the tests, which all include this.

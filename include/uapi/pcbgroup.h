@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /*
  * pcbgroup: the one header shared by the SK_REUSEPORT program (bpf/), the
  * control-plane module (module/), the library and pcbgroupctl (tools/) and the

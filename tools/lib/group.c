@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * A group's handle: made with its maps and program (pcbg_group_create()) or
  * opened from its pins, its writer lock, its config, fields and slots,

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /* libpcbgroup's insides, shared by its files; not installed. */
 #ifndef PCBGROUP_LIB_INTERNAL_H
 #define PCBGROUP_LIB_INTERNAL_H

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * libpcbgroup with pcbgroup.ko in no-map mode (include/uapi/pcbgroup.h):
  * the module holds no map, so the tools carry what it would have: the

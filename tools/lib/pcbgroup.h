@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /*
  * libpcbgroup: put the pcbgroup SK_REUSEPORT program on an SO_REUSEPORT
  * group a server made itself, and read its counters.  Every int function

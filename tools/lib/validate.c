@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * Nothing pinned is trusted: whoever can write under the pin root can put a
  * map of another type or size in a group's place, or any value in its

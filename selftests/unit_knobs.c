@@ -39,20 +39,20 @@ TEST(each_knob_takes_its_bounds_and_refuses_beyond_them)
 	for (i = 0; i < KNOBS_NR; i++) {
 		const struct knob *k = &knobs[i];
 
+#define VALUE(v) knob_value(k, v, buf, sizeof(buf))
 		pcbg_config_default(&cfg);
-		ASSERT_EQ(0, pcbg_config_set_knob(&cfg, k->name, knob_value(k, k->max, buf, sizeof(buf))));
+		ASSERT_EQ(0, pcbg_config_set_knob(&cfg, k->name, VALUE(k->max)));
 		EXPECT_EQ(k->max, (int)field(&cfg, k)) TH_LOG("%s", k->name);
-		ASSERT_EQ(0, pcbg_config_set_knob(&cfg, k->name, knob_value(k, k->min, buf, sizeof(buf))));
+		ASSERT_EQ(0, pcbg_config_set_knob(&cfg, k->name, VALUE(k->min)));
 		if (k->min >= 0)	/* cpu_bits' -1 is "auto", stored resolved */
 			EXPECT_EQ(k->min, (int)field(&cfg, k)) TH_LOG("%s", k->name);
 
 		before = cfg;
-		EXPECT_EQ(-EINVAL, pcbg_config_set_knob(&cfg, k->name,
-							knob_value(k, k->max + 1, buf, sizeof(buf))))
+		EXPECT_EQ(-EINVAL, pcbg_config_set_knob(&cfg, k->name, VALUE(k->max + 1)))
 			TH_LOG("%s=%s", k->name, buf);
-		EXPECT_EQ(-EINVAL, pcbg_config_set_knob(&cfg, k->name,
-							knob_value(k, k->min - 1, buf, sizeof(buf))))
+		EXPECT_EQ(-EINVAL, pcbg_config_set_knob(&cfg, k->name, VALUE(k->min - 1)))
 			TH_LOG("%s=%s", k->name, buf);
+#undef VALUE
 		EXPECT_EQ(-EINVAL, pcbg_config_set_knob(&cfg, k->name, ""));
 		EXPECT_EQ(-EINVAL, pcbg_config_set_knob(&cfg, k->name, "1x"));
 		EXPECT_EQ(-EINVAL, pcbg_config_set_knob(&cfg, k->name, "99999999999999999999"));
@@ -67,7 +67,8 @@ TEST(unknown_knobs_are_not_found)
 	pcbg_config_default(&cfg);
 	EXPECT_EQ(-ENOENT, pcbg_config_set_knob(&cfg, "algorithms", "modulo"));
 	EXPECT_EQ(-ENOENT, pcbg_config_set_knob(&cfg, "", "1"));
-	EXPECT_EQ(-ENOENT, pcbg_config_set_knob(&cfg, "samples", "1"));	/* the group's, not a knob */
+	/* the group's, not a knob */
+	EXPECT_EQ(-ENOENT, pcbg_config_set_knob(&cfg, "samples", "1"));
 }
 
 TEST(a_config_out_of_range_is_named_by_its_knob)

@@ -172,11 +172,12 @@ static pid_t hold_new_netns(void)
 }
 
 /*
- * A process of user nobody named @comm (PR_SET_NAME), holding @nsocks UDP
- * SO_REUSEPORT sockets on [::1]:@port (IPv6 only: beside ours on 0.0.0.0);
- * its pid once they are bound.
+ * A process of user @uid named @comm (PR_SET_NAME), in the network
+ * namespace of @netns_fd (-1: ours), holding @nsocks UDP SO_REUSEPORT
+ * sockets on [::1]:@port (IPv6 only: beside ours on 0.0.0.0); its pid once
+ * they are bound.
  */
-static pid_t start_impostor(const char *comm, int nsocks, int port)
+static pid_t start_impostor(const char *comm, uid_t uid, int netns_fd, int nsocks, int port)
 {
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(port),
 				     .sin6_addr = IN6ADDR_LOOPBACK_INIT };
@@ -189,8 +190,10 @@ static pid_t start_impostor(const char *comm, int nsocks, int port)
 	pid = fork();
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-		    setresuid(NOBODY, NOBODY, NOBODY))
+		/* a change of user clears the death signal: set it again */
+		if ((netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET)) || setgroups(0, NULL) ||
+		    setresgid(uid, uid, uid) || setresuid(uid, uid, uid) ||
+		    prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() == 1)
 			_exit(1);
 		for (i = 0; i < nsocks; i++) {
 			fd = socket(AF_INET6, SOCK_DGRAM, 0);
@@ -332,7 +335,7 @@ TEST(another_users_process_renamed_to_the_name_is_never_adopted)
 	int k, round;
 
 	ASSERT_EQ(0, setup(dir, decl_text));
-	impostor = start_impostor(NAME, 3, SERVER_PORT);
+	impostor = start_impostor(NAME, NOBODY, -1, 3, SERVER_PORT);
 	ASSERT_LT(0, impostor);
 	for (k = 0; k < WORKERS; k++) {
 		workers[k] = start_worker(k);
@@ -361,16 +364,16 @@ TEST(another_users_process_renamed_to_the_name_is_never_adopted)
 }
 
 /*
- * Seventy processes of another user named as ours, holding no socket: a
- * worker restarted after them is still found (the filters come before the
- * 64-process count).
+ * Seventy processes of another user named as ours, and seventy of root's
+ * in another namespace, holding no socket: a worker restarted after them
+ * is still found (the filters come before the 64-process count).
  */
-TEST(seventy_decoys_of_the_name_do_not_hide_a_restarted_worker)
+TEST(decoys_of_the_name_do_not_hide_a_restarted_worker)
 {
-	char dir[] = "/tmp/pcbgd-scope.XXXXXX";
+	char dir[] = "/tmp/pcbgd-scope.XXXXXX", path[64];
 	static const char *const ours[] = { "\"sockets\":4,", "\"unsteered\":0," };
-	pid_t decoys[DECOYS], workers[WORKERS], daemon;
-	int k;
+	pid_t decoys[2 * DECOYS], workers[WORKERS], daemon, holder;
+	int k, netns_fd;
 
 	ASSERT_EQ(0, setup(dir, decl_text));
 	for (k = 0; k < WORKERS; k++) {
@@ -380,10 +383,17 @@ TEST(seventy_decoys_of_the_name_do_not_hide_a_restarted_worker)
 	daemon = start_daemon(dir);
 	ASSERT_LT(0, daemon);
 	ASSERT_EQ(0, wait_show("", ours, 2)) TH_LOG("%s%s", out, err);
-	for (k = 0; k < DECOYS; k++) {
-		decoys[k] = start_impostor(NAME, 0, 0);
+	holder = hold_new_netns();
+	ASSERT_LT(0, holder);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", holder);
+	netns_fd = open(path, O_RDONLY);
+	ASSERT_LE(0, netns_fd);
+	for (k = 0; k < 2 * DECOYS; k++) {
+		decoys[k] = k < DECOYS ? start_impostor(NAME, NOBODY, -1, 0, 0) :
+			    start_impostor(NAME, 0, netns_fd, 0, 0);
 		ASSERT_LT(0, decoys[k]);
 	}
+	close(netns_fd);
 	stop_pid(&workers[0]);
 	workers[0] = start_worker(0);
 	ASSERT_LT(0, workers[0]);
@@ -391,10 +401,11 @@ TEST(seventy_decoys_of_the_name_do_not_hide_a_restarted_worker)
 	EXPECT_EQ(WORKERS, only_workers(workers, WORKERS)) TH_LOG("%s", out);
 
 	stop_pid(&daemon);
-	for (k = 0; k < DECOYS; k++)
+	for (k = 0; k < 2 * DECOYS; k++)
 		stop_pid(&decoys[k]);
 	for (k = 0; k < WORKERS; k++)
 		stop_pid(&workers[k]);
+	stop_pid(&holder);
 	cleanup(dir);
 }
 

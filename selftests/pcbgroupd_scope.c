@@ -475,6 +475,97 @@ TEST(named_netns_is_served_and_its_pins_go_with_it)
 	cleanup(dir);
 }
 
+/* A server of @nworkers in a new namespace, moved into cgroup @cg (made). */
+static pid_t start_in_cgroup(const char *cg, int nworkers, pid_t *holder)
+{
+	char prefix[64], path[256], text[32];
+	pid_t pid;
+
+	*holder = hold_new_netns();
+	if (*holder <= 0 || (mkdir(cg, 0755) && errno != EEXIST))
+		return -1;
+	snprintf(prefix, sizeof(prefix), "nsenter -n -t %d", *holder);
+	snprintf(text, sizeof(text), "-t udp -w %d -p 8080", nworkers);
+	pid = start_server(prefix, text);
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	snprintf(text, sizeof(text), "%d\n", pid);
+	return pid > 0 && !write_file(path, text) ? pid : -1;
+}
+
+/*
+ * `cgroup = PATTERN`, as for podman's containers: one daemon, a group per
+ * matching cgroup, each in the namespace of its processes, labelled with
+ * its cgroup; a cgroup gone takes its group and pins.
+ */
+TEST(cgroup_pattern_serves_each_cgroup_in_its_namespace)
+{
+	char dir[] = "/tmp/pcbgd-scope.XXXXXX", slice[64], cg[2][128], text[256];
+	char prefix[2][64], want[2][192], pins[PATH_MAX], *p;
+	pid_t holder[2], server[2], ours, daemon;
+	unsigned long long cookie;
+	struct stat st;
+	long long t0;
+	int k;
+
+	snprintf(slice, sizeof(slice), "/sys/fs/cgroup/pcbgd-scope-%d.slice", getpid());
+	snprintf(text, sizeof(text), "port = 8080\nproto = udp\ncgroup = %s/ct-*.scope\n",
+		 slice + strlen("/sys/fs/cgroup/"));
+	ASSERT_EQ(0, setup(dir, text));
+	if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL))
+		SKIP(return, "no cgroup v2 to make the cgroups in: %s", strerror(errno));
+	ASSERT_EQ(0, mkdir(slice, 0755));
+	for (k = 0; k < 2; k++) {
+		snprintf(cg[k], sizeof(cg[k]), "%s/ct-%c.scope", slice, 'a' + k);
+		server[k] = start_in_cgroup(cg[k], 2 + k, &holder[k]);
+		ASSERT_LT(0, server[k]);
+		snprintf(prefix[k], sizeof(prefix[k]), "nsenter -n -t %d", holder[k]);
+		snprintf(want[k], sizeof(want[k]), "\"sockets\":%d,", 2 + k);
+	}
+	ours = start_server("", "-t udp -w 2 -p 8080");	/* in no such cgroup */
+	ASSERT_LT(0, ours);
+	daemon = start_daemon(dir);
+	ASSERT_LT(0, daemon);
+
+	for (k = 0; k < 2; k++) {
+		const char *needles[3];
+
+		needles[0] = want[k];
+		needles[1] = "\"unsteered\":0,";
+		needles[2] = cg[k] + strlen("/sys/fs/cgroup/");	/* its label */
+		ASSERT_EQ(0, wait_show(prefix[k], needles, 3)) TH_LOG("%d: %s%s", k, out, err);
+		EXPECT_EQ(0, flows_steered(prefix[k]));
+	}
+	ASSERT_EQ(0, run_cmd(out, OUT_SZ, err, OUT_SZ, "%s/pcbgroupctl show -j", build_dir()));
+	EXPECT_STREQ("{\"groups\":[]}\n", out);
+
+	/* the second "container" goes: its group and pins go too, not the first's */
+	ASSERT_EQ(0, run_cmd(out, OUT_SZ, err, OUT_SZ, "%s %s/pcbgroupctl show -j", prefix[1],
+			     build_dir()));
+	p = strstr(out, "\"netns\":");
+	ASSERT_NE(NULL, p);
+	cookie = strtoull(p + 8, NULL, 10);
+	snprintf(pins, sizeof(pins), PCBG_PIN_ROOT "/netns%llu", cookie);
+	stop_pid(&server[1]);
+	rmdir(cg[1]);
+	t0 = now_ms();
+	while (!stat(pins, &st) && now_ms() - t0 < SLOW_MS)
+		usleep(20 * 1000);
+	EXPECT_NE(0, stat(pins, &st)) TH_LOG("%s still there", pins);
+	ASSERT_EQ(0, run_cmd(out, OUT_SZ, err, OUT_SZ, "%s %s/pcbgroupctl show -j", prefix[0],
+			     build_dir()));
+	EXPECT_NE(NULL, strstr(out, "\"sockets\":2,")) TH_LOG("%s", out);
+
+	stop_pid(&daemon);
+	stop_pid(&ours);
+	for (k = 0; k < 2; k++) {
+		stop_pid(&server[k]);
+		stop_pid(&holder[k]);
+		rmdir(cg[k]);
+	}
+	rmdir(slice);
+	cleanup(dir);
+}
+
 /* attach --pid of a process whose sockets are another namespace's: refused. */
 TEST(attach_pid_of_another_namespace_is_refused)
 {

@@ -75,32 +75,11 @@ static void stop_pid(pid_t *pid, int sig)
 	*pid = 0;
 }
 
-static pid_t start_daemon(const char *dir)
-{
-	char path[PATH_MAX + 16], log[128], prom[128];
-	pid_t pid;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/pcbgroupd", build_dir());
-	snprintf(log, sizeof(log), "%s/daemon.log", dir);
-	snprintf(prom, sizeof(prom), "%s/pcbgroup.prom", dir);
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		dup2(fd, 2);
-		execl(path, "pcbgroupd", "-c", dir, "-i", "100", "-p", prom, "-P", "1",
-		      (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
 /* The daemon on @dir, once `show -j` (into @out) holds @needle; -1 after SLOW_MS. */
 static pid_t start_daemon_until(const char *dir, char *out, char *err, const char *needle)
 {
 	long long t0 = now_ms();
-	pid_t pid = start_daemon(dir);
+	pid_t pid = start_pcbgroupd(dir);
 
 	while (pid > 0 && (run_cmd(out, OUT_SZ, err, OUT_SZ, "%s/pcbgroupctl show -j",
 				   build_dir()) || !strstr(out, needle))) {
@@ -298,7 +277,7 @@ FIXTURE_SETUP(svc)
 		self->workers[k] = start_worker(k, SERVER_PORT);
 		ASSERT_LT(0, self->workers[k]);
 	}
-	self->daemon = start_daemon(self->dir);
+	self->daemon = start_pcbgroupd(self->dir);
 	ASSERT_LT(0, self->daemon);
 	ASSERT_LE(0, wait_steered(self, WORKERS, SLOW_MS)) TH_LOG("%s%s", self->out, self->err);
 	ASSERT_EQ(FLOWS, map_flows(self->base));
@@ -403,7 +382,7 @@ TEST_F_TIMEOUT(svc, daemon_killed_and_restarted_moves_no_flow, 300)
 
 	snprintf(log, sizeof(log), "%s/daemon.log", self->dir);
 	truncate(log, 0);
-	self->daemon = start_daemon(self->dir);
+	self->daemon = start_pcbgroupd(self->dir);
 	ASSERT_EQ(0, wait_show(self, "-j", "\"daemon\":{\"name\":\"web\"")) TH_LOG("%s", self->out);
 	EXPECT_EQ(NULL, strstr(self->out, "\"id\":2")) TH_LOG("a second group: %s", self->out);
 	EXPECT_EQ(100.0, check_flows(_metadata, self));

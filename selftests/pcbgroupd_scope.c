@@ -106,27 +106,6 @@ static void cleanup(const char *dir)
 	system(cmd);
 }
 
-static pid_t start_daemon(const char *dir)
-{
-	char path[PATH_MAX + 16], log[128], prom[128];
-	pid_t pid;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/pcbgroupd", build_dir());
-	snprintf(log, sizeof(log), "%s/daemon.log", dir);
-	snprintf(prom, sizeof(prom), "%s/pcbgroup.prom", dir);
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		dup2(fd, 2);
-		execl(path, "pcbgroupd", "-c", dir, "-i", "100", "-p", prom, "-P", "1",
-		      (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
 /* Run "@prefix pcbgroupctl show -j" until it holds every one of @needles. */
 static int wait_show(const char *prefix, const char *const *needles, int n)
 {
@@ -147,28 +126,35 @@ static int wait_show(const char *prefix, const char *const *needles, int n)
 	}
 }
 
-/* A process of its own in a new network namespace, lo up; its pid. */
-static pid_t hold_new_netns(void)
-{
-	int pfd[2];
-	pid_t pid;
-	char c;
+struct impostor {
+	const char *comm;
+	uid_t uid;
+	int netns_fd;
+	int nsocks;
+	int port;
+};
 
-	if (pipe(pfd))
+static int become_impostor(void *arg)
+{
+	const struct impostor *im = arg;
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(im->port),
+				     .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int one = 1, i, fd;
+
+	/* a change of user clears the death signal: set it again */
+	if ((im->netns_fd >= 0 && setns(im->netns_fd, CLONE_NEWNET)) || setgroups(0, NULL) ||
+	    setresgid(im->uid, im->uid, im->uid) || setresuid(im->uid, im->uid, im->uid) ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() == 1)
 		return -1;
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (unshare(CLONE_NEWNET) || loopback_up() || write(pfd[1], "r", 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
+	for (i = 0; i < im->nsocks; i++) {
+		fd = socket(AF_INET6, SOCK_DGRAM, 0);
+		if (fd < 0 ||
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ||
+		    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+		    bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)))
+			return -1;
 	}
-	close(pfd[1]);
-	if (read(pfd[0], &c, 1) != 1)
-		pid = -1;
-	close(pfd[0]);
-	return pid;
+	return prctl(PR_SET_NAME, im->comm);
 }
 
 /*
@@ -179,41 +165,9 @@ static pid_t hold_new_netns(void)
  */
 static pid_t start_impostor(const char *comm, uid_t uid, int netns_fd, int nsocks, int port)
 {
-	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(port),
-				     .sin6_addr = IN6ADDR_LOOPBACK_INIT };
-	int pfd[2], one = 1, i, fd;
-	pid_t pid;
-	char c;
+	struct impostor im = { comm, uid, netns_fd, nsocks, port };
 
-	if (pipe(pfd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		/* a change of user clears the death signal: set it again */
-		if ((netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET)) || setgroups(0, NULL) ||
-		    setresgid(uid, uid, uid) || setresuid(uid, uid, uid) ||
-		    prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() == 1)
-			_exit(1);
-		for (i = 0; i < nsocks; i++) {
-			fd = socket(AF_INET6, SOCK_DGRAM, 0);
-			if (fd < 0 ||
-			    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ||
-			    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
-			    bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)))
-				_exit(1);
-		}
-		prctl(PR_SET_NAME, comm);
-		if (write(pfd[1], "r", 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	close(pfd[1]);
-	if (read(pfd[0], &c, 1) != 1)
-		pid = -1;
-	close(pfd[0]);
-	return pid;
+	return fork_waiting(become_impostor, &im);
 }
 
 static pid_t start_worker(int k)
@@ -296,7 +250,7 @@ TEST(server_of_another_namespace_started_first_is_never_adopted)
 		workers[k] = start_worker(k);
 		ASSERT_LT(0, workers[k]);
 	}
-	daemon = start_daemon(dir);
+	daemon = start_pcbgroupd(dir);
 	ASSERT_LT(0, daemon);
 
 	ASSERT_EQ(0, wait_show("", ours, 3)) TH_LOG("%s%s", out, err);
@@ -341,7 +295,7 @@ TEST(another_users_process_renamed_to_the_name_is_never_adopted)
 		workers[k] = start_worker(k);
 		ASSERT_LT(0, workers[k]);
 	}
-	daemon = start_daemon(dir);
+	daemon = start_pcbgroupd(dir);
 	ASSERT_LT(0, daemon);
 	for (round = 0; round < 2; round++) {
 		ASSERT_EQ(0, wait_show("", ours, 3)) TH_LOG("round %d: %s%s", round, out, err);
@@ -380,7 +334,7 @@ TEST(decoys_of_the_name_do_not_hide_a_restarted_worker)
 		workers[k] = start_worker(k);
 		ASSERT_LT(0, workers[k]);
 	}
-	daemon = start_daemon(dir);
+	daemon = start_pcbgroupd(dir);
 	ASSERT_LT(0, daemon);
 	ASSERT_EQ(0, wait_show("", ours, 2)) TH_LOG("%s%s", out, err);
 	holder = hold_new_netns();
@@ -436,7 +390,7 @@ TEST(named_netns_is_served_and_its_pins_go_with_it)
 	ASSERT_LT(0, theirs);
 	ours = start_server("", "-t udp -w 2 -p 8080");
 	ASSERT_LT(0, ours);
-	daemon = start_daemon(dir);
+	daemon = start_pcbgroupd(dir);
 	ASSERT_LT(0, daemon);
 
 	ASSERT_EQ(0, wait_show(prefix, inside, 3)) TH_LOG("%s%s", out, err);
@@ -523,7 +477,7 @@ TEST(cgroup_pattern_serves_each_cgroup_in_its_namespace)
 	}
 	ours = start_server("", "-t udp -w 2 -p 8080");	/* in no such cgroup */
 	ASSERT_LT(0, ours);
-	daemon = start_daemon(dir);
+	daemon = start_pcbgroupd(dir);
 	ASSERT_LT(0, daemon);
 
 	for (k = 0; k < 2; k++) {

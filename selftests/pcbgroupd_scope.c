@@ -223,6 +223,20 @@ static int flows_steered(const char *prefix)
 	return sel0 >= 0 && sel1 - sel0 >= 100 && fb == 0 ? 0 : -1;
 }
 
+/* Our WORKERS workers, then the daemon; 0, or -1. */
+static int start_service(pid_t *workers, const char *dir, pid_t *daemon)
+{
+	int k;
+
+	for (k = 0; k < WORKERS; k++) {
+		workers[k] = start_worker(k);
+		if (workers[k] <= 0)
+			return -1;
+	}
+	*daemon = start_pcbgroupd(dir);
+	return *daemon > 0 ? 0 : -1;
+}
+
 static const char decl_text[] = "port = 8080\nproto = udp\nprocess = " NAME "\n";
 
 /*
@@ -246,12 +260,7 @@ TEST(server_of_another_namespace_started_first_is_never_adopted)
 	ASSERT_LT(0, theirs);
 	ASSERT_EQ(0, run_cmd(out, OUT_SZ, err, OUT_SZ, "%s %s/pcbgroupctl attach --pid %d",
 			     prefix, build_dir(), theirs)) TH_LOG("%s", err);
-	for (k = 0; k < WORKERS; k++) {
-		workers[k] = start_worker(k);
-		ASSERT_LT(0, workers[k]);
-	}
-	daemon = start_pcbgroupd(dir);
-	ASSERT_LT(0, daemon);
+	ASSERT_EQ(0, start_service(workers, dir, &daemon));
 
 	ASSERT_EQ(0, wait_show("", ours, 3)) TH_LOG("%s%s", out, err);
 	EXPECT_EQ(WORKERS, only_workers(workers, WORKERS)) TH_LOG("%s", out);
@@ -291,12 +300,7 @@ TEST(another_users_process_renamed_to_the_name_is_never_adopted)
 	ASSERT_EQ(0, setup(dir, decl_text));
 	impostor = start_impostor(NAME, NOBODY, -1, 3, SERVER_PORT);
 	ASSERT_LT(0, impostor);
-	for (k = 0; k < WORKERS; k++) {
-		workers[k] = start_worker(k);
-		ASSERT_LT(0, workers[k]);
-	}
-	daemon = start_pcbgroupd(dir);
-	ASSERT_LT(0, daemon);
+	ASSERT_EQ(0, start_service(workers, dir, &daemon));
 	for (round = 0; round < 2; round++) {
 		ASSERT_EQ(0, wait_show("", ours, 3)) TH_LOG("round %d: %s%s", round, out, err);
 		EXPECT_EQ(WORKERS, only_workers(workers, WORKERS)) TH_LOG("%s", out);
@@ -330,12 +334,7 @@ TEST(decoys_of_the_name_do_not_hide_a_restarted_worker)
 	int k, netns_fd;
 
 	ASSERT_EQ(0, setup(dir, decl_text));
-	for (k = 0; k < WORKERS; k++) {
-		workers[k] = start_worker(k);
-		ASSERT_LT(0, workers[k]);
-	}
-	daemon = start_pcbgroupd(dir);
-	ASSERT_LT(0, daemon);
+	ASSERT_EQ(0, start_service(workers, dir, &daemon));
 	ASSERT_EQ(0, wait_show("", ours, 2)) TH_LOG("%s%s", out, err);
 	holder = hold_new_netns();
 	ASSERT_LT(0, holder);
@@ -426,6 +425,62 @@ TEST(named_netns_is_served_and_its_pins_go_with_it)
 	stop_pid(&theirs);
 	stop_pid(&ours);
 	umount2("/run/netns", MNT_DETACH);
+	cleanup(dir);
+}
+
+/*
+ * A pid file naming a process of another namespace: its group is made
+ * there; when the pid file names one of ours instead, that namespace's
+ * group and pins go and ours comes.
+ */
+TEST(pidfile_serves_the_namespace_of_its_process)
+{
+	char dir[] = "/tmp/pcbgd-scope.XXXXXX", prefix[64], path[128], text[256];
+	char pins[PATH_MAX], *p;
+	static const char *const inside[] = { "\"sockets\":3,", "\"daemon\":{\"name\":\"web\"" };
+	static const char *const here[] = { "\"sockets\":2,", "\"daemon\":{\"name\":\"web\"" };
+	pid_t holder, theirs, ours, daemon;
+	unsigned long long cookie;
+	struct stat st;
+	long long t0;
+
+	ASSERT_EQ(0, setup(dir, ""));
+	snprintf(path, sizeof(path), "%s/web.pid", dir);
+	snprintf(text, sizeof(text), "port = 8080\nproto = udp\npidfile = %s\n", path);
+	snprintf(pins, sizeof(pins), "%s/web.conf", dir);
+	ASSERT_EQ(0, write_file(pins, text));
+	holder = hold_new_netns();
+	ASSERT_LT(0, holder);
+	snprintf(prefix, sizeof(prefix), "nsenter -n -t %d", holder);
+	theirs = start_server(prefix, "-t udp -w 3 -p 8080");
+	ASSERT_LT(0, theirs);
+	ours = start_server("", "-t udp -w 2 -p 8080");
+	ASSERT_LT(0, ours);
+	snprintf(text, sizeof(text), "%d\n", theirs);
+	ASSERT_EQ(0, write_file(path, text));
+	daemon = start_pcbgroupd(dir);
+	ASSERT_LT(0, daemon);
+
+	ASSERT_EQ(0, wait_show(prefix, inside, 2)) TH_LOG("%s%s", out, err);
+	EXPECT_EQ(0, flows_steered(prefix));
+	p = strstr(out, "\"netns\":");
+	ASSERT_NE(NULL, p);
+	cookie = strtoull(p + 8, NULL, 10);
+	snprintf(pins, sizeof(pins), PCBG_PIN_ROOT "/netns%llu", cookie);
+
+	/* the pid file names our server now */
+	snprintf(text, sizeof(text), "%d\n", ours);
+	ASSERT_EQ(0, write_file(path, text));
+	EXPECT_EQ(0, wait_show("", here, 2)) TH_LOG("%s%s", out, err);
+	t0 = now_ms();
+	while (!stat(pins, &st) && now_ms() - t0 < SLOW_MS)
+		usleep(20 * 1000);
+	EXPECT_NE(0, stat(pins, &st)) TH_LOG("%s still there", pins);
+
+	stop_pid(&daemon);
+	stop_pid(&theirs);
+	stop_pid(&ours);
+	stop_pid(&holder);
 	cleanup(dir);
 }
 

@@ -242,30 +242,31 @@ static inline __u32 expected_slot(__u32 algorithm, __u32 hash, __u32 cpu_bits,
 #define SO_NETNS_COOKIE 71
 #endif
 
-/* Where pcbgroupctl pins group @id of this network namespace. */
+/* This network namespace's cookie (SO_NETNS_COOKIE). */
+static inline unsigned long long this_netns(void)
+{
+	socklen_t len = sizeof(__u64);
+	__u64 cookie = 0;
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len);
+	close(fd);
+	return cookie;
+}
+
 /* This network namespace's pin root, as the tools use it (mkdir -p). */
 static inline const char *netns_pin_root(void)
 {
 	static char root[PATH_MAX];
-	socklen_t len = sizeof(__u64);
-	__u64 cookie = 0;
-	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
 
-	getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len);
-	close(fd);
-	snprintf(root, sizeof(root), PCBG_PIN_ROOT "/netns%llu", (unsigned long long)cookie);
+	snprintf(root, sizeof(root), PCBG_PIN_ROOT "/netns%llu", this_netns());
 	return root;
 }
 
+/* Where pcbgroupctl pins group @id of this network namespace. */
 static inline void group_pin_dir(char *buf, size_t size, unsigned int id)
 {
-	socklen_t len = sizeof(__u64);
-	__u64 cookie = 0;
-	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
-
-	getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len);
-	close(fd);
-	snprintf(buf, size, PCBG_PIN_ROOT "/netns%llu/%u", (unsigned long long)cookie, id);
+	snprintf(buf, size, PCBG_PIN_ROOT "/netns%llu/%u", this_netns(), id);
 }
 
 /* Set one knob of @grp's config, as pcbgroupctl set does. */

@@ -417,7 +417,7 @@ TEST_F_TIMEOUT(svc, daemon_killed_and_restarted_moves_no_flow, 300)
 
 TEST_F_TIMEOUT(svc, sighup_reloads_and_sigterm_leaves_groups_steering, 300)
 {
-	char prom[128], buf[OUT_SZ] = "";
+	char prom[128], buf[OUT_SZ] = "", line[512];
 	pid_t other;
 	int status;
 	FILE *f;
@@ -438,11 +438,13 @@ TEST_F_TIMEOUT(svc, sighup_reloads_and_sigterm_leaves_groups_steering, 300)
 	ASSERT_NE(NULL, f) TH_LOG("no %s", prom);
 	fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
-	EXPECT_NE(NULL, strstr(buf, "pcbgroup_managed_last_seen_seconds{group=\"2\",proto=\"udp\","
-			       "port=\"8081\",local=\"0.0.0.0:8081\",declaration=\"second\"} "))
-		TH_LOG("%s", buf);
-	EXPECT_NE(NULL, strstr(buf, "pcbgroup_sockets{group=\"1\",proto=\"udp\",port=\"8080\","
-			       "local=\"0.0.0.0:8080\"} 4\n")) TH_LOG("%s", buf);
+	snprintf(line, sizeof(line), "pcbgroup_managed_last_seen_seconds{group=\"2\",proto=\"udp\","
+		 "port=\"8081\",local=\"0.0.0.0:8081\",netns=\"%llu\",declaration=\"second\"} ",
+		 this_netns());
+	EXPECT_NE(NULL, strstr(buf, line)) TH_LOG("%s", buf);
+	snprintf(line, sizeof(line), "pcbgroup_sockets{group=\"1\",proto=\"udp\",port=\"8080\","
+		 "local=\"0.0.0.0:8080\",netns=\"%llu\"} 4\n", this_netns());
+	EXPECT_NE(NULL, strstr(buf, line)) TH_LOG("%s", buf);
 
 	kill(self->daemon, SIGTERM);
 	ASSERT_EQ(self->daemon, waitpid(self->daemon, &status, 0));
@@ -475,7 +477,7 @@ TEST(bad_declarations_are_refused_and_the_others_load)
 		{ "i.conf", "port = 80\nproto = udp\nprocess = x\naddress = 1.2.3\n",
 		  "i.conf:4: address: '1.2.3' is not an IPv4 or IPv6 address" },
 		{ "j.conf", "port = 80\nproto = udp\n",
-		  "j.conf:2: one of process, pidfile or unit is required" },
+		  "j.conf:2: one of process, pidfile, unit or cgroup is required" },
 		{ "z.conf", "port = 8080\nproto = udp\nprocess = y\n",
 		  "z.conf:0: udp port 8080 is already declared by good" },
 	};

@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcbgroupd's scope (docs/design.md): a group holds the sockets of one
+ * network namespace, of processes owned as the declaration allows.  Real
+ * servers, a real daemon; the other tenants are real processes too: a
+ * server of the same name and port in another network namespace (started
+ * first, with its own group), another user's process renamed to the
+ * declared name, seventy decoys of that name.  And one daemon serving an
+ * `ip netns` namespace, whose group and pins go with it.
+ *
+ *     this test (own netns A, bpffs, tmpfs on /run/pcbgroupd and /run/netns)
+ *       |-- echo_server x4 :8080            ours, in A
+ *       |-- pcbgroupd -c DIR -i 100
+ *       `-- holder (netns B)
+ *             `-- echo_server -w 3 :8080    theirs
+ */
+#include "lib.h"
+
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 300
+#include <grp.h>
+#include <time.h>
+
+#define OUT_SZ		65536
+#define WORKERS		4
+#define SLOW_MS		15000	/* a first start, a namespace gone: not a promise */
+#define NOBODY		65534
+#define DECOYS		70	/* more than the 64 pids one adoption takes */
+#define NETNS_NAME	"pcbgd-scope"
+/*
+ * The servers run as "scope_echo" (echo_server through a symlink of that
+ * name: the kernel names a process after the file it ran), so that the
+ * daemons of other tests, declaring echo_server, never meet them.
+ */
+#define NAME		"scope_echo"
+
+static char out[OUT_SZ], err[OUT_SZ];
+static char runner[64];	/* "DIR/run": runs echo_server as NAME */
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+static void stop_pid(pid_t *pid)
+{
+	if (*pid <= 0)
+		return;
+	kill(*pid, SIGKILL);
+	waitpid(*pid, NULL, 0);
+	*pid = 0;
+}
+
+/*
+ * Namespaces, a tmpfs for the daemon's state, the declaration @text in
+ * *@dir, and there the runner start_echo_server() is given as its prefix:
+ * it drops the echo_server path it is given and runs the symlink.
+ */
+static int setup(char *dir, const char *text)
+{
+	char path[128], link[PATH_MAX + 16], script[256];
+
+	if (setup_namespaces())
+		return -1;
+	mkdir("/run/pcbgroupd", 0755);
+	if (mount("tmpfs", "/run/pcbgroupd", "tmpfs", 0, "mode=0755") || !mkdtemp(dir))
+		return -1;
+	snprintf(link, sizeof(link), "%s/echo_server", build_dir());
+	snprintf(path, sizeof(path), "%s/" NAME, dir);
+	snprintf(runner, sizeof(runner), "%s/run", dir);
+	snprintf(script, sizeof(script), "#!/bin/sh\nshift\nexec %s \"$@\"\n", path);
+	if (symlink(link, path) || write_file(runner, script) || chmod(runner, 0755))
+		return -1;
+	chmod(dir, 0755);	/* the runner, for any user */
+	snprintf(path, sizeof(path), "%s/web.conf", dir);
+	return write_file(path, text);
+}
+
+/* NAME with echo_server's @args, in the namespace @nsenter enters ("": ours). */
+static pid_t start_server(const char *nsenter, const char *args)
+{
+	char prefix[256];
+
+	snprintf(prefix, sizeof(prefix), "%s %s", nsenter, runner);
+	return start_echo_server(prefix, NULL, NULL, "%s", args);
+}
+
+static void cleanup(const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	system(cmd);
+}
+
+static pid_t start_daemon(const char *dir)
+{
+	char path[PATH_MAX + 16], log[128], prom[128];
+	pid_t pid;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/pcbgroupd", build_dir());
+	snprintf(log, sizeof(log), "%s/daemon.log", dir);
+	snprintf(prom, sizeof(prom), "%s/pcbgroup.prom", dir);
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		dup2(fd, 2);
+		execl(path, "pcbgroupd", "-c", dir, "-i", "100", "-p", prom, "-P", "1",
+		      (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Run "@prefix pcbgroupctl show -j" until it holds every one of @needles. */
+static int wait_show(const char *prefix, const char *const *needles, int n)
+{
+	long long t0 = now_ms();
+	int i;
+
+	for (;;) {
+		if (!run_cmd(out, OUT_SZ, err, OUT_SZ, "%s %s/pcbgroupctl show -j", prefix,
+			     build_dir())) {
+			for (i = 0; i < n && strstr(out, needles[i]); i++)
+				;
+			if (i == n)
+				return 0;
+		}
+		if (now_ms() - t0 > SLOW_MS)
+			return -1;
+		usleep(20 * 1000);
+	}
+}
+
+/* A process of its own in a new network namespace, lo up; its pid. */
+static pid_t hold_new_netns(void)
+{
+	int pfd[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (unshare(CLONE_NEWNET) || loopback_up() || write(pfd[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &c, 1) != 1)
+		pid = -1;
+	close(pfd[0]);
+	return pid;
+}
+
+/*
+ * A process of user nobody named @comm (PR_SET_NAME), holding @nsocks UDP
+ * SO_REUSEPORT sockets on [::1]:@port (IPv6 only: beside ours on 0.0.0.0);
+ * its pid once they are bound.
+ */
+static pid_t start_impostor(const char *comm, int nsocks, int port)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(port),
+				     .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int pfd[2], one = 1, i, fd;
+	pid_t pid;
+	char c;
+
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+		    setresuid(NOBODY, NOBODY, NOBODY))
+			_exit(1);
+		for (i = 0; i < nsocks; i++) {
+			fd = socket(AF_INET6, SOCK_DGRAM, 0);
+			if (fd < 0 ||
+			    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ||
+			    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+			    bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)))
+				_exit(1);
+		}
+		prctl(PR_SET_NAME, comm);
+		if (write(pfd[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &c, 1) != 1)
+		pid = -1;
+	close(pfd[0]);
+	return pid;
+}
+
+static pid_t start_worker(int k)
+{
+	char args[64];
+
+	snprintf(args, sizeof(args), "-t udp -w 1 -b %d -p %d", k, SERVER_PORT);
+	return start_server("", args);
+}
+
+/* Every worker's pid in group 1's table (show -j in @out), and no other. */
+static int only_workers(const pid_t *workers, int n)
+{
+	const char *p = out;
+	int i, pid, slots = 0;
+
+	while ((p = strstr(p, "\"pid\":"))) {
+		pid = atoi(p + 6);
+		p += 6;
+		if (strstr(p, "\"live\":true") != strstr(p, "\"live\"") || !strstr(p, "\"live\""))
+			continue;	/* a slot left by a closed socket */
+		for (i = 0; i < n && workers[i] != pid; i++)
+			;
+		if (i == n)
+			return -1;
+		slots++;
+	}
+	return slots;
+}
+
+static long long json_num(const char *key)
+{
+	const char *p = strstr(out, key);
+
+	return p ? atoll(p + strlen(key)) : -1;
+}
+
+/* 100 flows answered inside "@prefix", and group 1 picked them all. */
+static int flows_steered(const char *prefix)
+{
+	long long sel0, sel1, fb;
+
+	if (run_cmd(out, OUT_SZ, err, OUT_SZ, "%s %s/pcbgroupctl show -j 1", prefix, build_dir()))
+		return -1;
+	sel0 = json_num("\"counters\":{\"selected\":");
+	if (run_cmd(NULL, 0, NULL, 0,
+		    "%s %s/loadgen -q -t udp -p %d -n 100 | grep -q 'answered 100 '",
+		    prefix, build_dir(), SERVER_PORT) ||
+	    run_cmd(out, OUT_SZ, err, OUT_SZ, "%s %s/pcbgroupctl show -j 1", prefix, build_dir()))
+		return -1;
+	sel1 = json_num("\"counters\":{\"selected\":");
+	fb = json_num("\"fallbacks\":");
+	return sel0 >= 0 && sel1 - sel0 >= 100 && fb == 0 ? 0 : -1;
+}
+
+static const char decl_text[] = "port = 8080\nproto = udp\nprocess = " NAME "\n";
+
+/*
+ * The same server in another network namespace, started first and with a
+ * group of its own there: the daemon takes none of its sockets, makes no
+ * group there, and steers ours (no "busy" in its log).
+ */
+TEST(server_of_another_namespace_started_first_is_never_adopted)
+{
+	char dir[] = "/tmp/pcbgd-scope.XXXXXX", prefix[64], log[256];
+	pid_t holder, theirs, workers[WORKERS], daemon;
+	static const char *const ours[] = { "\"sockets\":4,", "\"unsteered\":0,",
+					    "\"daemon\":{\"name\":\"web\"" };
+	int k;
+
+	ASSERT_EQ(0, setup(dir, decl_text));
+	holder = hold_new_netns();
+	ASSERT_LT(0, holder);
+	snprintf(prefix, sizeof(prefix), "nsenter -n -t %d", holder);
+	theirs = start_server(prefix, "-t udp -w 3 -p 8080");
+	ASSERT_LT(0, theirs);
+	ASSERT_EQ(0, run_cmd(out, OUT_SZ, err, OUT_SZ, "%s %s/pcbgroupctl attach --pid %d",
+			     prefix, build_dir(), theirs)) TH_LOG("%s", err);
+	for (k = 0; k < WORKERS; k++) {
+		workers[k] = start_worker(k);
+		ASSERT_LT(0, workers[k]);
+	}
+	daemon = start_daemon(dir);
+	ASSERT_LT(0, daemon);
+
+	ASSERT_EQ(0, wait_show("", ours, 3)) TH_LOG("%s%s", out, err);
+	EXPECT_EQ(WORKERS, only_workers(workers, WORKERS)) TH_LOG("%s", out);
+	EXPECT_EQ(0, flows_steered(""));
+	/* theirs: their one group, as they made it */
+	ASSERT_EQ(0, run_cmd(out, OUT_SZ, err, OUT_SZ, "%s %s/pcbgroupctl show -j", prefix,
+			     build_dir()));
+	EXPECT_NE(NULL, strstr(out, "\"id\":1,")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"sockets\":3,")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "\"id\":2,")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "\"daemon\":{")) TH_LOG("%s", out);
+	snprintf(log, sizeof(log), "grep -i busy %s/daemon.log", dir);
+	EXPECT_NE(0, run_cmd(out, OUT_SZ, NULL, 0, "%s", log)) TH_LOG("%s", out);
+
+	stop_pid(&daemon);
+	for (k = 0; k < WORKERS; k++)
+		stop_pid(&workers[k]);
+	stop_pid(&theirs);
+	stop_pid(&holder);
+	cleanup(dir);
+}
+
+/*
+ * Another user's process renamed to the declared name, bound to the port
+ * on another address before ours: never in a group, not when the daemon
+ * starts, not after our whole service restarts (the first socket found
+ * would otherwise choose the group's address).
+ */
+TEST(another_users_process_renamed_to_the_name_is_never_adopted)
+{
+	char dir[] = "/tmp/pcbgd-scope.XXXXXX";
+	static const char *const ours[] = { "\"sockets\":4,", "\"local\":\"0.0.0.0:8080\"",
+					    "\"daemon\":{\"name\":\"web\"" };
+	pid_t impostor, workers[WORKERS], daemon;
+	int k, round;
+
+	ASSERT_EQ(0, setup(dir, decl_text));
+	impostor = start_impostor(NAME, 3, SERVER_PORT);
+	ASSERT_LT(0, impostor);
+	for (k = 0; k < WORKERS; k++) {
+		workers[k] = start_worker(k);
+		ASSERT_LT(0, workers[k]);
+	}
+	daemon = start_daemon(dir);
+	ASSERT_LT(0, daemon);
+	for (round = 0; round < 2; round++) {
+		ASSERT_EQ(0, wait_show("", ours, 3)) TH_LOG("round %d: %s%s", round, out, err);
+		EXPECT_EQ(WORKERS, only_workers(workers, WORKERS)) TH_LOG("%s", out);
+		EXPECT_EQ(NULL, strstr(out, "[::1]:8080")) TH_LOG("%s", out);
+		EXPECT_EQ(0, flows_steered(""));
+		/* the whole service restarts: its group goes, a new one comes */
+		for (k = 0; k < WORKERS; k++)
+			stop_pid(&workers[k]);
+		for (k = 0; k < WORKERS; k++) {
+			workers[k] = start_worker(k);
+			ASSERT_LT(0, workers[k]);
+		}
+	}
+	stop_pid(&daemon);
+	for (k = 0; k < WORKERS; k++)
+		stop_pid(&workers[k]);
+	stop_pid(&impostor);
+	cleanup(dir);
+}
+
+/*
+ * Seventy processes of another user named as ours, holding no socket: a
+ * worker restarted after them is still found (the filters come before the
+ * 64-process count).
+ */
+TEST(seventy_decoys_of_the_name_do_not_hide_a_restarted_worker)
+{
+	char dir[] = "/tmp/pcbgd-scope.XXXXXX";
+	static const char *const ours[] = { "\"sockets\":4,", "\"unsteered\":0," };
+	pid_t decoys[DECOYS], workers[WORKERS], daemon;
+	int k;
+
+	ASSERT_EQ(0, setup(dir, decl_text));
+	for (k = 0; k < WORKERS; k++) {
+		workers[k] = start_worker(k);
+		ASSERT_LT(0, workers[k]);
+	}
+	daemon = start_daemon(dir);
+	ASSERT_LT(0, daemon);
+	ASSERT_EQ(0, wait_show("", ours, 2)) TH_LOG("%s%s", out, err);
+	for (k = 0; k < DECOYS; k++) {
+		decoys[k] = start_impostor(NAME, 0, 0);
+		ASSERT_LT(0, decoys[k]);
+	}
+	stop_pid(&workers[0]);
+	workers[0] = start_worker(0);
+	ASSERT_LT(0, workers[0]);
+	EXPECT_EQ(0, wait_show("", ours, 2)) TH_LOG("%s%s", out, err);
+	EXPECT_EQ(WORKERS, only_workers(workers, WORKERS)) TH_LOG("%s", out);
+
+	stop_pid(&daemon);
+	for (k = 0; k < DECOYS; k++)
+		stop_pid(&decoys[k]);
+	for (k = 0; k < WORKERS; k++)
+		stop_pid(&workers[k]);
+	cleanup(dir);
+}
+
+/*
+ * `netns = NAME`: the daemon, in its own namespace, steers a server inside
+ * `ip netns` NAME (pins, state and metrics of that namespace), not the one
+ * of the same name beside it; `ip netns del` takes the group and its pins.
+ */
+TEST(named_netns_is_served_and_its_pins_go_with_it)
+{
+	char dir[] = "/tmp/pcbgd-scope.XXXXXX", prefix[] = "ip netns exec " NETNS_NAME;
+	char pins[PATH_MAX], label[256], buf[OUT_SZ] = "", *p;
+	static const char *const inside[] = { "\"sockets\":3,", "\"unsteered\":0,",
+					      "\"daemon\":{\"name\":\"web\"" };
+	pid_t theirs, ours, daemon;
+	unsigned long long cookie;
+	long long t0;
+	struct stat st;
+	FILE *f;
+
+	ASSERT_EQ(0, setup(dir, "port = 8080\nproto = udp\nprocess = " NAME "\n"
+			   "netns = " NETNS_NAME "\n"));
+	mkdir("/run/netns", 0755);
+	ASSERT_EQ(0, mount("tmpfs", "/run/netns", "tmpfs", 0, "mode=0755"));
+	ASSERT_EQ(0, run_cmd(NULL, 0, err, OUT_SZ, "ip netns add " NETNS_NAME " && "
+			     "ip -n " NETNS_NAME " link set lo up")) TH_LOG("%s", err);
+	theirs = start_server(prefix, "-t udp -w 3 -p 8080");
+	ASSERT_LT(0, theirs);
+	ours = start_server("", "-t udp -w 2 -p 8080");
+	ASSERT_LT(0, ours);
+	daemon = start_daemon(dir);
+	ASSERT_LT(0, daemon);
+
+	ASSERT_EQ(0, wait_show(prefix, inside, 3)) TH_LOG("%s%s", out, err);
+	p = strstr(out, "\"netns\":");
+	ASSERT_NE(NULL, p);
+	cookie = strtoull(p + 8, NULL, 10);
+	EXPECT_EQ(0, flows_steered(prefix));
+	ASSERT_EQ(0, run_cmd(out, OUT_SZ, err, OUT_SZ, "%s/pcbgroupctl show -j", build_dir()));
+	EXPECT_STREQ("{\"groups\":[]}\n", out);
+	/* the daemon's metrics: that namespace's group, labelled with it */
+	usleep(1500 * 1000);
+	snprintf(pins, sizeof(pins), "%s/pcbgroup.prom", dir);
+	f = fopen(pins, "r");
+	ASSERT_NE(NULL, f);
+	fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	snprintf(label, sizeof(label), "local=\"0.0.0.0:8080\",netns=\"%llu\",declaration=\"web\"}",
+		 cookie);
+	EXPECT_NE(NULL, strstr(buf, label)) TH_LOG("%s", buf);
+
+	/* the namespace's name goes (its server still in it): so do its pins */
+	snprintf(pins, sizeof(pins), PCBG_PIN_ROOT "/netns%llu", cookie);
+	ASSERT_EQ(0, stat(pins, &st));
+	ASSERT_EQ(0, run_cmd(NULL, 0, err, OUT_SZ, "ip netns del " NETNS_NAME)) TH_LOG("%s", err);
+	t0 = now_ms();
+	while (!stat(pins, &st) && now_ms() - t0 < SLOW_MS)
+		usleep(20 * 1000);
+	EXPECT_NE(0, stat(pins, &st)) TH_LOG("%s still there", pins);
+	snprintf(pins, sizeof(pins), "/run/pcbgroupd/netns%llu", cookie);
+	EXPECT_NE(0, stat(pins, &st)) TH_LOG("%s still there", pins);
+
+	stop_pid(&daemon);
+	stop_pid(&theirs);
+	stop_pid(&ours);
+	umount2("/run/netns", MNT_DETACH);
+	cleanup(dir);
+}
+
+/* attach --pid of a process whose sockets are another namespace's: refused. */
+TEST(attach_pid_of_another_namespace_is_refused)
+{
+	char dir[] = "/tmp/pcbgd-scope.XXXXXX", prefix[64];
+	pid_t holder, theirs, ours;
+
+	ASSERT_EQ(0, setup(dir, decl_text));
+	holder = hold_new_netns();
+	ASSERT_LT(0, holder);
+	snprintf(prefix, sizeof(prefix), "nsenter -n -t %d", holder);
+	theirs = start_server(prefix, "-t udp -w 2 -p 8080");
+	ASSERT_LT(0, theirs);
+	ours = start_server("", "-t udp -w 2 -p 8080");
+	ASSERT_LT(0, ours);
+
+	/* alone, or among ours (pidof's list on a container host) */
+	EXPECT_EQ(1, run_cmd(out, OUT_SZ, err, OUT_SZ, "%s/pcbgroupctl attach --pid %d",
+			     build_dir(), theirs));
+	EXPECT_NE(NULL, strstr(err, "is in another network namespace")) TH_LOG("%s", err);
+	EXPECT_EQ(1, run_cmd(out, OUT_SZ, err, OUT_SZ, "%s/pcbgroupctl attach --pid \"%d %d\"",
+			     build_dir(), ours, theirs));
+	EXPECT_NE(NULL, strstr(err, "is in another network namespace")) TH_LOG("%s", err);
+	ASSERT_EQ(0, run_cmd(out, OUT_SZ, err, OUT_SZ, "%s/pcbgroupctl show -j", build_dir()));
+	EXPECT_STREQ("{\"groups\":[]}\n", out);
+	/* from its own namespace it is that namespace's group */
+	EXPECT_EQ(0, run_cmd(out, OUT_SZ, err, OUT_SZ, "%s %s/pcbgroupctl attach --pid %d",
+			     prefix, build_dir(), theirs)) TH_LOG("%s", err);
+
+	stop_pid(&theirs);
+	stop_pid(&ours);
+	stop_pid(&holder);
+	cleanup(dir);
+}
+
+/* The new keys are parsed strictly, as the others. */
+TEST(scope_keys_are_checked)
+{
+	static const struct {
+		const char *text, *error;
+	} bad[] = {
+		{ "user = no-such-user\n", "user: 'no-such-user' is not a list of users" },
+		{ "netns = a/b\n", "netns: 'a/b' is not a name of /run/netns" },
+		{ "cgroup = /machine.slice\n", "cgroup: '/machine.slice' is not a cgroup path" },
+		{ "cgroup = a/../b\n", "cgroup: 'a/../b' is not a cgroup path" },
+		{ "cgroup = machine.slice/*\nnetns = x\n",
+		  "cgroup: goes with process only, not with netns" },
+	};
+	char dir[] = "/tmp/pcbgd-keys.XXXXXX", path[128], text[256];
+	size_t i;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(path, sizeof(path), "%s/web.conf", dir);
+		snprintf(text, sizeof(text), "port = 8080\nproto = udp\n%s%s", bad[i].text,
+			 strncmp(bad[i].text, "cgroup", 6) ? "process = x\n" : "");
+		ASSERT_EQ(0, write_file(path, text));
+		EXPECT_EQ(1, run_cmd(out, OUT_SZ, err, OUT_SZ, "%s/pcbgroupd --check -c %s",
+				     build_dir(), dir));
+		EXPECT_NE(NULL, strstr(err, bad[i].error)) TH_LOG("%zu: %s", i, err);
+	}
+	ASSERT_EQ(0, write_file(path, "port = 8080\nproto = udp\n"
+				"cgroup = machine.slice/libpod-*.scope\n"
+				"process = nginx\nuser = root,65534\n"));
+	EXPECT_EQ(0, run_cmd(out, OUT_SZ, err, OUT_SZ, "%s/pcbgroupd --check -c %s", build_dir(),
+			     dir)) TH_LOG("%s", err);
+	cleanup(dir);
+}
+
+TEST_HARNESS_MAIN

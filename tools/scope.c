@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Where a declaration's groups live (docs/design.md, "Scope"): a group holds
+ * the sockets of one network namespace.  Without netns, cgroup or pidfile,
+ * the daemon's own; with netns = NAME, ip netns's /run/netns/NAME; with
+ * cgroup = PATTERN, one place per cgroup v2 directory matching it, in the
+ * namespace of that cgroup's oldest process (a container's init); with a
+ * pidfile, the namespace of the pid file's process.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "pcbgroupd.h"
+
+#define CGROUP_DEPTH	8	/* sub-cgroups looked into, below the one matched */
+
+/* @pl for the network namespace file @path; 0, or -1 if it is none. */
+static int open_place(struct place *pl, const char *path, const char *cgroup)
+{
+	struct stat st;
+
+	pl->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (pl->netns_fd < 0)
+		return -1;
+	if (fstat(pl->netns_fd, &st) || !netns_is(pl->netns_fd)) {
+		close(pl->netns_fd);
+		return -1;
+	}
+	pl->dev = st.st_dev;
+	pl->ino = st.st_ino;
+	snprintf(pl->cgroup, sizeof(pl->cgroup), "%s", cgroup);
+	return 0;
+}
+
+static int open_pid_place(struct place *pl, pid_t pid, const char *cgroup)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	return open_place(pl, path, cgroup);
+}
+
+static pid_t pidfile_pid(const char *file)
+{
+	long pid = 0;
+	FILE *f;
+
+	f = fopen(file, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld", &pid) != 1 || pid <= 0 || pid > INT_MAX)
+		pid = 0;
+	fclose(f);
+	return pid;
+}
+
+/* The oldest process in cgroup @dir and below (its start, then its pid). */
+static void oldest_in_cgroup(const char *dir, int depth, pid_t *best,
+			     unsigned long long *best_start)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	unsigned long long t;
+	long pid;
+	DIR *d;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = fopen(path, "r");
+	if (f) {
+		while (fscanf(f, "%ld", &pid) == 1) {
+			if (pid <= 0 || pid > INT_MAX)
+				continue;
+			t = process_start(pid);
+			if (t && (!*best || t < *best_start ||
+				  (t == *best_start && pid < *best))) {
+				*best = pid;
+				*best_start = t;
+			}
+		}
+		fclose(f);
+	}
+	if (depth >= CGROUP_DEPTH)
+		return;
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		oldest_in_cgroup(path, depth + 1, best, best_start);
+	}
+	closedir(d);
+}
+
+static int cgroup_places(const char *pattern, struct place *places, int max)
+{
+	char path[PATH_MAX];
+	unsigned long long start;
+	size_t i, root = strlen(CGROUP_ROOT) + 1;
+	glob_t g;
+	int n = 0;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), CGROUP_ROOT "/%s", pattern);
+	if (glob(path, GLOB_ONLYDIR, NULL, &g))
+		return 0;
+	for (i = 0; i < g.gl_pathc && n < max; i++) {
+		pid = 0;
+		start = 0;
+		oldest_in_cgroup(g.gl_pathv[i], 0, &pid, &start);
+		/* a cgroup without a process yet has no namespace yet */
+		if (pid && !open_pid_place(&places[n], pid, g.gl_pathv[i] + root))
+			n++;
+	}
+	globfree(&g);
+	return n;
+}
+
+int find_places(const struct decl *d, struct place *places, int max)
+{
+	char path[PATH_MAX];
+	pid_t pid;
+
+	if (max < 1)
+		return 0;
+	if (d->cgroup[0])
+		return cgroup_places(d->cgroup, places, max);
+	if (d->netns[0]) {
+		snprintf(path, sizeof(path), NETNS_DIR "/%s", d->netns);
+		return !open_place(places, path, "");
+	}
+	if (d->finder == FIND_PIDFILE) {
+		pid = pidfile_pid(d->target);
+		return pid && !open_pid_place(places, pid, "");
+	}
+	return !open_place(places, "/proc/self/ns/net", "");
+}

@@ -62,6 +62,7 @@ struct container {
 	char name[64];
 	pid_t pid;		/* its echo_server, as the host sees it */
 	__u64 netns;		/* its network namespace's cookie */
+	char cgroup[256];	/* under /sys/fs/cgroup, in the v2 tree */
 	__u64 cookies[MAX_SOCKS];	/* its sockets on the port */
 	int nr;
 };
@@ -192,13 +193,12 @@ static int start_container(struct _test_data_pods *self, struct container *c,
 }
 
 /*
- * The declaration's pattern: the podman glob ("libpod-*", ".scope" with
- * systemd) beside container @c's cgroup in the v2 tree, as a path under
- * /sys/fs/cgroup: on a hybrid host the v2 tree is /sys/fs/cgroup/unified.
+ * Container @c's cgroup in the v2 tree, as a path under /sys/fs/cgroup: on
+ * a hybrid host (cgroup v1 controllers) that tree is /sys/fs/cgroup/unified.
  */
-static int cgroup_pattern(struct container *c, char *buf, size_t size)
+static int container_cgroup(struct container *c)
 {
-	char path[64], line[200] = "", *base, *cg = NULL;
+	char path[64], line[200] = "", *cg = NULL;
 	const char *tree = "";
 	struct statfs sf;
 	FILE *f;
@@ -207,23 +207,31 @@ static int cgroup_pattern(struct container *c, char *buf, size_t size)
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "0::/", 4)) {
-			cg = line + 3;
-			break;
-		}
+	while (!cg && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::/", 4))
+			cg = line + 4;
 	fclose(f);
 	if (!cg)
 		return -1;
 	cg[strcspn(cg, "\n")] = '\0';
-	base = strrchr(cg, '/');
-	if (!base || base == cg || strncmp(base, "/libpod-", 8))
-		return -1;	/* not in a container's own v2 cgroup */
-	*base = '\0';
 	if (statfs("/sys/fs/cgroup", &sf) || sf.f_type != CGROUP2_MAGIC)
-		tree = "unified";
-	snprintf(buf, size, "%s%s/libpod-*%s", tree, tree[0] ? cg : cg + 1,
-		 strstr(base + 1, ".scope") ? ".scope" : "");
+		tree = "unified/";
+	snprintf(c->cgroup, sizeof(c->cgroup), "%s%s", tree, cg);
+	return 0;
+}
+
+/*
+ * The declaration's pattern: podman's glob, "libpod-*" (".scope" under
+ * systemd), beside container @c's cgroup.
+ */
+static int cgroup_pattern(const struct container *c, char *buf, size_t size)
+{
+	const char *base = strrchr(c->cgroup, '/');
+
+	if (!base || strncmp(base, "/libpod-", 8))
+		return -1;	/* not in a container's own cgroup */
+	snprintf(buf, size, "%.*s/libpod-*%s", (int)(base - c->cgroup), c->cgroup,
+		 strstr(base, ".scope") ? ".scope" : "");
 	return 0;
 }
 
@@ -243,12 +251,13 @@ static int write_file(const char *dir, const char *name, const char *text)
 /* pcbgroupd on @dir, in a mount namespace of its own: its bpffs, its /run/pcbgroupd. */
 static pid_t start_daemon(const char *dir)
 {
-	char path[PATH_MAX + 16], log[128];
+	char path[PATH_MAX + 16], log[128], prom[128];
 	pid_t pid;
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/pcbgroupd", build_dir());
 	snprintf(log, sizeof(log), "%s/daemon.log", dir);
+	snprintf(prom, sizeof(prom), "%s/pcbgroup.prom", dir);
 	pid = fork();
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -259,7 +268,8 @@ static pid_t start_daemon(const char *dir)
 			_exit(126);
 		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		dup2(fd, 2);
-		execl(path, "pcbgroupd", "-c", dir, "-i", "100", (char *)NULL);
+		execl(path, "pcbgroupd", "-c", dir, "-i", "100", "-p", prom, "-P", "1",
+		      (char *)NULL);
 		_exit(127);
 	}
 	return pid;
@@ -314,19 +324,24 @@ static int same_set(const __u64 *a, int na, const __u64 *b, int nb)
 
 /*
  * Container @c's namespace shows one group holding exactly @c's sockets,
- * none unsteered, live.  0, or -1 (show's output left in self->out).
+ * none unsteered, live, labelled with @c's namespace and cgroup.  0, or -1
+ * (show's output left in self->out).
  */
 static int steered(struct _test_data_pods *self, struct container *c)
 {
 	__u64 in_group[MAX_SOCKS];
+	char label[300];
 	int nr;
 
 	if (CTL_IN(c, "show -j"))
 		return -1;
+	snprintf(label, sizeof(label), "\"cgroup\":\"%s\"", c->cgroup);
 	if (shown(self->out, in_group, MAX_SOCKS, &nr) != 1 ||
 	    !same_set(in_group, nr, c->cookies, c->nr) ||
 	    json_num(self->out, "\"unsteered\":") != 0 ||
-	    !strstr(self->out, "\"state\":\"live\""))
+	    !strstr(self->out, "\"state\":\"live\"") ||
+	    json_num(self->out, "\"netns\":") != (long long)c->netns ||
+	    !strstr(self->out, label))
 		return -1;
 	return 0;
 }
@@ -341,6 +356,34 @@ static int wait_steered(struct _test_data_pods *self, struct container *c)
 		usleep(50 * 1000);
 	}
 	return 0;
+}
+
+/*
+ * The daemon's metrics file says container @c's group has WORKERS sockets,
+ * labelled with its namespace and cgroup; 0, or -1 after SLOW_MS.
+ */
+static int wait_metrics(struct _test_data_pods *self, struct container *c)
+{
+	char want[400], line[1024];
+	long long t0 = now_ms();
+	FILE *f;
+
+	snprintf(want, sizeof(want), "netns=\"%llu\",cgroup=\"%s\"} %d\n",
+		 (unsigned long long)c->netns, c->cgroup, WORKERS);
+	for (;;) {
+		snprintf(line, sizeof(line), "%s/pcbgroup.prom", self->dir);
+		f = fopen(line, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (!strncmp(line, "pcbgroup_sockets{", 17) && strstr(line, want)) {
+				fclose(f);
+				return 0;
+			}
+		if (f)
+			fclose(f);
+		if (now_ms() - t0 > SLOW_MS)
+			return -1;
+		usleep(100 * 1000);
+	}
 }
 
 /* The daemon's pins for namespace @netns: 1 if its directory holds a group. */
@@ -495,6 +538,9 @@ static const char *start_pods(struct _test_data_pods *self, const char *proto)
 	}
 	if (self->c[0].netns == self->c[1].netns)
 		return "the containers share a network namespace";
+	for (i = 0; i < 2; i++)
+		if (container_cgroup(&self->c[i]))
+			return "no cgroup v2 line in the container's /proc/PID/cgroup";
 	if (cgroup_pattern(&self->c[0], self->pattern, sizeof(self->pattern)))
 		return "the container has no cgroup of its own in the cgroup v2 tree";
 	snprintf(self->dir, sizeof(self->dir), "/tmp/pcbg-pods.XXXXXX");
@@ -566,6 +612,10 @@ TEST_F(pods, each_group_holds_only_its_own_containers_sockets)
 		}
 		EXPECT_TRUE(has_pins(self, self->c[i].netns))
 			TH_LOG("%s: nothing pinned for its namespace", self->c[i].name);
+		EXPECT_EQ(0, wait_metrics(self, &self->c[i]))
+			TH_LOG("%s: no pcbgroup_sockets line labelled netns=\"%llu\", cgroup=\"%s\"",
+			       self->c[i].name, (unsigned long long)self->c[i].netns,
+			       self->c[i].cgroup);
 	}
 	/* the host's own namespace: no group was made there */
 	EXPECT_EQ(0, RUN("nsenter --mount=/proc/%d/ns/mnt %s/pcbgroupctl show -j", self->daemon,

@@ -20,7 +20,7 @@ PKGS=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc
       qemu-system-x86 busybox-static debootstrap)
 # Packaging (make deb, selftests/package.sh): the .debs, lintian, a fresh root.
 PKGS+=(dkms dh-dkms debhelper lintian bash-completion)
-# Containers (selftests/containers): rootful podman on the kernel's own
+# Containers (selftests/pcbgroupd_containers.c): rootful podman on the kernel's own
 # overlayfs, with runc, which (unlike crun) puts a container in the cgroup v2
 # tree of a hybrid host too; no network backend: --network none.
 PKGS+=(podman runc)

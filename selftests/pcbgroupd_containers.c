@@ -25,16 +25,14 @@
  * bench's; here the bound is generous.  Skipped only where podman cannot
  * run at all (not installed, or `podman info` fails).
  */
-#include "lib.h"
+#include "daemon.h"
 
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT 300
 #include <dirent.h>
-#include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
-#include <time.h>
 
 #define IMAGE		"localhost/pcbgroup-bookworm"	/* scripts/deps.sh makes it */
 #define PODMAN		"podman --runtime runc"
@@ -52,7 +50,6 @@
 #define SLOW_MS		20000	/* not a promise (the bench times it): just bounded */
 #define MAX_SOCKS	64
 #define CGROUP2_MAGIC	0x63677270
-#define PCBGD_RUN_DIR	"/run/pcbgroupd"
 
 #ifndef SO_COOKIE
 #define SO_COOKIE	57
@@ -91,14 +88,6 @@ FIXTURE_VARIANT_ADD(pods, tcp) {
 	.proto = "tcp",
 	.type = SOCK_STREAM,
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 #define RUN(fmt, ...) \
 	run_cmd(self->out, OUT_SZ, self->err, OUT_SZ, fmt, ##__VA_ARGS__)
@@ -235,46 +224,6 @@ static int cgroup_pattern(const struct container *c, char *buf, size_t size)
 	return 0;
 }
 
-static int write_file(const char *dir, const char *name, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
-
-/* pcbgroupd on @dir, in a mount namespace of its own: its bpffs, its /run/pcbgroupd. */
-static pid_t start_daemon(const char *dir)
-{
-	char path[PATH_MAX + 16], log[128], prom[128];
-	pid_t pid;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/pcbgroupd", build_dir());
-	snprintf(log, sizeof(log), "%s/daemon.log", dir);
-	snprintf(prom, sizeof(prom), "%s/pcbgroup.prom", dir);
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		mkdir(PCBGD_RUN_DIR, 0755);
-		if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-		    mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") ||
-		    mount("tmpfs", PCBGD_RUN_DIR, "tmpfs", 0, "mode=0755"))
-			_exit(126);
-		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		dup2(fd, 2);
-		execl(path, "pcbgroupd", "-c", dir, "-i", "100", "-p", prom, "-P", "1",
-		      (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
 /* The cookies of the live slots in a `show -j` output; returns how many groups. */
 static int shown(const char *json, __u64 *cookies, int max, int *nr)
 {
@@ -293,13 +242,6 @@ static int shown(const char *json, __u64 *cookies, int max, int *nr)
 			cookies[(*nr)++] = ck;
 	}
 	return groups;
-}
-
-static long long json_num(const char *json, const char *key)
-{
-	const char *p = strstr(json, key);
-
-	return p ? atoll(p + strlen(key)) : -1;
 }
 
 static int in_set(__u64 x, const __u64 *set, int n)
@@ -555,7 +497,7 @@ static const char *start_pods(struct _test_data_pods *self, const char *proto)
 		 "capacity = 16\n", SERVER_PORT, proto, self->pattern);
 	if (write_file(self->dir, "pods.conf", conf))
 		return "writing the declaration";
-	self->daemon = start_daemon(self->dir);
+	self->daemon = start_pcbgroupd(self->dir, 1);
 	if (self->daemon <= 0)
 		return "fork";
 	for (i = 0; i < 2; i++)
@@ -613,7 +555,7 @@ TEST_F(pods, each_group_holds_only_its_own_containers_sockets)
 		EXPECT_TRUE(has_pins(self, self->c[i].netns))
 			TH_LOG("%s: nothing pinned for its namespace", self->c[i].name);
 		EXPECT_EQ(0, wait_metrics(self, &self->c[i]))
-			TH_LOG("%s: no pcbgroup_sockets line labelled netns=\"%llu\", cgroup=\"%s\"",
+			TH_LOG("%s: no pcbgroup_sockets line for netns %llu, cgroup %s",
 			       self->c[i].name, (unsigned long long)self->c[i].netns,
 			       self->c[i].cgroup);
 	}

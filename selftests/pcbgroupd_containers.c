@@ -97,6 +97,16 @@ FIXTURE_VARIANT_ADD(pods, tcp) {
 	RUN("nsenter --net=/proc/%d/ns/net --mount=/proc/%d/ns/mnt %s/pcbgroupctl " fmt, \
 	    (c)->pid, self->daemon, build_dir(), ##__VA_ARGS__)
 
+/* Until @cond holds: 0, or -1 after SLOW_MS (checked every 50 ms). */
+#define WAIT_UNTIL(cond) ({						\
+	long long _t0 = now_ms();					\
+	int _met;							\
+									\
+	while (!(_met = (cond)) && now_ms() - _t0 <= SLOW_MS)		\
+		usleep(50 * 1000);					\
+	_met ? 0 : -1;							\
+})
+
 /* Container @c's echo_server pid (its init), once podman says it runs. */
 static int container_pid(struct _test_data_pods *self, struct container *c)
 {
@@ -153,22 +163,18 @@ static int socket_cookies(pid_t pid, int port, __u64 *cookies, int max, __u64 *n
 	return n;
 }
 
-/* Container @c's pid, namespace and WORKERS sockets, once all are bound. */
+/* Container @c's pid, namespace and WORKERS sockets, if all are bound. */
+static int all_bound(struct _test_data_pods *self, struct container *c)
+{
+	if (container_pid(self, c))
+		return 0;
+	c->nr = socket_cookies(c->pid, SERVER_PORT, c->cookies, MAX_SOCKS, &c->netns);
+	return c->nr == WORKERS;
+}
+
 static int container_sockets(struct _test_data_pods *self, struct container *c)
 {
-	long long t0 = now_ms();
-
-	for (;;) {
-		if (!container_pid(self, c)) {
-			c->nr = socket_cookies(c->pid, SERVER_PORT, c->cookies, MAX_SOCKS,
-					       &c->netns);
-			if (c->nr == WORKERS)
-				return 0;
-		}
-		if (now_ms() - t0 > SLOW_MS)
-			return -1;
-		usleep(20 * 1000);
-	}
+	return WAIT_UNTIL(all_bound(self, c));
 }
 
 static int start_container(struct _test_data_pods *self, struct container *c,
@@ -290,42 +296,28 @@ static int steered(struct _test_data_pods *self, struct container *c)
 
 static int wait_steered(struct _test_data_pods *self, struct container *c)
 {
-	long long t0 = now_ms();
-
-	while (steered(self, c)) {
-		if (now_ms() - t0 > SLOW_MS)
-			return -1;
-		usleep(50 * 1000);
-	}
-	return 0;
+	return WAIT_UNTIL(!steered(self, c));
 }
 
 /*
  * The daemon's metrics file says container @c's group has WORKERS sockets,
- * labelled with its namespace and cgroup; 0, or -1 after SLOW_MS.
+ * labelled with its namespace and cgroup.
  */
-static int wait_metrics(struct _test_data_pods *self, struct container *c)
+static int in_metrics(struct _test_data_pods *self, struct container *c)
 {
 	char want[400], line[1024];
-	long long t0 = now_ms();
+	int found = 0;
 	FILE *f;
 
 	snprintf(want, sizeof(want), "netns=\"%llu\",cgroup=\"%s\"} %d\n",
 		 (unsigned long long)c->netns, c->cgroup, WORKERS);
-	for (;;) {
-		snprintf(line, sizeof(line), "%s/pcbgroup.prom", self->dir);
-		f = fopen(line, "r");
-		while (f && fgets(line, sizeof(line), f))
-			if (!strncmp(line, "pcbgroup_sockets{", 17) && strstr(line, want)) {
-				fclose(f);
-				return 0;
-			}
-		if (f)
-			fclose(f);
-		if (now_ms() - t0 > SLOW_MS)
-			return -1;
-		usleep(100 * 1000);
-	}
+	snprintf(line, sizeof(line), "%s/pcbgroup.prom", self->dir);
+	f = fopen(line, "r");
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, "pcbgroup_sockets{", 17) && strstr(line, want);
+	if (f)
+		fclose(f);
+	return found;
 }
 
 /* The daemon's pins for namespace @netns: 1 if its directory holds a group. */
@@ -345,18 +337,6 @@ static int has_pins(struct _test_data_pods *self, __u64 netns)
 		groups += de->d_name[0] != '.';
 	closedir(d);
 	return groups > 0;
-}
-
-static int wait_no_pins(struct _test_data_pods *self, __u64 netns)
-{
-	long long t0 = now_ms();
-
-	while (has_pins(self, netns)) {
-		if (now_ms() - t0 > SLOW_MS)
-			return -1;
-		usleep(50 * 1000);
-	}
-	return 0;
 }
 
 /*
@@ -554,7 +534,7 @@ TEST_F(pods, each_group_holds_only_its_own_containers_sockets)
 		}
 		EXPECT_TRUE(has_pins(self, self->c[i].netns))
 			TH_LOG("%s: nothing pinned for its namespace", self->c[i].name);
-		EXPECT_EQ(0, wait_metrics(self, &self->c[i]))
+		EXPECT_EQ(0, WAIT_UNTIL(in_metrics(self, &self->c[i])))
 			TH_LOG("%s: no pcbgroup_sockets line for netns %llu, cgroup %s",
 			       self->c[i].name, (unsigned long long)self->c[i].netns,
 			       self->c[i].cgroup);
@@ -589,7 +569,7 @@ TEST_F(pods, restarted_container_is_steered_again)
 	ASSERT_NE(old_pid, a->pid);
 	ASSERT_NE(old_netns, a->netns);
 	EXPECT_EQ(0, wait_steered(self, a)) TH_LOG("%s", self->out);
-	EXPECT_EQ(0, wait_no_pins(self, old_netns))
+	EXPECT_EQ(0, WAIT_UNTIL(!has_pins(self, old_netns)))
 		TH_LOG("the old namespace's pins are still there");
 	EXPECT_EQ(0, steered(self, &self->c[1])) TH_LOG("%s", self->out);
 	check_flows(_metadata, self, variant->type, a);
@@ -603,7 +583,7 @@ TEST_F(pods, removed_container_takes_its_group_and_pins)
 
 	NEED_PODMAN();
 	ASSERT_EQ(0, RUN(PODMAN " rm -f -t 0 %s", b->name)) TH_LOG("%s", self->err);
-	EXPECT_EQ(0, wait_no_pins(self, b->netns))
+	EXPECT_EQ(0, WAIT_UNTIL(!has_pins(self, b->netns)))
 		TH_LOG("the removed container's pins are still there");
 	EXPECT_EQ(0, steered(self, &self->c[0])) TH_LOG("%s", self->out);
 	check_flows(_metadata, self, variant->type, &self->c[0]);

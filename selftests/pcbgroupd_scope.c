@@ -172,11 +172,12 @@ static pid_t hold_new_netns(void)
 }
 
 /*
- * A process of user nobody named @comm (PR_SET_NAME), holding @nsocks UDP
- * SO_REUSEPORT sockets on [::1]:@port (IPv6 only: beside ours on 0.0.0.0);
- * its pid once they are bound.
+ * A process of user @uid named @comm (PR_SET_NAME), in the network
+ * namespace of @netns_fd (-1: ours), holding @nsocks UDP SO_REUSEPORT
+ * sockets on [::1]:@port (IPv6 only: beside ours on 0.0.0.0); its pid once
+ * they are bound.
  */
-static pid_t start_impostor(const char *comm, int nsocks, int port)
+static pid_t start_impostor(const char *comm, uid_t uid, int netns_fd, int nsocks, int port)
 {
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(port),
 				     .sin6_addr = IN6ADDR_LOOPBACK_INIT };
@@ -189,8 +190,10 @@ static pid_t start_impostor(const char *comm, int nsocks, int port)
 	pid = fork();
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-		    setresuid(NOBODY, NOBODY, NOBODY))
+		/* a change of user clears the death signal: set it again */
+		if ((netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET)) || setgroups(0, NULL) ||
+		    setresgid(uid, uid, uid) || setresuid(uid, uid, uid) ||
+		    prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() == 1)
 			_exit(1);
 		for (i = 0; i < nsocks; i++) {
 			fd = socket(AF_INET6, SOCK_DGRAM, 0);
@@ -332,7 +335,7 @@ TEST(another_users_process_renamed_to_the_name_is_never_adopted)
 	int k, round;
 
 	ASSERT_EQ(0, setup(dir, decl_text));
-	impostor = start_impostor(NAME, 3, SERVER_PORT);
+	impostor = start_impostor(NAME, NOBODY, -1, 3, SERVER_PORT);
 	ASSERT_LT(0, impostor);
 	for (k = 0; k < WORKERS; k++) {
 		workers[k] = start_worker(k);
@@ -361,16 +364,16 @@ TEST(another_users_process_renamed_to_the_name_is_never_adopted)
 }
 
 /*
- * Seventy processes of another user named as ours, holding no socket: a
- * worker restarted after them is still found (the filters come before the
- * 64-process count).
+ * Seventy processes of another user named as ours, and seventy of root's
+ * in another namespace, holding no socket: a worker restarted after them
+ * is still found (the filters come before the 64-process count).
  */
-TEST(seventy_decoys_of_the_name_do_not_hide_a_restarted_worker)
+TEST(decoys_of_the_name_do_not_hide_a_restarted_worker)
 {
-	char dir[] = "/tmp/pcbgd-scope.XXXXXX";
+	char dir[] = "/tmp/pcbgd-scope.XXXXXX", path[64];
 	static const char *const ours[] = { "\"sockets\":4,", "\"unsteered\":0," };
-	pid_t decoys[DECOYS], workers[WORKERS], daemon;
-	int k;
+	pid_t decoys[2 * DECOYS], workers[WORKERS], daemon, holder;
+	int k, netns_fd;
 
 	ASSERT_EQ(0, setup(dir, decl_text));
 	for (k = 0; k < WORKERS; k++) {
@@ -380,10 +383,17 @@ TEST(seventy_decoys_of_the_name_do_not_hide_a_restarted_worker)
 	daemon = start_daemon(dir);
 	ASSERT_LT(0, daemon);
 	ASSERT_EQ(0, wait_show("", ours, 2)) TH_LOG("%s%s", out, err);
-	for (k = 0; k < DECOYS; k++) {
-		decoys[k] = start_impostor(NAME, 0, 0);
+	holder = hold_new_netns();
+	ASSERT_LT(0, holder);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", holder);
+	netns_fd = open(path, O_RDONLY);
+	ASSERT_LE(0, netns_fd);
+	for (k = 0; k < 2 * DECOYS; k++) {
+		decoys[k] = k < DECOYS ? start_impostor(NAME, NOBODY, -1, 0, 0) :
+			    start_impostor(NAME, 0, netns_fd, 0, 0);
 		ASSERT_LT(0, decoys[k]);
 	}
+	close(netns_fd);
 	stop_pid(&workers[0]);
 	workers[0] = start_worker(0);
 	ASSERT_LT(0, workers[0]);
@@ -391,10 +401,11 @@ TEST(seventy_decoys_of_the_name_do_not_hide_a_restarted_worker)
 	EXPECT_EQ(WORKERS, only_workers(workers, WORKERS)) TH_LOG("%s", out);
 
 	stop_pid(&daemon);
-	for (k = 0; k < DECOYS; k++)
+	for (k = 0; k < 2 * DECOYS; k++)
 		stop_pid(&decoys[k]);
 	for (k = 0; k < WORKERS; k++)
 		stop_pid(&workers[k]);
+	stop_pid(&holder);
 	cleanup(dir);
 }
 
@@ -461,6 +472,97 @@ TEST(named_netns_is_served_and_its_pins_go_with_it)
 	stop_pid(&theirs);
 	stop_pid(&ours);
 	umount2("/run/netns", MNT_DETACH);
+	cleanup(dir);
+}
+
+/* A server of @nworkers in a new namespace, moved into cgroup @cg (made). */
+static pid_t start_in_cgroup(const char *cg, int nworkers, pid_t *holder)
+{
+	char prefix[64], path[256], text[32];
+	pid_t pid;
+
+	*holder = hold_new_netns();
+	if (*holder <= 0 || (mkdir(cg, 0755) && errno != EEXIST))
+		return -1;
+	snprintf(prefix, sizeof(prefix), "nsenter -n -t %d", *holder);
+	snprintf(text, sizeof(text), "-t udp -w %d -p 8080", nworkers);
+	pid = start_server(prefix, text);
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	snprintf(text, sizeof(text), "%d\n", pid);
+	return pid > 0 && !write_file(path, text) ? pid : -1;
+}
+
+/*
+ * `cgroup = PATTERN`, as for podman's containers: one daemon, a group per
+ * matching cgroup, each in the namespace of its processes, labelled with
+ * its cgroup; a cgroup gone takes its group and pins.
+ */
+TEST(cgroup_pattern_serves_each_cgroup_in_its_namespace)
+{
+	char dir[] = "/tmp/pcbgd-scope.XXXXXX", slice[64], cg[2][128], text[256];
+	char prefix[2][64], want[2][192], pins[PATH_MAX], *p;
+	pid_t holder[2], server[2], ours, daemon;
+	unsigned long long cookie;
+	struct stat st;
+	long long t0;
+	int k;
+
+	snprintf(slice, sizeof(slice), "/sys/fs/cgroup/pcbgd-scope-%d.slice", getpid());
+	snprintf(text, sizeof(text), "port = 8080\nproto = udp\ncgroup = %s/ct-*.scope\n",
+		 slice + strlen("/sys/fs/cgroup/"));
+	ASSERT_EQ(0, setup(dir, text));
+	if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL))
+		SKIP(return, "no cgroup v2 to make the cgroups in: %s", strerror(errno));
+	ASSERT_EQ(0, mkdir(slice, 0755));
+	for (k = 0; k < 2; k++) {
+		snprintf(cg[k], sizeof(cg[k]), "%s/ct-%c.scope", slice, 'a' + k);
+		server[k] = start_in_cgroup(cg[k], 2 + k, &holder[k]);
+		ASSERT_LT(0, server[k]);
+		snprintf(prefix[k], sizeof(prefix[k]), "nsenter -n -t %d", holder[k]);
+		snprintf(want[k], sizeof(want[k]), "\"sockets\":%d,", 2 + k);
+	}
+	ours = start_server("", "-t udp -w 2 -p 8080");	/* in no such cgroup */
+	ASSERT_LT(0, ours);
+	daemon = start_daemon(dir);
+	ASSERT_LT(0, daemon);
+
+	for (k = 0; k < 2; k++) {
+		const char *needles[3];
+
+		needles[0] = want[k];
+		needles[1] = "\"unsteered\":0,";
+		needles[2] = cg[k] + strlen("/sys/fs/cgroup/");	/* its label */
+		ASSERT_EQ(0, wait_show(prefix[k], needles, 3)) TH_LOG("%d: %s%s", k, out, err);
+		EXPECT_EQ(0, flows_steered(prefix[k]));
+	}
+	ASSERT_EQ(0, run_cmd(out, OUT_SZ, err, OUT_SZ, "%s/pcbgroupctl show -j", build_dir()));
+	EXPECT_STREQ("{\"groups\":[]}\n", out);
+
+	/* the second "container" goes: its group and pins go too, not the first's */
+	ASSERT_EQ(0, run_cmd(out, OUT_SZ, err, OUT_SZ, "%s %s/pcbgroupctl show -j", prefix[1],
+			     build_dir()));
+	p = strstr(out, "\"netns\":");
+	ASSERT_NE(NULL, p);
+	cookie = strtoull(p + 8, NULL, 10);
+	snprintf(pins, sizeof(pins), PCBG_PIN_ROOT "/netns%llu", cookie);
+	stop_pid(&server[1]);
+	rmdir(cg[1]);
+	t0 = now_ms();
+	while (!stat(pins, &st) && now_ms() - t0 < SLOW_MS)
+		usleep(20 * 1000);
+	EXPECT_NE(0, stat(pins, &st)) TH_LOG("%s still there", pins);
+	ASSERT_EQ(0, run_cmd(out, OUT_SZ, err, OUT_SZ, "%s %s/pcbgroupctl show -j", prefix[0],
+			     build_dir()));
+	EXPECT_NE(NULL, strstr(out, "\"sockets\":2,")) TH_LOG("%s", out);
+
+	stop_pid(&daemon);
+	stop_pid(&ours);
+	for (k = 0; k < 2; k++) {
+		stop_pid(&server[k]);
+		stop_pid(&holder[k]);
+		rmdir(cg[k]);
+	}
+	rmdir(slice);
 	cleanup(dir);
 }
 

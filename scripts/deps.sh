@@ -21,9 +21,11 @@ PKGS=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc
 # Packaging (make deb, selftests/package.sh): the .debs, lintian, a fresh root.
 PKGS+=(dkms dh-dkms debhelper lintian bash-completion)
 # Containers (selftests/pcbgroupd_containers.c): rootful podman on the kernel's own
-# overlayfs, with runc, which (unlike crun) puts a container in the cgroup v2
-# tree of a hybrid host too; no network backend: --network none.
-PKGS+=(podman runc)
+# overlayfs; crun, podman's default runtime, without which no podman command
+# starts, and runc, which the test runs containers with: unlike crun, it
+# puts them in the cgroup v2 tree of a hybrid host too.  No network
+# backend: --network none.
+PKGS+=(podman crun runc)
 # Their image, made here from a debootstrap root (nothing is pulled); the
 # test has the same name.
 PCBG_IMAGE=localhost/pcbgroup-bookworm

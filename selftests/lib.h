@@ -386,32 +386,6 @@ static inline pid_t hold_new_netns(void)
 }
 
 /*
- * pcbgroupd on the declarations in @dir, looking every 100 ms, logging to
- * @dir/daemon.log, its metrics every second in @dir/pcbgroup.prom; it dies
- * with the test.
- */
-static inline pid_t start_pcbgroupd(const char *dir)
-{
-	char path[PATH_MAX + 16], log[128], prom[128];
-	pid_t pid;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/pcbgroupd", build_dir());
-	snprintf(log, sizeof(log), "%s/daemon.log", dir);
-	snprintf(prom, sizeof(prom), "%s/pcbgroup.prom", dir);
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		dup2(fd, 2);
-		execl(path, "pcbgroupd", "-c", dir, "-i", "100", "-p", prom, "-P", "1",
-		      (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-/*
  * Run a shell command; stdout and stderr land in @out and @err (NUL ended,
  * truncated to their size).  Returns the exit status, or -1.
  */

@@ -14,7 +14,7 @@
  *       |-- pcbgroupd -c DIR -i 100
  *       `-- flows from 127.0.0.1:20000+i, one datagram each
  */
-#include "lib.h"
+#include "daemon.h"
 
 /* TCG guests run these too, many times slower than the host */
 #undef TEST_TIMEOUT_DEFAULT
@@ -33,7 +33,6 @@
 #define STEER_MS	1000	/* the promise: steered within a second */
 #define TCG_STEER_MS	5000	/* the same, under QEMU's emulation (TCG guests) */
 #define SLOW_MS		15000	/* for what is not a promise: a first start */
-#define PCBGD_RUN_DIR	"/run/pcbgroupd"	/* where show learns what it manages */
 
 FIXTURE(svc) {
 	pid_t workers[2 * WORKERS];
@@ -52,14 +51,6 @@ static int emulated(void)
 
 	__cpuid(0x40000000, eax, sig[0], sig[1], sig[2]);
 	return !memcmp(sig, "TCGTCGTCGTCG", 12);
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 /* One echo_server worker numbered @k on UDP @port; its pid once it is bound. */
@@ -81,7 +72,7 @@ static void stop_pid(pid_t *pid, int sig)
 static pid_t start_daemon_until(const char *dir, char *out, char *err, const char *needle)
 {
 	long long t0 = now_ms();
-	pid_t pid = start_pcbgroupd(dir);
+	pid_t pid = start_pcbgroupd(dir, 0);
 
 	while (pid > 0 && (run_cmd(out, OUT_SZ, err, OUT_SZ, "%s/pcbgroupctl show -j",
 				   build_dir()) || !strstr(out, needle))) {
@@ -94,29 +85,9 @@ static pid_t start_daemon_until(const char *dir, char *out, char *err, const cha
 	return pid;
 }
 
-static int write_file(const char *dir, const char *name, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
-
 #define CTL(fmt, ...) \
 	run_cmd(self->out, OUT_SZ, self->err, OUT_SZ, "%s/pcbgroupctl " fmt, \
 		build_dir(), ##__VA_ARGS__)
-
-static long long json_num(const char *json, const char *key)
-{
-	const char *p = strstr(json, key);
-
-	return p ? atoll(p + strlen(key)) : -1;
-}
 
 /* Run show @args until its output holds @needle; 0, or -1 after 3 s. */
 static int wait_show(struct _test_data_svc *self, const char *args, const char *needle)
@@ -318,7 +289,7 @@ FIXTURE_SETUP(svc)
 		self->workers[k] = start_worker(k, SERVER_PORT);
 		ASSERT_LT(0, self->workers[k]);
 	}
-	self->daemon = start_pcbgroupd(self->dir);
+	self->daemon = start_pcbgroupd(self->dir, 0);
 	ASSERT_LT(0, self->daemon);
 	ASSERT_LE(0, wait_steered(self, WORKERS, SLOW_MS)) TH_LOG("%s%s", self->out, self->err);
 	ASSERT_EQ(FLOWS, map_flows(self->base));
@@ -423,7 +394,7 @@ TEST_F_TIMEOUT(svc, daemon_killed_and_restarted_moves_no_flow, 300)
 
 	snprintf(log, sizeof(log), "%s/daemon.log", self->dir);
 	truncate(log, 0);
-	self->daemon = start_pcbgroupd(self->dir);
+	self->daemon = start_pcbgroupd(self->dir, 0);
 	ASSERT_EQ(0, wait_show(self, "-j", "\"daemon\":{\"name\":\"web\"")) TH_LOG("%s", self->out);
 	EXPECT_EQ(NULL, strstr(self->out, "\"id\":2")) TH_LOG("a second group: %s", self->out);
 	EXPECT_EQ(100.0, check_flows(_metadata, self));

@@ -14,7 +14,7 @@
  *       `-- holder (netns B)
  *             `-- echo_server -w 3 :8080    theirs
  */
-#include "lib.h"
+#include "daemon.h"
 
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT 300
@@ -37,24 +37,6 @@
 static char out[OUT_SZ], err[OUT_SZ];
 static char runner[64];	/* "DIR/run": runs echo_server as NAME */
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static int write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
-
 static void stop_pid(pid_t *pid)
 {
 	if (*pid <= 0)
@@ -75,18 +57,17 @@ static int setup(char *dir, const char *text)
 
 	if (setup_namespaces())
 		return -1;
-	mkdir("/run/pcbgroupd", 0755);
-	if (mount("tmpfs", "/run/pcbgroupd", "tmpfs", 0, "mode=0755") || !mkdtemp(dir))
+	mkdir(PCBGD_RUN_DIR, 0755);
+	if (mount("tmpfs", PCBGD_RUN_DIR, "tmpfs", 0, "mode=0755") || !mkdtemp(dir))
 		return -1;
 	snprintf(link, sizeof(link), "%s/echo_server", build_dir());
 	snprintf(path, sizeof(path), "%s/" NAME, dir);
 	snprintf(runner, sizeof(runner), "%s/run", dir);
 	snprintf(script, sizeof(script), "#!/bin/sh\nshift\nexec %s \"$@\"\n", path);
-	if (symlink(link, path) || write_file(runner, script) || chmod(runner, 0755))
+	if (symlink(link, path) || write_file(dir, "run", script) || chmod(runner, 0755))
 		return -1;
 	chmod(dir, 0755);	/* the runner, for any user */
-	snprintf(path, sizeof(path), "%s/web.conf", dir);
-	return write_file(path, text);
+	return write_file(dir, "web.conf", text);
 }
 
 /* NAME with echo_server's @args, in the namespace @nsenter enters ("": ours). */
@@ -198,13 +179,6 @@ static int only_workers(const pid_t *workers, int n)
 	return slots;
 }
 
-static long long json_num(const char *key)
-{
-	const char *p = strstr(out, key);
-
-	return p ? atoll(p + strlen(key)) : -1;
-}
-
 /* 100 flows answered inside "@prefix", and group 1 picked them all. */
 static int flows_steered(const char *prefix)
 {
@@ -212,14 +186,14 @@ static int flows_steered(const char *prefix)
 
 	if (run_cmd(out, OUT_SZ, err, OUT_SZ, "%s %s/pcbgroupctl show -j 1", prefix, build_dir()))
 		return -1;
-	sel0 = json_num("\"counters\":{\"selected\":");
+	sel0 = json_num(out, "\"counters\":{\"selected\":");
 	if (run_cmd(NULL, 0, NULL, 0,
 		    "%s %s/loadgen -q -t udp -p %d -n 100 | grep -q 'answered 100 '",
 		    prefix, build_dir(), SERVER_PORT) ||
 	    run_cmd(out, OUT_SZ, err, OUT_SZ, "%s %s/pcbgroupctl show -j 1", prefix, build_dir()))
 		return -1;
-	sel1 = json_num("\"counters\":{\"selected\":");
-	fb = json_num("\"fallbacks\":");
+	sel1 = json_num(out, "\"counters\":{\"selected\":");
+	fb = json_num(out, "\"fallbacks\":");
 	return sel0 >= 0 && sel1 - sel0 >= 100 && fb == 0 ? 0 : -1;
 }
 
@@ -233,7 +207,7 @@ static int start_service(pid_t *workers, const char *dir, pid_t *daemon)
 		if (workers[k] <= 0)
 			return -1;
 	}
-	*daemon = start_pcbgroupd(dir);
+	*daemon = start_pcbgroupd(dir, 0);
 	return *daemon > 0 ? 0 : -1;
 }
 
@@ -389,7 +363,7 @@ TEST(named_netns_is_served_and_its_pins_go_with_it)
 	ASSERT_LT(0, theirs);
 	ours = start_server("", "-t udp -w 2 -p 8080");
 	ASSERT_LT(0, ours);
-	daemon = start_pcbgroupd(dir);
+	daemon = start_pcbgroupd(dir, 0);
 	ASSERT_LT(0, daemon);
 
 	ASSERT_EQ(0, wait_show(prefix, inside, 3)) TH_LOG("%s%s", out, err);
@@ -418,7 +392,7 @@ TEST(named_netns_is_served_and_its_pins_go_with_it)
 	while (!stat(pins, &st) && now_ms() - t0 < SLOW_MS)
 		usleep(20 * 1000);
 	EXPECT_NE(0, stat(pins, &st)) TH_LOG("%s still there", pins);
-	snprintf(pins, sizeof(pins), "/run/pcbgroupd/netns%llu", cookie);
+	snprintf(pins, sizeof(pins), PCBGD_RUN_DIR "/netns%llu", cookie);
 	EXPECT_NE(0, stat(pins, &st)) TH_LOG("%s still there", pins);
 
 	stop_pid(&daemon);
@@ -447,8 +421,7 @@ TEST(pidfile_serves_the_namespace_of_its_process)
 	ASSERT_EQ(0, setup(dir, ""));
 	snprintf(path, sizeof(path), "%s/web.pid", dir);
 	snprintf(text, sizeof(text), "port = 8080\nproto = udp\npidfile = %s\n", path);
-	snprintf(pins, sizeof(pins), "%s/web.conf", dir);
-	ASSERT_EQ(0, write_file(pins, text));
+	ASSERT_EQ(0, write_file(dir, "web.conf", text));
 	holder = hold_new_netns();
 	ASSERT_LT(0, holder);
 	snprintf(prefix, sizeof(prefix), "nsenter -n -t %d", holder);
@@ -457,8 +430,8 @@ TEST(pidfile_serves_the_namespace_of_its_process)
 	ours = start_server("", "-t udp -w 2 -p 8080");
 	ASSERT_LT(0, ours);
 	snprintf(text, sizeof(text), "%d\n", theirs);
-	ASSERT_EQ(0, write_file(path, text));
-	daemon = start_pcbgroupd(dir);
+	ASSERT_EQ(0, write_file(dir, "web.pid", text));
+	daemon = start_pcbgroupd(dir, 0);
 	ASSERT_LT(0, daemon);
 
 	ASSERT_EQ(0, wait_show(prefix, inside, 2)) TH_LOG("%s%s", out, err);
@@ -470,7 +443,7 @@ TEST(pidfile_serves_the_namespace_of_its_process)
 
 	/* the pid file names our server now */
 	snprintf(text, sizeof(text), "%d\n", ours);
-	ASSERT_EQ(0, write_file(path, text));
+	ASSERT_EQ(0, write_file(dir, "web.pid", text));
 	EXPECT_EQ(0, wait_show("", here, 2)) TH_LOG("%s%s", out, err);
 	t0 = now_ms();
 	while (!stat(pins, &st) && now_ms() - t0 < SLOW_MS)
@@ -487,7 +460,7 @@ TEST(pidfile_serves_the_namespace_of_its_process)
 /* A server of @nworkers in a new namespace, moved into cgroup @cg (made). */
 static pid_t start_in_cgroup(const char *cg, int nworkers, pid_t *holder)
 {
-	char prefix[64], path[256], text[32];
+	char prefix[64], text[32];
 	pid_t pid;
 
 	*holder = hold_new_netns();
@@ -496,9 +469,8 @@ static pid_t start_in_cgroup(const char *cg, int nworkers, pid_t *holder)
 	snprintf(prefix, sizeof(prefix), "nsenter -n -t %d", *holder);
 	snprintf(text, sizeof(text), "-t udp -w %d -p 8080", nworkers);
 	pid = start_server(prefix, text);
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
 	snprintf(text, sizeof(text), "%d\n", pid);
-	return pid > 0 && !write_file(path, text) ? pid : -1;
+	return pid > 0 && !write_file(cg, "cgroup.procs", text) ? pid : -1;
 }
 
 /*
@@ -532,7 +504,7 @@ TEST(cgroup_pattern_serves_each_cgroup_in_its_namespace)
 	}
 	ours = start_server("", "-t udp -w 2 -p 8080");	/* in no such cgroup */
 	ASSERT_LT(0, ours);
-	daemon = start_pcbgroupd(dir);
+	daemon = start_pcbgroupd(dir, 0);
 	ASSERT_LT(0, daemon);
 
 	for (k = 0; k < 2; k++) {
@@ -622,20 +594,19 @@ TEST(scope_keys_are_checked)
 		{ "cgroup = machine.slice/*\nnetns = x\n",
 		  "cgroup: goes with process only, not with netns" },
 	};
-	char dir[] = "/tmp/pcbgd-keys.XXXXXX", path[128], text[256];
+	char dir[] = "/tmp/pcbgd-keys.XXXXXX", text[256];
 	size_t i;
 
 	ASSERT_NE(NULL, mkdtemp(dir));
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		snprintf(path, sizeof(path), "%s/web.conf", dir);
 		snprintf(text, sizeof(text), "port = 8080\nproto = udp\n%s%s", bad[i].text,
 			 strncmp(bad[i].text, "cgroup", 6) ? "process = x\n" : "");
-		ASSERT_EQ(0, write_file(path, text));
+		ASSERT_EQ(0, write_file(dir, "web.conf", text));
 		EXPECT_EQ(1, run_cmd(out, OUT_SZ, err, OUT_SZ, "%s/pcbgroupd --check -c %s",
 				     build_dir(), dir));
 		EXPECT_NE(NULL, strstr(err, bad[i].error)) TH_LOG("%zu: %s", i, err);
 	}
-	ASSERT_EQ(0, write_file(path, "port = 8080\nproto = udp\n"
+	ASSERT_EQ(0, write_file(dir, "web.conf", "port = 8080\nproto = udp\n"
 				"cgroup = machine.slice/libpod-*.scope\n"
 				"process = nginx\nuser = root,65534\n"));
 	EXPECT_EQ(0, run_cmd(out, OUT_SZ, err, OUT_SZ, "%s/pcbgroupd --check -c %s", build_dir(),

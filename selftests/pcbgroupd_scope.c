@@ -295,6 +295,30 @@ TEST(another_users_process_renamed_to_the_name_is_never_adopted)
 	cleanup(dir);
 }
 
+/* `user = nobody`: that user's process is the service, root's are not. */
+TEST(user_key_names_the_owners_taken)
+{
+	char dir[] = "/tmp/pcbgd-scope.XXXXXX";
+	static const char *const theirs[] = { "\"sockets\":3,", "\"local\":\"[::1]:8080\"",
+					      "\"daemon\":{\"name\":\"web\"" };
+	pid_t impostor, workers[WORKERS], daemon;
+	int k;
+
+	ASSERT_EQ(0, setup(dir, "port = 8080\nproto = udp\nprocess = " NAME "\nuser = nobody\n"));
+	impostor = start_impostor(NAME, NOBODY, -1, 3, SERVER_PORT);
+	ASSERT_LT(0, impostor);
+	ASSERT_EQ(0, start_service(workers, dir, &daemon));
+	ASSERT_EQ(0, wait_show("", theirs, 3)) TH_LOG("%s%s", out, err);
+	EXPECT_EQ(NULL, strstr(out, "\"id\":2,")) TH_LOG("%s", out);
+	EXPECT_EQ(-1, only_workers(workers, WORKERS)) TH_LOG("%s", out);
+
+	stop_pid(&daemon);
+	for (k = 0; k < WORKERS; k++)
+		stop_pid(&workers[k]);
+	stop_pid(&impostor);
+	cleanup(dir);
+}
+
 /*
  * Seventy processes of another user named as ours, and seventy of root's
  * in another namespace, holding no socket: a worker restarted after them

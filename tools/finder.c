@@ -269,7 +269,7 @@ static int cgroup_procs(const struct decl *d, const struct place *pl, const char
 		}
 		fclose(f);
 	}
-	if (depth >= 8)
+	if (depth >= CGROUP_DEPTH)
 		return n;
 	dp = opendir(dir);
 	if (!dp)

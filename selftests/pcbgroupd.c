@@ -291,7 +291,14 @@ FIXTURE_SETUP(svc)
 	}
 	self->daemon = start_pcbgroupd(self->dir, 0);
 	ASSERT_LT(0, self->daemon);
-	ASSERT_LE(0, wait_steered(self, WORKERS, SLOW_MS)) TH_LOG("%s%s", self->out, self->err);
+	if (wait_steered(self, WORKERS, SLOW_MS) < 0) {
+		char log[PATH_MAX], cmd[PATH_MAX + 16];
+
+		snprintf(log, sizeof(log), "%s/daemon.log", self->dir);
+		snprintf(cmd, sizeof(cmd), "cat %s >&2", log);
+		system(cmd);	/* what the daemon said, for the failure below */
+		ASSERT_TRUE(0) TH_LOG("never steered: %s%s", self->out, self->err);
+	}
 	ASSERT_EQ(FLOWS, map_flows(self->base));
 }
 

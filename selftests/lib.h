@@ -345,6 +345,47 @@ static inline pid_t start_echo_server(const char *prefix, int *port, int *out_fd
 }
 
 /*
+ * A child that runs @setup(@arg) and, once it returned 0, waits to be
+ * killed (it dies with the test too); its pid when set up, or -1.
+ */
+static inline pid_t fork_waiting(int (*setup)(void *arg), void *arg)
+{
+	int pfd[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(pfd[0]);
+		if (setup(arg) || write(pfd[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(pfd[1]);
+	if (pid > 0 && read(pfd[0], &c, 1) != 1) {
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(pfd[0]);
+	return pid;
+}
+
+static inline int enter_new_netns(void *arg)
+{
+	return unshare(CLONE_NEWNET) || loopback_up();
+}
+
+/* A process of its own in a new network namespace, lo up; its pid. */
+static inline pid_t hold_new_netns(void)
+{
+	return fork_waiting(enter_new_netns, NULL);
+}
+
+/*
  * Run a shell command; stdout and stderr land in @out and @err (NUL ended,
  * truncated to their size).  Returns the exit status, or -1.
  */

@@ -14,7 +14,7 @@
  *       `-- holder (netns B)
  *             `-- echo_server -w 3 :8080    theirs
  */
-#include "lib.h"
+#include "daemon.h"
 
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT 300
@@ -37,24 +37,6 @@
 static char out[OUT_SZ], err[OUT_SZ];
 static char runner[64];	/* "DIR/run": runs echo_server as NAME */
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static int write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
-
 static void stop_pid(pid_t *pid)
 {
 	if (*pid <= 0)
@@ -75,18 +57,17 @@ static int setup(char *dir, const char *text)
 
 	if (setup_namespaces())
 		return -1;
-	mkdir("/run/pcbgroupd", 0755);
-	if (mount("tmpfs", "/run/pcbgroupd", "tmpfs", 0, "mode=0755") || !mkdtemp(dir))
+	mkdir(PCBGD_RUN_DIR, 0755);
+	if (mount("tmpfs", PCBGD_RUN_DIR, "tmpfs", 0, "mode=0755") || !mkdtemp(dir))
 		return -1;
 	snprintf(link, sizeof(link), "%s/echo_server", build_dir());
 	snprintf(path, sizeof(path), "%s/" NAME, dir);
 	snprintf(runner, sizeof(runner), "%s/run", dir);
 	snprintf(script, sizeof(script), "#!/bin/sh\nshift\nexec %s \"$@\"\n", path);
-	if (symlink(link, path) || write_file(runner, script) || chmod(runner, 0755))
+	if (symlink(link, path) || write_file(dir, "run", script) || chmod(runner, 0755))
 		return -1;
 	chmod(dir, 0755);	/* the runner, for any user */
-	snprintf(path, sizeof(path), "%s/web.conf", dir);
-	return write_file(path, text);
+	return write_file(dir, "web.conf", text);
 }
 
 /* NAME with echo_server's @args, in the namespace @nsenter enters ("": ours). */
@@ -104,27 +85,6 @@ static void cleanup(const char *dir)
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	system(cmd);
-}
-
-static pid_t start_daemon(const char *dir)
-{
-	char path[PATH_MAX + 16], log[128], prom[128];
-	pid_t pid;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/pcbgroupd", build_dir());
-	snprintf(log, sizeof(log), "%s/daemon.log", dir);
-	snprintf(prom, sizeof(prom), "%s/pcbgroup.prom", dir);
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		dup2(fd, 2);
-		execl(path, "pcbgroupd", "-c", dir, "-i", "100", "-p", prom, "-P", "1",
-		      (char *)NULL);
-		_exit(127);
-	}
-	return pid;
 }
 
 /* Run "@prefix pcbgroupctl show -j" until it holds every one of @needles. */
@@ -147,28 +107,35 @@ static int wait_show(const char *prefix, const char *const *needles, int n)
 	}
 }
 
-/* A process of its own in a new network namespace, lo up; its pid. */
-static pid_t hold_new_netns(void)
-{
-	int pfd[2];
-	pid_t pid;
-	char c;
+struct impostor {
+	const char *comm;
+	uid_t uid;
+	int netns_fd;
+	int nsocks;
+	int port;
+};
 
-	if (pipe(pfd))
+static int become_impostor(void *arg)
+{
+	const struct impostor *im = arg;
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(im->port),
+				     .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int one = 1, i, fd;
+
+	/* a change of user clears the death signal: set it again */
+	if ((im->netns_fd >= 0 && setns(im->netns_fd, CLONE_NEWNET)) || setgroups(0, NULL) ||
+	    setresgid(im->uid, im->uid, im->uid) || setresuid(im->uid, im->uid, im->uid) ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() == 1)
 		return -1;
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (unshare(CLONE_NEWNET) || loopback_up() || write(pfd[1], "r", 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
+	for (i = 0; i < im->nsocks; i++) {
+		fd = socket(AF_INET6, SOCK_DGRAM, 0);
+		if (fd < 0 ||
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ||
+		    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+		    bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)))
+			return -1;
 	}
-	close(pfd[1]);
-	if (read(pfd[0], &c, 1) != 1)
-		pid = -1;
-	close(pfd[0]);
-	return pid;
+	return prctl(PR_SET_NAME, im->comm);
 }
 
 /*
@@ -179,41 +146,9 @@ static pid_t hold_new_netns(void)
  */
 static pid_t start_impostor(const char *comm, uid_t uid, int netns_fd, int nsocks, int port)
 {
-	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(port),
-				     .sin6_addr = IN6ADDR_LOOPBACK_INIT };
-	int pfd[2], one = 1, i, fd;
-	pid_t pid;
-	char c;
+	struct impostor im = { comm, uid, netns_fd, nsocks, port };
 
-	if (pipe(pfd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		/* a change of user clears the death signal: set it again */
-		if ((netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET)) || setgroups(0, NULL) ||
-		    setresgid(uid, uid, uid) || setresuid(uid, uid, uid) ||
-		    prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() == 1)
-			_exit(1);
-		for (i = 0; i < nsocks; i++) {
-			fd = socket(AF_INET6, SOCK_DGRAM, 0);
-			if (fd < 0 ||
-			    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ||
-			    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
-			    bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)))
-				_exit(1);
-		}
-		prctl(PR_SET_NAME, comm);
-		if (write(pfd[1], "r", 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	close(pfd[1]);
-	if (read(pfd[0], &c, 1) != 1)
-		pid = -1;
-	close(pfd[0]);
-	return pid;
+	return fork_waiting(become_impostor, &im);
 }
 
 static pid_t start_worker(int k)
@@ -244,13 +179,6 @@ static int only_workers(const pid_t *workers, int n)
 	return slots;
 }
 
-static long long json_num(const char *key)
-{
-	const char *p = strstr(out, key);
-
-	return p ? atoll(p + strlen(key)) : -1;
-}
-
 /* 100 flows answered inside "@prefix", and group 1 picked them all. */
 static int flows_steered(const char *prefix)
 {
@@ -258,15 +186,29 @@ static int flows_steered(const char *prefix)
 
 	if (run_cmd(out, OUT_SZ, err, OUT_SZ, "%s %s/pcbgroupctl show -j 1", prefix, build_dir()))
 		return -1;
-	sel0 = json_num("\"counters\":{\"selected\":");
+	sel0 = json_num(out, "\"counters\":{\"selected\":");
 	if (run_cmd(NULL, 0, NULL, 0,
 		    "%s %s/loadgen -q -t udp -p %d -n 100 | grep -q 'answered 100 '",
 		    prefix, build_dir(), SERVER_PORT) ||
 	    run_cmd(out, OUT_SZ, err, OUT_SZ, "%s %s/pcbgroupctl show -j 1", prefix, build_dir()))
 		return -1;
-	sel1 = json_num("\"counters\":{\"selected\":");
-	fb = json_num("\"fallbacks\":");
+	sel1 = json_num(out, "\"counters\":{\"selected\":");
+	fb = json_num(out, "\"fallbacks\":");
 	return sel0 >= 0 && sel1 - sel0 >= 100 && fb == 0 ? 0 : -1;
+}
+
+/* Our WORKERS workers, then the daemon; 0, or -1. */
+static int start_service(pid_t *workers, const char *dir, pid_t *daemon)
+{
+	int k;
+
+	for (k = 0; k < WORKERS; k++) {
+		workers[k] = start_worker(k);
+		if (workers[k] <= 0)
+			return -1;
+	}
+	*daemon = start_pcbgroupd(dir, 0);
+	return *daemon > 0 ? 0 : -1;
 }
 
 static const char decl_text[] = "port = 8080\nproto = udp\nprocess = " NAME "\n";
@@ -292,12 +234,7 @@ TEST(server_of_another_namespace_started_first_is_never_adopted)
 	ASSERT_LT(0, theirs);
 	ASSERT_EQ(0, run_cmd(out, OUT_SZ, err, OUT_SZ, "%s %s/pcbgroupctl attach --pid %d",
 			     prefix, build_dir(), theirs)) TH_LOG("%s", err);
-	for (k = 0; k < WORKERS; k++) {
-		workers[k] = start_worker(k);
-		ASSERT_LT(0, workers[k]);
-	}
-	daemon = start_daemon(dir);
-	ASSERT_LT(0, daemon);
+	ASSERT_EQ(0, start_service(workers, dir, &daemon));
 
 	ASSERT_EQ(0, wait_show("", ours, 3)) TH_LOG("%s%s", out, err);
 	EXPECT_EQ(WORKERS, only_workers(workers, WORKERS)) TH_LOG("%s", out);
@@ -337,12 +274,7 @@ TEST(another_users_process_renamed_to_the_name_is_never_adopted)
 	ASSERT_EQ(0, setup(dir, decl_text));
 	impostor = start_impostor(NAME, NOBODY, -1, 3, SERVER_PORT);
 	ASSERT_LT(0, impostor);
-	for (k = 0; k < WORKERS; k++) {
-		workers[k] = start_worker(k);
-		ASSERT_LT(0, workers[k]);
-	}
-	daemon = start_daemon(dir);
-	ASSERT_LT(0, daemon);
+	ASSERT_EQ(0, start_service(workers, dir, &daemon));
 	for (round = 0; round < 2; round++) {
 		ASSERT_EQ(0, wait_show("", ours, 3)) TH_LOG("round %d: %s%s", round, out, err);
 		EXPECT_EQ(WORKERS, only_workers(workers, WORKERS)) TH_LOG("%s", out);
@@ -363,6 +295,30 @@ TEST(another_users_process_renamed_to_the_name_is_never_adopted)
 	cleanup(dir);
 }
 
+/* `user = nobody`: that user's process is the service, root's are not. */
+TEST(user_key_names_the_owners_taken)
+{
+	char dir[] = "/tmp/pcbgd-scope.XXXXXX";
+	static const char *const theirs[] = { "\"sockets\":3,", "\"local\":\"[::1]:8080\"",
+					      "\"daemon\":{\"name\":\"web\"" };
+	pid_t impostor, workers[WORKERS], daemon;
+	int k;
+
+	ASSERT_EQ(0, setup(dir, "port = 8080\nproto = udp\nprocess = " NAME "\nuser = nobody\n"));
+	impostor = start_impostor(NAME, NOBODY, -1, 3, SERVER_PORT);
+	ASSERT_LT(0, impostor);
+	ASSERT_EQ(0, start_service(workers, dir, &daemon));
+	ASSERT_EQ(0, wait_show("", theirs, 3)) TH_LOG("%s%s", out, err);
+	EXPECT_EQ(NULL, strstr(out, "\"id\":2,")) TH_LOG("%s", out);
+	EXPECT_EQ(-1, only_workers(workers, WORKERS)) TH_LOG("%s", out);
+
+	stop_pid(&daemon);
+	for (k = 0; k < WORKERS; k++)
+		stop_pid(&workers[k]);
+	stop_pid(&impostor);
+	cleanup(dir);
+}
+
 /*
  * Seventy processes of another user named as ours, and seventy of root's
  * in another namespace, holding no socket: a worker restarted after them
@@ -376,12 +332,7 @@ TEST(decoys_of_the_name_do_not_hide_a_restarted_worker)
 	int k, netns_fd;
 
 	ASSERT_EQ(0, setup(dir, decl_text));
-	for (k = 0; k < WORKERS; k++) {
-		workers[k] = start_worker(k);
-		ASSERT_LT(0, workers[k]);
-	}
-	daemon = start_daemon(dir);
-	ASSERT_LT(0, daemon);
+	ASSERT_EQ(0, start_service(workers, dir, &daemon));
 	ASSERT_EQ(0, wait_show("", ours, 2)) TH_LOG("%s%s", out, err);
 	holder = hold_new_netns();
 	ASSERT_LT(0, holder);
@@ -436,7 +387,7 @@ TEST(named_netns_is_served_and_its_pins_go_with_it)
 	ASSERT_LT(0, theirs);
 	ours = start_server("", "-t udp -w 2 -p 8080");
 	ASSERT_LT(0, ours);
-	daemon = start_daemon(dir);
+	daemon = start_pcbgroupd(dir, 0);
 	ASSERT_LT(0, daemon);
 
 	ASSERT_EQ(0, wait_show(prefix, inside, 3)) TH_LOG("%s%s", out, err);
@@ -465,7 +416,7 @@ TEST(named_netns_is_served_and_its_pins_go_with_it)
 	while (!stat(pins, &st) && now_ms() - t0 < SLOW_MS)
 		usleep(20 * 1000);
 	EXPECT_NE(0, stat(pins, &st)) TH_LOG("%s still there", pins);
-	snprintf(pins, sizeof(pins), "/run/pcbgroupd/netns%llu", cookie);
+	snprintf(pins, sizeof(pins), PCBGD_RUN_DIR "/netns%llu", cookie);
 	EXPECT_NE(0, stat(pins, &st)) TH_LOG("%s still there", pins);
 
 	stop_pid(&daemon);
@@ -475,10 +426,65 @@ TEST(named_netns_is_served_and_its_pins_go_with_it)
 	cleanup(dir);
 }
 
+/*
+ * A pid file naming a process of another namespace: its group is made
+ * there; when the pid file names one of ours instead, that namespace's
+ * group and pins go and ours comes.
+ */
+TEST(pidfile_serves_the_namespace_of_its_process)
+{
+	char dir[] = "/tmp/pcbgd-scope.XXXXXX", prefix[64], path[128], text[256];
+	char pins[PATH_MAX], *p;
+	static const char *const inside[] = { "\"sockets\":3,", "\"daemon\":{\"name\":\"web\"" };
+	static const char *const here[] = { "\"sockets\":2,", "\"daemon\":{\"name\":\"web\"" };
+	pid_t holder, theirs, ours, daemon;
+	unsigned long long cookie;
+	struct stat st;
+	long long t0;
+
+	ASSERT_EQ(0, setup(dir, ""));
+	snprintf(path, sizeof(path), "%s/web.pid", dir);
+	snprintf(text, sizeof(text), "port = 8080\nproto = udp\npidfile = %s\n", path);
+	ASSERT_EQ(0, write_file(dir, "web.conf", text));
+	holder = hold_new_netns();
+	ASSERT_LT(0, holder);
+	snprintf(prefix, sizeof(prefix), "nsenter -n -t %d", holder);
+	theirs = start_server(prefix, "-t udp -w 3 -p 8080");
+	ASSERT_LT(0, theirs);
+	ours = start_server("", "-t udp -w 2 -p 8080");
+	ASSERT_LT(0, ours);
+	snprintf(text, sizeof(text), "%d\n", theirs);
+	ASSERT_EQ(0, write_file(dir, "web.pid", text));
+	daemon = start_pcbgroupd(dir, 0);
+	ASSERT_LT(0, daemon);
+
+	ASSERT_EQ(0, wait_show(prefix, inside, 2)) TH_LOG("%s%s", out, err);
+	EXPECT_EQ(0, flows_steered(prefix));
+	p = strstr(out, "\"netns\":");
+	ASSERT_NE(NULL, p);
+	cookie = strtoull(p + 8, NULL, 10);
+	snprintf(pins, sizeof(pins), PCBG_PIN_ROOT "/netns%llu", cookie);
+
+	/* the pid file names our server now */
+	snprintf(text, sizeof(text), "%d\n", ours);
+	ASSERT_EQ(0, write_file(dir, "web.pid", text));
+	EXPECT_EQ(0, wait_show("", here, 2)) TH_LOG("%s%s", out, err);
+	t0 = now_ms();
+	while (!stat(pins, &st) && now_ms() - t0 < SLOW_MS)
+		usleep(20 * 1000);
+	EXPECT_NE(0, stat(pins, &st)) TH_LOG("%s still there", pins);
+
+	stop_pid(&daemon);
+	stop_pid(&theirs);
+	stop_pid(&ours);
+	stop_pid(&holder);
+	cleanup(dir);
+}
+
 /* A server of @nworkers in a new namespace, moved into cgroup @cg (made). */
 static pid_t start_in_cgroup(const char *cg, int nworkers, pid_t *holder)
 {
-	char prefix[64], path[256], text[32];
+	char prefix[64], text[32];
 	pid_t pid;
 
 	*holder = hold_new_netns();
@@ -487,9 +493,8 @@ static pid_t start_in_cgroup(const char *cg, int nworkers, pid_t *holder)
 	snprintf(prefix, sizeof(prefix), "nsenter -n -t %d", *holder);
 	snprintf(text, sizeof(text), "-t udp -w %d -p 8080", nworkers);
 	pid = start_server(prefix, text);
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
 	snprintf(text, sizeof(text), "%d\n", pid);
-	return pid > 0 && !write_file(path, text) ? pid : -1;
+	return pid > 0 && !write_file(cg, "cgroup.procs", text) ? pid : -1;
 }
 
 /*
@@ -523,7 +528,7 @@ TEST(cgroup_pattern_serves_each_cgroup_in_its_namespace)
 	}
 	ours = start_server("", "-t udp -w 2 -p 8080");	/* in no such cgroup */
 	ASSERT_LT(0, ours);
-	daemon = start_daemon(dir);
+	daemon = start_pcbgroupd(dir, 0);
 	ASSERT_LT(0, daemon);
 
 	for (k = 0; k < 2; k++) {
@@ -613,20 +618,19 @@ TEST(scope_keys_are_checked)
 		{ "cgroup = machine.slice/*\nnetns = x\n",
 		  "cgroup: goes with process only, not with netns" },
 	};
-	char dir[] = "/tmp/pcbgd-keys.XXXXXX", path[128], text[256];
+	char dir[] = "/tmp/pcbgd-keys.XXXXXX", text[256];
 	size_t i;
 
 	ASSERT_NE(NULL, mkdtemp(dir));
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		snprintf(path, sizeof(path), "%s/web.conf", dir);
 		snprintf(text, sizeof(text), "port = 8080\nproto = udp\n%s%s", bad[i].text,
 			 strncmp(bad[i].text, "cgroup", 6) ? "process = x\n" : "");
-		ASSERT_EQ(0, write_file(path, text));
+		ASSERT_EQ(0, write_file(dir, "web.conf", text));
 		EXPECT_EQ(1, run_cmd(out, OUT_SZ, err, OUT_SZ, "%s/pcbgroupd --check -c %s",
 				     build_dir(), dir));
 		EXPECT_NE(NULL, strstr(err, bad[i].error)) TH_LOG("%zu: %s", i, err);
 	}
-	ASSERT_EQ(0, write_file(path, "port = 8080\nproto = udp\n"
+	ASSERT_EQ(0, write_file(dir, "web.conf", "port = 8080\nproto = udp\n"
 				"cgroup = machine.slice/libpod-*.scope\n"
 				"process = nginx\nuser = root,65534\n"));
 	EXPECT_EQ(0, run_cmd(out, OUT_SZ, err, OUT_SZ, "%s/pcbgroupd --check -c %s", build_dir(),

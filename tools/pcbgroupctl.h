@@ -3,6 +3,7 @@
 #ifndef PCBGROUPCTL_H
 #define PCBGROUPCTL_H
 
+#include <limits.h>
 #include <sys/types.h>
 #include "pcbgroup.h"
 
@@ -59,6 +60,26 @@ void find_servers(struct adopted_sock *socks, int n, const pid_t *pids,
 		  int npids);
 /* A descriptor of socket @inode held by @pid, or -errno. */
 int steal_socket(pid_t pid, __u64 inode);
+
+/* What a new group is made of, and where it went (make_group.c). */
+struct new_group {
+	const char *root;	/* the namespace's pin root */
+	__u32 capacity;		/* slots; 0: the default */
+	/* its config before the sockets go in; NULL: the defaults */
+	int (*configure)(struct pcbg_group *grp, const void *arg);
+	const void *arg;
+	unsigned int id;	/* out: its id */
+	char dir[PATH_MAX];	/* out: where it is pinned */
+};
+
+/*
+ * Make, pin, register (if pcbgroup.ko is loaded) and attach the group of
+ * @socks, in their order: every group's birth, in one place.  Prints its
+ * own errors; 0, or -errno with nothing left behind.
+ */
+int make_group(const char *cmd, struct new_group *g, const struct adopted_sock *socks, int n);
+/* What pcbg_group_add_socket()'s or place_socket()'s -errno means, in words. */
+const char *add_socket_error(int err);
 
 /* This network namespace's cookie (SO_NETNS_COOKIE). */
 int netns_cookie(__u64 *cookie);

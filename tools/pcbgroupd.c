@@ -43,6 +43,7 @@
 #define STATE_EVERY_S	5	/* the state file's "seen" times, refreshed */
 #define DIRTY_RETRIES	10	/* looks for sockets not found at first */
 #define MAX_PLACES	256	/* cgroups one declaration matches */
+#define RETRY_MAX	64	/* looks between tries of a step that keeps failing */
 
 static const char usage_text[] =
 	"Usage: pcbgroupd [-c DIR] [-i MS] [-p FILE [-P S]] [--check]\n"
@@ -172,7 +173,8 @@ struct served {
 	__u64 sig;		/* of the socket inodes seen at the last look */
 	int nr_seen;
 	int dirty;		/* looks left for sockets seen but not taken yet */
-	int retry;		/* the last look failed a step: again at the next */
+	int retry;		/* steps failed in a row: tried again at look retry_at */
+	unsigned long retry_at;
 	long long seen;		/* when its sockets were last seen */
 	int waiting;
 	int found;		/* its place was named at this look */
@@ -182,6 +184,7 @@ struct served {
 
 static struct served *served;
 static int nserved;
+static unsigned long looks;	/* counted, for the retries' pace */
 static int home_fd = -1;	/* the daemon's own network namespace */
 static __u64 home_netns;
 
@@ -200,21 +203,6 @@ static void leave(const struct served *s)
 {
 	if (s->netns != home_netns && netns_enter(home_fd))
 		abort();	/* half in another namespace: nothing is safe to do */
-}
-
-/* Takes the lowest free id under @root: mkdir is the lock between writers. */
-static int claim_group_dir(const char *root, unsigned int *id)
-{
-	char dir[PATH_MAX];
-
-	for (*id = 1; *id < 65536; (*id)++) {
-		group_dir(dir, sizeof(dir), root, *id);
-		if (!mkdir(dir, 0700))
-			return 0;
-		if (errno != EEXIST)
-			return -errno;
-	}
-	return -ENOSPC;
 }
 
 /*
@@ -291,63 +279,29 @@ static int apply_knobs(const struct decl *d, struct pcbg_group *grp)
 	return err ? err : pcbg_group_set_config(grp, &cfg);
 }
 
+static int configure(struct pcbg_group *grp, const void *arg)
+{
+	return apply_knobs(arg, grp);
+}
+
 /* A new group of @socks for @s, pinned, registered, attached; 0 or -errno. */
 static int create_group(struct served *s, struct adopted_sock *socks, int n)
 {
-	const struct decl *d = decl_of(s);
-	struct pcbg_group *grp = NULL;
-	char dir[PATH_MAX], local[80];
-	unsigned int id = 0;
-	int err, i, slot;
+	struct new_group g = { .root = s->root, .capacity = decl_of(s)->capacity,
+			       .configure = configure, .arg = decl_of(s) };
+	char local[80];
+	int err;
 
-	err = pcbg_group_create(&grp, d->capacity);
-	if (!err)
-		err = apply_knobs(d, grp);
-	for (i = 0; !err && i < n; i++) {
-		slot = pcbg_group_place_socket(grp, socks[i].fd, socks[i].cpu, socks[i].pid);
-		err = slot < 0 ? slot : 0;
-	}
-	if (!err)
-		err = pcbg_group_publish(grp);
-	if (err) {
-		pr_err(s->label, "make its group: %s", strerror(-err));
-		goto out;
-	}
-	if (netns_make_pin_root(s->label, s->root)) {
-		err = -EIO;
-		goto out;
-	}
-	err = claim_group_dir(s->root, &id);
-	group_dir(dir, sizeof(dir), s->root, id);
-	if (!err) {
-		err = pcbg_group_pin(grp, dir);
-		if (err)
-			rmdir(dir);
-	}
-	if (!err && module_loaded) {
-		err = pcbg_group_register(grp, id);
-		err = err < 0 ? err : 0;
-		if (err)
-			pcbg_unpin(dir);
-	}
-	if (!err) {
-		err = pcbg_group_attach(grp, socks[0].fd);
-		if (err)
-			pcbg_unpin(dir);
-	}
-	if (err) {
-		pr_err(s->label, "pin and attach its group: %s", strerror(-err));
-		goto out;
-	}
-	s->id = id;
+	err = make_group(s->label, &g, socks, n);
+	if (err)
+		return err;
+	s->id = g.id;
 	s->waiting = 0;
 	format_local(local, sizeof(local), socks[0].desc.family, socks[0].desc.addr,
 		     socks[0].desc.port);
-	fprintf(stderr, "pcbgroupd: %s: group %u: %s %s, %d sockets\n", s->label, id,
-		proto_name(d->protocol), local, n);
-out:
-	pcbg_group_free(grp);
-	return err;
+	fprintf(stderr, "pcbgroupd: %s: group %u: %s %s, %d sockets\n", s->label, g.id,
+		proto_name(decl_of(s)->protocol), local, n);
+	return 0;
 }
 
 /* New sockets into free slots; members republished if one closed. 0 or -errno. */
@@ -370,7 +324,7 @@ static int update_group(struct served *s, struct adopted_sock *socks, int n)
 		if (slot < 0) {
 			pr_err(s->label, "group %u: pid %d: socket inode %llu: %s", s->id,
 			       socks[i].pid, (unsigned long long)socks[i].desc.inode,
-			       strerror(-slot));
+			       add_socket_error(slot));
 			failed = slot;
 			continue;
 		}
@@ -591,13 +545,23 @@ static int look_in_netns(struct sightings *v, __u64 netns, long long now)
 		}
 		if (n)
 			s->seen = now;
-		if (sig == s->sig && n == s->nr_seen && !s->dirty && !s->retry)
+		if (sig == s->sig && n == s->nr_seen && !s->dirty &&
+		    !(s->retry && looks >= s->retry_at))
 			continue;
 		s->sig = sig;
 		s->nr_seen = n;
-		/* a step that failed is tried every look, said once */
-		muted = s->retry;
-		s->retry = reconcile(s, v) != 0;
+		/*
+		 * A step that failed is tried again at the next look, then
+		 * 2, 4 ... RETRY_MAX looks apart (a group is a BPF program
+		 * loaded: not every look for ever); said the first time.
+		 */
+		muted = s->retry > 0;
+		if (reconcile(s, v)) {
+			s->retry_at = looks + (s->retry < 6 ? 1UL << s->retry : RETRY_MAX);
+			s->retry++;
+		} else {
+			s->retry = 0;
+		}
 		muted = 0;
 		changed = 1;
 	}
@@ -632,10 +596,14 @@ static int take_place(int k, struct place *pl)
 		if (s->decl == k && s->pl.dev == pl->dev && s->pl.ino == pl->ino &&
 		    !strcmp(s->pl.cgroup, pl->cgroup)) {
 			s->found = 1;
-			close(pl->netns_fd);
+			s->pl.anchor = pl->anchor;
+			if (pl->netns_fd >= 0)
+				close(pl->netns_fd);
 			return 0;
 		}
 	}
+	if (pl->netns_fd < 0)
+		return 0;	/* known, but not by @k: not for this declaration */
 	err = netns_cookie_of(pl->netns_fd, home_fd, &cookie);
 	s = err ? NULL : realloc(served, (nserved + 1) * sizeof(*served));
 	if (!s) {
@@ -704,14 +672,26 @@ static void place_gone(int i)
  */
 static int follow_places(void)
 {
+	static const struct place *known[MAX_PLACES];
 	static struct place pl[MAX_PLACES];
-	int i, k, n, changed = 0;
+	int i, k, n, nknown, changed = 0, pidfile_only, ours;
 
 	for (i = 0; i < nserved; i++)
 		served[i].found = 0;
 	for (k = 0; k < ndecls; k++) {
-		n = find_places(&decls[k], pl, MAX_PLACES);
-		for (i = 0; !n && decls[k].finder == FIND_PIDFILE && i < nserved; i++)
+		ours = !decls[k].netns[0] && !decls[k].cgroup[0] &&
+		       decls[k].finder != FIND_PIDFILE;
+		for (i = 0, nknown = 0; i < nserved && nknown < MAX_PLACES; i++) {
+			if (served[i].decl != k)
+				continue;
+			known[nknown++] = &served[i].pl;
+			served[i].found |= ours;	/* our namespace stays */
+		}
+		if (ours && nknown)
+			continue;
+		n = find_places(&decls[k], known, nknown, pl, MAX_PLACES);
+		pidfile_only = decls[k].finder == FIND_PIDFILE && !decls[k].netns[0];
+		for (i = 0; !n && pidfile_only && i < nserved; i++)
 			served[i].found |= served[i].decl == k;
 		for (i = 0; i < n; i++)
 			changed |= take_place(k, &pl[i]);
@@ -730,6 +710,7 @@ static int look(struct sightings *v, long long now)
 {
 	int i, changed = follow_places();
 
+	looks++;
 	for (i = 0; i < nserved; i++)
 		served[i].looked = 0;
 	for (i = 0; i < nserved; i++) {

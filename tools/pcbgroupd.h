@@ -63,14 +63,18 @@ struct place {
 	dev_t dev;
 	ino_t ino;
 	char cgroup[256];	/* relative to CGROUP_ROOT; "" none */
+	pid_t anchor;		/* the process it was found through; 0 none */
 };
 
 /*
  * The places @d names now (scope.c): its namespace, or one per cgroup
- * matching its pattern; each @netns_fd is the caller's to close.  Returns
- * how many, 0 if none can be reached now (a pid file's process gone).
+ * matching its pattern.  One of @known (those served already) comes back
+ * as a copy with netns_fd -1; a new one with netns_fd open, the caller's
+ * to close.  Returns how many, 0 if none can be reached now (a pid file's
+ * process gone).
  */
-int find_places(const struct decl *d, struct place *places, int max);
+int find_places(const struct decl *d, const struct place *const *known, int nknown,
+		struct place *places, int max);
 
 /*
  * The pids whose sockets may be @d's group's in @pl: found by its finder,

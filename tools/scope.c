@@ -6,6 +6,10 @@
  * cgroup = PATTERN, one place per cgroup v2 directory matching it, in the
  * namespace of that cgroup's oldest process (a container's init); with a
  * pidfile, the namespace of the pid file's process.
+ *
+ * Run at every look, so a place already served costs a stat() or two: it
+ * is recognised by its namespace's device and inode (and cgroup), and a
+ * cgroup's namespace by the process that gave it, if still there.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -24,7 +28,7 @@
 #define CGROUP_DEPTH	8	/* sub-cgroups looked into, below the one matched */
 
 /* @pl for the network namespace file @path; 0, or -1 if it is none. */
-static int open_place(struct place *pl, const char *path, const char *cgroup)
+static int open_place(struct place *pl, const char *path, const char *cgroup, pid_t anchor)
 {
 	struct stat st;
 
@@ -37,16 +41,42 @@ static int open_place(struct place *pl, const char *path, const char *cgroup)
 	}
 	pl->dev = st.st_dev;
 	pl->ino = st.st_ino;
+	pl->anchor = anchor;
 	snprintf(pl->cgroup, sizeof(pl->cgroup), "%s", cgroup);
 	return 0;
 }
 
-static int open_pid_place(struct place *pl, pid_t pid, const char *cgroup)
+/*
+ * @pl for namespace file @path: a copy of the @known place it is, nothing
+ * opened (netns_fd -1), else opened.  0, or -1 if @path is no namespace.
+ */
+static int take_place(struct place *pl, const char *path, const char *cgroup, pid_t anchor,
+		      const struct place *const *known, int nknown)
+{
+	struct stat st;
+	int i;
+
+	if (stat(path, &st))
+		return -1;
+	for (i = 0; i < nknown; i++) {
+		if (known[i]->dev == st.st_dev && known[i]->ino == st.st_ino &&
+		    !strcmp(known[i]->cgroup, cgroup)) {
+			*pl = *known[i];
+			pl->netns_fd = -1;
+			pl->anchor = anchor;
+			return 0;
+		}
+	}
+	return open_place(pl, path, cgroup, anchor);
+}
+
+static int pid_place(struct place *pl, pid_t pid, const char *cgroup,
+		     const struct place *const *known, int nknown)
 {
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-	return open_place(pl, path, cgroup);
+	return take_place(pl, path, cgroup, pid, known, nknown);
 }
 
 static pid_t pidfile_pid(const char *file)
@@ -103,11 +133,47 @@ static void oldest_in_cgroup(const char *dir, int depth, pid_t *best,
 	closedir(d);
 }
 
-static int cgroup_places(const char *pattern, struct place *places, int max)
+/* Is @pid in cgroup @cgroup (relative to CGROUP_ROOT) or below? */
+static int in_cgroup(pid_t pid, const char *cgroup)
+{
+	char path[64], line[PATH_MAX];
+	size_t len = strlen(cgroup);
+	int in = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (!in && fgets(line, sizeof(line), f))
+		in = !strncmp(line, "0::/", 4) && !strncmp(line + 4, cgroup, len) &&
+		     (line[4 + len] == '/' || line[4 + len] == '\n');
+	fclose(f);
+	return in;
+}
+
+/* The process whose namespace is @cgroup's: the one found before, or the oldest. */
+static pid_t cgroup_anchor(const char *dir, const char *cgroup,
+			   const struct place *const *known, int nknown)
+{
+	unsigned long long start = 0;
+	pid_t pid = 0;
+	int i;
+
+	for (i = 0; i < nknown; i++)
+		if (!strcmp(known[i]->cgroup, cgroup) && known[i]->anchor > 0 &&
+		    in_cgroup(known[i]->anchor, cgroup))
+			return known[i]->anchor;
+	oldest_in_cgroup(dir, 0, &pid, &start);
+	return pid;
+}
+
+static int cgroup_places(const char *pattern, const struct place *const *known, int nknown,
+			 struct place *places, int max)
 {
 	char path[PATH_MAX];
-	unsigned long long start;
 	size_t i, root = strlen(CGROUP_ROOT) + 1;
+	const char *cgroup;
 	glob_t g;
 	int n = 0;
 	pid_t pid;
@@ -116,18 +182,18 @@ static int cgroup_places(const char *pattern, struct place *places, int max)
 	if (glob(path, GLOB_ONLYDIR, NULL, &g))
 		return 0;
 	for (i = 0; i < g.gl_pathc && n < max; i++) {
-		pid = 0;
-		start = 0;
-		oldest_in_cgroup(g.gl_pathv[i], 0, &pid, &start);
+		cgroup = g.gl_pathv[i] + root;
+		pid = cgroup_anchor(g.gl_pathv[i], cgroup, known, nknown);
 		/* a cgroup without a process yet has no namespace yet */
-		if (pid && !open_pid_place(&places[n], pid, g.gl_pathv[i] + root))
+		if (pid && !pid_place(&places[n], pid, cgroup, known, nknown))
 			n++;
 	}
 	globfree(&g);
 	return n;
 }
 
-int find_places(const struct decl *d, struct place *places, int max)
+int find_places(const struct decl *d, const struct place *const *known, int nknown,
+		struct place *places, int max)
 {
 	char path[PATH_MAX];
 	pid_t pid;
@@ -135,14 +201,14 @@ int find_places(const struct decl *d, struct place *places, int max)
 	if (max < 1)
 		return 0;
 	if (d->cgroup[0])
-		return cgroup_places(d->cgroup, places, max);
+		return cgroup_places(d->cgroup, known, nknown, places, max);
 	if (d->netns[0]) {
 		snprintf(path, sizeof(path), NETNS_DIR "/%s", d->netns);
-		return !open_place(places, path, "");
+		return !take_place(places, path, "", 0, known, nknown);
 	}
 	if (d->finder == FIND_PIDFILE) {
 		pid = pidfile_pid(d->target);
-		return pid && !open_pid_place(places, pid, "");
+		return pid && !pid_place(places, pid, "", known, nknown);
 	}
-	return !open_place(places, "/proc/self/ns/net", "");
+	return !take_place(places, "/proc/thread-self/ns/net", "", 0, known, nknown);
 }

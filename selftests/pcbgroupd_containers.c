@@ -5,14 +5,16 @@
  * nothing pulled) serve the same port with 4 workers, each in its own
  * network namespace (--network none: loopback only): Debian's nginx on TCP,
  * the project's echo_server (from the build directory, mounted read-only)
- * on UDP.  One declaration, "cgroup = ..libpod-*", makes a group per
- * container, in that container's namespace:
+ * on UDP.  One declaration, "cgroup = ../pcbgtestPID/libpod-*", makes a
+ * group per container, in that container's namespace (the containers of
+ * each test have a cgroup parent of their own, so that another run beside
+ * this one is out of its pattern):
  *
  *     host (this test, podman, runc)
  *       |-- pcbgroupd -c DIR     own mount namespace: its bpffs, /run/pcbgroupd
- *       |-- container a: netns A, cgroup libpod_parent/libpod-ID
+ *       |-- container a: netns A, cgroup pcbgtestPID/libpod-ID
  *       |     `-- nginx, 4 workers, :8080   group in A, pinned netnsCOOKIE(A)
- *       `-- container b: netns B, cgroup libpod_parent/libpod-ID
+ *       `-- container b: netns B, cgroup pcbgtestPID/libpod-ID
  *             `-- nginx, 4 workers, :8080   group in B, pinned netnsCOOKIE(B)
  *     pcbgroupctl show and the flows run in A or B (setns, nsenter) and see
  *     the daemon's pins through its mount namespace.
@@ -43,7 +45,8 @@
  * caller's hard limit by default, which needs CAP_SYS_RESOURCE.
  */
 #define RUN_OPTS	"--network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
-#define NAME_PREFIX	"pcbg-test-"
+#define NAME_PREFIX	"pcbg-test-"	/* then the test's pid: pcbg-test-PID-a */
+#define CGROUP_PARENT	"pcbgtest"	/* then the pid: each test's own cgroup parent */
 #define WORKERS		4
 #define FLOWS		200
 #define FLOW_PORT	20000
@@ -71,6 +74,7 @@ FIXTURE(pods) {
 	char dir[64];
 	char pattern[256];	/* the declaration's cgroup = */
 	char conf_dir[80];	/* the containers' /pcbg/conf */
+	char parent[64];	/* the containers' --cgroup-parent */
 	char skip[128];
 	char out[OUT_SZ];
 	char err[OUT_SZ];
@@ -213,8 +217,9 @@ static int start_container(struct _test_data_pods *self, struct container *c,
 	else
 		snprintf(args, sizeof(args), "%d -p %d", WORKERS, SERVER_PORT);
 	snprintf(cmd, sizeof(cmd), "%.*s%s%s", (int)(at - server), server, args, at + 4);
-	if (RUN(PODMAN " run -d --name %s " RUN_OPTS " -v %s:/pcbg/build:ro -v %s:/pcbg/conf:ro "
-		IMAGE " %s", c->name, build_dir(), self->conf_dir, cmd))
+	if (RUN(PODMAN " run -d --name %s --cgroup-parent %s " RUN_OPTS
+		" -v %s:/pcbg/build:ro -v %s:/pcbg/conf:ro " IMAGE " %s", c->name, self->parent,
+		build_dir(), self->conf_dir, cmd))
 		return -1;
 	return container_sockets(self, c);
 }
@@ -463,9 +468,39 @@ static void check_flows(struct __test_metadata *_metadata, struct _test_data_pod
 	EXPECT_LT(1, reached) TH_LOG("%s: the flows reached %d worker", c->name, reached);
 }
 
+/*
+ * The containers of test @pid and their cgroup parent (podman leaves it;
+ * conmon's sub-cgroup too, with cgroupfs), in every hierarchy, once conmon
+ * has left it (for 5 s at most).
+ */
+static void remove_containers_of(struct _test_data_pods *self, int pid)
+{
+	RUN(PODMAN " rm -f -i -t 0 " NAME_PREFIX "%d-a " NAME_PREFIX "%d-b; p=" CGROUP_PARENT "%d;"
+	    " for i in $(seq 50); do left=;"
+	    "  for d in /sys/fs/cgroup/$p /sys/fs/cgroup/$p.slice /sys/fs/cgroup/*/$p"
+	    "   /sys/fs/cgroup/*/$p.slice; do"
+	    "   [ -d \"$d\" ] && find \"$d\" -depth -type d -exec rmdir {} + 2>/dev/null;"
+	    "   [ -d \"$d\" ] && left=1;"
+	    "  done;"
+	    "  [ -z \"$left\" ] && break; sleep 0.1;"
+	    " done", pid, pid, pid);
+}
+
+/*
+ * Those of tests that are gone (killed at their timeout); not those of a
+ * run beside this one (another checkout's), whose daemon steers its own.
+ */
 static void remove_stale_containers(struct _test_data_pods *self)
 {
-	RUN(PODMAN " ps -aq --filter name=^" NAME_PREFIX " | xargs -r " PODMAN " rm -f -t 0");
+	char *line, *save = NULL;
+	int pid;
+
+	if (RUN(PODMAN " ps -a --format '{{.Names}}'"))
+		return;
+	for (line = strtok_r(self->out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, NAME_PREFIX "%d-", &pid) == 1 && pid > 0 &&
+		    kill(pid, 0) && errno == ESRCH)
+			remove_containers_of(self, pid);
 }
 
 /* Everything the fixture made: the daemon, the containers, the declarations. */
@@ -479,7 +514,7 @@ static void remove_pods(struct _test_data_pods *self)
 		self->daemon = 0;
 	}
 	if (self->c[0].name[0])
-		remove_stale_containers(self);
+		remove_containers_of(self, getpid());
 	if (self->dir[0]) {
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", self->dir);
 		system(cmd);
@@ -504,6 +539,12 @@ static const char *start_pods(struct _test_data_pods *self, const char *proto,
 	if (mkdir(self->conf_dir, 0755) || write_file(self->conf_dir, "nginx.conf", nginx_conf))
 		return "writing nginx.conf";
 	remove_stale_containers(self);
+	/* a parent of its own: another run's containers are out of its pattern */
+	if (RUN(PODMAN " info --format '{{.Host.CgroupManager}}'"))
+		return "podman info";
+	snprintf(self->parent, sizeof(self->parent), "%s" CGROUP_PARENT "%d%s",
+		 strstr(self->out, "systemd") ? "" : "/", getpid(),
+		 strstr(self->out, "systemd") ? ".slice" : "");
 	for (i = 0; i < 2; i++) {
 		snprintf(self->c[i].name, sizeof(self->c[i].name), NAME_PREFIX "%d-%c",
 			 getpid(), 'a' + i);

@@ -211,6 +211,17 @@ static int start_service(pid_t *workers, const char *dir, pid_t *daemon)
 	return *daemon > 0 ? 0 : -1;
 }
 
+/* The daemon and our workers stopped, the test's directory gone. */
+static void stop_service(pid_t *workers, pid_t *daemon, const char *dir)
+{
+	int k;
+
+	stop_pid(daemon);
+	for (k = 0; k < WORKERS; k++)
+		stop_pid(&workers[k]);
+	cleanup(dir);
+}
+
 static const char decl_text[] = "port = 8080\nproto = udp\nprocess = " NAME "\n";
 
 /*
@@ -224,7 +235,6 @@ TEST(server_of_another_namespace_started_first_is_never_adopted)
 	pid_t holder, theirs, workers[WORKERS], daemon;
 	static const char *const ours[] = { "\"sockets\":4,", "\"unsteered\":0,",
 					    "\"daemon\":{\"name\":\"web\"" };
-	int k;
 
 	ASSERT_EQ(0, setup(dir, decl_text));
 	holder = hold_new_netns();
@@ -249,12 +259,9 @@ TEST(server_of_another_namespace_started_first_is_never_adopted)
 	snprintf(log, sizeof(log), "grep -i busy %s/daemon.log", dir);
 	EXPECT_NE(0, run_cmd(out, OUT_SZ, NULL, 0, "%s", log)) TH_LOG("%s", out);
 
-	stop_pid(&daemon);
-	for (k = 0; k < WORKERS; k++)
-		stop_pid(&workers[k]);
 	stop_pid(&theirs);
 	stop_pid(&holder);
-	cleanup(dir);
+	stop_service(workers, &daemon, dir);
 }
 
 /*
@@ -288,11 +295,8 @@ TEST(another_users_process_renamed_to_the_name_is_never_adopted)
 			ASSERT_LT(0, workers[k]);
 		}
 	}
-	stop_pid(&daemon);
-	for (k = 0; k < WORKERS; k++)
-		stop_pid(&workers[k]);
 	stop_pid(&impostor);
-	cleanup(dir);
+	stop_service(workers, &daemon, dir);
 }
 
 /* `user = nobody`: that user's process is the service, root's are not. */
@@ -302,7 +306,6 @@ TEST(user_key_names_the_owners_taken)
 	static const char *const theirs[] = { "\"sockets\":3,", "\"local\":\"[::1]:8080\"",
 					      "\"daemon\":{\"name\":\"web\"" };
 	pid_t impostor, workers[WORKERS], daemon;
-	int k;
 
 	ASSERT_EQ(0, setup(dir, "port = 8080\nproto = udp\nprocess = " NAME "\nuser = nobody\n"));
 	impostor = start_impostor(NAME, NOBODY, -1, 3, SERVER_PORT);
@@ -312,11 +315,8 @@ TEST(user_key_names_the_owners_taken)
 	EXPECT_EQ(NULL, strstr(out, "\"id\":2,")) TH_LOG("%s", out);
 	EXPECT_EQ(-1, only_workers(workers, WORKERS)) TH_LOG("%s", out);
 
-	stop_pid(&daemon);
-	for (k = 0; k < WORKERS; k++)
-		stop_pid(&workers[k]);
 	stop_pid(&impostor);
-	cleanup(dir);
+	stop_service(workers, &daemon, dir);
 }
 
 /*

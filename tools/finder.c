@@ -27,7 +27,6 @@
 
 #include "pcbgroupd.h"
 
-#define MAX_PROCS	32768
 #define ANCESTORS_MAX	64
 
 /* Every process: pid, parent and name, from one walk over /proc/PID/stat. */
@@ -37,8 +36,9 @@ struct proc {
 	char comm[16];
 };
 
-static struct proc procs[MAX_PROCS];
-static int nprocs;
+/* grown as needed: a table of fixed size is one anybody can fill first */
+static struct proc *procs;
+static int nprocs, procs_cap;
 
 /* (a pid_t first in struct proc: it sorts those too) */
 static int cmp_pid(const void *a, const void *b)
@@ -90,10 +90,18 @@ static void load_procs(void)
 	dir = opendir("/proc");
 	if (!dir)
 		return;
-	while (nprocs < MAX_PROCS && (de = readdir(dir))) {
+	while ((de = readdir(dir))) {
 		v = strtol(de->d_name, &end, 10);
 		if (*end || v <= 0 || v > INT_MAX)
 			continue;
+		if (nprocs == procs_cap) {
+			struct proc *p = realloc(procs, (procs_cap + 4096) * sizeof(*p));
+
+			if (!p)
+				break;
+			procs = p;
+			procs_cap += 4096;
+		}
 		snprintf(path, sizeof(path), "/proc/%ld/stat", v);
 		f = fopen(path, "r");
 		if (!f)
@@ -106,7 +114,8 @@ static void load_procs(void)
 	}
 	closedir(dir);
 	/* /proc lists pids ascending; kept so for proc_index() whatever it does */
-	qsort(procs, nprocs, sizeof(*procs), cmp_pid);
+	if (nprocs)
+		qsort(procs, nprocs, sizeof(*procs), cmp_pid);
 }
 
 /* @pid's index in the table, or -1. */
@@ -114,7 +123,7 @@ static int proc_index(pid_t pid)
 {
 	struct proc key = { .pid = pid }, *p;
 
-	p = bsearch(&key, procs, nprocs, sizeof(*procs), cmp_pid);
+	p = nprocs ? bsearch(&key, procs, nprocs, sizeof(*procs), cmp_pid) : NULL;
 	return p ? p - procs : -1;
 }
 
@@ -269,7 +278,7 @@ static int cgroup_procs(const struct decl *d, const struct place *pl, const char
 		}
 		fclose(f);
 	}
-	if (depth >= 8)
+	if (depth >= CGROUP_DEPTH)
 		return n;
 	dp = opendir(dir);
 	if (!dp)

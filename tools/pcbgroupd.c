@@ -450,7 +450,11 @@ static int reconcile(struct served *s, const struct sightings *v)
 					ADOPT_ANY, s->netns, &socks) : 0;
 	if (n < 0)
 		n = 0;
-	/* the declared address, else the one of the group or first socket */
+	/*
+	 * The declared address, else that of the oldest process's socket
+	 * (not the lowest inode: sockfs numbers them in per-CPU batches).
+	 */
+	qsort(socks, n, sizeof(*socks), by_creation);
 	for (i = 0; i < n; i++) {
 		const struct pcbg_socket_desc *a = &socks[i].desc, *f = &socks[0].desc;
 

@@ -10,6 +10,7 @@
 #define DECL_MAX_USERS	8
 #define NETNS_DIR	"/run/netns"		/* ip netns's named namespaces */
 #define CGROUP_ROOT	"/sys/fs/cgroup"	/* cgroup v2 */
+#define CGROUP_DEPTH	8	/* sub-cgroups looked into, below the one named */
 
 /* How a declaration finds the processes holding its sockets. */
 enum {

@@ -25,8 +25,6 @@
 
 #include "pcbgroupd.h"
 
-#define CGROUP_DEPTH	8	/* sub-cgroups looked into, below the one matched */
-
 /* @pl for the network namespace file @path; 0, or -1 if it is none. */
 static int open_place(struct place *pl, const char *path, const char *cgroup, pid_t anchor)
 {

@@ -162,7 +162,8 @@ install-dkms:
 	$(Q)install -d $(DESTDIR)$(DKMS_SRCDIR)/module $(DESTDIR)$(DKMS_SRCDIR)/include/uapi
 	$(Q)install -m 644 Kbuild $(DESTDIR)$(DKMS_SRCDIR)/
 	$(Q)install -m 644 module/Kbuild module/*.c module/*.h $(DESTDIR)$(DKMS_SRCDIR)/module/
-	$(Q)install -m 644 include/uapi/pcbgroup.h $(DESTDIR)$(DKMS_SRCDIR)/include/uapi/
+	$(Q)install -m 644 include/*.h $(DESTDIR)$(DKMS_SRCDIR)/include/
+	$(Q)install -m 644 include/uapi/*.h $(DESTDIR)$(DKMS_SRCDIR)/include/uapi/
 	$(Q)sed 's/#MODULE_VERSION#/$(VERSION)/' dist/dkms.conf > $(DESTDIR)$(DKMS_SRCDIR)/dkms.conf
 	$(Q)$(if $(DESTDIR),,dist/dkms-all.sh install pcbgroup/$(VERSION))
 

@@ -390,7 +390,9 @@ check "the packaged tools say --version $VERSION, the package's"
 t=$root/usr/local/lib/pcbgroup-test
 mkdir -p "$t/decl"
 cp "$OUT/echo_server" "$OUT/loadgen" "$t/"
-printf 'port = 48080\nproto = udp\nprocess = echo_server   # both\n' > "$t/decl/test.conf"
+# (user =: a process found by name must be root's unless declared)
+printf 'port = 48080\nproto = udp\nprocess = echo_server   # both\nuser = nobody\n' \
+	> "$t/decl/test.conf"
 caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$root$unit" | tr 'A-Z ' 'a-z,' | sed 's/cap_/+/g')
 echo "# the unit's capabilities: $caps"
 out=$(unshare --net --mount sh -c 'mount -t proc proc "$0/proc" && mount -t sysfs sysfs "$0/sys" &&

@@ -260,6 +260,7 @@ static int __net_init pcbgk_net_init(struct net *net)
 	mutex_init(&pn->lock);
 	INIT_LIST_HEAD(&pn->groups);
 	init_waitqueue_head(&pn->knobs_wait);
+	init_rwsem(&pn->knobs_closing);
 	pn->knobs = pcbgk_knobs_default;
 	return pcbgk_sysctl_register(net, pn);
 }

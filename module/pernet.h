@@ -6,8 +6,10 @@
 #ifndef _PCBG_PERNET_H
 #define _PCBG_PERNET_H
 
+#include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <net/net_namespace.h>
@@ -47,8 +49,12 @@ struct pcbgk_knobs {
  * @knobs: the namespace's knobs.
  * @sysctl_hdr: /proc/sys/net/pcbgroup/ of this namespace.
  * @proc_dir: /proc/net/pcbgroup/ of this namespace.
- * @knobs_seq: knob writes so far.  Protected by @lock.
+ * @knobs_seq: knob writes so far (knobfile.c).
  * @knobs_wait: the pollers of /proc/net/pcbgroup/knobs (no-map mode).
+ * @knobs_closing: taken for reading by a poller while it adds itself to
+ *	@knobs_wait, for writing to set @knobs_gone.
+ * @knobs_gone: the knobs file is going away: no poller may wait any more.
+ *	Protected by @knobs_closing.
  */
 struct pcbgk_net {
 	struct mutex lock;	/* protects groups, nr_groups */
@@ -57,8 +63,10 @@ struct pcbgk_net {
 	struct pcbgk_knobs knobs;
 	struct ctl_table_header *sysctl_hdr;
 	struct proc_dir_entry *proc_dir;
-	u64 knobs_seq;
+	atomic64_t knobs_seq;
 	wait_queue_head_t knobs_wait;
+	struct rw_semaphore knobs_closing;
+	bool knobs_gone;
 };
 
 struct seq_file;

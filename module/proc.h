@@ -12,6 +12,7 @@ struct proc_dir_entry;
 int pcbgk_proc_init(void);
 int pcbgk_knobfile_create(struct net *net, struct proc_dir_entry *dir);
 void pcbgk_knobfile_changed(struct pcbgk_net *pn);
+void pcbgk_knobfile_remove(struct pcbgk_net *pn);
 void pcbgk_proc_exit(void);
 
 #endif /* _PCBG_PROC_H */

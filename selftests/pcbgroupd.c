@@ -477,7 +477,7 @@ TEST(bad_declarations_are_refused_and_the_others_load)
 		{ "j.conf", "port = 80\nproto = udp\n",
 		  "j.conf:2: one of process, pidfile or unit is required" },
 		{ "z.conf", "port = 8080\nproto = udp\nprocess = y\n",
-		  "z.conf:0: udp port 8080 is already declared by good" },
+		  "z.conf:1: udp port 8080 is already declared by good" },
 	};
 	char dir[] = "/tmp/pcbgd-bad.XXXXXX", out[OUT_SZ], err[OUT_SZ], cmd[128];
 	int nlines;

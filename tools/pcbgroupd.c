@@ -34,6 +34,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <bpf/libbpf.h>
@@ -65,6 +66,7 @@ static struct decl *decls;
 static int ndecls;
 static int module_loaded;
 static int knobs_fd = -1;	/* /proc/net/pcbgroup/knobs, in no-map mode */
+static int conf_dir_given;	/* -c: a missing directory is an error */
 
 void pr_err(const char *cmd, const char *fmt, ...)
 {
@@ -228,19 +230,25 @@ static unsigned int find_pinned(const struct decl *d)
 
 static int apply_knobs(const struct decl *d, struct pcbg_group *grp)
 {
+	int err, i, config = 0, samples = -1;
 	struct pcbg_config cfg;
-	int err, i;
 
 	if (!d->nr_knobs)
 		return 0;
 	err = pcbg_group_config(grp, &cfg);
 	for (i = 0; !err && i < d->nr_knobs; i++) {
-		/* with the module loaded, its sysctls set these */
-		if (module_loaded && strcmp(d->knobs[i].name, "samples"))
-			continue;
-		err = pcbg_config_set_knob(&cfg, d->knobs[i].name, d->knobs[i].value);
+		/* samples is the group's own; with the module loaded, its sysctls set the others */
+		if (!strcmp(d->knobs[i].name, "samples"))
+			samples = d->knobs[i].value[0] == '1';
+		else if (!module_loaded)
+			err = pcbg_config_set_knob(&cfg, d->knobs[i].name, d->knobs[i].value);
+		config |= !module_loaded && strcmp(d->knobs[i].name, "samples");
 	}
-	return err ? err : pcbg_group_set_config(grp, &cfg);
+	if (!err && config)
+		err = pcbg_group_set_config(grp, &cfg);
+	if (!err && samples >= 0)
+		err = pcbg_group_set_samples(grp, samples);
+	return err;
 }
 
 static void create_group(struct decl *d, struct adopted_sock *socks, int n)
@@ -538,16 +546,61 @@ static void write_state(void)
 	free(m);
 }
 
-/* The counters into @path, atomically: written aside, renamed over. */
+/*
+ * A file of our own in @dirfd, beside @base: ".BASE.XXXXXXXX", a random
+ * name made with O_EXCL and O_NOFOLLOW as mkstemp(3) does, but relative to
+ * the directory's fd.  Its fd, or -1 with errno set.
+ */
+static int prometheus_temporary(int dirfd, const char *base, char *name, size_t size)
+{
+	static const char chars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char rnd[8];
+	int i, k, n, fd;
+
+	for (i = 0; i < 100; i++) {
+		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+			return -1;
+		n = snprintf(name, size, ".%s.", base);
+		if (n < 0 || (size_t)n + sizeof(rnd) >= size) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		for (k = 0; k < (int)sizeof(rnd); k++)
+			name[n + k] = chars[rnd[k] % (sizeof(chars) - 1)];
+		name[n + k] = '\0';
+		fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
+/*
+ * The counters into @path, atomically, also where others may write in its
+ * directory (node_exporter's textfile directory often is): a new file of
+ * our own, filled, then renamed over @path, all relative to the directory
+ * opened once.  Nothing found there is followed or written through.
+ */
 static void write_prometheus(const char *path)
 {
-	char tmp[PATH_MAX + 8];
-	int fd, saved;
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char dir[PATH_MAX], tmp[NAME_MAX + 1];
+	int dirfd, fd, saved, err = 0;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + 1 : 1,
+		 slash ? path : ".");
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0 || !*base) {
+		pr_err("prometheus", "%s: %s", dir, !*base ? "no file name" : strerror(errno));
+		if (dirfd >= 0)
+			close(dirfd);
+		return;
+	}
+	fd = prometheus_temporary(dirfd, base, tmp, sizeof(tmp));
 	if (fd < 0) {
-		pr_err("prometheus", "%s: %s", tmp, strerror(errno));
+		pr_err("prometheus", "%s: a new file there: %s", dir, strerror(errno));
+		close(dirfd);
 		return;
 	}
 	fflush(stdout);
@@ -557,10 +610,17 @@ static void write_prometheus(const char *path)
 	fflush(stdout);
 	dup2(saved, 1);
 	close(saved);
-	if (fsync(fd) || close(fd) || rename(tmp, path)) {
-		pr_err("prometheus", "%s: %s", path, strerror(errno));
-		unlink(tmp);
+	if (fchmod(fd, 0644) || fsync(fd))
+		err = errno;
+	if (close(fd) && !err)
+		err = errno;
+	if (!err && renameat(dirfd, tmp, dirfd, base))
+		err = errno;
+	if (err) {
+		pr_err("prometheus", "%s: %s", path, strerror(err));
+		unlinkat(dirfd, tmp, 0);
 	}
+	close(dirfd);
 }
 
 /*
@@ -623,7 +683,7 @@ static int reload(const char *conf_dir)
 	struct decl *fresh;
 	int n, i, k, nbad;
 
-	n = load_declarations(conf_dir, &fresh, &nbad);
+	n = load_declarations(conf_dir, !conf_dir_given, &fresh, &nbad);
 	if (n < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -691,6 +751,7 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'c':
 			conf_dir = optarg;
+			conf_dir_given = 1;
 			break;
 		case 'i':
 		case 'P':
@@ -727,7 +788,7 @@ int main(int argc, char **argv)
 	libbpf_set_print(quiet_libbpf);
 	if (check) {
 		struct decl *d;
-		int n = load_declarations(conf_dir, &d, &nbad);
+		int n = load_declarations(conf_dir, 0, &d, &nbad);
 
 		free(d);
 		if (n < 0)
@@ -782,6 +843,12 @@ int main(int argc, char **argv)
 		knobs_poll.fd = knobs_fd;
 		knobs_changed = poll(&knobs_poll, knobs_fd >= 0, interval_ms) > 0 &&
 				(knobs_poll.revents & POLLPRI);
+		/* the module is going away: open its file again once it is back */
+		if (knobs_fd >= 0 && (knobs_poll.revents & (POLLERR | POLLHUP))) {
+			close(knobs_fd);
+			knobs_fd = -1;
+			knobs_changed = 0;
+		}
 	}
 	notify("STOPPING=1");
 	module_loaded = 0;

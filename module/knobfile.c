@@ -18,8 +18,10 @@
  * -EIO.  What procfs cannot fence is a poller sleeping on @knobs_wait, in
  * the module's memory: pcbgk_knobfile_remove() sends every one away first.
  *
- * A knob write does not wait for the readers: they take no lock a writer
- * takes, and the writer wakes them after it let go of the namespace's lock.
+ * A knob write costs root the same whatever the readers do: they take no
+ * lock a writer takes, and the writer does not wake them itself, which
+ * would cost it a wake-up per poller, as many as unprivileged users care
+ * to open: it queues one work item, which wakes them all.
  */
 #include <linux/atomic.h>
 #include <linux/poll.h>
@@ -29,6 +31,7 @@
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 
 #include "uapi/pcbgroup.h"
@@ -37,15 +40,28 @@
 #include "proc.h"
 
 /**
- * pcbgk_knobfile_changed() - a knob was written: count it and wake the
- * pollers of the knobs file.
- * @pn: the namespace, its lock not held: a woken poller must not find the
- *	writers' lock taken, nor the next writer wait for the wake-ups.
+ * pcbgk_knobfile_changed() - a knob was written: count it, and have the
+ * pollers of the knobs file woken.
+ * @pn: the namespace, its lock not held: the wake-ups come later, from
+ *	pcbgk_knobfile_wake(), not from the writer.
  */
 void pcbgk_knobfile_changed(struct pcbgk_net *pn)
 {
 	/* Paired with atomic64_read_acquire() in show and poll. */
 	atomic64_inc_return_release(&pn->knobs_seq);
+	/* Paired with the smp_mb() in poll: a new poller sees the count, or is seen. */
+	if (wq_has_sleeper(&pn->knobs_wait))
+		schedule_work(&pn->knobs_wake);
+}
+
+/**
+ * pcbgk_knobfile_wake() - the work item of pcbgk_knobfile_changed().
+ * @work: &pcbgk_net.knobs_wake.
+ */
+void pcbgk_knobfile_wake(struct work_struct *work)
+{
+	struct pcbgk_net *pn = container_of(work, struct pcbgk_net, knobs_wake);
+
 	wake_up_interruptible_all(&pn->knobs_wait);
 }
 
@@ -107,6 +123,8 @@ static __poll_t pcbgk_knobfile_poll(struct file *file, poll_table *wait)
 	}
 	poll_wait(file, &pn->knobs_wait, wait);
 	up_read(&pn->knobs_closing);
+	/* Paired with wq_has_sleeper() in pcbgk_knobfile_changed(). */
+	smp_mb();
 	if (READ_ONCE(seq->poll_event) != (int)atomic64_read_acquire(&pn->knobs_seq))
 		mask |= EPOLLPRI;
 	return mask;

@@ -12,6 +12,7 @@
 #include <linux/rwsem.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
@@ -51,6 +52,7 @@ struct pcbgk_knobs {
  * @proc_dir: /proc/net/pcbgroup/ of this namespace.
  * @knobs_seq: knob writes so far (knobfile.c).
  * @knobs_wait: the pollers of /proc/net/pcbgroup/knobs (no-map mode).
+ * @knobs_wake: wakes @knobs_wait after a knob write (knobfile.c).
  * @knobs_closing: taken for reading by a poller while it adds itself to
  *	@knobs_wait, for writing to set @knobs_gone.
  * @knobs_gone: the knobs file is going away: no poller may wait any more.
@@ -65,6 +67,7 @@ struct pcbgk_net {
 	struct proc_dir_entry *proc_dir;
 	atomic64_t knobs_seq;
 	wait_queue_head_t knobs_wait;
+	struct work_struct knobs_wake;
 	struct rw_semaphore knobs_closing;
 	bool knobs_gone;
 };

@@ -41,22 +41,6 @@ static const struct {
 
 static char text[1 << 17];
 
-/* docs/tables.md, from the tree run_tests runs in, or next to $OUT. */
-static char *read_page(void)
-{
-	char full[PATH_MAX];
-	FILE *f = fopen("docs/tables.md", "r");
-
-	snprintf(full, sizeof(full), "%.2000s/../docs/tables.md", build_dir());
-	if (!f)
-		f = fopen(full, "r");
-	if (!f)
-		return NULL;
-	text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
-	fclose(f);
-	return text;
-}
-
 /* A cell of a markdown table row, without blanks and backquotes. */
 static char *cell(char **row)
 {
@@ -100,7 +84,8 @@ static size_t value_size(const char *v)
 
 TEST(registered_maps_table_says_what_the_program_defines)
 {
-	char *page = read_page(), *line, *save, *row, *fd, *type, *value, want[64];
+	char *page = read_tree_file("docs/tables.md", text, sizeof(text));
+	char *line, *save, *row, *fd, *type, *value, want[64];
 	struct pcbgroup_bpf *skel;
 	const struct bpf_map *map;
 	int rows = 0, wrong = 0, seen[ARRAY_SIZE(registered)] = { 0 };

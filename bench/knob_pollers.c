@@ -5,7 +5,7 @@
  * sysctl -w does) of net.pcbgroup.stats in four conditions, interleaved,
  * their order turning every repetition:
  *   idle     nothing else runs
- *   busy     N processes of nobody's spin: the CPU load of the pollers
+ *   busy     N processes of nobody's spin, as busy as those below
  *   pollers  N processes of nobody's calling poll(POLLPRI) on the knobs file
  *            in a loop and never read it, so that after the first write
  *            every call returns at once: as busy as the spinners, every
@@ -46,6 +46,7 @@
 #define NOBODY	65534
 #define MAX_N	256
 #define MAX_R	64
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 enum { IDLE, BUSY, POLLERS, READERS, NR_COND };
 static const char *const cond_name[NR_COND] = { "idle", "busy", "pollers", "readers" };
@@ -225,7 +226,7 @@ int main(int argc, char **argv)
 	}
 	printf("# %d writes%s, %d processes, medians per write:\n", w,
 	       fifo ? " (SCHED_FIFO)" : "", n);
-	for (f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+	for (f = 0; f < ARRAY_SIZE(fields); f++) {
 		for (c = 0; c < NR_COND; c++)
 			m[c] = median(s[c], reps, fields[f].off);
 		printf("#   %-6s idle %.2f, busy %.2f, pollers %.2f, readers %.2f", fields[f].name,

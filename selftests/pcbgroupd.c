@@ -298,8 +298,9 @@ static void counters(struct _test_data_svc *self, long long *selected, long long
 /*
  * Counters never go down, whatever restarts: group 1's selected in show,
  * and every counter (a "_total") of the daemon's metrics file, read once
- * more when the daemon wrote it again (every second).  Prometheus takes a decrease for a reset and every rate() over it
- * goes wrong; promtool_agrees() asks Prometheus's own engine at the end.
+ * more when the daemon wrote it again (every second).  Prometheus takes a
+ * decrease for a reset and every rate() over it goes wrong;
+ * promtool_agrees() asks Prometheus's own engine at the end.
  */
 static void counters_go_up(struct __test_metadata *_metadata, struct _test_data_svc *self)
 {
@@ -318,9 +319,12 @@ static void counters_go_up(struct __test_metadata *_metadata, struct _test_data_
 		return;
 	/* a file written since the last read (unless no daemon runs) */
 	snprintf(path, sizeof(path), "%s/pcbgroup.prom", self->dir);
-	for (i = 0; i < 60 && !stat(path, &st) && st.st_mtim.tv_sec == self->written.tv_sec &&
-		    st.st_mtim.tv_nsec == self->written.tv_nsec; i++)
+	for (i = 0; i < 60 && !stat(path, &st); i++) {
+		if (st.st_mtim.tv_sec != self->written.tv_sec ||
+		    st.st_mtim.tv_nsec != self->written.tv_nsec)
+			break;
 		usleep(50 * 1000);
+	}
 	self->written = st.st_mtim;
 	f = fopen(path, "r");
 	ASSERT_NE(NULL, f) TH_LOG("no %s", path);

@@ -256,7 +256,8 @@ TEST_F_TIMEOUT(files, untrusted_declarations_are_refused_by_name, 60)
 
 	/* bounded: a check that hangs fails here */
 	EXPECT_EQ(1, run_cmd(self->out, OUT_SZ, self->err, OUT_SZ,
-			     "timeout 20 %s/asan/pcbgroupd --check -c %s", build_dir(), self->conf));
+			     "timeout 20 %s/asan/pcbgroupd --check -c %s", build_dir(),
+			     self->conf));
 	for (i = 0; i < ARRAY_SIZE(refused); i++) {
 		snprintf(line, sizeof(line), "pcbgroupd: %s/%s\n", self->conf, refused[i].error);
 		EXPECT_NE(NULL, strstr(self->err, line)) TH_LOG("missing: %s", line);

@@ -5,9 +5,9 @@
  * module cannot write them itself.
  *
  * A read gives "seq N", N the knob writes so far, then "name value" per
- * knob, as pcbgk_knobs_read() gives them: the values the config holds.  The
- * same is read under the namespace's lock, with N, so a reader that saw N
- * saw every write counted in it.  poll() gives EPOLLPRI once a knob write
+ * knob, as pcbgk_knobs_read() gives them: the values the config holds.  N
+ * is read first, with acquire, then the knobs, so a reader that saw N saw
+ * every write counted in it.  poll() gives EPOLLPRI once a knob write
  * came after this open file's last read from its start (as /proc/mounts
  * does), so pcbgroupd waits on it rather than reading in a loop.
  *

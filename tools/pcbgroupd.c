@@ -230,22 +230,26 @@ static unsigned int find_pinned(const struct decl *d)
 
 static int apply_knobs(const struct decl *d, struct pcbg_group *grp)
 {
-	int err, i, config = 0, samples = -1;
+	int err = 0, i, config = 0, samples = -1;
 	struct pcbg_config cfg;
 
-	if (!d->nr_knobs)
-		return 0;
-	err = pcbg_group_config(grp, &cfg);
-	for (i = 0; !err && i < d->nr_knobs; i++) {
-		/* samples is the group's own; with the module loaded, its sysctls set the others */
+	for (i = 0; i < d->nr_knobs; i++) {
 		if (!strcmp(d->knobs[i].name, "samples"))
 			samples = d->knobs[i].value[0] == '1';
-		else if (!module_loaded)
-			err = pcbg_config_set_knob(&cfg, d->knobs[i].name, d->knobs[i].value);
-		config |= !module_loaded && strcmp(d->knobs[i].name, "samples");
+		else
+			config = 1;
 	}
-	if (!err && config)
-		err = pcbg_group_set_config(grp, &cfg);
+	/* with the module loaded, its sysctls are the config's one writer */
+	if (config && !module_loaded) {
+		err = pcbg_group_config(grp, &cfg);
+		for (i = 0; !err && i < d->nr_knobs; i++)
+			if (strcmp(d->knobs[i].name, "samples"))
+				err = pcbg_config_set_knob(&cfg, d->knobs[i].name,
+							   d->knobs[i].value);
+		if (!err)
+			err = pcbg_group_set_config(grp, &cfg);
+	}
+	/* the group's own, whoever writes the config */
 	if (!err && samples >= 0)
 		err = pcbg_group_set_samples(grp, samples);
 	return err;

@@ -20,6 +20,16 @@ PKGS=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc
       qemu-system-x86 busybox-static debootstrap)
 # Packaging (make deb, selftests/package.sh): the .debs, lintian, a fresh root.
 PKGS+=(dkms dh-dkms debhelper lintian bash-completion)
+# Containers (selftests/pcbgroupd_containers.c): rootful podman on the kernel's own
+# overlayfs; crun, podman's default runtime, without which no podman command
+# starts, and runc, which the test runs containers with: unlike crun, it
+# puts them in the cgroup v2 tree of a hybrid host too.  No network
+# backend: --network none.
+PKGS+=(podman crun runc)
+# Their image, made here from a debootstrap root with Debian's nginx
+# (nothing is pulled); the test has the same name.
+PCBG_IMAGE=localhost/pcbgroup-bookworm-nginx
+CACHE=${PCBG_CACHE:-/var/cache/pcbgroup}
 # From bookworm-backports: the 6.12 kernel (and virtme-ng where it is carried).
 BPO_KERNEL_META=(linux-image-amd64 linux-headers-amd64)
 
@@ -52,6 +62,8 @@ while read -r series suite where; do
 	root_kernels+=("$series/$suite")
 	missing+=("trixie-root-kernel-$series")
 done <<<"$PCBG_KERNELS"
+
+[ -n "${installed[podman]:-}" ] && podman image exists "$PCBG_IMAGE" || missing+=(image)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
@@ -187,6 +199,39 @@ install_root_kernel() {
 	fi
 }
 
+# The containers' image: Debian 12's minbase and nginx, imported into
+# podman.  The minbase root's tarball stays in the cache, where
+# selftests/pkgroot.sh starts its own root from it rather than running
+# debootstrap again; nginx goes into a copy.
+make_image() {
+	local tar=$CACHE/bookworm-minbase.tar new
+	mkdir -p "$CACHE"
+	exec 8> "$CACHE/lock"
+	flock 8
+	if [ ! -e "$tar" ]; then
+		new=$(mktemp -d "$CACHE/minbase.XXXXXX")
+		debootstrap --variant=minbase bookworm "$new/root" "$uri" > "$new/log" 2>&1 ||
+			{ tail -20 "$new/log" >&2; rm -rf "$new"; exit 1; }
+		tar -C "$new/root" -cf "$new/root.tar" .
+		mv "$new/root.tar" "$tar"
+		rm -rf "$new"
+	fi
+	new=$(mktemp -d "$CACHE/image.XXXXXX")
+	mkdir "$new/root"
+	tar -C "$new/root" -xf "$tar"
+	# no daemon starts inside the root (nginx's postinst would)
+	printf '#!/bin/sh\nexit 101\n' > "$new/root/usr/sbin/policy-rc.d"
+	chmod 755 "$new/root/usr/sbin/policy-rc.d"
+	{ in_root "$new/root" apt-get -q update &&
+	  in_root "$new/root" apt-get -y -q install --no-install-recommends nginx &&
+	  in_root "$new/root" apt-get clean; } > "$new/log" 2>&1 ||
+		{ tail -20 "$new/log" >&2; rm -rf "$new"; exit 1; }
+	rm -rf "$new/root/usr/sbin/policy-rc.d" "$new/root/var/lib/apt/lists/"*
+	tar -C "$new/root" -c . | podman import -q - "$PCBG_IMAGE" > /dev/null
+	rm -rf "$new"
+	exec 8>&-
+}
+
 apt_get update
 apt_get install --no-install-recommends "${PKGS[@]}"
 if [ ! -x "$PROMTOOL" ]; then
@@ -219,3 +264,4 @@ flock 9
 for k in "${root_kernels[@]}"; do
 	[ -n "$(pcbg_kver "${k%%/*}" trixie)" ] || install_root_kernel "${k%%/*}" "${k#*/}"
 done
+podman image exists "$PCBG_IMAGE" || make_image

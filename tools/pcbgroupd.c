@@ -33,8 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <bpf/libbpf.h>
@@ -43,6 +43,8 @@
 
 #define STATE_EVERY_S	5	/* the state file's "seen" times, refreshed */
 #define DIRTY_RETRIES	10	/* looks for sockets not found at first */
+#define MAX_PLACES	256	/* cgroups one declaration matches */
+#define RETRY_MAX	64	/* looks between tries of a step that keeps failing */
 
 static const char usage_text[] =
 	"Usage: pcbgroupd [-c DIR] [-i MS] [-p FILE [-P S]] [--check]\n"
@@ -66,12 +68,15 @@ static struct decl *decls;
 static int ndecls;
 static int module_loaded;
 static int knobs_fd = -1;	/* /proc/net/pcbgroup/knobs, in no-map mode */
+static int muted;		/* a failed step tried again: said the first time */
 static int conf_dir_given;	/* -c: a missing directory is an error */
 
 void pr_err(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (muted)
+		return;
 	fprintf(stderr, "pcbgroupd: %s: ", cmd);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -156,30 +161,62 @@ static __u64 mix(__u64 x)
 	return x;
 }
 
-static int claim_group_dir(unsigned int *id)
-{
-	char dir[PATH_MAX];
+/*
+ * A group's place and what the daemon knows of it: one declaration in one
+ * network namespace (and, for a cgroup declaration, one cgroup).
+ */
+struct served {
+	int decl;		/* its declaration, in decls */
+	struct place pl;	/* its namespace, held open while served */
+	__u64 netns;		/* that namespace's cookie */
+	char root[PATH_MAX];	/* where that namespace's groups are pinned */
+	char label[PCBGD_NAME_MAX + 300];	/* in the logs: "web (cgroup X)" */
+	unsigned int id;	/* its group, 0 if none yet */
+	__u64 sig;		/* of the socket inodes seen at the last look */
+	int nr_seen;
+	int dirty;		/* looks left for sockets seen but not taken yet */
+	int retry;		/* steps failed in a row: tried again at look retry_at */
+	unsigned long retry_at;
+	long long seen;		/* when its sockets were last seen */
+	int waiting;
+	int found;		/* its place was named at this look */
+	int looked;		/* its namespace was looked at, this look */
+	int shadowed;		/* another declaration has its address there */
+};
 
-	for (*id = 1; *id < 65536; (*id)++) {
-		group_dir(dir, sizeof(dir), pin_root, *id);
-		if (!mkdir(dir, 0700))
-			return 0;
-		if (errno != EEXIST)
-			return -errno;
-	}
-	return -ENOSPC;
+static struct served *served;
+static int nserved;
+static unsigned long looks;	/* counted, for the retries' pace */
+static int home_fd = -1;	/* the daemon's own network namespace */
+static __u64 home_netns;
+
+static struct decl *decl_of(const struct served *s)
+{
+	return &decls[s->decl];
+}
+
+/* Into @s's namespace for its sock_diag, registrations and pins, and back. */
+static int enter(const struct served *s)
+{
+	return s->netns == home_netns ? 0 : netns_enter(s->pl.netns_fd);
+}
+
+static void leave(const struct served *s)
+{
+	if (s->netns != home_netns && netns_enter(home_fd))
+		abort();	/* half in another namespace: nothing is safe to do */
 }
 
 /*
  * An open pinned group, holding its writer lock (pcbg_group_lock()) against
  * pcbgroupctl's and other writers until pcbg_group_free().
  */
-static int lock_group(unsigned int id, struct pcbg_group **grp)
+static int lock_group(const char *root, unsigned int id, struct pcbg_group **grp)
 {
 	char dir[PATH_MAX];
 	int err;
 
-	group_dir(dir, sizeof(dir), pin_root, id);
+	group_dir(dir, sizeof(dir), root, id);
 	err = pcbg_group_open_pinned(grp, dir);
 	if (err)
 		return err;
@@ -199,11 +236,12 @@ static int group_live(struct pcbg_group *grp, const struct pcbg_group_info *info
 	return live;
 }
 
-/* A pinned group of this namespace on the declared address, if one is. */
-static unsigned int find_pinned(const struct decl *d)
+/* A pinned group of @s's namespace on its declared address, if one is. */
+static unsigned int find_pinned(const struct served *s)
 {
+	const struct decl *d = decl_of(s);
 	unsigned int ids[1024];
-	int n = list_groups(pin_root, ids, 1024), i, k;
+	int n = list_groups(s->root, ids, 1024), i, k;
 
 	for (i = 0; i < n; i++) {
 		struct pcbg_group_info info;
@@ -211,12 +249,13 @@ static unsigned int find_pinned(const struct decl *d)
 		char dir[PATH_MAX];
 		int match;
 
-		for (k = 0; k < ndecls; k++)
-			if (&decls[k] != d && decls[k].id == ids[i])
+		for (k = 0; k < nserved; k++)
+			if (&served[k] != s && served[k].netns == s->netns &&
+			    served[k].id == ids[i])
 				break;
-		if (k < ndecls)
+		if (k < nserved)
 			continue;	/* another declaration's */
-		group_dir(dir, sizeof(dir), pin_root, ids[i]);
+		group_dir(dir, sizeof(dir), s->root, ids[i]);
 		if (pcbg_group_open_pinned(&grp, dir))
 			continue;
 		match = !pcbg_group_info(grp, &info) &&
@@ -255,90 +294,64 @@ static int apply_knobs(const struct decl *d, struct pcbg_group *grp)
 	return err;
 }
 
-static void create_group(struct decl *d, struct adopted_sock *socks, int n)
+static int configure(struct pcbg_group *grp, const void *arg)
 {
-	struct pcbg_group *grp = NULL;
-	char dir[PATH_MAX], local[80];
-	unsigned int id = 0;
-	int err, i, slot;
-
-	err = pcbg_group_create(&grp, d->capacity);
-	if (!err)
-		err = apply_knobs(d, grp);
-	for (i = 0; !err && i < n; i++) {
-		slot = pcbg_group_place_socket(grp, socks[i].fd, socks[i].cpu, socks[i].pid);
-		err = slot < 0 ? slot : 0;
-	}
-	if (!err)
-		err = pcbg_group_publish(grp);
-	if (err) {
-		pr_err(d->name, "make its group: %s", strerror(-err));
-		goto out;
-	}
-	if (netns_make_pin_root(d->name, pin_root))
-		goto out;
-	err = claim_group_dir(&id);
-	group_dir(dir, sizeof(dir), pin_root, id);
-	if (!err) {
-		err = pcbg_group_pin(grp, dir);
-		if (err)
-			rmdir(dir);
-	}
-	if (!err && module_loaded) {
-		err = pcbg_group_register(grp, id);
-		err = err < 0 ? err : 0;
-		if (err)
-			pcbg_unpin(dir);
-	}
-	if (!err) {
-		err = pcbg_group_attach(grp, socks[0].fd);
-		if (err)
-			pcbg_unpin(dir);
-	}
-	if (err) {
-		pr_err(d->name, "pin and attach its group: %s", strerror(-err));
-		goto out;
-	}
-	d->id = id;
-	d->waiting = 0;
-	format_local(local, sizeof(local), socks[0].desc.family, socks[0].desc.addr,
-		     socks[0].desc.port);
-	fprintf(stderr, "pcbgroupd: %s: group %u: %s %s, %d sockets\n", d->name, id,
-		proto_name(d->protocol), local, n);
-out:
-	pcbg_group_free(grp);
+	return apply_knobs(arg, grp);
 }
 
-/* New sockets into free slots; members republished if one closed. */
-static void update_group(struct decl *d, struct adopted_sock *socks, int n)
+/* A new group of @socks for @s, pinned, registered, attached; 0 or -errno. */
+static int create_group(struct served *s, struct adopted_sock *socks, int n)
+{
+	struct new_group g = { .root = s->root, .capacity = decl_of(s)->capacity,
+			       .configure = configure, .arg = decl_of(s) };
+	char local[80];
+	int err;
+
+	err = make_group(s->label, &g, socks, n);
+	if (err)
+		return err;
+	s->id = g.id;
+	s->waiting = 0;
+	format_local(local, sizeof(local), socks[0].desc.family, socks[0].desc.addr,
+		     socks[0].desc.port);
+	fprintf(stderr, "pcbgroupd: %s: group %u: %s %s, %d sockets\n", s->label, g.id,
+		proto_name(decl_of(s)->protocol), local, n);
+	return 0;
+}
+
+/* New sockets into free slots; members republished if one closed. 0 or -errno. */
+static int update_group(struct served *s, struct adopted_sock *socks, int n)
 {
 	struct pcbg_group_info info;
 	struct pcbg_group *grp;
-	int err, i, slot, added = 0, live;
+	int err, i, slot, added = 0, live, failed = 0;
 
-	err = lock_group(d->id, &grp);
+	err = lock_group(s->root, s->id, &grp);
 	if (err) {
-		pr_err(d->name, "group %u: %s", d->id, strerror(-err));
-		d->id = 0;	/* removed under us: make it again */
-		return;
+		pr_err(s->label, "group %u: %s", s->id, strerror(-err));
+		s->id = 0;	/* removed under us: make it again */
+		return err;
 	}
 	for (i = 0; i < n; i++) {
 		slot = pcbg_group_add_socket(grp, socks[i].fd, socks[i].cpu, socks[i].pid);
 		if (slot == -EEXIST)
 			continue;
 		if (slot < 0) {
-			pr_err(d->name, "group %u: pid %d: socket inode %llu: %s", d->id,
+			pr_err(s->label, "group %u: pid %d: socket inode %llu: %s", s->id,
 			       socks[i].pid, (unsigned long long)socks[i].desc.inode,
-			       strerror(-slot));
+			       add_socket_error(slot));
+			failed = slot;
 			continue;
 		}
 		/* a fresh SO_REUSEPORT group (a restart) has no program yet */
 		err = pcbg_group_attach(grp, socks[i].fd);
-		if (err)
-			pr_err(d->name, "group %u: attach through pid %d: %s", d->id,
+		if (err) {
+			pr_err(s->label, "group %u: attach through pid %d: %s", s->id,
 			       socks[i].pid, strerror(-err));
+			failed = err;
+		}
 		fprintf(stderr, "pcbgroupd: %s: group %u: slot %d: pid %d socket inode %llu "
-			"cpu %d\n", d->name, d->id, slot, socks[i].pid,
+			"cpu %d\n", s->label, s->id, slot, socks[i].pid,
 			(unsigned long long)socks[i].desc.inode, socks[i].cpu);
 		added++;
 	}
@@ -348,30 +361,48 @@ static void update_group(struct decl *d, struct adopted_sock *socks, int n)
 	if (!err && !added && (__u32)live != info.nr_members[info.gen & 1]) {
 		err = pcbg_group_publish(grp);
 		if (!err)
-			fprintf(stderr, "pcbgroupd: %s: group %u: %d sockets left\n", d->name,
-				d->id, live);
+			fprintf(stderr, "pcbgroupd: %s: group %u: %d sockets left\n", s->label,
+				s->id, live);
 	}
 	if (err)
-		pr_err(d->name, "group %u: %s", d->id, strerror(-err));
-	if (live && d->waiting)
-		fprintf(stderr, "pcbgroupd: %s: group %u: live again\n", d->name, d->id);
-	d->waiting = 0;
+		pr_err(s->label, "group %u: %s", s->id, strerror(-err));
+	if (live && s->waiting)
+		fprintf(stderr, "pcbgroupd: %s: group %u: live again\n", s->label, s->id);
+	s->waiting = 0;
 	pcbg_group_free(grp);
+	return err ? err : failed;
 }
 
-/* Every socket gone: the group waits for them, or goes. */
-static void group_gone(struct decl *d)
+/* @s's group off its sockets and unpinned; 0 or -errno. */
+static int remove_group(struct served *s)
 {
-	struct pcbg_group_info info;
 	struct pcbg_group *grp;
 	char dir[PATH_MAX];
 	int err;
 
-	if (!d->id || d->waiting)
+	err = lock_group(s->root, s->id, &grp);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	err = pcbg_group_remove_sockets(grp);
+	group_dir(dir, sizeof(dir), s->root, s->id);
+	if (!err)
+		err = pcbg_unpin(dir);
+	pcbg_group_free(grp);	/* and the lock, once the pins are gone */
+	return err;
+}
+
+/* Every socket gone: the group waits for them, or goes. */
+static void group_gone(struct served *s)
+{
+	struct pcbg_group_info info;
+	struct pcbg_group *grp;
+	int err;
+
+	if (!s->id || s->waiting)
 		return;
-	err = lock_group(d->id, &grp);
+	err = lock_group(s->root, s->id, &grp);
 	if (err) {
-		d->id = 0;
+		s->id = 0;
 		return;
 	}
 	err = pcbg_group_info(grp, &info);
@@ -379,52 +410,29 @@ static void group_gone(struct decl *d)
 		pcbg_group_free(grp);
 		return;
 	}
-	if (d->keep_waiting) {
+	if (decl_of(s)->keep_waiting) {
 		if (!err && info.nr_members[info.gen & 1])
 			pcbg_group_publish(grp);
 		pcbg_group_free(grp);
-		d->waiting = 1;
-		fprintf(stderr, "pcbgroupd: %s: group %u: no socket left: waiting\n", d->name,
-			d->id);
+		s->waiting = 1;
+		fprintf(stderr, "pcbgroupd: %s: group %u: no socket left: waiting\n", s->label,
+			s->id);
 		return;
 	}
-	err = pcbg_group_remove_sockets(grp);
-	group_dir(dir, sizeof(dir), pin_root, d->id);
-	if (!err)
-		err = pcbg_unpin(dir);
-	pcbg_group_free(grp);	/* and the lock, once the pins are gone */
+	pcbg_group_free(grp);
+	err = remove_group(s);
 	if (err)
-		pr_err(d->name, "group %u: remove: %s", d->id, strerror(-err));
+		pr_err(s->label, "group %u: remove: %s", s->id, strerror(-err));
 	else
-		fprintf(stderr, "pcbgroupd: %s: group %u: no socket left: removed\n", d->name,
-			d->id);
-	d->id = 0;
-}
-
-/* When process @pid started, in clock ticks since boot (0 if unknown). */
-static unsigned long long start_time(pid_t pid)
-{
-	unsigned long long t = 0;
-	char path[64], buf[1024], *p;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
-	fclose(f);
-	/* field 22 is starttime; the 20 after ')' skip state .. itrealvalue */
-	if (p)
-		sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u"
-		       " %*d %*d %*d %*d %*d %*d %llu", &t);
-	return t;
+		fprintf(stderr, "pcbgroupd: %s: group %u: no socket left: removed\n", s->label,
+			s->id);
+	s->id = 0;
 }
 
 static int by_creation(const void *a, const void *b)
 {
 	const struct adopted_sock *x = a, *y = b;
-	unsigned long long tx = start_time(x->pid), ty = start_time(y->pid);
+	unsigned long long tx = process_start(x->pid), ty = process_start(y->pid);
 
 	if (tx != ty)
 		return tx < ty ? -1 : 1;
@@ -433,27 +441,35 @@ static int by_creation(const void *a, const void *b)
 	return x->target_fd - y->target_fd;
 }
 
-/* Take the declared processes' sockets of @d that the namespace has now. */
-static void reconcile(struct decl *d, const struct sightings *v)
+/*
+ * Take the sockets of @s's processes that its namespace has now; 0, or
+ * -errno if a step failed (tried again at the next look).
+ */
+static int reconcile(struct served *s, const struct sightings *v)
 {
+	const struct decl *d = decl_of(s);
 	pid_t pids[ADOPT_MAX_PIDS];
 	struct adopted_sock *socks = NULL;
-	int npids, n, i, k, keep = 0, matched = 0;
+	int npids, n, i, k, keep = 0, matched = 0, err = 0;
 
 	for (k = 0; k < v->n; k++)
 		matched += decl_matches(d, v->s[k].family, v->s[k].protocol, v->s[k].port,
 					v->s[k].addr);
 	if (!matched) {
-		group_gone(d);
-		d->dirty = 0;
-		return;
+		group_gone(s);
+		s->dirty = 0;
+		return 0;
 	}
-	npids = find_processes(d, pids, ADOPT_MAX_PIDS);
-	n = npids ? adopt_sockets_flags(d->name, pids, npids, d->port, d->protocol,
-					ADOPT_ANY, &socks) : 0;
+	npids = find_processes(d, &s->pl, pids, ADOPT_MAX_PIDS);
+	n = npids ? adopt_sockets_flags(s->label, pids, npids, d->port, d->protocol,
+					ADOPT_ANY, s->netns, &socks) : 0;
 	if (n < 0)
 		n = 0;
-	/* the declared address, else the one of the group or first socket */
+	/*
+	 * The declared address, else that of the oldest process's socket
+	 * (not the lowest inode: sockfs numbers them in per-CPU batches).
+	 */
+	qsort(socks, n, sizeof(*socks), by_creation);
 	for (i = 0; i < n; i++) {
 		const struct pcbg_socket_desc *a = &socks[i].desc, *f = &socks[0].desc;
 
@@ -469,10 +485,10 @@ static void reconcile(struct decl *d, const struct sightings *v)
 	 * Sockets seen but not found in the declared processes: one still
 	 * starting, or another process's.  Look again for a few rounds only.
 	 */
-	d->dirty = n >= matched ? 0 : d->dirty ? d->dirty - 1 : DIRTY_RETRIES;
+	s->dirty = n >= matched ? 0 : s->dirty ? s->dirty - 1 : DIRTY_RETRIES;
 	if (!n) {
 		release_sockets(socks, 0);
-		return;
+		return 0;
 	}
 	find_servers(socks, n, pids, npids);
 	/*
@@ -482,33 +498,63 @@ static void reconcile(struct decl *d, const struct sightings *v)
 	 * slots it had, and maglev gives each worker its flows back.
 	 */
 	qsort(socks, n, sizeof(*socks), by_creation);
-	if (!d->id)
-		d->id = find_pinned(d);
-	if (d->id)
-		update_group(d, socks, n);
-	if (!d->id)
-		create_group(d, socks, n);
+	if (!s->id)
+		s->id = find_pinned(s);
+	if (s->id)
+		err = update_group(s, socks, n);
+	if (!s->id)
+		err = create_group(s, socks, n);
 	release_sockets(socks, n);
+	return err;
 }
 
-/* One look at the namespace's sockets; returns 1 if a group changed. */
-static int look(struct sightings *v, long long now)
+/* Another declaration served earlier in @s's namespace has its address. */
+static int shadowed(const struct served *s)
 {
-	int i, k, changed = 0, want_tcp = 0, want_udp = 0;
+	const struct decl *d = decl_of(s), *o;
+	int k;
+
+	for (k = 0; &served[k] != s; k++) {
+		o = decl_of(&served[k]);
+		if (served[k].netns == s->netns && o->port == d->port &&
+		    o->protocol == d->protocol && (!o->family || !d->family ||
+		    (o->family == d->family && !memcmp(o->addr, d->addr, 16))))
+			return k + 1;
+	}
+	return 0;
+}
+
+/* One look at the sockets of namespace @netns, for its groups; 1 if one changed. */
+static int look_in_netns(struct sightings *v, __u64 netns, long long now)
+{
+	int i, k, changed = 0, want_tcp = 0, want_udp = 0, other;
 
 	v->n = 0;
-	for (i = 0; i < ndecls; i++) {
-		want_tcp |= decls[i].protocol == IPPROTO_TCP;
-		want_udp |= decls[i].protocol == IPPROTO_UDP;
+	for (i = 0; i < nserved; i++) {
+		if (served[i].netns != netns)
+			continue;
+		served[i].looked = 1;
+		want_tcp |= decl_of(&served[i])->protocol == IPPROTO_TCP;
+		want_udp |= decl_of(&served[i])->protocol == IPPROTO_UDP;
 	}
 	if ((want_tcp && diag_dump(IPPROTO_TCP, note_socket, v)) ||
 	    (want_udp && diag_dump(IPPROTO_UDP, note_socket, v)))
 		return 0;	/* try again at the next look */
-	for (i = 0; i < ndecls; i++) {
-		struct decl *d = &decls[i];
+	for (i = 0; i < nserved; i++) {
+		struct served *s = &served[i];
+		const struct decl *d = decl_of(s);
 		__u64 sig = 0;
 		int n = 0;
 
+		if (s->netns != netns)
+			continue;
+		other = shadowed(s);
+		if (other && !s->shadowed)
+			pr_err(s->label, "%s port %u is already served here by %s: left to it",
+			       proto_name(d->protocol), d->port, served[other - 1].label);
+		s->shadowed = other;
+		if (other)
+			continue;
 		for (k = 0; k < v->n; k++) {
 			if (!decl_matches(d, v->s[k].family, v->s[k].protocol, v->s[k].port,
 					  v->s[k].addr))
@@ -517,37 +563,241 @@ static int look(struct sightings *v, long long now)
 			n++;
 		}
 		if (n)
-			d->seen = now;
-		if (sig == d->sig && n == d->nr_seen && !d->dirty)
+			s->seen = now;
+		if (sig == s->sig && n == s->nr_seen && !s->dirty &&
+		    !(s->retry && looks >= s->retry_at))
 			continue;
-		d->sig = sig;
-		d->nr_seen = n;
-		reconcile(d, v);
+		s->sig = sig;
+		s->nr_seen = n;
+		/*
+		 * A step that failed is tried again at the next look, then
+		 * 2, 4 ... RETRY_MAX looks apart (a group is a BPF program
+		 * loaded: not every look for ever); said the first time.
+		 */
+		muted = s->retry > 0;
+		if (reconcile(s, v)) {
+			s->retry_at = looks + (s->retry < 6 ? 1UL << s->retry : RETRY_MAX);
+			s->retry++;
+		} else {
+			s->retry = 0;
+		}
+		muted = 0;
 		changed = 1;
 	}
 	return changed;
 }
 
+/* Names @s in the logs: its declaration, and its place if not ours. */
+static void make_label(struct served *s)
+{
+	const struct decl *d = decl_of(s);
+
+	if (s->pl.cgroup[0])
+		snprintf(s->label, sizeof(s->label), "%s (cgroup %s)", d->name, s->pl.cgroup);
+	else if (d->netns[0])
+		snprintf(s->label, sizeof(s->label), "%s (netns %s)", d->name, d->netns);
+	else if (s->netns != home_netns)
+		snprintf(s->label, sizeof(s->label), "%s (netns cookie %llu)", d->name,
+			 (unsigned long long)s->netns);
+	else
+		snprintf(s->label, sizeof(s->label), "%s", d->name);
+}
+
+/* Declaration @k's place @pl, served already or new; 1 if new. */
+static int take_place(int k, struct place *pl)
+{
+	struct served *s;
+	__u64 cookie;
+	int i, err;
+
+	for (i = 0; i < nserved; i++) {
+		s = &served[i];
+		if (s->decl == k && s->pl.dev == pl->dev && s->pl.ino == pl->ino &&
+		    !strcmp(s->pl.cgroup, pl->cgroup)) {
+			s->found = 1;
+			s->pl.anchor = pl->anchor;
+			if (pl->netns_fd >= 0)
+				close(pl->netns_fd);
+			return 0;
+		}
+	}
+	if (pl->netns_fd < 0)
+		return 0;	/* known, but not by @k: not for this declaration */
+	err = netns_cookie_of(pl->netns_fd, home_fd, &cookie);
+	s = err ? NULL : realloc(served, (nserved + 1) * sizeof(*served));
+	if (!s) {
+		pr_err(decls[k].name, "its network namespace: %s", strerror(err ? -err : ENOMEM));
+		close(pl->netns_fd);
+		return 0;
+	}
+	served = s;
+	s = &served[nserved++];
+	memset(s, 0, sizeof(*s));
+	s->decl = k;
+	s->pl = *pl;
+	s->netns = cookie;
+	s->found = 1;
+	s->dirty = 1;	/* look at once */
+	netns_pin_root_of(cookie, s->root, sizeof(s->root));
+	make_label(s);
+	if (cookie != home_netns)
+		fprintf(stderr, "pcbgroupd: %s: serving network namespace cookie %llu\n",
+			s->label, (unsigned long long)cookie);
+	return 1;
+}
+
+/* Is namespace @netns served by another than served[@skip]? */
+static int netns_served(__u64 netns, int skip)
+{
+	int i;
+
+	for (i = 0; i < nserved; i++)
+		if (i != skip && served[i].netns == netns)
+			return 1;
+	return 0;
+}
+
+/* served[@i]'s namespace or cgroup went away: its group and pins go too. */
+static void place_gone(int i)
+{
+	struct served *s = &served[i];
+	int err = 0;
+
+	if (!enter(s)) {
+		if (s->id)
+			err = remove_group(s);
+		if (err)
+			pr_err(s->label, "group %u: remove: %s", s->id, strerror(-err));
+		else
+			fprintf(stderr, "pcbgroupd: %s: its %s is gone%s\n", s->label,
+				s->pl.cgroup[0] ? "cgroup" : "network namespace",
+				s->id ? ": its group removed" : "");
+		leave(s);
+	}
+	if (!netns_served(s->netns, i)) {
+		rmdir(s->root);	/* if empty: pcbgroupctl's groups stay */
+		if (s->netns != home_netns)
+			managed_remove(s->netns);
+	}
+	close(s->pl.netns_fd);
+	memmove(s, s + 1, (nserved - i - 1) * sizeof(*s));
+	nserved--;
+}
+
+/*
+ * The places the declarations name now: new ones served, those gone
+ * removed with their groups.  A pid file naming no process keeps the
+ * namespace it named (its process restarting).  1 if one came or went.
+ */
+static int follow_places(void)
+{
+	static const struct place *known[MAX_PLACES];
+	static struct place pl[MAX_PLACES];
+	int i, k, n, nknown, changed = 0, pidfile_only, ours;
+
+	for (i = 0; i < nserved; i++)
+		served[i].found = 0;
+	for (k = 0; k < ndecls; k++) {
+		ours = !decls[k].netns[0] && !decls[k].cgroup[0] &&
+		       decls[k].finder != FIND_PIDFILE;
+		for (i = 0, nknown = 0; i < nserved && nknown < MAX_PLACES; i++) {
+			if (served[i].decl != k)
+				continue;
+			known[nknown++] = &served[i].pl;
+			served[i].found |= ours;	/* our namespace stays */
+		}
+		if (ours && nknown)
+			continue;
+		n = find_places(&decls[k], known, nknown, pl, MAX_PLACES);
+		pidfile_only = decls[k].finder == FIND_PIDFILE && !decls[k].netns[0];
+		for (i = 0; !n && pidfile_only && i < nserved; i++)
+			served[i].found |= served[i].decl == k;
+		for (i = 0; i < n; i++)
+			changed |= take_place(k, &pl[i]);
+	}
+	for (i = nserved - 1; i >= 0; i--) {
+		if (served[i].found)
+			continue;
+		place_gone(i);
+		changed = 1;
+	}
+	return changed;
+}
+
+/* One look at every namespace served; returns 1 if a group changed. */
+static int look(struct sightings *v, long long now)
+{
+	int i, changed = follow_places();
+
+	looks++;
+	for (i = 0; i < nserved; i++)
+		served[i].looked = 0;
+	for (i = 0; i < nserved; i++) {
+		if (served[i].looked)
+			continue;
+		if (enter(&served[i])) {
+			served[i].looked = 1;
+			continue;
+		}
+		changed |= look_in_netns(v, served[i].netns, now);
+		leave(&served[i]);
+	}
+	return changed;
+}
+
+/* The first served in served[@i]'s namespace: namespaces once each. */
+static int first_of_netns(int i)
+{
+	int k;
+
+	for (k = 0; k < i && served[k].netns != served[i].netns; k++)
+		;
+	return k;
+}
+
+/* Namespace @netns's state file, with its groups (@m: room for all). */
+static void write_netns_state(__u64 netns, struct managed_group *m)
+{
+	int k, n = 0, err;
+
+	for (k = 0; k < nserved; k++) {
+		if (served[k].netns != netns || !served[k].id)
+			continue;
+		m[n].id = served[k].id;
+		snprintf(m[n].name, sizeof(m[n].name), "%s", decl_of(&served[k])->name);
+		snprintf(m[n].cgroup, sizeof(m[n].cgroup), "%s", served[k].pl.cgroup);
+		m[n].seen = served[k].seen;
+		m[n].waiting = served[k].waiting;
+		n++;
+	}
+	err = managed_write(netns, m, n);
+	if (err)
+		pr_err("state", "%s: %s", PCBGD_RUN_DIR, strerror(-err));
+}
+
+/* The state file of our namespace and of every namespace served. */
 static void write_state(void)
 {
-	struct managed_group *m = calloc(ndecls ? ndecls : 1, sizeof(*m));
-	int i, n = 0, err;
+	struct managed_group *m = calloc(nserved ? nserved : 1, sizeof(*m));
+	int i;
 
 	if (!m)
 		return;
-	for (i = 0; i < ndecls; i++) {
-		if (!decls[i].id)
-			continue;
-		m[n].id = decls[i].id;
-		snprintf(m[n].name, sizeof(m[n].name), "%s", decls[i].name);
-		m[n].seen = decls[i].seen;
-		m[n].waiting = decls[i].waiting;
-		n++;
-	}
-	err = managed_write(m, n);
-	if (err)
-		pr_err("state", "%s: %s", PCBGD_RUN_DIR, strerror(-err));
+	write_netns_state(home_netns, m);
+	for (i = 0; i < nserved; i++)
+		if (served[i].netns != home_netns && first_of_netns(i) == i)
+			write_netns_state(served[i].netns, m);
 	free(m);
+}
+
+static void remove_state(void)
+{
+	int i;
+
+	managed_remove(home_netns);
+	for (i = 0; i < nserved; i++)
+		if (served[i].netns != home_netns && first_of_netns(i) == i)
+			managed_remove(served[i].netns);
 }
 
 /*
@@ -581,16 +831,19 @@ static int prometheus_temporary(int dirfd, const char *base, char *name, size_t 
 }
 
 /*
- * The counters into @path, atomically, also where others may write in its
- * directory (node_exporter's textfile directory often is): a new file of
- * our own, filled, then renamed over @path, all relative to the directory
- * opened once.  Nothing found there is followed or written through.
+ * The counters of our namespace's groups and every served namespace's into
+ * @path, one exposition labelled with the namespace (and cgroup), written
+ * atomically also where others may write in its directory (node_exporter's
+ * textfile directory often is): a new file of our own, filled, then renamed
+ * over @path, all relative to the directory opened once.  Nothing found
+ * there is followed or written through.
  */
 static void write_prometheus(const char *path)
 {
 	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
 	char dir[PATH_MAX], tmp[NAME_MAX + 1];
-	int dirfd, fd, saved, err = 0;
+	int dirfd, fd, saved, i, err = 0;
+	struct show_set set = {};
 
 	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + 1 : 1,
 		 slash ? path : ".");
@@ -607,13 +860,22 @@ static void write_prometheus(const char *path)
 		close(dirfd);
 		return;
 	}
+	show_collect(&set, pin_root, 0, SHOW_QUIET);
+	for (i = 0; i < nserved; i++) {
+		if (served[i].netns == home_netns || first_of_netns(i) != i ||
+		    enter(&served[i]))
+			continue;
+		show_collect(&set, served[i].root, 0, SHOW_QUIET);
+		leave(&served[i]);
+	}
 	fflush(stdout);
 	saved = dup(1);
 	dup2(fd, 1);
-	show_groups(pin_root, 0, 0, SHOW_PROMETHEUS | SHOW_QUIET);
+	show_print(&set, 0, SHOW_PROMETHEUS | SHOW_QUIET);
 	fflush(stdout);
 	dup2(saved, 1);
 	close(saved);
+	show_free(&set);
 	if (fchmod(fd, 0644) || fsync(fd))
 		err = errno;
 	if (close(fd) && !err)
@@ -646,7 +908,7 @@ static void carry_for_module(int knobs_changed)
 		struct pcbg_group *grp;
 		char dir[PATH_MAX];
 
-		if (lock_group(ids[i], &grp))
+		if (lock_group(pin_root, ids[i], &grp))
 			continue;
 		group_dir(dir, sizeof(dir), pin_root, ids[i]);
 		err = 0;
@@ -681,51 +943,56 @@ static int follow_module(void)
 	return 0;
 }
 
-/* New declarations; what the old ones knew of the same groups carries over. */
+/* Is @a the declaration @b was, for the same place? */
+static int same_decl(const struct decl *a, const struct decl *b)
+{
+	return !strcmp(a->name, b->name) && a->port == b->port &&
+	       a->protocol == b->protocol && a->family == b->family &&
+	       !memcmp(a->addr, b->addr, 16) && !strcmp(a->netns, b->netns) &&
+	       !strcmp(a->cgroup, b->cgroup);
+}
+
+/* New declarations; what the daemon knew of the same groups carries over. */
 static int reload(const char *conf_dir)
 {
 	struct decl *fresh;
-	int n, i, k, nbad;
+	struct served *s;
+	int n, i, k, nbad, err;
 
 	n = load_declarations(conf_dir, !conf_dir_given, &fresh, &nbad);
 	if (n < 0)
 		return -1;
-	for (i = 0; i < n; i++) {
-		for (k = 0; k < ndecls; k++) {
-			struct decl *o = &decls[k];
-
-			if (strcmp(o->name, fresh[i].name) || o->port != fresh[i].port ||
-			    o->protocol != fresh[i].protocol || o->family != fresh[i].family ||
-			    memcmp(o->addr, fresh[i].addr, 16))
-				continue;
-			fresh[i].id = o->id;
-			fresh[i].seen = o->seen;
-			fresh[i].waiting = o->waiting;
-		}
-		fresh[i].dirty = 1;	/* look again, with the new finder */
-		if (fresh[i].id) {
-			struct pcbg_group *grp;
-
-			if (!lock_group(fresh[i].id, &grp)) {
-				int err = apply_knobs(&fresh[i], grp);
-
-				if (err)
-					pr_err(fresh[i].name, "group %u: knobs: %s", fresh[i].id,
-					       strerror(-err));
-				pcbg_group_free(grp);
-			}
-		}
-	}
-	for (k = 0; k < ndecls; k++) {
-		for (i = 0; i < n && strcmp(decls[k].name, fresh[i].name); i++)
+	for (i = nserved - 1; i >= 0; i--) {
+		s = &served[i];
+		for (k = 0; k < n && !same_decl(&fresh[k], decl_of(s)); k++)
 			;
-		if (i == n && decls[k].id)
+		if (k < n) {
+			s->decl = k;	/* of fresh, from here on */
+			s->dirty = 1;	/* look again, with the new finder */
+			continue;
+		}
+		if (s->id)
 			fprintf(stderr, "pcbgroupd: %s: declaration gone: group %u left as it is\n",
-				decls[k].name, decls[k].id);
+				s->label, s->id);
+		close(s->pl.netns_fd);
+		memmove(s, s + 1, (nserved - i - 1) * sizeof(*s));
+		nserved--;
 	}
 	free(decls);
 	decls = fresh;
 	ndecls = n;
+	for (i = 0; i < nserved; i++) {
+		struct pcbg_group *grp;
+
+		s = &served[i];
+		make_label(s);
+		if (!s->id || lock_group(s->root, s->id, &grp))
+			continue;
+		err = apply_knobs(decl_of(s), grp);
+		if (err)
+			pr_err(s->label, "group %u: knobs: %s", s->id, strerror(-err));
+		pcbg_group_free(grp);
+	}
 	fprintf(stderr, "pcbgroupd: %d declarations from %s%s\n", n, conf_dir,
 		nbad ? ", some refused (above)" : "");
 	return 0;
@@ -801,6 +1068,9 @@ int main(int argc, char **argv)
 		return nbad ? EXIT_FAIL : EXIT_OK;
 	}
 	err = netns_pin_root(pin_root, sizeof(pin_root));
+	home_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (!err)
+		err = home_fd < 0 ? -errno : netns_cookie(&home_netns);
 	if (err) {
 		pr_err("start", "this network namespace's cookie: %s", strerror(-err));
 		return EXIT_FAIL;
@@ -857,9 +1127,12 @@ int main(int argc, char **argv)
 	notify("STOPPING=1");
 	module_loaded = 0;
 	follow_module();	/* closes the knobs file */
-	managed_remove();
+	remove_state();
 	fprintf(stderr, "pcbgroupd: stopped; the groups stay attached\n");
 	free(sightings.s);
+	while (nserved)
+		close(served[--nserved].pl.netns_fd);
+	free(served);
 	free(decls);
 	return EXIT_OK;
 }

@@ -3,8 +3,10 @@
  * pcbgroupd: keep the groups declared in /etc/pcbgroup/NAME.conf attached while
  * their sockets come and go (restarts, crashes, upgrades, more workers).
  *
- * Every interval it lists the namespace's TCP listeners and unconnected UDP
- * sockets with sock_diag (a few netlink dumps, whatever the number of
+ * It learns a socket of a declared port the moment it joins or leaves its
+ * SO_REUSEPORT group, from cgroup socket hooks (bindwatch.c), and looks at
+ * once.  Every interval, as a safety net, it lists the namespace's TCP
+ * listeners and unconnected UDP sockets with sock_diag (a few netlink dumps, whatever the number of
  * groups) and compares, per declaration, the set of socket inodes on its
  * port with the last one.  Only when that set changed does it look for the
  * sockets in the declared processes' fds, take the new ones with
@@ -38,10 +40,19 @@
 #include <sys/un.h>
 #include <bpf/libbpf.h>
 
+#include "bindwatch.h"
 #include "pcbgroupd.h"
 
 #define STATE_EVERY_S	5	/* the state file's "seen" times, refreshed */
 #define DIRTY_RETRIES	10	/* looks for sockets not found at first */
+/*
+ * A member released is taken out of the list this long after: a crashed
+ * worker's successor binds a few ms later, and goes into the freed slot in
+ * the same publish (one grace period, not two, before the next event).
+ * Meanwhile its flows go to the other members (the program's second
+ * choice).
+ */
+#define LEAVE_DELAY_MS	20
 
 static const char usage_text[] =
 	"Usage: pcbgroupd [-c DIR] [-i MS] [-p FILE [-P S]] [--check]\n"
@@ -52,7 +63,8 @@ static const char usage_text[] =
 	"\n"
 	"Options:\n"
 	"  -c, --config DIR      where the declarations are\n"
-	"  -i, --interval MS     how often to look at the sockets (default 500)\n"
+	"  -i, --interval MS     how often to look at the sockets, besides when one\n"
+	"                        joins or leaves (default 500)\n"
 	"  -p, --prometheus FILE write the counters there in the Prometheus text\n"
 	"                        format, atomically (node_exporter's textfile collector)\n"
 	"  -P, --prometheus-interval S  every S seconds (default 5)\n"
@@ -65,6 +77,8 @@ static struct decl *decls;
 static int ndecls;
 static int module_loaded;
 static int knobs_fd = -1;	/* /proc/net/pcbgroup/knobs, in no-map mode */
+static struct bindwatch *watch;	/* the bind-time hooks, NULL without them */
+static __u64 our_netns;		/* the namespace whose sockets we steer */
 
 void pr_err(const char *cmd, const char *fmt, ...)
 {
@@ -187,6 +201,46 @@ static int lock_group(unsigned int id, struct pcbg_group **grp)
 	return err;
 }
 
+/* The handle kept for @d's group, closed. */
+static void drop_group(struct decl *d)
+{
+	pcbg_group_free(d->grp);
+	d->grp = NULL;
+}
+
+/*
+ * @d's group, locked, through a handle kept open from one event to the
+ * next while its pin directory stays the same: a handle that made the last
+ * switch of generation publishes without first waiting a grace period for
+ * the readers of the one before (pcbg_group_publish()), which takes that
+ * wait off the time to steer.  pcbg_group_unlock() when done.
+ */
+static int lock_kept_group(struct decl *d, struct pcbg_group **grp)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	int err;
+
+	group_dir(dir, sizeof(dir), pin_root, d->id);
+	if (stat(dir, &st)) {
+		drop_group(d);
+		return -errno;
+	}
+	if (d->grp && d->grp_id == d->id && d->grp_ino == st.st_ino &&
+	    !pcbg_group_lock(d->grp)) {
+		*grp = d->grp;
+		return 0;
+	}
+	drop_group(d);
+	err = lock_group(d->id, grp);
+	if (err)
+		return err;
+	d->grp = *grp;
+	d->grp_id = d->id;
+	d->grp_ino = st.st_ino;
+	return 0;
+}
+
 static int group_live(struct pcbg_group *grp, const struct pcbg_group_info *info)
 {
 	__u32 slot;
@@ -300,18 +354,21 @@ out:
 /* New sockets into free slots; members republished if one closed. */
 static void update_group(struct decl *d, struct adopted_sock *socks, int n)
 {
+	int err, i, slot, added = 0, live, *placed = calloc(n, sizeof(*placed));
 	struct pcbg_group_info info;
 	struct pcbg_group *grp;
-	int err, i, slot, added = 0, live;
 
-	err = lock_group(d->id, &grp);
+	err = lock_kept_group(d, &grp);
 	if (err) {
 		pr_err(d->name, "group %u: %s", d->id, strerror(-err));
 		d->id = 0;	/* removed under us: make it again */
+		free(placed);
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		slot = pcbg_group_add_socket(grp, socks[i].fd, socks[i].cpu, socks[i].pid);
+	/* every new socket placed, then one publish: one grace period for all */
+	for (i = 0; placed && i < n; i++) {
+		slot = pcbg_group_place_socket(grp, socks[i].fd, socks[i].cpu, socks[i].pid);
+		placed[i] = -1;
 		if (slot == -EEXIST)
 			continue;
 		if (slot < 0) {
@@ -320,15 +377,26 @@ static void update_group(struct decl *d, struct adopted_sock *socks, int n)
 			       strerror(-slot));
 			continue;
 		}
-		/* a fresh SO_REUSEPORT group (a restart) has no program yet */
-		err = pcbg_group_attach(grp, socks[i].fd);
-		if (err)
-			pr_err(d->name, "group %u: attach through pid %d: %s", d->id,
-			       socks[i].pid, strerror(-err));
-		fprintf(stderr, "pcbgroupd: %s: group %u: slot %d: pid %d socket inode %llu "
-			"cpu %d\n", d->name, d->id, slot, socks[i].pid,
-			(unsigned long long)socks[i].desc.inode, socks[i].cpu);
+		placed[i] = slot;
 		added++;
+	}
+	err = added ? pcbg_group_publish(grp) : 0;
+	if (err)
+		pr_err(d->name, "group %u: publish: %s", d->id, strerror(-err));
+	for (i = 0; !err && i < n; i++) {
+		int attached;
+
+		if (placed[i] < 0)
+			continue;
+		/* a fresh SO_REUSEPORT group (a restart) has no program yet */
+		attached = pcbg_group_attach(grp, socks[i].fd);
+
+		if (attached)
+			pr_err(d->name, "group %u: attach through pid %d: %s", d->id,
+			       socks[i].pid, strerror(-attached));
+		fprintf(stderr, "pcbgroupd: %s: group %u: slot %d: pid %d socket inode %llu "
+			"cpu %d\n", d->name, d->id, placed[i], socks[i].pid,
+			(unsigned long long)socks[i].desc.inode, socks[i].cpu);
 	}
 	err = pcbg_group_info(grp, &info);
 	live = err ? 0 : group_live(grp, &info);
@@ -344,7 +412,8 @@ static void update_group(struct decl *d, struct adopted_sock *socks, int n)
 	if (live && d->waiting)
 		fprintf(stderr, "pcbgroupd: %s: group %u: live again\n", d->name, d->id);
 	d->waiting = 0;
-	pcbg_group_free(grp);
+	pcbg_group_unlock(grp);
+	free(placed);
 }
 
 /* Every socket gone: the group waits for them, or goes. */
@@ -357,6 +426,7 @@ static void group_gone(struct decl *d)
 
 	if (!d->id || d->waiting)
 		return;
+	drop_group(d);
 	err = lock_group(d->id, &grp);
 	if (err) {
 		d->id = 0;
@@ -426,7 +496,7 @@ static void reconcile(struct decl *d, const struct sightings *v)
 {
 	pid_t pids[ADOPT_MAX_PIDS];
 	struct adopted_sock *socks = NULL;
-	int npids, n, i, k, keep = 0, matched = 0;
+	int npids, n, i, k, keep = 0, matched = 0, only_binder = 0;
 
 	for (k = 0; k < v->n; k++)
 		matched += decl_matches(d, v->s[k].family, v->s[k].protocol, v->s[k].port,
@@ -437,6 +507,18 @@ static void reconcile(struct decl *d, const struct sightings *v)
 		return;
 	}
 	npids = find_processes(d, pids, ADOPT_MAX_PIDS);
+	/*
+	 * A socket just bound by one of them: its sockets only, not every
+	 * declared process's (the others' are in the group already).
+	 */
+	for (i = 0; d->event_pid > 0 && i < npids; i++) {
+		if (pids[i] == d->event_pid) {
+			pids[0] = pids[i];
+			npids = 1;
+			only_binder = 1;
+			break;
+		}
+	}
 	n = npids ? adopt_sockets_flags(d->name, pids, npids, d->port, d->protocol,
 					ADOPT_ANY, &socks) : 0;
 	if (n < 0)
@@ -453,11 +535,16 @@ static void reconcile(struct decl *d, const struct sightings *v)
 		socks[keep++] = socks[i];
 	}
 	n = keep;
+	/* the release of a socket bound before the hooks is reported too */
+	for (i = 0; watch && i < n; i++)
+		bindwatch_adopt(watch, socks[i].fd, socks[i].pid, d->port, d->protocol,
+				socks[i].desc.family);
 	/*
 	 * Sockets seen but not found in the declared processes: one still
 	 * starting, or another process's.  Look again for a few rounds only.
 	 */
-	d->dirty = n >= matched ? 0 : d->dirty ? d->dirty - 1 : DIRTY_RETRIES;
+	if (!only_binder)
+		d->dirty = n >= matched ? 0 : d->dirty ? d->dirty - 1 : DIRTY_RETRIES;
 	if (!n) {
 		release_sockets(socks, 0);
 		return;
@@ -479,24 +566,35 @@ static void reconcile(struct decl *d, const struct sightings *v)
 	release_sockets(socks, n);
 }
 
-/* One look at the namespace's sockets; returns 1 if a group changed. */
-static int look(struct sightings *v, long long now)
+/*
+ * One look at the namespace's sockets, for every declaration (@all) or for
+ * those an event marked; returns 1 if a group changed.
+ */
+static int look(struct sightings *v, long long now, int all)
 {
 	int i, k, changed = 0, want_tcp = 0, want_udp = 0;
 
 	v->n = 0;
 	for (i = 0; i < ndecls; i++) {
+		if (!all && !decls[i].event)
+			continue;
 		want_tcp |= decls[i].protocol == IPPROTO_TCP;
 		want_udp |= decls[i].protocol == IPPROTO_UDP;
 	}
+	if (!want_tcp && !want_udp)
+		return 0;
 	if ((want_tcp && diag_dump(IPPROTO_TCP, note_socket, v)) ||
 	    (want_udp && diag_dump(IPPROTO_UDP, note_socket, v)))
 		return 0;	/* try again at the next look */
 	for (i = 0; i < ndecls; i++) {
 		struct decl *d = &decls[i];
+		int event = d->event;
 		__u64 sig = 0;
 		int n = 0;
 
+		if (!all && !event)
+			continue;
+		d->event = 0;
 		for (k = 0; k < v->n; k++) {
 			if (!decl_matches(d, v->s[k].family, v->s[k].protocol, v->s[k].port,
 					  v->s[k].addr))
@@ -506,14 +604,128 @@ static int look(struct sightings *v, long long now)
 		}
 		if (n)
 			d->seen = now;
-		if (sig == d->sig && n == d->nr_seen && !d->dirty)
+		if (sig == d->sig && n == d->nr_seen && !d->dirty && !event)
 			continue;
 		d->sig = sig;
 		d->nr_seen = n;
 		reconcile(d, v);
+		d->event_pid = 0;
 		changed = 1;
 	}
 	return changed;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Members released (their last descriptor closed) out of the member list:
+ * one publish for all, or a planned leave for one the kernel still holds.
+ * A slot already holding another socket (a respawned worker's, published
+ * meanwhile) is left alone.
+ */
+static void forget_closed(struct decl *d)
+{
+	struct pcbg_group_info info;
+	int err = 0, dead = 0, k;
+	struct pcbg_group *grp;
+	struct pcbg_slot s;
+	__u32 slot;
+
+	if (!d->id || lock_kept_group(d, &grp))
+		goto out;
+	for (slot = 0; !err && !pcbg_group_info(grp, &info) && slot < info.nr_slots &&
+	     slot < info.capacity; slot++) {
+		if (pcbg_group_slot(grp, slot, &s) || !(s.flags & PCBG_SLOT_USED))
+			continue;
+		for (k = 0; k < d->nr_closed && d->closed[k] != s.cookie; k++)
+			;
+		if (k == d->nr_closed)
+			continue;
+		if (pcbg_group_slot_live(grp, slot) == 1)
+			err = pcbg_group_remove_socket(grp, slot);
+		else
+			dead++;
+		fprintf(stderr, "pcbgroupd: %s: group %u: slot %u: socket closed\n", d->name,
+			d->id, slot);
+	}
+	if (!err && dead)
+		err = pcbg_group_publish(grp);
+	if (err)
+		pr_err(d->name, "group %u: %s", d->id, strerror(-err));
+	pcbg_group_unlock(grp);
+out:
+	d->nr_closed = 0;
+	d->closed_due = 0;
+	d->event = 1;	/* and a look: were they the last? */
+}
+
+static void on_sock_event(const struct pcbg_sock_event *e, void *arg)
+{
+	int i;
+
+	(void)arg;
+	if (e->netns_cookie != our_netns)
+		return;
+	for (i = 0; i < ndecls; i++) {
+		struct decl *d = &decls[i];
+
+		if (d->port != e->port || d->protocol != e->protocol)
+			continue;
+		if (e->kind == PCBG_SOCK_LEFT) {
+			if (d->nr_closed < (int)ARRAY_SIZE(d->closed))
+				d->closed[d->nr_closed++] = e->sock_cookie;
+			if (!d->closed_due)
+				d->closed_due = mono_ms() + LEAVE_DELAY_MS;
+			continue;
+		}
+		if (!d->event_pid)
+			d->event_pid = e->tgid ? (pid_t)e->tgid : -1;
+		else if (d->event_pid != (pid_t)e->tgid)
+			d->event_pid = -1;	/* several: look at them all */
+		d->event = 1;	/* look: a new socket, or none left */
+	}
+}
+
+/* The hooks report the declared ports of this namespace, and only those. */
+static void watch_ports(void)
+{
+	struct pcbg_watch_key *keys;
+	int i, err;
+
+	if (!watch)
+		return;
+	keys = calloc(ndecls ? ndecls : 1, sizeof(*keys));
+	if (!keys)
+		return;
+	for (i = 0; i < ndecls; i++) {
+		keys[i].netns_cookie = our_netns;
+		keys[i].port = decls[i].port;
+		keys[i].protocol = decls[i].protocol;
+	}
+	err = bindwatch_set_ports(watch, keys, ndecls);
+	if (err)
+		pr_err("bindwatch", "declared ports: %s", strerror(-err));
+	free(keys);
+}
+
+/* The hooks, if this kernel and our privileges allow; else the sweep alone. */
+static void start_watch(void)
+{
+	int err = netns_cookie(&our_netns);
+
+	if (!err)
+		err = bindwatch_open(&watch, NULL);
+	if (err) {
+		pr_err("bindwatch", "sockets not learned at bind time, only every interval: %s",
+		       strerror(-err));
+		watch = NULL;
+	}
 }
 
 static void write_state(void)
@@ -659,6 +871,8 @@ static int reload(const char *conf_dir)
 			fprintf(stderr, "pcbgroupd: %s: declaration gone: group %u left as it is\n",
 				decls[k].name, decls[k].id);
 	}
+	for (k = 0; k < ndecls; k++)
+		drop_group(&decls[k]);
 	free(decls);
 	decls = fresh;
 	ndecls = n;
@@ -681,10 +895,10 @@ int main(int argc, char **argv)
 	long interval_ms = 500, prom_s = 5, v;
 	const char *conf_dir = PCBGD_CONF_DIR, *prom = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
-	long long last_state = 0, last_prom = 0, last_report = 0;
-	struct pollfd knobs_poll = { .events = POLLPRI };
+	long long last_state = 0, last_prom = 0, last_report = 0, next_sweep = 0, wait;
+	struct pollfd fds[2] = { { .events = POLLPRI }, { .events = POLLIN } };
 	struct sightings sightings = {};
-	int check = 0, ready = 0, nbad, opt, err, changed, knobs_changed = 0;
+	int check = 0, ready = 0, nbad, opt, err, changed, knobs_changed = 0, i;
 	char *end;
 
 	while ((opt = getopt_long(argc, argv, "c:i:p:P:h", opts, NULL)) != -1) {
@@ -746,21 +960,32 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (reload(conf_dir))
 		return EXIT_FAIL;
-	fprintf(stderr, "pcbgroupd: started, pid %d, looking every %ld ms\n", getpid(),
-		interval_ms);
+	start_watch();
+	watch_ports();
+	fprintf(stderr, "pcbgroupd: started, pid %d, looking every %ld ms%s\n", getpid(),
+		interval_ms, watch ? " and at every bind, listen and close" : "");
 
 	while (!got_term) {
 		long long now = time(NULL);
+		int sweep = mono_ms() >= next_sweep;
 
 		if (got_hup) {
 			got_hup = 0;
 			notify("RELOADING=1");
 			reload(conf_dir);
+			watch_ports();
 			ready = 0;
+			sweep = 1;
 		}
-		module_loaded = pcbg_module_loaded();
-		knobs_changed |= follow_module();
-		changed = look(&sightings, now);
+		if (sweep) {
+			module_loaded = pcbg_module_loaded();
+			knobs_changed |= follow_module();
+			next_sweep = mono_ms() + interval_ms;
+		}
+		for (i = 0; i < ndecls; i++)
+			if (decls[i].closed_due && mono_ms() >= decls[i].closed_due)
+				forget_closed(&decls[i]);
+		changed = look(&sightings, now, sweep);
 		if (changed || now - last_state >= STATE_EVERY_S) {
 			write_state();
 			last_state = now;
@@ -778,16 +1003,31 @@ int main(int argc, char **argv)
 			notify("READY=1");
 			ready = 1;
 		}
-		/* a signal cuts it short, and a knob write in no-map mode */
-		knobs_poll.fd = knobs_fd;
-		knobs_changed = poll(&knobs_poll, knobs_fd >= 0, interval_ms) > 0 &&
-				(knobs_poll.revents & POLLPRI);
+		/*
+		 * Until the next sweep; a signal cuts it short, and so do a
+		 * socket joining or leaving and a knob write in no-map mode.
+		 */
+		fds[0].fd = knobs_fd;
+		fds[1].fd = watch ? bindwatch_fd(watch) : -1;
+		fds[0].revents = fds[1].revents = 0;
+		wait = next_sweep;
+		for (i = 0; i < ndecls; i++)
+			if (decls[i].closed_due && decls[i].closed_due < wait)
+				wait = decls[i].closed_due;
+		wait -= mono_ms();
+		poll(fds, 2, wait < 0 ? 0 : wait);
+		knobs_changed = !!(fds[0].revents & POLLPRI);
+		if (fds[1].revents & POLLIN)
+			bindwatch_drain(watch, on_sock_event, NULL);
 	}
+	bindwatch_close(watch);	/* the hooks go; the groups stay */
 	notify("STOPPING=1");
 	module_loaded = 0;
 	follow_module();	/* closes the knobs file */
 	managed_remove();
 	fprintf(stderr, "pcbgroupd: stopped; the groups stay attached\n");
+	for (i = 0; i < ndecls; i++)
+		drop_group(&decls[i]);
 	free(sightings.s);
 	free(decls);
 	return EXIT_OK;

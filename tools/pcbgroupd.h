@@ -38,6 +38,14 @@ struct decl {
 	__u64 sig;		/* of the socket inodes seen at the last look */
 	int nr_seen;
 	int dirty;		/* looks left for sockets seen but not taken yet */
+	int event;		/* bindwatch saw one of its sockets join: look now */
+	pid_t event_pid;	/* the process that bound them; -1 if several */
+	__u64 closed[8];	/* cookies of members released, not yet taken out */
+	int nr_closed;
+	long long closed_due;	/* when to take them out (CLOCK_MONOTONIC ms), 0: none */
+	struct pcbg_group *grp;	/* its group, kept open between events */
+	unsigned int grp_id;	/* the id and pin directory inode it was opened at */
+	__u64 grp_ino;
 	long long seen;		/* when its sockets were last seen */
 	int waiting;
 };

@@ -53,6 +53,9 @@
  * choice).
  */
 #define LEAVE_DELAY_MS	20
+/* The sweep's default interval, with the hooks and without them. */
+#define SWEEP_MS	5000
+#define SWEEP_ALONE_MS	500
 
 static const char usage_text[] =
 	"Usage: pcbgroupd [-c DIR] [-i MS] [-p FILE [-P S]] [--check]\n"
@@ -63,8 +66,8 @@ static const char usage_text[] =
 	"\n"
 	"Options:\n"
 	"  -c, --config DIR      where the declarations are\n"
-	"  -i, --interval MS     how often to look at the sockets, besides when one\n"
-	"                        joins or leaves (default 500)\n"
+	"  -i, --interval MS     how often to look at the sockets besides when one\n"
+	"                        joins or leaves (default 5000; 500 without the hooks)\n"
 	"  -p, --prometheus FILE write the counters there in the Prometheus text\n"
 	"                        format, atomically (node_exporter's textfile collector)\n"
 	"  -P, --prometheus-interval S  every S seconds (default 5)\n"
@@ -545,6 +548,8 @@ static void reconcile(struct decl *d, const struct sightings *v)
 	 */
 	if (!only_binder)
 		d->dirty = n >= matched ? 0 : d->dirty ? d->dirty - 1 : DIRTY_RETRIES;
+	else
+		d->sig = 0;	/* and the next sweep looks at every declared process */
 	if (!n) {
 		release_sockets(socks, 0);
 		return;
@@ -892,7 +897,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	long interval_ms = 500, prom_s = 5, v;
+	long interval_ms = 0, prom_s = 5, v;	/* 0: by whether the hooks work */
 	const char *conf_dir = PCBGD_CONF_DIR, *prom = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	long long last_state = 0, last_prom = 0, last_report = 0, next_sweep = 0, wait;
@@ -962,6 +967,9 @@ int main(int argc, char **argv)
 		return EXIT_FAIL;
 	start_watch();
 	watch_ports();
+	/* with the hooks the sweep is a safety net only */
+	if (!interval_ms)
+		interval_ms = watch ? SWEEP_MS : SWEEP_ALONE_MS;
 	fprintf(stderr, "pcbgroupd: started, pid %d, looking every %ld ms%s\n", getpid(),
 		interval_ms, watch ? " and at every bind, listen and close" : "");
 

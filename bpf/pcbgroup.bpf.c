@@ -282,36 +282,25 @@ static __always_inline long pick_member(const struct pcbg_config *cfg,
 	return word ? (*word >> (16 * (j % 4))) & 0xffff : -1;
 }
 
-/*
- * Second choices tried when the member picked has closed: independent
- * hashes first, then the members that follow the last one, so that a run
- * of closed members (an old generation leaving before the tools republish)
- * is crossed and a live member is found whenever one of the next
- * REPICK_SCAN is.  Bounded: O(1) per packet, and only on this path.
- */
+/* Second choices tried when the member picked has closed. */
 #define REPICK_TRIES	4
-#define REPICK_SCAN	16
 
 /*
  * The member picked closed before the tools took it out (a crash, or a
- * listener whose requests migrate): its flows go to other members, and no
- * other flow moves.  Returns the slot selected, or the selection's error.
+ * listener whose requests migrate): its flows go to other members by
+ * independent second hashes, and no other flow moves.  Returns the slot
+ * selected, or the selection's error.
  */
 static __noinline long repick(struct sk_reuseport_md *ctx,
 			      const struct pcbg_group_info *grp, __u32 gen,
 			      __u32 hash, __u32 n)
 {
 	long err = -ENOENT, pick;
-	__u32 t, slot, i = 0;
+	__u32 t, slot;
 
-	for (t = 1; n > 1 && t <= REPICK_TRIES + REPICK_SCAN; t++) {
-		if (t <= REPICK_TRIES)
-			i = pick_slot(PCBG_ALGO_HASH_THRESHOLD, mix(hash, t), 0, n);
-		else if (t - REPICK_TRIES >= n)
-			break;	/* every member tried */
-		else if (++i >= n)
-			i = 0;
-		pick = member_slot(grp, gen, i);
+	for (t = 1; n > 1 && t <= REPICK_TRIES; t++) {
+		pick = member_slot(grp, gen, pick_slot(PCBG_ALGO_HASH_THRESHOLD,
+						       mix(hash, t), 0, n));
 		if (pick < 0)
 			break;
 		slot = pick;

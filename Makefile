@@ -27,7 +27,7 @@ MAKEFLAGS += --no-print-directory
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps bpf tools lib module selftests check lint demo clean help \
+.PHONY: all deps bpf tools lib module selftests check check-host check-unit lint demo clean help \
 	dist install install-dkms uninstall deb asan
 
 LIB_OBJ		:= $(patsubst tools/lib/%.c,$(OUT)/lib/%.o,$(wildcard tools/lib/*.c))
@@ -125,6 +125,8 @@ help:
 	@echo 'Targets:'
 	@echo '  all        BPF object and skeleton, libpcbgroup, pcbgroupctl, pcbgroupd, examples, tests'
 	@echo '  check      build, then run every test; ends with "N passed, N failed, N skipped"'
+	@echo '  check-host the host'"'"'s tiers only (unit, host, dataplane): the quick loop'
+	@echo '  check-unit the unit tier: needs no root'
 	@echo '  demo       steer a 4-worker example server and print the tables'
 	@echo '  bench      side-by-side benchmarks: results and plots in $(OUT)/bench'
 	@echo '  lint       checkpatch --strict on the kernel-style sources'

@@ -673,6 +673,35 @@ void bench_shuffle(int *v, int n, unsigned int *seed)
 	}
 }
 
+int bench_sweep(int reps, int rounds, int n, unsigned int seed, int pin, const char *what,
+		int (*slice)(void *ctx, int pair, int rep), void *ctx)
+{
+	int order[BENCH_MAX_PAIRS], ncpus = bench_ncpus(), rep, round, k, err;
+
+	if (n > BENCH_MAX_PAIRS)
+		return -E2BIG;
+	for (k = 0; k < n; k++)
+		order[k] = k;
+	for (rep = -1; rep < reps; rep++) {
+		for (round = 0; round < rounds; round++) {
+			err = pin ? bench_pin(round % ncpus) : 0;
+			if (err)
+				return err;
+			bench_shuffle(order, n, &seed);
+			for (k = 0; k < n; k++) {
+				err = slice(ctx, order[k], rep);
+				if (err)
+					return err;
+			}
+		}
+		if (what)
+			fprintf(stderr, "\r  %s: repetition %d/%d", what, rep + 1, reps);
+	}
+	if (what)
+		fprintf(stderr, "\n");
+	return 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;

@@ -161,6 +161,17 @@ int bench_cell_init(struct bench_cell *c, int slices);
 void bench_cell_add(struct bench_cell *c, const struct bench_sample *s);
 double bench_cell_cost(const struct bench_cell *c, int loop);
 void bench_shuffle(int *v, int n, unsigned int *seed);
+/*
+ * An interleaved run: repetition -1 warms up, then @reps repetitions of
+ * @rounds rounds; in each round every one of the @n pairs, in an order
+ * shuffled anew from @seed, gets one slice, @slice(@ctx, pair, rep) (rep
+ * -1: not counted).  With @pin, each round runs on the next CPU.  @what
+ * names the run in a progress line on stderr (NULL: none).  0, or the first
+ * error of @slice.
+ */
+#define BENCH_MAX_PAIRS	256
+int bench_sweep(int reps, int rounds, int n, unsigned int seed, int pin, const char *what,
+		int (*slice)(void *ctx, int pair, int rep), void *ctx);
 
 void bench_stat(const double *v, int n, struct bench_stat *st);
 double bench_quantile(const double *v, int n, double q);

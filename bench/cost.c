@@ -314,67 +314,72 @@ static int index_of(const struct bench_opts *o, int v)
 	return -1;
 }
 
+struct run {
+	const struct bench_opts *o;
+	int tcp, noop_fd;
+	struct bench_group *g, *mg;
+	const int *prog_fd, *minimal_fd, *noflow_fd;
+	struct bench_tx *tx;
+	__u32 next, next_known;
+};
+
+/* One slice of pair @pair (N and program), timed by the kernel's statistics. */
+static int cost_slice(void *ctx, int pair, int rep)
+{
+	struct run *run = ctx;
+	const struct bench_opts *o = run->o;
+	int ni = pair / o->nv, vi = pair % o->nv, v = o->v[vi], err;
+	int fd = v == BENCH_NOOP ? run->noop_fd : v == BENCH_MINIMAL ? run->minimal_fd[ni] :
+		 v == BENCH_NOFLOW ? run->noflow_fd[ni] : run->prog_fd[ni];
+	struct bench_group *gr = v == BENCH_MINIMAL ? &run->mg[ni] : &run->g[ni];
+	struct cell *c = &cells[run->tcp][ni][vi][rep < 0 ? 0 : rep];
+	__u64 runs0 = 0, ns0 = 0, runs1 = 0, ns1 = 0;
+	int known = v == BENCH_FLOWS;
+	struct bench_sample s;
+
+	err = v == BENCH_MINIMAL ? 0 : use_variant(gr, v, run->noop_fd, run->noflow_fd[ni]);
+	if (!err)
+		err = prog_stats(fd, &runs0, &ns0);
+	if (!err && run->tcp)
+		err = bench_tcp_sample(gr, o->tcp_slice, &s);
+	else if (!err)
+		err = bench_udp_sample(run->tx, gr, BENCH_BATCH,
+				       known ? FLOWS_KNOWN : FLOW_SPACE,
+				       known ? &run->next_known : &run->next, &s);
+	if (!err)
+		err = prog_stats(fd, &runs1, &ns1);
+	if (err) {
+		fprintf(stderr, "cost: N=%d %s: %s\n", o->n[ni], name(v), strerror(-err));
+		return err;
+	}
+	if (s.ops && runs1 == runs0) {
+		fprintf(stderr, "cost: N=%d %s: the kernel counted no run "
+			"(BPF statistics off?)\n", o->n[ni], name(v));
+		return -ENODATA;
+	}
+	if (rep < 0)
+		return 0;
+	c->runs += runs1 - runs0;
+	c->run_ns += ns1 - ns0;
+	c->ops += s.ops;
+	c->lost += s.lost;
+	return 0;
+}
+
 /* Every (N, program) pair a slice a round, shuffled; repetition -1 warms up. */
 static int measure(const struct bench_opts *o, int tcp, struct bench_group *g,
 		   struct bench_group *mg, const int *prog_fd,
 		   const int *minimal_fd, const int *noflow_fd,
 		   struct bench_tx *tx, int noop_fd)
 {
-	int order[MAX_N * MAX_V], nc = o->nn * o->nv, rep, round, k, err;
-	unsigned int seed = 7 + tcp;
-	__u64 runs0 = 0, ns0 = 0, runs1 = 0, ns1 = 0;
-	struct bench_sample s;
-	static __u32 next, next_known;
+	static struct run run;
 
-	for (k = 0; k < nc; k++)
-		order[k] = k;
-	for (rep = -1; rep < o->reps; rep++) {
-		for (round = 0; round < o->rounds; round++) {
-			bench_shuffle(order, nc, &seed);
-			for (k = 0; k < nc; k++) {
-				int ni = order[k] / o->nv, vi = order[k] % o->nv;
-				int v = o->v[vi], fd = v == BENCH_NOOP ? noop_fd :
-					v == BENCH_MINIMAL ? minimal_fd[ni] :
-					v == BENCH_NOFLOW ? noflow_fd[ni] : prog_fd[ni];
-				struct bench_group *gr = v == BENCH_MINIMAL ? &mg[ni] : &g[ni];
-				struct cell *c = &cells[tcp][ni][vi][rep < 0 ? 0 : rep];
-				int known = v == BENCH_FLOWS;
-
-				err = v == BENCH_MINIMAL ? 0 :
-				      use_variant(gr, v, noop_fd, noflow_fd[ni]);
-				if (!err)
-					err = prog_stats(fd, &runs0, &ns0);
-				if (!err && tcp)
-					err = bench_tcp_sample(gr, o->tcp_slice, &s);
-				else if (!err)
-					err = bench_udp_sample(tx, gr, BENCH_BATCH,
-							       known ? FLOWS_KNOWN : FLOW_SPACE,
-							       known ? &next_known : &next, &s);
-				if (!err)
-					err = prog_stats(fd, &runs1, &ns1);
-				if (err) {
-					fprintf(stderr, "cost: N=%d %s: %s\n", o->n[ni],
-						name(v), strerror(-err));
-					return err;
-				}
-				if (s.ops && runs1 == runs0) {
-					fprintf(stderr, "cost: N=%d %s: the kernel counted no run "
-						"(BPF statistics off?)\n", o->n[ni], name(v));
-					return -ENODATA;
-				}
-				if (rep < 0)
-					continue;
-				c->runs += runs1 - runs0;
-				c->run_ns += ns1 - ns0;
-				c->ops += s.ops;
-				c->lost += s.lost;
-			}
-		}
-		fprintf(stderr, "\r  %s: repetition %d/%d", tcp ? "tcp" : "udp",
-			rep + 1, o->reps);
-	}
-	fprintf(stderr, "\n");
-	return 0;
+	run = (struct run){ .o = o, .tcp = tcp, .noop_fd = noop_fd, .g = g, .mg = mg,
+			    .prog_fd = prog_fd, .minimal_fd = minimal_fd,
+			    .noflow_fd = noflow_fd, .tx = tx, .next = run.next,
+			    .next_known = run.next_known };
+	return bench_sweep(o->reps, o->rounds, o->nn * o->nv, 7 + tcp, 0, tcp ? "tcp" : "udp",
+			   cost_slice, &run);
 }
 
 /*

@@ -170,54 +170,53 @@ static int locality(const struct bench_opts *o, struct bench_tx *tx,
 	return 0;
 }
 
+struct run {
+	const struct bench_opts *o;
+	int tcp;
+	struct bench_group *g;
+	struct bench_tx *tx;
+	__u32 next;
+};
+
+/* One slice of pair @pair: group (N and order) and variant. */
+static int incoming_slice(void *ctx, int pair, int rep)
+{
+	struct run *run = ctx;
+	int gi = pair / NV, vi = pair % NV, err;
+	struct bench_sample s;
+
+	err = bench_group_use(&run->g[gi], variants[vi], -1);
+	if (!err && run->tcp)
+		err = bench_tcp_sample(&run->g[gi], run->o->tcp_slice, &s);
+	else if (!err)
+		err = bench_udp_sample(run->tx, &run->g[gi], BENCH_BATCH, FLOW_SPACE,
+				       &run->next, &s);
+	if (err) {
+		fprintf(stderr, "incoming_cpu: N=%d %s %s: %s\n", run->o->n[gi / 2],
+			order_names[gi % 2], bench_variant_name(variants[vi]), strerror(-err));
+		return err;
+	}
+	if (rep >= 0)
+		bench_cell_add(&cells[gi][vi][rep], &s);
+	return 0;
+}
+
 /* Every (group, variant) pair a slice a round, each round on the next CPU. */
 static int measure(const struct bench_opts *o, int tcp, struct bench_group *g,
 		   struct bench_tx *tx)
 {
-	int order[NG * NV], nc = 2 * o->nn * NV, ncpus = bench_ncpus();
-	int rep, round, k, err;
-	unsigned int seed = 23 + tcp;
-	struct bench_sample s;
-	static __u32 next;
+	static struct run run;
+	int nc = 2 * o->nn * NV, rep, k, err;
 
-	for (k = 0; k < nc; k++) {
-		order[k] = k;
+	for (k = 0; k < nc; k++)
 		for (rep = 0; rep < o->reps; rep++) {
 			err = bench_cell_init(&cells[k / NV][k % NV][rep], o->rounds);
 			if (err)
 				return err;
 		}
-	}
-	for (rep = -1; rep < o->reps; rep++) {
-		for (round = 0; round < o->rounds; round++) {
-			err = bench_pin(round % ncpus);
-			if (err)
-				return err;
-			bench_shuffle(order, nc, &seed);
-			for (k = 0; k < nc; k++) {
-				int gi = order[k] / NV, vi = order[k] % NV;
-
-				err = bench_group_use(&g[gi], variants[vi], -1);
-				if (!err && tcp)
-					err = bench_tcp_sample(&g[gi], o->tcp_slice, &s);
-				else if (!err)
-					err = bench_udp_sample(tx, &g[gi], BENCH_BATCH,
-							       FLOW_SPACE, &next, &s);
-				if (err) {
-					fprintf(stderr, "incoming_cpu: N=%d %s %s: %s\n",
-						o->n[gi / 2], order_names[gi % 2],
-						bench_variant_name(variants[vi]), strerror(-err));
-					return err;
-				}
-				if (rep >= 0)
-					bench_cell_add(&cells[gi][vi][rep], &s);
-			}
-		}
-		fprintf(stderr, "\r  %s: repetition %d/%d", tcp ? "tcp" : "udp",
-			rep + 1, o->reps);
-	}
-	fprintf(stderr, "\n");
-	return 0;
+	run = (struct run){ .o = o, .tcp = tcp, .g = g, .tx = tx, .next = run.next };
+	return bench_sweep(o->reps, o->rounds, nc, 23 + tcp, 1, tcp ? "tcp" : "udp",
+			   incoming_slice, &run);
 }
 
 /*

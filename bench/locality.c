@@ -143,47 +143,46 @@ static int shares(const struct opts *o, struct bench_tx *tx,
 	return 0;
 }
 
+struct run {
+	int tcp;
+	struct bench_group *g;
+	struct bench_tx *tx;
+	__u32 next;
+};
+
+/* One slice of variant @vi. */
+static int cost_slice(void *ctx, int vi, int rep)
+{
+	struct run *run = ctx;
+	struct bench_sample s;
+	int err;
+
+	err = bench_group_use(run->g, variants[vi], -1);
+	if (!err && run->tcp)
+		err = bench_tcp_sample(run->g, 8, &s);
+	else if (!err)
+		err = bench_udp_sample(run->tx, run->g, BENCH_BATCH, 16 * BENCH_PORTS,
+				       &run->next, &s);
+	if (!err && rep >= 0)
+		bench_cell_add(&cells[run->tcp][vi][rep], &s);
+	return err;
+}
+
 /* The interleaved cost run: every round from the next CPU. */
 static int cost(const struct opts *o, struct bench_tx *tx,
 		struct bench_group *g, int tcp)
 {
-	int order[NV], ncpus = bench_ncpus(), rep, round, k, vi, err;
-	unsigned int seed = 11 + tcp;
-	struct bench_sample s;
-	static __u32 next;
+	static struct run run;
+	int rep, vi, err;
 
-	for (vi = 0; vi < NV; vi++) {
-		order[vi] = vi;
+	for (vi = 0; vi < NV; vi++)
 		for (rep = 0; rep < o->reps; rep++) {
 			err = bench_cell_init(&cells[tcp][vi][rep], o->rounds);
 			if (err)
 				return err;
 		}
-	}
-	for (rep = -1; rep < o->reps; rep++) {
-		for (round = 0; round < o->rounds; round++) {
-			err = bench_pin(round % ncpus);
-			if (err)
-				return err;
-			bench_shuffle(order, NV, &seed);
-			for (k = 0; k < NV; k++) {
-				vi = order[k];
-				err = bench_group_use(g, variants[vi], -1);
-				if (err)
-					return err;
-				if (tcp)
-					err = bench_tcp_sample(g, 8, &s);
-				else
-					err = bench_udp_sample(tx, g, BENCH_BATCH,
-							       16 * BENCH_PORTS, &next, &s);
-				if (err)
-					return err;
-				if (rep >= 0)
-					bench_cell_add(&cells[tcp][vi][rep], &s);
-			}
-		}
-	}
-	return 0;
+	run = (struct run){ .tcp = tcp, .g = g, .tx = tx, .next = run.next };
+	return bench_sweep(o->reps, o->rounds, NV, 11 + tcp, 1, NULL, cost_slice, &run);
 }
 
 static void cost_report(const struct opts *o, int tcp, FILE *csv)

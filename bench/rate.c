@@ -114,52 +114,57 @@ static int alloc_cells(const struct bench_opts *o)
 	return 0;
 }
 
+struct run {
+	const struct bench_opts *o;
+	int tcp, noop_fd, pairs[MAX_N * NV];
+	struct bench_group *g, *small;
+	struct bench_tx *tx;
+	__u32 next;
+};
+
+/* One slice of pair @pair (an index of run->pairs: N and variant). */
+static int rate_slice(void *ctx, int pair, int rep)
+{
+	struct run *run = ctx;
+	int ni = run->pairs[pair] / NV, vi = run->pairs[pair] % NV, err;
+	struct bench_group *gr = vi >= SMALL ? &run->small[ni] : &run->g[ni];
+	struct bench_sample s;
+
+	err = bench_group_use(gr, variants[vi], run->noop_fd);
+	if (err) {
+		fprintf(stderr, "rate: N=%d: %s: %s\n", run->o->n[ni], name(vi), strerror(-err));
+		return err;
+	}
+	if (run->tcp)
+		err = bench_tcp_sample(gr, run->o->tcp_slice, &s);
+	else
+		err = bench_udp_sample(run->tx, gr, BENCH_BATCH, FLOW_SPACE, &run->next, &s);
+	if (err) {
+		fprintf(stderr, "rate: sample: %s\n", strerror(-err));
+		return err;
+	}
+	if (rep >= 0)
+		bench_cell_add(&cells[ni][vi][rep], &s);
+	return 0;
+}
+
 /* Every (N, variant) pair a slice a round, shuffled; repetition -1 warms up. */
 static int measure(const struct bench_opts *o, int tcp, struct bench_group *g,
 		   struct bench_group *small, struct bench_tx *tx, int noop_fd)
 {
-	int order[MAX_N * NV], nc = 0, rep, round, k, err;
-	unsigned int seed = 42 + tcp;
-	struct bench_sample s;
-	static __u32 next;
+	static struct run run;
+	int k, nc = 0, err;
 
 	err = alloc_cells(o);
 	if (err)
 		return err;
+	run = (struct run){ .o = o, .tcp = tcp, .noop_fd = noop_fd, .g = g, .small = small,
+			    .tx = tx, .next = run.next };
 	for (k = 0; k < o->nn * NV; k++)
 		if (valid(o, k / NV, k % NV))
-			order[nc++] = k;
-	for (rep = -1; rep < o->reps; rep++) {
-		for (round = 0; round < o->rounds; round++) {
-			bench_shuffle(order, nc, &seed);
-			for (k = 0; k < nc; k++) {
-				int ni = order[k] / NV, vi = order[k] % NV;
-				struct bench_group *gr = vi >= SMALL ? &small[ni] : &g[ni];
-
-				err = bench_group_use(gr, variants[vi], noop_fd);
-				if (err) {
-					fprintf(stderr, "rate: N=%d: %s: %s\n", o->n[ni],
-						name(vi), strerror(-err));
-					return err;
-				}
-				if (tcp)
-					err = bench_tcp_sample(gr, o->tcp_slice, &s);
-				else
-					err = bench_udp_sample(tx, gr, BENCH_BATCH,
-							       FLOW_SPACE, &next, &s);
-				if (err) {
-					fprintf(stderr, "rate: sample: %s\n", strerror(-err));
-					return err;
-				}
-				if (rep >= 0)
-					bench_cell_add(&cells[ni][vi][rep], &s);
-			}
-		}
-		fprintf(stderr, "\r  %s: repetition %d/%d", tcp ? "tcp" : "udp",
-			rep + 1, o->reps);
-	}
-	fprintf(stderr, "\n");
-	return 0;
+			run.pairs[nc++] = k;
+	return bench_sweep(o->reps, o->rounds, nc, 42 + tcp, 0, tcp ? "tcp" : "udp",
+			   rate_slice, &run);
 }
 
 /* CPU ns per operation of a pair in a repetition (@loop: with draining). */

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * pcbg_select: the SK_REUSEPORT program that picks the socket of one
  * SO_REUSEPORT group, as DragonFly's SO_REUSEPORT extension does: the low
@@ -24,14 +24,7 @@
 #include <linux/in.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
-#include "uapi/pcbgroup.h"
-
-_Static_assert(sizeof(struct pcbg_config) == 40, "pcbg_config layout");
-_Static_assert(sizeof(struct pcbg_group_info) == 72, "pcbg_group_info layout");
-_Static_assert(sizeof(struct pcbg_slot_count) == 24, "pcbg_slot_count layout");
-_Static_assert(sizeof(struct pcbg_flow_key) == 36, "pcbg_flow_key layout");
-_Static_assert(sizeof(struct pcbg_flow) == 24, "pcbg_flow layout");
-_Static_assert(sizeof(struct pcbg_sample) == 32, "pcbg_sample layout");
+#include "pcbgroup_layout.h"
 
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
@@ -568,4 +561,4 @@ selected:
 	return SK_PASS;
 }
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

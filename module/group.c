@@ -47,154 +47,69 @@
 #include <net/net_namespace.h>
 #include <net/sock.h>
 
-#include "uapi/pcbgroup.h"
+#include "pcbgroup_layout.h"
 
 #include "compat.h"
 #include "group.h"
 #include "pernet.h"
 #include "proc.h"
 
-/*
- * The layout the module relies on.  The header's structs only grow at their
- * end, so what is pinned is the place of each field the module reads or
- * writes, not the sizes (map value sizes are checked against sizeof());
- * struct pcbg_register is pinned whole, its size is in the ioctl number.
- */
-static_assert(offsetof(struct pcbg_config, tcp_reuseport_ext) == 0);
-static_assert(offsetof(struct pcbg_config, udp_reuseport_ext) == 4);
-static_assert(offsetof(struct pcbg_config, algorithm) == 8);
-static_assert(offsetof(struct pcbg_config, cpu_bits) == 12);
-static_assert(offsetof(struct pcbg_config, max_group_size) == 16);
-static_assert(offsetof(struct pcbg_config, stats) == 20);
-static_assert(offsetof(struct pcbg_config, hash_fields) == 24);
-static_assert(offsetof(struct pcbg_config, migrate) == 28);
-static_assert(offsetof(struct pcbg_config, flow_table) == 32);
-static_assert(offsetof(struct pcbg_config, flow_timeout) == 36);
-static_assert(offsetof(struct pcbg_group_info, nr_slots) == 0);
-static_assert(offsetof(struct pcbg_group_info, capacity) == 4);
-static_assert(offsetof(struct pcbg_group_info, family) == 8);
-static_assert(offsetof(struct pcbg_group_info, protocol) == 10);
-static_assert(offsetof(struct pcbg_group_info, port) == 12);
-static_assert(offsetof(struct pcbg_group_info, addr) == 16);
-static_assert(offsetof(struct pcbg_group_info, nr_cpus) == 32);
-static_assert(offsetof(struct pcbg_group_info, gen) == 36);
-static_assert(offsetof(struct pcbg_slot, inode) == 0);
-static_assert(offsetof(struct pcbg_slot, cpu) == 16);
-static_assert(offsetof(struct pcbg_slot, flags) == 24);
-static_assert(offsetof(struct pcbg_slot_count, selected) == 0);
-static_assert(offsetof(struct pcbg_slot_count, cpu_local) == 8);
-static_assert(sizeof(struct pcbg_register) == 64);
-
-/*
- * max_entries rule of a map: exactly, or the group's capacity, or at least;
- * or, for the per-CPU tables, one per CPU and generation, or that many
- * times the capacity.
- */
-enum pcbgk_entries_rule {
-	PCBG_ENTRIES_EXACT,
-	PCBG_ENTRIES_CAPACITY,
-	PCBG_ENTRIES_AT_LEAST,
-	PCBG_ENTRIES_CPU_TABLES,
-	PCBG_ENTRIES_CPU_TABLES_CAPACITY,
-};
-
 /**
- * struct pcbgk_map_spec - what a group's map must be, as the program
- *	defines it.
+ * struct pcbgk_map_spec - what a group's map must be, from the header's
+ *	PCBG_MAPS table.
  * @type: map type.
- * @value_size: value size (keys are __u32 slots or indexes).
- * @rule: how max_entries is checked against @entries.
- * @entries: the max_entries of the rule; unused for PCBG_ENTRIES_CAPACITY
- *	and the PCBG_ENTRIES_CPU_TABLES rules.
+ * @key_size: key size.
+ * @value_size: value size.
+ * @rule: how max_entries follows from the group's capacity.
  */
 struct pcbgk_map_spec {
 	enum bpf_map_type type;
+	u32 key_size;
 	u32 value_size;
-	enum pcbgk_entries_rule rule;
-	u32 entries;
+	enum pcbg_entries_rule rule;
 };
 
-static const struct pcbgk_map_spec pcbgk_map_specs[PCBG_GM_NR] = {
-	[PCBG_GM_CFG] = {
-		BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_config),
-		PCBG_ENTRIES_EXACT, 1,
-	},
-	[PCBG_GM_GROUP] = {
-		BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_group_info),
-		PCBG_ENTRIES_EXACT, 1,
-	},
-	[PCBG_GM_SOCKS] = {
-		BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, sizeof(u64),
-		PCBG_ENTRIES_CAPACITY,
-	},
-	[PCBG_GM_SLOTS] = {
-		BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_slot),
-		PCBG_ENTRIES_CAPACITY,
-	},
-	[PCBG_GM_SLOT_CNT] = {
-		BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(struct pcbg_slot_count),
-		PCBG_ENTRIES_CAPACITY,
-	},
-	[PCBG_GM_STATS] = {
-		BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(u64),
-		PCBG_ENTRIES_AT_LEAST, PCBG_STAT_NR,
-	},
-	[PCBG_GM_CPU_CNT] = {
-		BPF_MAP_TYPE_ARRAY, sizeof(u32),
-		PCBG_ENTRIES_CPU_TABLES,
-	},
-	[PCBG_GM_CPU_SLOTS] = {
-		BPF_MAP_TYPE_ARRAY, sizeof(u32),
-		PCBG_ENTRIES_CPU_TABLES_CAPACITY,
-	},
-};
+#define PCBGK_MAP_SPEC(id, name, type, key, value, flags, entries, module) \
+	[PCBG_M_##id] = { BPF_MAP_TYPE_##type, sizeof(key), sizeof(value), \
+			  PCBG_ENTRIES_##entries },
 
 /*
- * The per-CPU tables: two generations of one table per CPU id.  The tools
- * size them by libbpf_num_possible_cpus(), the highest possible CPU + 1,
- * which is nr_cpu_ids (num_possible_cpus() too, unless the possible mask
- * has holes), and the program indexes them by bpf_get_smp_processor_id(),
- * which is below nr_cpu_ids.
+ * The maps the module holds come first in the table, so g->maps[] holds
+ * PCBG_M_MODULE_NR of them: selftests/map_table checks the table's order.
  */
-static u64 pcbgk_cpu_tables(void)
-{
-	return 2 * (u64)nr_cpu_ids;
-}
+static const struct pcbgk_map_spec pcbgk_map_specs[PCBG_M_NR] = {
+	PCBG_MAPS(PCBGK_MAP_SPEC)
+};
 
 /*
- * Only the size and the type matter: map_flags are not checked, so the
- * BPF_F_MMAPABLE that the tools give the per-CPU tables is accepted.
+ * The tools size the per-CPU tables by libbpf_num_possible_cpus(), the
+ * highest possible CPU + 1, which is nr_cpu_ids (num_possible_cpus() too,
+ * unless the possible mask has holes), and the program indexes them by
+ * bpf_get_smp_processor_id(), which is below nr_cpu_ids.  Map flags are not
+ * checked, so the BPF_F_MMAPABLE that the tools give the per-CPU tables is
+ * accepted; the counters may be more than the module knows of.
  */
 static bool pcbgk_map_fits(const struct bpf_map *map,
 			   const struct pcbgk_map_spec *spec, u32 capacity)
 {
-	if (map->map_type != spec->type || map->key_size != sizeof(u32) ||
+	if (map->map_type != spec->type || map->key_size != spec->key_size ||
 	    map->value_size != spec->value_size)
 		return false;
-	switch (spec->rule) {
-	case PCBG_ENTRIES_EXACT:
-		return map->max_entries == spec->entries;
-	case PCBG_ENTRIES_CAPACITY:
-		return map->max_entries == capacity;
-	case PCBG_ENTRIES_AT_LEAST:
-		return map->max_entries >= spec->entries;
-	case PCBG_ENTRIES_CPU_TABLES:
-		return map->max_entries == pcbgk_cpu_tables();
-	case PCBG_ENTRIES_CPU_TABLES_CAPACITY:
-		return map->max_entries == pcbgk_cpu_tables() * capacity;
-	}
-	return false;
+	if (spec->rule == PCBG_ENTRIES_STATS)
+		return map->max_entries >= PCBG_STAT_NR;
+	return map->max_entries == pcbg_map_entries(spec->rule, capacity,
+						    nr_cpu_ids, 0);
 }
 
 /* Every map as the program defines it, and no map twice: else -EINVAL. */
 static int pcbgk_group_check_maps(const struct pcbgk_group *g)
 {
-	u32 capacity = g->maps[PCBG_GM_SOCKS]->max_entries;
+	u32 capacity = g->maps[PCBG_M_SOCKS]->max_entries;
 	int i, j;
 
 	if (!capacity || capacity > PCBG_SLOTS_LIMIT)
 		return -EINVAL;
-	for (i = 0; i < PCBG_GM_NR; i++) {
+	for (i = 0; i < PCBG_M_MODULE_NR; i++) {
 		if (!pcbgk_map_fits(g->maps[i], &pcbgk_map_specs[i], capacity))
 			return -EINVAL;
 		for (j = 0; j < i; j++)
@@ -202,7 +117,7 @@ static int pcbgk_group_check_maps(const struct pcbgk_group *g)
 				return -EINVAL;
 	}
 	/* A program may have read-only (and, frozen, constant) config. */
-	if (g->maps[PCBG_GM_CFG]->map_flags & BPF_F_RDONLY_PROG)
+	if (g->maps[PCBG_M_CFG]->map_flags & BPF_F_RDONLY_PROG)
 		return -EINVAL;
 	return 0;
 }
@@ -244,7 +159,7 @@ static int pcbgk_registry_add(struct pcbgk_group *g)
 {
 	int i, err;
 
-	for (i = 0; i < PCBG_GM_NR; i++) {
+	for (i = 0; i < PCBG_M_MODULE_NR; i++) {
 		err = xa_insert(&pcbgk_registry, g->maps[i]->id, g, GFP_KERNEL);
 		if (err) {
 			while (i--)
@@ -262,7 +177,7 @@ static void pcbgk_registry_del(struct pcbgk_group *g)
 
 	if (!g->registered)
 		return;
-	for (i = 0; i < PCBG_GM_NR; i++)
+	for (i = 0; i < PCBG_M_MODULE_NR; i++)
 		xa_erase(&pcbgk_registry, g->maps[i]->id);
 	g->registered = false;
 }
@@ -283,7 +198,7 @@ static void pcbgk_group_free(struct pcbgk_group *g)
 	int i;
 
 	pcbgk_registry_del(g);
-	for (i = 0; i < PCBG_GM_NR; i++)
+	for (i = 0; i < PCBG_M_MODULE_NR; i++)
 		if (g->maps[i])
 			pcbgk_bpf_map_put(g->maps[i]);
 	kfree(g->report);
@@ -328,7 +243,7 @@ static u64 pcbgk_slots_sum(struct pcbgk_group *g, size_t offset, int cpu)
 	u64 sum = 0;
 
 	for (slot = 0; slot < n; slot++)
-		sum += pcbgk_percpu_u64(g->maps[PCBG_GM_SLOT_CNT], slot, offset, cpu);
+		sum += pcbgk_percpu_u64(g->maps[PCBG_M_SLOT_CNT], slot, offset, cpu);
 	return sum;
 }
 
@@ -344,13 +259,13 @@ static void pcbgk_group_write_config(struct pcbgk_group *g,
 {
 	struct pcbg_config *cfg;
 
-	if (READ_ONCE(g->maps[PCBG_GM_CFG]->frozen)) {
+	if (READ_ONCE(g->maps[PCBG_M_CFG]->frozen)) {
 		net_warn_ratelimited("group %u: config map frozen, knobs not written\n",
 				     g->id);
 		return;
 	}
 	rcu_read_lock();
-	cfg = pcbgk_map_elem(g->maps[PCBG_GM_CFG], 0);
+	cfg = pcbgk_map_elem(g->maps[PCBG_M_CFG], 0);
 	if (cfg) {
 		WRITE_ONCE(cfg->tcp_reuseport_ext, k->tcp_reuseport_ext);
 		WRITE_ONCE(cfg->udp_reuseport_ext, k->udp_reuseport_ext);
@@ -369,8 +284,8 @@ static void pcbgk_group_write_config(struct pcbgk_group *g,
 static bool pcbgk_group_dead(const struct pcbgk_group *g)
 {
 	return !g->report &&
-	       pcbgk_map_refcnt(g->maps[PCBG_GM_SOCKS]) == 1 &&
-	       pcbgk_map_refcnt(g->maps[PCBG_GM_CFG]) == 1;
+	       pcbgk_map_refcnt(g->maps[PCBG_M_SOCKS]) == 1 &&
+	       pcbgk_map_refcnt(g->maps[PCBG_M_CFG]) == 1;
 }
 
 /**
@@ -401,7 +316,7 @@ void pcbgk_groups_sweep(struct pcbgk_net *pn)
 static int pcbgk_group_check_net(const struct pcbgk_group *g,
 				 const struct net *net)
 {
-	struct bpf_map *socks = g->maps[PCBG_GM_SOCKS];
+	struct bpf_map *socks = g->maps[PCBG_M_SOCKS];
 	u32 i, live = 0;
 	struct sock *sk;
 	int err = 0;
@@ -480,15 +395,15 @@ static int pcbgk_group_insert(struct pcbgk_net *pn, struct pcbgk_group *g,
 int pcbgk_group_register(struct net *net, struct pcbg_register *req)
 {
 	struct pcbgk_net *pn = pcbgk_net(net);
-	const s32 fds[PCBG_GM_NR] = {
-		[PCBG_GM_CFG] = req->cfg_fd,
-		[PCBG_GM_GROUP] = req->group_fd,
-		[PCBG_GM_SOCKS] = req->socks_fd,
-		[PCBG_GM_SLOTS] = req->slots_fd,
-		[PCBG_GM_SLOT_CNT] = req->slot_cnt_fd,
-		[PCBG_GM_STATS] = req->stats_fd,
-		[PCBG_GM_CPU_CNT] = req->cpu_cnt_fd,
-		[PCBG_GM_CPU_SLOTS] = req->cpu_slots_fd,
+	const s32 fds[PCBG_M_MODULE_NR] = {
+		[PCBG_M_CFG] = req->cfg_fd,
+		[PCBG_M_GROUP] = req->group_fd,
+		[PCBG_M_SOCKS] = req->socks_fd,
+		[PCBG_M_SLOTS] = req->slots_fd,
+		[PCBG_M_SLOT_CNT] = req->slot_cnt_fd,
+		[PCBG_M_STATS] = req->stats_fd,
+		[PCBG_M_CPU_CNT] = req->cpu_cnt_fd,
+		[PCBG_M_CPU_SLOTS] = req->cpu_slots_fd,
 	};
 	struct pcbgk_knobs k;
 	struct pcbgk_group *g;
@@ -503,7 +418,7 @@ int pcbgk_group_register(struct net *net, struct pcbg_register *req)
 	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
 	if (!g)
 		return -ENOMEM;
-	for (i = 0; i < PCBG_GM_NR; i++) {
+	for (i = 0; i < PCBG_M_MODULE_NR; i++) {
 		struct bpf_map *map = pcbgk_bpf_map_get(fds[i]);
 
 		if (IS_ERR(map)) {
@@ -515,8 +430,8 @@ int pcbgk_group_register(struct net *net, struct pcbg_register *req)
 	err = pcbgk_group_check_maps(g);
 	if (err)
 		goto err_free_group;
-	for (i = 0; i < PCBG_GM_NR; i++) {
-		err = pcbgk_fd_allows(fds[i], g->maps[i], i == PCBG_GM_CFG ?
+	for (i = 0; i < PCBG_M_MODULE_NR; i++) {
+		err = pcbgk_fd_allows(fds[i], g->maps[i], i == PCBG_M_CFG ?
 				     FMODE_CAN_READ | FMODE_CAN_WRITE :
 				     FMODE_CAN_READ);
 		if (err)
@@ -674,7 +589,7 @@ void pcbgk_group_info(struct pcbgk_group *g, struct pcbg_group_info *info)
 		return;
 	}
 	rcu_read_lock();
-	v = pcbgk_map_elem(g->maps[PCBG_GM_GROUP], 0);
+	v = pcbgk_map_elem(g->maps[PCBG_M_GROUP], 0);
 	if (v)
 		memcpy(info, v, sizeof(*info));
 	else
@@ -696,7 +611,7 @@ void pcbgk_group_config(struct pcbgk_group *g, struct pcbg_config *cfg)
 		return;
 	}
 	rcu_read_lock();
-	v = pcbgk_map_elem(g->maps[PCBG_GM_CFG], 0);
+	v = pcbgk_map_elem(g->maps[PCBG_M_CFG], 0);
 	if (v)
 		memcpy(cfg, v, sizeof(*cfg));
 	else
@@ -719,7 +634,7 @@ u32 pcbgk_group_nr_slots(struct pcbgk_group *g)
 		return 0;
 
 	pcbgk_group_info(g, &info);
-	return min(info.nr_slots, g->maps[PCBG_GM_SOCKS]->max_entries);
+	return min(info.nr_slots, g->maps[PCBG_M_SOCKS]->max_entries);
 }
 
 /**
@@ -733,7 +648,7 @@ u32 pcbgk_group_nr_slots(struct pcbgk_group *g)
  */
 u32 pcbgk_group_live_sockets(struct pcbgk_group *g)
 {
-	struct bpf_map *socks = g->maps[PCBG_GM_SOCKS];
+	struct bpf_map *socks = g->maps[PCBG_M_SOCKS];
 	u32 i, n = pcbgk_group_nr_slots(g), live = 0;
 
 	if (g->report)
@@ -762,7 +677,7 @@ u64 pcbgk_group_stat(struct pcbgk_group *g, enum pcbg_stat stat)
 	case PCBG_STAT_CPU_LOCAL:
 		return pcbgk_slots_sum(g, offsetof(struct pcbg_slot_count, cpu_local), -1);
 	default:
-		return pcbgk_percpu_u64(g->maps[PCBG_GM_STATS], stat, 0, -1);
+		return pcbgk_percpu_u64(g->maps[PCBG_M_STATS], stat, 0, -1);
 	}
 }
 
@@ -786,15 +701,15 @@ void pcbgk_group_slot(struct pcbgk_group *g, u32 slot,
 	 * SOCK_RCU_FREE sockets enter the array (reuseport_array.c), so it
 	 * stays valid until rcu_read_unlock().
 	 */
-	sk = pcbgk_map_elem(g->maps[PCBG_GM_SOCKS], slot);
+	sk = pcbgk_map_elem(g->maps[PCBG_M_SOCKS], slot);
 	if (sk) {
 		view->inode = sock_i_ino(sk);
-		s = pcbgk_map_elem(g->maps[PCBG_GM_SLOTS], slot);
+		s = pcbgk_map_elem(g->maps[PCBG_M_SLOTS], slot);
 		if (s)
 			view->cpu = READ_ONCE(s->cpu);
 	}
 	rcu_read_unlock();
-	view->selected = pcbgk_percpu_u64(g->maps[PCBG_GM_SLOT_CNT], slot,
+	view->selected = pcbgk_percpu_u64(g->maps[PCBG_M_SLOT_CNT], slot,
 					  offsetof(struct pcbg_slot_count, selected), -1);
 }
 
@@ -813,9 +728,9 @@ void pcbgk_group_slot(struct pcbgk_group *g, u32 slot,
 void pcbgk_group_cpu(struct pcbgk_group *g, unsigned int cpu,
 		     struct pcbgk_cpu_view *view)
 {
-	struct bpf_map *cnt_map = g->maps[PCBG_GM_CPU_CNT];
-	struct bpf_map *slots_map = g->maps[PCBG_GM_CPU_SLOTS];
-	struct bpf_map *stats = g->maps[PCBG_GM_STATS];
+	struct bpf_map *cnt_map = g->maps[PCBG_M_CPU_CNT];
+	struct bpf_map *slots_map = g->maps[PCBG_M_CPU_SLOTS];
+	struct bpf_map *stats = g->maps[PCBG_M_STATS];
 	struct pcbg_group_info info;
 	const u32 *cnt, *slot;
 	u64 t, base, n;

@@ -18,19 +18,6 @@ struct pcbgk_net;
 /* Groups one namespace may register (more: -ENOSPC). */
 #define PCBG_GROUPS_MAX		1024
 
-/* The maps of a group, in the order of struct pcbg_register. */
-enum pcbgk_group_map {
-	PCBG_GM_CFG,
-	PCBG_GM_GROUP,
-	PCBG_GM_SOCKS,
-	PCBG_GM_SLOTS,
-	PCBG_GM_SLOT_CNT,
-	PCBG_GM_STATS,
-	PCBG_GM_CPU_CNT,
-	PCBG_GM_CPU_SLOTS,
-	PCBG_GM_NR,
-};
-
 /* Slots of a CPU's table /proc/net/pcbgroup/cpus lists; more: ",...". */
 #define PCBG_CPU_SLOTS_SHOWN	64
 
@@ -39,7 +26,7 @@ enum pcbgk_group_map {
  * @node: in struct pcbgk_net.groups, under its lock.
  * @id: the group's id in its namespace, > 0.
  * @maps: the module's own reference on each map, indexed by
- *	enum pcbgk_group_map; held until the group is released.
+ *	enum pcbg_map (the first PCBG_M_MODULE_NR); held until the group is released.
  * @registered: @maps are in the registry of every registered map.
  * @report: in no-map mode, the tools' last report of the group, and no
  *	@maps; NULL otherwise.
@@ -47,7 +34,7 @@ enum pcbgk_group_map {
 struct pcbgk_group {
 	struct list_head node;
 	u32 id;
-	struct bpf_map *maps[PCBG_GM_NR];
+	struct bpf_map *maps[PCBG_M_MODULE_NR];
 	bool registered;
 	struct pcbg_report *report;
 };

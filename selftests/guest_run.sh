@@ -27,18 +27,20 @@ run_suite() {
 	PCBG_KO=$ko "$1" 2>&1 | grep -E '^(TAP|1\.\.|ok|not ok|#)' | sed 's/^/    /'
 }
 
-# The data plane's suites, which must pass on every kernel.  The suites of
-# user space alone (the daemon, attach, namespaces, messages, the writer
-# lock, the fuzz tests under ASan) run on the host: under TCG they would
-# cost 10-15 minutes a kernel and test nothing the kernel changes.
-for s in library steering membership cpu_steering flow_table pcbgroupctl; do
-	[ -x "$OUT/selftests/$s" ] && run_suite "$OUT/selftests/$s" ""
+# The tiers of selftests/Makefile.  The dataplane's suites must pass on
+# every kernel; the host's (user space alone: the daemon, attach,
+# namespaces, messages, the writer lock, the fuzz tests under ASan) run on
+# the host only: under TCG they would cost 10-15 minutes a kernel and test
+# nothing the kernel changes.
+tier() { sed -n "s/^$1://p" "$OUT/selftests/tiers"; }
+for s in $(tier dataplane); do
+	run_suite "$OUT/selftests/$s" ""
 done
 
 insmod "$ko"
 result "$k: insmod pcbgroup.ko" $([ -d /proc/sys/net/pcbgroup ] && echo 1 || echo 0)
-for t in "$OUT"/selftests/module_* "$OUT"/selftests/pcbgroupctl; do
-	[ -x "$t" ] && run_suite "$t" " (module loaded)"
+for s in $(tier module); do
+	run_suite "$OUT/selftests/$s" " (module loaded)"
 done
 
 rmmod pcbgroup

@@ -49,4 +49,25 @@ run "--ignore CAMELCASE,COMPLEX_MACRO,MACRO_ARG_REUSE" include/uapi/pcbgroup.h
 [ -f module/compat.h ] && run "--ignore LINUX_VERSION_CODE" module/compat.h
 # shellcheck disable=SC2086
 run "--ignore $user_ignore" $user_files
+
+# Licences (LICENSES/ has each text): what servers link, the library and the
+# headers, is LGPL-2.1 OR BSD-2-Clause, as libbpf; the program GPL-compatible
+# and BSD; every other file names its licence too.
+spdx() { sed -n '1,2s/.*SPDX-License-Identifier: \(.*\)/\1/p' "$1" | sed 's| \*/$||'; }
+for f in $(git ls-files '*.[ch]' '*.sh' '*.map' 'Makefile' '*.mk' 'Kbuild' 2>/dev/null); do
+	case $f in
+	tools/lib/* | include/*) want="LGPL-2.1 OR BSD-2-Clause" ;;
+	bpf/*) want="GPL-2.0 OR BSD-2-Clause" ;;
+	*) want="" ;;
+	esac
+	got=$(spdx "$f")
+	if [ -z "$got" ] || { [ -n "$want" ] && [ "$got" != "$want" ]; }; then
+		echo "$f: SPDX '${got:-none}'${want:+, expected '$want'}"
+		rc=1
+	fi
+	for id in $(tr -s '()' ' ' <<<"$got"); do
+		case $id in OR | AND | WITH) continue ;; esac
+		[ -f "LICENSES/preferred/$id" ] || { echo "$f: no LICENSES/preferred/$id"; rc=1; }
+	done
+done
 exit $rc

@@ -191,10 +191,11 @@ static inline int sockets_rows(struct sockets_row *rows, int max)
 
 /*
  * The maps a group is made of, made by hand so that each can be got wrong,
- * in the order of struct pcbg_register.  HAND_SOCKS is the socket array.
+ * as the header's table (PCBG_MAPS) has them: the module's, in the order of
+ * struct pcbg_register.  HAND_SOCKS is the socket array.
  */
-#define HAND_MAPS	8
-#define HAND_SOCKS	2
+#define HAND_MAPS	PCBG_M_MODULE_NR
+#define HAND_SOCKS	PCBG_M_SOCKS
 #define HAND_CAPACITY	16
 
 struct hand_maps {
@@ -208,20 +209,18 @@ struct hand_maps {
 static inline int make_maps_flags(struct hand_maps *m, int wrong, int flagged,
 				  __u32 flags)
 {
-	__u32 ncpus = libbpf_num_possible_cpus();
 	const struct {
 		enum bpf_map_type type;
-		__u32 value_size, max_entries;
-	} spec[HAND_MAPS] = {
-		{ BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_config), 1 },
-		{ BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_group_info), 1 },
-		{ BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, 8, HAND_CAPACITY },
-		{ BPF_MAP_TYPE_ARRAY, sizeof(struct pcbg_slot), HAND_CAPACITY },
-		{ BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(struct pcbg_slot_count), HAND_CAPACITY },
-		{ BPF_MAP_TYPE_PERCPU_ARRAY, 8, PCBG_STAT_NR },
-		{ BPF_MAP_TYPE_ARRAY, 4, 2 * ncpus },
-		{ BPF_MAP_TYPE_ARRAY, 4, 2 * ncpus * HAND_CAPACITY },
+		__u32 key_size, value_size;
+		enum pcbg_entries_rule rule;
+	} spec[PCBG_M_NR] = {
+#define HAND_SPEC(id, name, type, key, value, flags, entries, module) \
+		[PCBG_M_##id] = { BPF_MAP_TYPE_##type, sizeof(key), sizeof(value), \
+				  PCBG_ENTRIES_##entries },
+		PCBG_MAPS(HAND_SPEC)
+#undef HAND_SPEC
 	};
+	__u32 ncpus = libbpf_num_possible_cpus();
 	int i;
 
 	for (i = 0; i < HAND_MAPS; i++) {
@@ -231,7 +230,9 @@ static inline int make_maps_flags(struct hand_maps *m, int wrong, int flagged,
 
 		if (i == wrong)	/* a wrong type, and a wrong size */
 			t == BPF_MAP_TYPE_ARRAY ? (vs += 8) : (t = BPF_MAP_TYPE_ARRAY);
-		m->fd[i] = bpf_map_create(t, NULL, 4, vs, spec[i].max_entries, &opts);
+		m->fd[i] = bpf_map_create(t, NULL, spec[i].key_size, vs,
+					  pcbg_map_entries(spec[i].rule, HAND_CAPACITY, ncpus, 0),
+					  &opts);
 		if (m->fd[i] < 0) {
 			int err = -errno;
 

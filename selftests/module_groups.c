@@ -299,6 +299,22 @@ TEST_F(modgroup, pcbgroupctl_set_points_to_sysctl)
 }
 
 /*
+ * The library itself keeps the one-writer rule: a server linking it cannot
+ * write the config while the module's sysctls own it, and nothing changes.
+ */
+TEST_F(modgroup, the_library_refuses_a_second_config_writer)
+{
+	struct pcbg_config cfg, now;
+
+	REQUIRE_MODULE();
+	ASSERT_EQ(0, pcbg_group_config(self->grp, &cfg));
+	cfg.algorithm = cfg.algorithm == PCBG_ALGO_MODULO ? PCBG_ALGO_CPU : PCBG_ALGO_MODULO;
+	EXPECT_EQ(-EBUSY, pcbg_group_set_config(self->grp, &cfg));
+	ASSERT_EQ(0, pcbg_group_config(self->grp, &now));
+	EXPECT_NE(cfg.algorithm, now.algorithm);
+}
+
+/*
  * Every socket closed, the group still pinned: the module lists it as dead,
  * as pcbgroupctl show does, with no socket.
  */

@@ -23,6 +23,8 @@
 #include <cpuid.h>
 #include <sys/prctl.h>
 #include <time.h>
+#include <dirent.h>
+#include <sys/pidfd.h>
 
 #define OUT_SZ		65536
 #define WORKERS		4
@@ -156,45 +158,84 @@ static int wait_show(struct _test_data_svc *self, const char *args, const char *
 	return 0;
 }
 
-/* Live sockets in group 1's socket array, read from its pins. */
-static int live_sockets(void)
+/* The cookie of worker @pid's one socket (taken with pidfd_getfd), 0 if none. */
+static __u64 worker_cookie(pid_t pid)
 {
-	struct pcbg_group_info info;
-	struct pcbg_group *grp;
-	char dir[PATH_MAX];
-	int live = 0;
-	__u32 slot;
+	char dir[64], path[PATH_MAX], link[64];
+	socklen_t len = sizeof(__u64);
+	__u64 cookie = 0;
+	struct dirent *e;
+	int pidfd, fd;
+	DIR *d;
 
-	group_pin_dir(dir, sizeof(dir), 1);
-	if (pcbg_group_open_pinned(&grp, dir))
-		return -1;
-	if (!pcbg_group_info(grp, &info))
-		for (slot = 0; slot < info.nr_slots && slot < info.capacity; slot++)
-			live += pcbg_group_slot_live(grp, slot) == 1;
-	pcbg_group_free(grp);
-	return live;
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", pid);
+	pidfd = pidfd_open(pid, 0);
+	d = opendir(dir);
+	while (pidfd >= 0 && d && !cookie && (e = readdir(d))) {
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0 || strncmp(link, "socket:", 7))
+			continue;
+		fd = pidfd_getfd(pidfd, atoi(e->d_name), 0);
+		if (fd < 0)
+			continue;
+		if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &len))
+			cookie = 0;
+		close(fd);	/* at once: a dup held here would keep the socket open */
+	}
+	if (d)
+		closedir(d);
+	if (pidfd >= 0)
+		close(pidfd);
+	return cookie;
+}
+
+/* Whether `show -j 1` (in @json) lists @cookie's slot live and not draining. */
+static int shown_member(const char *json, __u64 cookie)
+{
+	char needle[64];
+	static const char member[] = "\"live\":true,\"draining\":false";
+	const char *p;
+
+	snprintf(needle, sizeof(needle), "\"cookie\":%llu,", (unsigned long long)cookie);
+	p = strstr(json, needle);
+	if (!p)
+		return 0;
+	p = strstr(p, "\"live\":");
+	return p && !strncmp(p, member, sizeof(member) - 1);
 }
 
 /*
- * Wait until group 1 has @n live sockets (read from the maps, cheaply, every
- * 5 ms); then show must agree: @n sockets, none unsteered, live.  The ms
- * that took, or -1 after @limit_ms.
+ * Wait until group 1 is what the user must see: @n sockets, all of them
+ * members of the published membership, none unsteered, the group live, and
+ * the socket of every worker running now a live member.  A count alone is
+ * not enough: a killed worker's socket can still be open for a moment (held
+ * by the daemon while it looks), and then counts in place of its successor.
+ * The ms that took, or -1 after @limit_ms.
  */
 static long long wait_steered(struct _test_data_svc *self, int n, long long limit_ms)
 {
-	long long t0 = now_ms(), ms;
+	long long t0 = now_ms();
+	__u64 cookies[2 * WORKERS];
+	int k, nr = 0, ok;
 
-	while (live_sockets() != n) {
-		if (now_ms() - t0 > limit_ms)
-			return -1;
+	for (k = 0; k < 2 * WORKERS; k++)
+		if (self->workers[k] > 0)
+			cookies[nr++] = worker_cookie(self->workers[k]);
+	do {
+		ok = !CTL("show -j 1") && json_num(self->out, "\"sockets\":") == n &&
+		     json_num(self->out, "\"members\":") == n &&
+		     json_num(self->out, "\"unsteered\":") == 0 &&
+		     strstr(self->out, "\"state\":\"live\"");
+		for (k = 0; ok && k < nr; k++)
+			ok = cookies[k] && shown_member(self->out, cookies[k]);
+		if (ok)
+			return now_ms() - t0;
 		usleep(5 * 1000);
-	}
-	ms = now_ms() - t0;
-	if (CTL("show -j 1") || json_num(self->out, "\"sockets\":") != n ||
-	    json_num(self->out, "\"unsteered\":") != 0 ||
-	    !strstr(self->out, "\"state\":\"live\""))
-		return -1;
-	return ms;
+	} while (now_ms() - t0 <= limit_ms);
+	return -1;
 }
 
 /* The worker each flow reaches (-1: no answer within a second). */

@@ -288,15 +288,12 @@ static int apply_knobs(const struct decl *d, struct pcbg_group *grp)
 	struct pcbg_config cfg;
 	int err, i;
 
-	if (!d->nr_knobs)
+	/* with the module loaded, its sysctls are the config's one writer */
+	if (!d->nr_knobs || module_loaded)
 		return 0;
 	err = pcbg_group_config(grp, &cfg);
-	for (i = 0; !err && i < d->nr_knobs; i++) {
-		/* with the module loaded, its sysctls set these */
-		if (module_loaded && strcmp(d->knobs[i].name, "samples"))
-			continue;
+	for (i = 0; !err && i < d->nr_knobs; i++)
 		err = pcbg_config_set_knob(&cfg, d->knobs[i].name, d->knobs[i].value);
-	}
 	return err ? err : pcbg_group_set_config(grp, &cfg);
 }
 

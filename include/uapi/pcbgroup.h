@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /*
  * pcbgroup: the one header shared by the SK_REUSEPORT program (bpf/), the
  * control-plane module (module/), the library and pcbgroupctl (tools/) and the
@@ -425,6 +425,115 @@ struct pcbg_sample {
 	__u32 cpu;
 	__u32 seq;
 };
+
+/**
+ * enum pcbg_entries_rule - a map's max_entries, from the group's geometry:
+ * its capacity C (PCBG_SLOTS_LIMIT at most), the possible CPUs P, and M,
+ * pcbg_maglev_size(C) (the largest Maglev table of the capacity).
+ * @PCBG_ENTRIES_ONE: 1.
+ * @PCBG_ENTRIES_CAPACITY: C, a slot each.
+ * @PCBG_ENTRIES_2_CAPACITY: 2 x C: two generations of a member list.
+ * @PCBG_ENTRIES_2_CPUS: 2 x P: two generations of a value per CPU.
+ * @PCBG_ENTRIES_2_CPUS_CAPACITY: 2 x P x C: two generations of a table per CPU.
+ * @PCBG_ENTRIES_MAGLEV: 2 x PCBG_MAGLEV_WORDS(M).
+ * @PCBG_ENTRIES_FLOWS: PCBG_FLOWS_MIN..PCBG_FLOWS_MAX, chosen at creation.
+ * @PCBG_ENTRIES_STATS: PCBG_STAT_NR (the module accepts more: a newer
+ *	program may count more).
+ * @PCBG_ENTRIES_SAMPLES: PCBG_SAMPLES_NR + 1 (the last entry is the ring's
+ *	position).
+ */
+enum pcbg_entries_rule {
+	PCBG_ENTRIES_ONE,
+	PCBG_ENTRIES_CAPACITY,
+	PCBG_ENTRIES_2_CAPACITY,
+	PCBG_ENTRIES_2_CPUS,
+	PCBG_ENTRIES_2_CPUS_CAPACITY,
+	PCBG_ENTRIES_MAGLEV,
+	PCBG_ENTRIES_FLOWS,
+	PCBG_ENTRIES_STATS,
+	PCBG_ENTRIES_SAMPLES,
+};
+
+/*
+ * The maps of a group, one line each:
+ *   X(id, name, type, key, value, flags, entries, module)
+ * @id names enum pcbg_map's PCBG_M_<id>; @type is BPF_MAP_TYPE_<type>; @key
+ * and @value are the C types whose sizes the map has; @flags must be set;
+ * @entries is the enum pcbg_entries_rule PCBG_ENTRIES_<entries>; @module is
+ * 1 for the maps pcbgroup.ko holds once the group is registered (struct
+ * pcbg_register, in this order, first), 0 for those only the program and
+ * the pins hold.  The writer of each is in the table at the top.  The
+ * library's checks of pinned maps, the module's checks of registered ones
+ * and the tests' hand-made maps are made from this list; selftests/map_table
+ * checks the built program's maps against it.  Sizes are the tools' and the
+ * module's: the program declares its maps itself, as libbpf wants them.
+ */
+#define PCBG_MAPS(X)							\
+	X(CFG, PCBG_MAP_CFG, ARRAY, __u32, struct pcbg_config, 0, ONE, 1)	\
+	X(GROUP, PCBG_MAP_GROUP, ARRAY, __u32, struct pcbg_group_info, 0,	\
+	  ONE, 1)							\
+	X(SOCKS, PCBG_MAP_SOCKS, REUSEPORT_SOCKARRAY, __u32, __u64, 0,	\
+	  CAPACITY, 1)							\
+	X(SLOTS, PCBG_MAP_SLOTS, ARRAY, __u32, struct pcbg_slot, 0,	\
+	  CAPACITY, 1)							\
+	X(SLOT_CNT, PCBG_MAP_SLOT_STATS, PERCPU_ARRAY, __u32,		\
+	  struct pcbg_slot_count, 0, CAPACITY, 1)			\
+	X(STATS, PCBG_MAP_STATS, PERCPU_ARRAY, __u32, __u64, 0, STATS, 1)	\
+	X(CPU_CNT, PCBG_MAP_CPU_CNT, ARRAY, __u32, __u32, BPF_F_MMAPABLE,	\
+	  2_CPUS, 1)							\
+	X(CPU_SLOTS, PCBG_MAP_CPU_SLOTS, ARRAY, __u32, __u32,		\
+	  BPF_F_MMAPABLE, 2_CPUS_CAPACITY, 1)				\
+	X(SAMPLES, PCBG_MAP_SAMPLES, PERCPU_ARRAY, __u32,		\
+	  struct pcbg_sample, 0, SAMPLES, 0)				\
+	X(MEMBERS, PCBG_MAP_MEMBERS, ARRAY, __u32, __u32, BPF_F_MMAPABLE,	\
+	  2_CAPACITY, 0)						\
+	X(MAGLEV, PCBG_MAP_MAGLEV, ARRAY, __u32, __u64, BPF_F_MMAPABLE,	\
+	  MAGLEV, 0)							\
+	X(SYNC, PCBG_MAP_SYNC, ARRAY_OF_MAPS, __u32, __u32, 0, ONE, 0)	\
+	X(FLOWS, PCBG_MAP_FLOWS, LRU_HASH, struct pcbg_flow_key,	\
+	  struct pcbg_flow, 0, FLOWS, 0)
+
+#define PCBG_MAP_ENUM_(id, ...)		PCBG_M_##id,
+#define PCBG_MAP_HELD_(id, n, t, k, v, f, e, module)	+ (module)
+
+/* The maps by index, in the order of PCBG_MAPS. */
+enum pcbg_map {
+	PCBG_MAPS(PCBG_MAP_ENUM_)
+	PCBG_M_NR,
+	/* the first PCBG_M_MODULE_NR are the ones pcbgroup.ko holds */
+	PCBG_M_MODULE_NR = 0 PCBG_MAPS(PCBG_MAP_HELD_),
+};
+
+/*
+ * max_entries of a map by @rule, for a group of @capacity on @ncpus CPUs
+ * whose largest Maglev table is @maglev_size; PCBG_ENTRIES_FLOWS, a range,
+ * gives its least.
+ */
+static inline __u64 pcbg_map_entries(enum pcbg_entries_rule rule, __u32 capacity,
+				     __u32 ncpus, __u32 maglev_size)
+{
+	switch (rule) {
+	case PCBG_ENTRIES_ONE:
+		return 1;
+	case PCBG_ENTRIES_CAPACITY:
+		return capacity;
+	case PCBG_ENTRIES_2_CAPACITY:
+		return 2ULL * capacity;
+	case PCBG_ENTRIES_2_CPUS:
+		return 2ULL * ncpus;
+	case PCBG_ENTRIES_2_CPUS_CAPACITY:
+		return 2ULL * ncpus * capacity;
+	case PCBG_ENTRIES_MAGLEV:
+		return 2ULL * PCBG_MAGLEV_WORDS((__u64)maglev_size);
+	case PCBG_ENTRIES_FLOWS:
+		return PCBG_FLOWS_MIN;
+	case PCBG_ENTRIES_STATS:
+		return PCBG_STAT_NR;
+	case PCBG_ENTRIES_SAMPLES:
+		return PCBG_SAMPLES_NR + 1;
+	}
+	return 0;
+}
 
 /*
  * Registration with pcbgroup.ko: the tools open /proc/net/pcbgroup/control

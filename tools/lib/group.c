@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * A group's handle: made with its maps and program (pcbg_group_create()) or
  * opened from its pins, its writer lock, its config, fields and slots,
@@ -16,14 +16,7 @@
 
 #include "internal.h"
 #include "pcbgroup.skel.h"
-
-_Static_assert(sizeof(struct pcbg_config) == 40, "pcbg_config layout");
-_Static_assert(sizeof(struct pcbg_group_info) == 72, "pcbg_group_info layout");
-_Static_assert(sizeof(struct pcbg_slot_count) == 24, "pcbg_slot_count layout");
-_Static_assert(sizeof(struct pcbg_flow_key) == 36, "pcbg_flow_key layout");
-_Static_assert(sizeof(struct pcbg_flow) == 24, "pcbg_flow layout");
-_Static_assert(sizeof(struct pcbg_slot) == 32, "pcbg_slot layout");
-_Static_assert(sizeof(struct pcbg_sample) == 32, "pcbg_sample layout");
+#include "pcbgroup_layout.h"
 
 #ifndef SO_DETACH_REUSEPORT_BPF
 #define SO_DETACH_REUSEPORT_BPF 68
@@ -83,54 +76,49 @@ __u32 pcbg_flows_size(__u32 capacity)
 	       n > PCBG_FLOWS_MAX ? PCBG_FLOWS_MAX : n;
 }
 
+/* Each map of the skeleton by its name in the header's table; 0 or -errno. */
+static int skel_maps(struct pcbgroup_bpf *skel, struct bpf_map *maps[PCBG_M_NR])
+{
+	int m;
+
+	for (m = 0; m < PCBG_M_NR; m++) {
+		maps[m] = bpf_object__find_map_by_name(skel->obj, pcbg_map_name(m));
+		if (!maps[m])
+			return -ENOENT;
+	}
+	return 0;
+}
+
+/* Every map's max_entries by its rule (PCBG_MAPS), the flow table's @flows. */
 static int set_capacity(struct pcbgroup_bpf *skel, __u32 capacity, __u32 flows,
 			int ncpus)
 {
-	struct bpf_map *maps[] = {
-		skel->maps.pcbg_socks, skel->maps.pcbg_slots,
-		skel->maps.pcbg_slot_cnt,
-	};
-	size_t i;
-	int err;
+	struct bpf_map *maps[PCBG_M_NR];
+	__u64 n;
+	int m, err;
 
-	for (i = 0; i < ARRAY_SIZE(maps); i++) {
-		err = bpf_map__set_max_entries(maps[i], capacity);
-		if (err)
-			return err;
+	err = skel_maps(skel, maps);
+	for (m = 0; !err && m < PCBG_M_NR; m++) {
+		n = pcbg_map_entries(pcbg_map_rule(m), capacity, ncpus,
+				     pcbg_maglev_size(capacity));
+		err = bpf_map__set_max_entries(maps[m], m == PCBG_M_FLOWS ? flows : n);
 	}
-	/* two generations of each derived table (see pcbg_group_info) */
-	err = bpf_map__set_max_entries(skel->maps.pcbg_cpu_cnt, 2 * ncpus);
-	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.pcbg_cpu_slots,
-					       2 * ncpus * capacity);
-	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.pcbg_members, 2 * capacity);
-	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.pcbg_maglev,
-					       2 * PCBG_MAGLEV_WORDS(pcbg_maglev_size(capacity)));
-	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.pcbg_flows, flows);
 	return err;
 }
 
 /* The skeleton's descriptors, where a group opened from pins has its own. */
-static void take_fds(struct pcbg_group *grp)
+static int take_fds(struct pcbg_group *grp)
 {
-	struct pcbgroup_bpf *s = grp->skel;
-	struct bpf_map *maps[PCBG_M_NR] = {
-		[PCBG_M_CFG] = s->maps.pcbg_cfg, [PCBG_M_GROUP] = s->maps.pcbg_group,
-		[PCBG_M_SOCKS] = s->maps.pcbg_socks, [PCBG_M_SLOTS] = s->maps.pcbg_slots,
-		[PCBG_M_SLOT_CNT] = s->maps.pcbg_slot_cnt, [PCBG_M_STATS] = s->maps.pcbg_stats,
-		[PCBG_M_SAMPLES] = s->maps.pcbg_samples, [PCBG_M_CPU_CNT] = s->maps.pcbg_cpu_cnt,
-		[PCBG_M_CPU_SLOTS] = s->maps.pcbg_cpu_slots,
-		[PCBG_M_MEMBERS] = s->maps.pcbg_members, [PCBG_M_MAGLEV] = s->maps.pcbg_maglev,
-		[PCBG_M_SYNC] = s->maps.pcbg_sync, [PCBG_M_FLOWS] = s->maps.pcbg_flows,
-	};
-	int i;
+	struct bpf_map *maps[PCBG_M_NR];
+	int m, err;
 
-	grp->prog_fd = bpf_program__fd(s->progs.pcbg_select);
-	for (i = 0; i < PCBG_M_NR; i++)
-		grp->map_fd[i] = bpf_map__fd(maps[i]);
+	err = skel_maps(grp->skel, maps);
+	if (err)
+		return err;
+	grp->prog_fd = bpf_program__fd(grp->skel->progs.pcbg_select);
+	for (m = 0; m < PCBG_M_NR; m++)
+		grp->map_fd[m] = bpf_map__fd(maps[m]);
+	return 0;
 }
 
 int pcbg_group_create(struct pcbg_group **grpp, __u32 capacity)
@@ -168,7 +156,9 @@ int pcbg_group_create_flows(struct pcbg_group **grpp, __u32 capacity,
 	if (err)
 		goto err_free;
 
-	take_fds(grp);
+	err = take_fds(grp);
+	if (err)
+		goto err_free;
 	pcbg_config_default(&cfg);
 	if (getrandom(&info.hash_seed, sizeof(info.hash_seed), 0) != sizeof(info.hash_seed)) {
 		err = -errno;
@@ -260,7 +250,8 @@ int pcbg_group_config(const struct pcbg_group *grp, struct pcbg_config *cfg)
 	return pcbg_check_config(cfg);
 }
 
-int pcbg_group_set_config(struct pcbg_group *grp, const struct pcbg_config *cfg)
+/* The one write of the config, under the group's writer lock. */
+int pcbg_config_write(struct pcbg_group *grp, const struct pcbg_config *cfg)
 {
 	__u32 zero = 0;
 	int err;
@@ -274,6 +265,14 @@ int pcbg_group_set_config(struct pcbg_group *grp, const struct pcbg_config *cfg)
 		err = -errno;
 	pcbg_group_unlock(grp);
 	return err;
+}
+
+/* While pcbgroup.ko is loaded its sysctls are the config's one writer. */
+int pcbg_group_set_config(struct pcbg_group *grp, const struct pcbg_config *cfg)
+{
+	if (pcbg_module_loaded())
+		return -EBUSY;
+	return pcbg_config_write(grp, cfg);
 }
 
 int pcbg_group_info(const struct pcbg_group *grp, struct pcbg_group_info *info)

@@ -1,28 +1,13 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /* libpcbgroup's insides, shared by its files; not installed. */
 #ifndef PCBGROUP_LIB_INTERNAL_H
 #define PCBGROUP_LIB_INTERNAL_H
 
 #include "pcbgroup.h"
 
+#ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-enum pcbg_map {
-	PCBG_M_CFG,
-	PCBG_M_GROUP,
-	PCBG_M_SOCKS,
-	PCBG_M_SLOTS,
-	PCBG_M_SLOT_CNT,
-	PCBG_M_STATS,
-	PCBG_M_SAMPLES,
-	PCBG_M_CPU_CNT,
-	PCBG_M_CPU_SLOTS,
-	PCBG_M_MEMBERS,
-	PCBG_M_MAGLEV,
-	PCBG_M_SYNC,
-	PCBG_M_FLOWS,
-	PCBG_M_NR,
-};
+#endif
 
 struct pcbg_group {
 	struct pcbgroup_bpf *skel;	/* NULL when opened from pins */
@@ -71,6 +56,9 @@ struct bpf_map_info;
 int pcbg_damaged(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The pin name of map @map (PCBG_M_*), or of the program for -1. */
 const char *pcbg_map_name(int map);
+enum pcbg_entries_rule pcbg_map_rule(int map);
+/* Write the config as it is (pcbg_group_set_config() without the owner check). */
+int pcbg_config_write(struct pcbg_group *grp, const struct pcbg_config *cfg);
 /* Map @map's type, key and value size and flags, alone; fills @info. */
 int pcbg_check_map_shape(int map, int fd, struct bpf_map_info *info);
 int pcbg_check_config(const struct pcbg_config *cfg);

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * The knobs of struct pcbg_config, by name: their defaults, parsing and
  * bounds, all from the table PCBG_KNOBS of include/uapi/pcbgroup.h; and the

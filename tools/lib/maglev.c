@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * The Maglev table (Eisenbud et al., NSDI 2016): M entries, M a prime, each
  * naming a member's slot; a packet's hash picks one entry.

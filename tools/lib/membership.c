@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * Group membership: sockets join into free slots and keep them; leaving,
  * draining, pinning to a CPU and rebalancing change the slot records, and

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /* pcbgroup.ko, seen from the library: is it loaded, register a group with it. */
 #include <errno.h>
 #include <fcntl.h>

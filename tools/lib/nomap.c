@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * libpcbgroup with pcbgroup.ko in no-map mode (include/uapi/pcbgroup.h):
  * the module holds no map, so the tools carry what it would have: the
@@ -70,7 +70,7 @@ int pcbg_group_carry_knobs(struct pcbg_group *grp, int fd)
 		return err;
 	err = pcbg_module_knobs(fd, &cfg);
 	if (!err)
-		err = pcbg_group_set_config(grp, &cfg);
+		err = pcbg_config_write(grp, &cfg);	/* the module's values, as given */
 	pcbg_group_unlock(grp);
 	return err;
 }

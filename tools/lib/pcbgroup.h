@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /*
  * libpcbgroup: put the pcbgroup SK_REUSEPORT program on an SO_REUSEPORT
  * group a server made itself, and read its counters.  Every int function
@@ -187,7 +187,11 @@ int pcbg_group_carry_knobs(struct pcbg_group *grp, int fd);
 int pcbg_group_report(const struct pcbg_group *grp, __u32 id);
 
 int pcbg_group_config(const struct pcbg_group *grp, struct pcbg_config *cfg);
-/* -EINVAL (and nothing written) when a field is out of range. */
+/*
+ * -EINVAL (and nothing written) when a field is out of range; -EBUSY while
+ * pcbgroup.ko is loaded, whose sysctls are then the config's one writer
+ * (include/uapi/pcbgroup.h).
+ */
 int pcbg_group_set_config(struct pcbg_group *grp,
 			  const struct pcbg_config *cfg);
 int pcbg_group_info(const struct pcbg_group *grp,

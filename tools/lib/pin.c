@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * A group's pins: <dir>/prog and <dir>/<map name>, the layout that
  * pcbgroup.ko, pcbgroupd and the tests rely on (see PCBG_PIN_ROOT).

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * Taking a damaged group apart.  pcbg_group_open_pinned() refuses a group
  * whose pins do not check out, but such a group must still be removable:

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /* What a socket descriptor is, asked of the kernel (pcbg_socket_describe()). */
 #include <errno.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * A group's counters (per slot, per reason, per CPU), its flow table, its
  * CPU tables and selection samples, as the program left them.

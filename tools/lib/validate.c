@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * Nothing pinned is trusted: whoever can write under the pin root can put a
  * map of another type or size in a group's place, or any value in its
@@ -45,54 +45,19 @@ const char *pcbg_strerror(int err)
 	return strerror(err < 0 ? -err : err);
 }
 
-/* How many entries a map has, in terms of the group's geometry. */
-enum entries {
-	E_ONE,		/* 1 */
-	E_CAP,		/* capacity */
-	E_2CAP,		/* 2 x capacity */
-	E_2CPU,		/* 2 x CPUs */
-	E_2CPU_CAP,	/* 2 x CPUs x capacity */
-	E_MAGLEV,	/* 2 x PCBG_MAGLEV_WORDS(the largest M of the capacity) */
-	E_FLOWS,	/* PCBG_FLOWS_MIN..PCBG_FLOWS_MAX, chosen at creation */
-	E_STATS,	/* PCBG_STAT_NR */
-	E_SAMPLES,	/* PCBG_SAMPLES_NR + 1 */
-};
-
 static const struct map_shape {
 	const char *name;
 	__u32 type;
-	__u32 key_size;		/* 0: a __u32 index */
+	__u32 key_size;
 	__u32 value_size;
 	__u32 flags;		/* that must be set */
-	enum entries entries;
+	enum pcbg_entries_rule entries;
 } shapes[PCBG_M_NR] = {
-	[PCBG_M_CFG] = { PCBG_MAP_CFG, BPF_MAP_TYPE_ARRAY, 0,
-			 sizeof(struct pcbg_config), 0, E_ONE },
-	[PCBG_M_GROUP] = { PCBG_MAP_GROUP, BPF_MAP_TYPE_ARRAY, 0,
-			   sizeof(struct pcbg_group_info), 0, E_ONE },
-	[PCBG_M_SOCKS] = { PCBG_MAP_SOCKS, BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, 0,
-			   sizeof(__u64), 0, E_CAP },
-	[PCBG_M_SLOTS] = { PCBG_MAP_SLOTS, BPF_MAP_TYPE_ARRAY, 0,
-			   sizeof(struct pcbg_slot), 0, E_CAP },
-	[PCBG_M_SLOT_CNT] = { PCBG_MAP_SLOT_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, 0,
-			      sizeof(struct pcbg_slot_count), 0, E_CAP },
-	[PCBG_M_STATS] = { PCBG_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, 0,
-			   sizeof(__u64), 0, E_STATS },
-	[PCBG_M_SAMPLES] = { PCBG_MAP_SAMPLES, BPF_MAP_TYPE_PERCPU_ARRAY, 0,
-			     sizeof(struct pcbg_sample), 0, E_SAMPLES },
-	[PCBG_M_CPU_CNT] = { PCBG_MAP_CPU_CNT, BPF_MAP_TYPE_ARRAY, 0,
-			     sizeof(__u32), BPF_F_MMAPABLE, E_2CPU },
-	[PCBG_M_CPU_SLOTS] = { PCBG_MAP_CPU_SLOTS, BPF_MAP_TYPE_ARRAY, 0,
-			       sizeof(__u32), BPF_F_MMAPABLE, E_2CPU_CAP },
-	[PCBG_M_MEMBERS] = { PCBG_MAP_MEMBERS, BPF_MAP_TYPE_ARRAY, 0,
-			     sizeof(__u32), BPF_F_MMAPABLE, E_2CAP },
-	[PCBG_M_MAGLEV] = { PCBG_MAP_MAGLEV, BPF_MAP_TYPE_ARRAY, 0,
-			    sizeof(__u64), BPF_F_MMAPABLE, E_MAGLEV },
-	[PCBG_M_SYNC] = { PCBG_MAP_SYNC, BPF_MAP_TYPE_ARRAY_OF_MAPS, 0,
-			  sizeof(__u32), 0, E_ONE },
-	[PCBG_M_FLOWS] = { PCBG_MAP_FLOWS, BPF_MAP_TYPE_LRU_HASH,
-			   sizeof(struct pcbg_flow_key), sizeof(struct pcbg_flow), 0,
-			   E_FLOWS },
+#define MAP_SHAPE(id, name, type, key, value, flags, entries, module) \
+	[PCBG_M_##id] = { name, BPF_MAP_TYPE_##type, sizeof(key), sizeof(value), \
+			  flags, PCBG_ENTRIES_##entries },
+	PCBG_MAPS(MAP_SHAPE)
+#undef MAP_SHAPE
 };
 
 const char *pcbg_map_name(int map)
@@ -100,21 +65,9 @@ const char *pcbg_map_name(int map)
 	return map >= 0 && map < PCBG_M_NR ? shapes[map].name : PCBG_PIN_PROG;
 }
 
-static __u64 expected_entries(enum entries e, __u32 capacity, __u32 ncpus,
-			      __u32 maglev_size)
+enum pcbg_entries_rule pcbg_map_rule(int map)
 {
-	switch (e) {
-	case E_ONE: return 1;
-	case E_CAP: return capacity;
-	case E_2CAP: return 2ULL * capacity;
-	case E_2CPU: return 2ULL * ncpus;
-	case E_2CPU_CAP: return 2ULL * ncpus * capacity;
-	case E_MAGLEV: return 2ULL * PCBG_MAGLEV_WORDS((__u64)maglev_size);
-	case E_FLOWS: return 0;	/* a range: see pcbg_group_validate() */
-	case E_STATS: return PCBG_STAT_NR;
-	case E_SAMPLES: return PCBG_SAMPLES_NR + 1;
-	}
-	return 0;
+	return shapes[map].entries;
 }
 
 /* Type, key and value size and flags of map @map (fd @fd): its own shape. */
@@ -129,9 +82,9 @@ int pcbg_check_map_shape(int map, int fd, struct bpf_map_info *info)
 	if (info->type != s->type)
 		return pcbg_damaged("%s: map type %u, expected %u", s->name,
 				    info->type, s->type);
-	if (info->key_size != (s->key_size ?: sizeof(__u32)))
-		return pcbg_damaged("%s: key size %u, expected %zu", s->name,
-				    info->key_size, s->key_size ?: sizeof(__u32));
+	if (info->key_size != s->key_size)
+		return pcbg_damaged("%s: key size %u, expected %u", s->name,
+				    info->key_size, s->key_size);
 	if (info->value_size != s->value_size)
 		return pcbg_damaged("%s: value size %u, expected %u", s->name,
 				    info->value_size, s->value_size);
@@ -270,9 +223,9 @@ int pcbg_group_validate(struct pcbg_group *grp)
 				    grp->capacity, PCBG_SLOTS_LIMIT);
 	grp->maglev_size = pcbg_maglev_size(grp->capacity);
 	for (m = 0; m < PCBG_M_NR; m++) {
-		want = expected_entries(shapes[m].entries, grp->capacity, grp->ncpus,
+		want = pcbg_map_entries(shapes[m].entries, grp->capacity, grp->ncpus,
 					grp->maglev_size);
-		if (shapes[m].entries == E_FLOWS) {
+		if (shapes[m].entries == PCBG_ENTRIES_FLOWS) {
 			if (mi[m].max_entries < PCBG_FLOWS_MIN ||
 			    mi[m].max_entries > PCBG_FLOWS_MAX)
 				return pcbg_damaged("%s: %u entries, expected %u-%u",

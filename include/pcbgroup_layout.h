@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
+/*
+ * The layout of include/uapi/pcbgroup.h's structs, asserted once for the
+ * program, the library, the module and the tests, which all include this.
+ * The structs only grow at their end: a change here is an ABI change.
+ */
+#ifndef _PCBGROUP_LAYOUT_H
+#define _PCBGROUP_LAYOUT_H
+
+#include "uapi/pcbgroup.h"
+
+#define PCBG_OFFSET(s, f, off) \
+	_Static_assert(__builtin_offsetof(struct s, f) == (off), #s "." #f)
+#define PCBG_SIZE(s, size) _Static_assert(sizeof(struct s) == (size), #s)
+
+PCBG_SIZE(pcbg_config, 40);
+PCBG_OFFSET(pcbg_config, tcp_reuseport_ext, 0);
+PCBG_OFFSET(pcbg_config, udp_reuseport_ext, 4);
+PCBG_OFFSET(pcbg_config, algorithm, 8);
+PCBG_OFFSET(pcbg_config, cpu_bits, 12);
+PCBG_OFFSET(pcbg_config, max_group_size, 16);
+PCBG_OFFSET(pcbg_config, stats, 20);
+PCBG_OFFSET(pcbg_config, hash_fields, 24);
+PCBG_OFFSET(pcbg_config, migrate, 28);
+PCBG_OFFSET(pcbg_config, flow_table, 32);
+PCBG_OFFSET(pcbg_config, flow_timeout, 36);
+
+PCBG_SIZE(pcbg_group_info, 72);
+PCBG_OFFSET(pcbg_group_info, nr_slots, 0);
+PCBG_OFFSET(pcbg_group_info, capacity, 4);
+PCBG_OFFSET(pcbg_group_info, family, 8);
+PCBG_OFFSET(pcbg_group_info, protocol, 10);
+PCBG_OFFSET(pcbg_group_info, port, 12);
+PCBG_OFFSET(pcbg_group_info, addr, 16);
+PCBG_OFFSET(pcbg_group_info, nr_cpus, 32);
+PCBG_OFFSET(pcbg_group_info, gen, 36);
+
+PCBG_SIZE(pcbg_slot, 32);
+PCBG_OFFSET(pcbg_slot, inode, 0);
+PCBG_OFFSET(pcbg_slot, cookie, 8);
+PCBG_OFFSET(pcbg_slot, cpu, 16);
+PCBG_OFFSET(pcbg_slot, flags, 24);
+
+PCBG_SIZE(pcbg_slot_count, 24);
+PCBG_OFFSET(pcbg_slot_count, selected, 0);
+PCBG_OFFSET(pcbg_slot_count, cpu_local, 8);
+PCBG_OFFSET(pcbg_slot_count, flow_hit, 16);
+
+PCBG_SIZE(pcbg_flow_key, 36);
+PCBG_SIZE(pcbg_flow, 24);
+PCBG_SIZE(pcbg_sample, 32);
+PCBG_SIZE(pcbg_register, 64);
+
+#endif

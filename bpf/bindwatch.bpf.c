@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * bindwatch: tell pcbgroupd the moment a socket joins or leaves the
  * SO_REUSEPORT group of a declared port, so that it is steered within
@@ -30,12 +30,7 @@
 #include <linux/bpf.h>
 #include <linux/in.h>
 #include <bpf/bpf_helpers.h>
-#include "uapi/pcbgroup.h"
-
-_Static_assert(sizeof(struct pcbg_watch_key) == 16, "pcbg_watch_key layout");
-_Static_assert(sizeof(struct pcbg_sock_event) == 48, "pcbg_sock_event layout");
-_Static_assert(sizeof(struct pcbg_watch_owner) == 24, "pcbg_watch_owner layout");
-
+#include "pcbgroup_layout.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -177,4 +172,4 @@ int pcbgw_release(struct bpf_sock *sk)
 	return 1;
 }
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

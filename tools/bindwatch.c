@@ -18,6 +18,7 @@
 #include <linux/magic.h>
 
 #include "bindwatch.h"
+#include "pcbgroupctl.h"
 #include "bindwatch.skel.h"
 
 #define NR_LINKS	4
@@ -46,7 +47,7 @@ static int cgroup2_root(char *buf, size_t size)
 	size_t i;
 	FILE *f;
 
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(known); i++) {
 		if (is_cgroup2(known[i])) {
 			snprintf(buf, size, "%s", known[i]);
 			return 0;

@@ -633,8 +633,8 @@ static long long mono_ms(void)
  */
 static void forget_closed(struct decl *d)
 {
+	int err = 0, dead = 0, empty, k;
 	struct pcbg_group_info info;
-	int err = 0, dead = 0, k;
 	struct pcbg_group *grp;
 	struct pcbg_slot s;
 	__u32 slot;
@@ -660,11 +660,13 @@ static void forget_closed(struct decl *d)
 		err = pcbg_group_publish(grp);
 	if (err)
 		pr_err(d->name, "group %u: %s", d->id, strerror(-err));
+	empty = !pcbg_group_info(grp, &info) && !group_live(grp, &info);
 	pcbg_group_unlock(grp);
+	if (empty)
+		group_gone(d);	/* they were the last */
 out:
 	d->nr_closed = 0;
 	d->closed_due = 0;
-	d->event = 1;	/* and a look: were they the last? */
 }
 
 static void on_sock_event(const struct pcbg_sock_event *e, void *arg)
@@ -1014,7 +1016,8 @@ int main(int argc, char **argv)
 		 */
 		fds[0].fd = knobs_fd;
 		fds[1].fd = watch ? bindwatch_fd(watch) : -1;
-		fds[0].revents = fds[1].revents = 0;
+		fds[0].revents = 0;
+		fds[1].revents = 0;
 		wait = next_sweep;
 		for (i = 0; i < ndecls; i++)
 			if (decls[i].closed_due && decls[i].closed_due < wait)

@@ -817,10 +817,17 @@ static int bind_setup(char *dir, const char *proto, const char *extra)
 	return write_file(dir, "web.conf", text);
 }
 
-static void bind_cleanup(const char *dir, pid_t *pids, int n)
+/* The daemon's log, when the test failed, and everything stopped and removed. */
+static void bind_cleanup(struct __test_metadata *_metadata, const char *dir, pid_t *pids,
+			 int n)
 {
 	char cmd[128];
 	int k;
+
+	if (!_metadata->passed) {
+		snprintf(cmd, sizeof(cmd), "sed 's/^/# daemon: /' %s/daemon.log", dir);
+		system(cmd);
+	}
 
 	for (k = 0; k < n; k++)
 		stop_pid(&pids[k], SIGKILL);
@@ -870,7 +877,7 @@ static void new_workers_join_at_bind(struct __test_metadata *_metadata, const ch
 			     "%s/loadgen -q -t %s -p %d -n 100 | grep -q 'answered 100 '",
 			     build_dir(), proto, SERVER_PORT));
 	EXPECT_EQ(fb, group_fallbacks()) TH_LOG("flows fell back to the kernel's pick");
-	bind_cleanup(dir, pids, 4);
+	bind_cleanup(_metadata, dir, pids, 4);
 }
 
 TEST(udp_worker_is_a_member_soon_after_bind_with_no_sweep)
@@ -925,7 +932,7 @@ TEST(overlapping_reload_under_load_counts_no_fallback)
 		fb1 = group_fallbacks();
 		EXPECT_EQ(fb0, fb1) TH_LOG("round %d: %lld selections fell back", round, fb1 - fb0);
 	}
-	bind_cleanup(dir, pids, 2 * WORKERS + 2);
+	bind_cleanup(_metadata, dir, pids, 2 * WORKERS + 2);
 }
 
 TEST_HARNESS_MAIN

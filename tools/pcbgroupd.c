@@ -6,9 +6,10 @@
  * It learns a socket of a declared port the moment it joins or leaves its
  * SO_REUSEPORT group, from cgroup socket hooks (bindwatch.c), and looks at
  * once.  Every interval, as a safety net, it lists the namespace's TCP
- * listeners and unconnected UDP sockets with sock_diag (a few netlink dumps, whatever the number of
- * groups) and compares, per declaration, the set of socket inodes on its
- * port with the last one.  Only when that set changed does it look for the
+ * listeners and unconnected UDP sockets with sock_diag (a few netlink
+ * dumps, whatever the number of groups) and compares, per declaration, the
+ * set of socket inodes on its port with the last one.  Only when that set
+ * changed, or a hook reported one, does it look for the
  * sockets in the declared processes' fds, take the new ones with
  * pidfd_getfd() into free slots (a restarted worker's socket takes the slot
  * its predecessor left, so Maglev gives it back its flows), republish the
@@ -390,7 +391,6 @@ static void update_group(struct decl *d, struct adopted_sock *socks, int n)
 			continue;
 		/* a fresh SO_REUSEPORT group (a restart) has no program yet */
 		attached = pcbg_group_attach(grp, socks[i].fd);
-
 		if (attached)
 			pr_err(d->name, "group %u: attach through pid %d: %s", d->id,
 			       socks[i].pid, strerror(-attached));
@@ -692,7 +692,7 @@ static void on_sock_event(const struct pcbg_sock_event *e, void *arg)
 			d->event_pid = e->tgid ? (pid_t)e->tgid : -1;
 		else if (d->event_pid != (pid_t)e->tgid)
 			d->event_pid = -1;	/* several: look at them all */
-		d->event = 1;	/* look: a new socket, or none left */
+		d->event = 1;	/* a look now */
 	}
 }
 

@@ -802,17 +802,29 @@ static pid_t start_slow_daemon(const char *dir)
 	return pid;
 }
 
+/*
+ * The servers of these tests are echo_server under a name of their own:
+ * other tests' daemons on the host, declared with process = echo_server,
+ * look at every process by that name, in every namespace (issue 20's first
+ * point), and would take these servers' sockets.
+ */
+#define BIND_SERVER	"pcbgd_bindsrv"
+
 /* Namespaces, /run/pcbgroupd, a declaration of @proto port 8080 in @dir. */
 static int bind_setup(char *dir, const char *proto, const char *extra)
 {
-	char text[256];
+	char text[256], link[PATH_MAX + 32];
 
+	snprintf(link, sizeof(link), "%s/" BIND_SERVER, build_dir());
+	if (symlink("echo_server", link) && errno != EEXIST)
+		return -1;
+	echo_server_name = BIND_SERVER;
 	if (setup_namespaces())
 		return -1;
 	mkdir(PCBGD_RUN_DIR, 0755);
 	if (mount("tmpfs", PCBGD_RUN_DIR, "tmpfs", 0, "mode=0755") || !mkdtemp(dir))
 		return -1;
-	snprintf(text, sizeof(text), "port = %d\nproto = %s\nprocess = echo_server\n"
+	snprintf(text, sizeof(text), "port = %d\nproto = %s\nprocess = " BIND_SERVER "\n"
 		 "capacity = 16\n%s", SERVER_PORT, proto, extra);
 	return write_file(dir, "web.conf", text);
 }

@@ -181,11 +181,17 @@ static pid_t start_daemon(const char *interval)
 	return pid;
 }
 
+/*
+ * echo_server under a name of its own (a link), so that other daemons on
+ * the host declared with process = echo_server leave it alone.
+ */
+#define ECHO_NAME	"steer_echo"
+
 static pid_t start_echo(int k, int port)
 {
 	char path[300], b[16], p[16];
 
-	snprintf(path, sizeof(path), "%s/echo_server", bin);
+	snprintf(path, sizeof(path), "%s/" ECHO_NAME, dir);
 	snprintf(b, sizeof(b), "%d", k);
 	snprintf(p, sizeof(p), "%d", port);
 	return spawn("echo.log", (char *[]){ path, "-t", "udp", "-w", "1", "-b", b, "-p", p,
@@ -466,6 +472,7 @@ static int set_ports(int port, int proto)
 
 static int run_kill(struct result *r, int rounds)
 {
+	char path[300], link[128];
 	pid_t daemon, w[4];
 	struct pcbg_group *grp;
 	struct load l;
@@ -473,7 +480,11 @@ static int run_kill(struct result *r, int rounds)
 	int k, i;
 
 	r->name = "kill -9 + respawn (udp)";
-	write_file("decl/echo.conf", "port = %d\nproto = udp\nprocess = echo_server\n"
+	snprintf(path, sizeof(path), "%s/echo_server", bin);
+	snprintf(link, sizeof(link), "%s/" ECHO_NAME, dir);
+	if (symlink(path, link) && errno != EEXIST)
+		return -errno;
+	write_file("decl/echo.conf", "port = %d\nproto = udp\nprocess = " ECHO_NAME "\n"
 		   "algorithm = maglev\ncapacity = 16\n", UDP_PORT);
 	set_ports(UDP_PORT, IPPROTO_UDP);
 	daemon = start_daemon("60000");

@@ -6,8 +6,8 @@
  * the newest of trixie-backports (7.3 today), where it builds with no
  * warning and no test beyond those below.
  */
-#ifndef _PCBG_COMPAT_H
-#define _PCBG_COMPAT_H
+#ifndef _PCBGK_COMPAT_H
+#define _PCBGK_COMPAT_H
 
 #include <linux/atomic.h>
 #include <linux/bpf.h>
@@ -19,17 +19,17 @@
  * The module's only use of LINUX_VERSION_CODE: every test below goes
  * through it.
  */
-#define PCBG_LINUX_AT_LEAST(major, minor) \
+#define PCBGK_LINUX_AT_LEAST(major, minor) \
 	(KERNEL_VERSION(major, minor, 0) <= LINUX_VERSION_CODE)
 
 /*
  * v6.11 78eb4ea25cd5 ("sysctl: treewide: constify the ctl_table argument of
  * proc_handlers"): the handlers' table argument became const.
  */
-#if PCBG_LINUX_AT_LEAST(6, 11)
-#define PCBG_CTL_CONST const
+#if PCBGK_LINUX_AT_LEAST(6, 11)
+#define PCBGK_CTL_CONST const
 #else
-#define PCBG_CTL_CONST
+#define PCBGK_CTL_CONST
 #endif
 
 /*
@@ -39,11 +39,11 @@
  * the number of entries instead.  Before it, a table ends with an empty
  * sentinel entry; v6.11 d7a76ec87195 ("sysctl: Remove check for sentinel
  * element in ctl_table arrays") treats such an entry as a real one and
- * fails the registration.  PCBG_SYSCTL_SENTINEL is the number of sentinel
+ * fails the registration.  PCBGK_SYSCTL_SENTINEL is the number of sentinel
  * entries a table needs beyond its real ones (left zeroed).
  */
-#if PCBG_LINUX_AT_LEAST(6, 6)
-#define PCBG_SYSCTL_SENTINEL 0
+#if PCBGK_LINUX_AT_LEAST(6, 6)
+#define PCBGK_SYSCTL_SENTINEL 0
 static inline struct ctl_table_header *
 pcbgk_register_net_sysctl(struct net *net, const char *path,
 			  struct ctl_table *table, size_t n)
@@ -51,7 +51,7 @@ pcbgk_register_net_sysctl(struct net *net, const char *path,
 	return register_net_sysctl_sz(net, path, table, n);
 }
 #else
-#define PCBG_SYSCTL_SENTINEL 1
+#define PCBGK_SYSCTL_SENTINEL 1
 static inline struct ctl_table_header *
 pcbgk_register_net_sysctl(struct net *net, const char *path,
 			  struct ctl_table *table, size_t n)
@@ -72,11 +72,11 @@ pcbgk_register_net_sysctl(struct net *net, const char *path,
  * Where the kernel's Module.symvers has no export of bpf_map_get() that any
  * module may import (none, or one for named modules only: the "module:"
  * namespace of EXPORT_SYMBOL_FOR_MODULES(), include/linux/export.h of 7.x),
- * module/Kbuild defines PCBG_NO_MAP_GET: the module is built without it,
+ * module/Kbuild defines PCBGK_NO_MAP_GET: the module is built without it,
  * in no-map mode only (maps=0, see main.c).
  */
-#ifdef PCBG_NO_MAP_GET
-#define PCBG_HAVE_MAP_GET false
+#ifdef PCBGK_NO_MAP_GET
+#define PCBGK_HAVE_MAP_GET false
 static inline struct bpf_map *pcbgk_bpf_map_get(u32 fd)
 {
 	return ERR_PTR(-EOPNOTSUPP);
@@ -86,13 +86,13 @@ static inline void pcbgk_bpf_map_put(struct bpf_map *map)
 {
 }
 #else
-#define PCBG_HAVE_MAP_GET true
+#define PCBGK_HAVE_MAP_GET true
 #define pcbgk_bpf_map_get bpf_map_get
 #define pcbgk_bpf_map_put bpf_map_put
-#if PCBG_LINUX_AT_LEAST(6, 13)
-#define PCBG_BPF_NS "BPF_INTERNAL"
+#if PCBGK_LINUX_AT_LEAST(6, 13)
+#define PCBGK_BPF_NS "BPF_INTERNAL"
 #else
-#define PCBG_BPF_NS BPF_INTERNAL
+#define PCBGK_BPF_NS BPF_INTERNAL
 #endif
 #endif
 
@@ -107,4 +107,4 @@ static inline s64 pcbgk_map_refcnt(const struct bpf_map *map)
 	return atomic64_read(&map->refcnt);
 }
 
-#endif /* _PCBG_COMPAT_H */
+#endif /* _PCBGK_COMPAT_H */

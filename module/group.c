@@ -1,291 +1,59 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pcbgroup: the groups of each network namespace.
+ * pcbgroup: the groups of each network namespace, whatever their mode.
  *
- * A group is one instance of the SK_REUSEPORT program's maps, handed to the
- * module through /proc/net/pcbgroup/control (PCBG_IOC_REGISTER).  The module
- * only takes references on those maps: it never creates, fills or frees one,
- * so the program keeps steering whatever the module does, rmmod included.
- * It writes one thing, the config map, from the namespace's knobs: every
- * field of struct pcbg_config is the module's while the group is
- * registered (include/uapi/pcbgroup.h names each map's writer); it reads
- * the others for /proc/net/pcbgroup/.
+ * The module holds a group in one of two modes, each in a file of its own
+ * behind struct pcbgk_group_ops: its maps, handed over by PCBG_IOC_REGISTER
+ * (group_maps.c), or, in no-map mode (maps=0), only the tools' last report
+ * of it, PCBG_IOC_REPORT (group_report.c).  Here: the namespace's list,
+ * sorted by id, and what happens to every group of it: an id, a knob write,
+ * the lazy sweep of dead groups, unregistering, release with the namespace.
  *
  * Dead groups are dropped lazily, with no timer: pcbgk_groups_sweep() runs at
  * every registration, every knob write and every /proc/net/pcbgroup/ read,
- * under the namespace's lock.  A group is dead when the module holds the
- * only reference left on both its socket array and its config map: no
- * program uses them (a loaded program holds a reference on each map it
- * uses, and a program attached to a reuseport group stays loaded), and no
- * descriptor or bpffs pin keeps them.  Until a sweep sees that, the group
- * stays listed; a group still pinned or open never goes away on its own.
- *
- * Every map of a group must be distinct and held by no other group, in any
- * namespace: pcbgk_registry, keyed by map id, holds each registered map once,
- * so that the module's own reference is exactly one.
- *
- * A group belongs to the namespace of its sockets: every socket in its
- * socket array must be in the caller's namespace (over which the ioctl
- * checked CAP_NET_ADMIN), and there must be one at least, else the module
- * could not tell whose knobs the group should follow.
- *
- * In no-map mode (maps=0) a group is only the tools' last report of it
- * (PCBG_IOC_REPORT): the module holds no map, writes none, and drops the
- * group when the tools unregister it.
+ * under the namespace's lock.  Until a sweep sees a group dead (its mode
+ * says when), the group stays listed.
  */
-#include <linux/bpf.h>
-#include <linux/cpumask.h>
-#include <linux/file.h>
-#include <linux/fs.h>
+#include <linux/list.h>
 #include <linux/lockdep.h>
-#include <linux/percpu.h>
-#include <linux/rcupdate.h>
-#include <linux/slab.h>
-#include <linux/stddef.h>
-#include <linux/string.h>
-#include <linux/xarray.h>
-#include <net/net_namespace.h>
-#include <net/sock.h>
+#include <linux/mutex.h>
 
-#include "pcbgroup_layout.h"
-
-#include "compat.h"
 #include "group.h"
 #include "pernet.h"
 #include "proc.h"
 
 /**
- * struct pcbgk_map_spec - what a group's map must be, from the header's
- *	PCBG_MAPS table.
- * @type: map type.
- * @key_size: key size.
- * @value_size: value size.
- * @rule: how max_entries follows from the group's capacity.
- */
-struct pcbgk_map_spec {
-	enum bpf_map_type type;
-	u32 key_size;
-	u32 value_size;
-	enum pcbg_entries_rule rule;
-};
-
-#define PCBGK_MAP_SPEC(id, name, type, key, value, flags, entries, module) \
-	[PCBG_M_##id] = { BPF_MAP_TYPE_##type, sizeof(key), sizeof(value), \
-			  PCBG_ENTRIES_##entries },
-
-/*
- * The maps the module holds come first in the table, so g->maps[] holds
- * PCBG_M_MODULE_NR of them: selftests/map_table checks the table's order.
- */
-static const struct pcbgk_map_spec pcbgk_map_specs[PCBG_M_NR] = {
-	PCBG_MAPS(PCBGK_MAP_SPEC)
-};
-
-/*
- * The tools size the per-CPU tables by libbpf_num_possible_cpus(), the
- * highest possible CPU + 1, which is nr_cpu_ids (num_possible_cpus() too,
- * unless the possible mask has holes), and the program indexes them by
- * bpf_get_smp_processor_id(), which is below nr_cpu_ids.  Map flags are not
- * checked, so the BPF_F_MMAPABLE that the tools give the per-CPU tables is
- * accepted; the counters may be more than the module knows of.
- */
-static bool pcbgk_map_fits(const struct bpf_map *map,
-			   const struct pcbgk_map_spec *spec, u32 capacity)
-{
-	if (map->map_type != spec->type || map->key_size != spec->key_size ||
-	    map->value_size != spec->value_size)
-		return false;
-	if (spec->rule == PCBG_ENTRIES_STATS)
-		return map->max_entries >= PCBG_STAT_NR;
-	return map->max_entries == pcbg_map_entries(spec->rule, capacity,
-						    nr_cpu_ids, 0);
-}
-
-/* Every map as the program defines it, and no map twice: else -EINVAL. */
-static int pcbgk_group_check_maps(const struct pcbgk_group *g)
-{
-	u32 capacity = g->maps[PCBG_M_SOCKS]->max_entries;
-	int i, j;
-
-	if (!capacity || capacity > PCBG_SLOTS_LIMIT)
-		return -EINVAL;
-	for (i = 0; i < PCBG_M_MODULE_NR; i++) {
-		if (!pcbgk_map_fits(g->maps[i], &pcbgk_map_specs[i], capacity))
-			return -EINVAL;
-		for (j = 0; j < i; j++)
-			if (g->maps[j] == g->maps[i])
-				return -EINVAL;
-	}
-	/* A program may have read-only (and, frozen, constant) config. */
-	if (g->maps[PCBG_M_CFG]->map_flags & BPF_F_RDONLY_PROG)
-		return -EINVAL;
-	return 0;
-}
-
-/*
- * The module reads every map of a group for /proc/net/pcbgroup/, which
- * anyone may read, and writes the config map, on the caller's behalf: only
- * what @fd, the descriptor @map was taken from, allows, as bpf(2) would
- * (map_get_sys_perms()), so that a write-only descriptor does not become a
- * world-readable table, nor a read-only one a writable map.
- */
-static int pcbgk_fd_allows(int fd, const struct bpf_map *map, fmode_t mode)
-{
-	struct file *file = fget(fd);
-	fmode_t allowed;
-	int err = 0;
-
-	if (!file)
-		return -EBADF;
-	allowed = file->f_mode & (FMODE_CAN_READ | FMODE_CAN_WRITE);
-	if (READ_ONCE(map->frozen))
-		allowed &= ~FMODE_CAN_WRITE;
-	if (file->private_data != map)	/* @fd was replaced meanwhile */
-		err = -EBADF;
-	else if ((allowed & mode) != mode)
-		err = -EPERM;
-	fput(file);
-	return err;
-}
-
-/*
- * Every registered map, in every namespace, by map id: a map is in one
- * group at most.  A map's id stays while the module holds its reference.
- */
-static DEFINE_XARRAY(pcbgk_registry);
-
-/* Enter @g's maps in the registry: all of them, or none and -EEXIST. */
-static int pcbgk_registry_add(struct pcbgk_group *g)
-{
-	int i, err;
-
-	for (i = 0; i < PCBG_M_MODULE_NR; i++) {
-		err = xa_insert(&pcbgk_registry, g->maps[i]->id, g, GFP_KERNEL);
-		if (err) {
-			while (i--)
-				xa_erase(&pcbgk_registry, g->maps[i]->id);
-			return err == -EBUSY ? -EEXIST : err;
-		}
-	}
-	g->registered = true;
-	return 0;
-}
-
-static void pcbgk_registry_del(struct pcbgk_group *g)
-{
-	int i;
-
-	if (!g->registered)
-		return;
-	for (i = 0; i < PCBG_M_MODULE_NR; i++)
-		xa_erase(&pcbgk_registry, g->maps[i]->id);
-	g->registered = false;
-}
-
-/**
- * pcbgk_registry_empty() - no group is registered in any namespace: true
- * once every namespace's groups are released (module unload).
+ * pcbgk_group_insert() - give a group an id and put it in the list.
+ * @pn: the namespace, its lock held.
+ * @g: the group.
+ * @want: the id wanted, or 0 for the smallest id unused.
  *
- * Return: true if the registry holds no map.
+ * The list stays sorted by id.
+ *
+ * Return: 0; -EADDRINUSE if @want is taken; -ENOSPC past PCBGK_GROUPS_MAX.
  */
-bool pcbgk_registry_empty(void)
+int pcbgk_group_insert(struct pcbgk_net *pn, struct pcbgk_group *g, u32 want)
 {
-	return xa_empty(&pcbgk_registry);
-}
+	struct pcbgk_group *it;
+	u32 id = want ?: 1;
 
-static void pcbgk_group_free(struct pcbgk_group *g)
-{
-	int i;
-
-	pcbgk_registry_del(g);
-	for (i = 0; i < PCBG_M_MODULE_NR; i++)
-		if (g->maps[i])
-			pcbgk_bpf_map_put(g->maps[i]);
-	kfree(g->report);
-	kfree(g);
-}
-
-/* An element of an ARRAY or REUSEPORT_SOCKARRAY map.  Under RCU. */
-static void *pcbgk_map_elem(struct bpf_map *map, u32 index)
-{
-	return map->ops->map_lookup_elem(map, &index);
-}
-
-/*
- * The u64 at @offset in element @index of a PERCPU_ARRAY, on possible CPU
- * @cpu, or summed over the CPUs (@cpu < 0).
- */
-static u64 pcbgk_percpu_u64(struct bpf_map *map, u32 index, size_t offset,
-			    int cpu)
-{
-	struct bpf_array *array = container_of(map, struct bpf_array, map);
-	void __percpu *pptr;
-	u64 sum = 0;
-	int c;
-
-	if (index >= map->max_entries)
-		return 0;
-	pptr = array->pptrs[index & array->index_mask];
-	if (cpu >= 0)
-		return READ_ONCE(*(u64 *)(per_cpu_ptr(pptr, cpu) + offset));
-	for_each_possible_cpu(c)
-		sum += READ_ONCE(*(u64 *)(per_cpu_ptr(pptr, c) + offset));
-	return sum;
-}
-
-/*
- * A selection is counted in its slot's struct pcbg_slot_count only:
- * PCBG_STAT_SELECTED and PCBG_STAT_CPU_LOCAL are sums over the slots.
- */
-static u64 pcbgk_slots_sum(struct pcbgk_group *g, size_t offset, int cpu)
-{
-	u32 slot, n = pcbgk_group_nr_slots(g);
-	u64 sum = 0;
-
-	for (slot = 0; slot < n; slot++)
-		sum += pcbgk_percpu_u64(g->maps[PCBG_M_SLOT_CNT], slot, offset, cpu);
-	return sum;
-}
-
-/*
- * Field by field: the program reads the config at every packet, and each
- * field it reads must be either the old value or the new one.  A config
- * map frozen after registration takes no more writes from user space, the
- * module's on its behalf included: the group keeps the config it had, and
- * the kernel log says so (rate limited).
- */
-static void pcbgk_group_write_config(struct pcbgk_group *g,
-				     const struct pcbgk_knobs *k)
-{
-	struct pcbg_config *cfg;
-
-	if (READ_ONCE(g->maps[PCBG_M_CFG]->frozen)) {
-		net_warn_ratelimited("group %u: config map frozen, knobs not written\n",
-				     g->id);
-		return;
+	lockdep_assert_held(&pn->lock);
+	if (pn->nr_groups >= PCBGK_GROUPS_MAX)
+		return -ENOSPC;
+	list_for_each_entry(it, &pn->groups, node) {
+		if (it->id < id)
+			continue;
+		if (it->id > id)
+			break;
+		if (want)
+			return -EADDRINUSE;
+		id++;
 	}
-	rcu_read_lock();
-	cfg = pcbgk_map_elem(g->maps[PCBG_M_CFG], 0);
-	if (cfg) {
-		WRITE_ONCE(cfg->tcp_reuseport_ext, k->tcp_reuseport_ext);
-		WRITE_ONCE(cfg->udp_reuseport_ext, k->udp_reuseport_ext);
-		WRITE_ONCE(cfg->algorithm, k->algorithm);
-		WRITE_ONCE(cfg->cpu_bits, k->cpu_bits);
-		WRITE_ONCE(cfg->max_group_size, k->max_group_size);
-		WRITE_ONCE(cfg->stats, k->stats);
-		WRITE_ONCE(cfg->hash_fields, k->hash_fields);
-		WRITE_ONCE(cfg->migrate, k->migrate);
-		WRITE_ONCE(cfg->flow_table, k->flow_table);
-		WRITE_ONCE(cfg->flow_timeout, k->flow_timeout);
-	}
-	rcu_read_unlock();
-}
-
-static bool pcbgk_group_dead(const struct pcbgk_group *g)
-{
-	return !g->report &&
-	       pcbgk_map_refcnt(g->maps[PCBG_M_SOCKS]) == 1 &&
-	       pcbgk_map_refcnt(g->maps[PCBG_M_CFG]) == 1;
+	g->id = id;
+	/* before @it, or at the tail if the walk ended at the head */
+	list_add_tail(&g->node, &it->node);
+	pn->nr_groups++;
+	return 0;
 }
 
 /**
@@ -298,217 +66,16 @@ void pcbgk_groups_sweep(struct pcbgk_net *pn)
 
 	lockdep_assert_held(&pn->lock);
 	list_for_each_entry_safe(g, tmp, &pn->groups, node) {
-		if (!pcbgk_group_dead(g))
+		if (!g->ops->dead || !g->ops->dead(g))
 			continue;
 		list_del(&g->node);
 		pn->nr_groups--;
-		pcbgk_group_free(g);
+		g->ops->free(g);
 	}
-}
-
-/*
- * The namespace rule: every socket in the socket array is in @net, and
- * there is one at least.  -EXDEV for a socket of another namespace,
- * -ENOENT for none.  Sockets added later are the group's writers' choice:
- * the kernel never selects a socket of another reuseport group (so of
- * another namespace) for a packet, bpf_sk_select_reuseport() refuses it.
- */
-static int pcbgk_group_check_net(const struct pcbgk_group *g,
-				 const struct net *net)
-{
-	struct bpf_map *socks = g->maps[PCBG_M_SOCKS];
-	u32 i, live = 0;
-	struct sock *sk;
-	int err = 0;
-
-	rcu_read_lock();
-	for (i = 0; i < socks->max_entries; i++) {
-		sk = pcbgk_map_elem(socks, i);
-		if (!sk)
-			continue;
-		if (!net_eq(sock_net(sk), net)) {
-			err = -EXDEV;
-			break;
-		}
-		live++;
-	}
-	rcu_read_unlock();
-	if (!err && !live)
-		err = -ENOENT;
-	return err;
-}
-
-/*
- * Give @g an id and put it in the list, kept sorted by id: @want if not 0,
- * else the smallest id unused.  Its maps go in the registry first, so that
- * maps registered already are told apart (-EEXIST) from an id taken.
- */
-static int pcbgk_group_insert(struct pcbgk_net *pn, struct pcbgk_group *g,
-			      u32 want)
-{
-	struct pcbgk_group *it;
-	u32 id = want ?: 1;
-	int err;
-
-	lockdep_assert_held(&pn->lock);
-	if (pn->nr_groups >= PCBG_GROUPS_MAX)
-		return -ENOSPC;
-	err = g->report ? 0 : pcbgk_registry_add(g);
-	if (err)
-		return err;
-	list_for_each_entry(it, &pn->groups, node) {
-		if (it->id < id)
-			continue;
-		if (it->id > id)
-			break;
-		if (want) {
-			pcbgk_registry_del(g);
-			return -EADDRINUSE;
-		}
-		id++;
-	}
-	g->id = id;
-	/* before @it, or at the tail if the walk ended at the head */
-	list_add_tail(&g->node, &it->node);
-	pn->nr_groups++;
-	return 0;
 }
 
 /**
- * pcbgk_group_register() - register a group's maps in a namespace.
- * @net: the namespace, the caller's.
- * @req: the request; @req->id is set to the group's id on success.
- *
- * Takes the module's own reference on each map, checks them against what
- * the program defines, checks that the group's sockets are in @net, and
- * writes the namespace's knobs into the config.  Every fd of @req is
- * required (0 is a descriptor like any other).
- *
- * Return: 0; -EINVAL for a wrong abi, padding, map type, size or a map
- * given twice; -EBADF for a bad descriptor; -EPERM if a descriptor does
- * not allow reading, or the config map's writing; -EXDEV if a socket of
- * the group is in another namespace; -ENOENT if the group has no socket;
- * -EEXIST if one of the maps is registered already, in any namespace;
- * -EADDRINUSE if the id wanted is taken; -ENOSPC past PCBG_GROUPS_MAX;
- * -ENOMEM.
- */
-int pcbgk_group_register(struct net *net, struct pcbg_register *req)
-{
-	struct pcbgk_net *pn = pcbgk_net(net);
-	const s32 fds[PCBG_M_MODULE_NR] = {
-		[PCBG_M_CFG] = req->cfg_fd,
-		[PCBG_M_GROUP] = req->group_fd,
-		[PCBG_M_SOCKS] = req->socks_fd,
-		[PCBG_M_SLOTS] = req->slots_fd,
-		[PCBG_M_SLOT_CNT] = req->slot_cnt_fd,
-		[PCBG_M_STATS] = req->stats_fd,
-		[PCBG_M_CPU_CNT] = req->cpu_cnt_fd,
-		[PCBG_M_CPU_SLOTS] = req->cpu_slots_fd,
-	};
-	struct pcbgk_knobs k;
-	struct pcbgk_group *g;
-	int i, err;
-
-	if (!pcbgk_maps)
-		return -EOPNOTSUPP;
-	if (req->abi != PCBG_ABI_VERSION ||
-	    memchr_inv(req->__pad, 0, sizeof(req->__pad)))
-		return -EINVAL;
-
-	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
-	if (!g)
-		return -ENOMEM;
-	for (i = 0; i < PCBG_M_MODULE_NR; i++) {
-		struct bpf_map *map = pcbgk_bpf_map_get(fds[i]);
-
-		if (IS_ERR(map)) {
-			err = PTR_ERR(map);
-			goto err_free_group;
-		}
-		g->maps[i] = map;
-	}
-	err = pcbgk_group_check_maps(g);
-	if (err)
-		goto err_free_group;
-	for (i = 0; i < PCBG_M_MODULE_NR; i++) {
-		err = pcbgk_fd_allows(fds[i], g->maps[i], i == PCBG_M_CFG ?
-				     FMODE_CAN_READ | FMODE_CAN_WRITE :
-				     FMODE_CAN_READ);
-		if (err)
-			goto err_free_group;
-	}
-	err = pcbgk_group_check_net(g, net);
-	if (err)
-		goto err_free_group;
-
-	mutex_lock(&pn->lock);
-	pcbgk_groups_sweep(pn);
-	err = pcbgk_group_insert(pn, g, req->id);
-	if (!err) {
-		pcbgk_knobs_read(pn, &k);
-		pcbgk_group_write_config(g, &k);
-		req->id = g->id;
-	}
-	mutex_unlock(&pn->lock);
-	if (err)
-		goto err_free_group;
-	return 0;
-
-err_free_group:
-	pcbgk_group_free(g);
-	return err;
-}
-
-/**
- * pcbgk_group_report() - in no-map mode, enter or replace the tools' report
- * of a group.
- * @net: the namespace, the caller's.
- * @rep: the report; @rep->id is set to the group's id on success.
- *
- * Return: 0; -EOPNOTSUPP unless in no-map mode; -EINVAL for a wrong abi or
- * padding; -ENOSPC past PCBG_GROUPS_MAX; -ENOMEM.
- */
-int pcbgk_group_report(struct net *net, struct pcbg_report *rep)
-{
-	struct pcbgk_net *pn = pcbgk_net(net);
-	struct pcbg_report *copy;
-	struct pcbgk_group *g;
-	int err = 0;
-
-	if (pcbgk_maps)
-		return -EOPNOTSUPP;
-	if (rep->abi != PCBG_ABI_VERSION || rep->__pad)
-		return -EINVAL;
-	copy = kmemdup(rep, sizeof(*rep), GFP_KERNEL_ACCOUNT);
-	if (!copy)
-		return -ENOMEM;
-	mutex_lock(&pn->lock);
-	list_for_each_entry(g, &pn->groups, node) {
-		if (g->id == rep->id) {
-			swap(g->report, copy);
-			goto out_unlock;
-		}
-	}
-	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
-	if (!g) {
-		err = -ENOMEM;
-		goto out_unlock;
-	}
-	g->report = copy;
-	copy = NULL;
-	err = pcbgk_group_insert(pn, g, rep->id);
-	if (err)
-		pcbgk_group_free(g);
-	else
-		rep->id = g->id;
-out_unlock:
-	mutex_unlock(&pn->lock);
-	kfree(copy);
-	return err;
-}
-
-/**
- * pcbgk_group_unregister() - drop a group and the module's references.
+ * pcbgk_group_unregister() - drop a group and what the module holds of it.
  * @pn: the namespace.
  * @id: the group's id.
  *
@@ -530,13 +97,13 @@ int pcbgk_group_unregister(struct pcbgk_net *pn, u32 id)
 	mutex_unlock(&pn->lock);
 	if (!found)
 		return -ENOENT;
-	pcbgk_group_free(found);
+	found->ops->free(found);
 	return 0;
 }
 
 /**
  * pcbgk_groups_sync() - after a knob write: write the knobs into the config
- * map of every group of the namespace.
+ * map of every group of the namespace whose mode has one.
  * @pn: the namespace.
  *
  * The knobs are read under the lock, so the last writer to take it writes
@@ -551,8 +118,8 @@ void pcbgk_groups_sync(struct pcbgk_net *pn)
 	pcbgk_groups_sweep(pn);
 	pcbgk_knobs_read(pn, &k);
 	list_for_each_entry(g, &pn->groups, node)
-		if (!g->report)
-			pcbgk_group_write_config(g, &k);
+		if (g->ops->write_config)
+			g->ops->write_config(g, &k);
 	pcbgk_knobfile_changed(pn);
 	mutex_unlock(&pn->lock);
 }
@@ -572,195 +139,5 @@ void pcbgk_groups_release(struct pcbgk_net *pn)
 	pn->nr_groups = 0;
 	mutex_unlock(&pn->lock);
 	list_for_each_entry_safe(g, tmp, &groups, node)
-		pcbgk_group_free(g);
-}
-
-/**
- * pcbgk_group_info() - a copy of the group's PCBG_MAP_GROUP entry.
- * @g: the group.
- * @info: the copy; zeroed if the map has no entry.
- */
-void pcbgk_group_info(struct pcbgk_group *g, struct pcbg_group_info *info)
-{
-	const struct pcbg_group_info *v;
-
-	if (g->report) {
-		*info = g->report->info;
-		return;
-	}
-	rcu_read_lock();
-	v = pcbgk_map_elem(g->maps[PCBG_M_GROUP], 0);
-	if (v)
-		memcpy(info, v, sizeof(*info));
-	else
-		memset(info, 0, sizeof(*info));
-	rcu_read_unlock();
-}
-
-/**
- * pcbgk_group_config() - a copy of the group's PCBG_MAP_CFG entry.
- * @g: the group.
- * @cfg: the copy; zeroed if the map has no entry.
- */
-void pcbgk_group_config(struct pcbgk_group *g, struct pcbg_config *cfg)
-{
-	const struct pcbg_config *v;
-
-	if (g->report) {
-		*cfg = g->report->cfg;
-		return;
-	}
-	rcu_read_lock();
-	v = pcbgk_map_elem(g->maps[PCBG_M_CFG], 0);
-	if (v)
-		memcpy(cfg, v, sizeof(*cfg));
-	else
-		memset(cfg, 0, sizeof(*cfg));
-	rcu_read_unlock();
-}
-
-/**
- * pcbgk_group_nr_slots() - the slots the program spreads packets over.
- * @g: the group.
- *
- * Return: pcbg_group_info.nr_slots, at most the socket array's capacity;
- * 0 in no-map mode, where the tables show no slot.
- */
-u32 pcbgk_group_nr_slots(struct pcbgk_group *g)
-{
-	struct pcbg_group_info info;
-
-	if (g->report)
-		return 0;
-
-	pcbgk_group_info(g, &info);
-	return min(info.nr_slots, g->maps[PCBG_M_SOCKS]->max_entries);
-}
-
-/**
- * pcbgk_group_live_sockets() - slots holding a socket now.
- * @g: the group.
- *
- * Counts the sockets in the socket array itself (the kernel empties a slot
- * when its socket closes), not PCBG_SLOT_USED, which the tools set.
- *
- * Return: the number of slots among the first nr_slots holding a socket.
- */
-u32 pcbgk_group_live_sockets(struct pcbgk_group *g)
-{
-	struct bpf_map *socks = g->maps[PCBG_M_SOCKS];
-	u32 i, n = pcbgk_group_nr_slots(g), live = 0;
-
-	if (g->report)
-		return g->report->live;
-	rcu_read_lock();
-	for (i = 0; i < n; i++)
-		live += !!pcbgk_map_elem(socks, i);
-	rcu_read_unlock();
-	return live;
-}
-
-/**
- * pcbgk_group_stat() - one of the program's counters, summed over the CPUs.
- * @g: the group.
- * @stat: the counter.
- *
- * Return: the sum.
- */
-u64 pcbgk_group_stat(struct pcbgk_group *g, enum pcbg_stat stat)
-{
-	if (g->report)
-		return g->report->stats[stat];
-	switch (stat) {
-	case PCBG_STAT_SELECTED:
-		return pcbgk_slots_sum(g, offsetof(struct pcbg_slot_count, selected), -1);
-	case PCBG_STAT_CPU_LOCAL:
-		return pcbgk_slots_sum(g, offsetof(struct pcbg_slot_count, cpu_local), -1);
-	default:
-		return pcbgk_percpu_u64(g->maps[PCBG_M_STATS], stat, 0, -1);
-	}
-}
-
-/**
- * pcbgk_group_slot() - what /proc/net/pcbgroup/sockets shows of one slot.
- * @g: the group.
- * @slot: the slot, below the socket array's capacity.
- * @view: filled in.
- */
-void pcbgk_group_slot(struct pcbgk_group *g, u32 slot,
-		      struct pcbgk_slot_view *view)
-{
-	const struct pcbg_slot *s;
-	struct sock *sk;
-
-	view->inode = 0;
-	view->cpu = -1;
-	rcu_read_lock();
-	/*
-	 * REUSEPORT_SOCKARRAY's lookup gives the socket itself; only
-	 * SOCK_RCU_FREE sockets enter the array (reuseport_array.c), so it
-	 * stays valid until rcu_read_unlock().
-	 */
-	sk = pcbgk_map_elem(g->maps[PCBG_M_SOCKS], slot);
-	if (sk) {
-		view->inode = sock_i_ino(sk);
-		s = pcbgk_map_elem(g->maps[PCBG_M_SLOTS], slot);
-		if (s)
-			view->cpu = READ_ONCE(s->cpu);
-	}
-	rcu_read_unlock();
-	view->selected = pcbgk_percpu_u64(g->maps[PCBG_M_SLOT_CNT], slot,
-					  offsetof(struct pcbg_slot_count, selected), -1);
-}
-
-/**
- * pcbgk_group_cpu() - what /proc/net/pcbgroup/cpus shows of one CPU.
- * @g: the group.
- * @cpu: a possible CPU.
- * @view: filled in.
- *
- * The table is the one of the generation in use (pcbg_group_info.gen), laid
- * out as the program reads it: by the group map's nr_cpus and capacity.  A
- * CPU at or past nr_cpus has no table, as for the program; an entry past
- * the end of a map ends the table.  If the tools switch generations during
- * the read, the table is the one of the generation read first.
- */
-void pcbgk_group_cpu(struct pcbgk_group *g, unsigned int cpu,
-		     struct pcbgk_cpu_view *view)
-{
-	struct bpf_map *cnt_map = g->maps[PCBG_M_CPU_CNT];
-	struct bpf_map *slots_map = g->maps[PCBG_M_CPU_SLOTS];
-	struct bpf_map *stats = g->maps[PCBG_M_STATS];
-	struct pcbg_group_info info;
-	const u32 *cnt, *slot;
-	u64 t, base, n;
-	u32 i;
-
-	view->nr = 0;
-	pcbgk_group_info(g, &info);
-	rcu_read_lock();
-	if (cpu >= info.nr_cpus)
-		goto out;
-	t = (u64)(info.gen & 1) * info.nr_cpus + cpu;
-	base = t * info.capacity;
-	if (t >= cnt_map->max_entries || base >= slots_map->max_entries)
-		goto out;
-	cnt = pcbgk_map_elem(cnt_map, t);
-	if (!cnt)
-		goto out;
-	/* at most a table's worth, and never past the map's end */
-	n = min3((u64)READ_ONCE(*cnt), (u64)info.capacity,
-		 slots_map->max_entries - base);
-	for (i = 0; i < n && i < PCBG_CPU_SLOTS_SHOWN; i++) {
-		slot = pcbgk_map_elem(slots_map, base + i);
-		if (!slot)
-			break;
-		view->slots[i] = READ_ONCE(*slot);
-	}
-	view->nr = i < PCBG_CPU_SLOTS_SHOWN ? i : n;
-out:
-	rcu_read_unlock();
-	view->local = pcbgk_slots_sum(g, offsetof(struct pcbg_slot_count, cpu_local), cpu);
-	view->misses = pcbgk_percpu_u64(stats, PCBG_STAT_CPU_MISS, 0, cpu);
-	view->selected = pcbgk_slots_sum(g, offsetof(struct pcbg_slot_count, selected), cpu);
+		g->ops->free(g);
 }

@@ -3,8 +3,8 @@
  * pcbgroup: the groups registered in a network namespace, and what the
  * module reads and writes in their maps.
  */
-#ifndef _PCBG_GROUP_H
-#define _PCBG_GROUP_H
+#ifndef _PCBGK_GROUP_H
+#define _PCBGK_GROUP_H
 
 #include <linux/bpf.h>
 #include <linux/list.h>
@@ -16,28 +16,10 @@ struct net;
 struct pcbgk_net;
 
 /* Groups one namespace may register (more: -ENOSPC). */
-#define PCBG_GROUPS_MAX		1024
+#define PCBGK_GROUPS_MAX		1024
 
 /* Slots of a CPU's table /proc/net/pcbgroup/cpus lists; more: ",...". */
-#define PCBG_CPU_SLOTS_SHOWN	64
-
-/**
- * struct pcbgk_group - one registered group.
- * @node: in struct pcbgk_net.groups, under its lock.
- * @id: the group's id in its namespace, > 0.
- * @maps: the module's own reference on each map, indexed by
- *	enum pcbg_map (the first PCBG_M_MODULE_NR); held until the group is released.
- * @registered: @maps are in the registry of every registered map.
- * @report: in no-map mode, the tools' last report of the group, and no
- *	@maps; NULL otherwise.
- */
-struct pcbgk_group {
-	struct list_head node;
-	u32 id;
-	struct bpf_map *maps[PCBG_M_MODULE_NR];
-	bool registered;
-	struct pcbg_report *report;
-};
+#define PCBGK_CPU_SLOTS_SHOWN	64
 
 /* maps=0 (main.c): no group holds maps, the tools report them. */
 extern bool pcbgk_maps;
@@ -59,35 +41,122 @@ struct pcbgk_slot_view {
  * struct pcbgk_cpu_view - what /proc/net/pcbgroup/cpus shows of one CPU of
  *	a group.
  * @nr: slots in the CPU's table of the generation in use.
- * @slots: the first min(@nr, PCBG_CPU_SLOTS_SHOWN) of them.
+ * @slots: the first min(@nr, PCBGK_CPU_SLOTS_SHOWN) of them.
  * @local: PCBG_STAT_CPU_LOCAL on that CPU.
  * @misses: PCBG_STAT_CPU_MISS on that CPU.
  * @selected: PCBG_STAT_SELECTED on that CPU.
  */
 struct pcbgk_cpu_view {
 	u32 nr;
-	u32 slots[PCBG_CPU_SLOTS_SHOWN];
+	u32 slots[PCBGK_CPU_SLOTS_SHOWN];
 	u64 local;
 	u64 misses;
 	u64 selected;
 };
 
-int pcbgk_group_register(struct net *net, struct pcbg_register *req);
+struct pcbgk_group;
+struct pcbgk_knobs;
+
+/**
+ * struct pcbgk_group_ops - a group as one of the module's two modes holds
+ *	it: its maps (group_maps.c) or the tools' last report (group_report.c).
+ *	What the tables show of a group comes through these only.
+ * @info: a copy of the group's struct pcbg_group_info (zeroed if none).
+ * @config: a copy of its struct pcbg_config (zeroed if none).
+ * @nr_slots: the slots the tables list, at most the socket array's size.
+ * @live_sockets: the slots holding a socket now.
+ * @stat: one of the program's counters, summed over the CPUs.
+ * @slot: what /proc/net/pcbgroup/sockets shows of a slot below @nr_slots.
+ * @cpu: what /proc/net/pcbgroup/cpus shows of one CPU; NULL: no CPU table.
+ * @dead: no one but the module holds the group; NULL: never (the tools
+ *	unregister it).
+ * @write_config: write the namespace's knobs into the group's config;
+ *	NULL: the module writes no config.
+ * @free: release what the group holds, and the group.
+ */
+struct pcbgk_group_ops {
+	void (*info)(struct pcbgk_group *g, struct pcbg_group_info *info);
+	void (*config)(struct pcbgk_group *g, struct pcbg_config *cfg);
+	u32 (*nr_slots)(struct pcbgk_group *g);
+	u32 (*live_sockets)(struct pcbgk_group *g);
+	u64 (*stat)(struct pcbgk_group *g, enum pcbg_stat stat);
+	void (*slot)(struct pcbgk_group *g, u32 slot, struct pcbgk_slot_view *view);
+	void (*cpu)(struct pcbgk_group *g, unsigned int cpu,
+		    struct pcbgk_cpu_view *view);
+	bool (*dead)(struct pcbgk_group *g);
+	void (*write_config)(struct pcbgk_group *g, const struct pcbgk_knobs *k);
+	void (*free)(struct pcbgk_group *g);
+};
+
+/**
+ * struct pcbgk_group - one group of a namespace, embedded in its mode's.
+ * @node: in struct pcbgk_net.groups, under its lock.
+ * @id: the group's id in its namespace, > 0.
+ * @ops: its mode.
+ */
+struct pcbgk_group {
+	struct list_head node;
+	u32 id;
+	const struct pcbgk_group_ops *ops;
+};
+
+/* group.c: the groups of a namespace, whatever their mode */
+int pcbgk_group_insert(struct pcbgk_net *pn, struct pcbgk_group *g, u32 want);
 int pcbgk_group_unregister(struct pcbgk_net *pn, u32 id);
-int pcbgk_group_report(struct net *net, struct pcbg_report *rep);
 void pcbgk_groups_sweep(struct pcbgk_net *pn);
 void pcbgk_groups_sync(struct pcbgk_net *pn);
 void pcbgk_groups_release(struct pcbgk_net *pn);
+
+/* group_maps.c: registration of a group's maps (maps mode) */
+int pcbgk_group_register(struct net *net, struct pcbg_register *req);
+/* group_report.c: a group as the tools report it (no-map mode) */
+int pcbgk_group_report(struct net *net, struct pcbg_report *rep);
+
+/* registry.c: every registered map, in every namespace (maps mode) */
+int pcbgk_registry_add(struct bpf_map *const *maps, void *owner);
+void pcbgk_registry_del(struct bpf_map *const *maps);
 bool pcbgk_registry_empty(void);
 
-void pcbgk_group_info(struct pcbgk_group *g, struct pcbg_group_info *info);
-void pcbgk_group_config(struct pcbgk_group *g, struct pcbg_config *cfg);
-u32 pcbgk_group_nr_slots(struct pcbgk_group *g);
-u32 pcbgk_group_live_sockets(struct pcbgk_group *g);
-u64 pcbgk_group_stat(struct pcbgk_group *g, enum pcbg_stat stat);
-void pcbgk_group_slot(struct pcbgk_group *g, u32 slot,
-		      struct pcbgk_slot_view *view);
-void pcbgk_group_cpu(struct pcbgk_group *g, unsigned int cpu,
-		     struct pcbgk_cpu_view *view);
+static inline void pcbgk_group_info(struct pcbgk_group *g, struct pcbg_group_info *info)
+{
+	g->ops->info(g, info);
+}
 
-#endif /* _PCBG_GROUP_H */
+static inline void pcbgk_group_config(struct pcbgk_group *g, struct pcbg_config *cfg)
+{
+	g->ops->config(g, cfg);
+}
+
+static inline u32 pcbgk_group_nr_slots(struct pcbgk_group *g)
+{
+	return g->ops->nr_slots(g);
+}
+
+static inline u32 pcbgk_group_live_sockets(struct pcbgk_group *g)
+{
+	return g->ops->live_sockets(g);
+}
+
+static inline u64 pcbgk_group_stat(struct pcbgk_group *g, enum pcbg_stat stat)
+{
+	return g->ops->stat(g, stat);
+}
+
+static inline void pcbgk_group_slot(struct pcbgk_group *g, u32 slot,
+				    struct pcbgk_slot_view *view)
+{
+	g->ops->slot(g, slot, view);
+}
+
+static inline bool pcbgk_group_has_cpus(const struct pcbgk_group *g)
+{
+	return g->ops->cpu;
+}
+
+static inline void pcbgk_group_cpu(struct pcbgk_group *g, unsigned int cpu,
+				   struct pcbgk_cpu_view *view)
+{
+	g->ops->cpu(g, cpu, view);
+}
+
+#endif /* _PCBGK_GROUP_H */

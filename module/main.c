@@ -24,7 +24,7 @@
  * counters (include/uapi/pcbgroup.h, docs/design.md).  The only mode of a
  * module built without bpf_map_get() (compat.h).  Fixed at load.
  */
-bool pcbgk_maps = PCBG_HAVE_MAP_GET;
+bool pcbgk_maps = PCBGK_HAVE_MAP_GET;
 module_param_named(maps, pcbgk_maps, bool, 0444);
 MODULE_PARM_DESC(maps, "hold the groups' BPF maps (default 1 where bpf_map_get is exported); 0: the tools carry knobs and counters");
 
@@ -32,7 +32,7 @@ static int __init pcbgk_init(void)
 {
 	int err;
 
-	if (pcbgk_maps && !PCBG_HAVE_MAP_GET) {
+	if (pcbgk_maps && !PCBGK_HAVE_MAP_GET) {
 		pr_err("maps=1: built without bpf_map_get, load with maps=0\n");
 		return -EINVAL;
 	}
@@ -69,7 +69,7 @@ module_exit(pcbgk_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("SO_REUSEPORT group steering: knobs and tables");
 MODULE_AUTHOR("pcbgroup developers");
-#ifndef PCBG_NO_MAP_GET
+#ifndef PCBGK_NO_MAP_GET
 /* bpf_map_get(), see compat.h */
-MODULE_IMPORT_NS(PCBG_BPF_NS);
+MODULE_IMPORT_NS(PCBGK_BPF_NS);
 #endif

@@ -38,7 +38,7 @@ static const char * const pcbgk_algorithm_names[] = PCBG_ALGO_NAMES;
 static_assert(ARRAY_SIZE(pcbgk_algorithm_names) == PCBG_ALGO_NR);
 
 /* Longer than any name of PCBG_ALGO_NAMES or PCBG_HASH_NAMES, with its NUL. */
-#define PCBG_KNOB_NAME_MAX	32
+#define PCBGK_KNOB_NAME_MAX	32
 
 /**
  * pcbgk_algorithm_name() - the name of an enum pcbg_algorithm value.
@@ -74,7 +74,7 @@ struct pcbgk_knob_rule {
 
 /* In the order of PCBG_KNOBS(), as the sysctl table. */
 static struct pcbgk_knob_rule pcbgk_knob_rules[] = {
-#define PCBG_KNOB_RULE(knob, type, lo, hi, def, list)			\
+#define PCBGK_KNOB_RULE(knob, type, lo, hi, def, list)			\
 	{								\
 		.min = (lo),						\
 		.max = (hi),						\
@@ -82,17 +82,17 @@ static struct pcbgk_knob_rule pcbgk_knob_rules[] = {
 		.names = (const char * const [])list,			\
 		.offset = offsetof(struct pcbgk_knobs, knob),		\
 	},
-	PCBG_KNOBS(PCBG_KNOB_RULE)
-#undef PCBG_KNOB_RULE
+	PCBG_KNOBS(PCBGK_KNOB_RULE)
+#undef PCBGK_KNOB_RULE
 };
 
-#define PCBG_KNOB_NR	ARRAY_SIZE(pcbgk_knob_rules)
-static_assert(sizeof(struct pcbgk_knobs) == PCBG_KNOB_NR * sizeof(int));
+#define PCBGK_KNOB_NR	ARRAY_SIZE(pcbgk_knob_rules)
+static_assert(sizeof(struct pcbgk_knobs) == PCBGK_KNOB_NR * sizeof(int));
 
 static const struct pcbgk_knobs pcbgk_knobs_default = {
-#define PCBG_KNOB_DEFAULT(knob, type, lo, hi, def, list) .knob = (def),
-	PCBG_KNOBS(PCBG_KNOB_DEFAULT)
-#undef PCBG_KNOB_DEFAULT
+#define PCBGK_KNOB_DEFAULT(knob, type, lo, hi, def, list) .knob = (def),
+	PCBG_KNOBS(PCBGK_KNOB_DEFAULT)
+#undef PCBGK_KNOB_DEFAULT
 };
 
 /* Knob @i of @k. */
@@ -111,7 +111,7 @@ void pcbgk_knobs_read(struct pcbgk_net *pn, struct pcbgk_knobs *k)
 {
 	unsigned int i;
 
-	for (i = 0; i < PCBG_KNOB_NR; i++)
+	for (i = 0; i < PCBGK_KNOB_NR; i++)
 		*pcbgk_knob(k, i) = READ_ONCE(*pcbgk_knob(&pn->knobs, i));
 	if (k->cpu_bits < 0)
 		k->cpu_bits = pcbgk_cpu_bits_auto();
@@ -121,12 +121,12 @@ void pcbgk_knobs_read(struct pcbgk_net *pn, struct pcbgk_knobs *k)
  * A knob of kind PCBG_KNOB_NAME: read and written as one of @nr names,
  * stored as the name's index (an enum value) in the int at table->data.
  */
-static int pcbgk_proc_names(PCBG_CTL_CONST struct ctl_table *table,
+static int pcbgk_proc_names(PCBGK_CTL_CONST struct ctl_table *table,
 			    int write, void *buffer, size_t *lenp, loff_t *ppos,
 			   const char * const *names, int nr)
 {
 	int *value = table->data, cur = READ_ONCE(*value);
-	char name[PCBG_KNOB_NAME_MAX];
+	char name[PCBGK_KNOB_NAME_MAX];
 	struct ctl_table tmp = {
 		.data = name,
 		.maxlen = sizeof(name),
@@ -157,7 +157,7 @@ static int pcbgk_proc_names(PCBG_CTL_CONST struct ctl_table *table,
  * with extra1/extra2, or pcbgk_proc_names()); after a successful write,
  * push the knobs to every group of the namespace.
  */
-static int pcbgk_proc_knob(PCBG_CTL_CONST struct ctl_table *table, int write,
+static int pcbgk_proc_knob(PCBGK_CTL_CONST struct ctl_table *table, int write,
 			   void *buffer, size_t *lenp, loff_t *ppos)
 {
 	const struct pcbgk_knob_rule *rule =
@@ -181,16 +181,16 @@ static int pcbgk_proc_knob(PCBG_CTL_CONST struct ctl_table *table, int write,
  * zeroed entry is the sentinel (see compat.h).
  */
 static struct ctl_table
-pcbgk_sysctl_template[PCBG_KNOB_NR + PCBG_SYSCTL_SENTINEL] = {
-#define PCBG_KNOB_SYSCTL(knob, type, lo, hi, def, list)		\
+pcbgk_sysctl_template[PCBGK_KNOB_NR + PCBGK_SYSCTL_SENTINEL] = {
+#define PCBGK_KNOB_SYSCTL(knob, type, lo, hi, def, list)		\
 	{								\
 		.procname	= #knob,				\
 		.maxlen		= sizeof(int),				\
 		.mode		= 0644,					\
 		.proc_handler	= pcbgk_proc_knob,			\
 	},
-	PCBG_KNOBS(PCBG_KNOB_SYSCTL)
-#undef PCBG_KNOB_SYSCTL
+	PCBG_KNOBS(PCBGK_KNOB_SYSCTL)
+#undef PCBGK_KNOB_SYSCTL
 };
 
 /**
@@ -205,7 +205,7 @@ void pcbgk_knobs_show(struct seq_file *seq, struct pcbgk_knobs *k)
 	unsigned int i;
 	int v;
 
-	for (i = 0; i < PCBG_KNOB_NR; i++) {
+	for (i = 0; i < PCBGK_KNOB_NR; i++) {
 		rule = &pcbgk_knob_rules[i];
 		v = *pcbgk_knob(k, i);
 		if (rule->kind == PCBG_KNOB_NAME && v >= 0 && v <= rule->max)
@@ -227,14 +227,14 @@ static int pcbgk_sysctl_register(struct net *net, struct pcbgk_net *pn)
 		if (!table)
 			return -ENOMEM;
 	}
-	for (i = 0; i < PCBG_KNOB_NR; i++) {
+	for (i = 0; i < PCBGK_KNOB_NR; i++) {
 		table[i].data = pcbgk_knob(&pn->knobs, i);
 		table[i].extra1 = &pcbgk_knob_rules[i].min;
 		table[i].extra2 = &pcbgk_knob_rules[i].max;
 	}
 
 	pn->sysctl_hdr = pcbgk_register_net_sysctl(net, PCBG_SYSCTL_PATH, table,
-						   PCBG_KNOB_NR);
+						   PCBGK_KNOB_NR);
 	if (!pn->sysctl_hdr) {
 		if (!net_eq(net, &init_net))
 			kfree(table);

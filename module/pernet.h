@@ -3,8 +3,8 @@
  * pcbgroup: per network namespace state and the knobs of
  * /proc/sys/net/pcbgroup/.
  */
-#ifndef _PCBG_PERNET_H
-#define _PCBG_PERNET_H
+#ifndef _PCBGK_PERNET_H
+#define _PCBGK_PERNET_H
 
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -77,4 +77,4 @@ void pcbgk_knobs_show(struct seq_file *seq, struct pcbgk_knobs *k);
 int pcbgk_pernet_init(void);
 void pcbgk_pernet_exit(void);
 
-#endif /* _PCBG_PERNET_H */
+#endif /* _PCBGK_PERNET_H */

@@ -257,7 +257,7 @@ static void *pcbgk_cpus_seek(struct pcbgk_cpus_iter *it, struct pcbgk_net *pn,
 	struct pcbgk_group *g;
 
 	list_for_each_entry(g, &pn->groups, node) {
-		if (g->report)
+		if (!pcbgk_group_has_cpus(g))
 			continue;
 		if (n >= rows) {
 			n -= rows;
@@ -300,7 +300,7 @@ static void *pcbgk_cpus_next(struct seq_file *seq, void *v, loff_t *pos)
 		if (list_is_last(&it->group->node, &pn->groups))
 			return NULL;
 		it->group = list_next_entry(it->group, node);
-	} while (it->group->report);
+	} while (!pcbgk_group_has_cpus(it->group));
 	it->cpu = cpumask_first(cpu_possible_mask);
 	return it;
 }
@@ -312,7 +312,7 @@ static void pcbgk_cpus_stop(struct seq_file *seq, void *v)
 	mutex_unlock(&pn->lock);
 }
 
-/* "0,3,5", "-" when empty, ",..." after PCBG_CPU_SLOTS_SHOWN of them. */
+/* "0,3,5", "-" when empty, ",..." after PCBGK_CPU_SLOTS_SHOWN of them. */
 static void pcbgk_cpu_slots_show(struct seq_file *seq,
 				 const struct pcbgk_cpu_view *view)
 {
@@ -322,9 +322,9 @@ static void pcbgk_cpu_slots_show(struct seq_file *seq,
 		seq_putc(seq, '-');
 		return;
 	}
-	for (i = 0; i < view->nr && i < PCBG_CPU_SLOTS_SHOWN; i++)
+	for (i = 0; i < view->nr && i < PCBGK_CPU_SLOTS_SHOWN; i++)
 		seq_printf(seq, "%s%u", i ? "," : "", view->slots[i]);
-	if (view->nr > PCBG_CPU_SLOTS_SHOWN)
+	if (view->nr > PCBGK_CPU_SLOTS_SHOWN)
 		seq_puts(seq, ",...");
 }
 

@@ -2,8 +2,8 @@
 /*
  * pcbgroup: /proc/net/pcbgroup/, the tables and the control file.
  */
-#ifndef _PCBG_PROC_H
-#define _PCBG_PROC_H
+#ifndef _PCBGK_PROC_H
+#define _PCBGK_PROC_H
 
 struct net;
 struct pcbgk_net;
@@ -14,4 +14,4 @@ int pcbgk_knobfile_create(struct net *net, struct proc_dir_entry *dir);
 void pcbgk_knobfile_changed(struct pcbgk_net *pn);
 void pcbgk_proc_exit(void);
 
-#endif /* _PCBG_PROC_H */
+#endif /* _PCBGK_PROC_H */

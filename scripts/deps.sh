@@ -23,6 +23,16 @@ PKGS+=(dkms dh-dkms debhelper lintian bash-completion)
 # Real servers the bench reloads (bench/steer.c): nginx and haproxy, never
 # started as services here (their own configuration, in a private namespace).
 PKGS+=(nginx-light haproxy)
+# Containers (selftests/pcbgroupd_containers.c): rootful podman on the kernel's own
+# overlayfs; crun, podman's default runtime, without which no podman command
+# starts, and runc, which the test runs containers with: unlike crun, it
+# puts them in the cgroup v2 tree of a hybrid host too.  No network
+# backend: --network none.
+PKGS+=(podman crun runc)
+# Their image, made here from a debootstrap root (nothing is pulled); the
+# test has the same name.
+PCBG_IMAGE=localhost/pcbgroup-bookworm
+CACHE=${PCBG_CACHE:-/var/cache/pcbgroup}
 # From bookworm-backports: the 6.12 kernel (and virtme-ng where it is carried).
 BPO_KERNEL_META=(linux-image-amd64 linux-headers-amd64)
 
@@ -50,6 +60,8 @@ while read -r series suite where; do
 	root_kernels+=("$series/$suite")
 	missing+=("trixie-root-kernel-$series")
 done <<<"$PCBG_KERNELS"
+
+[ -n "${installed[podman]:-}" ] && podman image exists "$PCBG_IMAGE" || missing+=(image)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
@@ -185,6 +197,26 @@ install_root_kernel() {
 	fi
 }
 
+# The containers' image: Debian 12's minbase, imported into podman.  The
+# root's tarball stays in the cache, where selftests/pkgroot.sh starts its
+# own root from it rather than running debootstrap again.
+make_image() {
+	local tar=$CACHE/bookworm-minbase.tar new
+	mkdir -p "$CACHE"
+	exec 8> "$CACHE/lock"
+	flock 8
+	if [ ! -e "$tar" ]; then
+		new=$(mktemp -d "$CACHE/minbase.XXXXXX")
+		debootstrap --variant=minbase bookworm "$new/root" "$uri" > "$new/log" 2>&1 ||
+			{ tail -20 "$new/log" >&2; rm -rf "$new"; exit 1; }
+		tar -C "$new/root" -cf "$new/root.tar" .
+		mv "$new/root.tar" "$tar"
+		rm -rf "$new"
+	fi
+	podman import -q "$tar" "$PCBG_IMAGE" > /dev/null
+	exec 8>&-
+}
+
 apt_get update
 apt_get install --no-install-recommends "${PKGS[@]}"
 dpkg-query -W -f='${Status}' virtme-ng 2>/dev/null | grep -q "install ok installed" ||
@@ -208,3 +240,4 @@ flock 9
 for k in "${root_kernels[@]}"; do
 	[ -n "$(pcbg_kver "${k%%/*}" trixie)" ] || install_root_kernel "${k%%/*}" "${k#*/}"
 done
+podman image exists "$PCBG_IMAGE" || make_image

@@ -24,7 +24,7 @@ static void stop(pid_t pid)
 
 TEST(late_socket_is_flagged_dead_group_is_dead_and_gc_removes_it)
 {
-	char out[OUT_SZ], err[OUT_SZ];
+	char out[OUT_SZ], err[OUT_SZ], line[512];
 	pid_t first, second, other;
 
 	ASSERT_EQ(0, setup_namespaces());
@@ -46,8 +46,9 @@ TEST(late_socket_is_flagged_dead_group_is_dead_and_gc_removes_it)
 		     "are not in the group and get no new flows\n", err);
 	EXPECT_NE(NULL, strstr(out, "        1 live    -\n")) TH_LOG("%s", out);
 	ASSERT_EQ(0, CTL("show --prometheus"));
-	EXPECT_NE(NULL, strstr(out, "pcbgroup_unsteered_sockets{group=\"1\",proto=\"udp\","
-			       "port=\"8080\",local=\"0.0.0.0:8080\"} 1\n")) TH_LOG("%s", out);
+	snprintf(line, sizeof(line), "pcbgroup_unsteered_sockets{group=\"1\",proto=\"udp\","
+		 "port=\"8080\",local=\"0.0.0.0:8080\",netns=\"%llu\"} 1\n", this_netns());
+	EXPECT_NE(NULL, strstr(out, line)) TH_LOG("%s", out);
 
 	/* the adopted server goes: its group is dead, the late one is unsteered */
 	stop(first);
@@ -80,7 +81,7 @@ TEST(late_socket_is_flagged_dead_group_is_dead_and_gc_removes_it)
 /* show --prometheus passes promtool's lint, the one fleets run */
 TEST(prometheus_export_passes_promtool)
 {
-	char out[OUT_SZ], err[OUT_SZ];
+	char out[OUT_SZ], err[OUT_SZ], line[512];
 	pid_t server;
 
 	if (run_cmd(NULL, 0, NULL, 0, "command -v promtool"))
@@ -94,9 +95,10 @@ TEST(prometheus_export_passes_promtool)
 			     build_dir())) TH_LOG("%s%s", out, err);
 	EXPECT_STREQ("", err);
 	ASSERT_EQ(0, CTL("show --prometheus"));
-	EXPECT_NE(NULL, strstr(out, "# TYPE pcbgroup_selected_total counter\n"
-			       "pcbgroup_selected_total{group=\"1\",proto=\"udp\",port=\"8080\","
-			       "local=\"0.0.0.0:8080\",slot=\"0\"} 0\n")) TH_LOG("%s", out);
+	snprintf(line, sizeof(line), "# TYPE pcbgroup_selected_total counter\n"
+		 "pcbgroup_selected_total{group=\"1\",proto=\"udp\",port=\"8080\","
+		 "local=\"0.0.0.0:8080\",netns=\"%llu\",slot=\"0\"} 0\n", this_netns());
+	EXPECT_NE(NULL, strstr(out, line)) TH_LOG("%s", out);
 	stop(server);
 }
 

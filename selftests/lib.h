@@ -242,30 +242,31 @@ static inline __u32 expected_slot(__u32 algorithm, __u32 hash, __u32 cpu_bits,
 #define SO_NETNS_COOKIE 71
 #endif
 
-/* Where pcbgroupctl pins group @id of this network namespace. */
+/* This network namespace's cookie (SO_NETNS_COOKIE). */
+static inline unsigned long long this_netns(void)
+{
+	socklen_t len = sizeof(__u64);
+	__u64 cookie = 0;
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len);
+	close(fd);
+	return cookie;
+}
+
 /* This network namespace's pin root, as the tools use it (mkdir -p). */
 static inline const char *netns_pin_root(void)
 {
 	static char root[PATH_MAX];
-	socklen_t len = sizeof(__u64);
-	__u64 cookie = 0;
-	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
 
-	getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len);
-	close(fd);
-	snprintf(root, sizeof(root), PCBG_PIN_ROOT "/netns%llu", (unsigned long long)cookie);
+	snprintf(root, sizeof(root), PCBG_PIN_ROOT "/netns%llu", this_netns());
 	return root;
 }
 
+/* Where pcbgroupctl pins group @id of this network namespace. */
 static inline void group_pin_dir(char *buf, size_t size, unsigned int id)
 {
-	socklen_t len = sizeof(__u64);
-	__u64 cookie = 0;
-	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
-
-	getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len);
-	close(fd);
-	snprintf(buf, size, PCBG_PIN_ROOT "/netns%llu/%u", (unsigned long long)cookie, id);
+	snprintf(buf, size, PCBG_PIN_ROOT "/netns%llu/%u", this_netns(), id);
 }
 
 /* Set one knob of @grp's config, as pcbgroupctl set does. */
@@ -348,6 +349,47 @@ static inline pid_t start_echo_server(const char *prefix, int *port, int *out_fd
 	if (out_fd)
 		*out_fd = pfd[0];
 	return pid;
+}
+
+/*
+ * A child that runs @setup(@arg) and, once it returned 0, waits to be
+ * killed (it dies with the test too); its pid when set up, or -1.
+ */
+static inline pid_t fork_waiting(int (*setup)(void *arg), void *arg)
+{
+	int pfd[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(pfd[0]);
+		if (setup(arg) || write(pfd[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(pfd[1]);
+	if (pid > 0 && read(pfd[0], &c, 1) != 1) {
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(pfd[0]);
+	return pid;
+}
+
+static inline int enter_new_netns(void *arg)
+{
+	return unshare(CLONE_NEWNET) || loopback_up();
+}
+
+/* A process of its own in a new network namespace, lo up; its pid. */
+static inline pid_t hold_new_netns(void)
+{
+	return fork_waiting(enter_new_netns, NULL);
 }
 
 /*

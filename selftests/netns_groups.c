@@ -29,33 +29,6 @@ FIXTURE(two_ns) {
 	char err[OUT_SZ];
 };
 
-/* A process of its own in a new network namespace, lo up; its pid. */
-static pid_t hold_new_netns(void)
-{
-	int pfd[2];
-	pid_t pid;
-	char c;
-
-	if (pipe(pfd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (unshare(CLONE_NEWNET) ||
-		    system("ip link set lo up"))
-			_exit(1);
-		if (write(pfd[1], "r", 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	close(pfd[1]);
-	if (read(pfd[0], &c, 1) != 1)
-		pid = -1;
-	close(pfd[0]);
-	return pid;
-}
-
 FIXTURE_SETUP(two_ns)
 {
 	char prefix[64];

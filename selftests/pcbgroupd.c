@@ -14,7 +14,7 @@
  *       |-- pcbgroupd -c DIR -i 100
  *       `-- flows from 127.0.0.1:20000+i, one datagram each
  */
-#include "lib.h"
+#include "daemon.h"
 
 /* TCG guests run these too, many times slower than the host */
 #undef TEST_TIMEOUT_DEFAULT
@@ -33,7 +33,6 @@
 #define STEER_MS	1000	/* the promise: steered within a second */
 #define TCG_STEER_MS	5000	/* the same, under QEMU's emulation (TCG guests) */
 #define SLOW_MS		15000	/* for what is not a promise: a first start */
-#define PCBGD_RUN_DIR	"/run/pcbgroupd"	/* where show learns what it manages */
 
 FIXTURE(svc) {
 	pid_t workers[2 * WORKERS];
@@ -54,14 +53,6 @@ static int emulated(void)
 	return !memcmp(sig, "TCGTCGTCGTCG", 12);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* One echo_server worker numbered @k on UDP @port; its pid once it is bound. */
 static pid_t start_worker(int k, int port)
 {
@@ -77,38 +68,11 @@ static void stop_pid(pid_t *pid, int sig)
 	*pid = 0;
 }
 
-/* The daemon on @dir, looking every @interval ms besides its bind-time events. */
-static pid_t start_daemon_every(const char *dir, const char *interval)
-{
-	char path[PATH_MAX + 16], log[128], prom[128];
-	pid_t pid;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/pcbgroupd", build_dir());
-	snprintf(log, sizeof(log), "%s/daemon.log", dir);
-	snprintf(prom, sizeof(prom), "%s/pcbgroup.prom", dir);
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		dup2(fd, 2);
-		execl(path, "pcbgroupd", "-c", dir, "-i", interval, "-p", prom, "-P", "1",
-		      (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-static pid_t start_daemon(const char *dir)
-{
-	return start_daemon_every(dir, "100");
-}
-
 /* The daemon on @dir, once `show -j` (into @out) holds @needle; -1 after SLOW_MS. */
 static pid_t start_daemon_until(const char *dir, char *out, char *err, const char *needle)
 {
 	long long t0 = now_ms();
-	pid_t pid = start_daemon(dir);
+	pid_t pid = start_pcbgroupd(dir, 0);
 
 	while (pid > 0 && (run_cmd(out, OUT_SZ, err, OUT_SZ, "%s/pcbgroupctl show -j",
 				   build_dir()) || !strstr(out, needle))) {
@@ -121,29 +85,9 @@ static pid_t start_daemon_until(const char *dir, char *out, char *err, const cha
 	return pid;
 }
 
-static int write_file(const char *dir, const char *name, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
-
 #define CTL(fmt, ...) \
 	run_cmd(self->out, OUT_SZ, self->err, OUT_SZ, "%s/pcbgroupctl " fmt, \
 		build_dir(), ##__VA_ARGS__)
-
-static long long json_num(const char *json, const char *key)
-{
-	const char *p = strstr(json, key);
-
-	return p ? atoll(p + strlen(key)) : -1;
-}
 
 /* Run show @args until its output holds @needle; 0, or -1 after 3 s. */
 static int wait_show(struct _test_data_svc *self, const char *args, const char *needle)
@@ -345,9 +289,16 @@ FIXTURE_SETUP(svc)
 		self->workers[k] = start_worker(k, SERVER_PORT);
 		ASSERT_LT(0, self->workers[k]);
 	}
-	self->daemon = start_daemon(self->dir);
+	self->daemon = start_pcbgroupd(self->dir, 0);
 	ASSERT_LT(0, self->daemon);
-	ASSERT_LE(0, wait_steered(self, WORKERS, SLOW_MS)) TH_LOG("%s%s", self->out, self->err);
+	if (wait_steered(self, WORKERS, SLOW_MS) < 0) {
+		char log[PATH_MAX], cmd[PATH_MAX + 16];
+
+		snprintf(log, sizeof(log), "%s/daemon.log", self->dir);
+		snprintf(cmd, sizeof(cmd), "cat %s >&2", log);
+		system(cmd);	/* what the daemon said, for the failure below */
+		ASSERT_TRUE(0) TH_LOG("never steered: %s%s", self->out, self->err);
+	}
 	ASSERT_EQ(FLOWS, map_flows(self->base));
 }
 
@@ -450,7 +401,7 @@ TEST_F_TIMEOUT(svc, daemon_killed_and_restarted_moves_no_flow, 300)
 
 	snprintf(log, sizeof(log), "%s/daemon.log", self->dir);
 	truncate(log, 0);
-	self->daemon = start_daemon(self->dir);
+	self->daemon = start_pcbgroupd(self->dir, 0);
 	ASSERT_EQ(0, wait_show(self, "-j", "\"daemon\":{\"name\":\"web\"")) TH_LOG("%s", self->out);
 	EXPECT_EQ(NULL, strstr(self->out, "\"id\":2")) TH_LOG("a second group: %s", self->out);
 	EXPECT_EQ(100.0, check_flows(_metadata, self));
@@ -464,7 +415,7 @@ TEST_F_TIMEOUT(svc, daemon_killed_and_restarted_moves_no_flow, 300)
 
 TEST_F_TIMEOUT(svc, sighup_reloads_and_sigterm_leaves_groups_steering, 300)
 {
-	char prom[128], buf[OUT_SZ] = "";
+	char prom[128], buf[OUT_SZ] = "", line[512];
 	pid_t other;
 	int status;
 	FILE *f;
@@ -485,11 +436,13 @@ TEST_F_TIMEOUT(svc, sighup_reloads_and_sigterm_leaves_groups_steering, 300)
 	ASSERT_NE(NULL, f) TH_LOG("no %s", prom);
 	fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
-	EXPECT_NE(NULL, strstr(buf, "pcbgroup_managed_last_seen_seconds{group=\"2\",proto=\"udp\","
-			       "port=\"8081\",local=\"0.0.0.0:8081\",declaration=\"second\"} "))
-		TH_LOG("%s", buf);
-	EXPECT_NE(NULL, strstr(buf, "pcbgroup_sockets{group=\"1\",proto=\"udp\",port=\"8080\","
-			       "local=\"0.0.0.0:8080\"} 4\n")) TH_LOG("%s", buf);
+	snprintf(line, sizeof(line), "pcbgroup_managed_last_seen_seconds{group=\"2\",proto=\"udp\","
+		 "port=\"8081\",local=\"0.0.0.0:8081\",netns=\"%llu\",declaration=\"second\"} ",
+		 this_netns());
+	EXPECT_NE(NULL, strstr(buf, line)) TH_LOG("%s", buf);
+	snprintf(line, sizeof(line), "pcbgroup_sockets{group=\"1\",proto=\"udp\",port=\"8080\","
+		 "local=\"0.0.0.0:8080\",netns=\"%llu\"} 4\n", this_netns());
+	EXPECT_NE(NULL, strstr(buf, line)) TH_LOG("%s", buf);
 
 	kill(self->daemon, SIGTERM);
 	ASSERT_EQ(self->daemon, waitpid(self->daemon, &status, 0));
@@ -522,7 +475,7 @@ TEST(bad_declarations_are_refused_and_the_others_load)
 		{ "i.conf", "port = 80\nproto = udp\nprocess = x\naddress = 1.2.3\n",
 		  "i.conf:4: address: '1.2.3' is not an IPv4 or IPv6 address" },
 		{ "j.conf", "port = 80\nproto = udp\n",
-		  "j.conf:2: one of process, pidfile or unit is required" },
+		  "j.conf:2: one of process, pidfile, unit or cgroup is required" },
 		{ "z.conf", "port = 8080\nproto = udp\nprocess = y\n",
 		  "z.conf:0: udp port 8080 is already declared by good" },
 	};
@@ -783,7 +736,7 @@ static pid_t start_slow_daemon(const char *dir)
 {
 	char log[128], buf[4096] = "";
 	long long t0 = now_ms();
-	pid_t pid = start_daemon_every(dir, SLOW_SWEEP);
+	pid_t pid = start_pcbgroupd_every(dir, 0, SLOW_SWEEP);
 	FILE *f;
 
 	snprintf(log, sizeof(log), "%s/daemon.log", dir);

@@ -5,7 +5,8 @@
 #   selftests/pkgroot.sh mount DIR KVER...    an overlay on the base at DIR
 #   selftests/pkgroot.sh umount DIR           drop it and everything written
 # The base is kept between runs in $PCBG_CACHE/bookworm (default
-# /var/cache/pcbgroup, outside the repository): debootstrap's minbase plus
+# /var/cache/pcbgroup, outside the repository): debootstrap's minbase (the
+# tarball scripts/deps.sh keeps there, for the containers' image) plus
 # what the packages need from the archive (dkms, libbpf, systemd for
 # systemd-sysctl, iproute2) and the Debian headers of each KVER.  It is made
 # once (a few minutes) and given a missing kernel's headers when asked; DIR
@@ -79,8 +80,14 @@ if [ ! -e "$base/.complete" ]; then
 	[ -n "$uri" ] || { echo "pkgroot: no bookworm source in the apt configuration" >&2; exit 1; }
 	rm -rf "$base"
 	echo "pkgroot: making the base root in $base (once)" >&2
-	debootstrap --variant=minbase bookworm "$base" "$uri" > "$cache/debootstrap.log" 2>&1 ||
-		{ tail -20 "$cache/debootstrap.log" >&2; exit 1; }
+	# the minbase scripts/deps.sh made for the containers' image, if it is there
+	if [ -e "$cache/bookworm-minbase.tar" ]; then
+		mkdir -p "$base"
+		tar -C "$base" -xf "$cache/bookworm-minbase.tar"
+	else
+		debootstrap --variant=minbase bookworm "$base" "$uri" > "$cache/debootstrap.log" 2>&1 ||
+			{ tail -20 "$cache/debootstrap.log" >&2; exit 1; }
+	fi
 	# no daemon starts inside the root
 	printf '#!/bin/sh\nexit 101\n' > "$base/usr/sbin/policy-rc.d"
 	chmod 755 "$base/usr/sbin/policy-rc.d"

@@ -60,6 +60,9 @@ struct adopt_ctx {
 	int pid_index;	/* of pid in the pids named */
 	int port;
 	int protocol;
+	__u64 netns;	/* the group's namespace: sockets of another are left */
+	pid_t foreign_pid;	/* the first holder of one */
+	__u64 foreign_netns;
 	struct adopted_sock *socks;
 	int n;
 	int cap;
@@ -81,6 +84,7 @@ static int adopt_one(int target_fd, __u64 inode, void *arg)
 {
 	struct adopt_ctx *ctx = arg;
 	struct pcbg_socket_desc d;
+	__u64 netns = 0;
 	int fd, i;
 
 	i = find_inode(ctx, inode);
@@ -99,6 +103,15 @@ static int adopt_one(int target_fd, __u64 inode, void *arg)
 	    (d.protocol == IPPROTO_TCP && !d.listening) ||
 	    (ctx->port && d.port != ctx->port) ||
 	    (ctx->protocol && d.protocol != ctx->protocol)) {
+		close(fd);
+		return 0;
+	}
+	/* the socket's own namespace, whatever its process's is now */
+	if (socket_netns_cookie(fd, &netns) || netns != ctx->netns) {
+		if (!ctx->foreign_pid) {
+			ctx->foreign_pid = ctx->pid;
+			ctx->foreign_netns = netns;
+		}
 		close(fd);
 		return 0;
 	}
@@ -150,13 +163,20 @@ void release_sockets(struct adopted_sock *socks, int n)
 int adopt_sockets(const char *cmd, const pid_t *pids, int npids, int port,
 		  int protocol, struct adopted_sock **socks)
 {
-	return adopt_sockets_flags(cmd, pids, npids, port, protocol, 0, socks);
+	__u64 netns;
+	int err = netns_cookie(&netns);
+
+	if (err) {
+		pr_err(cmd, "this network namespace's cookie: %s", strerror(-err));
+		return -1;
+	}
+	return adopt_sockets_flags(cmd, pids, npids, port, protocol, 0, netns, socks);
 }
 
 int adopt_sockets_flags(const char *cmd, const pid_t *pids, int npids, int port,
-			int protocol, int flags, struct adopted_sock **socks)
+			int protocol, int flags, __u64 netns, struct adopted_sock **socks)
 {
-	struct adopt_ctx ctx = { .port = port, .protocol = protocol };
+	struct adopt_ctx ctx = { .port = port, .protocol = protocol, .netns = netns };
 	int i, err, j, last_err = 0;
 	char filter[64];
 
@@ -186,6 +206,15 @@ int adopt_sockets_flags(const char *cmd, const pid_t *pids, int npids, int port,
 		}
 		if (ctx.err && ctx.err != -EBADF)
 			last_err = ctx.err;
+	}
+	/* a group is one namespace's: `pidof nginx` names every container's */
+	if (ctx.foreign_pid && !(flags & ADOPT_ANY)) {
+		pr_err(cmd, "pid %d: its SO_REUSEPORT socket%s is in another network namespace "
+		       "(cookie %llu, this one's %llu): attach it from there "
+		       "(nsenter -n -t %d pcbgroupctl attach ...), or leave that pid out",
+		       ctx.foreign_pid, filter, (unsigned long long)ctx.foreign_netns,
+		       (unsigned long long)netns, ctx.foreign_pid);
+		goto err;
 	}
 	/*
 	 * The union is what counts: a master holds the workers' sockets too,

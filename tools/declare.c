@@ -9,6 +9,9 @@
  *     proto = udp                 # required: tcp or udp
  *     address = 0.0.0.0           # optional: only sockets bound to it
  *     process = nginx             # one of: process (its comm), pidfile, unit
+ *     user = root,www-data        # optional: the owners accepted (finder.c)
+ *     netns = blue                # optional: ip netns's /run/netns/blue
+ *     cgroup = machine.slice/libpod-*.scope  # or: a group per cgroup matched
  *     algorithm = maglev          # knobs, as pcbgroupctl set takes them
  *     capacity = 64               # slots (default 4096)
  *     keep_waiting = yes          # keep the group when its sockets are gone
@@ -23,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <netinet/in.h>
 
 #include "pcbgroupd.h"
@@ -78,6 +82,48 @@ static int yes_no(const char *v, int *out)
 	return 0;
 }
 
+/* "root,www-data" or uids into d->users; -1 if one is unknown. */
+static int parse_users(struct decl *d, const char *v)
+{
+	char buf[256], *tok, *save, *end;
+	struct passwd *pw;
+	unsigned long uid;
+
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	strcpy(buf, v);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (d->nr_users == DECL_MAX_USERS)
+			return -1;
+		errno = 0;
+		uid = strtoul(tok, &end, 10);
+		pw = *end || end == tok ? getpwnam(tok) : NULL;
+		if (pw)
+			uid = pw->pw_uid;
+		else if (*end || end == tok || errno || *tok == '-' || uid >= (uid_t)-1)
+			return -1;
+		d->users[d->nr_users++] = uid;
+	}
+	return d->nr_users ? 0 : -1;
+}
+
+/* A cgroup pattern: relative, no "." or ".." component, glob allowed. */
+static int cgroup_pattern(const char *v)
+{
+	const char *p = v;
+
+	if (*v == '/')
+		return 0;
+	while (*p) {
+		size_t len = strcspn(p, "/");
+
+		if (!len || (len == 1 && p[0] == '.') || (len == 2 && !strncmp(p, "..", 2)))
+			return 0;
+		p += len + !!p[len];
+	}
+	return 1;
+}
+
 static int parse_value(struct decl *d, const char *file, int line, const char *key,
 		       const char *v)
 {
@@ -121,6 +167,20 @@ static int parse_value(struct decl *d, const char *file, int line, const char *k
 		d->finder = !strcmp(key, "process") ? FIND_PROCESS :
 			    !strcmp(key, "pidfile") ? FIND_PIDFILE : FIND_UNIT;
 		strcpy(d->target, v);
+	} else if (!strcmp(key, "user")) {
+		if (!plain(v, 256) || parse_users(d, v))
+			return bad(file, line, "user: '%s' is not a list of users (at most %d, "
+				   "names or uids, comma-separated)", v, DECL_MAX_USERS);
+	} else if (!strcmp(key, "netns")) {
+		if (!plain(v, sizeof(d->netns)) || strchr(v, '/') || !strcmp(v, ".") ||
+		    !strcmp(v, ".."))
+			return bad(file, line, "netns: '%s' is not a name of " NETNS_DIR, v);
+		strcpy(d->netns, v);
+	} else if (!strcmp(key, "cgroup")) {
+		if (!plain(v, sizeof(d->cgroup)) || !cgroup_pattern(v))
+			return bad(file, line, "cgroup: '%s' is not a cgroup path or pattern "
+				   "relative to " CGROUP_ROOT, v);
+		strcpy(d->cgroup, v);
 	} else if (!strcmp(key, "capacity")) {
 		errno = 0;
 		n = strtoul(v, &end, 10);
@@ -209,9 +269,22 @@ static int parse_file(const char *path, struct decl *d)
 		return bad(path, nr, "port: missing");
 	if (!d->protocol)
 		return bad(path, nr, "proto: missing");
-	if (!d->finder)
-		return bad(path, nr, "one of process, pidfile or unit is required");
+	if (!d->finder && !d->cgroup[0])
+		return bad(path, nr, "one of process, pidfile, unit or cgroup is required");
+	/* cgroup names the namespace and the processes: process may narrow them */
+	if (d->cgroup[0] && (d->netns[0] || (d->finder && d->finder != FIND_PROCESS)))
+		return bad(path, nr, "cgroup: goes with process only, not with %s",
+			   d->netns[0] ? "netns" : finder_name(d->finder));
 	return 0;
+}
+
+/* Can @a and @b name one namespace?  (A pid file's is only known at run time.) */
+static int same_place(const struct decl *a, const struct decl *b)
+{
+	if (a->finder == FIND_PIDFILE && b->finder == FIND_PIDFILE && !a->netns[0] &&
+	    !b->netns[0])
+		return !strcmp(a->target, b->target);
+	return !strcmp(a->netns, b->netns) && !strcmp(a->cgroup, b->cgroup);
 }
 
 int load_declarations(const char *dir, struct decl **decls, int *nbad)
@@ -239,9 +312,13 @@ int load_declarations(const char *dir, struct decl **decls, int *nbad)
 			(*nbad)++;
 			continue;
 		}
-		/* two declarations of one socket address would fight over it */
+		/*
+		 * two declarations of one socket address in one place would
+		 * fight over it; two pid files may name two namespaces
+		 */
 		for (k = 0; k < n; k++)
-			if (out[k].port == out[n].port && out[k].protocol == out[n].protocol &&
+			if (same_place(&out[k], &out[n]) &&
+			    out[k].port == out[n].port && out[k].protocol == out[n].protocol &&
 			    (!out[k].family || !out[n].family ||
 			     (out[k].family == out[n].family &&
 			      !memcmp(out[k].addr, out[n].addr, 16))))

@@ -1,9 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The processes whose sockets a declaration means: by name (comm), by pid
- * file (that process and its descendants: a master and its workers), or by
- * systemd unit (every process of its cgroup).  Only run when the sockets on
- * the declared port changed, so a walk over /proc is affordable.
+ * file (that process and its descendants: a master and its workers), by
+ * systemd unit or cgroup (every process of the cgroup and below).  Only run
+ * when the sockets on the declared port changed, so a walk over /proc is
+ * affordable.
+ *
+ * Then the scope (docs/design.md): only processes in the place's network
+ * namespace, and owned as the declaration allows: by the users of its
+ * `user` key; without one, a process found by name must be root's or a
+ * descendant of a root process of that name, a pid file's process must be
+ * root's (its descendants are its own), and a cgroup's processes are whoever
+ * its owner lets in.  The filters come before the count: no number of
+ * processes someone else starts decides which of ours are looked at.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -14,10 +23,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "pcbgroupd.h"
 
-#define MAX_PROCS	32768
+#define ANCESTORS_MAX	64
+
+/* Every process: pid, parent and name, from one walk over /proc/PID/stat. */
+struct proc {
+	pid_t pid;
+	pid_t ppid;
+	char comm[16];
+};
+
+/* grown as needed: a table of fixed size is one anybody can fill first */
+static struct proc *procs;
+static int nprocs, procs_cap;
+
+/* (a pid_t first in struct proc: it sorts those too) */
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 static int add_pid(pid_t *pids, int n, int max, pid_t pid)
 {
@@ -31,12 +60,23 @@ static int add_pid(pid_t *pids, int n, int max, pid_t pid)
 	return n;
 }
 
-/*
- * Calls @fn with the first line of /proc/PID/@file of every process, until
- * @fn returns nonzero.
- */
-static void each_process(const char *file, int (*fn)(long pid, char *line, void *ctx),
-			 void *ctx)
+/* "PID (comm) S PPID ...": comm may hold anything, ')' included */
+static int parse_stat(const char *line, pid_t *ppid, char *comm, size_t size)
+{
+	const char *open = strchr(line, '('), *close = strrchr(line, ')');
+	size_t len;
+
+	if (!open || !close || close < open || sscanf(close + 1, " %*c %d", ppid) != 1)
+		return -1;
+	len = close - open - 1;
+	if (len >= size)
+		len = size - 1;
+	memcpy(comm, open + 1, len);
+	comm[len] = '\0';
+	return 0;
+}
+
+static void load_procs(void)
 {
 	char path[64], line[512];
 	struct dirent *de;
@@ -44,136 +84,216 @@ static void each_process(const char *file, int (*fn)(long pid, char *line, void 
 	FILE *f;
 	char *end;
 	long v;
-	int got, stop = 0;
+	int got;
 
+	nprocs = 0;
 	dir = opendir("/proc");
 	if (!dir)
 		return;
-	while (!stop && (de = readdir(dir))) {
+	while ((de = readdir(dir))) {
 		v = strtol(de->d_name, &end, 10);
-		if (*end || v <= 0)
+		if (*end || v <= 0 || v > INT_MAX)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/%s", v, file);
+		if (nprocs == procs_cap) {
+			struct proc *p = realloc(procs, (procs_cap + 4096) * sizeof(*p));
+
+			if (!p)
+				break;
+			procs = p;
+			procs_cap += 4096;
+		}
+		snprintf(path, sizeof(path), "/proc/%ld/stat", v);
 		f = fopen(path, "r");
 		if (!f)
 			continue;
 		got = !!fgets(line, sizeof(line), f);
 		fclose(f);
-		if (got)
-			stop = fn(v, line, ctx);
+		if (got && !parse_stat(line, &procs[nprocs].ppid, procs[nprocs].comm,
+				       sizeof(procs[0].comm)))
+			procs[nprocs++].pid = v;
 	}
 	closedir(dir);
+	/* /proc lists pids ascending; kept so for proc_index() whatever it does */
+	if (nprocs)
+		qsort(procs, nprocs, sizeof(*procs), cmp_pid);
 }
 
-struct process_list {
-	pid_t *pid;
-	pid_t *ppid;
-	int n;
-	int max;
-	const char *comm;
-};
-
-/* "PID (comm) S PPID ...": comm may hold anything, ')' included */
-static int add_with_parent(long pid, char *line, void *ctx)
+/* @pid's index in the table, or -1. */
+static int proc_index(pid_t pid)
 {
-	struct process_list *l = ctx;
-	char *p = strrchr(line, ')');
+	struct proc key = { .pid = pid }, *p;
 
-	if (p && sscanf(p + 1, " %*c %d", &l->ppid[l->n]) == 1)
-		l->pid[l->n++] = pid;
-	return l->n >= l->max;
+	p = nprocs ? bsearch(&key, procs, nprocs, sizeof(*procs), cmp_pid) : NULL;
+	return p ? p - procs : -1;
 }
 
-static int add_if_comm(long pid, char *line, void *ctx)
+/* Real and effective uid of @pid (/proc/PID/status, not the directory's
+ * owner, which is root for any process that made itself undumpable).
+ */
+static int proc_uids(pid_t pid, uid_t *ruid, uid_t *euid)
 {
-	struct process_list *l = ctx;
+	char path[64], line[256];
+	unsigned int r, e;
+	int found = 0;
+	FILE *f;
 
-	line[strcspn(line, "\n")] = '\0';
-	if (!strcmp(line, l->comm))
-		l->n = add_pid(l->pid, l->n, l->max, pid);
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "Uid: %u %u", &r, &e) == 2;
+	fclose(f);
+	if (!found)
+		return -1;
+	*ruid = r;
+	*euid = e;
 	return 0;
 }
 
-/* pid and parent of every process, from /proc/PID/stat; returns how many. */
-static int all_processes(pid_t *pid, pid_t *ppid, int max)
+static int is_root(pid_t pid)
 {
-	struct process_list l = { .pid = pid, .ppid = ppid, .max = max };
+	uid_t r, e;
 
-	if (max > 0)
-		each_process("stat", add_with_parent, &l);
-	return l.n;
+	return !proc_uids(pid, &r, &e) && !r && !e;
 }
 
-static int by_comm(const char *name, pid_t *pids, int max)
+static int uid_listed(const struct decl *d, uid_t uid)
 {
-	struct process_list l = { .pid = pids, .max = max, .comm = name };
+	int i;
 
-	each_process("comm", add_if_comm, &l);
-	return l.n;
+	for (i = 0; i < d->nr_users; i++)
+		if (d->users[i] == uid)
+			return 1;
+	return 0;
 }
 
-static int by_pidfile(const char *file, pid_t *pids, int max)
+/* A root process named @comm among @pid's ancestors? */
+static int root_ancestor_named(pid_t pid, const char *comm)
 {
-	static pid_t all[MAX_PROCS], parent[MAX_PROCS];
-	int n = 0, nall, i, grew = 1;
+	int i, k = proc_index(pid);
+
+	for (i = 0; k >= 0 && i < ANCESTORS_MAX; i++) {
+		k = proc_index(procs[k].ppid);
+		if (k >= 0 && !strcmp(procs[k].comm, comm) && is_root(procs[k].pid))
+			return 1;
+	}
+	return 0;
+}
+
+/* Is @pid in the network namespace of @pl? */
+static int in_place(const struct place *pl, pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	return !stat(path, &st) && st.st_dev == pl->dev && st.st_ino == pl->ino;
+}
+
+/*
+ * The owner rule: with `user`, its users only (real and effective uid);
+ * else by name, root or a root ancestor of that name; the pid file's own
+ * process, root (@first: it is the pid file's); a cgroup's, anyone.
+ */
+static int owner_allowed(const struct decl *d, pid_t pid, int first)
+{
+	uid_t r, e;
+
+	if (d->nr_users)
+		return !proc_uids(pid, &r, &e) && uid_listed(d, r) && uid_listed(d, e);
+	if (d->cgroup[0] || d->finder == FIND_UNIT)
+		return 1;
+	if (d->finder == FIND_PIDFILE)
+		return !first || is_root(pid);
+	return is_root(pid) || root_ancestor_named(pid, d->target);
+}
+
+static int accepted(const struct decl *d, const struct place *pl, pid_t pid, int first)
+{
+	return in_place(pl, pid) && owner_allowed(d, pid, first);
+}
+
+static int by_comm(const struct decl *d, const struct place *pl, pid_t *pids, int max)
+{
+	int i, n = 0;
+
+	for (i = 0; i < nprocs && n < max; i++)
+		if (!strcmp(procs[i].comm, d->target) && accepted(d, pl, procs[i].pid, 0))
+			n = add_pid(pids, n, max, procs[i].pid);
+	return n;
+}
+
+static int by_pidfile(const struct decl *d, const struct place *pl, pid_t *pids, int max)
+{
+	int n = 0, i, k, before, grew = 1;
 	long pid;
 	FILE *f;
 
-	f = fopen(file, "r");
+	f = fopen(d->target, "r");
 	if (!f)
 		return 0;
 	if (fscanf(f, "%ld", &pid) != 1 || pid <= 0 || pid > INT_MAX)
 		pid = 0;
 	fclose(f);
-	if (!pid || (kill(pid, 0) && errno == ESRCH))
+	if (!pid || proc_index(pid) < 0 || !accepted(d, pl, pid, 1))
 		return 0;
 	n = add_pid(pids, n, max, pid);
-	nall = all_processes(all, parent, MAX_PROCS);
 	while (grew) {	/* descendants, to any depth */
-		int before = n, k;
-
-		for (i = 0; i < nall; i++)
+		before = n;
+		for (i = 0; i < nprocs; i++)
 			for (k = 0; k < before; k++)
-				if (parent[i] == pids[k])
-					n = add_pid(pids, n, max, all[i]);
+				if (procs[i].ppid == pids[k] &&
+				    accepted(d, pl, procs[i].pid, 0))
+					n = add_pid(pids, n, max, procs[i].pid);
 		grew = n > before;
 	}
 	return n;
 }
 
-/* The pids in @dir's cgroup.procs and its sub-cgroups'. */
-static int cgroup_procs(const char *dir, pid_t *pids, int n, int max, int depth)
+/* The pids in @dir's cgroup.procs and its sub-cgroups' that pass. */
+static int cgroup_procs(const struct decl *d, const struct place *pl, const char *dir,
+			pid_t *pids, int n, int max, int depth)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
 	long pid;
-	DIR *d;
+	DIR *dp;
 	FILE *f;
+	int k;
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	f = fopen(path, "r");
 	if (f) {
-		while (fscanf(f, "%ld", &pid) == 1)
-			if (pid > 0 && pid <= INT_MAX)
+		while (n < max && fscanf(f, "%ld", &pid) == 1) {
+			if (pid <= 0 || pid > INT_MAX)
+				continue;
+			k = proc_index(pid);
+			/* with process too, only those of that name */
+			if (k < 0 || (d->finder == FIND_PROCESS &&
+				      strcmp(procs[k].comm, d->target)))
+				continue;
+			if (accepted(d, pl, pid, 0))
 				n = add_pid(pids, n, max, pid);
+		}
 		fclose(f);
 	}
-	if (depth >= 4)
+	if (depth >= CGROUP_DEPTH)
 		return n;
-	d = opendir(dir);
-	if (!d)
+	dp = opendir(dir);
+	if (!dp)
 		return n;
-	while ((de = readdir(d))) {
+	while (n < max && (de = readdir(dp))) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		n = cgroup_procs(path, pids, n, max, depth + 1);
+		n = cgroup_procs(d, pl, path, pids, n, max, depth + 1);
 	}
-	closedir(d);
+	closedir(dp);
 	return n;
 }
 
-static int by_unit(const char *unit, pid_t *pids, int max)
+static int by_unit(const struct decl *d, const struct place *pl, pid_t *pids, int max)
 {
 	static const char *const roots[] = {
 		"/sys/fs/cgroup/system.slice",		/* cgroup v2 */
@@ -184,35 +304,48 @@ static int by_unit(const char *unit, pid_t *pids, int max)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(roots); i++) {
-		snprintf(dir, sizeof(dir), "%s/%s", roots[i], unit);
+		snprintf(dir, sizeof(dir), "%s/%s", roots[i], d->target);
 		if (!access(dir, F_OK))
-			return cgroup_procs(dir, pids, 0, max, 0);
+			return cgroup_procs(d, pl, dir, pids, 0, max, 0);
 	}
 	return 0;
 }
 
-static int cmp_pid(const void *a, const void *b)
+int find_processes(const struct decl *d, const struct place *pl, pid_t *pids, int max)
 {
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-int find_processes(const struct decl *d, pid_t *pids, int max)
-{
+	char dir[PATH_MAX];
 	int n = 0;
 
-	switch (d->finder) {
-	case FIND_PROCESS:
-		n = by_comm(d->target, pids, max);
-		break;
-	case FIND_PIDFILE:
-		n = by_pidfile(d->target, pids, max);
-		break;
-	case FIND_UNIT:
-		n = by_unit(d->target, pids, max);
-		break;
+	load_procs();
+	if (d->cgroup[0]) {
+		snprintf(dir, sizeof(dir), CGROUP_ROOT "/%s", pl->cgroup);
+		n = cgroup_procs(d, pl, dir, pids, 0, max, 0);
+	} else if (d->finder == FIND_PROCESS) {
+		n = by_comm(d, pl, pids, max);
+	} else if (d->finder == FIND_PIDFILE) {
+		n = by_pidfile(d, pl, pids, max);
+	} else if (d->finder == FIND_UNIT) {
+		n = by_unit(d, pl, pids, max);
 	}
 	qsort(pids, n, sizeof(*pids), cmp_pid);
 	return n;
+}
+
+unsigned long long process_start(pid_t pid)
+{
+	unsigned long long t = 0;
+	char path[64], buf[1024], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	/* field 22 is starttime; the 20 after ')' skip state .. itrealvalue */
+	if (p)
+		sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u"
+		       " %*d %*d %*d %*d %*d %*d %llu", &t);
+	return t;
 }

@@ -22,7 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sched.h>
 #include <linux/magic.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -37,17 +40,44 @@
 #define BPFFS		"/sys/fs/bpf"
 #define MAX_ANCESTORS	64
 
-int netns_cookie(__u64 *cookie)
+int socket_netns_cookie(int fd, __u64 *cookie)
 {
 	socklen_t len = sizeof(*cookie);
-	int fd, err = 0;
+
+	return getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len) ? -errno : 0;
+}
+
+int netns_cookie(__u64 *cookie)
+{
+	int fd, err;
 
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len))
-		err = -errno;
+	err = socket_netns_cookie(fd, cookie);
 	close(fd);
+	return err;
+}
+
+int netns_is(int fd)
+{
+	return ioctl(fd, NS_GET_NSTYPE) == CLONE_NEWNET;
+}
+
+int netns_enter(int fd)
+{
+	return setns(fd, CLONE_NEWNET) ? -errno : 0;
+}
+
+int netns_cookie_of(int fd, int home_fd, __u64 *cookie)
+{
+	int err = netns_enter(fd);
+
+	if (err)
+		return err;
+	err = netns_cookie(cookie);
+	if (netns_enter(home_fd))
+		abort();	/* half in another namespace: nothing is safe to do */
 	return err;
 }
 
@@ -119,13 +149,18 @@ static void find_bpffs(char *buf, size_t size, int *private)
 
 int netns_pin_root(char *buf, size_t size)
 {
-	char bpffs[PATH_MAX];
 	__u64 cookie;
-	int private, err, n;
+	int err;
 
 	err = netns_cookie(&cookie);
-	if (err)
-		return err;
+	return err ? err : netns_pin_root_of(cookie, buf, size);
+}
+
+int netns_pin_root_of(__u64 cookie, char *buf, size_t size)
+{
+	char bpffs[PATH_MAX];
+	int private, n;
+
 	find_bpffs(bpffs, sizeof(bpffs), &private);
 	n = snprintf(buf, size, "%s%s/netns%llu", bpffs,
 		     PCBG_PIN_ROOT + strlen(BPFFS), (unsigned long long)cookie);

@@ -197,39 +197,6 @@ static int parse_pids(const char *arg, pid_t *pids, int *npids)
 	return got ? 0 : -1;
 }
 
-static const char *add_socket_error(int err)
-{
-	switch (err) {
-	case -EPROTONOSUPPORT: return "not a TCP or UDP socket";
-	case -ENOPROTOOPT: return "socket is not bound with SO_REUSEPORT";
-	case -EDESTADDRREQ: return "socket is not bound";
-	case -ENOTCONN: return "TCP socket is not listening";
-	case -EXDEV: return "socket has another address, port or protocol than the group";
-	case -EEXIST: return "socket is already in this group";
-	case -EBUSY: return "socket is already in a group (pcbgroupctl detach it first)";
-	case -E2BIG: return "group is full (max_group_size)";
-	case -EINVAL: return "its CPU is not a possible CPU";
-	case -EAGAIN: return "the group changed meanwhile (another writer); try again";
-	default: return strerror(-err);
-	}
-}
-
-/* Takes the lowest free id: mkdir is the lock between concurrent callers. */
-static int claim_group_dir(const char *cmd, char *dir, size_t size, unsigned int *id)
-{
-	for (*id = 1; *id < 65536; (*id)++) {
-		group_dir(dir, size, pin_root, *id);
-		if (!mkdir(dir, 0700))
-			return 0;
-		if (errno != EEXIST) {
-			pr_err(cmd, "%s: %s", dir, strerror(errno));
-			return -1;
-		}
-	}
-	pr_err(cmd, "no free group id under %s", pin_root);
-	return -1;
-}
-
 static int cmd_attach(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -241,13 +208,12 @@ static int cmd_attach(int argc, char **argv)
 		{}
 	};
 	unsigned long v, capacity = PCBG_SLOTS_DEFAULT;
-	int npids = 0, port = 0, protocol = 0, opt, n, i, err, slot;
+	int npids = 0, port = 0, protocol = 0, opt, n;
+	struct new_group g = { .root = pin_root };
 	struct adopted_sock *socks = NULL;
-	struct pcbg_group *grp = NULL;
 	pid_t pids[ADOPT_MAX_PIDS];
-	char dir[PATH_MAX], local[80];
-	unsigned int id = 0;
 	int ret = EXIT_FAIL;
+	char local[80];
 
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -283,6 +249,7 @@ static int cmd_attach(int argc, char **argv)
 	}
 	if (!npids)
 		return usage_error("attach", "--pid is required");
+	g.capacity = capacity;
 	/* --pid $(pidof nginx), unquoted: the other pids come as arguments */
 	for (; optind < argc; optind++)
 		if (parse_pids(argv[optind], pids, &npids))
@@ -295,60 +262,15 @@ static int cmd_attach(int argc, char **argv)
 		pr_err("attach", "%d sockets: more than the group's capacity %lu", n, capacity);
 		goto out;
 	}
-	err = pcbg_group_create(&grp, capacity);
-	if (err) {
-		pr_err("attach", "load program: %s%s", strerror(-err),
-		       err == -EPERM ? " (run as root?)" : "");
-		goto out;
-	}
 	find_servers(socks, n, pids, npids);
-	for (i = 0; i < n; i++) {
-		slot = pcbg_group_place_socket(grp, socks[i].fd, socks[i].cpu, socks[i].pid);
-		if (slot < 0) {
-			pr_err("attach", "pid %d: socket inode %llu: %s", socks[i].pid,
-			       (unsigned long long)socks[i].desc.inode,
-			       add_socket_error(slot));
-			goto out;
-		}
-	}
-	err = pcbg_group_publish(grp);
-	if (err) {
-		pr_err("attach", "publish the group: %s", strerror(-err));
+	if (make_group("attach", &g, socks, n))
 		goto out;
-	}
-	if (netns_make_pin_root("attach", pin_root) ||
-	    claim_group_dir("attach", dir, sizeof(dir), &id))
-		goto out;
-	err = pcbg_group_pin(grp, dir);
-	if (err) {
-		pr_err("attach", "pin %s: %s", dir, strerror(-err));
-		rmdir(dir);
-		goto out;
-	}
-	if (pcbg_module_loaded()) {
-		err = pcbg_group_register(grp, id);
-		if (err < 0) {
-			pr_err("attach", "register group %u with pcbgroup.ko: %s", id,
-			       strerror(-err));
-			pcbg_unpin(dir);
-			goto out;
-		}
-	}
-	/* Last: until here nothing the server sees has changed. */
-	err = pcbg_group_attach(grp, socks[0].fd);
-	if (err) {
-		pr_err("attach", "pid %d: SO_ATTACH_REUSEPORT_EBPF: %s", socks[0].pid,
-		       strerror(-err));
-		pcbg_unpin(dir);
-		goto out;
-	}
 	format_local(local, sizeof(local), socks[0].desc.family, socks[0].desc.addr,
 		     socks[0].desc.port);
-	printf("group %u: %s %s, %d sockets, pinned at %s\n", id,
-	       proto_name(socks[0].desc.protocol), local, n, dir);
+	printf("group %u: %s %s, %d sockets, pinned at %s\n", g.id,
+	       proto_name(socks[0].desc.protocol), local, n, g.dir);
 	ret = EXIT_OK;
 out:
-	pcbg_group_free(grp);
 	release_sockets(socks, n);
 	return ret;
 }

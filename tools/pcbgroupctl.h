@@ -3,6 +3,7 @@
 #ifndef PCBGROUPCTL_H
 #define PCBGROUPCTL_H
 
+#include <limits.h>
 #include <sys/types.h>
 #include "pcbgroup.h"
 
@@ -35,17 +36,19 @@ struct adopted_sock {
  * filtered by @port (0: any) and @protocol (0: any): the union of what they
  * hold, each socket once, sorted by inode.  A pid holding none is fine as
  * long as another holds some.  Prints its own errors.  Returns the count,
- * or -1.
+ * or -1.  A socket of another network namespace than this one (a pid of
+ * another container) is refused, said so.
  */
 int adopt_sockets(const char *cmd, const pid_t *pids, int npids, int port,
 		  int protocol, struct adopted_sock **socks);
 /*
- * The same with ADOPT_ANY: pids gone meanwhile are passed over, no socket is
- * no error (0), and sockets on several addresses are all returned.
+ * The same for the namespace of cookie @netns, with ADOPT_ANY: pids gone
+ * meanwhile are passed over, no socket is no error (0), sockets on several
+ * addresses are all returned, and those of another namespace are left.
  */
 #define ADOPT_ANY	(1 << 0)
 int adopt_sockets_flags(const char *cmd, const pid_t *pids, int npids, int port,
-			int protocol, int flags, struct adopted_sock **socks);
+			int protocol, int flags, __u64 netns, struct adopted_sock **socks);
 void release_sockets(struct adopted_sock *socks, int n);
 /*
  * Set each socket's pid and CPU from the thread or process of @pids that
@@ -58,10 +61,40 @@ void find_servers(struct adopted_sock *socks, int n, const pid_t *pids,
 /* A descriptor of socket @inode held by @pid, or -errno. */
 int steal_socket(pid_t pid, __u64 inode);
 
+/* What a new group is made of, and where it went (make_group.c). */
+struct new_group {
+	const char *root;	/* the namespace's pin root */
+	__u32 capacity;		/* slots; 0: the default */
+	/* its config before the sockets go in; NULL: the defaults */
+	int (*configure)(struct pcbg_group *grp, const void *arg);
+	const void *arg;
+	unsigned int id;	/* out: its id */
+	char dir[PATH_MAX];	/* out: where it is pinned */
+};
+
+/*
+ * Make, pin, register (if pcbgroup.ko is loaded) and attach the group of
+ * @socks, in their order: every group's birth, in one place.  Prints its
+ * own errors; 0, or -errno with nothing left behind.
+ */
+int make_group(const char *cmd, struct new_group *g, const struct adopted_sock *socks, int n);
+/* What pcbg_group_add_socket()'s or place_socket()'s -errno means, in words. */
+const char *add_socket_error(int err);
+
 /* This network namespace's cookie (SO_NETNS_COOKIE). */
 int netns_cookie(__u64 *cookie);
+/* The cookie of the namespace socket @fd lives in. */
+int socket_netns_cookie(int fd, __u64 *cookie);
+/* Is @fd a network namespace's file (/proc/PID/ns/net, /run/netns/NAME)? */
+int netns_is(int fd);
+/* This thread into the network namespace of @fd (setns); 0 or -errno. */
+int netns_enter(int fd);
+/* The cookie of namespace @fd, entered and left for @home_fd; 0 or -errno. */
+int netns_cookie_of(int fd, int home_fd, __u64 *cookie);
 /* The directory of this network namespace's groups (netns.c); -errno. */
 int netns_pin_root(char *buf, size_t size);
+/* The same for the namespace of @cookie. */
+int netns_pin_root_of(__u64 cookie, char *buf, size_t size);
 /* Create it, mounting a bpffs if none is there; prints its errors. */
 int netns_make_pin_root(const char *cmd, const char *root);
 
@@ -89,6 +122,7 @@ int diag_dump(int protocol, int (*fn)(const struct diag_sock *s, void *arg),
 struct managed_group {
 	unsigned int id;
 	char name[PCBGD_NAME_MAX];	/* its declaration */
+	char cgroup[256];		/* the cgroup it serves, "" none */
 	long long seen;			/* when its sockets were last seen, unix time */
 	int waiting;			/* no socket now; kept for them to come back */
 };
@@ -98,10 +132,10 @@ struct managed_group {
  * and up to @max groups.  Returns how many, 0 if there is no file.
  */
 int managed_read(struct managed_group *m, int max, pid_t *daemon_pid);
-/* Rewrite it atomically (a new file renamed over the old). */
-int managed_write(const struct managed_group *m, int n);
-/* Remove it, as the daemon exits. */
-void managed_remove(void);
+/* Rewrite the one of namespace @netns atomically (a new file renamed over). */
+int managed_write(__u64 netns, const struct managed_group *m, int n);
+/* Remove it, as the daemon exits or the namespace goes. */
+void managed_remove(__u64 netns);
 /* The entry of group @id in @m, or NULL. */
 const struct managed_group *managed_find(const struct managed_group *m, int n,
 					 unsigned int id);
@@ -127,6 +161,22 @@ int register_groups(const char *root, int argc, char **argv);
 
 /* Print groups (all if @id is 0) as the /proc/net/pcbgroup tables, or JSON. */
 int show_groups(const char *root, unsigned int id, int json, int what);
+
+/* The same in steps, for the groups of several namespaces in one table. */
+struct group_view;
+struct show_set {
+	struct group_view *views;
+	int n;
+};
+
+/*
+ * Add the groups under @root (all if @id is 0) to @set, with what this
+ * network namespace says of them: its daemon's account, its sockets not in
+ * them.  0, or -errno (-ENOENT: one could not be read, the others were).
+ */
+int show_collect(struct show_set *set, const char *root, unsigned int id, int what);
+void show_print(const struct show_set *set, int json, int what);
+void show_free(struct show_set *set);
 
 const char *proto_name(int protocol);
 /* "0.0.0.0:80" or "[::1]:80" */

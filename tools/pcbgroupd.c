@@ -5,11 +5,10 @@
  *
  * It learns a socket of a declared port the moment it joins or leaves its
  * SO_REUSEPORT group, from cgroup socket hooks (bindwatch.c), and looks at
- * once.  Every interval, as a safety net, it lists the namespace's TCP
- * listeners and unconnected UDP sockets with sock_diag (a few netlink
- * dumps, whatever the number of groups) and compares, per declaration, the
- * set of socket inodes on its port with the last one.  Only when that set
- * changed, or a hook reported one, does it look for the
+ * once, in that socket's namespace.  As a safety net, every interval it lists the namespace's TCP listeners and unconnected UDP
+ * sockets with sock_diag (a few netlink dumps, whatever the number of
+ * groups) and compares, per declaration, the set of socket inodes on its
+ * port with the last one.  Only when that set changed does it look for the
  * sockets in the declared processes' fds, take the new ones with
  * pidfd_getfd() into free slots (a restarted worker's socket takes the slot
  * its predecessor left, so Maglev gives it back its flows), republish the
@@ -46,12 +45,14 @@
 
 #define STATE_EVERY_S	5	/* the state file's "seen" times, refreshed */
 #define DIRTY_RETRIES	10	/* looks for sockets not found at first */
+#define MAX_PLACES	256	/* cgroups one declaration matches */
+#define RETRY_MAX	64	/* looks between tries of a step that keeps failing */
 /*
  * A member released is taken out of the list this long after: a crashed
  * worker's successor binds a few ms later, and goes into the freed slot in
  * the same publish (one grace period, not two, before the next event).
  * Meanwhile its flows go to the other members (the program's second
- * choice).
+ * choices).
  */
 #define LEAVE_DELAY_MS	20
 /* The sweep's default interval, with the hooks and without them. */
@@ -81,13 +82,15 @@ static struct decl *decls;
 static int ndecls;
 static int module_loaded;
 static int knobs_fd = -1;	/* /proc/net/pcbgroup/knobs, in no-map mode */
+static int muted;		/* a failed step tried again: said the first time */
 static struct bindwatch *watch;	/* the bind-time hooks, NULL without them */
-static __u64 our_netns;		/* the namespace whose sockets we steer */
 
 void pr_err(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (muted)
+		return;
 	fprintf(stderr, "pcbgroupd: %s: ", cmd);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -172,30 +175,70 @@ static __u64 mix(__u64 x)
 	return x;
 }
 
-static int claim_group_dir(unsigned int *id)
-{
-	char dir[PATH_MAX];
+/*
+ * A group's place and what the daemon knows of it: one declaration in one
+ * network namespace (and, for a cgroup declaration, one cgroup).
+ */
+struct served {
+	int decl;		/* its declaration, in decls */
+	struct place pl;	/* its namespace, held open while served */
+	__u64 netns;		/* that namespace's cookie */
+	char root[PATH_MAX];	/* where that namespace's groups are pinned */
+	char label[PCBGD_NAME_MAX + 300];	/* in the logs: "web (cgroup X)" */
+	unsigned int id;	/* its group, 0 if none yet */
+	__u64 sig;		/* of the socket inodes seen at the last look */
+	int nr_seen;
+	int dirty;		/* looks left for sockets seen but not taken yet */
+	int retry;		/* steps failed in a row: tried again at look retry_at */
+	unsigned long retry_at;
+	long long seen;		/* when its sockets were last seen */
+	int waiting;
+	int found;		/* its place was named at this look */
+	int looked;		/* its namespace was looked at, this look */
+	int shadowed;		/* another declaration has its address there */
+	int event;		/* a hook saw one of its sockets join: look now */
+	pid_t event_pid;	/* the process that bound them; -1 if several */
+	__u64 closed[8];	/* cookies of members released, not yet taken out */
+	int nr_closed;
+	long long closed_due;	/* when to take them out (CLOCK_MONOTONIC ms), 0: none */
+	struct pcbg_group *grp;	/* its group, kept open between events */
+	unsigned int grp_id;	/* the id and pin directory inode it was opened at */
+	__u64 grp_ino;
+};
 
-	for (*id = 1; *id < 65536; (*id)++) {
-		group_dir(dir, sizeof(dir), pin_root, *id);
-		if (!mkdir(dir, 0700))
-			return 0;
-		if (errno != EEXIST)
-			return -errno;
-	}
-	return -ENOSPC;
+static struct served *served;
+static int nserved;
+static unsigned long looks;	/* counted, for the retries' pace */
+static int home_fd = -1;	/* the daemon's own network namespace */
+static __u64 home_netns;
+
+static struct decl *decl_of(const struct served *s)
+{
+	return &decls[s->decl];
+}
+
+/* Into @s's namespace for its sock_diag, registrations and pins, and back. */
+static int enter(const struct served *s)
+{
+	return s->netns == home_netns ? 0 : netns_enter(s->pl.netns_fd);
+}
+
+static void leave(const struct served *s)
+{
+	if (s->netns != home_netns && netns_enter(home_fd))
+		abort();	/* half in another namespace: nothing is safe to do */
 }
 
 /*
  * An open pinned group, holding its writer lock (pcbg_group_lock()) against
  * pcbgroupctl's and other writers until pcbg_group_free().
  */
-static int lock_group(unsigned int id, struct pcbg_group **grp)
+static int lock_group(const char *root, unsigned int id, struct pcbg_group **grp)
 {
 	char dir[PATH_MAX];
 	int err;
 
-	group_dir(dir, sizeof(dir), pin_root, id);
+	group_dir(dir, sizeof(dir), root, id);
 	err = pcbg_group_open_pinned(grp, dir);
 	if (err)
 		return err;
@@ -203,46 +246,6 @@ static int lock_group(unsigned int id, struct pcbg_group **grp)
 	if (err)
 		pcbg_group_free(*grp);
 	return err;
-}
-
-/* The handle kept for @d's group, closed. */
-static void drop_group(struct decl *d)
-{
-	pcbg_group_free(d->grp);
-	d->grp = NULL;
-}
-
-/*
- * @d's group, locked, through a handle kept open from one event to the
- * next while its pin directory stays the same: a handle that made the last
- * switch of generation publishes without first waiting a grace period for
- * the readers of the one before (pcbg_group_publish()), which takes that
- * wait off the time to steer.  pcbg_group_unlock() when done.
- */
-static int lock_kept_group(struct decl *d, struct pcbg_group **grp)
-{
-	char dir[PATH_MAX];
-	struct stat st;
-	int err;
-
-	group_dir(dir, sizeof(dir), pin_root, d->id);
-	if (stat(dir, &st)) {
-		drop_group(d);
-		return -errno;
-	}
-	if (d->grp && d->grp_id == d->id && d->grp_ino == st.st_ino &&
-	    !pcbg_group_lock(d->grp)) {
-		*grp = d->grp;
-		return 0;
-	}
-	drop_group(d);
-	err = lock_group(d->id, grp);
-	if (err)
-		return err;
-	d->grp = *grp;
-	d->grp_id = d->id;
-	d->grp_ino = st.st_ino;
-	return 0;
 }
 
 static int group_live(struct pcbg_group *grp, const struct pcbg_group_info *info)
@@ -255,11 +258,52 @@ static int group_live(struct pcbg_group *grp, const struct pcbg_group_info *info
 	return live;
 }
 
-/* A pinned group of this namespace on the declared address, if one is. */
-static unsigned int find_pinned(const struct decl *d)
+/* The handle kept for @s's group, closed. */
+static void drop_group(struct served *s)
 {
+	pcbg_group_free(s->grp);
+	s->grp = NULL;
+}
+
+/*
+ * @s's group, locked, through a handle kept open from one event to the
+ * next while its pin directory stays the same: a handle that made the last
+ * switch of generation publishes without first waiting a grace period for
+ * the readers of the one before (pcbg_group_publish()), which takes that
+ * wait off the time to steer.  pcbg_group_unlock() when done.
+ */
+static int lock_kept_group(struct served *s, struct pcbg_group **grp)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	int err;
+
+	group_dir(dir, sizeof(dir), s->root, s->id);
+	if (stat(dir, &st)) {
+		drop_group(s);
+		return -errno;
+	}
+	if (s->grp && s->grp_id == s->id && s->grp_ino == st.st_ino &&
+	    !pcbg_group_lock(s->grp)) {
+		*grp = s->grp;
+		return 0;
+	}
+	drop_group(s);
+	err = lock_group(s->root, s->id, grp);
+	if (err)
+		return err;
+	s->grp = *grp;
+	s->grp_id = s->id;
+	s->grp_ino = st.st_ino;
+	return 0;
+}
+
+/* A pinned group of @s's namespace on its declared address, if one is. */
+static unsigned int find_pinned(const struct served *s)
+{
+	const struct decl *d = decl_of(s);
 	unsigned int ids[1024];
-	int n = list_groups(pin_root, ids, 1024), i, k;
+	int n = list_groups(s->root, ids, 1024), i, k;
 
 	for (i = 0; i < n; i++) {
 		struct pcbg_group_info info;
@@ -267,12 +311,13 @@ static unsigned int find_pinned(const struct decl *d)
 		char dir[PATH_MAX];
 		int match;
 
-		for (k = 0; k < ndecls; k++)
-			if (&decls[k] != d && decls[k].id == ids[i])
+		for (k = 0; k < nserved; k++)
+			if (&served[k] != s && served[k].netns == s->netns &&
+			    served[k].id == ids[i])
 				break;
-		if (k < ndecls)
+		if (k < nserved)
 			continue;	/* another declaration's */
-		group_dir(dir, sizeof(dir), pin_root, ids[i]);
+		group_dir(dir, sizeof(dir), s->root, ids[i]);
 		if (pcbg_group_open_pinned(&grp, dir))
 			continue;
 		match = !pcbg_group_info(grp, &info) &&
@@ -298,138 +343,128 @@ static int apply_knobs(const struct decl *d, struct pcbg_group *grp)
 	return err ? err : pcbg_group_set_config(grp, &cfg);
 }
 
-static void create_group(struct decl *d, struct adopted_sock *socks, int n)
+static int configure(struct pcbg_group *grp, const void *arg)
 {
-	struct pcbg_group *grp = NULL;
-	char dir[PATH_MAX], local[80];
-	unsigned int id = 0;
-	int err, i, slot;
-
-	err = pcbg_group_create(&grp, d->capacity);
-	if (!err)
-		err = apply_knobs(d, grp);
-	for (i = 0; !err && i < n; i++) {
-		slot = pcbg_group_place_socket(grp, socks[i].fd, socks[i].cpu, socks[i].pid);
-		err = slot < 0 ? slot : 0;
-	}
-	if (!err)
-		err = pcbg_group_publish(grp);
-	if (err) {
-		pr_err(d->name, "make its group: %s", strerror(-err));
-		goto out;
-	}
-	if (netns_make_pin_root(d->name, pin_root))
-		goto out;
-	err = claim_group_dir(&id);
-	group_dir(dir, sizeof(dir), pin_root, id);
-	if (!err) {
-		err = pcbg_group_pin(grp, dir);
-		if (err)
-			rmdir(dir);
-	}
-	if (!err && module_loaded) {
-		err = pcbg_group_register(grp, id);
-		err = err < 0 ? err : 0;
-		if (err)
-			pcbg_unpin(dir);
-	}
-	if (!err) {
-		err = pcbg_group_attach(grp, socks[0].fd);
-		if (err)
-			pcbg_unpin(dir);
-	}
-	if (err) {
-		pr_err(d->name, "pin and attach its group: %s", strerror(-err));
-		goto out;
-	}
-	d->id = id;
-	d->waiting = 0;
-	format_local(local, sizeof(local), socks[0].desc.family, socks[0].desc.addr,
-		     socks[0].desc.port);
-	fprintf(stderr, "pcbgroupd: %s: group %u: %s %s, %d sockets\n", d->name, id,
-		proto_name(d->protocol), local, n);
-out:
-	pcbg_group_free(grp);
+	return apply_knobs(arg, grp);
 }
 
-/* New sockets into free slots; members republished if one closed. */
-static void update_group(struct decl *d, struct adopted_sock *socks, int n)
+/* A new group of @socks for @s, pinned, registered, attached; 0 or -errno. */
+static int create_group(struct served *s, struct adopted_sock *socks, int n)
 {
-	int err, i, slot, added = 0, live, *placed = calloc(n, sizeof(*placed));
+	struct new_group g = { .root = s->root, .capacity = decl_of(s)->capacity,
+			       .configure = configure, .arg = decl_of(s) };
+	char local[80];
+	int err;
+
+	err = make_group(s->label, &g, socks, n);
+	if (err)
+		return err;
+	s->id = g.id;
+	s->waiting = 0;
+	format_local(local, sizeof(local), socks[0].desc.family, socks[0].desc.addr,
+		     socks[0].desc.port);
+	fprintf(stderr, "pcbgroupd: %s: group %u: %s %s, %d sockets\n", s->label, g.id,
+		proto_name(decl_of(s)->protocol), local, n);
+	return 0;
+}
+
+/* New sockets into free slots; members republished if one closed. 0 or -errno. */
+static int update_group(struct served *s, struct adopted_sock *socks, int n)
+{
+	int err, i, slot, added = 0, live, failed = 0, attached;
+	int *placed = calloc(n, sizeof(*placed));
 	struct pcbg_group_info info;
 	struct pcbg_group *grp;
 
-	err = lock_kept_group(d, &grp);
+	err = placed ? lock_kept_group(s, &grp) : -ENOMEM;
 	if (err) {
-		pr_err(d->name, "group %u: %s", d->id, strerror(-err));
-		d->id = 0;	/* removed under us: make it again */
+		pr_err(s->label, "group %u: %s", s->id, strerror(-err));
+		s->id = 0;	/* removed under us: make it again */
 		free(placed);
-		return;
+		return err;
 	}
 	/* every new socket placed, then one publish: one grace period for all */
-	for (i = 0; placed && i < n; i++) {
-		slot = pcbg_group_place_socket(grp, socks[i].fd, socks[i].cpu, socks[i].pid);
+	for (i = 0; i < n; i++) {
 		placed[i] = -1;
+		slot = pcbg_group_place_socket(grp, socks[i].fd, socks[i].cpu, socks[i].pid);
 		if (slot == -EEXIST)
 			continue;
 		if (slot < 0) {
-			pr_err(d->name, "group %u: pid %d: socket inode %llu: %s", d->id,
+			pr_err(s->label, "group %u: pid %d: socket inode %llu: %s", s->id,
 			       socks[i].pid, (unsigned long long)socks[i].desc.inode,
-			       strerror(-slot));
+			       add_socket_error(slot));
+			failed = slot;
 			continue;
 		}
 		placed[i] = slot;
 		added++;
 	}
 	err = added ? pcbg_group_publish(grp) : 0;
-	if (err)
-		pr_err(d->name, "group %u: publish: %s", d->id, strerror(-err));
 	for (i = 0; !err && i < n; i++) {
-		int attached;
-
 		if (placed[i] < 0)
 			continue;
 		/* a fresh SO_REUSEPORT group (a restart) has no program yet */
 		attached = pcbg_group_attach(grp, socks[i].fd);
-		if (attached)
-			pr_err(d->name, "group %u: attach through pid %d: %s", d->id,
+		if (attached) {
+			pr_err(s->label, "group %u: attach through pid %d: %s", s->id,
 			       socks[i].pid, strerror(-attached));
+			failed = attached;
+		}
 		fprintf(stderr, "pcbgroupd: %s: group %u: slot %d: pid %d socket inode %llu "
-			"cpu %d\n", d->name, d->id, placed[i], socks[i].pid,
+			"cpu %d\n", s->label, s->id, placed[i], socks[i].pid,
 			(unsigned long long)socks[i].desc.inode, socks[i].cpu);
 	}
-	err = pcbg_group_info(grp, &info);
+	if (!err)
+		err = pcbg_group_info(grp, &info);
 	live = err ? 0 : group_live(grp, &info);
 	/* a member closed: out of the list before its slot is taken again */
 	if (!err && !added && (__u32)live != info.nr_members[info.gen & 1]) {
 		err = pcbg_group_publish(grp);
 		if (!err)
-			fprintf(stderr, "pcbgroupd: %s: group %u: %d sockets left\n", d->name,
-				d->id, live);
+			fprintf(stderr, "pcbgroupd: %s: group %u: %d sockets left\n", s->label,
+				s->id, live);
 	}
 	if (err)
-		pr_err(d->name, "group %u: %s", d->id, strerror(-err));
-	if (live && d->waiting)
-		fprintf(stderr, "pcbgroupd: %s: group %u: live again\n", d->name, d->id);
-	d->waiting = 0;
+		pr_err(s->label, "group %u: %s", s->id, strerror(-err));
+	if (live && s->waiting)
+		fprintf(stderr, "pcbgroupd: %s: group %u: live again\n", s->label, s->id);
+	s->waiting = 0;
 	pcbg_group_unlock(grp);
 	free(placed);
+	return err ? err : failed;
 }
 
-/* Every socket gone: the group waits for them, or goes. */
-static void group_gone(struct decl *d)
+/* @s's group off its sockets and unpinned; 0 or -errno. */
+static int remove_group(struct served *s)
 {
-	struct pcbg_group_info info;
 	struct pcbg_group *grp;
 	char dir[PATH_MAX];
 	int err;
 
-	if (!d->id || d->waiting)
+	err = lock_group(s->root, s->id, &grp);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	err = pcbg_group_remove_sockets(grp);
+	group_dir(dir, sizeof(dir), s->root, s->id);
+	if (!err)
+		err = pcbg_unpin(dir);
+	pcbg_group_free(grp);	/* and the lock, once the pins are gone */
+	return err;
+}
+
+/* Every socket gone: the group waits for them, or goes. */
+static void group_gone(struct served *s)
+{
+	struct pcbg_group_info info;
+	struct pcbg_group *grp;
+	int err;
+
+	if (!s->id || s->waiting)
 		return;
-	drop_group(d);
-	err = lock_group(d->id, &grp);
+	drop_group(s);
+	err = lock_group(s->root, s->id, &grp);
 	if (err) {
-		d->id = 0;
+		s->id = 0;
 		return;
 	}
 	err = pcbg_group_info(grp, &info);
@@ -437,52 +472,29 @@ static void group_gone(struct decl *d)
 		pcbg_group_free(grp);
 		return;
 	}
-	if (d->keep_waiting) {
+	if (decl_of(s)->keep_waiting) {
 		if (!err && info.nr_members[info.gen & 1])
 			pcbg_group_publish(grp);
 		pcbg_group_free(grp);
-		d->waiting = 1;
-		fprintf(stderr, "pcbgroupd: %s: group %u: no socket left: waiting\n", d->name,
-			d->id);
+		s->waiting = 1;
+		fprintf(stderr, "pcbgroupd: %s: group %u: no socket left: waiting\n", s->label,
+			s->id);
 		return;
 	}
-	err = pcbg_group_remove_sockets(grp);
-	group_dir(dir, sizeof(dir), pin_root, d->id);
-	if (!err)
-		err = pcbg_unpin(dir);
-	pcbg_group_free(grp);	/* and the lock, once the pins are gone */
+	pcbg_group_free(grp);
+	err = remove_group(s);
 	if (err)
-		pr_err(d->name, "group %u: remove: %s", d->id, strerror(-err));
+		pr_err(s->label, "group %u: remove: %s", s->id, strerror(-err));
 	else
-		fprintf(stderr, "pcbgroupd: %s: group %u: no socket left: removed\n", d->name,
-			d->id);
-	d->id = 0;
-}
-
-/* When process @pid started, in clock ticks since boot (0 if unknown). */
-static unsigned long long start_time(pid_t pid)
-{
-	unsigned long long t = 0;
-	char path[64], buf[1024], *p;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
-	fclose(f);
-	/* field 22 is starttime; the 20 after ')' skip state .. itrealvalue */
-	if (p)
-		sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u"
-		       " %*d %*d %*d %*d %*d %*d %llu", &t);
-	return t;
+		fprintf(stderr, "pcbgroupd: %s: group %u: no socket left: removed\n", s->label,
+			s->id);
+	s->id = 0;
 }
 
 static int by_creation(const void *a, const void *b)
 {
 	const struct adopted_sock *x = a, *y = b;
-	unsigned long long tx = start_time(x->pid), ty = start_time(y->pid);
+	unsigned long long tx = process_start(x->pid), ty = process_start(y->pid);
 
 	if (tx != ty)
 		return tx < ty ? -1 : 1;
@@ -491,39 +503,47 @@ static int by_creation(const void *a, const void *b)
 	return x->target_fd - y->target_fd;
 }
 
-/* Take the declared processes' sockets of @d that the namespace has now. */
-static void reconcile(struct decl *d, const struct sightings *v)
+/*
+ * Take the sockets of @s's processes that its namespace has now; 0, or
+ * -errno if a step failed (tried again at the next look).
+ */
+static int reconcile(struct served *s, const struct sightings *v)
 {
+	const struct decl *d = decl_of(s);
 	pid_t pids[ADOPT_MAX_PIDS];
 	struct adopted_sock *socks = NULL;
-	int npids, n, i, k, keep = 0, matched = 0, only_binder = 0;
+	int npids, n, i, k, keep = 0, matched = 0, err = 0, only_binder = 0;
 
 	for (k = 0; k < v->n; k++)
 		matched += decl_matches(d, v->s[k].family, v->s[k].protocol, v->s[k].port,
 					v->s[k].addr);
 	if (!matched) {
-		group_gone(d);
-		d->dirty = 0;
-		return;
+		group_gone(s);
+		s->dirty = 0;
+		return 0;
 	}
-	npids = find_processes(d, pids, ADOPT_MAX_PIDS);
+	npids = find_processes(d, &s->pl, pids, ADOPT_MAX_PIDS);
 	/*
 	 * A socket just bound by one of them: its sockets only, not every
 	 * declared process's (the others' are in the group already).
 	 */
-	for (i = 0; d->event_pid > 0 && i < npids; i++) {
-		if (pids[i] == d->event_pid) {
+	for (i = 0; s->event_pid > 0 && i < npids; i++) {
+		if (pids[i] == s->event_pid) {
 			pids[0] = pids[i];
 			npids = 1;
 			only_binder = 1;
 			break;
 		}
 	}
-	n = npids ? adopt_sockets_flags(d->name, pids, npids, d->port, d->protocol,
-					ADOPT_ANY, &socks) : 0;
+	n = npids ? adopt_sockets_flags(s->label, pids, npids, d->port, d->protocol,
+					ADOPT_ANY, s->netns, &socks) : 0;
 	if (n < 0)
 		n = 0;
-	/* the declared address, else the one of the group or first socket */
+	/*
+	 * The declared address, else that of the oldest process's socket
+	 * (not the lowest inode: sockfs numbers them in per-CPU batches).
+	 */
+	qsort(socks, n, sizeof(*socks), by_creation);
 	for (i = 0; i < n; i++) {
 		const struct pcbg_socket_desc *a = &socks[i].desc, *f = &socks[0].desc;
 
@@ -542,14 +562,15 @@ static void reconcile(struct decl *d, const struct sightings *v)
 	/*
 	 * Sockets seen but not found in the declared processes: one still
 	 * starting, or another process's.  Look again for a few rounds only.
+	 * After a look at the binder alone, the next sweep looks at them all.
 	 */
-	if (!only_binder)
-		d->dirty = n >= matched ? 0 : d->dirty ? d->dirty - 1 : DIRTY_RETRIES;
+	if (only_binder)
+		s->sig = 0;
 	else
-		d->sig = 0;	/* and the next sweep looks at every declared process */
+		s->dirty = n >= matched ? 0 : s->dirty ? s->dirty - 1 : DIRTY_RETRIES;
 	if (!n) {
 		release_sockets(socks, 0);
-		return;
+		return 0;
 	}
 	find_servers(socks, n, pids, npids);
 	/*
@@ -559,44 +580,68 @@ static void reconcile(struct decl *d, const struct sightings *v)
 	 * slots it had, and maglev gives each worker its flows back.
 	 */
 	qsort(socks, n, sizeof(*socks), by_creation);
-	if (!d->id)
-		d->id = find_pinned(d);
-	if (d->id)
-		update_group(d, socks, n);
-	if (!d->id)
-		create_group(d, socks, n);
+	if (!s->id)
+		s->id = find_pinned(s);
+	if (s->id)
+		err = update_group(s, socks, n);
+	if (!s->id)
+		err = create_group(s, socks, n);
 	release_sockets(socks, n);
+	return err;
+}
+
+/* Another declaration served earlier in @s's namespace has its address. */
+static int shadowed(const struct served *s)
+{
+	const struct decl *d = decl_of(s), *o;
+	int k;
+
+	for (k = 0; &served[k] != s; k++) {
+		o = decl_of(&served[k]);
+		if (served[k].netns == s->netns && o->port == d->port &&
+		    o->protocol == d->protocol && (!o->family || !d->family ||
+		    (o->family == d->family && !memcmp(o->addr, d->addr, 16))))
+			return k + 1;
+	}
+	return 0;
 }
 
 /*
- * One look at the namespace's sockets, for every declaration (@all) or for
- * those an event marked; returns 1 if a group changed.
+ * One look at the sockets of namespace @netns, for its groups (@all) or for
+ * those an event marked; 1 if one changed.
  */
-static int look(struct sightings *v, long long now, int all)
+static int look_in_netns(struct sightings *v, __u64 netns, long long now, int all)
 {
-	int i, k, changed = 0, want_tcp = 0, want_udp = 0;
+	int i, k, changed = 0, want_tcp = 0, want_udp = 0, other, event;
 
 	v->n = 0;
-	for (i = 0; i < ndecls; i++) {
-		if (!all && !decls[i].event)
+	for (i = 0; i < nserved; i++) {
+		if (served[i].netns != netns || (!all && !served[i].event))
 			continue;
-		want_tcp |= decls[i].protocol == IPPROTO_TCP;
-		want_udp |= decls[i].protocol == IPPROTO_UDP;
+		served[i].looked = 1;
+		want_tcp |= decl_of(&served[i])->protocol == IPPROTO_TCP;
+		want_udp |= decl_of(&served[i])->protocol == IPPROTO_UDP;
 	}
-	if (!want_tcp && !want_udp)
-		return 0;
 	if ((want_tcp && diag_dump(IPPROTO_TCP, note_socket, v)) ||
 	    (want_udp && diag_dump(IPPROTO_UDP, note_socket, v)))
 		return 0;	/* try again at the next look */
-	for (i = 0; i < ndecls; i++) {
-		struct decl *d = &decls[i];
-		int event = d->event;
+	for (i = 0; i < nserved; i++) {
+		struct served *s = &served[i];
+		const struct decl *d = decl_of(s);
 		__u64 sig = 0;
 		int n = 0;
 
-		if (!all && !event)
+		if (s->netns != netns || (!all && !s->event))
 			continue;
-		d->event = 0;
+		event = s->event;
+		s->event = 0;
+		other = shadowed(s);
+		if (other && !s->shadowed)
+			pr_err(s->label, "%s port %u is already served here by %s: left to it",
+			       proto_name(d->protocol), d->port, served[other - 1].label);
+		s->shadowed = other;
+		if (other)
+			continue;
 		for (k = 0; k < v->n; k++) {
 			if (!decl_matches(d, v->s[k].family, v->s[k].protocol, v->s[k].port,
 					  v->s[k].addr))
@@ -605,174 +650,297 @@ static int look(struct sightings *v, long long now, int all)
 			n++;
 		}
 		if (n)
-			d->seen = now;
-		if (sig == d->sig && n == d->nr_seen && !d->dirty && !event)
+			s->seen = now;
+		if (sig == s->sig && n == s->nr_seen && !s->dirty && !event &&
+		    !(s->retry && looks >= s->retry_at))
 			continue;
-		d->sig = sig;
-		d->nr_seen = n;
-		reconcile(d, v);
-		d->event_pid = 0;
+		s->sig = sig;
+		s->nr_seen = n;
+		/*
+		 * A step that failed is tried again at the next look, then
+		 * 2, 4 ... RETRY_MAX looks apart (a group is a BPF program
+		 * loaded: not every look for ever); said the first time.
+		 */
+		muted = s->retry > 0;
+		if (reconcile(s, v)) {
+			s->retry_at = looks + (s->retry < 6 ? 1UL << s->retry : RETRY_MAX);
+			s->retry++;
+		} else {
+			s->retry = 0;
+		}
+		s->event_pid = 0;
+		muted = 0;
 		changed = 1;
 	}
 	return changed;
 }
 
-static long long mono_ms(void)
+/* Names @s in the logs: its declaration, and its place if not ours. */
+static void make_label(struct served *s)
 {
-	struct timespec ts;
+	const struct decl *d = decl_of(s);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	if (s->pl.cgroup[0])
+		snprintf(s->label, sizeof(s->label), "%s (cgroup %s)", d->name, s->pl.cgroup);
+	else if (d->netns[0])
+		snprintf(s->label, sizeof(s->label), "%s (netns %s)", d->name, d->netns);
+	else if (s->netns != home_netns)
+		snprintf(s->label, sizeof(s->label), "%s (netns cookie %llu)", d->name,
+			 (unsigned long long)s->netns);
+	else
+		snprintf(s->label, sizeof(s->label), "%s", d->name);
 }
 
-/*
- * Members released (their last descriptor closed) out of the member list:
- * one publish for all, or a planned leave for one the kernel still holds.
- * A slot already holding another socket (a respawned worker's, published
- * meanwhile) is left alone.
- */
-static void forget_closed(struct decl *d)
+/* Declaration @k's place @pl, served already or new; 1 if new. */
+static int take_place(int k, struct place *pl)
 {
-	int err = 0, dead = 0, empty, k;
-	struct pcbg_group_info info;
-	struct pcbg_group *grp;
-	struct pcbg_slot s;
-	__u32 slot;
+	struct served *s;
+	__u64 cookie;
+	int i, err;
 
-	if (!d->id || lock_kept_group(d, &grp))
-		goto out;
-	for (slot = 0; !err && !pcbg_group_info(grp, &info) && slot < info.nr_slots &&
-	     slot < info.capacity; slot++) {
-		if (pcbg_group_slot(grp, slot, &s) || !(s.flags & PCBG_SLOT_USED))
-			continue;
-		for (k = 0; k < d->nr_closed && d->closed[k] != s.cookie; k++)
-			;
-		if (k == d->nr_closed)
-			continue;
-		if (pcbg_group_slot_live(grp, slot) == 1)
-			err = pcbg_group_remove_socket(grp, slot);
-		else
-			dead++;
-		fprintf(stderr, "pcbgroupd: %s: group %u: slot %u: socket closed\n", d->name,
-			d->id, slot);
+	for (i = 0; i < nserved; i++) {
+		s = &served[i];
+		if (s->decl == k && s->pl.dev == pl->dev && s->pl.ino == pl->ino &&
+		    !strcmp(s->pl.cgroup, pl->cgroup)) {
+			s->found = 1;
+			s->pl.anchor = pl->anchor;
+			if (pl->netns_fd >= 0)
+				close(pl->netns_fd);
+			return 0;
+		}
 	}
-	if (!err && dead)
-		err = pcbg_group_publish(grp);
-	if (err)
-		pr_err(d->name, "group %u: %s", d->id, strerror(-err));
-	empty = !pcbg_group_info(grp, &info) && !group_live(grp, &info);
-	pcbg_group_unlock(grp);
-	if (empty)
-		group_gone(d);	/* they were the last */
-out:
-	d->nr_closed = 0;
-	d->closed_due = 0;
+	if (pl->netns_fd < 0)
+		return 0;	/* known, but not by @k: not for this declaration */
+	err = netns_cookie_of(pl->netns_fd, home_fd, &cookie);
+	s = err ? NULL : realloc(served, (nserved + 1) * sizeof(*served));
+	if (!s) {
+		pr_err(decls[k].name, "its network namespace: %s", strerror(err ? -err : ENOMEM));
+		close(pl->netns_fd);
+		return 0;
+	}
+	served = s;
+	s = &served[nserved++];
+	memset(s, 0, sizeof(*s));
+	s->decl = k;
+	s->pl = *pl;
+	s->netns = cookie;
+	s->found = 1;
+	s->dirty = 1;	/* look at once */
+	netns_pin_root_of(cookie, s->root, sizeof(s->root));
+	make_label(s);
+	if (cookie != home_netns)
+		fprintf(stderr, "pcbgroupd: %s: serving network namespace cookie %llu\n",
+			s->label, (unsigned long long)cookie);
+	return 1;
 }
 
-static void on_sock_event(const struct pcbg_sock_event *e, void *arg)
+/* Is namespace @netns served by another than served[@skip]? */
+static int netns_served(__u64 netns, int skip)
 {
 	int i;
 
-	(void)arg;
-	if (e->netns_cookie != our_netns)
-		return;
-	for (i = 0; i < ndecls; i++) {
-		struct decl *d = &decls[i];
+	for (i = 0; i < nserved; i++)
+		if (i != skip && served[i].netns == netns)
+			return 1;
+	return 0;
+}
 
-		if (d->port != e->port || d->protocol != e->protocol)
+/* served[@i]'s namespace or cgroup went away: its group and pins go too. */
+static void place_gone(int i)
+{
+	struct served *s = &served[i];
+	int err = 0;
+
+	if (!enter(s)) {
+		if (s->id)
+			err = remove_group(s);
+		if (err)
+			pr_err(s->label, "group %u: remove: %s", s->id, strerror(-err));
+		else
+			fprintf(stderr, "pcbgroupd: %s: its %s is gone%s\n", s->label,
+				s->pl.cgroup[0] ? "cgroup" : "network namespace",
+				s->id ? ": its group removed" : "");
+		leave(s);
+	}
+	if (!netns_served(s->netns, i)) {
+		rmdir(s->root);	/* if empty: pcbgroupctl's groups stay */
+		if (s->netns != home_netns)
+			managed_remove(s->netns);
+	}
+	drop_group(s);
+	close(s->pl.netns_fd);
+	memmove(s, s + 1, (nserved - i - 1) * sizeof(*s));
+	nserved--;
+}
+
+/*
+ * The places the declarations name now: new ones served, those gone
+ * removed with their groups.  A pid file naming no process keeps the
+ * namespace it named (its process restarting).  1 if one came or went.
+ */
+static int follow_places(void)
+{
+	static const struct place *known[MAX_PLACES];
+	static struct place pl[MAX_PLACES];
+	int i, k, n, nknown, changed = 0, pidfile_only, ours;
+
+	for (i = 0; i < nserved; i++)
+		served[i].found = 0;
+	for (k = 0; k < ndecls; k++) {
+		ours = !decls[k].netns[0] && !decls[k].cgroup[0] &&
+		       decls[k].finder != FIND_PIDFILE;
+		for (i = 0, nknown = 0; i < nserved && nknown < MAX_PLACES; i++) {
+			if (served[i].decl != k)
+				continue;
+			known[nknown++] = &served[i].pl;
+			served[i].found |= ours;	/* our namespace stays */
+		}
+		if (ours && nknown)
 			continue;
-		if (e->kind == PCBG_SOCK_LEFT) {
-			if (d->nr_closed < (int)ARRAY_SIZE(d->closed))
-				d->closed[d->nr_closed++] = e->sock_cookie;
-			if (!d->closed_due)
-				d->closed_due = mono_ms() + LEAVE_DELAY_MS;
+		n = find_places(&decls[k], known, nknown, pl, MAX_PLACES);
+		pidfile_only = decls[k].finder == FIND_PIDFILE && !decls[k].netns[0];
+		for (i = 0; !n && pidfile_only && i < nserved; i++)
+			served[i].found |= served[i].decl == k;
+		for (i = 0; i < n; i++)
+			changed |= take_place(k, &pl[i]);
+	}
+	for (i = nserved - 1; i >= 0; i--) {
+		if (served[i].found)
+			continue;
+		place_gone(i);
+		changed = 1;
+	}
+	return changed;
+}
+
+/* One look at every namespace served; returns 1 if a group changed. */
+static int look(struct sightings *v, long long now)
+{
+	int i, changed = follow_places();
+
+	looks++;
+	for (i = 0; i < nserved; i++)
+		served[i].looked = 0;
+	for (i = 0; i < nserved; i++) {
+		if (served[i].looked)
+			continue;
+		if (enter(&served[i])) {
+			served[i].looked = 1;
 			continue;
 		}
-		if (!d->event_pid)
-			d->event_pid = e->tgid ? (pid_t)e->tgid : -1;
-		else if (d->event_pid != (pid_t)e->tgid)
-			d->event_pid = -1;	/* several: look at them all */
-		d->event = 1;	/* a look now */
+		changed |= look_in_netns(v, served[i].netns, now, 1);
+		leave(&served[i]);
 	}
+	return changed;
 }
 
-/* The hooks report the declared ports of this namespace, and only those. */
-static void watch_ports(void)
+/* A look in each namespace where a hook saw a socket join; 1 if a group changed. */
+static int look_at_events(struct sightings *v, long long now)
 {
-	struct pcbg_watch_key *keys;
-	int i, err;
+	int i, k, changed = 0;
 
-	if (!watch)
-		return;
-	keys = calloc(ndecls ? ndecls : 1, sizeof(*keys));
-	if (!keys)
-		return;
-	for (i = 0; i < ndecls; i++) {
-		keys[i].netns_cookie = our_netns;
-		keys[i].port = decls[i].port;
-		keys[i].protocol = decls[i].protocol;
+	for (i = 0; i < nserved; i++) {
+		if (!served[i].event)
+			continue;
+		for (k = 0; k < i && (served[k].netns != served[i].netns || !served[k].event); k++)
+			;
+		if (k < i || enter(&served[i]))
+			continue;	/* looked at with served[k] */
+		changed |= look_in_netns(v, served[i].netns, now, 0);
+		leave(&served[i]);
 	}
-	err = bindwatch_set_ports(watch, keys, ndecls);
+	return changed;
+}
+
+/* The first served in served[@i]'s namespace: namespaces once each. */
+static int first_of_netns(int i)
+{
+	int k;
+
+	for (k = 0; k < i && served[k].netns != served[i].netns; k++)
+		;
+	return k;
+}
+
+/* Namespace @netns's state file, with its groups (@m: room for all). */
+static void write_netns_state(__u64 netns, struct managed_group *m)
+{
+	int k, n = 0, err;
+
+	for (k = 0; k < nserved; k++) {
+		if (served[k].netns != netns || !served[k].id)
+			continue;
+		m[n].id = served[k].id;
+		snprintf(m[n].name, sizeof(m[n].name), "%s", decl_of(&served[k])->name);
+		snprintf(m[n].cgroup, sizeof(m[n].cgroup), "%s", served[k].pl.cgroup);
+		m[n].seen = served[k].seen;
+		m[n].waiting = served[k].waiting;
+		n++;
+	}
+	err = managed_write(netns, m, n);
 	if (err)
-		pr_err("bindwatch", "declared ports: %s", strerror(-err));
-	free(keys);
+		pr_err("state", "%s: %s", PCBGD_RUN_DIR, strerror(-err));
 }
 
-/* The hooks, if this kernel and our privileges allow; else the sweep alone. */
-static void start_watch(void)
-{
-	int err = netns_cookie(&our_netns);
-
-	if (!err)
-		err = bindwatch_open(&watch, NULL);
-	if (err) {
-		pr_err("bindwatch", "sockets not learned at bind time, only every interval: %s",
-		       strerror(-err));
-		watch = NULL;
-	}
-}
-
+/* The state file of our namespace and of every namespace served. */
 static void write_state(void)
 {
-	struct managed_group *m = calloc(ndecls ? ndecls : 1, sizeof(*m));
-	int i, n = 0, err;
+	struct managed_group *m = calloc(nserved ? nserved : 1, sizeof(*m));
+	int i;
 
 	if (!m)
 		return;
-	for (i = 0; i < ndecls; i++) {
-		if (!decls[i].id)
-			continue;
-		m[n].id = decls[i].id;
-		snprintf(m[n].name, sizeof(m[n].name), "%s", decls[i].name);
-		m[n].seen = decls[i].seen;
-		m[n].waiting = decls[i].waiting;
-		n++;
-	}
-	err = managed_write(m, n);
-	if (err)
-		pr_err("state", "%s: %s", PCBGD_RUN_DIR, strerror(-err));
+	write_netns_state(home_netns, m);
+	for (i = 0; i < nserved; i++)
+		if (served[i].netns != home_netns && first_of_netns(i) == i)
+			write_netns_state(served[i].netns, m);
 	free(m);
 }
 
-/* The counters into @path, atomically: written aside, renamed over. */
+static void remove_state(void)
+{
+	int i;
+
+	managed_remove(home_netns);
+	for (i = 0; i < nserved; i++)
+		if (served[i].netns != home_netns && first_of_netns(i) == i)
+			managed_remove(served[i].netns);
+}
+
+/*
+ * The counters of our namespace's groups and every served namespace's into
+ * @path, one exposition labelled with the namespace (and cgroup), written
+ * aside and renamed over.
+ */
 static void write_prometheus(const char *path)
 {
+	struct show_set set = {};
 	char tmp[PATH_MAX + 8];
-	int fd, saved;
+	int fd, saved, i;
 
+	show_collect(&set, pin_root, 0, SHOW_QUIET);
+	for (i = 0; i < nserved; i++) {
+		if (served[i].netns == home_netns || first_of_netns(i) != i ||
+		    enter(&served[i]))
+			continue;
+		show_collect(&set, served[i].root, 0, SHOW_QUIET);
+		leave(&served[i]);
+	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		pr_err("prometheus", "%s: %s", tmp, strerror(errno));
+		show_free(&set);
 		return;
 	}
 	fflush(stdout);
 	saved = dup(1);
 	dup2(fd, 1);
-	show_groups(pin_root, 0, 0, SHOW_PROMETHEUS | SHOW_QUIET);
+	show_print(&set, 0, SHOW_PROMETHEUS | SHOW_QUIET);
 	fflush(stdout);
 	dup2(saved, 1);
 	close(saved);
+	show_free(&set);
 	if (fsync(fd) || close(fd) || rename(tmp, path)) {
 		pr_err("prometheus", "%s: %s", path, strerror(errno));
 		unlink(tmp);
@@ -798,7 +966,7 @@ static void carry_for_module(int knobs_changed)
 		struct pcbg_group *grp;
 		char dir[PATH_MAX];
 
-		if (lock_group(ids[i], &grp))
+		if (lock_group(pin_root, ids[i], &grp))
 			continue;
 		group_dir(dir, sizeof(dir), pin_root, ids[i]);
 		err = 0;
@@ -833,56 +1001,178 @@ static int follow_module(void)
 	return 0;
 }
 
-/* New declarations; what the old ones knew of the same groups carries over. */
+/* Is @a the declaration @b was, for the same place? */
+static int same_decl(const struct decl *a, const struct decl *b)
+{
+	return !strcmp(a->name, b->name) && a->port == b->port &&
+	       a->protocol == b->protocol && a->family == b->family &&
+	       !memcmp(a->addr, b->addr, 16) && !strcmp(a->netns, b->netns) &&
+	       !strcmp(a->cgroup, b->cgroup);
+}
+
+/* New declarations; what the daemon knew of the same groups carries over. */
 static int reload(const char *conf_dir)
 {
 	struct decl *fresh;
-	int n, i, k, nbad;
+	struct served *s;
+	int n, i, k, nbad, err;
 
 	n = load_declarations(conf_dir, &fresh, &nbad);
 	if (n < 0)
 		return -1;
-	for (i = 0; i < n; i++) {
-		for (k = 0; k < ndecls; k++) {
-			struct decl *o = &decls[k];
-
-			if (strcmp(o->name, fresh[i].name) || o->port != fresh[i].port ||
-			    o->protocol != fresh[i].protocol || o->family != fresh[i].family ||
-			    memcmp(o->addr, fresh[i].addr, 16))
-				continue;
-			fresh[i].id = o->id;
-			fresh[i].seen = o->seen;
-			fresh[i].waiting = o->waiting;
-		}
-		fresh[i].dirty = 1;	/* look again, with the new finder */
-		if (fresh[i].id) {
-			struct pcbg_group *grp;
-
-			if (!lock_group(fresh[i].id, &grp)) {
-				int err = apply_knobs(&fresh[i], grp);
-
-				if (err)
-					pr_err(fresh[i].name, "group %u: knobs: %s", fresh[i].id,
-					       strerror(-err));
-				pcbg_group_free(grp);
-			}
-		}
-	}
-	for (k = 0; k < ndecls; k++) {
-		for (i = 0; i < n && strcmp(decls[k].name, fresh[i].name); i++)
+	for (i = nserved - 1; i >= 0; i--) {
+		s = &served[i];
+		for (k = 0; k < n && !same_decl(&fresh[k], decl_of(s)); k++)
 			;
-		if (i == n && decls[k].id)
+		if (k < n) {
+			s->decl = k;	/* of fresh, from here on */
+			s->dirty = 1;	/* look again, with the new finder */
+			continue;
+		}
+		if (s->id)
 			fprintf(stderr, "pcbgroupd: %s: declaration gone: group %u left as it is\n",
-				decls[k].name, decls[k].id);
+				s->label, s->id);
+		drop_group(s);
+		close(s->pl.netns_fd);
+		memmove(s, s + 1, (nserved - i - 1) * sizeof(*s));
+		nserved--;
 	}
-	for (k = 0; k < ndecls; k++)
-		drop_group(&decls[k]);
 	free(decls);
 	decls = fresh;
 	ndecls = n;
+	for (i = 0; i < nserved; i++) {
+		struct pcbg_group *grp;
+
+		s = &served[i];
+		make_label(s);
+		if (!s->id || lock_group(s->root, s->id, &grp))
+			continue;
+		err = apply_knobs(decl_of(s), grp);
+		if (err)
+			pr_err(s->label, "group %u: knobs: %s", s->id, strerror(-err));
+		pcbg_group_free(grp);
+	}
 	fprintf(stderr, "pcbgroupd: %d declarations from %s%s\n", n, conf_dir,
 		nbad ? ", some refused (above)" : "");
 	return 0;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Members released (their last descriptor closed) out of the member list:
+ * one publish for all, or a planned leave for one the kernel still holds.
+ * A slot already holding another socket (a respawned worker's, published
+ * meanwhile) is left alone.
+ */
+static void forget_closed(struct served *s)
+{
+	int err = 0, dead = 0, empty = 0, k;
+	struct pcbg_group_info info;
+	struct pcbg_group *grp;
+	struct pcbg_slot sl;
+	__u32 slot;
+
+	if (!s->id || enter(s))
+		goto out;
+	if (lock_kept_group(s, &grp))
+		goto leave;
+	for (slot = 0; !err && !pcbg_group_info(grp, &info) && slot < info.nr_slots &&
+	     slot < info.capacity; slot++) {
+		if (pcbg_group_slot(grp, slot, &sl) || !(sl.flags & PCBG_SLOT_USED))
+			continue;
+		for (k = 0; k < s->nr_closed && s->closed[k] != sl.cookie; k++)
+			;
+		if (k == s->nr_closed)
+			continue;
+		if (pcbg_group_slot_live(grp, slot) == 1)
+			err = pcbg_group_remove_socket(grp, slot);
+		else
+			dead++;
+		fprintf(stderr, "pcbgroupd: %s: group %u: slot %u: socket closed\n", s->label,
+			s->id, slot);
+	}
+	if (!err && dead)
+		err = pcbg_group_publish(grp);
+	if (err)
+		pr_err(s->label, "group %u: %s", s->id, strerror(-err));
+	empty = !pcbg_group_info(grp, &info) && !group_live(grp, &info);
+	pcbg_group_unlock(grp);
+	if (empty)
+		group_gone(s);	/* they were the last */
+leave:
+	leave(s);
+out:
+	s->nr_closed = 0;
+	s->closed_due = 0;
+}
+
+static void on_sock_event(const struct pcbg_sock_event *e, void *arg)
+{
+	const struct decl *d;
+	struct served *s;
+	int i;
+
+	(void)arg;
+	for (i = 0; i < nserved; i++) {
+		s = &served[i];
+		d = decl_of(s);
+		if (s->netns != e->netns_cookie || d->port != e->port ||
+		    d->protocol != e->protocol)
+			continue;
+		if (e->kind == PCBG_SOCK_LEFT) {
+			if (s->nr_closed < (int)ARRAY_SIZE(s->closed))
+				s->closed[s->nr_closed++] = e->sock_cookie;
+			if (!s->closed_due)
+				s->closed_due = mono_ms() + LEAVE_DELAY_MS;
+			continue;
+		}
+		if (!s->event_pid)
+			s->event_pid = e->tgid ? (pid_t)e->tgid : -1;
+		else if (s->event_pid != (pid_t)e->tgid)
+			s->event_pid = -1;	/* several: look at them all */
+		s->event = 1;	/* a look now */
+	}
+}
+
+/* The hooks report the declared ports of the namespaces served, only those. */
+static void watch_ports(void)
+{
+	struct pcbg_watch_key *keys;
+	int i, err;
+
+	if (!watch)
+		return;
+	keys = calloc(nserved ? nserved : 1, sizeof(*keys));
+	if (!keys)
+		return;
+	for (i = 0; i < nserved; i++) {
+		keys[i].netns_cookie = served[i].netns;
+		keys[i].port = decl_of(&served[i])->port;
+		keys[i].protocol = decl_of(&served[i])->protocol;
+	}
+	err = bindwatch_set_ports(watch, keys, nserved);
+	if (err)
+		pr_err("bindwatch", "declared ports: %s", strerror(-err));
+	free(keys);
+}
+
+/* The hooks, if this kernel and our privileges allow; else the sweep alone. */
+static void start_watch(void)
+{
+	int err = bindwatch_open(&watch, NULL);
+
+	if (err) {
+		pr_err("bindwatch", "sockets not learned at bind time, only every interval: %s",
+		       strerror(-err));
+		watch = NULL;
+	}
 }
 
 int main(int argc, char **argv)
@@ -902,7 +1192,7 @@ int main(int argc, char **argv)
 	long long last_state = 0, last_prom = 0, last_report = 0, next_sweep = 0, wait;
 	struct pollfd fds[2] = { { .events = POLLPRI }, { .events = POLLIN } };
 	struct sightings sightings = {};
-	int check = 0, ready = 0, nbad, opt, err, changed, knobs_changed = 0, i;
+	int check = 0, ready = 0, nbad, opt, err, changed, knobs_changed = 0, i, sweep;
 	char *end;
 
 	while ((opt = getopt_long(argc, argv, "c:i:p:P:h", opts, NULL)) != -1) {
@@ -954,6 +1244,9 @@ int main(int argc, char **argv)
 		return nbad ? EXIT_FAIL : EXIT_OK;
 	}
 	err = netns_pin_root(pin_root, sizeof(pin_root));
+	home_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (!err)
+		err = home_fd < 0 ? -errno : netns_cookie(&home_netns);
 	if (err) {
 		pr_err("start", "this network namespace's cookie: %s", strerror(-err));
 		return EXIT_FAIL;
@@ -965,6 +1258,7 @@ int main(int argc, char **argv)
 	if (reload(conf_dir))
 		return EXIT_FAIL;
 	start_watch();
+	follow_places();	/* the ports to watch, before saying we started */
 	watch_ports();
 	/* with the hooks the sweep is a safety net only */
 	if (!interval_ms)
@@ -974,25 +1268,27 @@ int main(int argc, char **argv)
 
 	while (!got_term) {
 		long long now = time(NULL);
-		int sweep = mono_ms() >= next_sweep;
 
+		sweep = mono_ms() >= next_sweep;
 		if (got_hup) {
 			got_hup = 0;
 			notify("RELOADING=1");
 			reload(conf_dir);
-			watch_ports();
 			ready = 0;
 			sweep = 1;
 		}
+		for (i = 0; i < nserved; i++)
+			if (served[i].closed_due && mono_ms() >= served[i].closed_due)
+				forget_closed(&served[i]);
 		if (sweep) {
 			module_loaded = pcbg_module_loaded();
 			knobs_changed |= follow_module();
+			changed = look(&sightings, now);
+			watch_ports();	/* the namespaces served now */
 			next_sweep = mono_ms() + interval_ms;
+		} else {
+			changed = look_at_events(&sightings, now);
 		}
-		for (i = 0; i < ndecls; i++)
-			if (decls[i].closed_due && mono_ms() >= decls[i].closed_due)
-				forget_closed(&decls[i]);
-		changed = look(&sightings, now, sweep);
 		if (changed || now - last_state >= STATE_EVERY_S) {
 			write_state();
 			last_state = now;
@@ -1019,9 +1315,9 @@ int main(int argc, char **argv)
 		fds[0].revents = 0;
 		fds[1].revents = 0;
 		wait = next_sweep;
-		for (i = 0; i < ndecls; i++)
-			if (decls[i].closed_due && decls[i].closed_due < wait)
-				wait = decls[i].closed_due;
+		for (i = 0; i < nserved; i++)
+			if (served[i].closed_due && served[i].closed_due < wait)
+				wait = served[i].closed_due;
 		wait -= mono_ms();
 		poll(fds, 2, wait < 0 ? 0 : wait);
 		knobs_changed = !!(fds[0].revents & POLLPRI);
@@ -1032,11 +1328,14 @@ int main(int argc, char **argv)
 	notify("STOPPING=1");
 	module_loaded = 0;
 	follow_module();	/* closes the knobs file */
-	managed_remove();
+	remove_state();
 	fprintf(stderr, "pcbgroupd: stopped; the groups stay attached\n");
-	for (i = 0; i < ndecls; i++)
-		drop_group(&decls[i]);
 	free(sightings.s);
+	while (nserved) {
+		drop_group(&served[--nserved]);
+		close(served[nserved].pl.netns_fd);
+	}
+	free(served);
 	free(decls);
 	return EXIT_OK;
 }

@@ -7,6 +7,10 @@
 
 #define PCBGD_CONF_DIR	"/etc/pcbgroup"
 #define DECL_MAX_KNOBS	16
+#define DECL_MAX_USERS	8
+#define NETNS_DIR	"/run/netns"		/* ip netns's named namespaces */
+#define CGROUP_ROOT	"/sys/fs/cgroup"	/* cgroup v2 */
+#define CGROUP_DEPTH	8	/* sub-cgroups looked into, below the one named */
 
 /* How a declaration finds the processes holding its sockets. */
 enum {
@@ -16,7 +20,12 @@ enum {
 	FIND_UNIT,	/* the processes of a systemd unit's cgroup */
 };
 
-/* One /etc/pcbgroup/NAME.conf, and what the daemon knows of its group. */
+/*
+ * One /etc/pcbgroup/NAME.conf.  Where its groups live: in the daemon's own
+ * network namespace, a named one (netns), one per cgroup matching a pattern
+ * (cgroup, in the namespace of that cgroup's processes) or the namespace of
+ * the pid file's process.
+ */
 struct decl {
 	char name[PCBGD_NAME_MAX];
 	__u16 port;
@@ -25,6 +34,10 @@ struct decl {
 	__u8 addr[16];
 	int finder;
 	char target[256];	/* the process name, pid file or unit */
+	char netns[256];	/* netns = NAME: NETNS_DIR/NAME; "" none */
+	char cgroup[256];	/* cgroup = PATTERN, under CGROUP_ROOT; "" none */
+	uid_t users[DECL_MAX_USERS];	/* user = ...: the only owners accepted */
+	int nr_users;		/* 0: the default rule (finder.c) */
 	__u32 capacity;		/* 0: the default */
 	int keep_waiting;
 	struct {
@@ -32,22 +45,6 @@ struct decl {
 		char value[32];
 	} knobs[DECL_MAX_KNOBS];
 	int nr_knobs;
-
-	/* the daemon's */
-	unsigned int id;	/* its group, 0 if none yet */
-	__u64 sig;		/* of the socket inodes seen at the last look */
-	int nr_seen;
-	int dirty;		/* looks left for sockets seen but not taken yet */
-	int event;		/* bindwatch saw one of its sockets join: look now */
-	pid_t event_pid;	/* the process that bound them; -1 if several */
-	__u64 closed[8];	/* cookies of members released, not yet taken out */
-	int nr_closed;
-	long long closed_due;	/* when to take them out (CLOCK_MONOTONIC ms), 0: none */
-	struct pcbg_group *grp;	/* its group, kept open between events */
-	unsigned int grp_id;	/* the id and pin directory inode it was opened at */
-	__u64 grp_ino;
-	long long seen;		/* when its sockets were last seen */
-	int waiting;
 };
 
 /*
@@ -58,7 +55,35 @@ struct decl {
 int load_declarations(const char *dir, struct decl **decls, int *nbad);
 const char *finder_name(int finder);
 
-/* The pids the declaration's sockets may be in; returns how many. */
-int find_processes(const struct decl *d, pid_t *pids, int max);
+/*
+ * One place a declaration's group lives in: a network namespace (an open
+ * nsfs file and its identity) and, for a cgroup declaration, the cgroup.
+ */
+struct place {
+	int netns_fd;
+	dev_t dev;
+	ino_t ino;
+	char cgroup[256];	/* relative to CGROUP_ROOT; "" none */
+	pid_t anchor;		/* the process it was found through; 0 none */
+};
+
+/*
+ * The places @d names now (scope.c): its namespace, or one per cgroup
+ * matching its pattern.  One of @known (those served already) comes back
+ * as a copy with netns_fd -1; a new one with netns_fd open, the caller's
+ * to close.  Returns how many, 0 if none can be reached now (a pid file's
+ * process gone).
+ */
+int find_places(const struct decl *d, const struct place *const *known, int nknown,
+		struct place *places, int max);
+
+/*
+ * The pids whose sockets may be @d's group's in @pl: found by its finder,
+ * then only those in @pl's network namespace and owned as @d allows
+ * (finder.c); returns how many, at most @max, counted after the filters.
+ */
+int find_processes(const struct decl *d, const struct place *pl, pid_t *pids, int max);
+/* When process @pid started, in clock ticks since boot (0 if unknown). */
+unsigned long long process_start(pid_t pid);
 
 #endif

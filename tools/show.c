@@ -76,7 +76,8 @@ struct group_view {
 	__u32 live;
 	__u64 *live_inodes;	/* of the @live sockets */
 	__u32 unsteered;	/* sockets on its address not in it */
-	const struct managed_group *managed;	/* by a running pcbgroupd */
+	__u64 netns;		/* its namespace's cookie */
+	struct managed_group managed;	/* by a running pcbgroupd: id not 0 */
 };
 
 /* live: a socket in it; waiting: none, kept by pcbgroupd; dead: none */
@@ -84,7 +85,7 @@ static const char *group_state(const struct group_view *v)
 {
 	if (v->live)
 		return "live";
-	return v->managed && v->managed->waiting ? "waiting" : "dead";
+	return v->managed.id && v->managed.waiting ? "waiting" : "dead";
 }
 
 static int load_view(const char *root, unsigned int id, struct group_view *v)
@@ -197,11 +198,12 @@ static void print_text(struct group_view *views, int n, int what)
 	       "unsteered", "state", "daemon");
 	for (i = 0; i < n; i++) {
 		struct group_view *v = &views[i];
-		char daemon[PCBGD_NAME_MAX + 32] = "-";
+		char daemon[PCBGD_NAME_MAX + 300] = "-";
 
-		if (v->managed)
-			snprintf(daemon, sizeof(daemon), "%s,seen %llds ago", v->managed->name,
-				 (long long)time(NULL) - v->managed->seen);
+		if (v->managed.id)
+			snprintf(daemon, sizeof(daemon), "%s%s%s,seen %llds ago", v->managed.name,
+				 v->managed.cgroup[0] ? ",cgroup " : "", v->managed.cgroup,
+				 (long long)time(NULL) - v->managed.seen);
 		format_local(local, sizeof(local), v->info.family, v->info.addr,
 			     v->info.port);
 		printf("%-4u %-5s %-24s %7u %-14s %8u %12llu %12llu %9u %-7s %s\n", v->id,
@@ -286,15 +288,16 @@ static void print_json(struct group_view *views, int n)
 		printf("%s{\"id\":%u,\"proto\":\"%s\",\"family\":\"%s\","
 		       "\"addr\":\"%s\",\"port\":%u,\"local\":\"%s\",\"slots\":%u,"
 		       "\"sockets\":%u,\"members\":%u,\"capacity\":%u,\"maglev_size\":%u,"
-		       "\"unsteered\":%u,\"state\":\"%s\",",
+		       "\"unsteered\":%u,\"state\":\"%s\",\"netns\":%llu,",
 		       i ? "," : "", v->id, proto_name(v->info.protocol),
 		       v->info.family == AF_INET6 ? "inet6" : "inet", addr, v->info.port,
 		       local, v->info.nr_slots, v->live, v->info.nr_members[v->info.gen & 1],
 		       v->info.capacity, v->info.maglev_size[v->info.gen & 1], v->unsteered,
-		       group_state(v));
-		if (v->managed)
-			printf("\"daemon\":{\"name\":\"%s\",\"last_seen\":%lld},",
-			       v->managed->name, v->managed->seen);
+		       group_state(v), (unsigned long long)v->netns);
+		if (v->managed.id)
+			printf("\"daemon\":{\"name\":\"%s\",\"last_seen\":%lld,"
+			       "\"cgroup\":\"%s\"},",
+			       v->managed.name, v->managed.seen, v->managed.cgroup);
 		else
 			printf("\"daemon\":null,");
 		printf("\"config\":{\"tcp_reuseport_ext\":%u,\"udp_reuseport_ext\":%u,"
@@ -344,10 +347,14 @@ static void print_json(struct group_view *views, int n)
 static void prom_labels(char *buf, size_t size, const struct group_view *v)
 {
 	char local[80];
+	int n;
 
 	format_local(local, sizeof(local), v->info.family, v->info.addr, v->info.port);
-	snprintf(buf, size, "group=\"%u\",proto=\"%s\",port=\"%u\",local=\"%s\"", v->id,
-		 proto_name(v->info.protocol), v->info.port, local);
+	n = snprintf(buf, size, "group=\"%u\",proto=\"%s\",port=\"%u\",local=\"%s\","
+		     "netns=\"%llu\"", v->id, proto_name(v->info.protocol), v->info.port, local,
+		     (unsigned long long)v->netns);
+	if (v->managed.cgroup[0] && n > 0 && (size_t)n < size)
+		snprintf(buf + n, size - n, ",cgroup=\"%s\"", v->managed.cgroup);
 }
 
 static void prom_head(const char *name, const char *type, const char *help)
@@ -357,7 +364,7 @@ static void prom_head(const char *name, const char *type, const char *help)
 
 static void print_prometheus(struct group_view *views, int n)
 {
-	char l[256];
+	char l[640];
 	__u32 slot, st;
 	int i;
 
@@ -395,11 +402,11 @@ static void print_prometheus(struct group_view *views, int n)
 	prom_head("pcbgroup_managed_last_seen_seconds", "gauge",
 		  "When pcbgroupd last saw the group's sockets, in unix time.");
 	for (i = 0; i < n; i++) {
-		if (!views[i].managed)
+		if (!views[i].managed.id)
 			continue;
 		prom_labels(l, sizeof(l), &views[i]);
 		printf("pcbgroup_managed_last_seen_seconds{%s,declaration=\"%s\"} %lld\n", l,
-		       views[i].managed->name, views[i].managed->seen);
+		       views[i].managed.name, views[i].managed.seen);
 	}
 }
 
@@ -455,13 +462,15 @@ static void find_unsteered(struct group_view *views, int n, int quiet)
 	}
 }
 
-int show_groups(const char *root, unsigned int id, int json, int what)
+int show_collect(struct show_set *set, const char *root, unsigned int id, int what)
 {
 	struct managed_group managed[1024];
+	const struct managed_group *m;
 	unsigned int ids[1024];
 	struct group_view *views;
-	int n, i, nv = 0, err = 0, nm;
+	int n, i, nv, err = 0, nm;
 	pid_t daemon_pid;
+	__u64 netns = 0;
 
 	n = id ? 1 : list_groups(root, ids, 1024);
 	if (n < 0) {
@@ -470,29 +479,60 @@ int show_groups(const char *root, unsigned int id, int json, int what)
 	}
 	if (id)
 		ids[0] = id;
-	views = calloc(n ? n : 1, sizeof(*views));
+	views = realloc(set->views, (set->n + n + 1) * sizeof(*views));
 	if (!views)
 		return -ENOMEM;
-	for (i = 0; i < n; i++) {
+	set->views = views;
+	views += set->n;
+	for (i = 0, nv = 0; i < n; i++) {
 		if (load_view(root, ids[i], &views[nv]))
 			err = -ENOENT;
 		else
 			nv++;
 	}
+	netns_cookie(&netns);
 	nm = managed_read(managed, 1024, &daemon_pid);
-	for (i = 0; daemon_pid && i < nv; i++)
-		views[i].managed = managed_find(managed, nm, views[i].id);
-	find_unsteered(views, nv, what & SHOW_QUIET);
-	if (what & SHOW_PROMETHEUS)
-		print_prometheus(views, nv);
-	else if (json)
-		print_json(views, nv);
-	else
-		print_text(views, nv, what);
 	for (i = 0; i < nv; i++) {
-		pcbg_group_free(views[i].grp);
-		free(views[i].live_inodes);
+		views[i].netns = netns;
+		m = daemon_pid ? managed_find(managed, nm, views[i].id) : NULL;
+		if (m)
+			views[i].managed = *m;
 	}
-	free(views);
+	find_unsteered(views, nv, what & SHOW_QUIET);
+	set->n += nv;
+	return err;
+}
+
+void show_print(const struct show_set *set, int json, int what)
+{
+	if (what & SHOW_PROMETHEUS)
+		print_prometheus(set->views, set->n);
+	else if (json)
+		print_json(set->views, set->n);
+	else
+		print_text(set->views, set->n, what);
+}
+
+void show_free(struct show_set *set)
+{
+	int i;
+
+	for (i = 0; i < set->n; i++) {
+		pcbg_group_free(set->views[i].grp);
+		free(set->views[i].live_inodes);
+	}
+	free(set->views);
+	set->views = NULL;
+	set->n = 0;
+}
+
+int show_groups(const char *root, unsigned int id, int json, int what)
+{
+	struct show_set set = {};
+	int err = show_collect(&set, root, id, what);
+
+	if (err != -ENOMEM && (err >= 0 || err == -ENOENT))
+		show_print(&set, json, what);
+	show_free(&set);
 	return err;
 }

@@ -5,7 +5,9 @@
  * rewritten atomically (written aside, then renamed over):
  *
  *     pcbgroupd PID
- *     ID NAME SEEN live|waiting
+ *     ID NAME SEEN live|waiting CGROUP|-
+ *
+ * The daemon writes one for each namespace it serves.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,26 +21,22 @@
 
 #include "pcbgroupctl.h"
 
-static int state_path(char *buf, size_t size)
+static void state_path(char *buf, size_t size, __u64 cookie)
 {
-	__u64 cookie;
-	int err = netns_cookie(&cookie);
-
-	if (err)
-		return err;
 	snprintf(buf, size, "%s/netns%llu", PCBGD_RUN_DIR, (unsigned long long)cookie);
-	return 0;
 }
 
 int managed_read(struct managed_group *m, int max, pid_t *daemon_pid)
 {
-	char path[PATH_MAX], line[256], state[16];
+	char path[PATH_MAX], line[512], state[16];
+	__u64 cookie;
 	int n = 0, pid;
 	FILE *f;
 
 	*daemon_pid = 0;
-	if (state_path(path, sizeof(path)))
+	if (netns_cookie(&cookie))
 		return 0;
+	state_path(path, sizeof(path), cookie);
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
@@ -52,16 +50,20 @@ int managed_read(struct managed_group *m, int max, pid_t *daemon_pid)
 	while (n < max && fgets(line, sizeof(line), f)) {
 		struct managed_group *g = &m[n];
 
-		if (sscanf(line, "%u %63s %lld %15s", &g->id, g->name, &g->seen, state) != 4)
+		g->cgroup[0] = '\0';
+		if (sscanf(line, "%u %63s %lld %15s %255s", &g->id, g->name, &g->seen, state,
+			   g->cgroup) < 4)
 			continue;
 		g->waiting = !strcmp(state, "waiting");
+		if (!strcmp(g->cgroup, "-"))
+			g->cgroup[0] = '\0';
 		n++;
 	}
 	fclose(f);
 	return n;
 }
 
-int managed_write(const struct managed_group *m, int n)
+int managed_write(__u64 netns, const struct managed_group *m, int n)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	int i, err = 0;
@@ -69,17 +71,15 @@ int managed_write(const struct managed_group *m, int n)
 
 	if (mkdir(PCBGD_RUN_DIR, 0755) && errno != EEXIST)
 		return -errno;
-	err = state_path(path, sizeof(path));
-	if (err)
-		return err;
+	state_path(path, sizeof(path), netns);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "w");
 	if (!f)
 		return -errno;
 	fprintf(f, "pcbgroupd %d\n", getpid());
 	for (i = 0; i < n; i++)
-		fprintf(f, "%u %s %lld %s\n", m[i].id, m[i].name, m[i].seen,
-			m[i].waiting ? "waiting" : "live");
+		fprintf(f, "%u %s %lld %s %s\n", m[i].id, m[i].name, m[i].seen,
+			m[i].waiting ? "waiting" : "live", m[i].cgroup[0] ? m[i].cgroup : "-");
 	if (fflush(f) || ferror(f))
 		err = -EIO;
 	if (fclose(f) && !err)
@@ -91,12 +91,12 @@ int managed_write(const struct managed_group *m, int n)
 	return err;
 }
 
-void managed_remove(void)
+void managed_remove(__u64 netns)
 {
 	char path[PATH_MAX];
 
-	if (!state_path(path, sizeof(path)))
-		unlink(path);
+	state_path(path, sizeof(path), netns);
+	unlink(path);
 }
 
 const struct managed_group *managed_find(const struct managed_group *m, int n,

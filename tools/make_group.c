@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A group's birth, written once for pcbgroupctl attach and pcbgroupd:
+ * create it, configure it, place the sockets, publish them, claim an id
+ * under the namespace's pin root, pin, register with pcbgroup.ko if it is
+ * loaded, attach.  The attach comes last: until then nothing the server
+ * sees has changed, and a step that fails undoes the ones before it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "pcbgroupctl.h"
+
+const char *add_socket_error(int err)
+{
+	switch (err) {
+	case -EPROTONOSUPPORT: return "not a TCP or UDP socket";
+	case -ENOPROTOOPT: return "socket is not bound with SO_REUSEPORT";
+	case -EDESTADDRREQ: return "socket is not bound";
+	case -ENOTCONN: return "TCP socket is not listening";
+	case -EXDEV: return "socket has another address, port or protocol than the group";
+	case -EEXIST: return "socket is already in this group";
+	case -EBUSY: return "socket is already in a group (pcbgroupctl detach it first)";
+	case -E2BIG: return "group is full (max_group_size)";
+	case -EINVAL: return "its CPU is not a possible CPU";
+	case -EAGAIN: return "the group changed meanwhile (another writer); try again";
+	default: return strerror(-err);
+	}
+}
+
+/* Takes the lowest free id: mkdir is the lock between concurrent callers. */
+static int claim_group_dir(const char *cmd, struct new_group *g)
+{
+	for (g->id = 1; g->id < 65536; g->id++) {
+		group_dir(g->dir, sizeof(g->dir), g->root, g->id);
+		if (!mkdir(g->dir, 0700))
+			return 0;
+		if (errno != EEXIST) {
+			pr_err(cmd, "%s: %s", g->dir, strerror(errno));
+			return -errno;
+		}
+	}
+	pr_err(cmd, "no free group id under %s", g->root);
+	return -ENOSPC;
+}
+
+/* The new group, made and published but seen by nobody yet. */
+static int build(const char *cmd, struct new_group *g, struct pcbg_group **grp,
+		 const struct adopted_sock *socks, int n)
+{
+	int err, i, slot;
+
+	err = pcbg_group_create(grp, g->capacity);
+	if (err) {
+		pr_err(cmd, "load program: %s%s", strerror(-err),
+		       err == -EPERM ? " (run as root?)" : "");
+		return err;
+	}
+	err = g->configure ? g->configure(*grp, g->arg) : 0;
+	if (err) {
+		pr_err(cmd, "knobs: %s", strerror(-err));
+		return err;
+	}
+	for (i = 0; i < n; i++) {
+		slot = pcbg_group_place_socket(*grp, socks[i].fd, socks[i].cpu, socks[i].pid);
+		if (slot < 0) {
+			pr_err(cmd, "pid %d: socket inode %llu: %s", socks[i].pid,
+			       (unsigned long long)socks[i].desc.inode, add_socket_error(slot));
+			return slot;
+		}
+	}
+	err = pcbg_group_publish(*grp);
+	if (err)
+		pr_err(cmd, "publish the group: %s", strerror(-err));
+	return err;
+}
+
+int make_group(const char *cmd, struct new_group *g, const struct adopted_sock *socks, int n)
+{
+	struct pcbg_group *grp = NULL;
+	int err;
+
+	g->id = 0;
+	err = build(cmd, g, &grp, socks, n);
+	if (err)
+		goto out;
+	if (netns_make_pin_root(cmd, g->root)) {
+		err = -EIO;
+		goto out;
+	}
+	err = claim_group_dir(cmd, g);
+	if (err)
+		goto out;
+	err = pcbg_group_pin(grp, g->dir);
+	if (err) {
+		pr_err(cmd, "pin %s: %s", g->dir, strerror(-err));
+		rmdir(g->dir);
+		goto out;
+	}
+	if (pcbg_module_loaded()) {
+		err = pcbg_group_register(grp, g->id);
+		if (err < 0) {
+			pr_err(cmd, "register group %u with pcbgroup.ko: %s", g->id,
+			       strerror(-err));
+			goto unpin;
+		}
+	}
+	/* Last: until here nothing the server sees has changed. */
+	err = pcbg_group_attach(grp, socks[0].fd);
+	if (err) {
+		pr_err(cmd, "pid %d: SO_ATTACH_REUSEPORT_EBPF: %s", socks[0].pid,
+		       strerror(-err));
+		goto unpin;
+	}
+	err = 0;
+	goto out;
+unpin:
+	pcbg_unpin(g->dir);
+out:
+	pcbg_group_free(grp);
+	if (err)
+		g->id = 0;
+	return err;
+}

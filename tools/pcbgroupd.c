@@ -5,10 +5,12 @@
  *
  * It learns a socket of a declared port the moment it joins or leaves its
  * SO_REUSEPORT group, from cgroup socket hooks (bindwatch.c), and looks at
- * once, in that socket's namespace.  As a safety net, every interval it lists the namespace's TCP listeners and unconnected UDP
- * sockets with sock_diag (a few netlink dumps, whatever the number of
+ * once, in that socket's namespace.  As a safety net, every interval it
+ * lists the TCP listeners and unconnected UDP sockets of each namespace it
+ * serves with sock_diag (a few netlink dumps, whatever the number of
  * groups) and compares, per declaration, the set of socket inodes on its
- * port with the last one.  Only when that set changed does it look for the
+ * port with the last one.  Only when that set changed, or a hook reported
+ * one, does it look for the
  * sockets in the declared processes' fds, take the new ones with
  * pidfd_getfd() into free slots (a restarted worker's socket takes the slot
  * its predecessor left, so Maglev gives it back its flows), republish the

@@ -29,9 +29,9 @@ PKGS+=(nginx-light haproxy)
 # puts them in the cgroup v2 tree of a hybrid host too.  No network
 # backend: --network none.
 PKGS+=(podman crun runc)
-# Their image, made here from a debootstrap root (nothing is pulled); the
-# test has the same name.
-PCBG_IMAGE=localhost/pcbgroup-bookworm
+# Their image, made here from a debootstrap root with Debian's nginx
+# (nothing is pulled); the test has the same name.
+PCBG_IMAGE=localhost/pcbgroup-bookworm-nginx
 CACHE=${PCBG_CACHE:-/var/cache/pcbgroup}
 # From bookworm-backports: the 6.12 kernel (and virtme-ng where it is carried).
 BPO_KERNEL_META=(linux-image-amd64 linux-headers-amd64)
@@ -197,9 +197,10 @@ install_root_kernel() {
 	fi
 }
 
-# The containers' image: Debian 12's minbase, imported into podman.  The
-# root's tarball stays in the cache, where selftests/pkgroot.sh starts its
-# own root from it rather than running debootstrap again.
+# The containers' image: Debian 12's minbase and nginx, imported into
+# podman.  The minbase root's tarball stays in the cache, where
+# selftests/pkgroot.sh starts its own root from it rather than running
+# debootstrap again; nginx goes into a copy.
 make_image() {
 	local tar=$CACHE/bookworm-minbase.tar new
 	mkdir -p "$CACHE"
@@ -213,7 +214,19 @@ make_image() {
 		mv "$new/root.tar" "$tar"
 		rm -rf "$new"
 	fi
-	podman import -q "$tar" "$PCBG_IMAGE" > /dev/null
+	new=$(mktemp -d "$CACHE/image.XXXXXX")
+	mkdir "$new/root"
+	tar -C "$new/root" -xf "$tar"
+	# no daemon starts inside the root (nginx's postinst would)
+	printf '#!/bin/sh\nexit 101\n' > "$new/root/usr/sbin/policy-rc.d"
+	chmod 755 "$new/root/usr/sbin/policy-rc.d"
+	{ in_root "$new/root" apt-get -q update &&
+	  in_root "$new/root" apt-get -y -q install --no-install-recommends nginx &&
+	  in_root "$new/root" apt-get clean; } > "$new/log" 2>&1 ||
+		{ tail -20 "$new/log" >&2; rm -rf "$new"; exit 1; }
+	rm -rf "$new/root/usr/sbin/policy-rc.d" "$new/root/var/lib/apt/lists/"*
+	tar -C "$new/root" -c . | podman import -q - "$PCBG_IMAGE" > /dev/null
+	rm -rf "$new"
 	exec 8>&-
 }
 

@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * One host pcbgroupd steering real podman containers: two containers of the
- * image scripts/deps.sh made (Debian 12's minbase, imported, nothing
- * pulled) run echo_server with 4 workers on the same port, each in its own
- * network namespace (--network none: loopback only), with the build
- * directory mounted read-only.  One declaration, "cgroup = ..libpod-*",
- * makes a group per container, in that container's namespace:
+ * image scripts/deps.sh made (Debian 12's minbase and nginx, imported,
+ * nothing pulled) serve the same port with 4 workers, each in its own
+ * network namespace (--network none: loopback only): Debian's nginx on TCP,
+ * the project's echo_server (from the build directory, mounted read-only)
+ * on UDP.  One declaration, "cgroup = ../pcbgtestPID/libpod-*", makes a
+ * group per container, in that container's namespace (the containers of
+ * each test have a cgroup parent of their own, so that another run beside
+ * this one is out of its pattern):
  *
  *     host (this test, podman, runc)
  *       |-- pcbgroupd -c DIR     own mount namespace: its bpffs, /run/pcbgroupd
- *       |-- container a: netns A, cgroup libpod_parent/libpod-ID
- *       |     `-- echo_server -w 4 -p 8080   group in A, pinned netnsCOOKIE(A)
- *       `-- container b: netns B, cgroup libpod_parent/libpod-ID
- *             `-- echo_server -w 4 -p 8080   group in B, pinned netnsCOOKIE(B)
+ *       |-- container a: netns A, cgroup pcbgtestPID/libpod-ID
+ *       |     `-- nginx, 4 workers, :8080   group in A, pinned netnsCOOKIE(A)
+ *       `-- container b: netns B, cgroup pcbgtestPID/libpod-ID
+ *             `-- nginx, 4 workers, :8080   group in B, pinned netnsCOOKIE(B)
  *     pcbgroupctl show and the flows run in A or B (setns, nsenter) and see
  *     the daemon's pins through its mount namespace.
  *
@@ -34,7 +37,7 @@
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 
-#define IMAGE		"localhost/pcbgroup-bookworm"	/* scripts/deps.sh makes it */
+#define IMAGE		"localhost/pcbgroup-bookworm-nginx"	/* scripts/deps.sh makes it */
 #define PODMAN		"podman --runtime runc"
 /*
  * runc: crun refuses the cgroup v2 tree of a hybrid host, where runc puts
@@ -42,7 +45,8 @@
  * caller's hard limit by default, which needs CAP_SYS_RESOURCE.
  */
 #define RUN_OPTS	"--network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
-#define NAME_PREFIX	"pcbg-test-"
+#define NAME_PREFIX	"pcbg-test-"	/* then the test's pid: pcbg-test-PID-a */
+#define CGROUP_PARENT	"pcbgtest"	/* then the pid: each test's own cgroup parent */
 #define WORKERS		4
 #define FLOWS		200
 #define FLOW_PORT	20000
@@ -69,6 +73,8 @@ FIXTURE(pods) {
 	pid_t daemon;
 	char dir[64];
 	char pattern[256];	/* the declaration's cgroup = */
+	char conf_dir[80];	/* the containers' /pcbg/conf */
+	char parent[64];	/* the containers' --cgroup-parent */
 	char skip[128];
 	char out[OUT_SZ];
 	char err[OUT_SZ];
@@ -76,16 +82,21 @@ FIXTURE(pods) {
 
 FIXTURE_VARIANT(pods) {
 	const char *proto;
+	const char *server;	/* what each container runs, ARGS its options */
 	int type;
 };
 
+/* the project's echo_server from the build directory: it needs only libc */
 FIXTURE_VARIANT_ADD(pods, udp) {
 	.proto = "udp",
+	.server = "/pcbg/build/echo_server -t udp -w ARGS",
 	.type = SOCK_DGRAM,
 };
 
+/* Debian's nginx from the image, four workers, a reuseport listener each */
 FIXTURE_VARIANT_ADD(pods, tcp) {
 	.proto = "tcp",
+	.server = "nginx -c /pcbg/conf/nginx.conf -g ARGS",
 	.type = SOCK_STREAM,
 };
 
@@ -177,12 +188,38 @@ static int container_sockets(struct _test_data_pods *self, struct container *c)
 	return WAIT_UNTIL(all_bound(self, c));
 }
 
+/*
+ * nginx as the issue's operators run it: a master and WORKERS workers,
+ * each with its own SO_REUSEPORT socket; every answer names the worker.
+ */
+static const char nginx_conf[] =
+	"daemon off;\n"
+	"error_log stderr;\n"
+	"pid /run/nginx.pid;\n"
+	"events { worker_connections 64; }\n"
+	"http {\n"
+	"\taccess_log off;\n"
+	"\tserver {\n"
+	"\t\tlisten 8080 reuseport;\n"
+	"\t\tlocation / { return 200 \"worker=$pid\\n\"; }\n"
+	"\t}\n"
+	"}\n";
+
+/* Container @c running @server (ARGS: its worker count and port) from the image. */
 static int start_container(struct _test_data_pods *self, struct container *c,
-			   const char *proto)
+			   const char *server)
 {
-	if (RUN(PODMAN " run -d --name %s " RUN_OPTS " -v %s:/pcbg:ro " IMAGE
-		" /pcbg/echo_server -t %s -w %d -p %d", c->name, build_dir(), proto,
-		WORKERS, SERVER_PORT))
+	char cmd[256], args[64];
+	const char *at = strstr(server, "ARGS");
+
+	if (strstr(server, "nginx"))
+		snprintf(args, sizeof(args), "'worker_processes %d;'", WORKERS);
+	else
+		snprintf(args, sizeof(args), "%d -p %d", WORKERS, SERVER_PORT);
+	snprintf(cmd, sizeof(cmd), "%.*s%s%s", (int)(at - server), server, args, at + 4);
+	if (RUN(PODMAN " run -d --name %s --cgroup-parent %s " RUN_OPTS
+		" -v %s:/pcbg/build:ro -v %s:/pcbg/conf:ro " IMAGE " %s", c->name, self->parent,
+		build_dir(), self->conf_dir, cmd))
 		return -1;
 	return container_sockets(self, c);
 }
@@ -339,57 +376,71 @@ static int has_pins(struct _test_data_pods *self, __u64 netns)
 	return groups > 0;
 }
 
+/* The answer to a flow on @fd: the worker named in it ("worker=N"), or -1. */
+static int answer(int fd, int type)
+{
+	struct timeval tv = { .tv_sec = 1 };
+	char buf[512], *w;
+	ssize_t n, len = 0;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* a request nginx answers; echo_server answers anything */
+	if (type == SOCK_STREAM && send(fd, "GET / HTTP/1.0\r\n\r\n", 18, MSG_NOSIGNAL) != 18)
+		return -1;
+	do {	/* TCP: to the end of the answer, whatever its segments */
+		n = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
+		len += n > 0 ? n : 0;
+	} while (type == SOCK_STREAM && n > 0 && len < (ssize_t)sizeof(buf) - 1);
+	buf[len] = '\0';
+	w = strstr(buf, "worker=");
+	return w ? atoi(w + 7) : -1;
+}
+
 /*
  * FLOWS flows from 127.0.0.1:FLOW_PORT+i to the port, in container @c's
- * namespace (a child joins it): how many got an answer; @workers[w] counts
- * those worker w answered.
+ * namespace (a child joins it): how many got an answer; *@workers gets how
+ * many workers answered.
  */
 static int flows_in(struct container *c, int type, int *workers)
 {
-	struct timeval tv = { .tv_sec = 1 };
 	int *shared, status, answered;
 	char path[64];
 	pid_t child;
 
-	shared = mmap(NULL, (WORKERS + 1) * sizeof(int), PROT_READ | PROT_WRITE,
+	/* [0] answered, [1] workers, then the workers seen */
+	shared = mmap(NULL, (2 + FLOWS) * sizeof(int), PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shared == MAP_FAILED)
 		return -1;
-	memset(shared, 0, (WORKERS + 1) * sizeof(int));
+	memset(shared, 0, (2 + FLOWS) * sizeof(int));
 	child = fork();
 	if (child == 0) {
-		int fd, i, w;
+		int fd, i, k, w;
 
 		snprintf(path, sizeof(path), "/proc/%d/ns/net", c->pid);
 		fd = open(path, O_RDONLY);
 		if (fd < 0 || setns(fd, CLONE_NEWNET))
 			_exit(1);
 		for (i = 0; i < FLOWS; i++) {
-			char buf[64];
-			ssize_t n;
-
 			fd = send_flow(AF_INET, type, FLOW_PORT + i, SERVER_PORT);
 			if (fd < 0)
 				continue;
-			setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-			if (type == SOCK_STREAM)
-				send(fd, "x", 1, MSG_NOSIGNAL);
-			n = recv(fd, buf, sizeof(buf) - 1, 0);
+			w = answer(fd, type);
 			close(fd);
-			if (n <= 0)
+			if (w < 0)
 				continue;
-			buf[n] = '\0';
-			if (sscanf(buf, "worker=%d", &w) == 1 && w >= 0 && w < WORKERS) {
-				shared[w]++;
-				shared[WORKERS]++;
-			}
+			shared[0]++;
+			for (k = 0; k < shared[1] && shared[2 + k] != w; k++)
+				;
+			if (k == shared[1])
+				shared[2 + shared[1]++] = w;
 		}
 		_exit(0);
 	}
 	waitpid(child, &status, 0);
-	memcpy(workers, shared, WORKERS * sizeof(int));
-	answered = shared[WORKERS];
-	munmap(shared, (WORKERS + 1) * sizeof(int));
+	answered = shared[0];
+	*workers = shared[1];
+	munmap(shared, (2 + FLOWS) * sizeof(int));
 	return answered;
 }
 
@@ -402,26 +453,54 @@ static void check_flows(struct __test_metadata *_metadata, struct _test_data_pod
 			int type, struct container *c)
 {
 	long long sel0, fb0, sel1, fb1;
-	int workers[WORKERS], reached = 0, w;
+	int reached = 0;
 
 	ASSERT_EQ(0, CTL_IN(c, "show -j")) TH_LOG("%s", self->err);
 	sel0 = json_num(self->out, "\"counters\":{\"selected\":");
 	fb0 = json_num(self->out, "\"fallbacks\":");
-	EXPECT_EQ(FLOWS, flows_in(c, type, workers))
+	EXPECT_EQ(FLOWS, flows_in(c, type, &reached))
 		TH_LOG("%s: flows unanswered", c->name);
 	ASSERT_EQ(0, CTL_IN(c, "show -j")) TH_LOG("%s", self->err);
 	sel1 = json_num(self->out, "\"counters\":{\"selected\":");
 	fb1 = json_num(self->out, "\"fallbacks\":");
 	EXPECT_EQ(FLOWS, sel1 - sel0) TH_LOG("%s: flows not picked by the program", c->name);
 	EXPECT_EQ(0, fb1 - fb0) TH_LOG("%s: flows that fell back to the kernel's pick", c->name);
-	for (w = 0; w < WORKERS; w++)
-		reached += workers[w] > 0;
 	EXPECT_LT(1, reached) TH_LOG("%s: the flows reached %d worker", c->name, reached);
 }
 
+/*
+ * The containers of test @pid and their cgroup parent (podman leaves it;
+ * conmon's sub-cgroup too, with cgroupfs), in every hierarchy, once conmon
+ * has left it (for 5 s at most).
+ */
+static void remove_containers_of(struct _test_data_pods *self, int pid)
+{
+	RUN(PODMAN " rm -f -i -t 0 " NAME_PREFIX "%d-a " NAME_PREFIX "%d-b; p=" CGROUP_PARENT "%d;"
+	    " for i in $(seq 50); do left=;"
+	    "  for d in /sys/fs/cgroup/$p /sys/fs/cgroup/$p.slice /sys/fs/cgroup/*/$p"
+	    "   /sys/fs/cgroup/*/$p.slice; do"
+	    "   [ -d \"$d\" ] && find \"$d\" -depth -type d -exec rmdir {} + 2>/dev/null;"
+	    "   [ -d \"$d\" ] && left=1;"
+	    "  done;"
+	    "  [ -z \"$left\" ] && break; sleep 0.1;"
+	    " done", pid, pid, pid);
+}
+
+/*
+ * Those of tests that are gone (killed at their timeout); not those of a
+ * run beside this one (another checkout's), whose daemon steers its own.
+ */
 static void remove_stale_containers(struct _test_data_pods *self)
 {
-	RUN(PODMAN " ps -aq --filter name=^" NAME_PREFIX " | xargs -r " PODMAN " rm -f -t 0");
+	char *line, *save = NULL;
+	int pid;
+
+	if (RUN(PODMAN " ps -a --format '{{.Names}}'"))
+		return;
+	for (line = strtok_r(self->out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, NAME_PREFIX "%d-", &pid) == 1 && pid > 0 &&
+		    kill(pid, 0) && errno == ESRCH)
+			remove_containers_of(self, pid);
 }
 
 /* Everything the fixture made: the daemon, the containers, the declarations. */
@@ -435,7 +514,7 @@ static void remove_pods(struct _test_data_pods *self)
 		self->daemon = 0;
 	}
 	if (self->c[0].name[0])
-		remove_stale_containers(self);
+		remove_containers_of(self, getpid());
 	if (self->dir[0]) {
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", self->dir);
 		system(cmd);
@@ -444,18 +523,32 @@ static void remove_pods(struct _test_data_pods *self)
 }
 
 /* The two containers and the daemon, both steered; NULL, or what failed. */
-static const char *start_pods(struct _test_data_pods *self, const char *proto)
+static const char *start_pods(struct _test_data_pods *self, const char *proto,
+			      const char *server)
 {
 	char conf[512];
 	int i;
 
 	if (RUN(PODMAN " image exists " IMAGE))
 		return "no image " IMAGE ": scripts/deps.sh makes it";
+	snprintf(self->dir, sizeof(self->dir), "/tmp/pcbg-pods.XXXXXX");
+	if (!mkdtemp(self->dir))
+		return "mkdtemp";
+	/* the containers' configuration, apart from the daemon's *.conf */
+	snprintf(self->conf_dir, sizeof(self->conf_dir), "%s/containers", self->dir);
+	if (mkdir(self->conf_dir, 0755) || write_file(self->conf_dir, "nginx.conf", nginx_conf))
+		return "writing nginx.conf";
 	remove_stale_containers(self);
+	/* a parent of its own: another run's containers are out of its pattern */
+	if (RUN(PODMAN " info --format '{{.Host.CgroupManager}}'"))
+		return "podman info";
+	snprintf(self->parent, sizeof(self->parent), "%s" CGROUP_PARENT "%d%s",
+		 strstr(self->out, "systemd") ? "" : "/", getpid(),
+		 strstr(self->out, "systemd") ? ".slice" : "");
 	for (i = 0; i < 2; i++) {
 		snprintf(self->c[i].name, sizeof(self->c[i].name), NAME_PREFIX "%d-%c",
 			 getpid(), 'a' + i);
-		if (start_container(self, &self->c[i], proto))
+		if (start_container(self, &self->c[i], server))
 			return "a container did not start with its sockets";
 	}
 	if (self->c[0].netns == self->c[1].netns)
@@ -465,9 +558,6 @@ static const char *start_pods(struct _test_data_pods *self, const char *proto)
 			return "no cgroup v2 line in the container's /proc/PID/cgroup";
 	if (cgroup_pattern(&self->c[0], self->pattern, sizeof(self->pattern)))
 		return "the container has no cgroup of its own in the cgroup v2 tree";
-	snprintf(self->dir, sizeof(self->dir), "/tmp/pcbg-pods.XXXXXX");
-	if (!mkdtemp(self->dir))
-		return "mkdtemp";
 	snprintf(conf, sizeof(conf),
 		 "# every podman container's echo_server, a group in each one's namespace\n"
 		 "port = %d\n"
@@ -495,7 +585,7 @@ FIXTURE_SETUP(pods)
 			 self->err[0] ? self->err : "not installed (scripts/deps.sh installs it)");
 		return;
 	}
-	why = start_pods(self, variant->proto);
+	why = start_pods(self, variant->proto, variant->server);
 	if (why) {
 		TH_LOG("%s (cgroup = %s): %s%s", why, self->pattern, self->out, self->err);
 		if (self->dir[0])

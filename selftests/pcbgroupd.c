@@ -793,4 +793,241 @@ TEST(unit_file_verifies)
 	EXPECT_STREQ("", err);
 }
 
+/*
+ * Learned at bind time.  The daemon looks every 60 s only, so a socket it
+ * steers within the bound below was learned from its bind() (UDP) or
+ * listen() (TCP), by the cgroup socket hooks, not by a sweep.  The bound
+ * only keeps a failure from hanging; how soon is bench/steer's figure.
+ */
+#define SLOW_SWEEP	"60000"
+#define JOIN_MS		2000
+
+/*
+ * Group 1's published members, if the socket array holds as many live
+ * sockets (every member live, none placed and unpublished); else -1.
+ */
+static int live_members(void)
+{
+	struct pcbg_group_info info;
+	struct pcbg_group *grp;
+	char dir[PATH_MAX];
+	int n = -1, live = 0;
+	__u32 slot;
+
+	group_pin_dir(dir, sizeof(dir), 1);
+	if (pcbg_group_open_pinned(&grp, dir))
+		return -1;
+	if (!pcbg_group_info(grp, &info)) {
+		n = info.nr_members[info.gen & 1];
+		for (slot = 0; slot < info.nr_slots && slot < info.capacity; slot++)
+			live += pcbg_group_slot_live(grp, slot) == 1;
+	}
+	pcbg_group_free(grp);
+	return n == live ? n : -1;
+}
+
+/* Until group 1 has @n live members; the ms that took, or -1 after @limit_ms. */
+static long long wait_members(int n, long long limit_ms)
+{
+	long long t0 = now_ms();
+
+	while (live_members() != n) {
+		if (now_ms() - t0 > limit_ms)
+			return -1;
+		usleep(2 * 1000);
+	}
+	return now_ms() - t0;
+}
+
+/* Group 1's fallbacks so far, from its counters; -1 if it cannot be read. */
+static long long group_fallbacks(void)
+{
+	__u64 stats[PCBG_STAT_NR];
+	struct pcbg_group *grp;
+	char dir[PATH_MAX];
+	long long fb = -1;
+
+	group_pin_dir(dir, sizeof(dir), 1);
+	if (pcbg_group_open_pinned(&grp, dir))
+		return -1;
+	if (!pcbg_group_stats(grp, stats))
+		fb = pcbg_fallbacks(stats);
+	pcbg_group_free(grp);
+	return fb;
+}
+
+/*
+ * The daemon on @dir, once it said it started (its hooks attached, if it
+ * could), or -1 after SLOW_MS.  It starts before the servers: a look at
+ * every process of the host by name would find other tests' echo_servers
+ * too, in their own namespaces, while an event comes from this one only.
+ */
+static pid_t start_slow_daemon(const char *dir)
+{
+	char log[128], buf[4096] = "";
+	long long t0 = now_ms();
+	pid_t pid = start_pcbgroupd_every(dir, 0, SLOW_SWEEP);
+	FILE *f;
+
+	snprintf(log, sizeof(log), "%s/daemon.log", dir);
+	while (pid > 0 && !strstr(buf, " and at every bind, listen and close\n")) {
+		if (now_ms() - t0 > SLOW_MS) {
+			stop_pid(&pid, SIGKILL);
+			return -1;
+		}
+		usleep(10 * 1000);
+		f = fopen(log, "r");
+		if (f) {
+			buf[fread(buf, 1, sizeof(buf) - 1, f)] = '\0';
+			fclose(f);
+		}
+	}
+	return pid;
+}
+
+/*
+ * The servers of these tests are echo_server under a name of their own:
+ * other tests' daemons on the host, declared with process = echo_server,
+ * look at every process by that name, in every namespace (issue 20's first
+ * point), and would take these servers' sockets.
+ */
+#define BIND_SERVER	"pcbgd_bindsrv"
+
+/* Namespaces, /run/pcbgroupd, a declaration of @proto port 8080 in @dir. */
+static int bind_setup(char *dir, const char *proto, const char *extra)
+{
+	char text[256], link[PATH_MAX + 32];
+
+	snprintf(link, sizeof(link), "%s/" BIND_SERVER, build_dir());
+	if (symlink("echo_server", link) && errno != EEXIST)
+		return -1;
+	echo_server_name = BIND_SERVER;
+	if (setup_namespaces())
+		return -1;
+	mkdir(PCBGD_RUN_DIR, 0755);
+	if (mount("tmpfs", PCBGD_RUN_DIR, "tmpfs", 0, "mode=0755") || !mkdtemp(dir))
+		return -1;
+	snprintf(text, sizeof(text), "port = %d\nproto = %s\nprocess = " BIND_SERVER "\n"
+		 "capacity = 16\n%s", SERVER_PORT, proto, extra);
+	return write_file(dir, "web.conf", text);
+}
+
+/* The daemon's log, when the test failed, and everything stopped and removed. */
+static void bind_cleanup(struct __test_metadata *_metadata, const char *dir, pid_t *pids,
+			 int n)
+{
+	char cmd[128];
+	int k;
+
+	if (!_metadata->passed) {
+		snprintf(cmd, sizeof(cmd), "sed 's/^/# daemon: /' %s/daemon.log", dir);
+		system(cmd);
+	}
+
+	for (k = 0; k < n; k++)
+		stop_pid(&pids[k], SIGKILL);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	system(cmd);
+}
+
+/*
+ * A worker started after the group is a live member soon after its bind()
+ * or listen(), and so is the successor of one killed with SIGKILL; every
+ * flow is then the program's pick.
+ */
+static void new_workers_join_at_bind(struct __test_metadata *_metadata, const char *proto)
+{
+	char dir[] = "/tmp/pcbgd-bind.XXXXXX";
+	pid_t pids[4] = { 0 };	/* workers 0-2, the daemon */
+	long long ms, fb;
+	int k;
+
+	ASSERT_EQ(0, bind_setup(dir, proto, ""));
+	pids[3] = start_slow_daemon(dir);
+	ASSERT_LT(0, pids[3]);
+	for (k = 0; k < 2; k++) {
+		pids[k] = start_echo_server("", NULL, NULL, "-t %s -w 1 -b %d -p %d", proto, k,
+					    SERVER_PORT);
+		ASSERT_LT(0, pids[k]);
+	}
+	/* the group made from the first two workers' binds */
+	ASSERT_LE(0, wait_members(2, JOIN_MS));
+
+	pids[2] = start_echo_server("", NULL, NULL, "-t %s -w 1 -b 2 -p %d", proto, SERVER_PORT);
+	ASSERT_LT(0, pids[2]);
+	ms = wait_members(3, JOIN_MS);
+	EXPECT_LE(0, ms) TH_LOG("a new %s worker is no member %d ms after it was ready",
+				proto, JOIN_MS);
+	TH_LOG("new %s worker: a member %lld ms after it said it was ready", proto, ms);
+
+	stop_pid(&pids[0], SIGKILL);	/* a crash, and its successor */
+	pids[0] = start_echo_server("", NULL, NULL, "-t %s -w 1 -b 0 -p %d", proto, SERVER_PORT);
+	ASSERT_LT(0, pids[0]);
+	ms = wait_members(3, JOIN_MS);
+	EXPECT_LE(0, ms) TH_LOG("a respawned %s worker is no member %d ms after it was ready",
+				proto, JOIN_MS);
+
+	fb = group_fallbacks();
+	EXPECT_EQ(0, run_cmd(NULL, 0, NULL, 0,
+			     "%s/loadgen -q -t %s -p %d -n 100 | grep -q 'answered 100 '",
+			     build_dir(), proto, SERVER_PORT));
+	EXPECT_EQ(fb, group_fallbacks()) TH_LOG("flows fell back to the kernel's pick");
+	bind_cleanup(_metadata, dir, pids, 4);
+}
+
+TEST(udp_worker_is_a_member_soon_after_bind_with_no_sweep)
+{
+	new_workers_join_at_bind(_metadata, "udp");
+}
+
+TEST(tcp_worker_is_a_member_soon_after_listen_with_no_sweep)
+{
+	new_workers_join_at_bind(_metadata, "tcp");
+}
+
+/*
+ * A reload where the new workers bind before the old ones go (nginx's, or
+ * haproxy -sf): under load, no selection falls back to the kernel's pick,
+ * neither while both generations serve nor while the old one closes.
+ */
+TEST(overlapping_reload_under_load_counts_no_fallback)
+{
+	char dir[] = "/tmp/pcbgd-reload.XXXXXX";
+	pid_t pids[2 * WORKERS + 2] = { 0 };	/* old, new, the daemon, the load */
+	long long fb0, fb1;
+	int k;
+
+	ASSERT_EQ(0, bind_setup(dir, "udp", "algorithm = maglev\n"));
+	pids[2 * WORKERS] = start_slow_daemon(dir);
+	ASSERT_LT(0, pids[2 * WORKERS]);
+	for (k = 0; k < WORKERS; k++) {
+		pids[k] = start_worker(k, SERVER_PORT);
+		ASSERT_LT(0, pids[k]);
+	}
+	ASSERT_LE(0, wait_members(WORKERS, JOIN_MS));
+	pids[2 * WORKERS + 1] = start_load();
+	ASSERT_LT(0, pids[2 * WORKERS + 1]);
+	usleep(200 * 1000);
+
+	for (int round = 0; round < 3; round++) {
+		int old = round % 2 ? WORKERS : 0, new = round % 2 ? 0 : WORKERS;
+
+		fb0 = group_fallbacks();
+		for (k = 0; k < WORKERS; k++) {
+			pids[new + k] = start_worker(new + k, SERVER_PORT);
+			ASSERT_LT(0, pids[new + k]);
+		}
+		EXPECT_LE(0, wait_members(2 * WORKERS, JOIN_MS))
+			TH_LOG("round %d: the new generation is not in the group", round);
+		for (k = 0; k < WORKERS; k++)
+			stop_pid(&pids[old + k], SIGTERM);
+		EXPECT_LE(0, wait_members(WORKERS, JOIN_MS))
+			TH_LOG("round %d: the old generation is still listed", round);
+		usleep(200 * 1000);
+		fb1 = group_fallbacks();
+		EXPECT_EQ(fb0, fb1) TH_LOG("round %d: %lld selections fell back", round, fb1 - fb0);
+	}
+	bind_cleanup(_metadata, dir, pids, 2 * WORKERS + 2);
+}
+
 TEST_HARNESS_MAIN

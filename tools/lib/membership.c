@@ -109,7 +109,12 @@ int pcbg_group_publish(struct pcbg_group *grp)
 	 * The generation written here was in use until the last switch.  If
 	 * another handle made that switch, it may have died before waiting.
 	 */
-	if (!grp->synced) {
+	/*
+	 * A handle kept open between changes (pcbgroupd's) waits again when
+	 * another writer switched meanwhile (two switches look like none, but
+	 * that writer waited after its own unless it died right then).
+	 */
+	if (!grp->synced || info.gen != grp->switched_to) {
 		err = wait_for_readers(grp);
 		if (err)
 			goto out;
@@ -151,6 +156,7 @@ int pcbg_group_publish(struct pcbg_group *grp)
 		goto out;
 	info.gen = g;
 	grp->synced = 0;
+	grp->switched_to = g;
 	err = write_info(grp, &info);
 	if (!err)
 		err = wait_for_readers(grp);	/* the old membership is gone */

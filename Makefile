@@ -135,7 +135,7 @@ help:
 	@echo '             sysctl.d and modprobe.d files; uninstall removes them'
 	@echo '  install-dkms  the module sources under $(DKMS_SRCDIR) for dkms add'
 	@echo '  deb        Debian packages in $(OUT)/deb (dpkg-buildpackage, lintian)'
-	@echo '  asan       pcbgroupctl with ASan and UBSan in $(OUT)/asan (the fuzz tests run it)'
+	@echo '  asan       pcbgroupctl and pcbgroupd with ASan and UBSan in $(OUT)/asan (tests run them)'
 	@echo '  deps       install missing Debian packages (scripts/deps.sh)'
 	@echo '  clean      remove $(OUT)/'
 	@echo 'Variables: OUT=$(OUT) KVER=$(KVER) CLANG=$(CLANG) BPFTOOL=$(BPFTOOL) V=1'

@@ -300,6 +300,25 @@ static inline const char *build_dir(void)
 }
 
 /*
+ * File @path of the source tree, from the tree the tests run in, or next
+ * to $OUT, into @buf (NUL ended, cut to its size): @buf, or NULL.
+ */
+static inline char *read_tree_file(const char *path, char *buf, size_t size)
+{
+	char full[PATH_MAX];
+	FILE *f = fopen(path, "r");
+
+	snprintf(full, sizeof(full), "%.2000s/../%.2000s", build_dir(), path);
+	if (!f)
+		f = fopen(full, "r");
+	if (!f)
+		return NULL;
+	buf[fread(buf, 1, size - 1, f)] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/*
  * The name echo_server is started by: a link to it under another name in
  * the build directory gives its processes that name (their comm).
  */

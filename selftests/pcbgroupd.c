@@ -21,10 +21,12 @@
 #define TEST_TIMEOUT_DEFAULT 300
 #include <signal.h>
 #include <cpuid.h>
+#include <math.h>
 #include <sys/prctl.h>
 #include <time.h>
 #include <dirent.h>
 #include <sys/pidfd.h>
+#include <sys/stat.h>
 
 #define OUT_SZ		65536
 #define WORKERS		4
@@ -34,6 +36,15 @@
 #define TCG_STEER_MS	5000	/* the same, under QEMU's emulation (TCG guests) */
 #define SLOW_MS		15000	/* for what is not a promise: a first start */
 
+#define MAX_SERIES	64
+#define MAX_SAMPLES	256
+
+/* A counter of the daemon's metrics file, read at every check. */
+struct series {
+	char name[256];		/* metric{labels} */
+	double v[MAX_SAMPLES];	/* NAN: not in the file at that read */
+};
+
 FIXTURE(svc) {
 	pid_t workers[2 * WORKERS];
 	pid_t daemon;
@@ -42,6 +53,10 @@ FIXTURE(svc) {
 	char err[OUT_SZ];
 	int base[FLOWS];	/* worker of each flow at the start */
 	int loaded;		/* loadgen runs meanwhile */
+	struct series *series;	/* MAX_SERIES of them */
+	int nseries, nsamples;
+	struct timespec written;	/* the metrics file's, at the last read */
+	long long selected;	/* group 1's, at the last check */
 };
 
 /* Under QEMU's TCG, every instruction emulated: timings are not the host's. */
@@ -231,6 +246,101 @@ static void counters(struct _test_data_svc *self, long long *selected, long long
 }
 
 /*
+ * Counters never go down, whatever restarts: group 1's selected in show,
+ * and every counter (a "_total") of the daemon's metrics file, read once
+ * more when the daemon wrote it again (every second).  Prometheus takes a
+ * decrease for a reset and every rate() over it goes wrong;
+ * promtool_agrees() asks Prometheus's own engine at the end.
+ */
+static void counters_go_up(struct __test_metadata *_metadata, struct _test_data_svc *self)
+{
+	char path[128], line[512], name[256];
+	long long selected, fallbacks;
+	struct series *x;
+	struct stat st;
+	double v, last;
+	int i, k;
+	FILE *f;
+
+	counters(self, &selected, &fallbacks);
+	EXPECT_LE(self->selected, selected) TH_LOG("group 1's selected went down");
+	self->selected = selected;
+	if (self->nsamples == MAX_SAMPLES)
+		return;
+	/* a file written since the last read (unless no daemon runs) */
+	snprintf(path, sizeof(path), "%s/pcbgroup.prom", self->dir);
+	for (i = 0; i < 60 && !stat(path, &st); i++) {
+		if (st.st_mtim.tv_sec != self->written.tv_sec ||
+		    st.st_mtim.tv_nsec != self->written.tv_nsec)
+			break;
+		usleep(50 * 1000);
+	}
+	self->written = st.st_mtim;
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f) TH_LOG("no %s", path);
+	for (i = 0; i < self->nseries; i++)
+		self->series[i].v[self->nsamples] = NAN;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || sscanf(line, "%255s %lf", name, &v) != 2 ||
+		    !strstr(name, "_total{"))
+			continue;
+		for (i = 0; i < self->nseries && strcmp(self->series[i].name, name); i++)
+			;
+		if (i == self->nseries) {
+			if (i == MAX_SERIES)
+				continue;
+			x = &self->series[self->nseries++];
+			snprintf(x->name, sizeof(x->name), "%s", name);
+			for (k = 0; k <= self->nsamples; k++)
+				x->v[k] = NAN;
+		}
+		x = &self->series[i];
+		x->v[self->nsamples] = v;
+		for (last = NAN, k = self->nsamples - 1; k >= 0 && isnan(last); k--)
+			last = x->v[k];
+		/* a rate over the last two reads, as Prometheus would take it */
+		EXPECT_FALSE(v < last) TH_LOG("%s went down: %.0f after %.0f", name, v, last);
+	}
+	fclose(f);
+	self->nsamples++;
+}
+
+/*
+ * The last metrics file passes promtool's checks, and over every read,
+ * a minute apart for Prometheus, no counter had a reset.
+ */
+static void promtool_agrees(struct __test_metadata *_metadata, struct _test_data_svc *self)
+{
+	char path[128];
+	int i, k;
+	FILE *f;
+
+	ASSERT_EQ(0, run_cmd(self->out, OUT_SZ, self->err, OUT_SZ,
+			     "promtool check metrics < %s/pcbgroup.prom", self->dir))
+		TH_LOG("%s%s", self->out, self->err);
+	ASSERT_LT(1, self->nsamples);
+	snprintf(path, sizeof(path), "%s/promtool.yml", self->dir);
+	f = fopen(path, "w");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "rule_files: []\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n"
+		"    input_series:\n");
+	for (i = 0; i < self->nseries; i++) {
+		fprintf(f, "      - series: '%s'\n        values: '", self->series[i].name);
+		for (k = 0; k < self->nsamples; k++)
+			fprintf(f, isnan(self->series[i].v[k]) ? "%s_" : "%s%.0f", k ? " " : "",
+				self->series[i].v[k]);
+		fprintf(f, "'\n");
+	}
+	fprintf(f, "    promql_expr_test:\n"
+		"      - expr: sum(resets({__name__=~\".+_total\"}[%dm]))\n"
+		"        eval_time: %dm\n        exp_samples:\n          - value: 0\n",
+		self->nsamples, self->nsamples - 1);
+	fclose(f);
+	EXPECT_EQ(0, run_cmd(self->out, OUT_SZ, self->err, OUT_SZ, "promtool test rules %s",
+			     path)) TH_LOG("%s%s", self->out, self->err);
+}
+
+/*
  * Every flow answered, each picked by the program (selected grows by
  * FLOWS, fallbacks not at all); returns the percent that reach the same
  * worker as at the start.
@@ -240,6 +350,7 @@ static double check_flows(struct __test_metadata *_metadata, struct _test_data_s
 	long long sel0, fb0, sel1, fb1;
 	int now[FLOWS];
 
+	counters_go_up(_metadata, self);
 	counters(self, &sel0, &fb0);
 	EXPECT_EQ(FLOWS, map_flows(now));
 	counters(self, &sel1, &fb1);
@@ -284,7 +395,10 @@ FIXTURE_SETUP(svc)
 				"process = echo_server\n"
 				"algorithm = maglev\n"
 				"capacity = 16\n"
-				"keep_waiting = yes\n"));
+				"keep_waiting = yes\n"
+				"samples = 1\n"));
+	self->series = calloc(MAX_SERIES, sizeof(*self->series));
+	ASSERT_NE(NULL, self->series);
 	for (k = 0; k < WORKERS; k++) {
 		self->workers[k] = start_worker(k, SERVER_PORT);
 		ASSERT_LT(0, self->workers[k]);
@@ -313,6 +427,14 @@ FIXTURE_TEARDOWN(svc)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", self->dir);
 	if (self->dir[0])
 		system(cmd);
+	free(self->series);
+}
+
+/* counters_go_up() once more, then promtool_agrees(). */
+static void counters_went_up(struct __test_metadata *_metadata, struct _test_data_svc *self)
+{
+	counters_go_up(_metadata, self);
+	promtool_agrees(_metadata, self);
 }
 
 /*
@@ -352,12 +474,17 @@ TEST_F_TIMEOUT(svc, crashed_workers_respawned_twenty_times_are_steered_within_a_
 	TH_LOG("slowest: steered %lld ms after the worker was bound", worst);
 	TH_LOG("the load: %lld flows selected, %lld fell back", sel1 - sel0, fb1 - fb0);
 	EXPECT_LT(FLOWS, sel1 - sel0) TH_LOG("no load?");
+	counters_went_up(_metadata, self);
 }
 
 TEST_F_TIMEOUT(svc, whole_service_restart_gets_its_flows_back, 300)
 {
 	int k;
 
+	/* declared, and set as the group's own */
+	ASSERT_EQ(0, CTL("show -j 1"));
+	EXPECT_NE(NULL, strstr(self->out, "\"samples\":1,")) TH_LOG("%s", self->out);
+	counters_go_up(_metadata, self);
 	for (k = 0; k < WORKERS; k++)
 		stop_pid(&self->workers[k], SIGTERM);
 	/* the daemon sees the group empty: waiting */
@@ -366,6 +493,7 @@ TEST_F_TIMEOUT(svc, whole_service_restart_gets_its_flows_back, 300)
 		self->workers[k] = start_worker(k, SERVER_PORT);
 	EXPECT_LE(0, wait_steered(self, WORKERS, emulated() ? TCG_STEER_MS : STEER_MS));
 	EXPECT_LE(99.0, check_flows(_metadata, self));
+	counters_went_up(_metadata, self);
 }
 
 TEST_F_TIMEOUT(svc, upgrade_handover_from_old_to_new_processes, 300)
@@ -386,6 +514,7 @@ TEST_F_TIMEOUT(svc, upgrade_handover_from_old_to_new_processes, 300)
 	for (i = 0; i < FLOWS; i++)
 		old += now[i] < WORKERS;
 	EXPECT_EQ(0, old) TH_LOG("flows that reached a worker of the old generation");
+	counters_went_up(_metadata, self);
 }
 
 TEST_F_TIMEOUT(svc, daemon_killed_and_restarted_moves_no_flow, 300)
@@ -411,6 +540,7 @@ TEST_F_TIMEOUT(svc, daemon_killed_and_restarted_moves_no_flow, 300)
 	fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	EXPECT_EQ(NULL, strstr(buf, "slot")) TH_LOG("%s", buf);
+	counters_went_up(_metadata, self);
 }
 
 TEST_F_TIMEOUT(svc, sighup_reloads_and_sigterm_leaves_groups_steering, 300)
@@ -477,7 +607,7 @@ TEST(bad_declarations_are_refused_and_the_others_load)
 		{ "j.conf", "port = 80\nproto = udp\n",
 		  "j.conf:2: one of process, pidfile, unit or cgroup is required" },
 		{ "z.conf", "port = 8080\nproto = udp\nprocess = y\n",
-		  "z.conf:0: udp port 8080 is already declared by good" },
+		  "z.conf:1: udp port 8080 is already declared by good" },
 	};
 	char dir[] = "/tmp/pcbgd-bad.XXXXXX", out[OUT_SZ], err[OUT_SZ], cmd[128];
 	int nlines;

@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -86,6 +87,7 @@ static int module_loaded;
 static int knobs_fd = -1;	/* /proc/net/pcbgroup/knobs, in no-map mode */
 static int muted;		/* a failed step tried again: said the first time */
 static struct bindwatch *watch;	/* the bind-time hooks, NULL without them */
+static int conf_dir_given;	/* -c: a missing directory is an error */
 
 void pr_err(const char *cmd, const char *fmt, ...)
 {
@@ -333,16 +335,29 @@ static unsigned int find_pinned(const struct served *s)
 
 static int apply_knobs(const struct decl *d, struct pcbg_group *grp)
 {
+	int err = 0, i, config = 0, samples = -1;
 	struct pcbg_config cfg;
-	int err, i;
 
+	for (i = 0; i < d->nr_knobs; i++) {
+		if (!strcmp(d->knobs[i].name, "samples"))
+			samples = d->knobs[i].value[0] == '1';
+		else
+			config = 1;
+	}
 	/* with the module loaded, its sysctls are the config's one writer */
-	if (!d->nr_knobs || module_loaded)
-		return 0;
-	err = pcbg_group_config(grp, &cfg);
-	for (i = 0; !err && i < d->nr_knobs; i++)
-		err = pcbg_config_set_knob(&cfg, d->knobs[i].name, d->knobs[i].value);
-	return err ? err : pcbg_group_set_config(grp, &cfg);
+	if (config && !module_loaded) {
+		err = pcbg_group_config(grp, &cfg);
+		for (i = 0; !err && i < d->nr_knobs; i++)
+			if (strcmp(d->knobs[i].name, "samples"))
+				err = pcbg_config_set_knob(&cfg, d->knobs[i].name,
+							   d->knobs[i].value);
+		if (!err)
+			err = pcbg_group_set_config(grp, &cfg);
+	}
+	/* the group's own, whoever writes the config */
+	if (!err && samples >= 0)
+		err = pcbg_group_set_samples(grp, samples);
+	return err;
 }
 
 static int configure(struct pcbg_group *grp, const void *arg)
@@ -910,16 +925,65 @@ static void remove_state(void)
 }
 
 /*
+ * A file of our own in @dirfd, beside @base: ".BASE.XXXXXXXX", a random
+ * name made with O_EXCL and O_NOFOLLOW as mkstemp(3) does, but relative to
+ * the directory's fd.  Its fd, or -1 with errno set.
+ */
+static int prometheus_temporary(int dirfd, const char *base, char *name, size_t size)
+{
+	static const char chars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char rnd[8];
+	int i, k, n, fd;
+
+	for (i = 0; i < 100; i++) {
+		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+			return -1;
+		n = snprintf(name, size, ".%s.", base);
+		if (n < 0 || (size_t)n + sizeof(rnd) >= size) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		for (k = 0; k < (int)sizeof(rnd); k++)
+			name[n + k] = chars[rnd[k] % (sizeof(chars) - 1)];
+		name[n + k] = '\0';
+		fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
+/*
  * The counters of our namespace's groups and every served namespace's into
  * @path, one exposition labelled with the namespace (and cgroup), written
- * aside and renamed over.
+ * atomically also where others may write in its directory (node_exporter's
+ * textfile directory often is): a new file of our own, filled, then renamed
+ * over @path, all relative to the directory opened once.  Nothing found
+ * there is followed or written through.
  */
 static void write_prometheus(const char *path)
 {
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char dir[PATH_MAX], tmp[NAME_MAX + 1];
+	int dirfd, fd, saved, i, err = 0;
 	struct show_set set = {};
-	char tmp[PATH_MAX + 8];
-	int fd, saved, i;
 
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + 1 : 1,
+		 slash ? path : ".");
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0 || !*base) {
+		pr_err("prometheus", "%s: %s", dir, !*base ? "no file name" : strerror(errno));
+		if (dirfd >= 0)
+			close(dirfd);
+		return;
+	}
+	fd = prometheus_temporary(dirfd, base, tmp, sizeof(tmp));
+	if (fd < 0) {
+		pr_err("prometheus", "%s: a new file there: %s", dir, strerror(errno));
+		close(dirfd);
+		return;
+	}
 	show_collect(&set, pin_root, 0, SHOW_QUIET);
 	for (i = 0; i < nserved; i++) {
 		if (served[i].netns == home_netns || first_of_netns(i) != i ||
@@ -927,13 +991,6 @@ static void write_prometheus(const char *path)
 			continue;
 		show_collect(&set, served[i].root, 0, SHOW_QUIET);
 		leave(&served[i]);
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		pr_err("prometheus", "%s: %s", tmp, strerror(errno));
-		show_free(&set);
-		return;
 	}
 	fflush(stdout);
 	saved = dup(1);
@@ -943,10 +1000,17 @@ static void write_prometheus(const char *path)
 	dup2(saved, 1);
 	close(saved);
 	show_free(&set);
-	if (fsync(fd) || close(fd) || rename(tmp, path)) {
-		pr_err("prometheus", "%s: %s", path, strerror(errno));
-		unlink(tmp);
+	if (fchmod(fd, 0644) || fsync(fd))
+		err = errno;
+	if (close(fd) && !err)
+		err = errno;
+	if (!err && renameat(dirfd, tmp, dirfd, base))
+		err = errno;
+	if (err) {
+		pr_err("prometheus", "%s: %s", path, strerror(err));
+		unlinkat(dirfd, tmp, 0);
 	}
+	close(dirfd);
 }
 
 /*
@@ -1019,7 +1083,7 @@ static int reload(const char *conf_dir)
 	struct served *s;
 	int n, i, k, nbad, err;
 
-	n = load_declarations(conf_dir, &fresh, &nbad);
+	n = load_declarations(conf_dir, !conf_dir_given, &fresh, &nbad);
 	if (n < 0)
 		return -1;
 	for (i = nserved - 1; i >= 0; i--) {
@@ -1201,6 +1265,7 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'c':
 			conf_dir = optarg;
+			conf_dir_given = 1;
 			break;
 		case 'i':
 		case 'P':
@@ -1237,7 +1302,7 @@ int main(int argc, char **argv)
 	libbpf_set_print(quiet_libbpf);
 	if (check) {
 		struct decl *d;
-		int n = load_declarations(conf_dir, &d, &nbad);
+		int n = load_declarations(conf_dir, 0, &d, &nbad);
 
 		free(d);
 		if (n < 0)
@@ -1323,6 +1388,12 @@ int main(int argc, char **argv)
 		wait -= mono_ms();
 		poll(fds, 2, wait < 0 ? 0 : wait);
 		knobs_changed = !!(fds[0].revents & POLLPRI);
+		/* the module is going away: open its file again once it is back */
+		if (knobs_fd >= 0 && (fds[0].revents & (POLLERR | POLLHUP))) {
+			close(knobs_fd);
+			knobs_fd = -1;
+			knobs_changed = 0;
+		}
 		if (fds[1].revents & POLLIN)
 			bindwatch_drain(watch, on_sock_event, NULL);
 	}

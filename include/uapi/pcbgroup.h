@@ -353,8 +353,12 @@ struct pcbg_slot {
 
 /**
  * struct pcbg_slot_count - a slot's counters on one CPU, the per-CPU value
- * of PCBG_MAP_SLOT_STATS: one cache line written per selection.
- * Writer: the program (the tools only reset it).
+ * of PCBG_MAP_SLOT_STATS: one cache line written per selection.  They count
+ * for the slot over the group's life, whichever socket held it: a socket
+ * that takes a freed slot (a restarted worker) goes on from its
+ * predecessor's counts, so that the group's counters, their sums, never go
+ * down (Prometheus takes a decrease for a reset).
+ * Writer: the program (the tools only reset it, on pcbg_group_reset_stats()).
  * @selected: selections of the slot.
  * @cpu_local: those made from the CPU's own table (algorithm cpu).
  * @flow_hit: those made from the flow table (flow_table).

@@ -256,7 +256,6 @@ static int place_locked(struct pcbg_group *grp, int fd, int cpu, __u32 pid,
 {
 	__u32 slot, zero = 0;
 	struct pcbg_group_info info;
-	struct pcbg_slot_count *zeros;
 	struct pcbg_config cfg;
 	struct pcbg_fill *f;
 	struct pcbg_slot s;
@@ -296,17 +295,14 @@ static int place_locked(struct pcbg_group *grp, int fd, int cpu, __u32 pid,
 		.inode = d->inode, .cookie = d->cookie, .cpu = cpu, .pid = pid,
 		.flags = PCBG_SLOT_USED,
 	};
-	zeros = calloc(grp->ncpus, sizeof(*zeros));
-	if (!zeros) {
-		err = -ENOMEM;
+	/*
+	 * The slot's counters go on from its last socket's: the group's are
+	 * their sum, which must never go down (see struct pcbg_slot_count).
+	 */
+	if (bpf_map_update_elem(grp->map_fd[PCBG_M_SLOTS], &slot, &s, BPF_ANY)) {
+		err = -errno;
 		goto err_remove;
 	}
-	if (bpf_map_update_elem(grp->map_fd[PCBG_M_SLOTS], &slot, &s, BPF_ANY) ||
-	    bpf_map_update_elem(grp->map_fd[PCBG_M_SLOT_CNT], &slot, zeros, BPF_ANY))
-		err = -errno;
-	free(zeros);
-	if (err)
-		goto err_remove;
 	if (slot == info.nr_slots) {
 		if (!info.nr_slots) {
 			info.family = d->family;

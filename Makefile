@@ -45,7 +45,7 @@ CTL_OBJS	:= $(OUT)/tools/pcbgroupctl.o $(OUT)/tools/adopt.o $(OUT)/tools/show.o 
 # pcbgroupd shares pcbgroupctl's objects but its main
 D_OBJS		:= $(filter-out $(OUT)/tools/pcbgroupctl.o,$(CTL_OBJS)) \
 		   $(OUT)/tools/pcbgroupd.o $(OUT)/tools/declare.o $(OUT)/tools/finder.o \
-		   $(OUT)/tools/scope.o
+		   $(OUT)/tools/scope.o $(OUT)/tools/bindwatch.o
 EXAMPLES	:= $(OUT)/echo_server $(OUT)/loadgen
 HDRS		:= include/uapi/pcbgroup.h tools/lib/pcbgroup.h tools/lib/internal.h
 
@@ -55,7 +55,7 @@ all: deps bpf tools selftests
 deps:
 	$(Q)scripts/deps.sh
 
-bpf: $(OUT)/pcbgroup.skel.h
+bpf: $(OUT)/pcbgroup.skel.h $(OUT)/bindwatch.skel.h
 tools: $(OUT)/pcbgroupctl $(OUT)/pcbgroupd lib $(EXAMPLES)
 
 # W=1 and sparse, no warning allowed, as `make check` builds it; a kernel of
@@ -71,6 +71,18 @@ $(OUT)/pcbgroup.bpf.o: bpf/pcbgroup.bpf.c include/uapi/pcbgroup.h | $(OUT)
 $(OUT)/pcbgroup.skel.h: $(OUT)/pcbgroup.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name pcbgroup_bpf > $@
+
+# pcbgroupd's cgroup socket hooks (tools/bindwatch.c loads them)
+$(OUT)/bindwatch.bpf.o: bpf/bindwatch.bpf.c include/uapi/pcbgroup.h include/pcbgroup_layout.h | $(OUT)
+	$(call msg,CLANG,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/bindwatch.skel.h: $(OUT)/bindwatch.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name bindwatch_bpf > $@
+
+$(OUT)/tools/bindwatch.o: $(OUT)/bindwatch.skel.h tools/bindwatch.h
+$(OUT)/tools/pcbgroupd.o: tools/bindwatch.h
 
 $(OUT)/lib/%.o: tools/lib/%.c $(HDRS) $(OUT)/pcbgroup.skel.h
 	$(call msg,CC,$@)
@@ -137,7 +149,7 @@ help:
 	@echo '  installable   what install installs, built (debian/rules uses it)'
 	@echo '  dist       the source tarball $(OUT)/pcbgroup-$(VERSION).tar.gz (tracked files only)'
 	@echo '  deb        Debian packages in $(OUT)/deb, from that tarball (dpkg-buildpackage, lintian)'
-	@echo '  asan       pcbgroupctl with ASan and UBSan in $(OUT)/asan (the fuzz tests run it)'
+	@echo '  asan       pcbgroupctl and pcbgroupd with ASan and UBSan in $(OUT)/asan (tests run them)'
 	@echo '  deps       install missing Debian packages (scripts/deps.sh)'
 	@echo '  clean      remove $(OUT)/'
 	@echo 'Variables: OUT=$(OUT) KVER=$(KVER) CLANG=$(CLANG) BPFTOOL=$(BPFTOOL) V=1'

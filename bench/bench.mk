@@ -47,3 +47,10 @@ $(OUT)/bench/%: bench/%.c bench/common.h $(OUT)/bench/common.o \
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(BENCH_CFLAGS) $< $(OUT)/bench/common.o \
 		$(OUT)/libpcbgroup.a -o $@ $(LDLIBS)
+
+# steer runs pcbgroupd and its own bindwatch hooks (tools/bindwatch.c)
+$(OUT)/bench/steer: bench/steer.c bench/common.h $(OUT)/bench/common.o \
+		$(OUT)/tools/bindwatch.o tools/bindwatch.h $(OUT)/libpcbgroup.a $(HDRS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(BENCH_CFLAGS) -Itools $< $(OUT)/bench/common.o \
+		$(OUT)/tools/bindwatch.o $(OUT)/libpcbgroup.a -o $@ $(LDLIBS)

@@ -51,4 +51,12 @@ PCBG_SIZE(pcbg_flow, 24);
 PCBG_SIZE(pcbg_sample, 32);
 PCBG_SIZE(pcbg_register, 64);
 
+/* bindwatch (bpf/bindwatch.bpf.c and pcbgroupd) */
+PCBG_SIZE(pcbg_watch_key, 16);
+PCBG_OFFSET(pcbg_watch_key, port, 8);
+PCBG_SIZE(pcbg_watch_owner, 24);
+PCBG_SIZE(pcbg_sock_event, 48);
+PCBG_OFFSET(pcbg_sock_event, tgid, 32);
+PCBG_OFFSET(pcbg_sock_event, port, 40);
+
 #endif

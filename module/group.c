@@ -120,8 +120,8 @@ void pcbgk_groups_sync(struct pcbgk_net *pn)
 	list_for_each_entry(g, &pn->groups, node)
 		if (g->ops->write_config)
 			g->ops->write_config(g, &k);
-	pcbgk_knobfile_changed(pn);
 	mutex_unlock(&pn->lock);
+	pcbgk_knobfile_changed(pn);
 }
 
 /**

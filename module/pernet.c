@@ -31,6 +31,7 @@
 #include "compat.h"
 #include "group.h"
 #include "pernet.h"
+#include "proc.h"
 
 unsigned int pcbgk_net_id __read_mostly;
 
@@ -260,6 +261,8 @@ static int __net_init pcbgk_net_init(struct net *net)
 	mutex_init(&pn->lock);
 	INIT_LIST_HEAD(&pn->groups);
 	init_waitqueue_head(&pn->knobs_wait);
+	INIT_WORK(&pn->knobs_wake, pcbgk_knobfile_wake);
+	init_rwsem(&pn->knobs_closing);
 	pn->knobs = pcbgk_knobs_default;
 	return pcbgk_sysctl_register(net, pn);
 }
@@ -274,6 +277,8 @@ static void __net_exit pcbgk_net_exit(struct net *net)
 	struct pcbgk_net *pn = pcbgk_net(net);
 
 	pcbgk_sysctl_unregister(net, pn);
+	/* no knob write comes any more: none queues a wake-up */
+	cancel_work_sync(&pn->knobs_wake);
 	pcbgk_groups_release(pn);
 	mutex_destroy(&pn->lock);
 }

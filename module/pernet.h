@@ -6,10 +6,13 @@
 #ifndef _PCBGK_PERNET_H
 #define _PCBGK_PERNET_H
 
+#include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
@@ -47,8 +50,13 @@ struct pcbgk_knobs {
  * @knobs: the namespace's knobs.
  * @sysctl_hdr: /proc/sys/net/pcbgroup/ of this namespace.
  * @proc_dir: /proc/net/pcbgroup/ of this namespace.
- * @knobs_seq: knob writes so far.  Protected by @lock.
+ * @knobs_seq: knob writes so far (knobfile.c).
  * @knobs_wait: the pollers of /proc/net/pcbgroup/knobs (no-map mode).
+ * @knobs_wake: wakes @knobs_wait after a knob write (knobfile.c).
+ * @knobs_closing: taken for reading by a poller while it adds itself to
+ *	@knobs_wait, for writing to set @knobs_gone.
+ * @knobs_gone: the knobs file is going away: no poller may wait any more.
+ *	Protected by @knobs_closing.
  */
 struct pcbgk_net {
 	struct mutex lock;	/* protects groups, nr_groups */
@@ -57,8 +65,11 @@ struct pcbgk_net {
 	struct pcbgk_knobs knobs;
 	struct ctl_table_header *sysctl_hdr;
 	struct proc_dir_entry *proc_dir;
-	u64 knobs_seq;
+	atomic64_t knobs_seq;
 	wait_queue_head_t knobs_wait;
+	struct work_struct knobs_wake;
+	struct rw_semaphore knobs_closing;
+	bool knobs_gone;
 };
 
 struct seq_file;

@@ -467,10 +467,18 @@ err_remove_dir:
 	return -ENOMEM;
 }
 
-/* Waits for the readers and ioctls running; none follows. */
+/*
+ * proc_remove() waits for the readers and ioctls running, none follows, and
+ * releases the files still open (their next read fails with -EIO): no
+ * reader holds the module.  The knobs file's pollers leave first.
+ */
 static void __net_exit pcbgk_proc_net_exit(struct net *net)
 {
-	proc_remove(pcbgk_net(net)->proc_dir);
+	struct pcbgk_net *pn = pcbgk_net(net);
+
+	if (!pcbgk_maps)
+		pcbgk_knobfile_remove(pn);
+	proc_remove(pn->proc_dir);
 }
 
 /* Registered after pcbgk_net_ops (pernet.c): set up after, torn down before. */

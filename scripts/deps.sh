@@ -20,6 +20,9 @@ PKGS=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc
       qemu-system-x86 busybox-static debootstrap)
 # Packaging (make deb, selftests/package.sh): the .debs, lintian, a fresh root.
 PKGS+=(dkms dh-dkms debhelper lintian bash-completion)
+# Real servers the bench reloads (bench/steer.c): nginx and haproxy, never
+# started as services here (their own configuration, in a private namespace).
+PKGS+=(nginx-light haproxy)
 # Containers (selftests/pcbgroupd_containers.c): rootful podman on the kernel's own
 # overlayfs; crun, podman's default runtime, without which no podman command
 # starts, and runc, which the test runs containers with: unlike crun, it
@@ -46,6 +49,11 @@ for p in "${PKGS[@]}" virtme-ng; do
 done
 have_bpo_kernel() { ls /lib/modules/ 2>/dev/null | grep -q '^6\.1[2-9].*-amd64$'; }
 have_bpo_kernel || missing+=(backports-kernel)
+# promtool, the Prometheus tools' parser and PromQL engine, for the daemon's
+# tests of its counters: the binary alone, from bookworm's prometheus .deb
+# (installing the package would start a Prometheus server).
+PROMTOOL=/usr/local/bin/promtool
+[ -x "$PROMTOOL" ] || missing+=(promtool)
 ls /usr/src/linux-source-6.12.tar.xz >/dev/null 2>&1 || missing+=(linux-source-6.12)
 # The root's last step writes its stamp; the matrix's trixie kernels.
 ROOT=$PCBG_TRIXIE_ROOT
@@ -229,6 +237,15 @@ make_image() {
 
 apt_get update
 apt_get install --no-install-recommends "${PKGS[@]}"
+if [ ! -x "$PROMTOOL" ]; then
+	d=$(mktemp -d)
+	chmod 755 "$d"	# apt downloads as the _apt user
+	(cd "$d" && apt-get -q download prometheus)
+	dpkg-deb --fsys-tarfile "$d"/prometheus_*.deb | tar -xO ./usr/bin/promtool > "$PROMTOOL.new"
+	chmod 755 "$PROMTOOL.new"
+	mv "$PROMTOOL.new" "$PROMTOOL"
+	rm -rf "$d"
+fi
 dpkg-query -W -f='${Status}' virtme-ng 2>/dev/null | grep -q "install ok installed" ||
 	install_virtme_ng
 # The backports kernel is installed by its versioned names so that the bookworm

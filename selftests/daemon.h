@@ -43,13 +43,15 @@ static inline long long json_num(const char *json, const char *key)
 }
 
 /*
- * build/pcbgroupd on the declarations in @dir, looking every 100 ms, its
- * log in @dir/daemon.log and its metrics in @dir/pcbgroup.prom (every
- * second); it dies with the test.  With @own_mounts, in a mount namespace
- * of its own, with a bpffs and a /run/pcbgroupd of its own (for a test
- * that stays in the host's, as podman must).
+ * build/pcbgroupd on the declarations in @dir, looking every @interval ms
+ * (besides its bind-time events), its log in @dir/daemon.log and its
+ * metrics in @dir/pcbgroup.prom (every second); it dies with the test.
+ * With @own_mounts, in a mount namespace of its own, with a bpffs and a
+ * /run/pcbgroupd of its own (for a test that stays in the host's, as
+ * podman must).
  */
-static inline pid_t start_pcbgroupd(const char *dir, int own_mounts)
+static inline pid_t start_pcbgroupd_every(const char *dir, int own_mounts,
+					  const char *interval)
 {
 	char path[PATH_MAX + 16], log[128], prom[128];
 	pid_t pid;
@@ -71,11 +73,17 @@ static inline pid_t start_pcbgroupd(const char *dir, int own_mounts)
 		}
 		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		dup2(fd, 2);
-		execl(path, "pcbgroupd", "-c", dir, "-i", "100", "-p", prom, "-P", "1",
+		execl(path, "pcbgroupd", "-c", dir, "-i", interval, "-p", prom, "-P", "1",
 		      (char *)NULL);
 		_exit(127);
 	}
 	return pid;
+}
+
+/* The same, looking every 100 ms. */
+static inline pid_t start_pcbgroupd(const char *dir, int own_mounts)
+{
+	return start_pcbgroupd_every(dir, own_mounts, "100");
 }
 
 #endif

@@ -16,17 +16,7 @@ static char text[65536];
 /* Source file @path, from the tree run_tests runs in, or next to $OUT. */
 static char *read_source(const char *path)
 {
-	char full[PATH_MAX];
-	FILE *f = fopen(path, "r");
-
-	snprintf(full, sizeof(full), "%.2000s/../%.2000s", build_dir(), path);
-	if (!f)
-		f = fopen(full, "r");
-	if (!f)
-		return NULL;
-	text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
-	fclose(f);
-	return text;
+	return read_tree_file(path, text, sizeof(text));
 }
 
 /* Without ` and \ (markdown's code, roff's \-) and trailing blanks. */

@@ -300,6 +300,31 @@ static inline const char *build_dir(void)
 }
 
 /*
+ * File @path of the source tree, from the tree the tests run in, or next
+ * to $OUT, into @buf (NUL ended, cut to its size): @buf, or NULL.
+ */
+static inline char *read_tree_file(const char *path, char *buf, size_t size)
+{
+	char full[PATH_MAX];
+	FILE *f = fopen(path, "r");
+
+	snprintf(full, sizeof(full), "%.2000s/../%.2000s", build_dir(), path);
+	if (!f)
+		f = fopen(full, "r");
+	if (!f)
+		return NULL;
+	buf[fread(buf, 1, size - 1, f)] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/*
+ * The name echo_server is started by: a link to it under another name in
+ * the build directory gives its processes that name (their comm).
+ */
+static const char *echo_server_name = "echo_server";
+
+/*
  * Start "@prefix build/echo_server ARGS", ARGS made from @fmt (@prefix: ""
  * or a command that runs it elsewhere, as nsenter does), and wait for its
  * "ready pid P port N workers W" line.  Returns P, or -1; *@port gets N and
@@ -317,7 +342,8 @@ static inline pid_t start_echo_server(const char *prefix, int *port, int *out_fd
 	va_start(ap, fmt);
 	vsnprintf(args, sizeof(args), fmt, ap);
 	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "exec %s %s/echo_server %s", prefix, build_dir(), args);
+	snprintf(cmd, sizeof(cmd), "exec %s %s/%s %s", prefix, build_dir(), echo_server_name,
+		 args);
 	if (pipe(pfd))
 		return -1;
 	if (fork() == 0) {

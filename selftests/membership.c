@@ -97,12 +97,19 @@ TEST_F(members, leave_moves_only_the_leavers_flows)
 	}
 }
 
-/* A restarted worker takes its slot back, and with it its flows. */
+/*
+ * A restarted worker takes its slot back, and with it its flows; the
+ * slot's count goes on from its last socket's, so the group's counters
+ * never go down (Prometheus would take that for a reset).
+ */
 TEST_F(members, rejoin_takes_the_slot_and_the_flows_back)
 {
+	__u64 st[PCBG_STAT_NR], in_slot, in_slot_after;
 	int i, changed = 0;
 
 	ASSERT_EQ(FLOWS, SEND_ALL(self->before));
+	ASSERT_EQ(0, pcbg_group_slot_selected(self->grp, 5, &in_slot));
+	ASSERT_LT(0, in_slot);
 	ASSERT_EQ(0, pcbg_group_remove_socket(self->grp, 5));
 	close(self->fds[5]);
 	self->fds[5] = make_server(AF_INET, SOCK_DGRAM, SERVER_PORT);
@@ -115,6 +122,10 @@ TEST_F(members, rejoin_takes_the_slot_and_the_flows_back)
 		changed += self->before[i] != self->after[i];
 	EXPECT_EQ(0, changed);
 	EXPECT_EQ(0, fallbacks(self->grp));
+	ASSERT_EQ(0, pcbg_group_stats(self->grp, st));
+	EXPECT_EQ(2 * FLOWS, st[PCBG_STAT_SELECTED]);
+	ASSERT_EQ(0, pcbg_group_slot_selected(self->grp, 5, &in_slot_after));
+	EXPECT_EQ(2 * in_slot, in_slot_after);
 }
 
 /*

@@ -45,9 +45,11 @@ FIXTURE_SETUP(two_ns)
 
 FIXTURE_TEARDOWN(two_ns)
 {
-	kill(self->server_a, SIGKILL);
-	kill(self->server_b, SIGKILL);
-	kill(self->holder, SIGKILL);
+	pid_t *pids[] = { &self->server_a, &self->server_b, &self->holder };
+
+	for (size_t i = 0; i < ARRAY_SIZE(pids); i++)
+		if (*pids[i] > 0)	/* a test may have stopped it: 0 */
+			kill(*pids[i], SIGKILL);
 	while (wait(NULL) > 0)
 		;
 }
@@ -111,6 +113,46 @@ TEST_F_TIMEOUT(two_ns, each_namespace_sees_and_changes_only_its_groups, 300)
 	EXPECT_NE(NULL, strstr(self->out, "\"selected\":100,")) TH_LOG("%s", self->out);
 	EXPECT_EQ(1, CTL_B("detach 1"));
 	EXPECT_STREQ("pcbgroupctl: detach: group 1: no such group\n", self->err);
+}
+
+/*
+ * B's pins outlive B, and B's own gc cannot run any more: gc in A removes
+ * them once B is gone, and not while B lives, even with B's group dead.
+ */
+TEST_F_TIMEOUT(two_ns, gc_removes_the_pins_of_a_namespace_that_is_gone, 300)
+{
+	char dir_b[PATH_MAX], *p, *end, want[PATH_MAX];
+
+	ASSERT_EQ(0, CTL_A("attach --pid %d", self->server_a)) TH_LOG("%s", self->err);
+	ASSERT_EQ(0, CTL_B("attach --pid %d", self->server_b)) TH_LOG("%s", self->err);
+	/* "... pinned at ROOT/netnsCOOKIE/1" */
+	p = strstr(self->out, "pinned at ");
+	ASSERT_NE(NULL, p) TH_LOG("%s", self->out);
+	snprintf(dir_b, sizeof(dir_b), "%s", p + 10);
+	end = strrchr(dir_b, '/');
+	ASSERT_NE(NULL, end);
+	*end = '\0';
+
+	/* B's group dead, B alive: its own gc's to remove */
+	kill(self->server_b, SIGKILL);
+	waitpid(self->server_b, NULL, 0);
+	self->server_b = 0;
+	ASSERT_EQ(0, CTL_A("gc")) TH_LOG("%s", self->err);
+	EXPECT_STREQ("", self->out);
+	EXPECT_EQ(0, access(dir_b, F_OK));
+
+	/* B gone: nothing holds it any more */
+	kill(self->holder, SIGKILL);
+	waitpid(self->holder, NULL, 0);
+	self->holder = 0;
+	ASSERT_EQ(0, CTL_A("gc")) TH_LOG("%s", self->err);
+	snprintf(want, sizeof(want), "%s: group 1: removed (its network namespace is gone)\n",
+		 strrchr(dir_b, '/') + 1);
+	EXPECT_STREQ(want, self->out);
+	EXPECT_NE(0, access(dir_b, F_OK)) TH_LOG("%s is still there", dir_b);
+	/* A's live group stays */
+	ASSERT_EQ(0, CTL_A("show -j"));
+	EXPECT_NE(NULL, strstr(self->out, "\"sockets\":2,")) TH_LOG("%s", self->out);
 }
 
 TEST(ip_netns_exec_pins_are_found_again)

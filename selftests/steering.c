@@ -182,6 +182,35 @@ TEST_F_TIMEOUT(group, closed_socket_loses_no_flow, 120)
 	EXPECT_EQ(0, stats[PCBG_STAT_FALLBACK_EMPTY] + stats[PCBG_STAT_FALLBACK_MISS]);
 }
 
+/*
+ * The first half of the members closes before the tools republish, as an
+ * old generation does when the new one is in the group: the flows that
+ * picked a closed member all reach a live one (the program's second
+ * choices scan the list after their hashes), and none falls back.
+ */
+TEST_F_TIMEOUT(group, closed_half_of_the_members_loses_no_flow, 120)
+{
+	int flows = 1024, i, half = self->n / 2;
+	__u64 stats[PCBG_STAT_NR];
+
+	if (self->n < 2)
+		SKIP(return, "one socket");
+	for (i = 0; i < half; i++) {
+		close(self->fds[i]);
+		self->fds[i] = -1;
+	}
+	ASSERT_EQ(flows, run_flows(variant->family, variant->type, SERVER_PORT,
+				   self->fds, self->ep, 0, flows, self->receiver));
+	for (i = 0; i < flows; i++)
+		EXPECT_LE(half, self->receiver[i]);
+	ASSERT_EQ(0, pcbg_group_stats(self->grp, stats));
+	TH_LOG("%llu of %d flows placed by a second choice",
+	       (unsigned long long)stats[PCBG_STAT_REPICK], flows);
+	EXPECT_EQ(flows, stats[PCBG_STAT_SELECTED]);
+	EXPECT_EQ(0, stats[PCBG_STAT_FALLBACK_EMPTY] + stats[PCBG_STAT_FALLBACK_MISS])
+		TH_LOG("flows that fell back to the kernel's pick");
+}
+
 /* A full group of 4096 UDP sockets: the next socket is refused, the spread
  * and the formula hold, in O(1) per packet.
  */

@@ -16,19 +16,33 @@
  *     algorithm = maglev          # knobs, as pcbgroupctl set takes them
  *     capacity = 64               # slots (default 4096)
  *     keep_waiting = yes          # keep the group when its sockets are gone
+ *
+ * The files are root's configuration, read by root: each is opened in the
+ * directory's fd without following a symbolic link and without blocking,
+ * and refused, named but never shown, unless it is a regular file owned by
+ * root, not writable by group or others, and at most DECL_FILE_MAX bytes.
+ * A FIFO, a device or a link planted there cannot hang a check or a reload,
+ * nor have another file's contents printed.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
-#include <glob.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pwd.h>
+#include <unistd.h>
 #include <netinet/in.h>
+#include <sys/stat.h>
+
+/* Bytes a declaration may have: a few dozen lines are plenty. */
+#define DECL_FILE_MAX		65536
+#define DECL_FILE_MAX_TEXT	"65536"
 
 #include "pcbgroupd.h"
 
@@ -152,6 +166,7 @@ static int parse_value(struct decl *d, const char *file, int line, const char *k
 		if (errno || *end || end == v || *v == '-' || !n || n > 65535)
 			return bad(file, line, "port: '%s' is not a port (1-65535)", v);
 		d->port = n;
+		d->port_line = line;
 	} else if (!strcmp(key, "proto")) {
 		if (!strcmp(v, "tcp"))
 			d->protocol = IPPROTO_TCP;
@@ -206,7 +221,11 @@ static int parse_value(struct decl *d, const char *file, int line, const char *k
 			return bad(file, line, "keep_waiting: '%s' is not yes or no", v);
 	} else {
 		pcbg_config_default(&probe);
-		err = pcbg_config_set_knob(&probe, key, v);
+		/* the group's own knob, as pcbgroupctl set takes it */
+		if (!strcmp(key, "samples"))
+			err = strcmp(v, "0") && strcmp(v, "1") ? -EINVAL : 0;
+		else
+			err = pcbg_config_set_knob(&probe, key, v);
 		if (err == -ENOENT)
 			return bad(file, line, "'%s': no such key", key);
 		if (err)
@@ -226,22 +245,84 @@ const char *finder_name(int finder)
 	       finder == FIND_UNIT ? "unit" : "nothing";
 }
 
-/* The declaration in @path, named after the file; -1 (said why) if bad. */
-static int parse_file(const char *path, struct decl *d)
+/* Why a file (or directory) of @st is not trusted, or NULL. */
+static const char *untrusted(const struct stat *st, int want_dir)
 {
-	char line[1024], seen[32][32], *base;
+	if (want_dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode))
+		return want_dir ? "not a directory: refused" : "not a regular file: refused";
+	if (st->st_uid != 0)
+		return "not owned by root: refused";
+	/* who may write there may change what it says */
+	if (st->st_mode & 0022)
+		return "writable by group or others: refused";
+	return NULL;
+}
+
+/*
+ * The contents of @name in @dirfd, if the file may be trusted (see the
+ * top): a stream over a copy of them, or NULL (said why, naming @path).
+ */
+static FILE *open_declaration(int dirfd, const char *name, const char *path)
+{
+	const char *why = NULL;
+	ssize_t n, len = 0;
+	char *text = NULL;
+	FILE *f = NULL;
+	struct stat st;
+	int fd;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		bad(path, 0, "%s", errno == ELOOP ? "a symbolic link: refused" : strerror(errno));
+		return NULL;
+	}
+	why = fstat(fd, &st) ? strerror(errno) : untrusted(&st, 0);
+	if (!why) {
+		text = malloc(DECL_FILE_MAX + 1);
+		why = text ? NULL : strerror(ENOMEM);
+	}
+	/* one byte more than allowed tells a file that grew past it */
+	while (!why && len <= DECL_FILE_MAX) {
+		n = read(fd, text + len, DECL_FILE_MAX + 1 - len);
+		if (!n)
+			break;
+		if (n < 0 && errno != EINTR)
+			why = strerror(errno);
+		len += n > 0 ? n : 0;
+	}
+	close(fd);
+	if (!why && len > DECL_FILE_MAX)
+		why = "larger than " DECL_FILE_MAX_TEXT " bytes: refused";
+	/* the stream owns its copy: fclose() frees it */
+	if (!why) {
+		f = fmemopen(NULL, len + 1, "w+");
+		if (!f || fwrite(text, 1, len, f) != (size_t)len || fseek(f, 0, SEEK_SET))
+			why = strerror(errno);
+	}
+	free(text);
+	if (why) {
+		if (f)
+			fclose(f);
+		bad(path, 0, "%s", why);
+		return NULL;
+	}
+	return f;
+}
+
+/* The declaration @name in @dirfd (@path), named after it; -1 (said why) if bad. */
+static int parse_file(int dirfd, const char *name, const char *path, struct decl *d)
+{
+	char line[1024], seen[32][32];
 	int nr = 0, nseen = 0, i;
 	FILE *f;
 
 	memset(d, 0, sizeof(*d));
-	base = strrchr(path, '/');
-	base = base ? base + 1 : (char *)path;
-	snprintf(d->name, sizeof(d->name), "%.*s", (int)(strlen(base) - 5), base);
-	if (!plain(d->name, sizeof(d->name)) || strlen(base) - 5 >= sizeof(d->name))
+	snprintf(d->name, sizeof(d->name), "%.*s", (int)(strlen(name) - 5), name);
+	if (!plain(d->name, sizeof(d->name)) || strlen(name) - 5 >= sizeof(d->name))
 		return bad(path, 0, "the file name is not a usable group name");
-	f = fopen(path, "r");
+	f = open_declaration(dirfd, name, path);
 	if (!f)
-		return bad(path, 0, "%s", strerror(errno));
+		return -1;
 	while (fgets(line, sizeof(line), f)) {
 		char *p = line, *eq, *key, *val;
 
@@ -301,28 +382,48 @@ static int same_place(const struct decl *a, const struct decl *b)
 	return !strcmp(a->netns, b->netns) && !strcmp(a->cgroup, b->cgroup);
 }
 
-int load_declarations(const char *dir, struct decl **decls, int *nbad)
+/* NAME.conf, NAME not hidden. */
+static int is_declaration(const struct dirent *e)
 {
-	char pattern[PATH_MAX];
+	size_t n = strlen(e->d_name);
+
+	return e->d_name[0] != '.' && n > 5 && !strcmp(e->d_name + n - 5, ".conf");
+}
+
+int load_declarations(const char *dir, int missing_ok, struct decl **decls, int *nbad)
+{
+	struct dirent **names = NULL;
+	char path[PATH_MAX];
+	const char *why;
 	struct decl *out;
-	glob_t g;
-	size_t i;
-	int n = 0, k;
+	struct stat st;
+	int n = 0, k, i, nr, dirfd;
 
 	*decls = NULL;
 	*nbad = 0;
-	snprintf(pattern, sizeof(pattern), "%s/*.conf", dir);
-	if (glob(pattern, 0, NULL, &g)) {
-		*decls = calloc(1, sizeof(**decls));
-		return *decls ? 0 : -1;
-	}
-	out = calloc(g.gl_pathc ? g.gl_pathc : 1, sizeof(*out));
-	if (!out) {
-		globfree(&g);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	why = dirfd < 0 ? NULL : fstat(dirfd, &st) ? strerror(errno) : untrusted(&st, 1);
+	if (why) {
+		fprintf(stderr, "pcbgroupd: %s: %s\n", dir, why);
+		close(dirfd);
 		return -1;
 	}
-	for (i = 0; i < g.gl_pathc; i++) {
-		if (parse_file(g.gl_pathv[i], &out[n])) {
+	nr = dirfd < 0 ? -1 : scandirat(dirfd, ".", &names, is_declaration, alphasort);
+	if (nr < 0) {
+		if (dirfd >= 0)
+			close(dirfd);
+		if (errno == ENOENT && missing_ok) {
+			fprintf(stderr, "pcbgroupd: %s: no such directory: no declarations\n", dir);
+			*decls = calloc(1, sizeof(**decls));
+			return *decls ? 0 : -1;
+		}
+		fprintf(stderr, "pcbgroupd: %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	out = calloc(nr ? nr : 1, sizeof(*out));
+	for (i = 0; out && i < nr; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		if (parse_file(dirfd, names[i]->d_name, path, &out[n])) {
 			(*nbad)++;
 			continue;
 		}
@@ -339,14 +440,17 @@ int load_declarations(const char *dir, struct decl **decls, int *nbad)
 				break;
 		if (k < n) {
 			(*nbad)++;
-			bad(g.gl_pathv[i], 0, "%s port %u is already declared by %s",
+			bad(path, out[n].port_line, "%s port %u is already declared by %s",
 			    out[n].protocol == IPPROTO_TCP ? "tcp" : "udp", out[n].port,
 			    out[k].name);
 			continue;
 		}
 		n++;
 	}
-	globfree(&g);
+	for (i = 0; i < nr; i++)
+		free(names[i]);
+	free(names);
+	close(dirfd);
 	*decls = out;
-	return n;
+	return out ? n : -1;
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +55,8 @@ static const char usage_text[] =
 	"         hand pinned groups to pcbgroup.ko (after it is loaded or reloaded)\n"
 	"  gc\n"
 	"         remove the groups with no live socket left (dead), but those\n"
-	"         pcbgroupd keeps waiting for their sockets\n"
+	"         pcbgroupd keeps waiting for their sockets, and the groups of\n"
+	"         network namespaces that are gone\n"
 	"\n"
 	"Options:\n"
 	"  -v, --verbose  print libbpf's messages\n"
@@ -669,6 +671,99 @@ static int gc_group(unsigned int id, const struct managed_group *managed, int nm
 	return 1;
 }
 
+/* Is @cookie one of the @n in @set? */
+static int cookie_in(__u64 cookie, const __u64 *set, int n)
+{
+	while (n-- > 0)
+		if (set[n] == cookie)
+			return 1;
+	return 0;
+}
+
+/*
+ * Remove the groups of namespace directory @dir, whose namespace is gone:
+ * 0, or -1 if one could not be.  None can have a live socket (a socket
+ * holds its namespace): one that has is kept, as a namespace not seen.
+ */
+static int gc_namespace_dir(const char *dir, const char *name)
+{
+	char gdir[PATH_MAX];
+	unsigned int ids[1024];
+	struct pcbg_group_info info;
+	struct pcbg_group *grp;
+	int n, i, err, live, ret = 0;
+	__u32 slot;
+
+	n = list_groups(dir, ids, 1024);
+	for (i = 0; i < n; i++) {
+		group_dir(gdir, sizeof(gdir), dir, ids[i]);
+		grp = NULL;
+		err = pcbg_group_open_pinned(&grp, gdir);
+		live = 0;
+		if (!err)
+			err = pcbg_group_info(grp, &info);
+		for (slot = 0; !err && slot < info.nr_slots && slot < info.capacity; slot++)
+			live += pcbg_group_slot_live(grp, slot) == 1;
+		pcbg_group_free(grp);
+		if (!err && !live)
+			err = pcbg_unpin(gdir);
+		if (err || live) {
+			pr_err("gc", "%s: group %u: %s", name, ids[i],
+			       err ? pcbg_strerror(err) : "kept: a socket in it is live");
+			ret = -1;
+			continue;
+		}
+		printf("%s: group %u: removed (its network namespace is gone)\n", name, ids[i]);
+	}
+	if (!ret && rmdir(dir) && errno != ENOENT) {
+		pr_err("gc", "%s: %s", dir, strerror(errno));
+		ret = -1;
+	}
+	return ret;
+}
+
+/*
+ * The pins of the network namespaces that are gone, which nothing else
+ * would remove (their own gc cannot run any more), beside this namespace's
+ * directory.  Namespaces alive are left to their own gc.
+ */
+static int gc_gone_namespaces(void)
+{
+	char top[PATH_MAX], dir[PATH_MAX + NAME_MAX + 2], *slash;
+	unsigned long long cookie;
+	struct dirent *de;
+	__u64 *alive, own;
+	int n, ret = 0;
+	DIR *d;
+
+	n = netns_alive(&alive);
+	if (n == -EOPNOTSUPP)
+		return 0;	/* some namespaces would be out of sight */
+	if (n < 0 || netns_cookie(&own)) {
+		pr_err("gc", "the network namespaces alive: %s; theirs left",
+		       strerror(n < 0 ? -n : errno));
+		free(alive);
+		return -1;
+	}
+	snprintf(top, sizeof(top), "%s", pin_root);
+	slash = strrchr(top, '/');
+	if (slash)
+		*slash = '\0';
+	d = opendir(top);
+	while (d && (de = readdir(d))) {
+		if (sscanf(de->d_name, "netns%llu", &cookie) != 1 || cookie == own ||
+		    cookie_in(cookie, alive, n))
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", top, de->d_name);
+		if (gc_namespace_dir(dir, de->d_name))
+			ret = -1;
+	}
+	if (d)
+		closedir(d);
+	free(alive);
+	return ret;
+}
+
 static int cmd_gc(int argc, char **argv)
 {
 	struct managed_group managed[1024];
@@ -687,6 +782,8 @@ static int cmd_gc(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		if (gc_group(ids[i], managed, nm) < 0)
 			ret = EXIT_FAIL;
+	if (gc_gone_namespaces())
+		ret = EXIT_FAIL;
 	return ret;
 }
 

@@ -97,6 +97,12 @@ int netns_pin_root(char *buf, size_t size);
 int netns_pin_root_of(__u64 cookie, char *buf, size_t size);
 /* Create it, mounting a bpffs if none is there; prints its errors. */
 int netns_make_pin_root(const char *cmd, const char *root);
+/*
+ * The cookies of the network namespaces alive (netns.c), in *@cookies (to
+ * free): how many, or -errno; -EOPNOTSUPP outside the initial PID
+ * namespace, where some may be out of sight.
+ */
+int netns_alive(__u64 **cookies);
 
 /* A TCP listener or unconnected UDP socket of this namespace (sockdiag.c). */
 struct diag_sock {

@@ -3,10 +3,14 @@
  * pcbgroupd: keep the groups declared in /etc/pcbgroup/NAME.conf attached while
  * their sockets come and go (restarts, crashes, upgrades, more workers).
  *
- * Every interval it lists the namespace's TCP listeners and unconnected UDP
- * sockets with sock_diag (a few netlink dumps, whatever the number of
+ * It learns a socket of a declared port the moment it joins or leaves its
+ * SO_REUSEPORT group, from cgroup socket hooks (bindwatch.c), and looks at
+ * once, in that socket's namespace.  As a safety net, every interval it
+ * lists the TCP listeners and unconnected UDP sockets of each namespace it
+ * serves with sock_diag (a few netlink dumps, whatever the number of
  * groups) and compares, per declaration, the set of socket inodes on its
- * port with the last one.  Only when that set changed does it look for the
+ * port with the last one.  Only when that set changed, or a hook reported
+ * one, does it look for the
  * sockets in the declared processes' fds, take the new ones with
  * pidfd_getfd() into free slots (a restarted worker's socket takes the slot
  * its predecessor left, so Maglev gives it back its flows), republish the
@@ -33,17 +37,30 @@
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <bpf/libbpf.h>
 
+#include "bindwatch.h"
 #include "pcbgroupd.h"
 
 #define STATE_EVERY_S	5	/* the state file's "seen" times, refreshed */
 #define DIRTY_RETRIES	10	/* looks for sockets not found at first */
 #define MAX_PLACES	256	/* cgroups one declaration matches */
 #define RETRY_MAX	64	/* looks between tries of a step that keeps failing */
+/*
+ * A member released is taken out of the list this long after: a crashed
+ * worker's successor binds a few ms later, and goes into the freed slot in
+ * the same publish (one grace period, not two, before the next event).
+ * Meanwhile its flows go to the other members (the program's second
+ * choices).
+ */
+#define LEAVE_DELAY_MS	20
+/* The sweep's default interval, with the hooks and without them. */
+#define SWEEP_MS	5000
+#define SWEEP_ALONE_MS	500
 
 static const char usage_text[] =
 	"Usage: pcbgroupd [-c DIR] [-i MS] [-p FILE [-P S]] [--check]\n"
@@ -54,7 +71,8 @@ static const char usage_text[] =
 	"\n"
 	"Options:\n"
 	"  -c, --config DIR      where the declarations are\n"
-	"  -i, --interval MS     how often to look at the sockets (default 500)\n"
+	"  -i, --interval MS     how often to look at the sockets besides when one\n"
+	"                        joins or leaves (default 5000; 500 without the hooks)\n"
 	"  -p, --prometheus FILE write the counters there in the Prometheus text\n"
 	"                        format, atomically (node_exporter's textfile collector)\n"
 	"  -P, --prometheus-interval S  every S seconds (default 5)\n"
@@ -69,6 +87,8 @@ static int ndecls;
 static int module_loaded;
 static int knobs_fd = -1;	/* /proc/net/pcbgroup/knobs, in no-map mode */
 static int muted;		/* a failed step tried again: said the first time */
+static struct bindwatch *watch;	/* the bind-time hooks, NULL without them */
+static int conf_dir_given;	/* -c: a missing directory is an error */
 
 void pr_err(const char *cmd, const char *fmt, ...)
 {
@@ -181,6 +201,14 @@ struct served {
 	int found;		/* its place was named at this look */
 	int looked;		/* its namespace was looked at, this look */
 	int shadowed;		/* another declaration has its address there */
+	int event;		/* a hook saw one of its sockets join: look now */
+	pid_t event_pid;	/* the process that bound them; -1 if several */
+	__u64 closed[8];	/* cookies of members released, not yet taken out */
+	int nr_closed;
+	long long closed_due;	/* when to take them out (CLOCK_MONOTONIC ms), 0: none */
+	struct pcbg_group *grp;	/* its group, kept open between events */
+	unsigned int grp_id;	/* the id and pin directory inode it was opened at */
+	__u64 grp_ino;
 };
 
 static struct served *served;
@@ -235,6 +263,46 @@ static int group_live(struct pcbg_group *grp, const struct pcbg_group_info *info
 	return live;
 }
 
+/* The handle kept for @s's group, closed. */
+static void drop_group(struct served *s)
+{
+	pcbg_group_free(s->grp);
+	s->grp = NULL;
+}
+
+/*
+ * @s's group, locked, through a handle kept open from one event to the
+ * next while its pin directory stays the same: a handle that made the last
+ * switch of generation publishes without first waiting a grace period for
+ * the readers of the one before (pcbg_group_publish()), which takes that
+ * wait off the time to steer.  pcbg_group_unlock() when done.
+ */
+static int lock_kept_group(struct served *s, struct pcbg_group **grp)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	int err;
+
+	group_dir(dir, sizeof(dir), s->root, s->id);
+	if (stat(dir, &st)) {
+		drop_group(s);
+		return -errno;
+	}
+	if (s->grp && s->grp_id == s->id && s->grp_ino == st.st_ino &&
+	    !pcbg_group_lock(s->grp)) {
+		*grp = s->grp;
+		return 0;
+	}
+	drop_group(s);
+	err = lock_group(s->root, s->id, grp);
+	if (err)
+		return err;
+	s->grp = *grp;
+	s->grp_id = s->id;
+	s->grp_ino = st.st_ino;
+	return 0;
+}
+
 /* A pinned group of @s's namespace on its declared address, if one is. */
 static unsigned int find_pinned(const struct served *s)
 {
@@ -268,16 +336,29 @@ static unsigned int find_pinned(const struct served *s)
 
 static int apply_knobs(const struct decl *d, struct pcbg_group *grp)
 {
+	int err = 0, i, config = 0, samples = -1;
 	struct pcbg_config cfg;
-	int err, i;
 
+	for (i = 0; i < d->nr_knobs; i++) {
+		if (!strcmp(d->knobs[i].name, "samples"))
+			samples = d->knobs[i].value[0] == '1';
+		else
+			config = 1;
+	}
 	/* with the module loaded, its sysctls are the config's one writer */
-	if (!d->nr_knobs || module_loaded)
-		return 0;
-	err = pcbg_group_config(grp, &cfg);
-	for (i = 0; !err && i < d->nr_knobs; i++)
-		err = pcbg_config_set_knob(&cfg, d->knobs[i].name, d->knobs[i].value);
-	return err ? err : pcbg_group_set_config(grp, &cfg);
+	if (config && !module_loaded) {
+		err = pcbg_group_config(grp, &cfg);
+		for (i = 0; !err && i < d->nr_knobs; i++)
+			if (strcmp(d->knobs[i].name, "samples"))
+				err = pcbg_config_set_knob(&cfg, d->knobs[i].name,
+							   d->knobs[i].value);
+		if (!err)
+			err = pcbg_group_set_config(grp, &cfg);
+	}
+	/* the group's own, whoever writes the config */
+	if (!err && samples >= 0)
+		err = pcbg_group_set_samples(grp, samples);
+	return err;
 }
 
 static int configure(struct pcbg_group *grp, const void *arg)
@@ -308,18 +389,22 @@ static int create_group(struct served *s, struct adopted_sock *socks, int n)
 /* New sockets into free slots; members republished if one closed. 0 or -errno. */
 static int update_group(struct served *s, struct adopted_sock *socks, int n)
 {
+	int err, i, slot, added = 0, live, failed = 0, attached;
+	int *placed = calloc(n, sizeof(*placed));
 	struct pcbg_group_info info;
 	struct pcbg_group *grp;
-	int err, i, slot, added = 0, live, failed = 0;
 
-	err = lock_group(s->root, s->id, &grp);
+	err = placed ? lock_kept_group(s, &grp) : -ENOMEM;
 	if (err) {
 		pr_err(s->label, "group %u: %s", s->id, strerror(-err));
 		s->id = 0;	/* removed under us: make it again */
+		free(placed);
 		return err;
 	}
+	/* every new socket placed, then one publish: one grace period for all */
 	for (i = 0; i < n; i++) {
-		slot = pcbg_group_add_socket(grp, socks[i].fd, socks[i].cpu, socks[i].pid);
+		placed[i] = -1;
+		slot = pcbg_group_place_socket(grp, socks[i].fd, socks[i].cpu, socks[i].pid);
 		if (slot == -EEXIST)
 			continue;
 		if (slot < 0) {
@@ -329,19 +414,26 @@ static int update_group(struct served *s, struct adopted_sock *socks, int n)
 			failed = slot;
 			continue;
 		}
-		/* a fresh SO_REUSEPORT group (a restart) has no program yet */
-		err = pcbg_group_attach(grp, socks[i].fd);
-		if (err) {
-			pr_err(s->label, "group %u: attach through pid %d: %s", s->id,
-			       socks[i].pid, strerror(-err));
-			failed = err;
-		}
-		fprintf(stderr, "pcbgroupd: %s: group %u: slot %d: pid %d socket inode %llu "
-			"cpu %d\n", s->label, s->id, slot, socks[i].pid,
-			(unsigned long long)socks[i].desc.inode, socks[i].cpu);
+		placed[i] = slot;
 		added++;
 	}
-	err = pcbg_group_info(grp, &info);
+	err = added ? pcbg_group_publish(grp) : 0;
+	for (i = 0; !err && i < n; i++) {
+		if (placed[i] < 0)
+			continue;
+		/* a fresh SO_REUSEPORT group (a restart) has no program yet */
+		attached = pcbg_group_attach(grp, socks[i].fd);
+		if (attached) {
+			pr_err(s->label, "group %u: attach through pid %d: %s", s->id,
+			       socks[i].pid, strerror(-attached));
+			failed = attached;
+		}
+		fprintf(stderr, "pcbgroupd: %s: group %u: slot %d: pid %d socket inode %llu "
+			"cpu %d\n", s->label, s->id, placed[i], socks[i].pid,
+			(unsigned long long)socks[i].desc.inode, socks[i].cpu);
+	}
+	if (!err)
+		err = pcbg_group_info(grp, &info);
 	live = err ? 0 : group_live(grp, &info);
 	/* a member closed: out of the list before its slot is taken again */
 	if (!err && !added && (__u32)live != info.nr_members[info.gen & 1]) {
@@ -355,7 +447,8 @@ static int update_group(struct served *s, struct adopted_sock *socks, int n)
 	if (live && s->waiting)
 		fprintf(stderr, "pcbgroupd: %s: group %u: live again\n", s->label, s->id);
 	s->waiting = 0;
-	pcbg_group_free(grp);
+	pcbg_group_unlock(grp);
+	free(placed);
 	return err ? err : failed;
 }
 
@@ -386,6 +479,7 @@ static void group_gone(struct served *s)
 
 	if (!s->id || s->waiting)
 		return;
+	drop_group(s);
 	err = lock_group(s->root, s->id, &grp);
 	if (err) {
 		s->id = 0;
@@ -436,7 +530,7 @@ static int reconcile(struct served *s, const struct sightings *v)
 	const struct decl *d = decl_of(s);
 	pid_t pids[ADOPT_MAX_PIDS];
 	struct adopted_sock *socks = NULL;
-	int npids, n, i, k, keep = 0, matched = 0, err = 0;
+	int npids, n, i, k, keep = 0, matched = 0, err = 0, only_binder = 0;
 
 	for (k = 0; k < v->n; k++)
 		matched += decl_matches(d, v->s[k].family, v->s[k].protocol, v->s[k].port,
@@ -447,6 +541,18 @@ static int reconcile(struct served *s, const struct sightings *v)
 		return 0;
 	}
 	npids = find_processes(d, &s->pl, pids, ADOPT_MAX_PIDS);
+	/*
+	 * A socket just bound by one of them: its sockets only, not every
+	 * declared process's (the others' are in the group already).
+	 */
+	for (i = 0; s->event_pid > 0 && i < npids; i++) {
+		if (pids[i] == s->event_pid) {
+			pids[0] = pids[i];
+			npids = 1;
+			only_binder = 1;
+			break;
+		}
+	}
 	n = npids ? adopt_sockets_flags(s->label, pids, npids, d->port, d->protocol,
 					ADOPT_ANY, s->netns, &socks) : 0;
 	if (n < 0)
@@ -467,11 +573,19 @@ static int reconcile(struct served *s, const struct sightings *v)
 		socks[keep++] = socks[i];
 	}
 	n = keep;
+	/* the release of a socket bound before the hooks is reported too */
+	for (i = 0; watch && i < n; i++)
+		bindwatch_adopt(watch, socks[i].fd, socks[i].pid, d->port, d->protocol,
+				socks[i].desc.family);
 	/*
 	 * Sockets seen but not found in the declared processes: one still
 	 * starting, or another process's.  Look again for a few rounds only.
+	 * After a look at the binder alone, the next sweep looks at them all.
 	 */
-	s->dirty = n >= matched ? 0 : s->dirty ? s->dirty - 1 : DIRTY_RETRIES;
+	if (only_binder)
+		s->sig = 0;
+	else
+		s->dirty = n >= matched ? 0 : s->dirty ? s->dirty - 1 : DIRTY_RETRIES;
 	if (!n) {
 		release_sockets(socks, 0);
 		return 0;
@@ -510,14 +624,17 @@ static int shadowed(const struct served *s)
 	return 0;
 }
 
-/* One look at the sockets of namespace @netns, for its groups; 1 if one changed. */
-static int look_in_netns(struct sightings *v, __u64 netns, long long now)
+/*
+ * One look at the sockets of namespace @netns, for its groups (@all) or for
+ * those an event marked; 1 if one changed.
+ */
+static int look_in_netns(struct sightings *v, __u64 netns, long long now, int all)
 {
-	int i, k, changed = 0, want_tcp = 0, want_udp = 0, other;
+	int i, k, changed = 0, want_tcp = 0, want_udp = 0, other, event;
 
 	v->n = 0;
 	for (i = 0; i < nserved; i++) {
-		if (served[i].netns != netns)
+		if (served[i].netns != netns || (!all && !served[i].event))
 			continue;
 		served[i].looked = 1;
 		want_tcp |= decl_of(&served[i])->protocol == IPPROTO_TCP;
@@ -532,8 +649,10 @@ static int look_in_netns(struct sightings *v, __u64 netns, long long now)
 		__u64 sig = 0;
 		int n = 0;
 
-		if (s->netns != netns)
+		if (s->netns != netns || (!all && !s->event))
 			continue;
+		event = s->event;
+		s->event = 0;
 		other = shadowed(s);
 		if (other && !s->shadowed)
 			pr_err(s->label, "%s port %u is already served here by %s: left to it",
@@ -550,7 +669,7 @@ static int look_in_netns(struct sightings *v, __u64 netns, long long now)
 		}
 		if (n)
 			s->seen = now;
-		if (sig == s->sig && n == s->nr_seen && !s->dirty &&
+		if (sig == s->sig && n == s->nr_seen && !s->dirty && !event &&
 		    !(s->retry && looks >= s->retry_at))
 			continue;
 		s->sig = sig;
@@ -567,6 +686,7 @@ static int look_in_netns(struct sightings *v, __u64 netns, long long now)
 		} else {
 			s->retry = 0;
 		}
+		s->event_pid = 0;
 		muted = 0;
 		changed = 1;
 	}
@@ -665,6 +785,7 @@ static void place_gone(int i)
 		if (s->netns != home_netns)
 			managed_remove(s->netns);
 	}
+	drop_group(s);
 	close(s->pl.netns_fd);
 	memmove(s, s + 1, (nserved - i - 1) * sizeof(*s));
 	nserved--;
@@ -725,7 +846,25 @@ static int look(struct sightings *v, long long now)
 			served[i].looked = 1;
 			continue;
 		}
-		changed |= look_in_netns(v, served[i].netns, now);
+		changed |= look_in_netns(v, served[i].netns, now, 1);
+		leave(&served[i]);
+	}
+	return changed;
+}
+
+/* A look in each namespace where a hook saw a socket join; 1 if a group changed. */
+static int look_at_events(struct sightings *v, long long now)
+{
+	int i, k, changed = 0;
+
+	for (i = 0; i < nserved; i++) {
+		if (!served[i].event)
+			continue;
+		for (k = 0; k < i && (served[k].netns != served[i].netns || !served[k].event); k++)
+			;
+		if (k < i || enter(&served[i]))
+			continue;	/* looked at with served[k] */
+		changed |= look_in_netns(v, served[i].netns, now, 0);
 		leave(&served[i]);
 	}
 	return changed;
@@ -787,16 +926,65 @@ static void remove_state(void)
 }
 
 /*
+ * A file of our own in @dirfd, beside @base: ".BASE.XXXXXXXX", a random
+ * name made with O_EXCL and O_NOFOLLOW as mkstemp(3) does, but relative to
+ * the directory's fd.  Its fd, or -1 with errno set.
+ */
+static int prometheus_temporary(int dirfd, const char *base, char *name, size_t size)
+{
+	static const char chars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char rnd[8];
+	int i, k, n, fd;
+
+	for (i = 0; i < 100; i++) {
+		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+			return -1;
+		n = snprintf(name, size, ".%s.", base);
+		if (n < 0 || (size_t)n + sizeof(rnd) >= size) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		for (k = 0; k < (int)sizeof(rnd); k++)
+			name[n + k] = chars[rnd[k] % (sizeof(chars) - 1)];
+		name[n + k] = '\0';
+		fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
+/*
  * The counters of our namespace's groups and every served namespace's into
  * @path, one exposition labelled with the namespace (and cgroup), written
- * aside and renamed over.
+ * atomically also where others may write in its directory (node_exporter's
+ * textfile directory often is): a new file of our own, filled, then renamed
+ * over @path, all relative to the directory opened once.  Nothing found
+ * there is followed or written through.
  */
 static void write_prometheus(const char *path)
 {
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char dir[PATH_MAX], tmp[NAME_MAX + 1];
+	int dirfd, fd, saved, i, err = 0;
 	struct show_set set = {};
-	char tmp[PATH_MAX + 8];
-	int fd, saved, i;
 
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + 1 : 1,
+		 slash ? path : ".");
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0 || !*base) {
+		pr_err("prometheus", "%s: %s", dir, !*base ? "no file name" : strerror(errno));
+		if (dirfd >= 0)
+			close(dirfd);
+		return;
+	}
+	fd = prometheus_temporary(dirfd, base, tmp, sizeof(tmp));
+	if (fd < 0) {
+		pr_err("prometheus", "%s: a new file there: %s", dir, strerror(errno));
+		close(dirfd);
+		return;
+	}
 	show_collect(&set, pin_root, 0, SHOW_QUIET);
 	for (i = 0; i < nserved; i++) {
 		if (served[i].netns == home_netns || first_of_netns(i) != i ||
@@ -804,13 +992,6 @@ static void write_prometheus(const char *path)
 			continue;
 		show_collect(&set, served[i].root, 0, SHOW_QUIET);
 		leave(&served[i]);
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		pr_err("prometheus", "%s: %s", tmp, strerror(errno));
-		show_free(&set);
-		return;
 	}
 	fflush(stdout);
 	saved = dup(1);
@@ -820,10 +1001,17 @@ static void write_prometheus(const char *path)
 	dup2(saved, 1);
 	close(saved);
 	show_free(&set);
-	if (fsync(fd) || close(fd) || rename(tmp, path)) {
-		pr_err("prometheus", "%s: %s", path, strerror(errno));
-		unlink(tmp);
+	if (fchmod(fd, 0644) || fsync(fd))
+		err = errno;
+	if (close(fd) && !err)
+		err = errno;
+	if (!err && renameat(dirfd, tmp, dirfd, base))
+		err = errno;
+	if (err) {
+		pr_err("prometheus", "%s: %s", path, strerror(err));
+		unlinkat(dirfd, tmp, 0);
 	}
+	close(dirfd);
 }
 
 /*
@@ -896,7 +1084,7 @@ static int reload(const char *conf_dir)
 	struct served *s;
 	int n, i, k, nbad, err;
 
-	n = load_declarations(conf_dir, &fresh, &nbad);
+	n = load_declarations(conf_dir, !conf_dir_given, &fresh, &nbad);
 	if (n < 0)
 		return -1;
 	for (i = nserved - 1; i >= 0; i--) {
@@ -911,6 +1099,7 @@ static int reload(const char *conf_dir)
 		if (s->id)
 			fprintf(stderr, "pcbgroupd: %s: declaration gone: group %u left as it is\n",
 				s->label, s->id);
+		drop_group(s);
 		close(s->pl.netns_fd);
 		memmove(s, s + 1, (nserved - i - 1) * sizeof(*s));
 		nserved--;
@@ -935,6 +1124,124 @@ static int reload(const char *conf_dir)
 	return 0;
 }
 
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Members released (their last descriptor closed) out of the member list:
+ * one publish for all, or a planned leave for one the kernel still holds.
+ * A slot already holding another socket (a respawned worker's, published
+ * meanwhile) is left alone.
+ */
+static void forget_closed(struct served *s)
+{
+	int err = 0, dead = 0, empty = 0, k;
+	struct pcbg_group_info info;
+	struct pcbg_group *grp;
+	struct pcbg_slot sl;
+	__u32 slot;
+
+	if (!s->id || enter(s))
+		goto out;
+	if (lock_kept_group(s, &grp))
+		goto leave;
+	for (slot = 0; !err && !pcbg_group_info(grp, &info) && slot < info.nr_slots &&
+	     slot < info.capacity; slot++) {
+		if (pcbg_group_slot(grp, slot, &sl) || !(sl.flags & PCBG_SLOT_USED))
+			continue;
+		for (k = 0; k < s->nr_closed && s->closed[k] != sl.cookie; k++)
+			;
+		if (k == s->nr_closed)
+			continue;
+		if (pcbg_group_slot_live(grp, slot) == 1)
+			err = pcbg_group_remove_socket(grp, slot);
+		else
+			dead++;
+		fprintf(stderr, "pcbgroupd: %s: group %u: slot %u: socket closed\n", s->label,
+			s->id, slot);
+	}
+	if (!err && dead)
+		err = pcbg_group_publish(grp);
+	if (err)
+		pr_err(s->label, "group %u: %s", s->id, strerror(-err));
+	empty = !pcbg_group_info(grp, &info) && !group_live(grp, &info);
+	pcbg_group_unlock(grp);
+	if (empty)
+		group_gone(s);	/* they were the last */
+leave:
+	leave(s);
+out:
+	s->nr_closed = 0;
+	s->closed_due = 0;
+}
+
+static void on_sock_event(const struct pcbg_sock_event *e, void *arg)
+{
+	const struct decl *d;
+	struct served *s;
+	int i;
+
+	(void)arg;
+	for (i = 0; i < nserved; i++) {
+		s = &served[i];
+		d = decl_of(s);
+		if (s->netns != e->netns_cookie || d->port != e->port ||
+		    d->protocol != e->protocol)
+			continue;
+		if (e->kind == PCBG_SOCK_LEFT) {
+			if (s->nr_closed < (int)ARRAY_SIZE(s->closed))
+				s->closed[s->nr_closed++] = e->sock_cookie;
+			if (!s->closed_due)
+				s->closed_due = mono_ms() + LEAVE_DELAY_MS;
+			continue;
+		}
+		if (!s->event_pid)
+			s->event_pid = e->tgid ? (pid_t)e->tgid : -1;
+		else if (s->event_pid != (pid_t)e->tgid)
+			s->event_pid = -1;	/* several: look at them all */
+		s->event = 1;	/* a look now */
+	}
+}
+
+/* The hooks report the declared ports of the namespaces served, only those. */
+static void watch_ports(void)
+{
+	struct pcbg_watch_key *keys;
+	int i, err;
+
+	if (!watch)
+		return;
+	keys = calloc(nserved ? nserved : 1, sizeof(*keys));
+	if (!keys)
+		return;
+	for (i = 0; i < nserved; i++) {
+		keys[i].netns_cookie = served[i].netns;
+		keys[i].port = decl_of(&served[i])->port;
+		keys[i].protocol = decl_of(&served[i])->protocol;
+	}
+	err = bindwatch_set_ports(watch, keys, nserved);
+	if (err)
+		pr_err("bindwatch", "declared ports: %s", strerror(-err));
+	free(keys);
+}
+
+/* The hooks, if this kernel and our privileges allow; else the sweep alone. */
+static void start_watch(void)
+{
+	int err = bindwatch_open(&watch, NULL);
+
+	if (err) {
+		pr_err("bindwatch", "sockets not learned at bind time, only every interval: %s",
+		       strerror(-err));
+		watch = NULL;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -947,19 +1254,20 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	long interval_ms = 500, prom_s = 5, v;
+	long interval_ms = 0, prom_s = 5, v;	/* 0: by whether the hooks work */
 	const char *conf_dir = PCBGD_CONF_DIR, *prom = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
-	long long last_state = 0, last_prom = 0, last_report = 0;
-	struct pollfd knobs_poll = { .events = POLLPRI };
+	long long last_state = 0, last_prom = 0, last_report = 0, next_sweep = 0, wait;
+	struct pollfd fds[2] = { { .events = POLLPRI }, { .events = POLLIN } };
 	struct sightings sightings = {};
-	int check = 0, ready = 0, nbad, opt, err, changed, knobs_changed = 0;
+	int check = 0, ready = 0, nbad, opt, err, changed, knobs_changed = 0, i, sweep;
 	char *end;
 
 	while ((opt = getopt_long(argc, argv, "c:i:p:P:Vh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			conf_dir = optarg;
+			conf_dir_given = 1;
 			break;
 		case 'i':
 		case 'P':
@@ -999,7 +1307,7 @@ int main(int argc, char **argv)
 	libbpf_set_print(quiet_libbpf);
 	if (check) {
 		struct decl *d;
-		int n = load_declarations(conf_dir, &d, &nbad);
+		int n = load_declarations(conf_dir, 0, &d, &nbad);
 
 		free(d);
 		if (n < 0)
@@ -1021,21 +1329,38 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (reload(conf_dir))
 		return EXIT_FAIL;
-	fprintf(stderr, "pcbgroupd: started, pid %d, looking every %ld ms\n", getpid(),
-		interval_ms);
+	start_watch();
+	follow_places();	/* the ports to watch, before saying we started */
+	watch_ports();
+	/* with the hooks the sweep is a safety net only */
+	if (!interval_ms)
+		interval_ms = watch ? SWEEP_MS : SWEEP_ALONE_MS;
+	fprintf(stderr, "pcbgroupd: started, pid %d, looking every %ld ms%s\n", getpid(),
+		interval_ms, watch ? " and at every bind, listen and close" : "");
 
 	while (!got_term) {
 		long long now = time(NULL);
 
+		sweep = mono_ms() >= next_sweep;
 		if (got_hup) {
 			got_hup = 0;
 			notify("RELOADING=1");
 			reload(conf_dir);
 			ready = 0;
+			sweep = 1;
 		}
-		module_loaded = pcbg_module_loaded();
-		knobs_changed |= follow_module();
-		changed = look(&sightings, now);
+		for (i = 0; i < nserved; i++)
+			if (served[i].closed_due && mono_ms() >= served[i].closed_due)
+				forget_closed(&served[i]);
+		if (sweep) {
+			module_loaded = pcbg_module_loaded();
+			knobs_changed |= follow_module();
+			changed = look(&sightings, now);
+			watch_ports();	/* the namespaces served now */
+			next_sweep = mono_ms() + interval_ms;
+		} else {
+			changed = look_at_events(&sightings, now);
+		}
 		if (changed || now - last_state >= STATE_EVERY_S) {
 			write_state();
 			last_state = now;
@@ -1053,19 +1378,41 @@ int main(int argc, char **argv)
 			notify("READY=1");
 			ready = 1;
 		}
-		/* a signal cuts it short, and a knob write in no-map mode */
-		knobs_poll.fd = knobs_fd;
-		knobs_changed = poll(&knobs_poll, knobs_fd >= 0, interval_ms) > 0 &&
-				(knobs_poll.revents & POLLPRI);
+		/*
+		 * Until the next sweep; a signal cuts it short, and so do a
+		 * socket joining or leaving and a knob write in no-map mode.
+		 */
+		fds[0].fd = knobs_fd;
+		fds[1].fd = watch ? bindwatch_fd(watch) : -1;
+		fds[0].revents = 0;
+		fds[1].revents = 0;
+		wait = next_sweep;
+		for (i = 0; i < nserved; i++)
+			if (served[i].closed_due && served[i].closed_due < wait)
+				wait = served[i].closed_due;
+		wait -= mono_ms();
+		poll(fds, 2, wait < 0 ? 0 : wait);
+		knobs_changed = !!(fds[0].revents & POLLPRI);
+		/* the module is going away: open its file again once it is back */
+		if (knobs_fd >= 0 && (fds[0].revents & (POLLERR | POLLHUP))) {
+			close(knobs_fd);
+			knobs_fd = -1;
+			knobs_changed = 0;
+		}
+		if (fds[1].revents & POLLIN)
+			bindwatch_drain(watch, on_sock_event, NULL);
 	}
+	bindwatch_close(watch);	/* the hooks go; the groups stay */
 	notify("STOPPING=1");
 	module_loaded = 0;
 	follow_module();	/* closes the knobs file */
 	remove_state();
 	fprintf(stderr, "pcbgroupd: stopped; the groups stay attached\n");
 	free(sightings.s);
-	while (nserved)
-		close(served[--nserved].pl.netns_fd);
+	while (nserved) {
+		drop_group(&served[--nserved]);
+		close(served[nserved].pl.netns_fd);
+	}
 	free(served);
 	free(decls);
 	return EXIT_OK;

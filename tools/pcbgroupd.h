@@ -29,6 +29,7 @@ enum {
 struct decl {
 	char name[PCBGD_NAME_MAX];
 	__u16 port;
+	int port_line;		/* where port is given, for the errors that follow */
 	int protocol;
 	int family;		/* of address; 0: any address */
 	__u8 addr[16];
@@ -50,9 +51,10 @@ struct decl {
 /*
  * Parse @dir/NAME.conf files, in name order; a bad one is reported (file and
  * line, on stderr), counted in *@nbad and left out.  Returns how many are
- * good, or -1.
+ * good, or -1 (said why) if @dir cannot be read; a missing @dir holds no
+ * declaration if @missing_ok.
  */
-int load_declarations(const char *dir, struct decl **decls, int *nbad);
+int load_declarations(const char *dir, int missing_ok, struct decl **decls, int *nbad);
 const char *finder_name(int finder);
 
 /*

@@ -370,7 +370,7 @@ static void print_prometheus(struct group_view *views, int n)
 	int i;
 
 	prom_head("pcbgroup_selected_total", "counter",
-		  "New flows the program sent to the socket in each slot.");
+		  "New flows the program sent to each slot, whichever socket held it.");
 	for (i = 0; i < n; i++) {
 		prom_labels(l, sizeof(l), &views[i]);
 		for (slot = 0; slot < views[i].info.nr_slots; slot++) {

@@ -26,6 +26,11 @@
  *   pcbg_flows                     the program; the tools only read it
  *   the knobs (PCBG_KNOBS)         the sysctls while pcbgroup.ko is loaded,
  *                                  else pcbgroupctl set and pcbgroupd
+ *   pcbgw_ports (bindwatch)        pcbgroupd, from its declarations
+ *   pcbgw_events, pcbgw_stats      the bindwatch programs; pcbgroupd only
+ *                                  reads (consumes) them
+ *   pcbgw_owner                    the bindwatch programs at bind; pcbgroupd
+ *                                  for a socket bound before them
  *
  * The kernel empties a pcbg_socks slot itself when its socket closes.
  */
@@ -348,8 +353,12 @@ struct pcbg_slot {
 
 /**
  * struct pcbg_slot_count - a slot's counters on one CPU, the per-CPU value
- * of PCBG_MAP_SLOT_STATS: one cache line written per selection.
- * Writer: the program (the tools only reset it).
+ * of PCBG_MAP_SLOT_STATS: one cache line written per selection.  They count
+ * for the slot over the group's life, whichever socket held it: a socket
+ * that takes a freed slot (a restarted worker) goes on from its
+ * predecessor's counts, so that the group's counters, their sums, never go
+ * down (Prometheus takes a decrease for a reset).
+ * Writer: the program (the tools only reset it, on pcbg_group_reset_stats()).
  * @selected: selections of the slot.
  * @cpu_local: those made from the CPU's own table (algorithm cpu).
  * @flow_hit: those made from the flow table (flow_table).
@@ -637,5 +646,98 @@ struct pcbg_report {
 #define PCBG_IOC_UNREGISTER	_IOW(PCBG_IOC_MAGIC, 2, __u32)
 /* No-map mode.  EINVAL wrong abi or padding, ENOSPC too many groups. */
 #define PCBG_IOC_REPORT		_IOWR(PCBG_IOC_MAGIC, 3, struct pcbg_report)
+
+/*
+ * bindwatch (bpf/bindwatch.bpf.c): cgroup socket hooks that tell pcbgroupd
+ * at once when a socket joins or leaves the SO_REUSEPORT group of a
+ * declared port: cgroup/post_bind4 and 6 for UDP (bound is joined),
+ * sockops BPF_SOCK_OPS_TCP_LISTEN_CB for TCP (listening is joined), and
+ * cgroup/sock_release for both.  Only ports in PCBGW_MAP_PORTS report.
+ */
+#define PCBGW_MAP_PORTS		"pcbgw_ports"	/* HASH pcbg_watch_key -> __u32 */
+#define PCBGW_MAP_EVENTS	"pcbgw_events"	/* RINGBUF of pcbg_sock_event */
+#define PCBGW_MAP_STATS		"pcbgw_stats"	/* per-CPU __u64 by enum pcbgw_stat */
+#define PCBGW_MAP_OWNER		"pcbgw_owner"	/* SK_STORAGE pcbg_watch_owner */
+#define PCBGW_PORTS_MAX		4096
+#define PCBGW_EVENTS_BYTES	(256 * 1024)
+
+/**
+ * struct pcbg_watch_key - a declared port, in one network namespace.
+ * Writer: pcbgroupd.
+ * @netns_cookie: SO_NETNS_COOKIE of the namespace.
+ * @port: local port, host order.
+ * @protocol: IPPROTO_TCP or IPPROTO_UDP.
+ * @__pad: zero.
+ */
+struct pcbg_watch_key {
+	__u64 netns_cookie;
+	__u16 port;
+	__u8 protocol;
+	__u8 __pad[5];
+};
+
+/**
+ * struct pcbg_watch_owner - a socket of a declared port, as the hooks keep
+ * it (sk_storage of PCBGW_MAP_OWNER): who bound it and where, so that its
+ * listen and its release are reported.  Writer: the hooks at bind, and
+ * pcbgroupd for a socket it adopted that was bound before its hooks.
+ * @cgroup_id: cgroup v2 id of the process that bound it, 0 if unknown.
+ * @tgid: that process.
+ * @uid: its uid.
+ * @port: local port, host order.
+ * @protocol: IPPROTO_TCP or IPPROTO_UDP.
+ * @family: AF_INET or AF_INET6.
+ */
+struct pcbg_watch_owner {
+	__u64 cgroup_id;
+	__u32 tgid;
+	__u32 uid;
+	__u16 port;
+	__u16 protocol;
+	__u32 family;
+};
+
+/* struct pcbg_sock_event.kind */
+enum pcbg_sock_event_kind {
+	PCBG_SOCK_JOINED = 1,	/* UDP bound, TCP listening: in the group */
+	PCBG_SOCK_LEFT,		/* released (its last descriptor closed) */
+};
+
+/**
+ * struct pcbg_sock_event - a socket of a declared port joined or left.
+ * Writer: the bindwatch programs.
+ * @time_ns: bpf_ktime_get_ns() (CLOCK_MONOTONIC) in the hook, after the
+ *	socket joined its SO_REUSEPORT group or before it leaves it.
+ * @netns_cookie: the socket's network namespace.
+ * @sock_cookie: SO_COOKIE of the socket.
+ * @cgroup_id: cgroup v2 id of the process that bound it, 0 if unknown.
+ * @tgid: that process, 0 if unknown (a TCP socket bound before the hooks).
+ * @uid: its uid (-1 if unknown).
+ * @port: local port, host order.
+ * @protocol: IPPROTO_TCP or IPPROTO_UDP.
+ * @family: AF_INET or AF_INET6.
+ * @kind: PCBG_SOCK_JOINED or PCBG_SOCK_LEFT.
+ * @__pad: zero.
+ */
+struct pcbg_sock_event {
+	__u64 time_ns;
+	__u64 netns_cookie;
+	__u64 sock_cookie;
+	__u64 cgroup_id;
+	__u32 tgid;
+	__u32 uid;
+	__u16 port;
+	__u8 protocol;
+	__u8 family;
+	__u8 kind;
+	__u8 __pad[3];
+};
+
+/* pcbgw_stats: events sent, and lost because the ring was full. */
+enum pcbgw_stat {
+	PCBGW_STAT_EVENTS,
+	PCBGW_STAT_LOST,
+	PCBGW_STAT_NR,
+};
 
 #endif /* _UAPI_PCBGROUP_H */

@@ -229,6 +229,8 @@ int pcbg_group_lock(struct pcbg_group *grp)
 		grp->lock_depth--;
 		return -errno;
 	}
+	/* a scan of the slots holds only while the lock does: others wrote since */
+	pcbg_fill_forget(grp);
 	return 0;
 }
 

@@ -17,6 +17,7 @@ struct pcbg_group {
 	struct pcbg_fill *fill;	/* placements since the last publish */
 	int sync_inner_fd;	/* the map put in pcbg_sync for a grace period */
 	int synced;		/* this handle made the last switch and waited */
+	__u32 switched_to;	/* the generation it switched to then */
 	int lock_fd;		/* the pin directory, flock()ed by writers */
 	int lock_depth;		/* writer calls nested in pcbg_group_lock() */
 	__u32 capacity;		/* from the maps: what pcbg_group_info must say */

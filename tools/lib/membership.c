@@ -109,7 +109,12 @@ int pcbg_group_publish(struct pcbg_group *grp)
 	 * The generation written here was in use until the last switch.  If
 	 * another handle made that switch, it may have died before waiting.
 	 */
-	if (!grp->synced) {
+	/*
+	 * A handle kept open between changes (pcbgroupd's) waits again when
+	 * another writer switched meanwhile (two switches look like none, but
+	 * that writer waited after its own unless it died right then).
+	 */
+	if (!grp->synced || info.gen != grp->switched_to) {
 		err = wait_for_readers(grp);
 		if (err)
 			goto out;
@@ -151,6 +156,7 @@ int pcbg_group_publish(struct pcbg_group *grp)
 		goto out;
 	info.gen = g;
 	grp->synced = 0;
+	grp->switched_to = g;
 	err = write_info(grp, &info);
 	if (!err)
 		err = wait_for_readers(grp);	/* the old membership is gone */
@@ -250,7 +256,6 @@ static int place_locked(struct pcbg_group *grp, int fd, int cpu, __u32 pid,
 {
 	__u32 slot, zero = 0;
 	struct pcbg_group_info info;
-	struct pcbg_slot_count *zeros;
 	struct pcbg_config cfg;
 	struct pcbg_fill *f;
 	struct pcbg_slot s;
@@ -290,17 +295,14 @@ static int place_locked(struct pcbg_group *grp, int fd, int cpu, __u32 pid,
 		.inode = d->inode, .cookie = d->cookie, .cpu = cpu, .pid = pid,
 		.flags = PCBG_SLOT_USED,
 	};
-	zeros = calloc(grp->ncpus, sizeof(*zeros));
-	if (!zeros) {
-		err = -ENOMEM;
+	/*
+	 * The slot's counters go on from its last socket's: the group's are
+	 * their sum, which must never go down (see struct pcbg_slot_count).
+	 */
+	if (bpf_map_update_elem(grp->map_fd[PCBG_M_SLOTS], &slot, &s, BPF_ANY)) {
+		err = -errno;
 		goto err_remove;
 	}
-	if (bpf_map_update_elem(grp->map_fd[PCBG_M_SLOTS], &slot, &s, BPF_ANY) ||
-	    bpf_map_update_elem(grp->map_fd[PCBG_M_SLOT_CNT], &slot, zeros, BPF_ANY))
-		err = -errno;
-	free(zeros);
-	if (err)
-		goto err_remove;
 	if (slot == info.nr_slots) {
 		if (!info.nr_slots) {
 			info.family = d->family;

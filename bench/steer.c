@@ -1,0 +1,889 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * steer: how soon pcbgroupd steers a socket after its bind() or listen(),
+ * and how many selections fall back to the kernel's pick meanwhile, with
+ * real servers under load and the daemon's sweep too slow to matter
+ * (-i 60000): what is measured is the bind-time path alone.
+ *
+ *   kill -9     echo_server, 4 one-worker processes on UDP, maglev: a worker
+ *               killed and started again, 20 times
+ *   nginx       4 workers (listen ... reuseport), reloaded to 6 workers and
+ *               back to 4, 5 times: 2 listeners join, then 2 leave
+ *   haproxy -sf a new haproxy binds its listener, tells the old one to go,
+ *               10 times
+ *   idle        100 declared UDP groups of 2 sockets, nothing happening:
+ *               the daemon's CPU time over -d seconds (default 60)
+ *
+ * The time is taken from the kernel's side: the start is the join event's
+ * bpf_ktime_get_ns() (this program runs its own bindwatch hooks, as the
+ * daemon does), the end the first selection the program counts for the
+ * socket's slot, read every 100 us while load runs (UDP datagrams from 64
+ * source ports, or TCP connections reset at once).  Fallbacks are the
+ * group's fallback counters across each event, until the group has settled.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <stdarg.h>
+#include <sys/wait.h>
+#include <bpf/bpf.h>
+
+#include "common.h"
+#include "bindwatch.h"
+
+#define MAX_EVENTS	512
+#define WAIT_NS		(3ULL * 1000000000ULL)	/* a step that does not happen */
+#define SETTLE_US	(300 * 1000)	/* after an event, for late fallbacks */
+#define UDP_PORT	8100
+#define NGINX_PORT	8101
+#define HAPROXY_PORT	8102
+#define IDLE_PORT	9000
+#define IDLE_GROUPS	100
+
+static char bin[256];		/* where pcbgroupd and echo_server are */
+static char dir[64];		/* declarations, configurations, logs */
+static char logs[256];		/* -o: where the logs are kept */
+static struct bindwatch *bw;
+
+/* Join events seen and not yet used. */
+static struct pcbg_sock_event joins[MAX_EVENTS];
+static int njoins;
+
+static void ignore_event(const struct pcbg_sock_event *e, void *arg)
+{
+	(void)e;
+	(void)arg;
+}
+
+/* Forget the events so far: the next ones are of the next step. */
+static void skip_events(void)
+{
+	bindwatch_drain(bw, ignore_event, NULL);
+	njoins = 0;
+}
+
+static void on_event(const struct pcbg_sock_event *e, void *arg)
+{
+	(void)arg;
+	if (e->kind == PCBG_SOCK_JOINED && njoins < MAX_EVENTS)
+		joins[njoins++] = *e;
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int write_file(const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int write_file(const char *name, const char *fmt, ...)
+{
+	char path[128];
+	va_list ap;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	return fclose(f) ? -errno : 0;
+}
+
+/* Run @argv with stdout and stderr into @log (under dir); its pid. */
+static pid_t spawn(const char *log, char *const argv[])
+{
+	char path[128];
+	pid_t pid;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, log);
+	pid = fork();
+	if (pid)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+static void stop(pid_t *pid, int sig)
+{
+	if (*pid <= 0)
+		return;
+	kill(*pid, sig);
+	waitpid(*pid, NULL, 0);
+	*pid = 0;
+}
+
+static void remove_decl(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/decl/%s", dir, name);
+	unlink(path);
+}
+
+/* How many times the daemons so far said they started. */
+static int daemon_starts(void)
+{
+	char path[128], line[256];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/daemon.log", dir);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		n += !!strstr(line, "pcbgroupd: started, pid");
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/*
+ * pcbgroupd on dir/decl, looking every @interval ms (NULL: its default),
+ * once it has started: its hooks attached, before the servers start.
+ */
+static pid_t start_daemon(const char *interval)
+{
+	char path[300], decl[128];
+	char *const argv[] = { path, "-c", decl, interval ? "-i" : NULL, (char *)interval,
+			       NULL };
+	int before = daemon_starts(), i;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/pcbgroupd", bin);
+	snprintf(decl, sizeof(decl), "%s/decl", dir);
+	pid = spawn("daemon.log", argv);
+	for (i = 0; i < 500 && daemon_starts() == before; i++)
+		usleep(10 * 1000);
+	return pid;
+}
+
+/*
+ * echo_server under a name of its own (a link), so that other daemons on
+ * the host declared with process = echo_server leave it alone.
+ */
+#define ECHO_NAME	"steer_echo"
+
+static pid_t start_echo(int k, int port)
+{
+	char path[300], b[16], p[16];
+
+	snprintf(path, sizeof(path), "%s/" ECHO_NAME, dir);
+	snprintf(b, sizeof(b), "%d", k);
+	snprintf(p, sizeof(p), "%d", port);
+	return spawn("echo.log", (char *[]){ path, "-t", "udp", "-w", "1", "-b", b, "-p", p,
+					     NULL });
+}
+
+/* The member lists of the group open_group() found last (its pin). */
+static int members_fd = -1;
+
+/* The pinned group on @port (opened: the caller frees it), or NULL. */
+static struct pcbg_group *open_group(int port)
+{
+	char root[128], path[400], pin[480];
+	socklen_t len = sizeof(__u64);
+	__u64 cookie;
+	struct dirent *de;
+	DIR *d;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0)
+		return NULL;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len)) {
+		close(fd);
+		return NULL;
+	}
+	close(fd);
+	snprintf(root, sizeof(root), PCBG_PIN_ROOT "/netns%llu", (unsigned long long)cookie);
+	d = opendir(root);
+	if (!d)
+		return NULL;
+	while ((de = readdir(d))) {
+		struct pcbg_group_info info;
+		struct pcbg_group *grp;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
+		if (pcbg_group_open_pinned(&grp, path))
+			continue;
+		if (!pcbg_group_info(grp, &info) && info.port == port) {
+			closedir(d);
+			if (members_fd >= 0)
+				close(members_fd);
+			snprintf(pin, sizeof(pin), "%s/" PCBG_MAP_MEMBERS, path);
+			members_fd = bpf_obj_get(pin);
+			return grp;
+		}
+		pcbg_group_free(grp);
+	}
+	closedir(d);
+	return NULL;
+}
+
+/* Live members of @grp in the generation in use. */
+static int members(struct pcbg_group *grp)
+{
+	struct pcbg_group_info info;
+
+	if (pcbg_group_info(grp, &info))
+		return -1;
+	return info.nr_members[info.gen & 1];
+}
+
+static __u64 fallbacks(struct pcbg_group *grp)
+{
+	__u64 st[PCBG_STAT_NR];
+
+	return pcbg_group_stats(grp, st) ? 0 : pcbg_fallbacks(st);
+}
+
+/* The group on @port once it has @n members; NULL after @limit_ns. */
+static struct pcbg_group *wait_group(int port, int n, __u64 limit_ns)
+{
+	__u64 t0 = mono_ns();
+	struct pcbg_group *grp = NULL;
+
+	while (mono_ns() - t0 < limit_ns) {
+		if (!grp)
+			grp = open_group(port);
+		if (grp && members(grp) == n)
+			return grp;
+		usleep(10 * 1000);
+	}
+	pcbg_group_free(grp);
+	return NULL;
+}
+
+/* Until @grp has @n members; 0, or -1 after @limit_ns. */
+static int wait_members(struct pcbg_group *grp, int n, __u64 limit_ns)
+{
+	__u64 t0 = mono_ns();
+
+	while (members(grp) != n) {
+		if (mono_ns() - t0 > limit_ns)
+			return -1;
+		usleep(1000);
+	}
+	return 0;
+}
+
+/* Wait for @n join events on @port (and drop others); how many came. */
+static int wait_joins(int port, int n, __u64 limit_ns)
+{
+	__u64 t0 = mono_ns();
+	int i, k, got;
+
+	for (;;) {
+		for (i = got = 0; i < njoins; i++)
+			got += joins[i].port == port;
+		if (got >= n || mono_ns() - t0 > limit_ns)
+			break;
+		struct pollfd p = { .fd = bindwatch_fd(bw), .events = POLLIN };
+
+		poll(&p, 1, 10);
+		bindwatch_drain(bw, on_event, NULL);
+	}
+	for (i = k = 0; i < njoins; i++)
+		if (joins[i].port == port)
+			joins[k++] = joins[i];
+	njoins = k;
+	return got;
+}
+
+/* Is @slot in the member list of the generation in use? */
+static int is_member(struct pcbg_group *grp, __u32 slot)
+{
+	struct pcbg_group_info info;
+	__u32 i, key, m;
+
+	if (pcbg_group_info(grp, &info))
+		return 0;
+	for (i = 0; i < info.nr_members[info.gen & 1]; i++) {
+		key = (info.gen & 1) * info.capacity + i;
+		if (!bpf_map_lookup_elem(members_fd, &key, &m) && m == slot)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The ms from the join event @e to the moment its socket is a member of
+ * the generation in use (*@member_ms), and to the first selection counted
+ * for its slot (*@sel_ms); -1 for what did not come within WAIT_NS.
+ */
+static void time_to_steer(struct pcbg_group *grp, const struct pcbg_sock_event *e,
+			  double *member_ms, double *sel_ms)
+{
+	struct pcbg_group_info info;
+	struct pcbg_slot s;
+	__u64 sel0 = 0, sel, now;
+	__u32 slot;
+	int found = -1;
+
+	*member_ms = *sel_ms = -1;
+	while ((now = mono_ns()) - e->time_ns < WAIT_NS) {
+		if (found < 0 && !pcbg_group_info(grp, &info)) {
+			for (slot = 0; slot < info.nr_slots && slot < info.capacity; slot++)
+				if (!pcbg_group_slot(grp, slot, &s) &&
+				    (s.flags & PCBG_SLOT_USED) && s.cookie == e->sock_cookie) {
+					found = slot;
+					/* a reused slot has counts of its last socket */
+					pcbg_group_slot_selected(grp, slot, &sel0);
+					break;
+				}
+		}
+		if (found >= 0 && *member_ms < 0 && is_member(grp, found))
+			*member_ms = (now - e->time_ns) / 1e6;
+		if (found >= 0 && !pcbg_group_slot_selected(grp, found, &sel) && sel > sel0) {
+			*sel_ms = (now - e->time_ns) / 1e6;
+			if (*member_ms < 0)	/* in and selected between two looks */
+				*member_ms = *sel_ms;
+			return;
+		}
+		usleep(100);
+	}
+}
+
+/* The load: datagrams from 64 source ports, or connections reset at once. */
+struct load {
+	pthread_t thread;
+	int proto;
+	int port;
+	volatile int stop;
+	long sent;
+};
+
+static void *load_run(void *arg)
+{
+	struct load *l = arg;
+	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(l->port),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	int fds[64], i, k;
+
+	for (i = 0; l->proto == IPPROTO_UDP && i < 64; i++)
+		fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	while (!l->stop) {
+		for (k = 0; k < 8; k++) {
+			if (l->proto == IPPROTO_UDP) {
+				i = (l->sent + k) % 64;
+				sendto(fds[i], "x", 1, 0, (struct sockaddr *)&dst, sizeof(dst));
+			} else {
+				int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+				setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+				connect(fd, (struct sockaddr *)&dst, sizeof(dst));
+				close(fd);
+			}
+		}
+		l->sent += 8;
+		usleep(1000);	/* some 8,000 a second */
+	}
+	for (i = 0; l->proto == IPPROTO_UDP && i < 64; i++)
+		close(fds[i]);
+	return NULL;
+}
+
+static void load_start(struct load *l, int proto, int port)
+{
+	memset(l, 0, sizeof(*l));
+	l->proto = proto;
+	l->port = port;
+	pthread_create(&l->thread, NULL, load_run, l);
+}
+
+static void load_stop(struct load *l)
+{
+	l->stop = 1;
+	pthread_join(l->thread, NULL);
+}
+
+/* One scenario's figures. */
+struct result {
+	const char *name;
+	double steer[MAX_EVENTS];	/* to member */
+	double sel[MAX_EVENTS];		/* to first selection */
+	int nsteer;
+	int missed;		/* joins never steered within WAIT_NS */
+	long fb[MAX_EVENTS];
+	int nfb;
+};
+
+static void add_steer(struct result *r, double member_ms, double sel_ms)
+{
+	if (member_ms < 0 || sel_ms < 0) {
+		r->missed++;
+	} else if (r->nsteer < MAX_EVENTS) {
+		r->steer[r->nsteer] = member_ms;
+		r->sel[r->nsteer++] = sel_ms;
+	}
+}
+
+/* Each new join on @port timed; @n expected. */
+static void time_joins(struct result *r, struct pcbg_group *grp, int port, int n)
+{
+	int i, got = wait_joins(port, n, WAIT_NS);
+
+	for (i = 0; i < got; i++) {
+		double member_ms, sel_ms;
+
+		time_to_steer(grp, &joins[i], &member_ms, &sel_ms);
+		add_steer(r, member_ms, sel_ms);
+	}
+	r->missed += n > got ? n - got : 0;
+	njoins = 0;
+}
+
+static int set_ports(int port, int proto)
+{
+	struct pcbg_watch_key k = { .port = port, .protocol = proto };
+	socklen_t len = sizeof(k.netns_cookie);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), err;
+
+	err = getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &k.netns_cookie, &len) ? -errno : 0;
+	close(fd);
+	return err ? err : bindwatch_set_ports(bw, &k, 1);
+}
+
+static int run_kill(struct result *r, int rounds)
+{
+	char path[300], link[128];
+	pid_t daemon, w[4];
+	struct pcbg_group *grp;
+	struct load l;
+	__u64 fb0;
+	int k, i;
+
+	r->name = "kill -9 + respawn (udp)";
+	snprintf(path, sizeof(path), "%s/echo_server", bin);
+	snprintf(link, sizeof(link), "%s/" ECHO_NAME, dir);
+	if (symlink(path, link) && errno != EEXIST)
+		return -errno;
+	write_file("decl/echo.conf", "port = %d\nproto = udp\nprocess = " ECHO_NAME "\n"
+		   "algorithm = maglev\ncapacity = 16\n", UDP_PORT);
+	set_ports(UDP_PORT, IPPROTO_UDP);
+	daemon = start_daemon("60000");
+	for (k = 0; k < 4; k++)
+		w[k] = start_echo(k, UDP_PORT);
+	grp = wait_group(UDP_PORT, 4, 10 * WAIT_NS);
+	if (!grp) {
+		fprintf(stderr, "steer: kill: the group never had 4 members\n");
+		return -1;
+	}
+	load_start(&l, IPPROTO_UDP, UDP_PORT);
+	usleep(SETTLE_US);
+	skip_events();
+	for (i = 0; i < rounds; i++) {
+		k = i % 4;
+		fb0 = fallbacks(grp);
+		stop(&w[k], SIGKILL);
+		w[k] = start_echo(k, UDP_PORT);
+		time_joins(r, grp, UDP_PORT, 1);
+		wait_members(grp, 4, WAIT_NS);
+		usleep(SETTLE_US);
+		r->fb[r->nfb++] = fallbacks(grp) - fb0;
+	}
+	load_stop(&l);
+	for (k = 0; k < 4; k++)
+		stop(&w[k], SIGKILL);
+	stop(&daemon, SIGTERM);
+	pcbg_group_free(grp);
+	remove_decl("echo.conf");
+	fprintf(stderr, "steer: kill: %ld datagrams sent\n", l.sent);
+	return 0;
+}
+
+static int nginx_conf(int workers)
+{
+	return write_file("nginx.conf",
+			  "daemon off;\nmaster_process on;\nworker_processes %d;\nuser root;\n"
+			  "pid %s/nginx.pid;\nerror_log %s/nginx.err;\n"
+			  "events { worker_connections 1024; }\n"
+			  "http { access_log off;\n"
+			  "  server { listen 127.0.0.1:%d reuseport; return 200 \"ok\\n\"; } }\n",
+			  workers, dir, dir, NGINX_PORT);
+}
+
+static int run_nginx(struct result *r, int cycles)
+{
+	char conf[128], *argv[] = { "/usr/sbin/nginx", "-c", conf, NULL };
+	pid_t daemon, master;
+	struct pcbg_group *grp;
+	struct load l;
+	__u64 fb0;
+	int i, up;
+
+	if (access(argv[0], X_OK)) {
+		fprintf(stderr, "steer: no %s (scripts/deps.sh installs nginx-light)\n", argv[0]);
+		return -1;
+	}
+	r->name = "nginx reload 4->6->4 (tcp)";
+	snprintf(conf, sizeof(conf), "%s/nginx.conf", dir);
+	write_file("decl/nginx.conf", "port = %d\nproto = tcp\nprocess = nginx\n", NGINX_PORT);
+	set_ports(NGINX_PORT, IPPROTO_TCP);
+	nginx_conf(4);
+	daemon = start_daemon("60000");
+	master = spawn("nginx.log", argv);
+	grp = wait_group(NGINX_PORT, 4, 10 * WAIT_NS);
+	if (!grp) {
+		fprintf(stderr, "steer: nginx: the group never had 4 members\n");
+		stop(&master, SIGKILL);
+		stop(&daemon, SIGKILL);
+		return -1;
+	}
+	load_start(&l, IPPROTO_TCP, NGINX_PORT);
+	usleep(SETTLE_US);
+	skip_events();
+	for (i = 0; i < 2 * cycles; i++) {
+		up = !(i % 2);
+		fb0 = fallbacks(grp);
+		nginx_conf(up ? 6 : 4);
+		kill(master, SIGHUP);
+		if (up)
+			time_joins(r, grp, NGINX_PORT, 2);
+		if (wait_members(grp, up ? 6 : 4, WAIT_NS))
+			fprintf(stderr, "steer: nginx: reload %d: %d members, not %d\n", i,
+				members(grp), up ? 6 : 4);
+		usleep(SETTLE_US);
+		r->fb[r->nfb++] = fallbacks(grp) - fb0;
+	}
+	load_stop(&l);
+	stop(&master, SIGQUIT);
+	stop(&daemon, SIGTERM);
+	pcbg_group_free(grp);
+	remove_decl("nginx.conf");
+	fprintf(stderr, "steer: nginx: %ld connections made\n", l.sent);
+	return 0;
+}
+
+static pid_t start_haproxy(pid_t old)
+{
+	char conf[128], pid[16];
+	char *const argv[] = { "/usr/sbin/haproxy", "-db", "-f", conf, old ? "-sf" : NULL, pid,
+			       NULL };
+
+	snprintf(conf, sizeof(conf), "%s/haproxy.cfg", dir);
+	snprintf(pid, sizeof(pid), "%d", old);
+	return spawn("haproxy.log", argv);
+}
+
+static int run_haproxy(struct result *r, int reloads)
+{
+	pid_t daemon, cur, old;
+	struct pcbg_group *grp;
+	struct load l;
+	__u64 fb0;
+	int i;
+
+	if (access("/usr/sbin/haproxy", X_OK)) {
+		fprintf(stderr, "steer: no haproxy (scripts/deps.sh installs it)\n");
+		return -1;
+	}
+	r->name = "haproxy -sf (tcp)";
+	write_file("haproxy.cfg", "global\n  nbthread 1\ndefaults\n  mode http\n"
+		   "  timeout connect 1s\n  timeout client 2s\n  timeout server 2s\n"
+		   "frontend fe\n  bind 127.0.0.1:%d\n  http-request return status 200\n",
+		   HAPROXY_PORT);
+	write_file("decl/haproxy.conf", "port = %d\nproto = tcp\nprocess = haproxy\n",
+		   HAPROXY_PORT);
+	set_ports(HAPROXY_PORT, IPPROTO_TCP);
+	daemon = start_daemon("60000");
+	cur = start_haproxy(0);
+	grp = wait_group(HAPROXY_PORT, 1, 10 * WAIT_NS);
+	if (!grp) {
+		fprintf(stderr, "steer: haproxy: no group\n");
+		stop(&cur, SIGKILL);
+		stop(&daemon, SIGKILL);
+		return -1;
+	}
+	load_start(&l, IPPROTO_TCP, HAPROXY_PORT);
+	usleep(SETTLE_US);
+	skip_events();
+	for (i = 0; i < reloads; i++) {
+		fb0 = fallbacks(grp);
+		old = cur;
+		cur = start_haproxy(old);
+		time_joins(r, grp, HAPROXY_PORT, 1);
+		waitpid(old, NULL, 0);	/* the old one is gone */
+		wait_members(grp, 1, WAIT_NS);
+		usleep(SETTLE_US);
+		r->fb[r->nfb++] = fallbacks(grp) - fb0;
+	}
+	load_stop(&l);
+	stop(&cur, SIGKILL);
+	stop(&daemon, SIGTERM);
+	pcbg_group_free(grp);
+	remove_decl("haproxy.conf");
+	fprintf(stderr, "steer: haproxy: %ld connections made\n", l.sent);
+	return 0;
+}
+
+/* The CPU time of @pid so far, ns (/proc/PID/schedstat). */
+static __u64 cpu_time(pid_t pid)
+{
+	unsigned long long ns = 0;
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%llu", &ns) != 1)
+			ns = 0;
+		fclose(f);
+	}
+	return ns;
+}
+
+/* The daemon's share of one CPU over @secs, 100 groups declared, idle. */
+static int run_idle(int secs, double *share, int *groups)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fds[2 * IDLE_GROUPS], one = 1, i, k;
+	pid_t daemon;
+	__u64 c0, c1;
+	char name[128];
+
+	write_file("bench.pid", "%d\n", getpid());
+	for (i = 0; i < 2 * IDLE_GROUPS; i++) {
+		fds[i] = socket(AF_INET, SOCK_DGRAM, 0);
+		setsockopt(fds[i], SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+		a.sin_port = htons(IDLE_PORT + i / 2);
+		if (bind(fds[i], (struct sockaddr *)&a, sizeof(a)))
+			return -errno;
+	}
+	for (i = 0; i < IDLE_GROUPS; i++) {
+		snprintf(name, sizeof(name), "decl/idle%03d.conf", i);
+		write_file(name, "port = %d\nproto = udp\npidfile = %s/bench.pid\n",
+			   IDLE_PORT + i, dir);
+	}
+	daemon = start_daemon(NULL);	/* its default interval */
+	/* idle from when every group is made (a group's maps take a while) */
+	for (k = 0; k < 120; k++) {
+		for (i = 0, *groups = 0; i < IDLE_GROUPS; i++) {
+			struct pcbg_group *grp = open_group(IDLE_PORT + i);
+
+			*groups += grp && members(grp) == 2;
+			pcbg_group_free(grp);
+		}
+		if (*groups == IDLE_GROUPS)
+			break;
+		sleep(1);
+	}
+	sleep(1);
+	c0 = cpu_time(daemon);
+	sleep(secs);
+	c1 = cpu_time(daemon);
+	*share = 100.0 * (c1 - c0) / (secs * 1e9);
+	stop(&daemon, SIGTERM);
+	for (i = 0; i < 2 * IDLE_GROUPS; i++)
+		close(fds[i]);
+	for (i = 0; i < IDLE_GROUPS; i++) {
+		snprintf(name, sizeof(name), "%s/decl/idle%03d.conf", dir, i);
+		unlink(name);
+	}
+	return 0;
+}
+
+static void report(FILE *csv, const struct result *r)
+{
+	char measured[128], what[160];
+	double p50 = -1, p99 = -1, mean = 0;
+	long fbmax = 0, fbsum = 0;
+	int i;
+
+	for (i = 0; i < r->nsteer; i++)
+		fprintf(csv, "%s,member_ms,%.3f\n%s,selected_ms,%.3f\n", r->name, r->steer[i],
+			r->name, r->sel[i]);
+	for (i = 0; i < r->nfb; i++) {
+		fprintf(csv, "%s,fallbacks,%ld\n", r->name, r->fb[i]);
+		fbsum += r->fb[i];
+		fbmax = r->fb[i] > fbmax ? r->fb[i] : fbmax;
+	}
+	if (r->nsteer) {
+		p50 = bench_quantile(r->steer, r->nsteer, 0.5);
+		p99 = bench_quantile(r->steer, r->nsteer, 0.99);
+	}
+	mean = r->nfb ? (double)fbsum / r->nfb : 0;
+	printf("%-28s joins %3d (never steered %d)  time-to-steer p50 %7.2f ms  p99 %7.2f ms  "
+	       "max %7.2f ms\n", r->name, r->nsteer, r->missed, p50, p99,
+	       r->nsteer ? bench_quantile(r->steer, r->nsteer, 1.0) : -1);
+	if (r->nsteer)
+		printf("%-28s to the first selection: p50 %7.2f ms  p99 %7.2f ms\n", "",
+		       bench_quantile(r->sel, r->nsteer, 0.5),
+		       bench_quantile(r->sel, r->nsteer, 0.99));
+	printf("%-28s events %2d  fallbacks per event: mean %.1f, max %ld, total %ld\n",
+	       "", r->nfb, mean, fbmax, fbsum);
+	snprintf(what, sizeof(what), "%s: time-to-steer p50 | p99 (%d joins)", r->name,
+		 r->nsteer);
+	snprintf(measured, sizeof(measured), "%.2f | %.2f ms", p50, p99);
+	bench_goal("steer", what, measured, "p99 <= 10 ms",
+		   r->nsteer && !r->missed && p99 <= 10.0);
+	snprintf(what, sizeof(what), "%s: fallbacks per event, mean (max) over %d", r->name,
+		 r->nfb);
+	snprintf(measured, sizeof(measured), "%.1f (%ld)", mean, fbmax);
+	bench_goal("steer", what, measured, "0", r->nfb && !fbsum);
+}
+
+/* The hooks' cost per run, from the kernel's BPF statistics. */
+static void hook_cost(void)
+{
+	__u32 ids[8];
+	int n = bindwatch_prog_ids(bw, ids, 8), i;
+
+	for (i = 0; i < n; i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		char what[96], measured[64];
+		int fd = bpf_prog_get_fd_by_id(ids[i]);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) || !info.run_cnt) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		close(fd);
+		snprintf(what, sizeof(what), "hook %s: ns per run (this run's sockets)", info.name);
+		snprintf(measured, sizeof(measured), "%.0f ns over %llu runs",
+			 (double)info.run_time_ns / info.run_cnt,
+			 (unsigned long long)info.run_cnt);
+		printf("%-40s %s\n", what, measured);
+		bench_goal("steer", what, measured, "-", BENCH_INFO);
+	}
+}
+
+static void usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-o DIR] [-r ROUNDS] [-d SECONDS] [-s SCENARIOS]\n"
+		"  -o DIR        results directory (build/bench)\n"
+		"  -r ROUNDS     kill -9 rounds (20); nginx cycles and haproxy reloads scale\n"
+		"  -d SECONDS    idle measurement (60)\n"
+		"  -s SCENARIOS  some of kill,nginx,haproxy,idle (all)\n", prog);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *outdir = "build/bench", *only = "kill,nginx,haproxy,idle";
+	int rounds = 20, secs = 60, opt, failed = 0, stats_fd, groups = 0;
+	struct result *r = calloc(3, sizeof(*r));
+	char *slash, path[700];
+	double share = 0;
+	FILE *csv;
+	ssize_t n;
+
+	while ((opt = getopt(argc, argv, "o:r:d:s:")) != -1) {
+		switch (opt) {
+		case 'o':
+			outdir = optarg;
+			break;
+		case 'r':
+			rounds = atoi(optarg);
+			break;
+		case 'd':
+			secs = atoi(optarg);
+			break;
+		case 's':
+			only = optarg;
+			break;
+		default:
+			usage(argv[0]);
+		}
+	}
+	if (rounds < 2 || rounds > 200 || secs < 1 || !r)
+		usage(argv[0]);
+	n = readlink("/proc/self/exe", bin, sizeof(bin) - 1);
+	if (n < 0)
+		return 1;
+	bin[n] = '\0';
+	slash = strrchr(bin, '/');
+	*slash = '\0';
+	slash = strrchr(bin, '/');	/* build/bench/steer -> build */
+	if (slash)
+		*slash = '\0';
+	if (bench_init(outdir, 4096)) {
+		fprintf(stderr, "steer: namespaces: %s (root?)\n", strerror(errno));
+		return 1;
+	}
+	/* the daemon's state file: a private /run/pcbgroupd */
+	mkdir("/run/pcbgroupd", 0755);
+	mount("tmpfs", "/run/pcbgroupd", "tmpfs", 0, "mode=0755");
+	snprintf(dir, sizeof(dir), "/tmp/pcbg-steer.XXXXXX");
+	snprintf(logs, sizeof(logs), "%s", outdir);
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(path, sizeof(path), "%s/decl", dir);
+	mkdir(path, 0755);
+	if (bindwatch_open(&bw, NULL)) {
+		fprintf(stderr, "steer: bindwatch: %s\n", strerror(errno));
+		return 1;
+	}
+	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	csv = bench_open(outdir, "steer.csv", "scenario,what,value");
+	if (!csv)
+		return 1;
+	if (strstr(only, "kill")) {
+		failed |= run_kill(&r[0], rounds) < 0;
+		report(csv, &r[0]);
+	}
+	if (strstr(only, "nginx")) {
+		failed |= run_nginx(&r[1], rounds / 4 ? rounds / 4 : 1) < 0;
+		report(csv, &r[1]);
+	}
+	if (strstr(only, "haproxy")) {
+		failed |= run_haproxy(&r[2], rounds / 2) < 0;
+		report(csv, &r[2]);
+	}
+	hook_cost();
+	if (stats_fd >= 0)
+		close(stats_fd);
+	bindwatch_close(bw);	/* the daemon's own hooks only, from here */
+	if (strstr(only, "idle")) {
+		char what[96], measured[64];
+
+		if (run_idle(secs, &share, &groups)) {
+			failed = 1;
+		} else {
+			printf("idle: %d groups steered, daemon CPU %.3f %% of one CPU over %d s\n",
+			       groups, share, secs);
+			fprintf(csv, "idle,cpu_percent,%.4f\n", share);
+			snprintf(what, sizeof(what),
+				 "idle: daemon CPU, %d UDP groups declared, %d s", groups, secs);
+			snprintf(measured, sizeof(measured), "%.3f %%", share);
+			bench_goal("steer", what, measured, "<= 0.1 %",
+				   groups == IDLE_GROUPS && share <= 0.1);
+		}
+	}
+	fclose(csv);
+	/* what the daemon and the servers said, for a look afterwards */
+	snprintf(path, sizeof(path), "cat %s/*.log > %s/steer.log; rm -rf %s", dir, logs, dir);
+	if (system(path))
+		failed = 1;
+	return failed;
+}

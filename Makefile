@@ -10,11 +10,19 @@ MULTIARCH	:= $(shell $(CC) -print-multiarch 2>/dev/null)
 # installed, else the newest of the matrix (scripts/kernels.sh).
 KVER		?= $(shell bash -c '. scripts/kernels.sh && pcbg_default_kver')
 KSRC_TAR	?= /usr/src/linux-source-6.1.tar.xz
+# One version, the package's: the first line of debian/changelog.  The
+# tools' --version, the library's file name, pcbgroup.pc, dkms.conf and the
+# module's MODULE_VERSION take it from here.
+VERSION		:= $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
 
+# No build path in what is built (the BPF object, and through the skeleton
+# the library): the same bytes from any directory.
+PREFIX_MAP	:= -ffile-prefix-map=$(CURDIR)=.
 CFLAGS		?= -O2 -g
-CFLAGS		+= -Wall -Wextra -Werror -Iinclude -Itools/lib -I$(OUT)
+CFLAGS		+= -Wall -Wextra -Werror -Iinclude -Itools/lib -I$(OUT) \
+		   -DPCBG_VERSION='"$(VERSION)"' $(PREFIX_MAP)
 BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -Wall -Werror -Iinclude \
-		   -idirafter /usr/include/$(MULTIARCH)
+		   -idirafter /usr/include/$(MULTIARCH) $(PREFIX_MAP)
 LDLIBS		:= -lbpf -lelf -lz -lpthread -lm
 
 ifeq ($(V),1)
@@ -28,7 +36,7 @@ endif
 
 .DELETE_ON_ERROR:
 .PHONY: all deps bpf tools lib module selftests check check-host check-unit lint demo clean help \
-	dist install install-dkms uninstall deb asan
+	installable dist install install-dkms uninstall uninstall-dkms deb asan
 
 LIB_OBJ		:= $(patsubst tools/lib/%.c,$(OUT)/lib/%.o,$(wildcard tools/lib/*.c))
 CTL_OBJS	:= $(OUT)/tools/pcbgroupctl.o $(OUT)/tools/adopt.o $(OUT)/tools/show.o \
@@ -54,7 +62,7 @@ tools: $(OUT)/pcbgroupctl $(OUT)/pcbgroupd lib $(EXAMPLES)
 # the trixie root is built there, with its toolchain.
 module:
 	$(call msg,MODULE,$(OUT)/kmod/$(KVER)/module/pcbgroup.ko)
-	$(Q)OUT=$(OUT) scripts/build_module.sh $(KVER)
+	$(Q)OUT=$(OUT) PCBG_VERSION=$(VERSION) scripts/build_module.sh $(KVER)
 
 $(OUT)/pcbgroup.bpf.o: bpf/pcbgroup.bpf.c include/uapi/pcbgroup.h | $(OUT)
 	$(call msg,CLANG,$@)
@@ -89,6 +97,8 @@ $(OUT)/tools/%.o: tools/%.c tools/pcbgroupctl.h tools/pcbgroupd.h $(HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+# --version
+$(OUT)/tools/pcbgroupctl.o $(OUT)/tools/pcbgroupd.o: debian/changelog
 
 # The build tree's pcbgroupctl (used by the tests) links the static library;
 # the installed one, $(OUT)/shared/pcbgroupctl, the shared one.
@@ -102,7 +112,7 @@ include selftests/Makefile
 
 $(OUT)/pcbgroupd: $(D_OBJS) $(OUT)/libpcbgroup.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(OUT)/%: tools/examples/%.c tools/examples/echo_proto.h
 	$(call msg,CC,$@)
@@ -131,10 +141,14 @@ help:
 	@echo '  bench      side-by-side benchmarks: results and plots in $(OUT)/bench'
 	@echo '  lint       checkpatch --strict on the kernel-style sources'
 	@echo '  module     pcbgroup.ko for KVER, in $(OUT)/kmod/KVER (W=1, sparse)'
-	@echo '  install    tools, libraries, headers, pkg-config, man pages, completion,'
-	@echo '             sysctl.d and modprobe.d files; uninstall removes them'
-	@echo '  install-dkms  the module sources under $(DKMS_SRCDIR) for dkms add'
-	@echo '  deb        Debian packages in $(OUT)/deb (dpkg-buildpackage, lintian)'
+	@echo '  install    tools, libraries, headers, pkg-config, man pages, completions,'
+	@echo '             the unit, docs; sysctl.d, modprobe.d and default files unless'
+	@echo '             edited; uninstall removes them (an edited /etc file stays)'
+	@echo '  install-dkms  the module sources under $(DKMS_SRCDIR), built by DKMS for'
+	@echo '             every kernel with headers; uninstall-dkms removes them'
+	@echo '  installable   what install installs, built (debian/rules uses it)'
+	@echo '  dist       the source tarball $(OUT)/pcbgroup-$(VERSION).tar.gz (tracked files only)'
+	@echo '  deb        Debian packages in $(OUT)/deb, from that tarball (dpkg-buildpackage, lintian)'
 	@echo '  asan       pcbgroupctl and pcbgroupd with ASan and UBSan in $(OUT)/asan (tests run them)'
 	@echo '  deps       install missing Debian packages (scripts/deps.sh)'
 	@echo '  clean      remove $(OUT)/'

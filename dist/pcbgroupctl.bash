@@ -1,13 +1,16 @@
 # bash completion for pcbgroupctl(8)                        -*- shell-script -*-
 # SPDX-License-Identifier: GPL-2.0
+#
+# The commands and options are those of `pcbgroupctl -h`, the knobs those of
+# the header's table: selftests/check_completion.sh and knob_table hold
+# them to it.
 
-# Group ids are the directories pcbgroupctl pins under /sys/fs/bpf/pcbgroup.
+# The group ids of this network namespace, as pcbgroupctl itself finds them
+# (its pins are under /sys/fs/bpf/pcbgroup/netnsCOOKIE/, by the namespace's
+# cookie, which only a socket tells).
 _pcbgroupctl_groups()
 {
-	local d
-	for d in /sys/fs/bpf/pcbgroup/*/; do
-		[[ -d $d ]] && d=${d%/} && printf '%s\n' "${d##*/}"
-	done
+	"$1" show -j 2> /dev/null | grep -o '"id":[0-9]*' | cut -d: -f2
 }
 
 _pcbgroupctl()
@@ -15,19 +18,20 @@ _pcbgroupctl()
 	local cur prev words cword
 	_init_completion || return
 
+	local ctl=${words[0]:-pcbgroupctl}
 	local commands='attach show set pin drain undrain rebalance detach register gc'
 	local knobs='tcp_reuseport_ext udp_reuseport_ext algorithm cpu_bits
 		max_group_size stats hash_fields migrate flow_table flow_timeout samples'
 	local cmd i
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		-v) ;;
+		-v | --verbose) ;;
 		*) cmd=${words[i]}; break ;;
 		esac
 	done
 
 	if [[ -z $cmd ]]; then
-		COMPREPLY=($(compgen -W "$commands -v -h" -- "$cur"))
+		COMPREPLY=($(compgen -W "$commands -v --verbose -V --version -h --help" -- "$cur"))
 		return
 	fi
 
@@ -41,11 +45,15 @@ _pcbgroupctl()
 		COMPREPLY=($(compgen -W '--pid --port --proto --capacity -h' -- "$cur"))
 		;;
 	show)
-		COMPREPLY=($(compgen -W "-j --cpus --samples -h $(_pcbgroupctl_groups)" -- "$cur"))
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W '-j --prometheus --cpus --samples -h' -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$(_pcbgroupctl_groups "$ctl")" -- "$cur"))
+		fi
 		;;
 	set)
 		if [[ $prev == --group ]]; then
-			COMPREPLY=($(compgen -W "$(_pcbgroupctl_groups)" -- "$cur"))
+			COMPREPLY=($(compgen -W "$(_pcbgroupctl_groups "$ctl")" -- "$cur"))
 			return
 		fi
 		case $cur in
@@ -66,12 +74,18 @@ _pcbgroupctl()
 		;;
 	pin | drain | undrain | rebalance)
 		# the GROUP is the first argument after the command
-		[[ $prev == "$cmd" ]] &&
-			COMPREPLY=($(compgen -W "$(_pcbgroupctl_groups)" -- "$cur"))
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W '--help' -- "$cur"))
+		elif [[ $prev == "$cmd" ]]; then
+			COMPREPLY=($(compgen -W "$(_pcbgroupctl_groups "$ctl")" -- "$cur"))
+		fi
 		;;
-	detach)
-		[[ $prev == detach ]] &&
-			COMPREPLY=($(compgen -W "--all $(_pcbgroupctl_groups)" -- "$cur"))
+	detach | register)
+		[[ $prev == "$cmd" ]] &&
+			COMPREPLY=($(compgen -W "--all -h $(_pcbgroupctl_groups "$ctl")" -- "$cur"))
+		;;
+	gc)
+		[[ $prev == gc ]] && COMPREPLY=($(compgen -W '--help' -- "$cur"))
 		;;
 	esac
 } &&

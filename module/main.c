@@ -69,6 +69,10 @@ module_exit(pcbgk_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("SO_REUSEPORT group steering: knobs and tables");
 MODULE_AUTHOR("pcbgroup developers");
+#ifdef PCBG_VERSION
+/* the package's, from module/Kbuild */
+MODULE_VERSION(PCBG_VERSION);
+#endif
 #ifndef PCBGK_NO_MAP_GET
 /* bpf_map_get(), see compat.h */
 MODULE_IMPORT_NS(PCBGK_BPF_NS);

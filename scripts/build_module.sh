@@ -29,19 +29,21 @@ log=$mdir/build.log
 if [ -z "$root" ]; then
 	command -v sparse > /dev/null ||
 		{ echo "build_module: sparse missing (scripts/deps.sh)" >&2; exit 1; }
-	make -C "$kdir" M="$mdir" W=1 C=1 CHECK=sparse PCBG_MAPS="$maps" modules > "$log" 2>&1
+	make -C "$kdir" M="$mdir" W=1 C=1 CHECK=sparse PCBG_MAPS="$maps" \
+		PCBG_VERSION="${PCBG_VERSION:-}" modules > "$log" 2>&1
 else
 	# The kernel's kbuild tools need the root's glibc: build in the root,
 	# in a private mount namespace that goes away with the build.
 	unshare --mount --propagation private -- sh -ec \
-		'r=$1 m=$2 kdir=$3 maps=$4
+		'r=$1 m=$2 kdir=$3 maps=$4 ver=$5
 		 mount --rbind /dev "$r/dev"
 		 mount -t proc proc "$r/proc"
 		 mount --bind "$m" "$r/mnt"
 		 exec chroot "$r" env -i HOME=/root LANG=C.UTF-8 \
 			PATH=/usr/local/bin:/usr/bin:/bin \
-			make -C "$kdir" M=/mnt W=1 C=1 CHECK=sparse PCBG_MAPS="$maps" modules' \
-		build_module "$root" "$mdir" "$kdir" "$maps" > "$log" 2>&1
+			make -C "$kdir" M=/mnt W=1 C=1 CHECK=sparse PCBG_MAPS="$maps" \
+			PCBG_VERSION="$ver" modules' \
+		build_module "$root" "$mdir" "$kdir" "$maps" "${PCBG_VERSION:-}" > "$log" 2>&1
 fi
 status=$?
 

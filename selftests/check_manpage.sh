@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # tools/pcbgroupctl.8 lints clean and documents every command that
-# `pcbgroupctl -h` lists, tools/pcbgroupd.8 every option of `pcbgroupd -h`:
-# help and man page may not drift apart.  (The knobs: selftests/knob_table.c.)
+# `pcbgroupctl -h` lists, tools/pcbgroupd.8 every option of `pcbgroupd -h`,
+# tools/lib/libpcbgroup.3 every function the library exports: code and man
+# page may not drift apart.  (The knobs: selftests/knob_table.c.)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 man=tools/pcbgroupctl.8
@@ -36,4 +37,17 @@ for o in $dopts; do
 		{ echo "$dman: option '$o' not described"; rc=1; }
 done
 [ -n "$dopts" ] || { echo "check_manpage: read no pcbgroupd option"; rc=1; }
+
+# tools/lib/libpcbgroup.3: lints clean and names every function and datum
+# the library exports (tools/lib/libpcbgroup.map)
+lman=tools/lib/libpcbgroup.3
+if ! out=$(groff -man -ww -z "$lman" 2>&1) || [ -n "$out" ]; then
+	echo "$lman: groff: $out"
+	rc=1
+fi
+syms=$(sed -n 's/^[[:space:]]*\(pcbg_[a-z0-9_]*\);$/\1/p' tools/lib/libpcbgroup.map)
+for s in $syms; do
+	grep -qw -- "$s" "$lman" || { echo "$lman: '$s' not described"; rc=1; }
+done
+[ -n "$syms" ] || { echo "check_manpage: read no exported symbol"; rc=1; }
 exit $rc

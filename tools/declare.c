@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pcbgroupd's declarations: one group per file, /etc/pcbgroup/NAME.conf,
- * "key = value" lines, '#' comments.  Parsed strictly: an unknown or
+ * "key = value" lines, '#' comments (a line of its own, or after a value and
+ * a blank: "port = 443   # https").  Parsed strictly: an unknown or
  * repeated key, a bad value or a missing one is an error naming the file and
  * line, and that file is skipped while the others load.
  *
@@ -70,6 +71,19 @@ static char *trim(char *s)
 	while (end > s && isspace((unsigned char)end[-1]))
 		*--end = '\0';
 	return s;
+}
+
+/* @v without its comment: from the first '#' that follows a blank. */
+static char *cut_comment(char *v)
+{
+	char *p;
+
+	for (p = v; *p; p++)
+		if (*p == '#' && (p == v || isspace((unsigned char)p[-1]))) {
+			*p = '\0';
+			break;
+		}
+	return v;
 }
 
 /* Printable, no blank: what the state file and the logs can carry. */
@@ -327,7 +341,7 @@ static int parse_file(int dirfd, const char *name, const char *path, struct decl
 		}
 		*eq = '\0';
 		key = trim(p);
-		val = trim(eq + 1);
+		val = trim(cut_comment(eq + 1));
 		if (!*key || !*val) {
 			fclose(f);
 			return bad(path, nr, "expected key = value");

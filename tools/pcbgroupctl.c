@@ -60,6 +60,7 @@ static const char usage_text[] =
 	"\n"
 	"Options:\n"
 	"  -v, --verbose  print libbpf's messages\n"
+	"  -V, --version  print the version\n"
 	"  -h, --help     this help\n"
 	"\n"
 	"Knobs (set KNOB=VALUE; sysctl net.pcbgroup.KNOB with pcbgroup.ko):\n";
@@ -904,6 +905,7 @@ int main(int argc, char **argv)
 	};
 	static const struct option global_opts[] = {
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -911,11 +913,14 @@ int main(int argc, char **argv)
 	int opt;
 
 	opterr = 0;	/* our own one-line messages: option_error() */
-	while ((opt = getopt_long(argc, argv, "+:vh", global_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:vVh", global_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'v':
 			verbose++;
 			break;
+		case 'V':
+			puts("pcbgroupctl " PCBG_VERSION);
+			return EXIT_OK;
 		case 'h':
 			return usage();
 		default:

@@ -77,6 +77,7 @@ static const char usage_text[] =
 	"                        format, atomically (node_exporter's textfile collector)\n"
 	"  -P, --prometheus-interval S  every S seconds (default 5)\n"
 	"      --check           check the declarations and exit (1 if one is bad)\n"
+	"  -V, --version         print the version\n"
 	"  -h, --help            this help\n";
 
 static volatile sig_atomic_t got_hup, got_term;
@@ -1249,6 +1250,7 @@ int main(int argc, char **argv)
 		{ "prometheus", required_argument, NULL, 'p' },
 		{ "prometheus-interval", required_argument, NULL, 'P' },
 		{ "check", no_argument, NULL, 'C' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -1261,7 +1263,7 @@ int main(int argc, char **argv)
 	int check = 0, ready = 0, nbad, opt, err, changed, knobs_changed = 0, i, sweep;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "c:i:p:P:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:i:p:P:Vh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			conf_dir = optarg;
@@ -1287,6 +1289,9 @@ int main(int argc, char **argv)
 		case 'C':
 			check = 1;
 			break;
+		case 'V':
+			puts("pcbgroupd " PCBG_VERSION);
+			return EXIT_OK;
 		case 'h':
 			fputs(usage_text, stdout);
 			return EXIT_OK;

@@ -213,8 +213,8 @@ static void print_text(struct group_view *views, int n, int what)
 		       (unsigned long long)pcbg_fallbacks(v->stats), v->unsteered, group_state(v),
 		       daemon);
 	}
-	printf("\n%-5s %5s %10s %4s %12s %8s\n", "group", "slot", "inode", "cpu",
-	       "selected", "flows");
+	printf("\n%-5s %5s %10s %4s %12s %8s %s\n", "group", "slot", "inode", "cpu",
+	       "selected", "flows", "state");
 	for (i = 0; i < n; i++) {
 		struct group_view *v = &views[i];
 		__u32 *live = live_flows(v);
@@ -224,9 +224,10 @@ static void print_text(struct group_view *views, int n, int what)
 			__u64 sel = 0, inode = slot_inode(v, slot, &s);
 
 			pcbg_group_slot_selected(v->grp, slot, &sel);
-			printf("%-5u %5u %10llu %4d %12llu %8u\n", v->id, slot,
+			printf("%-5u %5u %10llu %4d %12llu %8u %s\n", v->id, slot,
 			       (unsigned long long)inode, s.cpu, (unsigned long long)sel,
-			       live ? live[slot] : 0);
+			       live ? live[slot] : 0, !inode ? "empty" :
+			       s.flags & PCBG_SLOT_DRAINING ? "draining" : "live");
 		}
 		free(live);
 	}

@@ -1,15 +1,28 @@
 /* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /*
  * libpcbgroup: put the pcbgroup SK_REUSEPORT program on an SO_REUSEPORT
- * group a server made itself, and read its counters.  Every int function
- * returns 0 (or a non-negative value) on success and -errno on failure; the
- * library never prints and never exits.
+ * group a server made itself, and read its counters.  libpcbgroup(3) is the
+ * manual.  Installed as <pcbgroup/pcbgroup.h> (or <pcbgroup.h> with
+ * `pkg-config --cflags pcbgroup`); link with -lpcbgroup.
+ *
+ * Every int function returns 0 (or a non-negative value) on success and
+ * -errno on failure, and the library never exits.  It prints nothing
+ * itself, but libbpf, which it calls to load the program, writes its
+ * warnings to stderr unless the program sets its own print function with
+ * libbpf_set_print() (NULL: silent), as pcbgroupctl does.
+ *
+ * Privileges: making a group (maps, program) needs CAP_BPF, CAP_NET_ADMIN
+ * and CAP_PERFMON (or CAP_SYS_ADMIN; or root); attaching it, only the
+ * sockets.  Opening a
+ * pinned group needs read and write access to its pins (root's, mode 0600)
+ * and CAP_SYS_ADMIN, to check its maps are its program's; registering it
+ * with pcbgroup.ko, CAP_NET_ADMIN over the sockets' network namespace.
  */
 #ifndef PCBGROUP_LIB_H
 #define PCBGROUP_LIB_H
 
 #include <stddef.h>
-#include <uapi/pcbgroup.h>
+#include "uapi/pcbgroup.h"
 
 struct pcbg_group;
 

@@ -1,0 +1,20 @@
+# bash completion for pcbgroupd(8)                          -*- shell-script -*-
+# SPDX-License-Identifier: GPL-2.0
+#
+# The options are those of `pcbgroupd -h` (selftests/check_completion.sh).
+
+_pcbgroupd()
+{
+	local cur prev words cword
+	_init_completion || return
+
+	case $prev in
+	-c | --config) _filedir -d; return ;;
+	-p | --prometheus) _filedir; return ;;
+	-i | --interval | -P | --prometheus-interval) return ;;
+	-V | --version | -h | --help) return ;;
+	esac
+	COMPREPLY=($(compgen -W '-c --config -i --interval -p --prometheus
+		-P --prometheus-interval --check -V --version -h --help' -- "$cur"))
+} &&
+	complete -F _pcbgroupd pcbgroupd

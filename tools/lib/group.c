@@ -93,14 +93,14 @@ static int skel_maps(struct pcbgroup_bpf *skel, struct bpf_map *maps[PCBG_M_NR])
 static int set_capacity(struct pcbgroup_bpf *skel, __u32 capacity, __u32 flows,
 			int ncpus)
 {
+	__u32 maglev_size = pcbg_maglev_size(capacity);	/* a prime search: once */
 	struct bpf_map *maps[PCBG_M_NR];
 	__u64 n;
 	int m, err;
 
 	err = skel_maps(skel, maps);
 	for (m = 0; !err && m < PCBG_M_NR; m++) {
-		n = pcbg_map_entries(pcbg_map_rule(m), capacity, ncpus,
-				     pcbg_maglev_size(capacity));
+		n = pcbg_map_entries(pcbg_map_rule(m), capacity, ncpus, maglev_size);
 		err = bpf_map__set_max_entries(maps[m], m == PCBG_M_FLOWS ? flows : n);
 	}
 	return err;

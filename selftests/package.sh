@@ -414,7 +414,8 @@ out=$(unshare --net --mount sh -c 'mount -t proc proc "$0/proc" && mount -t sysf
 	kill \$d \$s0 \$s1; wait \$d
 	cat daemon.log" 2>&1)
 sed 's/^/#   /' <<<"$out"
-grep -q '^pcbgroupd: test: group 1: udp 0.0.0.0:48080, 2 sockets$' <<<"$out" &&
+# made with one socket or both, as the daemon's look fell between the binds
+grep -qE '^pcbgroupd: test: group 1: udp 0.0.0.0:48080, [12] sockets$' <<<"$out" &&
 	grep -q '^flows 200 answered 200 lost 0$' <<<"$out" &&
 	grep -qE '^1 +udp .* 2 +hash-threshold +[0-9]+ +200 +0 +0 live +test' <<<"$out"
 check "the packaged pcbgroupd, with only the unit's capabilities, steers a declared server run by nobody"

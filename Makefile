@@ -19,7 +19,7 @@ VERSION		:= $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
 # the library): the same bytes from any directory.
 PREFIX_MAP	:= -ffile-prefix-map=$(CURDIR)=.
 CFLAGS		?= -O2 -g
-CFLAGS		+= -Wall -Wextra -Werror -Iinclude -Itools/lib -I$(OUT) \
+CFLAGS		+= -Wall -Wextra -Werror -Iinclude -Itools/lib -Itools/common -I$(OUT) \
 		   -DPCBG_VERSION='"$(VERSION)"' $(PREFIX_MAP)
 BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -Wall -Werror -Iinclude \
 		   -idirafter /usr/include/$(MULTIARCH) $(PREFIX_MAP)
@@ -39,13 +39,14 @@ endif
 	installable dist install install-dkms uninstall uninstall-dkms deb asan
 
 LIB_OBJ		:= $(patsubst tools/lib/%.c,$(OUT)/lib/%.o,$(wildcard tools/lib/*.c))
-CTL_OBJS	:= $(OUT)/tools/pcbgroupctl.o $(OUT)/tools/adopt.o $(OUT)/tools/show.o \
-		   $(OUT)/tools/register.o $(OUT)/tools/serving.o $(OUT)/tools/netns.o \
-		   $(OUT)/tools/sockdiag.o $(OUT)/tools/state.o $(OUT)/tools/make_group.o
-# pcbgroupd shares pcbgroupctl's objects but its main
-D_OBJS		:= $(filter-out $(OUT)/tools/pcbgroupctl.o,$(CTL_OBJS)) \
-		   $(OUT)/tools/pcbgroupd.o $(OUT)/tools/declare.o $(OUT)/tools/finder.o \
-		   $(OUT)/tools/scope.o $(OUT)/tools/bindwatch.o
+# tools/common: what pcbgroupctl and pcbgroupd both link; each binary's own
+# files in its folder.
+COMMON_OBJS	:= $(patsubst tools/%.c,$(OUT)/tools/%.o,$(wildcard tools/common/*.c))
+CTL_OBJS	:= $(patsubst tools/%.c,$(OUT)/tools/%.o,$(wildcard tools/pcbgroupctl/*.c)) \
+		   $(COMMON_OBJS)
+D_OBJS		:= $(patsubst tools/%.c,$(OUT)/tools/%.o,$(wildcard tools/pcbgroupd/*.c)) \
+		   $(COMMON_OBJS)
+TOOLS_HDRS	:= $(wildcard tools/common/*.h tools/pcbgroupd/*.h)
 EXAMPLES	:= $(OUT)/echo_server $(OUT)/loadgen
 HDRS		:= include/uapi/pcbgroup.h tools/lib/pcbgroup.h tools/lib/internal.h
 
@@ -72,7 +73,7 @@ $(OUT)/pcbgroup.skel.h: $(OUT)/pcbgroup.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name pcbgroup_bpf > $@
 
-# pcbgroupd's cgroup socket hooks (tools/bindwatch.c loads them)
+# pcbgroupd's cgroup socket hooks (tools/pcbgroupd/bindwatch.c loads them)
 $(OUT)/bindwatch.bpf.o: bpf/bindwatch.bpf.c include/uapi/pcbgroup.h include/pcbgroup_layout.h | $(OUT)
 	$(call msg,CLANG,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -81,8 +82,7 @@ $(OUT)/bindwatch.skel.h: $(OUT)/bindwatch.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name bindwatch_bpf > $@
 
-$(OUT)/tools/bindwatch.o: $(OUT)/bindwatch.skel.h tools/bindwatch.h
-$(OUT)/tools/pcbgroupd.o: tools/bindwatch.h
+$(OUT)/tools/pcbgroupd/bindwatch.o: $(OUT)/bindwatch.skel.h
 
 $(OUT)/lib/%.o: tools/lib/%.c $(HDRS) $(OUT)/pcbgroup.skel.h
 	$(call msg,CC,$@)
@@ -93,12 +93,12 @@ $(OUT)/libpcbgroup.a: $(LIB_OBJ)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(OUT)/tools/%.o: tools/%.c tools/pcbgroupctl.h tools/pcbgroupd.h $(HDRS)
+$(OUT)/tools/%.o: tools/%.c $(TOOLS_HDRS) $(HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 # --version
-$(OUT)/tools/pcbgroupctl.o $(OUT)/tools/pcbgroupd.o: debian/changelog
+$(OUT)/tools/pcbgroupctl/pcbgroupctl.o $(OUT)/tools/pcbgroupd/pcbgroupd.o: debian/changelog
 
 # The build tree's pcbgroupctl (used by the tests) links the static library;
 # the installed one, $(OUT)/shared/pcbgroupctl, the shared one.

@@ -48,9 +48,10 @@ $(OUT)/bench/%: bench/%.c bench/common.h $(OUT)/bench/common.o \
 	$(Q)$(CC) $(CFLAGS) $(BENCH_CFLAGS) $< $(OUT)/bench/common.o \
 		$(OUT)/libpcbgroup.a -o $@ $(LDLIBS)
 
-# steer runs pcbgroupd and its own bindwatch hooks (tools/bindwatch.c)
+# steer runs pcbgroupd and its own bindwatch hooks (tools/pcbgroupd/bindwatch.c)
 $(OUT)/bench/steer: bench/steer.c bench/common.h $(OUT)/bench/common.o \
-		$(OUT)/tools/bindwatch.o tools/bindwatch.h $(OUT)/libpcbgroup.a $(HDRS)
+		$(OUT)/tools/pcbgroupd/bindwatch.o tools/pcbgroupd/bindwatch.h \
+		$(OUT)/libpcbgroup.a $(HDRS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(BENCH_CFLAGS) -Itools $< $(OUT)/bench/common.o \
-		$(OUT)/tools/bindwatch.o $(OUT)/libpcbgroup.a -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(BENCH_CFLAGS) -Itools/pcbgroupd $< $(OUT)/bench/common.o \
+		$(OUT)/tools/pcbgroupd/bindwatch.o $(OUT)/libpcbgroup.a -o $@ $(LDLIBS)

@@ -75,7 +75,7 @@ $(OUT)/shared/pcbgroupd: $(D_OBJS) $(OUT)/libpcbgroup.so
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(D_OBJS) -L$(OUT) -lpcbgroup -lbpf -o $@
 
 # The unit runs the daemon where SBINDIR put it.
-$(OUT)/pcbgroupd.service: tools/pcbgroupd.service
+$(OUT)/pcbgroupd.service: tools/pcbgroupd/pcbgroupd.service
 	$(call msg,GEN,$@)
 	$(Q)sed 's|^ExecStart=/usr/sbin/|ExecStart=$(SBINDIR)/|' $< > $@
 
@@ -125,7 +125,7 @@ install: installable
 	$(Q)install -m 644 include/uapi/pcbgroup.h $(DESTDIR)$(INCLUDEDIR)/pcbgroup/uapi/
 	$(Q)install -m 644 tools/lib/libpcbgroup.3 $(DESTDIR)$(MANDIR)/man3/
 	$(Q)install -m 644 docs/pcbgroup.7 $(DESTDIR)$(MANDIR)/man7/
-	$(Q)install -m 644 tools/pcbgroupctl.8 tools/pcbgroupd.8 $(DESTDIR)$(MANDIR)/man8/
+	$(Q)install -m 644 tools/pcbgroupctl/pcbgroupctl.8 tools/pcbgroupd/pcbgroupd.8 $(DESTDIR)$(MANDIR)/man8/
 	$(Q)install -m 644 $(OUT)/pcbgroupd.service $(DESTDIR)$(SYSTEMDUNITDIR)/
 	$(Q)install -m 644 dist/pcbgroupctl.bash $(DESTDIR)$(BASHCOMPDIR)/pcbgroupctl
 	$(Q)install -m 644 dist/pcbgroupd.bash $(DESTDIR)$(BASHCOMPDIR)/pcbgroupd

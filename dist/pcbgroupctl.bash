@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The commands and options are those of `pcbgroupctl -h`, the knobs those of
-# the header's table: selftests/check_completion.sh and knob_table hold
+# the header's table: checks/completion.sh and knob_table hold
 # them to it.
 
 # The group ids of this network namespace, as pcbgroupctl itself finds them

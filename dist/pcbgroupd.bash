@@ -1,7 +1,7 @@
 # bash completion for pcbgroupd(8)                          -*- shell-script -*-
 # SPDX-License-Identifier: GPL-2.0
 #
-# The options are those of `pcbgroupd -h` (selftests/check_completion.sh).
+# The options are those of `pcbgroupd -h` (checks/completion.sh).
 
 _pcbgroupd()
 {

@@ -125,8 +125,9 @@ TEST(docs_follow_the_table)
 		   NULL, "| `%63[a-z_]` | %255[^|]| %255[^|]|", 1);
 	check_list(_metadata, "docs/pcbgroup.7", read_source("docs/pcbgroup.7"),
 		   ".SH KNOBS", ".SH", ".BR %63[a-z_] \" (%255[^;]; default %255[^)]", 1);
-	check_list(_metadata, "tools/pcbgroupctl.8", read_source("tools/pcbgroupctl.8"),
-		   ".SH KNOBS", ".SH", ".BR %63[a-z_] \" (%255[^;]; default %255[^)]", 0);
+	check_list(_metadata, "tools/pcbgroupctl/pcbgroupctl.8",
+		   read_source("tools/pcbgroupctl/pcbgroupctl.8"), ".SH KNOBS",
+		   ".SH", ".BR %63[a-z_] \" (%255[^;]; default %255[^)]", 0);
 	check_list(_metadata, "dist/sysctl.conf", read_source("dist/sysctl.conf"), NULL,
 		   NULL, "#-net.pcbgroup.%63[a-z_] = %255s", 1);
 }

@@ -9,7 +9,7 @@
 #            (a group id of the namespace, too); the README's web.conf, as
 #            printed, is a good declaration; an edited /etc file survives
 #            install and uninstall; make uninstall leaves nothing else
-#   abi      the exported symbols against the kept list (selftests/abi.sh)
+#   abi      the exported symbols against the kept list (checks/abi.sh)
 #   deb      make deb: four packages, lintian clean; made again from the
 #            `make dist` tarball unpacked elsewhere (no git there): the same
 #            bytes
@@ -134,7 +134,7 @@ grep -qx 'completed ids: 1' <<<"$out"
 check "bash completion offers the namespace's group id (1) after 'show'"
 
 # Completion: the words offered, and the knob list against pcbgroupctl -h
-# (every option: selftests/check_completion.sh).
+# (every option: checks/completion.sh).
 c1=$(complete_words s)
 c2=$(complete_words set algorithm=ma)
 c3=$(complete_words attach --proto "")
@@ -169,7 +169,7 @@ left=$(find "$D" ! -type d)
 check "make uninstall removes every installed file but the edited one"
 
 # --- abi ------------------------------------------------------------------
-OUT=$OUT selftests/abi.sh 2>&1 | sed 's/^/# /'
+OUT=$OUT checks/abi.sh 2>&1 | sed 's/^/# /'
 check "libpcbgroup exports exactly the kept symbol list"
 
 # --- deb ------------------------------------------------------------------

@@ -787,7 +787,7 @@ TEST(unit_file_verifies)
 		SKIP(return, "systemd-analyze verify does not work here (hangs in a guest)");
 	ASSERT_EQ(0, run_cmd(out, sizeof(out), err, sizeof(err),
 			     "d=$(mktemp -d) && sed 's|^ExecStart=/usr/sbin/pcbgroupd|ExecStart=%s/pcbgroupd|' "
-			     "%s/../tools/pcbgroupd.service > $d/pcbgroupd.service && "
+			     "%s/../tools/pcbgroupd/pcbgroupd.service > $d/pcbgroupd.service && "
 			     "cd $d && timeout 20 systemd-analyze verify --man=no ./pcbgroupd.service; rc=$?; "
 			     "rm -rf $d; exit $rc", build_dir(), build_dir()));
 	EXPECT_STREQ("", err);

@@ -19,7 +19,8 @@
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
 
-#include "pcbgroupctl.h"
+#include "state.h"
+#include "tools.h"
 
 static char pin_root[PATH_MAX];	/* this network namespace's, see netns.c */
 static int verbose;
@@ -103,36 +104,6 @@ static int usage(void)
 	puts("  samples            0, 1; default 0 (the group's, not a sysctl)");
 	fputs(examples_text, stdout);
 	return EXIT_OK;
-}
-
-/*
- * One line whatever it echoes: control characters (a newline in a value,
- * an escape sequence) are written as \n, \t, \xHH.
- */
-void pr_err(const char *cmd, const char *fmt, ...)
-{
-	char msg[1024];
-	const unsigned char *p;
-	va_list ap;
-	int n;
-
-	n = *cmd ? snprintf(msg, sizeof(msg), "%s: ", cmd) : 0;
-	va_start(ap, fmt);
-	if (n >= 0 && (size_t)n < sizeof(msg))
-		vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
-	va_end(ap);
-	fputs("pcbgroupctl: ", stderr);
-	for (p = (const unsigned char *)msg; *p; p++) {
-		if (*p == '\n')
-			fputs("\\n", stderr);
-		else if (*p == '\t')
-			fputs("\\t", stderr);
-		else if (*p < 0x20 || *p == 0x7f || *p == '\\')
-			fprintf(stderr, *p == '\\' ? "\\\\" : "\\x%02x", *p);
-		else
-			fputc(*p, stderr);
-	}
-	fputc('\n', stderr);
 }
 
 static int usage_error(const char *cmd, const char *what)
@@ -911,6 +882,8 @@ int main(int argc, char **argv)
 	};
 	size_t i;
 	int opt;
+
+	log_prog = "pcbgroupctl";
 
 	opterr = 0;	/* our own one-line messages: option_error() */
 	while ((opt = getopt_long(argc, argv, "+:vVh", global_opts, NULL)) != -1) {

@@ -14,7 +14,7 @@
 #include <netinet/in.h>
 #include <sys/pidfd.h>
 
-#include "pcbgroupctl.h"
+#include "tools.h"
 
 /* Calls @fn for each socket descriptor of @pid with its inode; stops on a
  * non-zero return and passes it on.

@@ -19,7 +19,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "pcbgroupctl.h"
+#include "state.h"
+#include "tools.h"
 
 static void state_path(char *buf, size_t size, __u64 cookie)
 {

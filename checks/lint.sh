@@ -22,7 +22,7 @@ fi
 # and module/compat.h, whose purpose is to hold every LINUX_VERSION_CODE test.
 kernel_files=$(ls module/*.[ch] bpf/*.[ch] include/uapi/*.h 2>/dev/null |
 	grep -v 'compat.h\|uapi/pcbgroup.h' || true)
-# User space (tools/, selftests/):
+# User space (tools/, selftests/, bench/):
 #  CAMELCASE               _Static_assert is C11, not CamelCase
 #  EMBEDDED_FUNCTION_NAME  usage() texts name the program, not the function
 #  VOLATILE                volatile sig_atomic_t is what signal handlers need
@@ -32,7 +32,7 @@ kernel_files=$(ls module/*.[ch] bpf/*.[ch] include/uapi/*.h 2>/dev/null |
 #  MACRO_WITH_FLOW_CONTROL SKIP(return, ...) in test macros, as the harness does
 user_ignore=CAMELCASE,EMBEDDED_FUNCTION_NAME,VOLATILE,PREFER_DEFINED_ATTRIBUTE_MACRO,SPLIT_STRING
 user_ignore=$user_ignore,BIT_MACRO,MACRO_WITH_FLOW_CONTROL
-user_files=$(ls tools/lib/*.[ch] tools/*.[ch] tools/examples/*.[ch] selftests/*.[ch] bench/*.[ch] 2>/dev/null || true)
+user_files=$(ls tools/*/*.[ch] selftests/*.[ch] bench/*.[ch] 2>/dev/null || true)
 
 rc=0
 run() {

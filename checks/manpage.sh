@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# tools/pcbgroupctl.8 lints clean and documents every command that
-# `pcbgroupctl -h` lists, tools/pcbgroupd.8 every option of `pcbgroupd -h`,
+# tools/pcbgroupctl/pcbgroupctl.8 lints clean and documents every command that
+# `pcbgroupctl -h` lists, tools/pcbgroupd/pcbgroupd.8 every option of `pcbgroupd -h`,
 # tools/lib/libpcbgroup.3 every function the library exports: code and man
 # page may not drift apart.  (The knobs: selftests/knob_table.c.)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-man=tools/pcbgroupctl.8
+man=tools/pcbgroupctl/pcbgroupctl.8
 ctl=${OUT:-build}/pcbgroupctl
 rc=0
 
@@ -24,8 +24,8 @@ for c in $cmds; do
 done
 [ -n "$cmds" ] || { echo "check_manpage: read no command"; rc=1; }
 
-# tools/pcbgroupd.8: lints clean and describes every option of `pcbgroupd -h`
-dman=tools/pcbgroupd.8
+# tools/pcbgroupd/pcbgroupd.8: lints clean and describes every option of `pcbgroupd -h`
+dman=tools/pcbgroupd/pcbgroupd.8
 if ! out=$(groff -man -ww -z "$dman" 2>&1) || [ -n "$out" ]; then
 	echo "$dman: groff: $out"
 	rc=1

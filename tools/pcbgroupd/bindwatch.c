@@ -18,7 +18,7 @@
 #include <linux/magic.h>
 
 #include "bindwatch.h"
-#include "pcbgroupctl.h"
+#include "tools.h"
 #include "bindwatch.skel.h"
 
 #define NR_LINKS	4

@@ -17,7 +17,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 
-#include "pcbgroupctl.h"
+#include "tools.h"
 
 #define TCP_STATE_LISTEN	10	/* enum in include/net/tcp_states.h */
 #define TCP_STATE_CLOSE		7	/* an unconnected UDP socket's */

@@ -14,7 +14,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "pcbgroupctl.h"
+#include "state.h"
+#include "tools.h"
 
 const char *proto_name(int protocol)
 {
@@ -31,40 +32,6 @@ void format_local(char *buf, size_t size, int family, const __u8 *addr,
 		snprintf(buf, size, "[%s]:%u", a, port);
 	else
 		snprintf(buf, size, "%s:%u", a, port);
-}
-
-void group_dir(char *buf, size_t size, const char *root, unsigned int id)
-{
-	snprintf(buf, size, "%s/%u", root, id);
-}
-
-static int cmp_uint(const void *a, const void *b)
-{
-	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-int list_groups(const char *root, unsigned int *ids, int max)
-{
-	struct dirent *de;
-	DIR *dir;
-	int n = 0;
-
-	dir = opendir(root);
-	if (!dir)
-		return errno == ENOENT ? 0 : -errno;	/* none pinned, or not ours to see */
-	while ((de = readdir(dir)) && n < max) {
-		char *end;
-		unsigned long id = strtoul(de->d_name, &end, 10);
-
-		if (*end || end == de->d_name || !id || id > UINT_MAX)
-			continue;
-		ids[n++] = id;
-	}
-	closedir(dir);
-	qsort(ids, n, sizeof(*ids), cmp_uint);
-	return n;
 }
 
 struct group_view {

@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "pcbgroupctl.h"
+#include "tools.h"
 
 const char *add_socket_error(int err)
 {
@@ -30,22 +30,6 @@ const char *add_socket_error(int err)
 	case -EAGAIN: return "the group changed meanwhile (another writer); try again";
 	default: return strerror(-err);
 	}
-}
-
-/* Takes the lowest free id: mkdir is the lock between concurrent callers. */
-static int claim_group_dir(const char *cmd, struct new_group *g)
-{
-	for (g->id = 1; g->id < 65536; g->id++) {
-		group_dir(g->dir, sizeof(g->dir), g->root, g->id);
-		if (!mkdir(g->dir, 0700))
-			return 0;
-		if (errno != EEXIST) {
-			pr_err(cmd, "%s: %s", g->dir, strerror(errno));
-			return -errno;
-		}
-	}
-	pr_err(cmd, "no free group id under %s", g->root);
-	return -ENOSPC;
 }
 
 /* The new group, made and published but seen by nobody yet. */
@@ -92,7 +76,7 @@ int make_group(const char *cmd, struct new_group *g, const struct adopted_sock *
 		err = -EIO;
 		goto out;
 	}
-	err = claim_group_dir(cmd, g);
+	err = claim_group_dir(cmd, g->root, &g->id, g->dir, sizeof(g->dir));
 	if (err)
 		goto out;
 	err = pcbg_group_pin(grp, g->dir);

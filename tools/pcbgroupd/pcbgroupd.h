@@ -3,7 +3,8 @@
 #ifndef PCBGROUPD_H
 #define PCBGROUPD_H
 
-#include "pcbgroupctl.h"
+#include "state.h"
+#include "tools.h"
 
 #define PCBGD_CONF_DIR	"/etc/pcbgroup"
 #define DECL_MAX_KNOBS	16

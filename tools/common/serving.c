@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 
-#include "pcbgroupctl.h"
+#include "tools.h"
 
 #define MAX_WAITED	256	/* fds looked at per waiting thread */
 #define SCAN_ROUNDS	10	/* looks at the threads, SCAN_PAUSE_US apart */

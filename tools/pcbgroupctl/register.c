@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pcbgroupctl.h"
+#include "tools.h"
 
 #define MAX_GROUPS	1024
 

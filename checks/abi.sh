@@ -6,7 +6,7 @@
 # debian/libpcbgroup0.symbols, which must be exactly the global list of
 # tools/lib/libpcbgroup.map and the functions and data pcbgroup.h declares.
 # A symbol added or removed anywhere without the others fails, naming it.
-#   OUT=build selftests/abi.sh
+#   OUT=build checks/abi.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-build}

@@ -86,22 +86,8 @@ static struct decl *decls;
 static int ndecls;
 static int module_loaded;
 static int knobs_fd = -1;	/* /proc/net/pcbgroup/knobs, in no-map mode */
-static int muted;		/* a failed step tried again: said the first time */
 static struct bindwatch *watch;	/* the bind-time hooks, NULL without them */
 static int conf_dir_given;	/* -c: a missing directory is an error */
-
-void pr_err(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (muted)
-		return;
-	fprintf(stderr, "pcbgroupd: %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static void on_signal(int sig)
 {
@@ -679,7 +665,7 @@ static int look_in_netns(struct sightings *v, __u64 netns, long long now, int al
 		 * 2, 4 ... RETRY_MAX looks apart (a group is a BPF program
 		 * loaded: not every look for ever); said the first time.
 		 */
-		muted = s->retry > 0;
+		log_muted = s->retry > 0;	/* said the first time */
 		if (reconcile(s, v)) {
 			s->retry_at = looks + (s->retry < 6 ? 1UL << s->retry : RETRY_MAX);
 			s->retry++;
@@ -687,7 +673,7 @@ static int look_in_netns(struct sightings *v, __u64 netns, long long now, int al
 			s->retry = 0;
 		}
 		s->event_pid = 0;
-		muted = 0;
+		log_muted = 0;
 		changed = 1;
 	}
 	return changed;
@@ -1263,6 +1249,7 @@ int main(int argc, char **argv)
 	int check = 0, ready = 0, nbad, opt, err, changed, knobs_changed = 0, i, sweep;
 	char *end;
 
+	log_prog = "pcbgroupd";
 	while ((opt = getopt_long(argc, argv, "c:i:p:P:Vh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':

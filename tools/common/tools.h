@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* pcbgroupctl: what its files share. */
-#ifndef PCBGROUPCTL_H
-#define PCBGROUPCTL_H
+/* What pcbgroupctl and pcbgroupd share: the code in tools/common/. */
+#ifndef PCBG_TOOLS_H
+#define PCBG_TOOLS_H
 
 #include <limits.h>
 #include <sys/types.h>
@@ -14,7 +14,9 @@
 #define EXIT_FAIL	1
 #define EXIT_USAGE	2
 
-/* "pcbgroupctl: CMD: message" on stderr, one line. */
+/* "PROGRAM: CMD: message" on stderr, one line (log.c); nothing if muted. */
+extern const char *log_prog;
+extern int log_muted;
 void pr_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -91,12 +93,6 @@ int netns_is(int fd);
 int netns_enter(int fd);
 /* The cookie of namespace @fd, entered and left for @home_fd; 0 or -errno. */
 int netns_cookie_of(int fd, int home_fd, __u64 *cookie);
-/* The directory of this network namespace's groups (netns.c); -errno. */
-int netns_pin_root(char *buf, size_t size);
-/* The same for the namespace of @cookie. */
-int netns_pin_root_of(__u64 cookie, char *buf, size_t size);
-/* Create it, mounting a bpffs if none is there; prints its errors. */
-int netns_make_pin_root(const char *cmd, const char *root);
 /*
  * The cookies of the network namespaces alive (netns.c), in *@cookies (to
  * free): how many, or -errno; -EOPNOTSUPP outside the initial PID
@@ -121,37 +117,25 @@ struct diag_sock {
 int diag_dump(int protocol, int (*fn)(const struct diag_sock *s, void *arg),
 	      void *arg);
 
-/* What pcbgroupd says of the groups it manages (state.c). */
-#define PCBGD_RUN_DIR	"/run/pcbgroupd"
-#define PCBGD_NAME_MAX	64
-
-struct managed_group {
-	unsigned int id;
-	char name[PCBGD_NAME_MAX];	/* its declaration */
-	char cgroup[256];		/* the cgroup it serves, "" none */
-	long long seen;			/* when its sockets were last seen, unix time */
-	int waiting;			/* no socket now; kept for them to come back */
-};
-
-/*
- * This namespace's state file: the daemon's pid (0 if it is not running)
- * and up to @max groups.  Returns how many, 0 if there is no file.
- */
-int managed_read(struct managed_group *m, int max, pid_t *daemon_pid);
-/* Rewrite the one of namespace @netns atomically (a new file renamed over). */
-int managed_write(__u64 netns, const struct managed_group *m, int n);
-/* Remove it, as the daemon exits or the namespace goes. */
-void managed_remove(__u64 netns);
-/* The entry of group @id in @m, or NULL. */
-const struct managed_group *managed_find(const struct managed_group *m, int n,
-					 unsigned int id);
-
+/* The pin layout, root/netnsCOOKIE/ID, in one place (pins.c). */
+/* The directory of this network namespace's groups; -errno. */
+int netns_pin_root(char *buf, size_t size);
+/* The same for the namespace of @cookie. */
+int netns_pin_root_of(__u64 cookie, char *buf, size_t size);
+/* Create it, mounting a bpffs if none is there; prints its errors. */
+int netns_make_pin_root(const char *cmd, const char *root);
 /* The pin directory of group @id under @root. */
 void group_dir(char *buf, size_t size, const char *root, unsigned int id);
 /* Ids of the groups pinned under @root, ascending; returns the count, or
  * -errno if @root cannot be read (-EACCES for a user who may not see it).
  */
 int list_groups(const char *root, unsigned int *ids, int max);
+/*
+ * Claim the lowest free id under @root: its directory, made, in @dir.
+ * Prints its errors; 0 or -errno.
+ */
+int claim_group_dir(const char *cmd, const char *root, unsigned int *id,
+		    char *dir, size_t size);
 
 /*
  * pcbgroupctl register GROUP | --all (@argv[0] is "register"): hand the

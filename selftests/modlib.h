@@ -334,7 +334,10 @@ static inline int kernel_log_errors(char *buf, size_t size)
 	return rc == 0 || rc == 1 ? 0 : -1;
 }
 
-/* A steering group of 4 sockets, pinned as pcbgroupctl pins group @id. */
+/*
+ * A steering group of this process's 4 new sockets, made as an operator
+ * makes one (pcbgroupctl attach --pid), expected as group @id, and opened.
+ */
 struct pinned_group {
 	int fds[4];
 	int ep;
@@ -344,30 +347,24 @@ struct pinned_group {
 static inline int make_pinned_group(struct pinned_group *pg, int family, int type,
 				    unsigned int id)
 {
-	char dir[PATH_MAX];
-	int i, err;
+	char dir[PATH_MAX], err[512];
+	int i, rc;
 
-	err = pcbg_group_create(&pg->grp, 0);
-	for (i = 0; !err && i < 4; i++) {
+	for (i = 0; i < 4; i++) {
 		pg->fds[i] = make_server(family, type, SERVER_PORT);
 		if (pg->fds[i] < 0)
 			return pg->fds[i];
-		err = pcbg_group_add_socket(pg->grp, pg->fds[i], -1, 0);
-		err = err < 0 ? err : 0;
 	}
-	if (!err && mkdir(PCBG_PIN_ROOT, 0700) && errno != EEXIST)
-		err = -errno;
-	if (!err && mkdir(netns_pin_root(), 0700) && errno != EEXIST)
-		err = -errno;
+	rc = run_cmd(NULL, 0, err, sizeof(err), "%s/pcbgroupctl attach --pid %d --proto %s --port %d",
+		     build_dir(), getpid(), type == SOCK_DGRAM ? "udp" : "tcp", SERVER_PORT);
+	if (rc) {
+		fprintf(stderr, "# pcbgroupctl attach: %d: %s\n", rc, err);
+		return -EIO;
+	}
 	group_pin_dir(dir, sizeof(dir), id);
-	if (!err)
-		err = pcbg_group_pin(pg->grp, dir);
-	if (!err)
-		err = pcbg_group_attach(pg->grp, pg->fds[0]);
-	if (!err)
-		err = pcbg_group_register(pg->grp, id);
-	if (err < 0)
-		return err;
+	rc = pcbg_group_open_pinned(&pg->grp, dir);
+	if (rc < 0)
+		return rc;
 	pg->ep = watch_servers(pg->fds, 4);
 	return pg->ep < 0 ? pg->ep : 0;
 }

@@ -117,6 +117,24 @@ struct diag_sock {
 int diag_dump(int protocol, int (*fn)(const struct diag_sock *s, void *arg),
 	      void *arg);
 
+/*
+ * A group's KEY=VALUE settings (settings.c): its knobs, and samples, the
+ * group's own.  Start from @grp's config (NULL: the defaults; 0 or
+ * -errno), add each
+ * (0, -ENOENT no such key, -EINVAL a bad value), then write: the config
+ * if a knob was given and @config_too, samples if given.
+ */
+struct group_settings {
+	struct pcbg_config cfg;
+	int knobs;		/* a knob was given */
+	int samples;		/* -1: not given */
+};
+
+int settings_start(struct group_settings *s, const struct pcbg_group *grp);
+int settings_add(struct group_settings *s, const char *key, const char *value);
+int settings_write(const struct group_settings *s, struct pcbg_group *grp,
+		   int config_too);
+
 /* The pin layout, root/netnsCOOKIE/ID, in one place (pins.c). */
 /* The directory of this network namespace's groups; -errno. */
 int netns_pin_root(char *buf, size_t size);

@@ -337,13 +337,12 @@ static int open_group_dir(const char *cmd, unsigned int id, struct pcbg_group **
  * @write 0 only opened, checked and computed; with @write 1 also written.
  * Returns 0 or -errno; nothing is printed.
  */
-static int set_group(unsigned int id, char **knobs, int nknobs, int sysctl_knob,
-		     int write)
+static int set_group(unsigned int id, char **knobs, int nknobs, int write)
 {
+	struct group_settings set;
 	struct pcbg_group *grp;
-	struct pcbg_config cfg;
 	char dir[PATH_MAX];
-	int err, k, samples = -1;
+	int err, k;
 
 	group_dir(dir, sizeof(dir), pin_root, id);
 	err = pcbg_group_open_pinned(&grp, dir);
@@ -351,21 +350,16 @@ static int set_group(unsigned int id, char **knobs, int nknobs, int sysctl_knob,
 		return err;
 	err = pcbg_group_lock(grp);
 	if (!err)
-		err = pcbg_group_config(grp, &cfg);
+		err = settings_start(&set, grp);
 	for (k = 0; !err && k < nknobs; k++) {
 		char *eq = strchr(knobs[k], '=');
 
 		*eq = '\0';
-		if (!strcmp(knobs[k], "samples"))
-			samples = eq[1] == '1';
-		else
-			err = pcbg_config_set_knob(&cfg, knobs[k], eq + 1);
+		err = settings_add(&set, knobs[k], eq + 1);
 		*eq = '=';
 	}
-	if (!err && write && sysctl_knob)
-		err = pcbg_group_set_config(grp, &cfg);
-	if (!err && write && samples >= 0)
-		err = pcbg_group_set_samples(grp, samples);
+	if (!err && write)
+		err = settings_write(&set, grp, 1);
 	pcbg_group_free(grp);
 	return err;
 }
@@ -378,8 +372,8 @@ static int cmd_set(int argc, char **argv)
 		{}
 	};
 	unsigned int ids[1024], id = 0;
-	struct pcbg_config probe;
-	int opt, i, k, n, err, len, sysctl_knob = 0;
+	struct group_settings probe;
+	int opt, i, k, n, err, len;
 
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -397,17 +391,14 @@ static int cmd_set(int argc, char **argv)
 		return usage_error("set", "KNOB=VALUE is required");
 
 	/* Check every assignment before writing anything. */
-	pcbg_config_default(&probe);
+	settings_start(&probe, NULL);
 	for (k = optind; k < argc; k++) {
 		char *eq = strchr(argv[k], '=');
 
 		if (!eq || eq == argv[k])
 			return usage_error("set", "expected KNOB=VALUE");
 		*eq = '\0';
-		if (!strcmp(argv[k], "samples"))	/* the group's, not a knob */
-			err = strcmp(eq + 1, "0") && strcmp(eq + 1, "1") ? -EINVAL : 0;
-		else
-			err = pcbg_config_set_knob(&probe, argv[k], eq + 1);
+		err = settings_add(&probe, argv[k], eq + 1);
 		if (err == -ENOENT) {
 			pr_err("set", "%s: no such knob", argv[k]);
 			return EXIT_FAIL;
@@ -416,10 +407,9 @@ static int cmd_set(int argc, char **argv)
 			pr_err("set", "%s: invalid value '%s'", argv[k], eq + 1);
 			return EXIT_FAIL;
 		}
-		sysctl_knob |= strcmp(argv[k], "samples") != 0;
 		*eq = '=';
 	}
-	if (sysctl_knob && pcbg_module_loaded()) {
+	if (probe.knobs && pcbg_module_loaded()) {
 		pr_err("set", "%s",
 		       "pcbgroup.ko is loaded and its sysctls are the source of truth: use sysctl -w net.pcbgroup.KNOB=VALUE");
 		return EXIT_FAIL;
@@ -438,7 +428,7 @@ static int cmd_set(int argc, char **argv)
 	}
 	/* All or nothing: every group is opened and checked before one is written. */
 	for (i = 0; i < n; i++) {
-		err = set_group(ids[i], argv + optind, argc - optind, sysctl_knob, 0);
+		err = set_group(ids[i], argv + optind, argc - optind, 0);
 		if (err) {
 			pr_err("set", "group %u: %s%s", ids[i],
 			       err == -ENOENT ? "no such group" : pcbg_strerror(err),
@@ -447,7 +437,7 @@ static int cmd_set(int argc, char **argv)
 		}
 	}
 	for (i = 0; i < n; i++) {
-		err = set_group(ids[i], argv + optind, argc - optind, sysctl_knob, 1);
+		err = set_group(ids[i], argv + optind, argc - optind, 1);
 		if (err) {	/* changed meanwhile, or a write failed */
 			char done[64] = "none";
 

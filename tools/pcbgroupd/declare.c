@@ -155,7 +155,7 @@ static int cgroup_pattern(const char *v)
 static int parse_value(struct decl *d, const char *file, int line, const char *key,
 		       const char *v)
 {
-	struct pcbg_config probe;
+	struct group_settings probe;
 	unsigned long n;
 	char *end;
 	int err;
@@ -220,12 +220,8 @@ static int parse_value(struct decl *d, const char *file, int line, const char *k
 		if (yes_no(v, &d->keep_waiting))
 			return bad(file, line, "keep_waiting: '%s' is not yes or no", v);
 	} else {
-		pcbg_config_default(&probe);
-		/* the group's own knob, as pcbgroupctl set takes it */
-		if (!strcmp(key, "samples"))
-			err = strcmp(v, "0") && strcmp(v, "1") ? -EINVAL : 0;
-		else
-			err = pcbg_config_set_knob(&probe, key, v);
+		settings_start(&probe, NULL);
+		err = settings_add(&probe, key, v);
 		if (err == -ENOENT)
 			return bad(file, line, "'%s': no such key", key);
 		if (err)

@@ -322,29 +322,14 @@ static unsigned int find_pinned(const struct served *s)
 
 static int apply_knobs(const struct decl *d, struct pcbg_group *grp)
 {
-	int err = 0, i, config = 0, samples = -1;
-	struct pcbg_config cfg;
+	struct group_settings set;
+	int err, i;
 
-	for (i = 0; i < d->nr_knobs; i++) {
-		if (!strcmp(d->knobs[i].name, "samples"))
-			samples = d->knobs[i].value[0] == '1';
-		else
-			config = 1;
-	}
+	err = settings_start(&set, grp);
+	for (i = 0; !err && i < d->nr_knobs; i++)
+		err = settings_add(&set, d->knobs[i].name, d->knobs[i].value);
 	/* with the module loaded, its sysctls are the config's one writer */
-	if (config && !module_loaded) {
-		err = pcbg_group_config(grp, &cfg);
-		for (i = 0; !err && i < d->nr_knobs; i++)
-			if (strcmp(d->knobs[i].name, "samples"))
-				err = pcbg_config_set_knob(&cfg, d->knobs[i].name,
-							   d->knobs[i].value);
-		if (!err)
-			err = pcbg_group_set_config(grp, &cfg);
-	}
-	/* the group's own, whoever writes the config */
-	if (!err && samples >= 0)
-		err = pcbg_group_set_samples(grp, samples);
-	return err;
+	return err ? err : settings_write(&set, grp, !module_loaded);
 }
 
 static int configure(struct pcbg_group *grp, const void *arg)

@@ -355,8 +355,9 @@ static inline int make_pinned_group(struct pinned_group *pg, int family, int typ
 		if (pg->fds[i] < 0)
 			return pg->fds[i];
 	}
-	rc = run_cmd(NULL, 0, err, sizeof(err), "%s/pcbgroupctl attach --pid %d --proto %s --port %d",
-		     build_dir(), getpid(), type == SOCK_DGRAM ? "udp" : "tcp", SERVER_PORT);
+	rc = run_cmd(NULL, 0, err, sizeof(err),
+		     "%s/pcbgroupctl attach --pid %d --proto %s --port %d", build_dir(),
+		     getpid(), type == SOCK_DGRAM ? "udp" : "tcp", SERVER_PORT);
 	if (rc) {
 		fprintf(stderr, "# pcbgroupctl attach: %d: %s\n", rc, err);
 		return -EIO;

@@ -80,37 +80,19 @@ struct {
  * Two generations of per-CPU tables, member lists and Maglev tables; the
  * loader sizes them (see the header) and fills them through mmap().
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__type(value, __u32);
-} pcbg_cpu_cnt SEC(".maps");
+#define GENERATIONS_TABLE(name, value_type)		\
+	struct {					\
+		__uint(type, BPF_MAP_TYPE_ARRAY);	\
+		__uint(map_flags, BPF_F_MMAPABLE);	\
+		__uint(max_entries, 2);			\
+		__type(key, __u32);			\
+		__type(value, value_type);		\
+	} name SEC(".maps")
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__type(value, __u32);
-} pcbg_cpu_slots SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__type(value, __u32);
-} pcbg_members SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__type(value, __u64);
-} pcbg_maglev SEC(".maps");
+GENERATIONS_TABLE(pcbg_cpu_cnt, __u32);
+GENERATIONS_TABLE(pcbg_cpu_slots, __u32);
+GENERATIONS_TABLE(pcbg_members, __u32);
+GENERATIONS_TABLE(pcbg_maglev, __u64);
 
 /*
  * Never read by the program: an update of an ARRAY_OF_MAPS from user space

@@ -13,17 +13,14 @@
 	_Static_assert(__builtin_offsetof(struct s, f) == (off), #s "." #f)
 #define PCBG_SIZE(s, size) _Static_assert(sizeof(struct s) == (size), #s)
 
+/* pcbg_config is the knobs, a __u32 each, in the order of PCBG_KNOBS */
+#define PCBG_KNOB_INDEX(name, ...) PCBG_KNOB_INDEX_##name,
+enum { PCBG_KNOBS(PCBG_KNOB_INDEX) PCBG_KNOB_COUNT };
+#define PCBG_KNOB_OFFSET(name, ...) \
+	PCBG_OFFSET(pcbg_config, name, 4 * PCBG_KNOB_INDEX_##name);
+PCBG_KNOBS(PCBG_KNOB_OFFSET)
 PCBG_SIZE(pcbg_config, 40);
-PCBG_OFFSET(pcbg_config, tcp_reuseport_ext, 0);
-PCBG_OFFSET(pcbg_config, udp_reuseport_ext, 4);
-PCBG_OFFSET(pcbg_config, algorithm, 8);
-PCBG_OFFSET(pcbg_config, cpu_bits, 12);
-PCBG_OFFSET(pcbg_config, max_group_size, 16);
-PCBG_OFFSET(pcbg_config, stats, 20);
-PCBG_OFFSET(pcbg_config, hash_fields, 24);
-PCBG_OFFSET(pcbg_config, migrate, 28);
-PCBG_OFFSET(pcbg_config, flow_table, 32);
-PCBG_OFFSET(pcbg_config, flow_timeout, 36);
+_Static_assert(4 * PCBG_KNOB_COUNT == 40, "pcbg_config: a field a knob");
 
 PCBG_SIZE(pcbg_group_info, 72);
 PCBG_OFFSET(pcbg_group_info, nr_slots, 0);

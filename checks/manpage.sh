@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# tools/pcbgroupctl/pcbgroupctl.8 lints clean and documents every command that
+# The man pages lint clean; tools/pcbgroupctl/pcbgroupctl.8 documents every command that
 # `pcbgroupctl -h` lists, tools/pcbgroupd/pcbgroupd.8 every option of `pcbgroupd -h`,
 # tools/lib/libpcbgroup.3 every function the library exports: code and man
 # page may not drift apart.  (The knobs: selftests/knob_table.c.)
@@ -11,10 +11,14 @@ man=tools/pcbgroupctl/pcbgroupctl.8
 ctl=${OUT:-build}/pcbgroupctl
 rc=0
 
-if ! out=$(groff -man -ww -z "$man" 2>&1) || [ -n "$out" ]; then
-	echo "$man: groff: $out"
-	rc=1
-fi
+# each page renders with no groff warning
+for page in "$man" tools/pcbgroupd/pcbgroupd.8 tools/lib/libpcbgroup.3 docs/pcbgroup.7; do
+	if ! out=$(groff -man -ww -z "$page" 2>&1) || [ -n "$out" ]; then
+		echo "$page: groff: $out"
+		rc=1
+	fi
+done
+
 help=$("$ctl" -h)
 # the commands: "  attach --pid ...", "  drain GROUP SLOT | undrain GROUP SLOT"
 cmds=$(sed -n '/^Commands:/,/^Options:/p' <<<"$help" |
@@ -24,12 +28,8 @@ for c in $cmds; do
 done
 [ -n "$cmds" ] || { echo "check_manpage: read no command"; rc=1; }
 
-# tools/pcbgroupd/pcbgroupd.8: lints clean and describes every option of `pcbgroupd -h`
+# tools/pcbgroupd/pcbgroupd.8 describes every option of `pcbgroupd -h`
 dman=tools/pcbgroupd/pcbgroupd.8
-if ! out=$(groff -man -ww -z "$dman" 2>&1) || [ -n "$out" ]; then
-	echo "$dman: groff: $out"
-	rc=1
-fi
 dopts=$("${OUT:-build}/pcbgroupd" -h | grep -oE -- '--[a-z-]+' | sort -u)
 for o in $dopts; do
 	name=${o#--}
@@ -38,13 +38,9 @@ for o in $dopts; do
 done
 [ -n "$dopts" ] || { echo "check_manpage: read no pcbgroupd option"; rc=1; }
 
-# tools/lib/libpcbgroup.3: lints clean and names every function and datum
-# the library exports (tools/lib/libpcbgroup.map)
+# tools/lib/libpcbgroup.3 names every function and datum the library
+# exports (tools/lib/libpcbgroup.map)
 lman=tools/lib/libpcbgroup.3
-if ! out=$(groff -man -ww -z "$lman" 2>&1) || [ -n "$out" ]; then
-	echo "$lman: groff: $out"
-	rc=1
-fi
 syms=$(sed -n 's/^[[:space:]]*\(pcbg_[a-z0-9_]*\);$/\1/p' tools/lib/libpcbgroup.map)
 for s in $syms; do
 	grep -qw -- "$s" "$lman" || { echo "$lman: '$s' not described"; rc=1; }

@@ -364,6 +364,39 @@ static int set_group(unsigned int id, char **knobs, int nknobs, int write)
 	return err;
 }
 
+/*
+ * Check every KNOB=VALUE of @assign before anything is written: the exit
+ * status, said on stderr if not EXIT_OK.
+ */
+static int check_assignments(char **assign, int n)
+{
+	struct group_settings probe;
+	int k, err;
+
+	settings_start(&probe, NULL);
+	for (k = 0; k < n; k++) {
+		char *eq = strchr(assign[k], '=');
+
+		if (!eq || eq == assign[k])
+			return usage_error("set", "expected KNOB=VALUE");
+		*eq = '\0';
+		err = settings_add(&probe, assign[k], eq + 1);
+		if (err == -ENOENT)
+			pr_err("set", "%s: no such knob", assign[k]);
+		else if (err)
+			pr_err("set", "%s: invalid value '%s'", assign[k], eq + 1);
+		*eq = '=';
+		if (err)
+			return EXIT_FAIL;
+	}
+	if (probe.knobs && pcbg_module_loaded()) {
+		pr_err("set", "%s",
+		       "pcbgroup.ko is loaded and its sysctls are the source of truth: use sysctl -w net.pcbgroup.KNOB=VALUE");
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
 static int cmd_set(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -372,7 +405,6 @@ static int cmd_set(int argc, char **argv)
 		{}
 	};
 	unsigned int ids[1024], id = 0;
-	struct group_settings probe;
 	int opt, i, k, n, err, len;
 
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -390,30 +422,9 @@ static int cmd_set(int argc, char **argv)
 	if (optind == argc)
 		return usage_error("set", "KNOB=VALUE is required");
 
-	/* Check every assignment before writing anything. */
-	settings_start(&probe, NULL);
-	for (k = optind; k < argc; k++) {
-		char *eq = strchr(argv[k], '=');
-
-		if (!eq || eq == argv[k])
-			return usage_error("set", "expected KNOB=VALUE");
-		*eq = '\0';
-		err = settings_add(&probe, argv[k], eq + 1);
-		if (err == -ENOENT) {
-			pr_err("set", "%s: no such knob", argv[k]);
-			return EXIT_FAIL;
-		}
-		if (err) {
-			pr_err("set", "%s: invalid value '%s'", argv[k], eq + 1);
-			return EXIT_FAIL;
-		}
-		*eq = '=';
-	}
-	if (probe.knobs && pcbg_module_loaded()) {
-		pr_err("set", "%s",
-		       "pcbgroup.ko is loaded and its sysctls are the source of truth: use sysctl -w net.pcbgroup.KNOB=VALUE");
-		return EXIT_FAIL;
-	}
+	err = check_assignments(argv + optind, argc - optind);
+	if (err)
+		return err;
 
 	n = id ? 1 : list_groups(pin_root, ids, 1024);
 	if (id)

@@ -433,6 +433,39 @@ static void load_stop(struct load *l)
 	pthread_join(l->thread, NULL);
 }
 
+/*
+ * The group of @port once it has @n members, then load on it, settled: the
+ * start of every scenario.  NULL, the server and the daemon stopped, if the
+ * group never comes.
+ */
+static struct pcbg_group *steady(const char *what, int port, int proto, int n,
+				 struct load *l, pid_t *server, pid_t *daemon)
+{
+	struct pcbg_group *grp = wait_group(port, n, 10 * WAIT_NS);
+
+	if (!grp) {
+		fprintf(stderr, "steer: %s: the group never had %d members\n", what, n);
+		stop(server, SIGKILL);
+		stop(daemon, SIGKILL);
+		return NULL;
+	}
+	load_start(l, proto, port);
+	usleep(SETTLE_US);
+	skip_events();
+	return grp;
+}
+
+/* The end of a scenario, its servers stopped: the daemon, the group, @decl. */
+static void finish(const char *what, struct load *l, pid_t *daemon, struct pcbg_group *grp,
+		   const char *decl)
+{
+	stop(daemon, SIGTERM);
+	pcbg_group_free(grp);
+	remove_decl(decl);
+	fprintf(stderr, "steer: %s: %ld %s\n", what, l->sent,
+		l->proto == IPPROTO_UDP ? "datagrams sent" : "connections made");
+}
+
 /* One scenario's figures. */
 struct result {
 	const char *name;
@@ -565,16 +598,9 @@ static int run_nginx(struct result *r, int cycles)
 	nginx_conf(4);
 	daemon = start_daemon("60000");
 	master = spawn("nginx.log", argv);
-	grp = wait_group(NGINX_PORT, 4, 10 * WAIT_NS);
-	if (!grp) {
-		fprintf(stderr, "steer: nginx: the group never had 4 members\n");
-		stop(&master, SIGKILL);
-		stop(&daemon, SIGKILL);
+	grp = steady("nginx", NGINX_PORT, IPPROTO_TCP, 4, &l, &master, &daemon);
+	if (!grp)
 		return -1;
-	}
-	load_start(&l, IPPROTO_TCP, NGINX_PORT);
-	usleep(SETTLE_US);
-	skip_events();
 	for (i = 0; i < 2 * cycles; i++) {
 		up = !(i % 2);
 		fb0 = fallbacks(grp);
@@ -590,10 +616,7 @@ static int run_nginx(struct result *r, int cycles)
 	}
 	load_stop(&l);
 	stop(&master, SIGQUIT);
-	stop(&daemon, SIGTERM);
-	pcbg_group_free(grp);
-	remove_decl("nginx.conf");
-	fprintf(stderr, "steer: nginx: %ld connections made\n", l.sent);
+	finish("nginx", &l, &daemon, grp, "nginx.conf");
 	return 0;
 }
 
@@ -654,16 +677,13 @@ static int run_upgrade(struct result *r, int times)
 	master = spawn("nginx.log", argv);
 	waitpid(master, NULL, 0);	/* it daemonized */
 	master = wait_pid_file("nginx.pid", 0);
-	grp = wait_group(NGINX_PORT, 4, 10 * WAIT_NS);
-	if (!grp || !master) {
-		fprintf(stderr, "steer: upgrade: the group never had 4 members\n");
-		stop(&master, SIGKILL);
+	if (!master) {
 		stop(&daemon, SIGKILL);
 		return -1;
 	}
-	load_start(&l, IPPROTO_TCP, NGINX_PORT);
-	usleep(SETTLE_US);
-	skip_events();
+	grp = steady("upgrade", NGINX_PORT, IPPROTO_TCP, 4, &l, &master, &daemon);
+	if (!grp)
+		return -1;
 	for (i = 0; i < times; i++) {
 		fb0 = fallbacks(grp);
 		old = read_pid("nginx.pid");
@@ -689,10 +709,7 @@ static int run_upgrade(struct result *r, int times)
 		kill(master, SIGQUIT);
 	for (i = 0; i < 200 && master > 0 && !kill(master, 0); i++)
 		usleep(10 * 1000);
-	stop(&daemon, SIGTERM);
-	pcbg_group_free(grp);
-	remove_decl("nginx.conf");
-	fprintf(stderr, "steer: upgrade: %ld connections made\n", l.sent);
+	finish("upgrade", &l, &daemon, grp, "nginx.conf");
 	return 0;
 }
 
@@ -732,16 +749,9 @@ static int run_unbound(struct result *r, int restarts)
 	set_ports(UNBOUND_PORT, IPPROTO_UDP);
 	daemon = start_daemon("60000");
 	ub = start_unbound();
-	grp = wait_group(UNBOUND_PORT, 2, 10 * WAIT_NS);
-	if (!grp) {
-		fprintf(stderr, "steer: unbound: the group never had 2 members\n");
-		stop(&ub, SIGKILL);
-		stop(&daemon, SIGKILL);
+	grp = steady("unbound", UNBOUND_PORT, IPPROTO_UDP, 2, &l, &ub, &daemon);
+	if (!grp)
 		return -1;
-	}
-	load_start(&l, IPPROTO_UDP, UNBOUND_PORT);
-	usleep(SETTLE_US);
-	skip_events();
 	for (i = 0; i < restarts; i++) {
 		fb0 = fallbacks(grp);
 		stop(&ub, SIGTERM);
@@ -753,10 +763,7 @@ static int run_unbound(struct result *r, int restarts)
 	}
 	load_stop(&l);
 	stop(&ub, SIGTERM);
-	stop(&daemon, SIGTERM);
-	pcbg_group_free(grp);
-	remove_decl("unbound.conf");
-	fprintf(stderr, "steer: unbound: %ld datagrams sent\n", l.sent);
+	finish("unbound", &l, &daemon, grp, "unbound.conf");
 	return 0;
 }
 
@@ -793,16 +800,9 @@ static int run_haproxy(struct result *r, int reloads)
 	set_ports(HAPROXY_PORT, IPPROTO_TCP);
 	daemon = start_daemon("60000");
 	cur = start_haproxy(0);
-	grp = wait_group(HAPROXY_PORT, 1, 10 * WAIT_NS);
-	if (!grp) {
-		fprintf(stderr, "steer: haproxy: no group\n");
-		stop(&cur, SIGKILL);
-		stop(&daemon, SIGKILL);
+	grp = steady("haproxy", HAPROXY_PORT, IPPROTO_TCP, 1, &l, &cur, &daemon);
+	if (!grp)
 		return -1;
-	}
-	load_start(&l, IPPROTO_TCP, HAPROXY_PORT);
-	usleep(SETTLE_US);
-	skip_events();
 	for (i = 0; i < reloads; i++) {
 		fb0 = fallbacks(grp);
 		old = cur;
@@ -815,10 +815,7 @@ static int run_haproxy(struct result *r, int reloads)
 	}
 	load_stop(&l);
 	stop(&cur, SIGKILL);
-	stop(&daemon, SIGTERM);
-	pcbg_group_free(grp);
-	remove_decl("haproxy.conf");
-	fprintf(stderr, "steer: haproxy: %ld connections made\n", l.sent);
+	finish("haproxy", &l, &daemon, grp, "haproxy.conf");
 	return 0;
 }
 

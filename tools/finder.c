@@ -76,15 +76,43 @@ static int parse_stat(const char *line, pid_t *ppid, char *comm, size_t size)
 	return 0;
 }
 
-static void load_procs(void)
+/*
+ * @pid's entry added to the table: 1, 0 if it is gone (or not a process),
+ * -1 without memory for it.
+ */
+static int add_proc(pid_t pid)
 {
 	char path[64], line[512];
+	FILE *f;
+	int got;
+
+	if (nprocs == procs_cap) {
+		struct proc *p = realloc(procs, (procs_cap + 4096) * sizeof(*p));
+
+		if (!p)
+			return -1;
+		procs = p;
+		procs_cap += 4096;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	got = !!fgets(line, sizeof(line), f);
+	fclose(f);
+	if (!got || parse_stat(line, &procs[nprocs].ppid, procs[nprocs].comm,
+			       sizeof(procs[0].comm)))
+		return 0;
+	procs[nprocs++].pid = pid;
+	return 1;
+}
+
+static void load_procs(void)
+{
 	struct dirent *de;
 	DIR *dir;
-	FILE *f;
 	char *end;
 	long v;
-	int got;
 
 	nprocs = 0;
 	dir = opendir("/proc");
@@ -94,23 +122,8 @@ static void load_procs(void)
 		v = strtol(de->d_name, &end, 10);
 		if (*end || v <= 0 || v > INT_MAX)
 			continue;
-		if (nprocs == procs_cap) {
-			struct proc *p = realloc(procs, (procs_cap + 4096) * sizeof(*p));
-
-			if (!p)
-				break;
-			procs = p;
-			procs_cap += 4096;
-		}
-		snprintf(path, sizeof(path), "/proc/%ld/stat", v);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		got = !!fgets(line, sizeof(line), f);
-		fclose(f);
-		if (got && !parse_stat(line, &procs[nprocs].ppid, procs[nprocs].comm,
-				       sizeof(procs[0].comm)))
-			procs[nprocs++].pid = v;
+		if (add_proc(v) < 0)
+			break;
 	}
 	closedir(dir);
 	/* /proc lists pids ascending; kept so for proc_index() whatever it does */
@@ -349,32 +362,11 @@ int find_processes(const struct decl *d, const struct place *pl, pid_t *pids, in
  */
 static int load_lineage(pid_t pid)
 {
-	char path[64], line[512];
-	int got, i;
-	FILE *f;
+	int i;
 
 	nprocs = 0;
-	for (i = 0; pid > 0 && i <= ANCESTORS_MAX; i++) {
-		if (nprocs == procs_cap) {
-			struct proc *p = realloc(procs, (procs_cap + 4096) * sizeof(*p));
-
-			if (!p)
-				return -1;
-			procs = p;
-			procs_cap += 4096;
-		}
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		f = fopen(path, "r");
-		if (!f)
-			break;
-		got = !!fgets(line, sizeof(line), f);
-		fclose(f);
-		if (!got || parse_stat(line, &procs[nprocs].ppid, procs[nprocs].comm,
-				       sizeof(procs[0].comm)))
-			break;
-		procs[nprocs].pid = pid;
-		pid = procs[nprocs++].ppid;
-	}
+	for (i = 0; pid > 0 && i <= ANCESTORS_MAX && add_proc(pid) == 1; i++)
+		pid = procs[nprocs - 1].ppid;
 	if (!nprocs)
 		return -1;
 	qsort(procs, nprocs, sizeof(*procs), cmp_pid);
@@ -383,8 +375,8 @@ static int load_lineage(pid_t pid)
 
 int process_declared(const struct decl *d, const struct place *pl, pid_t pid)
 {
-	pid_t pids[ANCESTORS_MAX + 1], p;
-	int n = 0, k;
+	pid_t head, p;
+	int n, k;
 
 	if (d->cgroup[0] || d->finder == FIND_UNIT)
 		return -1;	/* a cgroup's: find_processes() reads it */
@@ -397,9 +389,9 @@ int process_declared(const struct decl *d, const struct place *pl, pid_t pid)
 	if (d->finder != FIND_PIDFILE)
 		return 0;
 	/* the pid file's process, or a descendant, each of them accepted */
-	n = by_pidfile_head(d, pids);
+	n = by_pidfile_head(d, &head);
 	for (p = pid, k = proc_index(p); n && k >= 0; k = proc_index(p = procs[k].ppid)) {
-		if (p == pids[0])
+		if (p == head)
 			return accepted(d, pl, p, 1);
 		if (!accepted(d, pl, p, 0))
 			return 0;

@@ -174,6 +174,7 @@ static int daemon_starts(void)
  */
 static pid_t start_daemon(const char *interval)
 {
+	struct sched_param rt = { .sched_priority = 1 };
 	char path[300], decl[128];
 	char *const argv[] = { path, "-c", decl, interval ? "-i" : NULL, (char *)interval,
 			       NULL };
@@ -184,7 +185,7 @@ static pid_t start_daemon(const char *interval)
 	snprintf(decl, sizeof(decl), "%s/decl", dir);
 	pid = spawn("daemon.log", argv);
 	/* as the unit's CPUSchedulingPolicy=fifo, CPUSchedulingPriority=1 */
-	if (fifo && sched_setscheduler(pid, SCHED_FIFO, &(struct sched_param){ .sched_priority = 1 }))
+	if (fifo && sched_setscheduler(pid, SCHED_FIFO, &rt))
 		fprintf(stderr, "steer: daemon at SCHED_FIFO: %s\n", strerror(errno));
 	for (i = 0; i < 500 && daemon_starts() == before; i++)
 		usleep(10 * 1000);

@@ -581,7 +581,8 @@ static void settle_servers(struct served *s)
 		for (i = 0, a = s->unsettled; i < s->nr_unsettled && a->desc.inode != sl.inode;
 		     i++, a++)
 			;
-		if (i < s->nr_unsettled && a->cpu != sl.cpu && !pcbg_group_set_cpu(grp, slot, a->cpu))
+		if (i < s->nr_unsettled && a->cpu != sl.cpu &&
+		    !pcbg_group_set_cpu(grp, slot, a->cpu))
 			fprintf(stderr, "pcbgroupd: %s: group %u: slot %u: cpu %d\n", s->label,
 				s->id, slot, a->cpu);
 	}

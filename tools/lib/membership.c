@@ -20,7 +20,6 @@
 
 /* An array map's elements are 8-byte aligned, also where they are __u32. */
 #define STRIDE(i)	(2 * (size_t)(i))
-#define MIN(a, b)	((a) < (b) ? (a) : (b))
 
 struct table_view {
 	void *mem;
@@ -77,6 +76,12 @@ static int write_info(struct pcbg_group *grp, const struct pcbg_group_info *info
 
 	return bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, info, BPF_ANY) ?
 	       -errno : 0;
+}
+
+/* How many members generation @g lists, at most the capacity. */
+static __u32 listed(const struct pcbg_group_info *info, __u32 g)
+{
+	return info->nr_members[g] <= info->capacity ? info->nr_members[g] : info->capacity;
 }
 
 /*
@@ -186,7 +191,7 @@ int pcbg_group_publish(struct pcbg_group *grp)
 	 */
 	if ((!grp->synced || info.gen != grp->switched_to) &&
 	    live_left(grp, members + STRIDE((size_t)g * info.capacity),
-		      MIN(info.nr_members[g], info.capacity), list, n)) {
+		      listed(&info, g), list, n)) {
 		err = wait_for_readers(grp);
 		if (err)
 			goto out;
@@ -227,7 +232,7 @@ int pcbg_group_publish(struct pcbg_group *grp)
 	 * generation again.
 	 */
 	left = !err && live_left(grp, members + STRIDE((size_t)!g * info.capacity),
-				 MIN(info.nr_members[!g], info.capacity), list, n);
+				 listed(&info, !g), list, n);
 	if (left)
 		err = wait_for_readers(grp);
 	grp->synced = !err && left;

@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tail: tail latency of a server whose workers block, under constant-rate
+ * open-loop load, for the kernel's pick, hash-threshold and least-loaded,
+ * side by side in one interleaved run.
+ *
+ * The server is echo_server -s: W sync workers, each its own SO_REUSEPORT
+ * listener, serving one connection at a time; a request "S <ms>" holds its
+ * worker that long.  pcbgroupd (declared for it) makes the group and, for
+ * least-loaded, samples the accept queues every -l ms.  The client opens a
+ * new connection per request on a fixed schedule (1/rate apart), whatever
+ * is still in flight, and measures each latency from the scheduled send to
+ * the answer, so that a stalled client does not hide the server's delay.
+ *
+ * Work (nominal capacity C = W x K / S requests per second):
+ *   uneven   1 request in K sleeps S ms, the others none; at 50 % and 80 % of C
+ *   even     every request sleeps S / K ms; at 110 % of C (saturated): the
+ *            throughput is the server's capacity under each pick
+ * Variants: kernel (tcp_reuseport_ext=0: the program steps aside),
+ * hash-threshold, least-loaded.  Each (variant, work) cell gets a slice of
+ * -d seconds per round, in an order shuffled anew every round (-r rounds);
+ * the latencies of a cell's slices are pooled.  The same requests (which
+ * are slow) are sent to every variant of a round.  Also: the daemon's CPU
+ * during the least-loaded slices, and the cost of one sample.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <sys/epoll.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "common.h"
+
+#define PORT		8200
+#define MAX_INFLIGHT	16384
+#define DRAIN_NS	(5ULL * 1000000000ULL)	/* answers awaited after a slice */
+#define ECHO_NAME	"tail_echo"	/* the server's name for the declaration */
+#define NV		3
+#define NW		3
+
+enum { W_UNEVEN_50, W_UNEVEN_80, W_EVEN_110 };
+static const char *const work_names[NW] = { "uneven 50%", "uneven 80%", "even 110%" };
+static const double work_load[NW] = { 0.5, 0.8, 1.1 };
+static const int variants[NV] = { BENCH_KERNEL, PCBG_ALGO_HASH_THRESHOLD,
+				   PCBG_ALGO_LEAST_LOADED };
+
+static char bin[256];
+static char dir[64];
+static int workers = 4, every = 10, slow_ms = 20, load_ms = PCBG_LOAD_INTERVAL_MS;
+
+struct cell {
+	double *lat;	/* ms, every answered request of every slice */
+	long n, room;
+	long sent, answered, failed;
+	double secs;	/* slice time, summed */
+	__u64 daemon_ns;	/* the daemon's CPU during the slices */
+};
+
+static struct cell cells[NV][NW];
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* The CPU time of @pid so far, ns. */
+static __u64 cpu_time(pid_t pid)
+{
+	unsigned long long ns = 0;
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%llu", &ns) != 1)
+			ns = 0;
+		fclose(f);
+	}
+	return ns;
+}
+
+static pid_t spawn(const char *log, char *const argv[])
+{
+	char path[128];
+	pid_t pid;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, log);
+	pid = fork();
+	if (pid)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+static void stop(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+}
+
+/* The pinned group on PORT, opened, or NULL. */
+static struct pcbg_group *open_group(void)
+{
+	char root[128], path[400];
+	socklen_t len = sizeof(__u64);
+	struct dirent *de;
+	__u64 cookie;
+	DIR *d;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len)) {
+		close(fd);
+		return NULL;
+	}
+	close(fd);
+	snprintf(root, sizeof(root), PCBG_PIN_ROOT "/netns%llu", (unsigned long long)cookie);
+	d = opendir(root);
+	while (d && (de = readdir(d))) {
+		struct pcbg_group_info info;
+		struct pcbg_group *grp;
+		__u32 slot;
+		int live = 0;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
+		if (pcbg_group_open_pinned(&grp, path))
+			continue;
+		if (!pcbg_group_info(grp, &info) && info.port == PORT) {
+			for (slot = 0; slot < info.nr_slots; slot++)
+				live += pcbg_group_slot_live(grp, slot) == 1;
+			if (live == workers) {
+				closedir(d);
+				return grp;
+			}
+		}
+		pcbg_group_free(grp);
+	}
+	if (d)
+		closedir(d);
+	return NULL;
+}
+
+/* The variant's knobs, then SIGHUP: the daemon looks at its groups' algorithms. */
+static int use_variant(struct pcbg_group *grp, pid_t daemon, int variant)
+{
+	struct pcbg_config cfg;
+	int err = pcbg_group_config(grp, &cfg);
+
+	if (err)
+		return err;
+	cfg.tcp_reuseport_ext = variant != BENCH_KERNEL;
+	cfg.algorithm = variant == BENCH_KERNEL ? PCBG_ALGO_HASH_THRESHOLD : variant;
+	err = pcbg_group_set_config(grp, &cfg);
+	kill(daemon, SIGHUP);
+	usleep(100 * 1000);
+	return err;
+}
+
+static void cell_add(struct cell *c, double ms)
+{
+	if (c->n == c->room) {
+		double *p = realloc(c->lat, (c->room * 2 + 4096) * sizeof(*p));
+
+		if (!p)
+			return;
+		c->lat = p;
+		c->room = c->room * 2 + 4096;
+	}
+	c->lat[c->n++] = ms;
+}
+
+struct req {
+	int fd;
+	int sent;
+	__u64 sched;
+	const char *msg;
+};
+
+/*
+ * One slice: requests at @rate per second for @secs, the slow ones chosen
+ * from @seed, answered ones' latencies into @c.
+ */
+static int slice(struct cell *c, int work, double rate, double secs, unsigned int seed)
+{
+	static struct req reqs[MAX_INFLIGHT];
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(PORT),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	char slow[16], even[16], buf[64];
+	__u64 start, end, next, interval = 1e9 / rate, now, wait_ns;
+	struct timespec ts;
+	int ep = epoll_create1(0), inflight = 0, i, n;
+	struct epoll_event evs[256];
+	long answered0 = c->answered;
+
+	snprintf(slow, sizeof(slow), "S %d\n", slow_ms);
+	snprintf(even, sizeof(even), "S %d\n", slow_ms / every);
+	for (i = 0; i < MAX_INFLIGHT; i++)
+		reqs[i].fd = -1;
+	start = mono_ns();
+	end = start + secs * 1e9;
+	next = start;
+	while ((now = mono_ns()) < end || (inflight && now < end + DRAIN_NS)) {
+		while (now >= next && next < end) {
+			struct epoll_event ev = { .events = EPOLLOUT };
+			int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+			next += interval;
+			c->sent++;
+			if (fd < 0 || fd >= MAX_INFLIGHT ||
+			    (connect(fd, (struct sockaddr *)&a, sizeof(a)) && errno != EINPROGRESS)) {
+				c->failed++;
+				if (fd >= 0)
+					close(fd);
+				continue;
+			}
+			reqs[fd] = (struct req){ .fd = fd, .sched = next - interval };
+			if (work == W_EVEN_110)
+				reqs[fd].msg = even;
+			else
+				reqs[fd].msg = rand_r(&seed) % every ? "x\n" : slow;
+			ev.data.fd = fd;
+			epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+			inflight++;
+		}
+		now = mono_ns();
+		/* until the next send, to the microsecond: no spinning */
+		wait_ns = next > now && next < end ? next - now : 1000000;
+		ts.tv_sec = wait_ns / 1000000000ULL;
+		ts.tv_nsec = wait_ns % 1000000000ULL;
+		n = epoll_pwait2(ep, evs, 256, &ts, NULL);
+		for (i = 0; i < n; i++) {
+			struct req *r = &reqs[evs[i].data.fd];
+			int done = 0;
+
+			if (!r->sent) {
+				struct epoll_event ev = { .events = EPOLLIN, .data.fd = r->fd };
+
+				if (send(r->fd, r->msg, strlen(r->msg), MSG_NOSIGNAL) < 0) {
+					done = -1;
+				} else {
+					r->sent = 1;
+					epoll_ctl(ep, EPOLL_CTL_MOD, r->fd, &ev);
+				}
+			} else {
+				done = recv(r->fd, buf, sizeof(buf), 0) > 0 ? 1 : -1;
+			}
+			if (!done)
+				continue;
+			if (done > 0) {
+				now = mono_ns();
+				cell_add(c, (now - r->sched) / 1e6);
+				/* throughput: answers within the slice only */
+				c->answered += now < end;
+			} else {
+				c->failed++;
+			}
+			close(r->fd);
+			r->fd = -1;
+			r->sent = 0;
+			inflight--;
+		}
+	}
+	for (i = 0; i < MAX_INFLIGHT; i++)
+		if (reqs[i].fd >= 0) {
+			close(reqs[i].fd);
+			reqs[i].fd = -1;
+			reqs[i].sent = 0;
+			c->failed++;
+		}
+	close(ep);
+	c->secs += secs;
+	fprintf(stderr, "tail: %ld answered in the slice\n", c->answered - answered0);
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double quantile(struct cell *c, double q)
+{
+	long k;
+
+	if (!c->n)
+		return -1;
+	k = (long)(q * (c->n - 1) + 0.5);
+	return c->lat[k];
+}
+
+/* The cost of one pcbg_group_sample_load() in this process, us (thread CPU). */
+static double sample_cost_us(struct pcbg_group *grp, int n)
+{
+	__u64 t0 = bench_cpu_ns();
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (pcbg_group_sample_load(grp))
+			return -1;
+	return (bench_cpu_ns() - t0) / 1e3 / n;
+}
+
+static void usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-o DIR] [-r ROUNDS] [-d SECS] [-w WORKERS] [-k K] [-s MS]"
+		" [-l MS]\n", prog);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *outdir = "build/bench";
+	int rounds = 3, opt, v, w, r, order[NV * NW], k, failed = 0;
+	char path[700], wk[16], lms[16];
+	double secs = 4, cap, sample_us;
+	unsigned int seed = 1;
+	pid_t echo, daemon;
+	struct pcbg_group *grp = NULL;
+	__u64 d0;
+	FILE *csv, *f;
+	ssize_t n;
+	char *slash;
+
+	while ((opt = getopt(argc, argv, "o:r:d:w:k:s:l:")) != -1) {
+		switch (opt) {
+		case 'o':
+			outdir = optarg;
+			break;
+		case 'r':
+			rounds = atoi(optarg);
+			break;
+		case 'd':
+			secs = atof(optarg);
+			break;
+		case 'w':
+			workers = atoi(optarg);
+			break;
+		case 'k':
+			every = atoi(optarg);
+			break;
+		case 's':
+			slow_ms = atoi(optarg);
+			break;
+		case 'l':
+			load_ms = atoi(optarg);
+			break;
+		default:
+			usage(argv[0]);
+		}
+	}
+	if (rounds < 1 || rounds > 50 || secs < 0.5 || secs > 60 || workers < 2 ||
+	    workers > 64 || every < 1 || slow_ms < every || slow_ms > 1000 || load_ms < 1)
+		usage(argv[0]);
+	cap = 1000.0 * workers * every / slow_ms;
+	n = readlink("/proc/self/exe", bin, sizeof(bin) - 1);
+	if (n < 0)
+		return 1;
+	bin[n] = '\0';
+	slash = strrchr(bin, '/');
+	*slash = '\0';
+	slash = strrchr(bin, '/');	/* build/bench/tail -> build */
+	if (slash)
+		*slash = '\0';
+	if (bench_init(outdir, MAX_INFLIGHT + 256)) {
+		fprintf(stderr, "tail: namespaces: %s (root?)\n", strerror(errno));
+		return 1;
+	}
+	f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "w");
+	if (f) {
+		fputs("1024 65000\n", f);
+		fclose(f);
+	}
+	mkdir("/run/pcbgroupd", 0755);
+	mount("tmpfs", "/run/pcbgroupd", "tmpfs", 0, "mode=0755");
+	snprintf(dir, sizeof(dir), "/tmp/pcbg-tail.XXXXXX");
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(path, sizeof(path), "%s/decl", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/decl/tail.conf", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return 1;
+	fprintf(f, "port = %d\nproto = tcp\nprocess = " ECHO_NAME "\n", PORT);
+	fclose(f);
+	{
+		char target[300], link[128];
+
+		snprintf(target, sizeof(target), "%s/echo_server", bin);
+		snprintf(link, sizeof(link), "%s/" ECHO_NAME, dir);
+		if (symlink(target, link))
+			return 1;
+	}
+	snprintf(wk, sizeof(wk), "%d", workers);
+	snprintf(lms, sizeof(lms), "%d", load_ms);
+	{
+		char srv[300], d[300], decl[128];
+
+		snprintf(srv, sizeof(srv), "%s/" ECHO_NAME, dir);
+		echo = spawn("echo.log", (char *[]){ srv, "-t", "tcp", "-s", "-w", wk, "-p",
+						     "8200", NULL });
+		usleep(300 * 1000);
+		snprintf(d, sizeof(d), "%s/pcbgroupd", bin);
+		snprintf(decl, sizeof(decl), "%s/decl", dir);
+		daemon = spawn("daemon.log", (char *[]){ d, "-c", decl, "-l", lms, NULL });
+	}
+	for (k = 0; k < 100 && !(grp = open_group()); k++)
+		usleep(100 * 1000);
+	if (!grp) {
+		fprintf(stderr, "tail: pcbgroupd made no group of %d sockets on port %d\n",
+			workers, PORT);
+		failed = 1;
+		goto out;
+	}
+	fprintf(stderr, "tail: %d workers, 1 in %d requests sleeps %d ms: capacity %.0f/s\n",
+		workers, every, slow_ms, cap);
+	for (k = 0; k < NV * NW; k++)
+		order[k] = k;
+	for (r = -1; r < rounds; r++) {
+		bench_shuffle(order, NV * NW, &seed);
+		for (k = 0; k < NV * NW; k++) {
+			struct cell warm = {}, *c;
+
+			v = order[k] / NW;
+			w = order[k] % NW;
+			c = r < 0 ? &warm : &cells[v][w];
+			if (r < 0 && w != W_UNEVEN_50)
+				continue;	/* a warm-up slice per variant */
+			if (use_variant(grp, daemon, variants[v])) {
+				failed = 1;
+				goto out;
+			}
+			fprintf(stderr, "tail: round %d: %s, %s\n", r, bench_variant_name(variants[v]),
+				work_names[w]);
+			d0 = cpu_time(daemon);
+			slice(c, w, cap * work_load[w], r < 0 ? 1 : secs, 1000 + r * NW + w);
+			c->daemon_ns += cpu_time(daemon) - d0;
+			free(warm.lat);
+			usleep(200 * 1000);	/* the queues empty */
+		}
+	}
+	sample_us = sample_cost_us(grp, 2000);
+
+	csv = bench_open(outdir, "tail.csv",
+			 "variant,work,rate,answered_per_s,p50_ms,p99_ms,p999_ms,failed,"
+			 "daemon_cpu_percent");
+	if (!csv) {
+		failed = 1;
+		goto out;
+	}
+	printf("%-15s %-11s %8s %10s %8s %8s %8s %6s %8s\n", "variant", "work", "rate",
+	       "answered/s", "p50_ms", "p99_ms", "p99.9_ms", "failed", "daemon%");
+	for (w = 0; w < NW; w++) {
+		for (v = 0; v < NV; v++) {
+			struct cell *c = &cells[v][w];
+			double dp = c->secs ? 100.0 * c->daemon_ns / (c->secs * 1e9) : 0;
+
+			qsort(c->lat, c->n, sizeof(double), cmp_double);
+			printf("%-15s %-11s %8.0f %10.1f %8.2f %8.2f %8.2f %6ld %8.3f\n",
+			       bench_variant_name(variants[v]), work_names[w], cap * work_load[w],
+			       c->answered / c->secs, quantile(c, 0.5), quantile(c, 0.99),
+			       quantile(c, 0.999), c->failed, dp);
+			fprintf(csv, "%s,%s,%.0f,%.1f,%.3f,%.3f,%.3f,%ld,%.4f\n",
+				bench_variant_name(variants[v]), work_names[w], cap * work_load[w],
+				c->answered / c->secs, quantile(c, 0.5), quantile(c, 0.99),
+				quantile(c, 0.999), c->failed, dp);
+		}
+	}
+	fclose(csv);
+	printf("one sample (pcbg_group_sample_load, %d listeners): %.1f us of CPU; "
+	       "every %d ms: %.3f %% of a CPU\n", workers, sample_us, load_ms,
+	       sample_us / (load_ms * 10.0));
+	for (w = 0; w < W_EVEN_110; w++) {
+		char what[128], measured[64];
+		double p99k = quantile(&cells[0][w], 0.99), p99l = quantile(&cells[2][w], 0.99);
+
+		snprintf(what, sizeof(what), "p99 least-loaded / kernel, %s", work_names[w]);
+		snprintf(measured, sizeof(measured), "%.2f (%.1f / %.1f ms)", p99l / p99k, p99l,
+			 p99k);
+		bench_goal("tail", what, measured, "<= 0.5", p99l <= 0.5 * p99k);
+	}
+	{
+		char measured[64];
+		double ht = cells[1][W_EVEN_110].answered / cells[1][W_EVEN_110].secs;
+		double ll = cells[2][W_EVEN_110].answered / cells[2][W_EVEN_110].secs;
+		double dp = 100.0 * cells[2][W_UNEVEN_80].daemon_ns /
+			    (cells[2][W_UNEVEN_80].secs * 1e9);
+
+		snprintf(measured, sizeof(measured), "%.3f (%.0f / %.0f per s)", ll / ht, ll, ht);
+		bench_goal("tail", "throughput least-loaded / hash-threshold, even work saturated",
+			   measured, ">= 0.99", ll >= 0.99 * ht);
+		snprintf(measured, sizeof(measured), "%.3f %%", dp);
+		bench_goal("tail", "pcbgroupd CPU sampling every load interval, uneven 80%",
+			   measured, "<= 0.5 %", dp <= 0.5);
+	}
+out:
+	pcbg_group_free(grp);
+	stop(daemon);
+	stop(echo);
+	snprintf(path, sizeof(path), "cat %s/*.log > %s/tail.log; rm -rf %s", dir, outdir, dir);
+	if (system(path))
+		failed = 1;
+	return failed;
+}

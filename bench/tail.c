@@ -70,97 +70,21 @@ struct cell {
 
 static struct cell cells[NV][NW];
 
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-/* The CPU time of @pid so far, ns. */
-static __u64 cpu_time(pid_t pid)
-{
-	unsigned long long ns = 0;
-	char path[64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
-	f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%llu", &ns) != 1)
-			ns = 0;
-		fclose(f);
-	}
-	return ns;
-}
-
-static pid_t spawn(const char *log, char *const argv[])
-{
-	char path[128];
-	pid_t pid;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, log);
-	pid = fork();
-	if (pid)
-		return pid;
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-	dup2(fd, 1);
-	dup2(fd, 2);
-	execv(argv[0], argv);
-	_exit(127);
-}
-
-static void stop(pid_t pid)
-{
-	if (pid <= 0)
-		return;
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
-}
-
-/* The pinned group on PORT, opened, or NULL. */
+/* The group pcbgroupd made of the server's sockets, all of them, or NULL. */
 static struct pcbg_group *open_group(void)
 {
-	char root[128], path[400];
-	socklen_t len = sizeof(__u64);
-	struct dirent *de;
-	__u64 cookie;
-	DIR *d;
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct pcbg_group *grp = bench_pinned_group(PORT, NULL, 0);
+	struct pcbg_group_info info;
+	__u32 slot;
+	int live = 0;
 
-	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len)) {
-		close(fd);
-		return NULL;
-	}
-	close(fd);
-	snprintf(root, sizeof(root), PCBG_PIN_ROOT "/netns%llu", (unsigned long long)cookie);
-	d = opendir(root);
-	while (d && (de = readdir(d))) {
-		struct pcbg_group_info info;
-		struct pcbg_group *grp;
-		__u32 slot;
-		int live = 0;
-
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
-		if (pcbg_group_open_pinned(&grp, path))
-			continue;
-		if (!pcbg_group_info(grp, &info) && info.port == PORT) {
-			for (slot = 0; slot < info.nr_slots; slot++)
-				live += pcbg_group_slot_live(grp, slot) == 1;
-			if (live == workers) {
-				closedir(d);
-				return grp;
-			}
-		}
-		pcbg_group_free(grp);
-	}
-	if (d)
-		closedir(d);
+	if (!grp || pcbg_group_info(grp, &info))
+		return grp;
+	for (slot = 0; slot < info.nr_slots; slot++)
+		live += pcbg_group_slot_live(grp, slot) == 1;
+	if (live == workers)
+		return grp;
+	pcbg_group_free(grp);
 	return NULL;
 }
 
@@ -220,18 +144,22 @@ static int slice(struct cell *c, int work, double rate, double secs, unsigned in
 	snprintf(even, sizeof(even), "S %d\n", slow_ms / every);
 	for (i = 0; i < MAX_INFLIGHT; i++)
 		reqs[i].fd = -1;
-	start = mono_ns();
+	start = bench_wall_ns();
 	end = start + secs * 1e9;
 	next = start;
-	while ((now = mono_ns()) < end || (inflight && now < end + DRAIN_NS)) {
+	while ((now = bench_wall_ns()) < end || (inflight && now < end + DRAIN_NS)) {
 		while (now >= next && next < end) {
 			struct epoll_event ev = { .events = EPOLLOUT };
 			int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 
 			next += interval;
 			c->sent++;
-			if (fd < 0 || fd >= MAX_INFLIGHT ||
-			    (connect(fd, (struct sockaddr *)&a, sizeof(a)) && errno != EINPROGRESS)) {
+			if (fd >= 0 && fd < MAX_INFLIGHT &&
+			    connect(fd, (struct sockaddr *)&a, sizeof(a)) && errno != EINPROGRESS) {
+				close(fd);
+				fd = -1;
+			}
+			if (fd < 0 || fd >= MAX_INFLIGHT) {
 				c->failed++;
 				if (fd >= 0)
 					close(fd);
@@ -246,7 +174,7 @@ static int slice(struct cell *c, int work, double rate, double secs, unsigned in
 			epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 			inflight++;
 		}
-		now = mono_ns();
+		now = bench_wall_ns();
 		/* until the next send, to the microsecond: no spinning */
 		wait_ns = next > now && next < end ? next - now : 1000000;
 		ts.tv_sec = wait_ns / 1000000000ULL;
@@ -271,7 +199,7 @@ static int slice(struct cell *c, int work, double rate, double secs, unsigned in
 			if (!done)
 				continue;
 			if (done > 0) {
-				now = mono_ns();
+				now = bench_wall_ns();
 				cell_add(c, (now - r->sched) / 1e6);
 				/* throughput: answers within the slice only */
 				c->answered += now < end;
@@ -344,8 +272,6 @@ int main(int argc, char **argv)
 	struct pcbg_group *grp = NULL;
 	__u64 d0;
 	FILE *csv, *f;
-	ssize_t n;
-	char *slash;
 
 	while ((opt = getopt(argc, argv, "o:r:d:w:k:s:l:")) != -1) {
 		switch (opt) {
@@ -378,15 +304,8 @@ int main(int argc, char **argv)
 	    workers > 64 || every < 1 || slow_ms < every || slow_ms > 1000 || load_ms < 1)
 		usage(argv[0]);
 	cap = 1000.0 * workers * every / slow_ms;
-	n = readlink("/proc/self/exe", bin, sizeof(bin) - 1);
-	if (n < 0)
+	if (bench_build_dir(bin, sizeof(bin)))
 		return 1;
-	bin[n] = '\0';
-	slash = strrchr(bin, '/');
-	*slash = '\0';
-	slash = strrchr(bin, '/');	/* build/bench/tail -> build */
-	if (slash)
-		*slash = '\0';
 	if (bench_init(outdir, MAX_INFLIGHT + 256)) {
 		fprintf(stderr, "tail: namespaces: %s (root?)\n", strerror(errno));
 		return 1;
@@ -421,14 +340,14 @@ int main(int argc, char **argv)
 	snprintf(lms, sizeof(lms), "%d", load_ms);
 	{
 		char srv[300], d[300], decl[128];
+		char *const eargv[] = { srv, "-t", "tcp", "-s", "-w", wk, "-p", "8200", NULL };
 
 		snprintf(srv, sizeof(srv), "%s/" ECHO_NAME, dir);
-		echo = spawn("echo.log", (char *[]){ srv, "-t", "tcp", "-s", "-w", wk, "-p",
-						     "8200", NULL });
+		echo = bench_spawn(dir, "echo.log", eargv);
 		usleep(300 * 1000);
 		snprintf(d, sizeof(d), "%s/pcbgroupd", bin);
 		snprintf(decl, sizeof(decl), "%s/decl", dir);
-		daemon = spawn("daemon.log", (char *[]){ d, "-c", decl, "-l", lms, NULL });
+		daemon = bench_spawn(dir, "daemon.log", (char *[]){ d, "-c", decl, "-l", lms, NULL });
 	}
 	for (k = 0; k < 100 && !(grp = open_group()); k++)
 		usleep(100 * 1000);
@@ -456,11 +375,11 @@ int main(int argc, char **argv)
 				failed = 1;
 				goto out;
 			}
-			fprintf(stderr, "tail: round %d: %s, %s\n", r, bench_variant_name(variants[v]),
-				work_names[w]);
-			d0 = cpu_time(daemon);
+			fprintf(stderr, "tail: round %d: %s, %s\n", r,
+				bench_variant_name(variants[v]), work_names[w]);
+			d0 = bench_proc_cpu_ns(daemon);
 			slice(c, w, cap * work_load[w], r < 0 ? 1 : secs, 1000 + r * NW + w);
-			c->daemon_ns += cpu_time(daemon) - d0;
+			c->daemon_ns += bench_proc_cpu_ns(daemon) - d0;
 			free(warm.lat);
 			usleep(200 * 1000);	/* the queues empty */
 		}
@@ -521,8 +440,8 @@ int main(int argc, char **argv)
 	}
 out:
 	pcbg_group_free(grp);
-	stop(daemon);
-	stop(echo);
+	bench_stop(&daemon, SIGTERM);
+	bench_stop(&echo, SIGTERM);
 	snprintf(path, sizeof(path), "cat %s/*.log > %s/tail.log; rm -rf %s", dir, outdir, dir);
 	if (system(path))
 		failed = 1;

@@ -67,8 +67,8 @@ FIXTURE_TEARDOWN(workers)
  * Returns the idle worker's index, or BLOCKED when the blocked socket
  * holds it (it is readable and no idle worker got it).
  */
-static int send_one(struct __test_metadata *_metadata, FIXTURE_DATA(workers) *self,
-		    const FIXTURE_VARIANT(workers) *variant, int f)
+static int send_one(struct __test_metadata *_metadata, struct _test_data_workers *self,
+		    const struct _fixture_variant_workers *variant, int f)
 {
 	struct pollfd blocked = { .fd = self->fds[BLOCKED], .events = POLLIN };
 	struct epoll_event ev;
@@ -87,7 +87,8 @@ static int send_one(struct __test_metadata *_metadata, FIXTURE_DATA(workers) *se
 }
 
 /* What the blocked socket holds: connections or datagrams, taken now. */
-static int drain_blocked(FIXTURE_DATA(workers) *self, const FIXTURE_VARIANT(workers) *variant)
+static int drain_blocked(struct _test_data_workers *self,
+			 const struct _fixture_variant_workers *variant)
 {
 	int n = 0;
 
@@ -103,9 +104,8 @@ TEST_F(workers, blocked_worker_gets_no_new_flow_while_another_is_idle)
 	int f = 0, later = 64, moved;
 
 	/* until a flow lands on the blocked worker, by the hash */
-	while (send_one(_metadata, self, variant, f) != BLOCKED) {
+	while (send_one(_metadata, self, variant, f) != BLOCKED)
 		ASSERT_GT(64, ++f) TH_LOG("no flow of 64 reached socket %d", BLOCKED);
-	}
 	f++;
 	ASSERT_EQ(0, pcbg_group_sample_load(self->grp));
 	ASSERT_EQ(0, pcbg_group_slot_load(self->grp, BLOCKED, &load));
@@ -166,7 +166,7 @@ TEST_F(workers, bad_algorithm_names_refused)
 	unsigned int i;
 
 	ASSERT_EQ(0, pcbg_group_config(self->grp, &before));
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		cfg = before;
 		EXPECT_EQ(-EINVAL, pcbg_config_set_knob(&cfg, "algorithm", bad[i]))
 			TH_LOG("\"%s\"", bad[i]);

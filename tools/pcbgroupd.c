@@ -1290,7 +1290,8 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	long interval_ms = 0, prom_s = 5, load_ms = PCBG_LOAD_INTERVAL_MS, v;	/* 0: by whether the hooks work */
+	long interval_ms = 0, prom_s = 5, v;	/* 0: by whether the hooks work */
+	long load_ms = PCBG_LOAD_INTERVAL_MS;
 	const char *conf_dir = PCBGD_CONF_DIR, *prom = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	long long last_state = 0, last_prom = 0, last_report = 0, next_sweep = 0, wait;

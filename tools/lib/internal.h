@@ -74,6 +74,16 @@ int pcbg_fd_is(int fd, const char *kind);
 /* A descriptor of pin @name under @dir, of @kind; -EUCLEAN missing or not. */
 int pcbg_open_pin(const char *dir, const char *name, const char *kind);
 
+/*
+ * diag.c: send @req (@len bytes: a struct nlmsghdr, whose length, type and
+ * flags are filled here, then an inet_diag_req_v2 and its attributes) and
+ * hand each inet_diag_msg of the dump to @fn, until it returns non-zero.
+ * 0 or -errno.
+ */
+struct inet_diag_msg;
+int pcbg_diag_dump(void *req, size_t len,
+		   int (*fn)(const struct inet_diag_msg *m, void *arg), void *arg);
+
 /* pcbg_group_register() and pcbg_unpin() with pcbgroup.ko in no-map mode */
 int pcbg_register_nomap(struct pcbg_group *grp, __u32 id);
 void pcbg_forget_nomap(const char *dir);

@@ -22,7 +22,6 @@
 #include "internal.h"
 
 #define TCPF_LISTEN_	(1U << 10)	/* include/net/tcp_states.h */
-#define DIAG_BUF	32768
 
 /* The slot whose socket has @cookie, or -1 (n is small: a linear scan). */
 static int slot_of(const __u64 *cookies, __u32 n, __u64 cookie)
@@ -35,12 +34,31 @@ static int slot_of(const __u64 *cookies, __u32 n, __u64 cookie)
 	return -1;
 }
 
+struct queues {
+	const __u64 *cookies;	/* of each slot's socket, 0 none */
+	__u32 nr_slots;
+	struct pcbg_slot_load *load;
+	__u64 now;
+};
+
+static int note_queue(const struct inet_diag_msg *m, void *arg)
+{
+	struct queues *q = arg;
+	__u64 cookie = (__u64)m->id.idiag_cookie[1] << 32 | m->id.idiag_cookie[0];
+	int slot = slot_of(q->cookies, q->nr_slots, cookie);
+
+	if (slot >= 0) {
+		q->load[slot].queue = m->idiag_rqueue;
+		q->load[slot].sampled_ns = q->now;
+	}
+	return 0;
+}
+
 /*
- * One dump of @family's sockets of @protocol on local port @port, each seen
- * one's idiag_rqueue into @load by slot; 0 or -errno.
+ * One dump of the group's family and protocol, filtered by the kernel to
+ * its port; each socket seen's idiag_rqueue into @q by slot.  0 or -errno.
  */
-static int dump_queues(const struct pcbg_group_info *info, const __u64 *cookies,
-		       struct pcbg_slot_load *load, __u64 now)
+static int dump_queues(const struct pcbg_group_info *info, struct queues *q)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -48,11 +66,6 @@ static int dump_queues(const struct pcbg_group_info *info, const __u64 *cookies,
 		struct nlattr bc_attr;
 		struct inet_diag_bc_op bc[2];
 	} msg = {
-		.nlh = {
-			.nlmsg_len = sizeof(msg),
-			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-		},
 		.req = {
 			.sdiag_family = info->family,
 			.sdiag_protocol = info->protocol,
@@ -69,48 +82,8 @@ static int dump_queues(const struct pcbg_group_info *info, const __u64 *cookies,
 			{ .no = info->port },
 		},
 	};
-	static char buf[DIAG_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
-	int fd, err = 0, done = 0, slot;
 
-	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	if (fd < 0)
-		return -errno;
-	if (send(fd, &msg, sizeof(msg), 0) < 0)
-		err = -errno;
-	while (!done && !err) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		struct nlmsghdr *h;
-
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-			struct inet_diag_msg *m = NLMSG_DATA(h);
-			__u64 cookie;
-
-			if (h->nlmsg_type == NLMSG_DONE) {
-				done = 1;
-				break;
-			}
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(h);
-
-				err = e->error ? e->error : -EIO;
-				break;
-			}
-			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
-				continue;
-			cookie = (__u64)m->id.idiag_cookie[1] << 32 | m->id.idiag_cookie[0];
-			slot = slot_of(cookies, info->nr_slots, cookie);
-			if (slot < 0)
-				continue;
-			load[slot].queue = m->idiag_rqueue;
-			load[slot].sampled_ns = now;
-		}
-	}
-	close(fd);
-	return err;
+	return pcbg_diag_dump(&msg, sizeof(msg), note_queue, q);
 }
 
 int pcbg_group_sample_load(struct pcbg_group *grp)
@@ -121,6 +94,7 @@ int pcbg_group_sample_load(struct pcbg_group *grp)
 	__u32 *keys = NULL, i, count;
 	struct pcbg_slot s;
 	struct timespec ts;
+	struct queues q;
 	int err;
 
 	err = pcbg_group_info(grp, &info);
@@ -143,7 +117,9 @@ int pcbg_group_sample_load(struct pcbg_group *grp)
 		cookies[i] = s.flags & PCBG_SLOT_USED ? s.cookie : 0;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	err = dump_queues(&info, cookies, load, ts.tv_sec * 1000000000ULL + ts.tv_nsec);
+	q = (struct queues){ .cookies = cookies, .nr_slots = count, .load = load,
+			     .now = ts.tv_sec * 1000000000ULL + ts.tv_nsec };
+	err = dump_queues(&info, &q);
 	if (!err && bpf_map_update_batch(grp->map_fd[PCBG_M_LOAD], keys, load, &count, NULL))
 		err = -errno;
 out:

@@ -74,7 +74,7 @@ static const char usage_text[] =
 	"  -i, --interval MS     how often to look at the sockets besides when one\n"
 	"                        joins or leaves (default 5000; 500 without the hooks)\n"
 	"  -l, --load-interval MS  how often to sample the queues of the groups of\n"
-	"                        algorithm least-loaded (default 10)\n"
+	"                        algorithm least-loaded (default 20)\n"
 	"  -p, --prometheus FILE write the counters there in the Prometheus text\n"
 	"                        format, atomically (node_exporter's textfile collector)\n"
 	"  -P, --prometheus-interval S  every S seconds (default 5)\n"
@@ -1159,7 +1159,14 @@ static int sample_loads(int check)
 
 		if (!s->id || (!check && !s->least_loaded) || enter(s))
 			continue;
-		if (!lock_kept_group(s, &grp)) {
+		/*
+		 * Between sweeps, the handle kept: pcbg_load is not the writer
+		 * lock's (its one writer is this sampling), and a handle the
+		 * group outlived writes to maps no program reads any more.
+		 */
+		if (!check && s->grp) {
+			pcbg_group_sample_load(s->grp);
+		} else if (!lock_kept_group(s, &grp)) {
 			if (check)
 				s->least_loaded = !pcbg_group_config(grp, &cfg) &&
 						  cfg.algorithm == PCBG_ALGO_LEAST_LOADED;

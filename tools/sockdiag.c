@@ -62,7 +62,7 @@ static int dump_one(int family, int protocol,
 	};
 	struct listing l = { protocol, fn, arg };
 
-	return pcbg_diag_dump(&msg, sizeof(msg), note_socket, &l);
+	return pcbg_diag_dump(NULL, &msg, sizeof(msg), note_socket, &l);
 }
 
 int diag_dump(int protocol, int (*fn)(const struct diag_sock *s, void *arg),

@@ -434,7 +434,7 @@ struct pcbg_slot_load {
 };
 
 /* pcbgroupd's load interval (--load-interval), milliseconds. */
-#define PCBG_LOAD_INTERVAL_MS	10
+#define PCBG_LOAD_INTERVAL_MS	20
 
 /* A flow's @seen is rewritten only when it is this much older (100 ms). */
 #define PCBG_FLOW_TOUCH_NS	100000000ULL

@@ -13,8 +13,8 @@
  * -b numbers the workers from BASE: one-worker servers run side by side as
  * the workers of one service, each answering with its own number.
  * -s makes the TCP workers blocking servers of uneven cost, as a sync
- * worker of gunicorn is: a request "S <ms>" holds its worker that long
- * before the answer (the client decides which requests are slow).
+ * worker of gunicorn is: a request "S <us>" holds its worker that many
+ * microseconds before the answer (the client decides which are slow).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -45,7 +45,7 @@ struct worker {
 
 static volatile sig_atomic_t stop;
 static int sock_type = SOCK_DGRAM;
-static int slow_ok;	/* -s: "S <ms>" requests sleep */
+static int slow_ok;	/* -s: "S <us>" requests sleep */
 
 static void on_signal(int sig)
 {
@@ -67,7 +67,7 @@ static void usage(void)
 		"  -A  pin worker i to CPU i %% ncpus only\n"
 		"  -f  workers are processes forked by a master that keeps all sockets\n"
 		"  -b  number the workers from BASE\n"
-		"  -s  TCP: a request \"S <ms>\" blocks its worker that long (0-10000)\n");
+		"  -s  TCP: a request \"S <us>\" blocks its worker that long (up to 10 s)\n");
 	exit(2);
 }
 
@@ -115,13 +115,13 @@ static int open_socket(int family, const char *addr, int *port, int cpu)
 	return fd;
 }
 
-/* -s: block this worker for the milliseconds asked, at most 10 s. */
+/* -s: block this worker for the microseconds asked, at most 10 s. */
 static void slow_request(const char *arg)
 {
-	long ms = strtol(arg, NULL, 10);
+	long us = strtol(arg, NULL, 10);
 
-	if (ms > 0 && ms <= 10000)
-		usleep(ms * 1000);
+	if (us > 0 && us <= 10000000)
+		usleep(us);
 }
 
 static void serve_one(struct worker *w)

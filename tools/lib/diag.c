@@ -13,17 +13,18 @@
 
 #include "internal.h"
 
-int pcbg_diag_dump(void *req, size_t len,
+int pcbg_diag_dump(int *keep, void *req, size_t len,
 		   int (*fn)(const struct inet_diag_msg *m, void *arg), void *arg)
 {
 	static char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+	int fd = keep ? *keep : -1, err = 0, done = 0, stopped = 0;
 	struct nlmsghdr *nlh = req;
-	int fd, err = 0, done = 0;
 
 	nlh->nlmsg_len = len;
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd < 0)
+		fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd < 0)
 		return -errno;
 	if (send(fd, req, len, 0) < 0)
@@ -51,10 +52,18 @@ int pcbg_diag_dump(void *req, size_t len,
 				continue;
 			if (fn(NLMSG_DATA(h), arg)) {
 				done = 1;
+				stopped = 1;
 				break;
 			}
 		}
 	}
+	/* kept only after a whole dump: nothing of it is left to read */
+	if (keep && !err && !stopped) {
+		*keep = fd;
+		return 0;
+	}
+	if (keep)
+		*keep = -1;
 	close(fd);
 	return err;
 }

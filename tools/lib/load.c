@@ -35,6 +35,7 @@ static int slot_of(const __u64 *cookies, __u32 n, __u64 cookie)
 }
 
 struct queues {
+	struct pcbg_group *grp;	/* its netlink socket is kept */
 	const __u64 *cookies;	/* of each slot's socket, 0 none */
 	__u32 nr_slots;
 	struct pcbg_slot_load *load;
@@ -83,7 +84,25 @@ static int dump_queues(const struct pcbg_group_info *info, struct queues *q)
 		},
 	};
 
-	return pcbg_diag_dump(&msg, sizeof(msg), note_queue, q);
+	return pcbg_diag_dump(&q->grp->diag_fd, &msg, sizeof(msg), note_queue, q);
+}
+
+/* Slots 0..@count-1 in one batch (a system call), else one by one. */
+static int read_slots(struct pcbg_group *grp, struct pcbg_slot *slots, __u32 count)
+{
+	__u32 out, n = count, i;
+	__u32 *keys = calloc(count, sizeof(*keys));
+	int err = 0;
+
+	if (keys && !bpf_map_lookup_batch(grp->map_fd[PCBG_M_SLOTS], NULL, &out, keys,
+					  slots, &n, NULL) && n == count) {
+		free(keys);
+		return 0;
+	}
+	free(keys);
+	for (i = 0; !err && i < count; i++)
+		err = pcbg_group_slot(grp, i, &slots[i]);
+	return err;
 }
 
 int pcbg_group_sample_load(struct pcbg_group *grp)
@@ -92,7 +111,7 @@ int pcbg_group_sample_load(struct pcbg_group *grp)
 	struct pcbg_group_info info;
 	__u64 *cookies = NULL;
 	__u32 *keys = NULL, i, count;
-	struct pcbg_slot s;
+	struct pcbg_slot *slots = NULL;
 	struct timespec ts;
 	struct queues q;
 	int err;
@@ -104,20 +123,21 @@ int pcbg_group_sample_load(struct pcbg_group *grp)
 	load = calloc(count, sizeof(*load));
 	cookies = calloc(count, sizeof(*cookies));
 	keys = calloc(count, sizeof(*keys));
-	if (!load || !cookies || !keys) {
+	slots = calloc(count, sizeof(*slots));
+	if (!load || !cookies || !keys || !slots) {
 		err = -ENOMEM;
 		goto out;
 	}
+	err = read_slots(grp, slots, count);
+	if (err)
+		goto out;
 	for (i = 0; i < count; i++) {
 		keys[i] = i;
-		err = pcbg_group_slot(grp, i, &s);
-		if (err)
-			goto out;
 		/* no socket has cookie 0: an unused slot matches none */
-		cookies[i] = s.flags & PCBG_SLOT_USED ? s.cookie : 0;
+		cookies[i] = slots[i].flags & PCBG_SLOT_USED ? slots[i].cookie : 0;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	q = (struct queues){ .cookies = cookies, .nr_slots = count, .load = load,
+	q = (struct queues){ .grp = grp, .cookies = cookies, .nr_slots = count, .load = load,
 			     .now = ts.tv_sec * 1000000000ULL + ts.tv_nsec };
 	err = dump_queues(&info, &q);
 	if (!err && bpf_map_update_batch(grp->map_fd[PCBG_M_LOAD], keys, load, &count, NULL))
@@ -126,6 +146,7 @@ out:
 	free(load);
 	free(cookies);
 	free(keys);
+	free(slots);
 	return err;
 }
 

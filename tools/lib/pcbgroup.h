@@ -251,8 +251,9 @@ int pcbg_group_rebalance(struct pcbg_group *grp);
 /*
  * Algorithm least-loaded: sample the queue of each slot's socket (one
  * sock_diag dump of the group's port) into PCBG_MAP_LOAD, the program's
- * view of the load.  Run in the group's network namespace; pcbgroupd calls
- * it every load interval.  0 or -errno.
+ * view of the load.  Run in the group's network namespace; the handle keeps
+ * its netlink socket for the next call, made in the same namespace.
+ * pcbgroupd calls it every load interval.  0 or -errno.
  */
 int pcbg_group_sample_load(struct pcbg_group *grp);
 /* The last sampled queue of @slot. */

@@ -82,7 +82,7 @@ static void usage(const char *prog)
 		"  -t, --conns CONNS    connections a TCP slice (8); a UDP slice is %d datagrams\n"
 		"  -n, --n N,...        group sizes (16,4096)\n"
 		"  -a, --algos PROG,... programs (noop,minimal,hash-threshold,modulo,cpu,maglev,\n"
-		"                       no-flow-code,flows,flows-new)\n"
+		"                       no-flow-code,flows,flows-new,least-loaded)\n"
 		"  -c, --cpu CPU        CPU to run on (the last one)\n"
 		"  -p, --proto PROTO    only udp or only tcp\n"
 		"  -g, --goals          write the goal rows into DIR/goals.tsv\n",

@@ -313,7 +313,8 @@ static int report(const char *outdir, int rounds, double cap, double sample_us)
 			fmt_rounds(b, sizeof(b), c->q[1], rounds, "%.1f");
 			fmt_rounds(c3, sizeof(c3), c->q[2], rounds, "%.1f");
 			printf("%-15s %-11s %6.0f %-22s %-22s %-22s %-24s %6ld %8.3f\n",
-			       bench_variant_name(variants[v]), work_names[w], cap * work_load[w], t,
+			       bench_variant_name(variants[v]), work_names[w],
+			       cap * work_load[w], t,
 			       a, b, c3, c->failed, 100.0 * c->daemon_ns / (c->secs * 1e9));
 		}
 	}
@@ -330,7 +331,8 @@ static int report(const char *outdir, int rounds, double cap, double sample_us)
 				bench_stat(ratio, rounds, &st);
 				bench_fmt_stat(measured, sizeof(measured), &st, "%.2f");
 				snprintf(what, sizeof(what), "%s %s / kernel, %s",
-					 q_names[k], bench_variant_name(variants[v]), work_names[w]);
+					 q_names[k], bench_variant_name(variants[v]),
+					 work_names[w]);
 				bench_goal("tail", what, measured,
 					   k == 1 && v == 2 ? "<= 0.5" : "-",
 					   k == 1 && v == 2 ? st.med <= 0.5 : BENCH_INFO);
@@ -448,13 +450,14 @@ int main(int argc, char **argv)
 	{
 		char srv[300], d[300], decl[128];
 		char *const eargv[] = { srv, "-t", "tcp", "-s", "-w", wk, "-p", "8200", NULL };
+		char *const dargv[] = { d, "-c", decl, "-l", lms, NULL };
 
 		snprintf(srv, sizeof(srv), "%s/" ECHO_NAME, dir);
 		echo = bench_spawn(dir, "echo.log", eargv);
 		usleep(300 * 1000);
 		snprintf(d, sizeof(d), "%s/pcbgroupd", bin);
 		snprintf(decl, sizeof(decl), "%s/decl", dir);
-		daemon = bench_spawn(dir, "daemon.log", (char *[]){ d, "-c", decl, "-l", lms, NULL });
+		daemon = bench_spawn(dir, "daemon.log", dargv);
 	}
 	for (k = 0; k < 100 && !(grp = open_group()); k++)
 		usleep(100 * 1000);

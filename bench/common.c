@@ -15,7 +15,12 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -779,4 +784,104 @@ void bench_goal(const char *area, const char *what, const char *measured,
 	fprintf(f, "%s\t%s\t%s\t%s\t%s\n", area, what, measured, goal,
 		result == BENCH_INFO ? "info" : result ? "PASS" : "MISS");
 	fclose(f);
+}
+
+int bench_build_dir(char *buf, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+	int k;
+
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	for (k = 0; k < 2; k++) {	/* build/bench/NAME -> build */
+		char *slash = strrchr(buf, '/');
+
+		if (slash)
+			*slash = '\0';
+	}
+	return 0;
+}
+
+pid_t bench_spawn(const char *dir, const char *log, char *const argv[])
+{
+	char path[256];
+	pid_t pid;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, log);
+	pid = fork();
+	if (pid)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+void bench_stop(pid_t *pid, int sig)
+{
+	if (*pid <= 0)
+		return;
+	kill(*pid, sig);
+	waitpid(*pid, NULL, 0);
+	*pid = 0;
+}
+
+__u64 bench_proc_cpu_ns(pid_t pid)
+{
+	unsigned long long ns = 0;
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%llu", &ns) != 1)
+			ns = 0;
+		fclose(f);
+	}
+	return ns;
+}
+
+struct pcbg_group *bench_pinned_group(int port, char *dir, size_t size)
+{
+	char root[128], path[400];
+	socklen_t len = sizeof(__u64);
+	struct pcbg_group *grp;
+	struct dirent *de;
+	__u64 cookie;
+	DIR *d;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0)
+		return NULL;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len)) {
+		close(fd);
+		return NULL;
+	}
+	close(fd);
+	snprintf(root, sizeof(root), PCBG_PIN_ROOT "/netns%llu", (unsigned long long)cookie);
+	d = opendir(root);
+	while (d && (de = readdir(d))) {
+		struct pcbg_group_info info;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
+		if (pcbg_group_open_pinned(&grp, path))
+			continue;
+		if (!pcbg_group_info(grp, &info) && info.port == port) {
+			closedir(d);
+			if (dir)
+				snprintf(dir, size, "%s", path);
+			return grp;
+		}
+		pcbg_group_free(grp);
+	}
+	if (d)
+		closedir(d);
+	return NULL;
 }

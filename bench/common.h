@@ -10,6 +10,7 @@
 #define PCBG_BENCH_COMMON_H
 
 #include <stdio.h>
+#include <sys/types.h>
 #include <linux/types.h>
 
 #include "pcbgroup.h"
@@ -181,5 +182,19 @@ void bench_goal(const char *area, const char *what, const char *measured,
 		const char *goal, int result);
 
 #define BENCH_INFO	(-1)	/* bench_goal() result: no goal, a figure */
+
+/*
+ * Programs run beside a bench (servers, pcbgroupd): the build directory
+ * this program runs from (build/bench/NAME -> build) into @buf; @argv
+ * started with its output appended to @dir/@log, killed when we die;
+ * stopped with @sig and reaped (*@pid becomes 0); the CPU time of a
+ * process so far, ns; the pinned group on local @port of this namespace,
+ * opened (NULL if none), its pin directory into @dir if not NULL.
+ */
+int bench_build_dir(char *buf, size_t size);
+pid_t bench_spawn(const char *dir, const char *log, char *const argv[]);
+void bench_stop(pid_t *pid, int sig);
+__u64 bench_proc_cpu_ns(pid_t pid);
+struct pcbg_group *bench_pinned_group(int port, char *dir, size_t size);
 
 #endif /* PCBG_BENCH_COMMON_H */

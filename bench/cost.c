@@ -82,7 +82,7 @@ static void usage(const char *prog)
 		"  -t, --conns CONNS    connections a TCP slice (8); a UDP slice is %d datagrams\n"
 		"  -n, --n N,...        group sizes (16,4096)\n"
 		"  -a, --algos PROG,... programs (noop,minimal,hash-threshold,modulo,cpu,maglev,\n"
-		"                       no-flow-code,flows,flows-new)\n"
+		"                       no-flow-code,flows,flows-new,least-loaded)\n"
 		"  -c, --cpu CPU        CPU to run on (the last one)\n"
 		"  -p, --proto PROTO    only udp or only tcp\n"
 		"  -g, --goals          write the goal rows into DIR/goals.tsv\n",
@@ -576,10 +576,11 @@ int main(int argc, char **argv)
 {
 	struct bench_opts o = {
 		.outdir = "build/bench", .reps = 7, .rounds = 16, .tcp_slice = 8,
-		.nn = 2, .n = { 16, 4096 }, .nv = 9,
+		.nn = 2, .n = { 16, 4096 }, .nv = 10,
 		.v = { BENCH_NOOP, BENCH_MINIMAL, PCBG_ALGO_HASH_THRESHOLD,
 		       PCBG_ALGO_MODULO, PCBG_ALGO_CPU, PCBG_ALGO_MAGLEV,
-		       BENCH_NOFLOW, BENCH_FLOWS, BENCH_FLOWS_NEW },
+		       BENCH_NOFLOW, BENCH_FLOWS, BENCH_FLOWS_NEW,
+		       PCBG_ALGO_LEAST_LOADED },
 		.cpu = -1, .udp = 1, .tcp = 1,
 	};
 	struct pcbgroup_noflow_bpf *noflow[MAX_N];

@@ -144,6 +144,14 @@ struct {
 	__type(value, struct pcbg_flow);
 } pcbg_flows SEC(".maps");
 
+/* Each slot's queue, for least-loaded; the tools sample it (sock_diag). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PCBG_SLOTS_DEFAULT);
+	__type(key, __u32);
+	__type(value, struct pcbg_slot_load);
+} pcbg_load SEC(".maps");
+
 /* Entries 0..PCBG_SAMPLES_NR-1 are a ring; the last entry's seq counts. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -304,6 +312,45 @@ static __noinline long repick(struct sk_reuseport_md *ctx,
 			break;
 	}
 	return err;
+}
+
+/* Salt of least-loaded's second hash: not one of repick()'s 1..REPICK_TRIES. */
+#define SECOND_CHOICE_SALT	0x2c
+
+/*
+ * Algorithm least-loaded, given @first, the hash-threshold pick (member i):
+ * a second member, another one, by an independent hash of the same flow
+ * (as repick()), and of the two the one with the shorter sampled queue.  A
+ * tie keeps @first: with even load the picks are hash-threshold's.  The
+ * two are never the same member, so that one blocked socket among idle
+ * ones gets no new flow at all.
+ */
+static __noinline long second_choice(const struct pcbg_config *cfg,
+				     const struct pcbg_group_info *grp,
+				     __u32 gen, __u32 hash, __u32 first)
+{
+	__u32 n = grp->nr_members[gen & 1], i, second;
+	struct pcbg_slot_load *a, *b;
+	long pick;
+
+	if (n < 2 || n > grp->capacity)
+		return first;
+	i = pick_slot(PCBG_ALGO_HASH_THRESHOLD, hash, cfg->cpu_bits, n) + 1 +
+	    pick_slot(PCBG_ALGO_HASH_THRESHOLD, mix(hash, SECOND_CHOICE_SALT), 0,
+		      n - 1);
+	if (i >= n)
+		i -= n;
+	pick = member_slot(grp, gen, i);
+	if (pick < 0 || pick == first)
+		return first;
+	second = pick;
+	a = bpf_map_lookup_elem(&pcbg_load, &first);
+	b = bpf_map_lookup_elem(&pcbg_load, &second);
+	if (!a || !b || b->queue >= a->queue)
+		return first;
+	if (cfg->stats)
+		count(PCBG_STAT_LOAD_SECOND);
+	return second;
 }
 
 /*
@@ -521,6 +568,10 @@ int pcbg_select(struct sk_reuseport_md *ctx)
 		pick = pick_member(cfg, grp, gen, hash, n);
 		if (unlikely(pick < 0))
 			return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
+		/* by load: TCP connections, and only new flows of UDP */
+		if (unlikely(cfg->algorithm == PCBG_ALGO_LEAST_LOADED) &&
+		    (grp->protocol == IPPROTO_TCP || flow))
+			pick = second_choice(cfg, grp, gen, hash, pick);
 		slot = pick;
 		err = bpf_sk_select_reuseport(ctx, &pcbg_socks, &slot, 0);
 		if (unlikely(err == -ENOENT)) {

@@ -58,7 +58,7 @@ _pcbgroupctl()
 		fi
 		case $cur in
 		algorithm=*)
-			COMPREPLY=($(compgen -P algorithm= -W 'hash-threshold modulo cpu maglev' \
+			COMPREPLY=($(compgen -P algorithm= -W 'hash-threshold modulo cpu maglev least-loaded' \
 				-- "${cur#*=}"))
 			;;
 		hash_fields=*)

@@ -50,6 +50,9 @@ PCBG_SIZE(pcbg_flow_key, 36);
 PCBG_SIZE(pcbg_flow, 24);
 PCBG_SIZE(pcbg_sample, 32);
 PCBG_SIZE(pcbg_register, 64);
+PCBG_SIZE(pcbg_slot_load, 16);
+PCBG_OFFSET(pcbg_slot_load, queue, 0);
+PCBG_OFFSET(pcbg_slot_load, sampled_ns, 8);
 
 /* bindwatch (bpf/bindwatch.bpf.c and pcbgroupd) */
 PCBG_SIZE(pcbg_watch_key, 16);

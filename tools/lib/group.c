@@ -33,6 +33,7 @@ static int group_alloc(struct pcbg_group **grpp)
 	grp->prog_fd = -1;
 	grp->sync_inner_fd = -1;
 	grp->lock_fd = -1;
+	grp->diag_fd = -1;
 	for (i = 0; i < PCBG_M_NR; i++)
 		grp->map_fd[i] = -1;
 	grp->ncpus = libbpf_num_possible_cpus();
@@ -56,6 +57,8 @@ void pcbg_group_free(struct pcbg_group *grp)
 		close(grp->sync_inner_fd);
 	if (grp->lock_fd >= 0)
 		close(grp->lock_fd);	/* and with it the lock */
+	if (grp->diag_fd >= 0)
+		close(grp->diag_fd);
 	if (grp->skel) {
 		pcbgroup_bpf__destroy(grp->skel);
 	} else {

@@ -248,6 +248,17 @@ int pcbg_group_set_cpu(struct pcbg_group *grp, __u32 slot, int cpu);
  * sockets.  Returns how many sockets got a CPU.
  */
 int pcbg_group_rebalance(struct pcbg_group *grp);
+/*
+ * Algorithm least-loaded: sample the queue of each slot's socket (one
+ * sock_diag dump of the group's port) into PCBG_MAP_LOAD, the program's
+ * view of the load.  Run in the group's network namespace; the handle keeps
+ * its netlink socket for the next call, made in the same namespace.
+ * pcbgroupd calls it every load interval.  0 or -errno.
+ */
+int pcbg_group_sample_load(struct pcbg_group *grp);
+/* The last sampled queue of @slot. */
+int pcbg_group_slot_load(const struct pcbg_group *grp, __u32 slot,
+			 struct pcbg_slot_load *load);
 /* Clear the per-slot and per-reason counters and the samples. */
 int pcbg_group_reset_stats(struct pcbg_group *grp);
 /*

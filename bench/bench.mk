@@ -22,7 +22,7 @@ BENCH_SKELS	:= $(patsubst bench/%.bpf.c,$(OUT)/bench/%.skel.h,$(wildcard bench/*
 
 # pcbgroup's program without the flow table's code: what flow_table=0 is
 # measured against (bench/cost); its unused locals are expected
-$(OUT)/bench/pcbgroup_noflow.bpf.o: bpf/pcbgroup.bpf.c include/uapi/pcbgroup.h
+$(OUT)/bench/pcbgroup_noflow.bpf.o: bpf/pcbgroup.bpf.c bpf/quic_cid.h include/uapi/pcbgroup.h
 	$(call msg,CLANG,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -DPCBG_NO_FLOW_TABLE -Wno-unused-variable \

@@ -222,9 +222,8 @@ static int parse_value(struct decl *d, const char *file, int line, const char *k
 	} else {
 		pcbg_config_default(&probe);
 		/* the group's own knob, as pcbgroupctl set takes it */
-		if (!strcmp(key, "samples"))
-			err = strcmp(v, "0") && strcmp(v, "1") ? -EINVAL : 0;
-		else
+		err = group_setting_check(key, v);
+		if (err == -ENOENT)
 			err = pcbg_config_set_knob(&probe, key, v);
 		if (err == -ENOENT)
 			return bad(file, line, "'%s': no such key", key);

@@ -86,6 +86,7 @@ int pcbg_group_cpu_stats(const struct pcbg_group *grp, int cpu,
 	stats[PCBG_STAT_SELECTED] = c.selected;
 	stats[PCBG_STAT_CPU_LOCAL] = c.cpu_local;
 	stats[PCBG_STAT_FLOW_HIT] = c.flow_hit;
+	stats[PCBG_STAT_QUIC_ROUTED] = c.quic_routed;
 	/* the program cannot see an eviction: entered and no longer there */
 	stats[PCBG_STAT_FLOW_EVICTED] = 0;
 	if (cpu < 0) {

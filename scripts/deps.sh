@@ -274,7 +274,7 @@ for k in "${root_kernels[@]}"; do
 	[ -n "$(pcbg_kver "${k%%/*}" trixie)" ] || install_root_kernel "${k%%/*}" "${k#*/}"
 done
 if [ ! -e "$ROOT/usr/lib/python3/dist-packages/aioquic" ] ||
-   [ ! -x "$ROOT/usr/bin/ngtcp2-server" ]; then
+   [ ! -x "$ROOT/usr/bin/gtlsclient" ]; then
 	in_root "$ROOT" apt-get -q update
 	in_root "$ROOT" apt-get -y -q install --no-install-recommends "${ROOT_QUIC_PKGS[@]}"
 	in_root "$ROOT" apt-get clean

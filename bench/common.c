@@ -25,8 +25,14 @@
 
 #define UDP_RCVBUF	(1 << 20)
 
-/* What every datagram carries: its flow and the pass it belongs to. */
+/*
+ * What every datagram carries: a QUIC short header's first octets, whose
+ * destination connection ID (BENCH_QUIC_CID_LEN octets, the flow and tag
+ * its nonce) names a slot when bench_tx_set_slots() asked for it; its flow
+ * and the pass it belongs to.
+ */
 struct bench_payload {
+	__u8 quic[4];
 	__u32 flow;
 	__u32 tag;
 };
@@ -37,10 +43,11 @@ struct bench_pkt {
 	struct bench_payload data;
 };
 
-_Static_assert(sizeof(struct bench_pkt) == 36, "IPv4 + UDP + payload, no padding");
+_Static_assert(sizeof(struct bench_pkt) == 40, "IPv4 + UDP + payload, no padding");
 
 struct bench_tx {
 	int fd;
+	__u32 slots;	/* CIDs name slot flow % slots; 0: no CID of ours */
 	struct sockaddr_in dst;
 	struct bench_pkt pkt[BENCH_BATCH];
 	struct iovec iov[BENCH_BATCH];
@@ -456,6 +463,11 @@ void bench_tx_close(struct bench_tx *tx)
 	free(tx);
 }
 
+void bench_tx_set_slots(struct bench_tx *tx, __u32 slots)
+{
+	tx->slots = slots;
+}
+
 /* Flows [@first, @first + @count) to 127.0.0.1:@dport, one datagram each. */
 int bench_tx_send(struct bench_tx *tx, int dport, __u32 first, int count,
 		  __u32 tag)
@@ -473,6 +485,11 @@ int bench_tx_send(struct bench_tx *tx, int dport, __u32 first, int count,
 		p->udp.dest = htons(dport);
 		p->data.flow = f;
 		p->data.tag = tag;
+		/* short header, fixed bit; the CID's first octets (PCBG_QUIC_CID_MIN) */
+		p->data.quic[0] = 0x40;
+		p->data.quic[1] = tx->slots ? BENCH_QUIC_CID_LEN - 1 : 0;
+		p->data.quic[2] = tx->slots ? (f % tx->slots) >> 8 : 0;
+		p->data.quic[3] = tx->slots ? (f % tx->slots) & 0xff : 0;
 	}
 	while (sent < count) {
 		n = sendmmsg(tx->fd, tx->msg + sent, count - sent, 0);

@@ -25,9 +25,12 @@ static __always_inline long quic_cid_slot(struct sk_reuseport_md *ctx,
 {
 	/* a long header's first 9 octets hold the CID's first 3 */
 	__u8 h[QUIC_LONG_DCID_LEN + 1 + PCBG_QUIC_SID_OFF + PCBG_QUIC_SID_LEN];
-	__u8 *cid = h + 1;
+	__u8 *cid = h + 1, *p = (void *)(long)ctx->data + QUIC_UDP_HLEN;
 
-	if (bpf_skb_load_bytes(ctx, QUIC_UDP_HLEN, h, sizeof(h)))
+	/* in the skb's linear part as a rule; in its pages, by the helper */
+	if ((void *)(p + sizeof(h)) <= (void *)(long)ctx->data_end)
+		__builtin_memcpy(h, p, sizeof(h));
+	else if (bpf_skb_load_bytes(ctx, QUIC_UDP_HLEN, h, sizeof(h)))
 		return -1;
 	if (h[0] & QUIC_LONG_HEADER) {
 		if (h[QUIC_LONG_DCID_LEN] != cid_len)

@@ -37,7 +37,7 @@ static char *clean(char *s)
  * The knobs @where lists, in @text from a line starting with @from to one
  * starting with @to: one a line that @fmt scans as (name, values, default)
  * or (name, default).  Each knob of the table must be there (at most) once,
- * as the table says, and no other but "samples" (the group's).
+ * as the table says, and no other but the group's own settings.
  */
 static void check_list(struct __test_metadata *_metadata, const char *where,
 		       char *text, const char *from, const char *to,
@@ -57,7 +57,7 @@ static void check_list(struct __test_metadata *_metadata, const char *where,
 		n = 0;
 		if (in)
 			n = sscanf(line, fmt, name, f[0], f[1]);
-		if (n < 2 || !strcmp(name, "samples"))
+		if (n < 2 || !strcmp(name, "samples") || !strcmp(name, "quic_cid_len"))
 			continue;
 		k = knob_find(name);
 		EXPECT_NE(NULL, k) TH_LOG("%s: '%s' is not in PCBG_KNOBS", where, name);

@@ -101,8 +101,7 @@ static int usage(void)
 	PCBG_KNOBS(KNOB_HELP)
 #undef KNOB_HELP
 	puts("  samples            0, 1; default 0 (the group's, not a sysctl)");
-	puts("  quic_cid_len       0, 4..20; default 0 (the group's, not a sysctl; UDP:\n"
-	     "                     route QUIC by the slot in connection IDs of this length)");
+	puts("  quic_cid_len       0, 4..20; default 0 (the group's, not a sysctl: QUIC CID routing)");
 	fputs(examples_text, stdout);
 	return EXIT_OK;
 }

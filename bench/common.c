@@ -47,7 +47,7 @@ _Static_assert(sizeof(struct bench_pkt) == 40, "IPv4 + UDP + payload, no padding
 
 struct bench_tx {
 	int fd;
-	__u32 slots;	/* CIDs name slot flow % slots; 0: no CID of ours */
+	__u32 slots;	/* CIDs name one of slots 0..slots-1; 0: no CID of ours */
 	struct sockaddr_in dst;
 	struct bench_pkt pkt[BENCH_BATCH];
 	struct iovec iov[BENCH_BATCH];
@@ -479,6 +479,8 @@ int bench_tx_send(struct bench_tx *tx, int dport, __u32 first, int count,
 	for (i = 0; i < count; i++) {
 		struct bench_pkt *p = &tx->pkt[i];
 		__u32 f = first + i;
+		/* flows scattered over the slots, as a hash spreads them */
+		__u32 slot = ((__u64)(f * 0x9e3779b9U) * tx->slots) >> 32;
 
 		p->ip.saddr = htonl(0x7f000000 | (2 + f / BENCH_PORTS));
 		p->udp.source = htons(1024 + f % BENCH_PORTS);
@@ -488,8 +490,8 @@ int bench_tx_send(struct bench_tx *tx, int dport, __u32 first, int count,
 		/* short header, fixed bit; the CID's first octets (PCBG_QUIC_CID_MIN) */
 		p->data.quic[0] = 0x40;
 		p->data.quic[1] = tx->slots ? BENCH_QUIC_CID_LEN - 1 : 0;
-		p->data.quic[2] = tx->slots ? (f % tx->slots) >> 8 : 0;
-		p->data.quic[3] = tx->slots ? (f % tx->slots) & 0xff : 0;
+		p->data.quic[2] = slot >> 8;
+		p->data.quic[3] = slot & 0xff;
 	}
 	while (sent < count) {
 		n = sendmmsg(tx->fd, tx->msg + sent, count - sent, 0);

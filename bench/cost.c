@@ -10,7 +10,7 @@
  * bench/minimal.bpf.c, the floor of a program that selects (on a second
  * set of N sockets: a socket sits in one socket array at a time).  QUIC
  * connection-ID routing (quic_cid_len) is measured on datagrams whose
- * CIDs name the slots in turn, and on datagrams whose CIDs name none (each
+ * CIDs name the slots, scattered, and on datagrams whose CIDs name none (each
  * then parsed and picked by hash-threshold, as a client's first Initial).  The statistics are held
  * on with BPF_ENABLE_STATS while this runs (the sysctl, put back at exit,
  * where that command is refused).

@@ -52,7 +52,10 @@ _Static_assert(MAX_V <= BENCH_MAX_V, "bench_opts holds every program");
 #define GOAL_MAGLEV_NS	60.0
 #define STATS_SYSCTL	"/proc/sys/kernel/bpf_stats_enabled"
 #define BENCH_MINIMAL	(-3)	/* bench/minimal.bpf.c */
-/* pcbgroup built without the flow table's code (-DPCBG_NO_FLOW_TABLE) */
+/*
+ * pcbgroup built without the flow table's and the QUIC routing's code
+ * (-DPCBG_NO_FLOW_TABLE -DPCBG_NO_QUIC)
+ */
 #define BENCH_NOFLOW	(-4)
 /* hash-threshold, flow_table=1: known flows (FLOWS_KNOWN of them, all hits) */
 #define BENCH_FLOWS	(-5)
@@ -223,8 +226,9 @@ static int prog_map_fd(int prog_fd, const char *name)
 }
 
 /*
- * pcbgroup's program built without the flow table, on the maps of the
- * program @prog_fd of group @g: what flow_table=0 is measured against.
+ * pcbgroup's program built without the flow table and QUIC routing, on the
+ * maps of the program @prog_fd of group @g: what flow_table=0 and
+ * quic_cid_len=0 are measured against.
  */
 static struct pcbgroup_noflow_bpf *noflow_load(int prog_fd)
 {
@@ -530,7 +534,8 @@ static void goals(const struct bench_opts *o)
 
 /*
  * The flow table's rows, UDP: flow_table=0 (hash-threshold) above the
- * program without the flow table's code, and flow_table=1 above noop (and
+ * program without the flow table's code (nor QUIC routing's: the cost of
+ * both when off), and flow_table=1 above noop (and
  * above minimal beside it), for known flows and for new ones.
  */
 static void flow_goals(const struct bench_opts *o)
@@ -559,8 +564,8 @@ static void flow_goals(const struct bench_opts *o)
 				 "%s%+.1f [%+.1f, %+.1f]", ni ? ", " : "", st.med, st.min,
 				 st.max);
 		}
-		snprintf(what, sizeof(what), "flow_table=0 ns per selection above the program "
-			 "without the flow table's code, UDP, med [min, max], N=%s", ns);
+		snprintf(what, sizeof(what), "flow_table=0, quic_cid_len=0 ns per selection above "
+			 "the program without their code, UDP, med [min, max], N=%s", ns);
 		bench_goal("cost", what, meas, "0 within [min, max]", pass);
 	}
 	for (k = 0; k < 2 && nop >= 0; k++) {

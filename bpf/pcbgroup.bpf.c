@@ -498,6 +498,7 @@ int pcbg_select(struct sk_reuseport_md *ctx)
 	barrier_var(gen);
 	/* a migrating request may come without a packet: its hash is the one */
 	hash = ctx->hash;
+#ifndef PCBG_NO_QUIC	/* bench/cost measures the program without */
 	/* a QUIC connection stays on the socket whose CID it carries */
 	if (unlikely(grp->quic_cid_len) && grp->protocol == IPPROTO_UDP) {
 		pick = quic_select(ctx, cfg, grp);
@@ -508,6 +509,7 @@ int pcbg_select(struct sk_reuseport_md *ctx)
 			goto selected;
 		}
 	}
+#endif
 #ifndef PCBG_NO_FLOW_TABLE	/* bench/cost measures the program without */
 	/*
 	 * A UDP flow the table knows goes where it went before, even when
@@ -584,8 +586,10 @@ selected:
 			if (unlikely(hit))
 				cnt->flow_hit++;
 #endif
+#ifndef PCBG_NO_QUIC
 			if (unlikely(routed))
 				cnt->quic_routed++;
+#endif
 		}
 		if (unlikely(migrating))
 			count(PCBG_STAT_MIGRATED);

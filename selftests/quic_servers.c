@@ -75,30 +75,17 @@ static int write_cids(struct _test_data_quic *self, int w, const char *path)
 /* Start worker @w on its socket; its pid once it said "ready", or -1. */
 static pid_t start_worker(struct _test_data_quic *self, int w)
 {
-	char cids[128], cmd[PATH_MAX + 1536], line[16] = "";
-	int pfd[2];
+	char cids[128], cmd[PATH_MAX + 1536], line[16];
 	pid_t pid;
 
 	snprintf(cids, sizeof(cids), "%s/cids%d", self->dir, w);
-	if (write_cids(self, w, cids) || pipe(pfd))
+	if (write_cids(self, w, cids))
 		return -1;
 	snprintf(cmd, sizeof(cmd), "exec %s %.2000s/quic_worker.py --fd %d --slot %d "
 		 "--cid-len %d --cids %s", self->python, self->scripts, self->fds[w],
 		 self->slot_of[w], CID_LEN, cids);
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(pfd[1], 1);
-		close(pfd[0]);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	if (pid < 0 || read(pfd[0], line, sizeof(line) - 1) <= 0 ||
-	    strncmp(line, "ready", 5))
-		pid = -1;
-	close(pfd[0]);
-	return pid;
+	pid = start_cmd_line(cmd, line, sizeof(line), NULL);
+	return pid > 0 && !strncmp(line, "ready", 5) ? pid : -1;
 }
 
 FIXTURE_SETUP(quic)

@@ -136,6 +136,39 @@ TEST_F(quic, cid_names_the_socket)
 	EXPECT_EQ(0, stat_of(self, PCBG_STAT_QUIC_FALLBACK));
 }
 
+/*
+ * A datagram sent with MSG_ZEROCOPY reaches the program with its payload
+ * in pages, past the linear part (loopback copies the user's pages into
+ * its own, still pages): the program reads the CID with the helper.
+ */
+TEST_F(quic, payload_in_pages)
+{
+	struct sockaddr_storage dst;
+	socklen_t dlen = make_addr(&dst, AF_INET, SERVER_PORT);
+	__u8 cid[CID_LEN], pkt[1200], got[1500];
+	int w, c, fd, one = 1;
+	struct epoll_event ev;
+
+	for (w = 0; w < WORKERS; w++) {
+		ASSERT_EQ(0, pcbg_group_quic_cid(self->grp, self->fds[w], cid, sizeof(cid)));
+		memset(pkt, 0xa5, sizeof(pkt));
+		quic_packet(pkt, w & 1 ? SHORT : LONG_HANDSHAKE, cid, CID_LEN);
+		for (c = 0; c < 8; c++) {
+			fd = socket(AF_INET, SOCK_DGRAM, 0);
+			ASSERT_LE(0, fd);
+			ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)));
+			ASSERT_EQ(sizeof(pkt), sendto(fd, pkt, sizeof(pkt), MSG_ZEROCOPY,
+						      (struct sockaddr *)&dst, dlen));
+			ASSERT_EQ(1, epoll_wait(self->ep, &ev, 1, 1000));
+			EXPECT_EQ(w, ev.data.u32);
+			EXPECT_EQ(sizeof(pkt), recv(self->fds[ev.data.u32], got, sizeof(got),
+						    MSG_DONTWAIT));
+			close(fd);
+		}
+	}
+	EXPECT_EQ(WORKERS * 8, stat_of(self, PCBG_STAT_QUIC_ROUTED));
+}
+
 /* Without quic_cid_len the same CID spreads by the 4-tuple hash. */
 TEST_F(quic, off_spreads_by_hash)
 {

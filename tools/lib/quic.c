@@ -9,7 +9,6 @@
 #include <sys/random.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <bpf/bpf.h>
 
 #include "internal.h"
 
@@ -18,28 +17,20 @@ int pcbg_quic_cid_len_bad(__u32 len)
 	return len && (len < PCBG_QUIC_CID_MIN || len > PCBG_QUIC_CID_MAX);
 }
 
+static int set_quic(struct pcbg_group_info *info, __u32 cid_len)
+{
+	/* a group without a socket yet has no protocol */
+	if (info->nr_slots && info->protocol != IPPROTO_UDP)
+		return -EPROTOTYPE;
+	info->quic_cid_len = cid_len;
+	return 0;
+}
+
 int pcbg_group_set_quic(struct pcbg_group *grp, __u32 cid_len)
 {
-	struct pcbg_group_info info;
-	__u32 zero = 0;
-	int err;
-
 	if (pcbg_quic_cid_len_bad(cid_len))
 		return -EINVAL;
-	err = pcbg_group_lock(grp);
-	if (err)
-		return err;
-	err = pcbg_group_info(grp, &info);
-	/* a group without a socket yet has no protocol */
-	if (!err && info.nr_slots && info.protocol != IPPROTO_UDP)
-		err = -EPROTOTYPE;
-	if (!err) {
-		info.quic_cid_len = cid_len;
-		if (bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, &info, BPF_ANY))
-			err = -errno;
-	}
-	pcbg_group_unlock(grp);
-	return err;
+	return pcbg_group_edit_info(grp, set_quic, cid_len);
 }
 
 int pcbg_quic_cid(__u32 slot, void *cid, size_t len)

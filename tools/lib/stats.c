@@ -11,25 +11,17 @@
 
 #include "internal.h"
 
+static int set_samples(struct pcbg_group_info *info, __u32 on)
+{
+	info->samples = on;
+	return 0;
+}
+
 int pcbg_group_set_samples(struct pcbg_group *grp, int on)
 {
-	struct pcbg_group_info info;
-	__u32 zero = 0;
-	int err;
-
 	if (on != 0 && on != 1)
 		return -EINVAL;
-	err = pcbg_group_lock(grp);
-	if (err)
-		return err;
-	err = pcbg_group_info(grp, &info);
-	if (!err) {
-		info.samples = on;
-		if (bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, &info, BPF_ANY))
-			err = -errno;
-	}
-	pcbg_group_unlock(grp);
-	return err;
+	return pcbg_group_edit_info(grp, set_samples, on);
 }
 
 /*

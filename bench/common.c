@@ -30,8 +30,14 @@
 
 #define UDP_RCVBUF	(1 << 20)
 
-/* What every datagram carries: its flow and the pass it belongs to. */
+/*
+ * What every datagram carries: a QUIC short header's first octets, whose
+ * destination connection ID (BENCH_QUIC_CID_LEN octets, the flow and tag
+ * its nonce) names a slot when bench_tx_set_slots() asked for it; its flow
+ * and the pass it belongs to.
+ */
 struct bench_payload {
+	__u8 quic[4];
 	__u32 flow;
 	__u32 tag;
 };
@@ -42,10 +48,11 @@ struct bench_pkt {
 	struct bench_payload data;
 };
 
-_Static_assert(sizeof(struct bench_pkt) == 36, "IPv4 + UDP + payload, no padding");
+_Static_assert(sizeof(struct bench_pkt) == 40, "IPv4 + UDP + payload, no padding");
 
 struct bench_tx {
 	int fd;
+	__u32 slots;	/* CIDs name one of slots 0..slots-1; 0: no CID of ours */
 	struct sockaddr_in dst;
 	struct bench_pkt pkt[BENCH_BATCH];
 	struct iovec iov[BENCH_BATCH];
@@ -461,6 +468,11 @@ void bench_tx_close(struct bench_tx *tx)
 	free(tx);
 }
 
+void bench_tx_set_slots(struct bench_tx *tx, __u32 slots)
+{
+	tx->slots = slots;
+}
+
 /* Flows [@first, @first + @count) to 127.0.0.1:@dport, one datagram each. */
 int bench_tx_send(struct bench_tx *tx, int dport, __u32 first, int count,
 		  __u32 tag)
@@ -472,12 +484,19 @@ int bench_tx_send(struct bench_tx *tx, int dport, __u32 first, int count,
 	for (i = 0; i < count; i++) {
 		struct bench_pkt *p = &tx->pkt[i];
 		__u32 f = first + i;
+		/* flows scattered over the slots, as a hash spreads them */
+		__u32 slot = ((__u64)(f * 0x9e3779b9U) * tx->slots) >> 32;
 
 		p->ip.saddr = htonl(0x7f000000 | (2 + f / BENCH_PORTS));
 		p->udp.source = htons(1024 + f % BENCH_PORTS);
 		p->udp.dest = htons(dport);
 		p->data.flow = f;
 		p->data.tag = tag;
+		/* short header, fixed bit; the CID's first octets (PCBG_QUIC_CID_MIN) */
+		p->data.quic[0] = 0x40;
+		p->data.quic[1] = tx->slots ? BENCH_QUIC_CID_LEN - 1 : 0;
+		p->data.quic[2] = slot >> 8;
+		p->data.quic[3] = slot & 0xff;
 	}
 	while (sent < count) {
 		n = sendmmsg(tx->fd, tx->msg + sent, count - sent, 0);

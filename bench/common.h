@@ -79,6 +79,7 @@ struct bench_cell {
 
 #define BENCH_MAX_N	8	/* group sizes of a run */
 #define BENCH_MAX_V	16	/* variants of a run */
+#define BENCH_QUIC_CID_LEN	8	/* the datagrams' QUIC connection IDs */
 #define BENCH_MAX_REPS	64
 
 /**
@@ -146,6 +147,12 @@ int bench_group_prog_fd(struct bench_group *g);
 
 struct bench_tx *bench_tx_open(void);
 void bench_tx_close(struct bench_tx *tx);
+/*
+ * From now on the datagrams' QUIC connection IDs name one of slots
+ * 0..@slots-1, a flow's always the same, scattered as a hash would, for a
+ * group with quic_cid_len BENCH_QUIC_CID_LEN; 0: none.
+ */
+void bench_tx_set_slots(struct bench_tx *tx, __u32 slots);
 int bench_tx_send(struct bench_tx *tx, int dport, __u32 first, int count,
 		  __u32 tag);
 long bench_drain(struct bench_group *g, __u32 tag, __u32 base, __u32 nflows,

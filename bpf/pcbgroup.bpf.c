@@ -25,6 +25,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include "pcbgroup_layout.h"
+#include "quic_cid.h"
 
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
@@ -445,6 +446,27 @@ static __noinline void flow_enter(const struct pcbg_config *cfg,
 	bpf_map_update_elem(&pcbg_flows, key, &f, BPF_EXIST);
 }
 
+/*
+ * quic_cid_len: selects the socket of the slot the datagram's QUIC
+ * destination connection ID names, draining or not, and returns the slot;
+ * -1 (counted) when it names none alive: the algorithm picks.
+ */
+static __noinline long quic_select(struct sk_reuseport_md *ctx,
+				   const struct pcbg_config *cfg,
+				   const struct pcbg_group_info *grp)
+{
+	long pick = quic_cid_slot(ctx, grp->quic_cid_len);
+	__u32 slot = pick;
+
+	if (pick < 0 || slot >= grp->capacity ||
+	    bpf_sk_select_reuseport(ctx, &pcbg_socks, &slot, 0)) {
+		if (cfg->stats)
+			count(PCBG_STAT_QUIC_FALLBACK);
+		return -1;
+	}
+	return slot;
+}
+
 static __noinline void record_sample(struct sk_reuseport_md *ctx,
 				     const struct pcbg_config *cfg,
 				     __u32 hash, __u32 slot, __u32 n)
@@ -492,7 +514,7 @@ int pcbg_select(struct sk_reuseport_md *ctx)
 	const struct pcbg_group_info *grp;
 	const struct pcbg_config *cfg;
 	__u32 zero = 0, n, gen, slot, hash, ext, local = 0, hit = 0;
-	int migrating = !!ctx->migrating_sk, flow = 0;
+	int migrating = !!ctx->migrating_sk, flow = 0, routed = 0;
 	struct pcbg_slot_count *cnt;
 	struct pcbg_flow_key key;
 	long pick = -1, err;
@@ -523,6 +545,18 @@ int pcbg_select(struct sk_reuseport_md *ctx)
 	barrier_var(gen);
 	/* a migrating request may come without a packet: its hash is the one */
 	hash = ctx->hash;
+#ifndef PCBG_NO_QUIC	/* bench/cost measures the program without */
+	/* a QUIC connection stays on the socket whose CID it carries */
+	if (unlikely(grp->quic_cid_len) && grp->protocol == IPPROTO_UDP) {
+		pick = quic_select(ctx, cfg, grp);
+		if (pick >= 0) {
+			slot = pick;
+			routed = 1;
+			n = 0;
+			goto selected;
+		}
+	}
+#endif
 #ifndef PCBG_NO_FLOW_TABLE	/* bench/cost measures the program without */
 	/*
 	 * A UDP flow the table knows goes where it went before, even when
@@ -602,6 +636,10 @@ selected:
 #ifndef PCBG_NO_FLOW_TABLE
 			if (unlikely(hit))
 				cnt->flow_hit++;
+#endif
+#ifndef PCBG_NO_QUIC
+			if (unlikely(routed))
+				cnt->quic_routed++;
 #endif
 		}
 		if (unlikely(migrating))

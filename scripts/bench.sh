@@ -12,7 +12,8 @@
 #   restart     UDP flows a rolling restart moves, flow_table=0 and 1
 #   locality    algorithm cpu: CPU-local selections, and its cost
 #   cost        ns per selection from the kernel's BPF statistics: no-op,
-#               a minimal program, each algorithm
+#               a minimal program, each algorithm, the flow table, QUIC
+#               connection-ID routing
 #   incoming_cpu  algorithm cpu against the kernel's SO_INCOMING_CPU walk
 #   steer       pcbgroupd with real servers (echo_server, nginx, haproxy):
 #               time-to-steer from the bind/listen event, fallbacks per

@@ -337,30 +337,34 @@ static unsigned int find_pinned(const struct served *s)
 	return 0;
 }
 
+/* A declaration's knob that is the group's own setting (group_settings.c)? */
+static int own_setting(const struct decl *d, int i)
+{
+	return group_setting_check(d->knobs[i].name, d->knobs[i].value) != -ENOENT;
+}
+
 static int apply_knobs(const struct decl *d, struct pcbg_group *grp)
 {
-	int err = 0, i, config = 0, samples = -1;
+	int err = 0, i, config = 0;
 	struct pcbg_config cfg;
 
-	for (i = 0; i < d->nr_knobs; i++) {
-		if (!strcmp(d->knobs[i].name, "samples"))
-			samples = d->knobs[i].value[0] == '1';
-		else
-			config = 1;
-	}
+	for (i = 0; i < d->nr_knobs; i++)
+		config |= !own_setting(d, i);
 	/* with the module loaded, its sysctls are the config's one writer */
 	if (config && !module_loaded) {
 		err = pcbg_group_config(grp, &cfg);
 		for (i = 0; !err && i < d->nr_knobs; i++)
-			if (strcmp(d->knobs[i].name, "samples"))
+			if (!own_setting(d, i))
 				err = pcbg_config_set_knob(&cfg, d->knobs[i].name,
 							   d->knobs[i].value);
 		if (!err)
 			err = pcbg_group_set_config(grp, &cfg);
 	}
 	/* the group's own, whoever writes the config */
-	if (!err && samples >= 0)
-		err = pcbg_group_set_samples(grp, samples);
+	for (i = 0; !err && i < d->nr_knobs; i++)
+		if (own_setting(d, i))
+			err = group_setting_apply(grp, d->knobs[i].name,
+						  d->knobs[i].value);
 	return err;
 }
 

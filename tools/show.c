@@ -213,6 +213,10 @@ static void print_text(struct group_view *views, int n, int what)
 		       (unsigned long long)pcbg_fallbacks(v->stats), v->unsteered, group_state(v),
 		       daemon);
 	}
+	for (i = 0; i < n; i++)
+		if (views[i].info.quic_cid_len)
+			printf("group %u: QUIC connection IDs of %u octets name the slot\n",
+			       views[i].id, views[i].info.quic_cid_len);
 	printf("\n%-5s %5s %10s %4s %12s %8s %8s %s\n", "group", "slot", "inode", "cpu",
 	       "selected", "flows", "queue", "state");
 	for (i = 0; i < n; i++) {
@@ -312,6 +316,7 @@ static void print_json(struct group_view *views, int n)
 		       v->cfg.max_group_size, v->cfg.stats,
 		       pcbg_hash_fields_name(v->cfg.hash_fields) ?: "?", v->cfg.migrate,
 		       v->info.samples, v->cfg.flow_table, v->cfg.flow_timeout);
+		printf("\"quic_cid_len\":%u,", v->info.quic_cid_len);
 		printf("\"counters\":{");
 		for (st = 0; st < PCBG_STAT_NR; st++)
 			printf("%s\"%s\":%llu", st ? "," : "", pcbg_stat_name(st),

@@ -76,6 +76,19 @@
 /* flow_timeout, seconds */
 #define PCBG_FLOW_TIMEOUT_DEFAULT	30
 #define PCBG_FLOW_TIMEOUT_MAX	86400
+/*
+ * QUIC connection-ID routing (pcbg_group_info.quic_cid_len, UDP groups):
+ * the destination connection ID of a datagram, as QUIC-LB's plaintext
+ * algorithm lays it out (draft-ietf-quic-load-balancers): octet 0, config
+ * rotation 0 in its top 3 bits and the CID's length - 1 in its low 5 bits;
+ * octets 1 and 2, the server id, the slot of the socket that issued it, in
+ * network order; the rest a nonce.  Lengths PCBG_QUIC_CID_MIN (the server
+ * id and one nonce octet) to PCBG_QUIC_CID_MAX (QUIC v1's limit).
+ */
+#define PCBG_QUIC_CID_MIN	4
+#define PCBG_QUIC_CID_MAX	20
+#define PCBG_QUIC_SID_OFF	1	/* the server id's first octet in the CID */
+#define PCBG_QUIC_SID_LEN	2
 
 /* Names shared by the program, pcbgroupctl, the module and the tests. */
 #define PCBG_PROG_NAME		"pcbg_select"
@@ -182,6 +195,12 @@ enum pcbg_hash_fields {
  *	table (pcbg_group_reset_stats() sets FLOW_NEW to those entries).
  * @PCBG_STAT_LOAD_SECOND: algorithm least-loaded: the second candidate had
  *	the shorter queue and took the connection (or new flow).
+ * @PCBG_STAT_QUIC_ROUTED: quic_cid_len: a datagram went to the slot its
+ *	QUIC destination connection ID names.  The sum of the slots'
+ *	pcbg_slot_count.quic_routed, as SELECTED.
+ * @PCBG_STAT_QUIC_FALLBACK: quic_cid_len: a datagram whose destination
+ *	connection ID names no live slot (a client's first Initial, another
+ *	server's CID, a closed socket, not QUIC) was picked by the algorithm.
  *
  * Every fallback returns SK_PASS without a selection: no packet is dropped.
  * The maps are per CPU, so each CPU's own counts are its row in the cpus
@@ -204,6 +223,8 @@ enum pcbg_stat {
 	PCBG_STAT_FLOW_EXPIRED,
 	PCBG_STAT_FLOW_EVICTED,
 	PCBG_STAT_LOAD_SECOND,
+	PCBG_STAT_QUIC_ROUTED,
+	PCBG_STAT_QUIC_FALLBACK,
 	PCBG_STAT_NR,
 };
 
@@ -211,7 +232,8 @@ enum pcbg_stat {
 			  "fallback_miss", "cpu_local", "cpu_miss", "repick", \
 			  "migrated", "migrate_refused", "flow_hit", \
 			  "flow_new", "flow_repick", "flow_expired", \
-			  "flow_evicted", "load_second" }
+			  "flow_evicted", "load_second", "quic_routed", \
+			  "quic_fallback" }
 
 /* Kinds of knob, for PCBG_KNOBS. */
 enum pcbg_knob_kind {
@@ -319,6 +341,14 @@ struct pcbg_config {
  * @hash_seed: seed of the 2-tuple hash, random per group.
  * @samples: 1 records (hash, slot) samples in PCBG_MAP_SAMPLES.
  * @__pad2: zero.
+ * @quic_cid_len: 0, or a UDP group serving QUIC whose servers issue
+ *	connection IDs of this length (PCBG_QUIC_CID_MIN..PCBG_QUIC_CID_MAX)
+ *	carrying their slot (see PCBG_QUIC_CID_MIN): a datagram goes to the
+ *	slot its destination CID names, draining or not, with no per-flow
+ *	state; one naming no live slot is picked by the algorithm.  The
+ *	length is that of short headers, which do not carry it.  The group's
+ *	own, not a knob: the servers on one port choose their CIDs.
+ * @__pad3: zero.
  *
  * Per-CPU tables: for generation g and CPU c, let t = g * nr_cpus + c;
  * PCBG_MAP_CPU_CNT[t] holds n, and PCBG_MAP_CPU_SLOTS[t * capacity + i],
@@ -340,6 +370,8 @@ struct pcbg_group_info {
 	__u32 hash_seed;
 	__u32 samples;
 	__u32 __pad2;
+	__u32 quic_cid_len;
+	__u32 __pad3;
 };
 
 /* struct pcbg_slot.flags */
@@ -377,11 +409,13 @@ struct pcbg_slot {
  * @selected: selections of the slot.
  * @cpu_local: those made from the CPU's own table (algorithm cpu).
  * @flow_hit: those made from the flow table (flow_table).
+ * @quic_routed: those made by the QUIC connection ID (quic_cid_len).
  */
 struct pcbg_slot_count {
 	__u64 selected;
 	__u64 cpu_local;
 	__u64 flow_hit;
+	__u64 quic_routed;
 };
 
 /**

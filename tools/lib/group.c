@@ -292,6 +292,26 @@ int pcbg_group_slot(const struct pcbg_group *grp, __u32 slot, struct pcbg_slot *
 	return bpf_map_lookup_elem(grp->map_fd[PCBG_M_SLOTS], &slot, s) ? -errno : 0;
 }
 
+int pcbg_group_edit_info(struct pcbg_group *grp,
+			 int (*edit)(struct pcbg_group_info *info, __u32 value),
+			 __u32 value)
+{
+	struct pcbg_group_info info;
+	__u32 zero = 0;
+	int err;
+
+	err = pcbg_group_lock(grp);
+	if (err)
+		return err;
+	err = pcbg_group_info(grp, &info);
+	if (!err)
+		err = edit(&info, value);
+	if (!err && bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, &info, BPF_ANY))
+		err = -errno;
+	pcbg_group_unlock(grp);
+	return err;
+}
+
 int pcbg_slot_cookie(const struct pcbg_group *grp, __u32 slot, __u64 *cookie)
 {
 	/* From user space a REUSEPORT_SOCKARRAY lookup returns the cookie. */

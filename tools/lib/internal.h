@@ -48,6 +48,16 @@ int pcbg_maglev_build(__u64 *words, const __u64 *old_words, __u32 m, __u32 k,
 /* ioctl(@request, @arg) on /proc/net/pcbgroup/control; 0 or -errno. */
 int pcbg_control(unsigned long request, void *arg);
 
+/*
+ * Read the group's pcbg_group_info, let @edit change it with @value (or
+ * refuse: its -errno), write it back, under the writer lock.
+ */
+int pcbg_group_edit_info(struct pcbg_group *grp,
+			 int (*edit)(struct pcbg_group_info *info, __u32 value),
+			 __u32 value);
+/* quic.c: is @len no valid pcbg_group_info.quic_cid_len (0 is: off)? */
+int pcbg_quic_cid_len_bad(__u32 len);
+
 /* Entries of the flow table of a group of @capacity slots, by default. */
 __u32 pcbg_flows_size(__u32 capacity);
 

@@ -58,6 +58,14 @@ void release_sockets(struct adopted_sock *socks, int n);
  */
 void find_servers(struct adopted_sock *socks, int n, const pid_t *pids,
 		  int npids);
+#define SCAN_ROUNDS	10	/* find_servers(): looks at the threads, SCAN_PAUSE_US apart */
+#define SCAN_PAUSE_US	5000
+/*
+ * The same from one look, without waiting for a server between two waits:
+ * 1 if that look settled every socket, 0 if find_servers() may learn more.
+ */
+int guess_servers(struct adopted_sock *socks, int n, const pid_t *pids,
+		  int npids);
 /* A descriptor of socket @inode held by @pid, or -errno. */
 int steal_socket(pid_t pid, __u64 inode);
 

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-build}
 rc=0
 bc=/usr/share/bash-completion/bash_completion
-[ -r "$bc" ] || { echo "check_completion: no $bc (apt install bash-completion)"; exit 1; }
+[ -r "$bc" ] || { echo "completion: no $bc (apt install bash-completion)"; exit 1; }
 
 # The words the completion FILE offers for the command line WORDS... (the
 # last one the word being completed).
@@ -31,10 +31,10 @@ same() {
 }
 
 ctl_comp=dist/pcbgroupctl.bash
-help=$("$OUT/pcbgroupctl" -h) || { echo "check_completion: $OUT/pcbgroupctl -h failed"; exit 1; }
+help=$("$OUT/pcbgroupctl" -h) || { echo "completion: $OUT/pcbgroupctl -h failed"; exit 1; }
 cmds=$(sed -n '/^Commands:/,/^Options:/p' <<<"$help" |
 	grep -oE '^  [a-z]+|\| [a-z]+' | tr -d ' |' | sort -u | tr '\n' ' ')
-[ -n "$cmds" ] || { echo "check_completion: read no command"; exit 1; }
+[ -n "$cmds" ] || { echo "completion: read no command"; exit 1; }
 same "pcbgroupctl: commands" "$cmds" \
 	"$(complete_words $ctl_comp pcbgroupctl '' | tr ' ' '\n' | grep -v '^-' | tr '\n' ' ')"
 same "pcbgroupctl: options" "$(sed -n '/^Options:/,/^$/p' <<<"$help" | options)" \
@@ -62,7 +62,7 @@ for c in $cmds; do
 	same "pcbgroupctl $c: options" "$want" "$got"
 done
 
-d_help=$("$OUT/pcbgroupd" -h) || { echo "check_completion: $OUT/pcbgroupd -h failed"; exit 1; }
+d_help=$("$OUT/pcbgroupd" -h) || { echo "completion: $OUT/pcbgroupd -h failed"; exit 1; }
 same "pcbgroupd: options" "$(sed -n '/^Options:/,$p' <<<"$d_help" | options)" \
 	"$(complete_words dist/pcbgroupd.bash pcbgroupd -)"
 exit $rc

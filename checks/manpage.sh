@@ -26,7 +26,7 @@ cmds=$(sed -n '/^Commands:/,/^Options:/p' <<<"$help" |
 for c in $cmds; do
 	grep -q "^\.B pcbgroupctl $c" "$man" || { echo "$man: no synopsis of '$c'"; rc=1; }
 done
-[ -n "$cmds" ] || { echo "check_manpage: read no command"; rc=1; }
+[ -n "$cmds" ] || { echo "manpage: read no command"; rc=1; }
 
 # tools/pcbgroupd/pcbgroupd.8 describes every option of `pcbgroupd -h`
 dman=tools/pcbgroupd/pcbgroupd.8
@@ -36,7 +36,7 @@ for o in $dopts; do
 	grep -qF -- "\\-\\-${name//-/\\-}" "$dman" ||
 		{ echo "$dman: option '$o' not described"; rc=1; }
 done
-[ -n "$dopts" ] || { echo "check_manpage: read no pcbgroupd option"; rc=1; }
+[ -n "$dopts" ] || { echo "manpage: read no pcbgroupd option"; rc=1; }
 
 # tools/lib/libpcbgroup.3 names every function and datum the library
 # exports (tools/lib/libpcbgroup.map)
@@ -45,5 +45,5 @@ syms=$(sed -n 's/^[[:space:]]*\(pcbg_[a-z0-9_]*\);$/\1/p' tools/lib/libpcbgroup.
 for s in $syms; do
 	grep -qw -- "$s" "$lman" || { echo "$lman: '$s' not described"; rc=1; }
 done
-[ -n "$syms" ] || { echo "check_manpage: read no exported symbol"; rc=1; }
+[ -n "$syms" ] || { echo "manpage: read no exported symbol"; rc=1; }
 exit $rc

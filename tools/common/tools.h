@@ -60,6 +60,14 @@ void release_sockets(struct adopted_sock *socks, int n);
  */
 void find_servers(struct adopted_sock *socks, int n, const pid_t *pids,
 		  int npids);
+#define SCAN_ROUNDS	10	/* find_servers(): looks at the threads, SCAN_PAUSE_US apart */
+#define SCAN_PAUSE_US	5000
+/*
+ * The same from one look, without waiting for a server between two waits:
+ * 1 if that look settled every socket, 0 if find_servers() may learn more.
+ */
+int guess_servers(struct adopted_sock *socks, int n, const pid_t *pids,
+		  int npids);
 /* A descriptor of socket @inode held by @pid, or -errno. */
 int steal_socket(pid_t pid, __u64 inode);
 
@@ -118,8 +126,8 @@ int diag_dump(int protocol, int (*fn)(const struct diag_sock *s, void *arg),
 	      void *arg);
 
 /*
- * A group's KEY=VALUE settings (settings.c): its knobs, and samples, the
- * group's own.  Start from @grp's config (NULL: the defaults; 0 or
+ * A group's KEY=VALUE settings (settings.c): its knobs, and samples and
+ * quic_cid_len, the group's own.  Start from @grp's config (NULL: the defaults; 0 or
  * -errno), add each
  * (0, -ENOENT no such key, -EINVAL a bad value), then write: the config
  * if a knob was given and @config_too, samples if given.
@@ -127,7 +135,8 @@ int diag_dump(int protocol, int (*fn)(const struct diag_sock *s, void *arg),
 struct group_settings {
 	struct pcbg_config cfg;
 	int knobs;		/* a knob was given */
-	int samples;		/* -1: not given */
+	long samples;		/* -1: not given */
+	long quic_cid_len;	/* -1: not given */
 };
 
 int settings_start(struct group_settings *s, const struct pcbg_group *grp);

@@ -102,6 +102,7 @@ static int usage(void)
 	PCBG_KNOBS(KNOB_HELP)
 #undef KNOB_HELP
 	puts("  samples            0, 1; default 0 (the group's, not a sysctl)");
+	puts("  quic_cid_len       0, 4..20; default 0 (the group's, not a sysctl: QUIC)");
 	fputs(examples_text, stdout);
 	return EXIT_OK;
 }

@@ -235,6 +235,17 @@ static int parse_value(struct decl *d, const char *file, int line, const char *k
 	return 0;
 }
 
+/* A TCP declaration that routes QUIC connection IDs? */
+static int quic_on_tcp(const struct decl *d)
+{
+	int i;
+
+	for (i = 0; i < d->nr_knobs && d->protocol == IPPROTO_TCP; i++)
+		if (!strcmp(d->knobs[i].name, "quic_cid_len") && strcmp(d->knobs[i].value, "0"))
+			return 1;
+	return 0;
+}
+
 const char *finder_name(int finder)
 {
 	return finder == FIND_PROCESS ? "process" : finder == FIND_PIDFILE ? "pidfile" :
@@ -366,7 +377,7 @@ static int parse_file(int dirfd, const char *name, const char *path, struct decl
 	if (d->cgroup[0] && (d->netns[0] || (d->finder && d->finder != FIND_PROCESS)))
 		return bad(path, nr, "cgroup: goes with process only, not with %s",
 			   d->netns[0] ? "netns" : finder_name(d->finder));
-	return 0;
+	return quic_on_tcp(d) ? bad(path, nr, "quic_cid_len: a UDP group's only") : 0;
 }
 
 /* Can @a and @b name one namespace?  (A pid file's is only known at run time.) */

@@ -18,9 +18,11 @@ int pcbg_parse_flow_entries(const char *s, __u32 *entries)
 	unsigned long long n;
 	char *end;
 
+	if (*s < '0' || *s > '9')	/* no sign, no blank */
+		return -EINVAL;
 	errno = 0;
 	n = strtoull(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || *s == '+' ||
+	if (errno || *end ||
 	    n < PCBG_FLOWS_MIN || n > PCBG_FLOWS_MAX)
 		return -EINVAL;
 	*entries = n;

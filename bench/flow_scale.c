@@ -266,9 +266,9 @@ static void goals(const struct bench_opts *o)
 	for (li = 0; li < nl; li++) {
 		stat_of(li, V_SIZED, 0, 1, o->reps, &st);
 		pass &= st.min >= 99.0;
-		snprintf(meas + strlen(meas), sizeof(meas) - strlen(meas), "%s%u: %.2f %% (%u, %.0f MiB)",
-			 li ? ", " : "", scales[li].live, st.min, scales[li].usage[0].size,
-			 scales[li].usage[0].bytes / 1048576.0);
+		snprintf(meas + strlen(meas), sizeof(meas) - strlen(meas),
+			 "%s%u: %.2f %% (%u, %.0f MiB)", li ? ", " : "", scales[li].live,
+			 st.min, scales[li].usage[0].size, scales[li].usage[0].bytes / 1048576.0);
 		stat_of(li, V_SIZED, 1, 0, o->reps, &st);
 		snprintf(cost + strlen(cost), sizeof(cost) - strlen(cost), "%s%u: %.0f",
 			 li ? ", " : "", scales[li].live, st.med);

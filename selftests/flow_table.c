@@ -579,7 +579,8 @@ TEST(flow_entries_bad_sizes_are_refused)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		EXPECT_EQ(-EINVAL, pcbg_parse_flow_entries(bad[i], &entries)) TH_LOG("'%s'", bad[i]);
+		EXPECT_EQ(-EINVAL, pcbg_parse_flow_entries(bad[i], &entries))
+			TH_LOG("'%s'", bad[i]);
 		EXPECT_EQ(7, entries);
 	}
 	EXPECT_EQ(0, pcbg_parse_flow_entries("1024", &entries));
@@ -602,7 +603,8 @@ TEST(flow_entries_bad_sizes_are_refused)
 	snprintf(args, sizeof(args), "attach --pid %d --proto udp --flow-entries 2048", server);
 	ASSERT_EQ(0, ctl(out, err, args)) TH_LOG("%s", err);
 	ASSERT_EQ(0, ctl(out, err, "show -j"));
-	EXPECT_NE(NULL, strstr(out, "\"flow_table\":{\"entries\":2048,\"bytes\":")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"flow_table\":{\"entries\":2048,\"bytes\":"))
+		TH_LOG("%s", out);
 	ASSERT_EQ(0, ctl(out, err, "detach --all"));
 	snprintf(args, sizeof(args), "attach --pid %d --proto udp", server);
 	ASSERT_EQ(0, ctl(out, err, args)) TH_LOG("%s", err);

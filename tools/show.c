@@ -191,7 +191,7 @@ static __u32 *live_flows(const struct group_view *v)
 static void print_text(struct group_view *views, int n, int what)
 {
 	char local[80];
-	int i;
+	int i, k;
 	__u32 slot;
 
 	printf("%-4s %-5s %-24s %7s %-14s %8s %12s %12s %9s %-7s %s\n", "id", "proto",
@@ -232,9 +232,9 @@ static void print_text(struct group_view *views, int n, int what)
 		}
 		free(live);
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0, k = 0; i < n; i++)
 		if (views[i].flows.ok)
-			flow_view_text(views[i].id, &views[i].flows, views[i].stats, !i);
+			flow_view_text(views[i].id, &views[i].flows, views[i].stats, !k++);
 	printf("\n%-5s %-16s %12s\n", "group", "counter", "value");
 	for (i = 0; i < n; i++) {
 		__u32 st;

@@ -25,11 +25,11 @@ static double mib(__u64 bytes)
 void flow_view_text(unsigned int id, const struct flow_view *fv, const __u64 *stats,
 		    int header)
 {
+	if (!fv->ok)
+		return;
 	if (header)
 		printf("\n%-5s %12s %10s %12s %10s %12s\n", "group", "flow_entries",
 		       "memory_MiB", "in_use", "oldest_s", "flow_evicted");
-	if (!fv->ok)
-		return;
 	printf("%-5u %12u %10.1f %12u %10.1f %12llu\n", id, fv->u.size, mib(fv->u.bytes),
 	       fv->u.entries, fv->u.oldest_ns / 1e9,
 	       (unsigned long long)stats[PCBG_STAT_FLOW_EVICTED]);

@@ -20,9 +20,9 @@ PKGS=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc
       qemu-system-x86 busybox-static debootstrap)
 # Packaging (make deb, selftests/package.sh): the .debs, lintian, a fresh root.
 PKGS+=(dkms dh-dkms debhelper lintian bash-completion)
-# Real servers the bench reloads (bench/steer.c): nginx and haproxy, never
-# started as services here (their own configuration, in a private namespace).
-PKGS+=(nginx-light haproxy)
+# Real servers the bench reloads (bench/steer.c): nginx, haproxy and unbound,
+# never started as services here (their own configuration, in a private namespace).
+PKGS+=(nginx-light haproxy unbound)
 # Containers (selftests/pcbgroupd_containers.c): rootful podman on the kernel's own
 # overlayfs; crun, podman's default runtime, without which no podman command
 # starts, and runc, which the test runs containers with: unlike crun, it
@@ -66,6 +66,12 @@ while read -r series suite where; do
 	missing+=("trixie-root-kernel-$series")
 done <<<"$PCBG_KERNELS"
 
+# Real QUIC software, which Debian 12 lacks, in the trixie root
+# (selftests/quic_servers.c): aioquic, and ngtcp2's example server and client
+# (gtlsserver, gtlsclient).
+ROOT_QUIC_PKGS=(python3-aioquic ngtcp2-server ngtcp2-client)
+[ -e "$ROOT/usr/lib/python3/dist-packages/aioquic" ] &&
+	[ -x "$ROOT/usr/bin/gtlsclient" ] || missing+=(trixie-root-quic)
 [ -n "${installed[podman]:-}" ] && podman image exists "$PCBG_IMAGE" || missing+=(image)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
@@ -267,4 +273,10 @@ flock 9
 for k in "${root_kernels[@]}"; do
 	[ -n "$(pcbg_kver "${k%%/*}" trixie)" ] || install_root_kernel "${k%%/*}" "${k#*/}"
 done
+if [ ! -e "$ROOT/usr/lib/python3/dist-packages/aioquic" ] ||
+   [ ! -x "$ROOT/usr/bin/gtlsclient" ]; then
+	in_root "$ROOT" apt-get -q update
+	in_root "$ROOT" apt-get -y -q install --no-install-recommends "${ROOT_QUIC_PKGS[@]}"
+	in_root "$ROOT" apt-get clean
+fi
 podman image exists "$PCBG_IMAGE" || make_image

@@ -58,6 +58,14 @@ void release_sockets(struct adopted_sock *socks, int n);
  */
 void find_servers(struct adopted_sock *socks, int n, const pid_t *pids,
 		  int npids);
+#define SCAN_ROUNDS	10	/* find_servers(): looks at the threads, SCAN_PAUSE_US apart */
+#define SCAN_PAUSE_US	5000
+/*
+ * The same from one look, without waiting for a server between two waits:
+ * 1 if that look settled every socket, 0 if find_servers() may learn more.
+ */
+int guess_servers(struct adopted_sock *socks, int n, const pid_t *pids,
+		  int npids);
 /* A descriptor of socket @inode held by @pid, or -errno. */
 int steal_socket(pid_t pid, __u64 inode);
 
@@ -79,6 +87,13 @@ struct new_group {
  * @socks, in their order: every group's birth, in one place.  Prints its
  * own errors; 0, or -errno with nothing left behind.
  */
+/*
+ * group_settings.c: the group's own settings (samples, quic_cid_len), not
+ * knobs.  -ENOENT @name is none, -EINVAL bad @value; apply writes it.
+ */
+int group_setting_check(const char *name, const char *value);
+int group_setting_apply(struct pcbg_group *grp, const char *name, const char *value);
+
 int make_group(const char *cmd, struct new_group *g, const struct adopted_sock *socks, int n);
 /* What pcbg_group_add_socket()'s or place_socket()'s -errno means, in words. */
 const char *add_socket_error(int err);

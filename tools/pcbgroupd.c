@@ -63,7 +63,7 @@
 #define SWEEP_ALONE_MS	500
 
 static const char usage_text[] =
-	"Usage: pcbgroupd [-c DIR] [-i MS] [-p FILE [-P S]] [--check]\n"
+	"Usage: pcbgroupd [-c DIR] [-i MS] [-l MS] [-p FILE [-P S]] [--check]\n"
 	"\n"
 	"Keep the groups declared in DIR/*.conf (default " PCBGD_CONF_DIR ") attached\n"
 	"as their sockets come and go.  SIGHUP reloads the declarations, SIGTERM\n"
@@ -73,6 +73,8 @@ static const char usage_text[] =
 	"  -c, --config DIR      where the declarations are\n"
 	"  -i, --interval MS     how often to look at the sockets besides when one\n"
 	"                        joins or leaves (default 5000; 500 without the hooks)\n"
+	"  -l, --load-interval MS  how often to sample the queues of the groups of\n"
+	"                        algorithm least-loaded (default 20)\n"
 	"  -p, --prometheus FILE write the counters there in the Prometheus text\n"
 	"                        format, atomically (node_exporter's textfile collector)\n"
 	"  -P, --prometheus-interval S  every S seconds (default 5)\n"
@@ -209,6 +211,13 @@ struct served {
 	struct pcbg_group *grp;	/* its group, kept open between events */
 	unsigned int grp_id;	/* the id and pin directory inode it was opened at */
 	__u64 grp_ino;
+	struct adopted_sock *unsettled;	/* steered, their server not yet seen waiting */
+	int nr_unsettled;
+	pid_t *settle_pids;	/* the processes they were adopted from */
+	int nr_settle_pids;
+	int settle_looks;	/* looks at their threads so far */
+	long long settle_due;	/* when to look next (CLOCK_MONOTONIC ms), 0: none */
+	int least_loaded;	/* its algorithm at the last sweep: sample its queues */
 };
 
 static struct served *served;
@@ -334,30 +343,34 @@ static unsigned int find_pinned(const struct served *s)
 	return 0;
 }
 
+/* A declaration's knob that is the group's own setting (group_settings.c)? */
+static int own_setting(const struct decl *d, int i)
+{
+	return group_setting_check(d->knobs[i].name, d->knobs[i].value) != -ENOENT;
+}
+
 static int apply_knobs(const struct decl *d, struct pcbg_group *grp)
 {
-	int err = 0, i, config = 0, samples = -1;
+	int err = 0, i, config = 0;
 	struct pcbg_config cfg;
 
-	for (i = 0; i < d->nr_knobs; i++) {
-		if (!strcmp(d->knobs[i].name, "samples"))
-			samples = d->knobs[i].value[0] == '1';
-		else
-			config = 1;
-	}
+	for (i = 0; i < d->nr_knobs; i++)
+		config |= !own_setting(d, i);
 	/* with the module loaded, its sysctls are the config's one writer */
 	if (config && !module_loaded) {
 		err = pcbg_group_config(grp, &cfg);
 		for (i = 0; !err && i < d->nr_knobs; i++)
-			if (strcmp(d->knobs[i].name, "samples"))
+			if (!own_setting(d, i))
 				err = pcbg_config_set_knob(&cfg, d->knobs[i].name,
 							   d->knobs[i].value);
 		if (!err)
 			err = pcbg_group_set_config(grp, &cfg);
 	}
 	/* the group's own, whoever writes the config */
-	if (!err && samples >= 0)
-		err = pcbg_group_set_samples(grp, samples);
+	for (i = 0; !err && i < d->nr_knobs; i++)
+		if (own_setting(d, i))
+			err = group_setting_apply(grp, d->knobs[i].name,
+						  d->knobs[i].value);
 	return err;
 }
 
@@ -510,6 +523,84 @@ static void group_gone(struct served *s)
 	s->id = 0;
 }
 
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void forget_unsettled(struct served *s)
+{
+	free(s->unsettled);
+	free(s->settle_pids);
+	s->unsettled = NULL;
+	s->settle_pids = NULL;
+	s->nr_unsettled = 0;
+	s->settle_due = 0;
+}
+
+/*
+ * Sockets steered before their server waited on them (a master binds, then
+ * forks its workers): their threads looked at again, SCAN_PAUSE_US apart,
+ * from the main loop, and a CPU learned so written and published.  The CPU
+ * refines the steering (algorithm cpu); it never holds up the join.
+ */
+static void defer_servers(struct served *s, const struct adopted_sock *socks, int n,
+			  const pid_t *pids, int npids)
+{
+	forget_unsettled(s);
+	s->unsettled = malloc(n * sizeof(*socks));
+	s->settle_pids = malloc((npids ? npids : 1) * sizeof(*pids));
+	if (!s->unsettled || !s->settle_pids) {
+		forget_unsettled(s);
+		return;
+	}
+	memcpy(s->unsettled, socks, n * sizeof(*socks));
+	memcpy(s->settle_pids, pids, npids * sizeof(*pids));
+	s->nr_unsettled = n;
+	s->nr_settle_pids = npids;
+	s->settle_looks = 1;
+	s->settle_due = mono_ms() + SCAN_PAUSE_US / 1000;
+}
+
+static void settle_servers(struct served *s)
+{
+	struct pcbg_group_info info;
+	struct adopted_sock *a;
+	struct pcbg_group *grp;
+	struct pcbg_slot sl;
+	__u32 slot;
+	int i;
+
+	if (!guess_servers(s->unsettled, s->nr_unsettled, s->settle_pids, s->nr_settle_pids) &&
+	    ++s->settle_looks < SCAN_ROUNDS) {
+		s->settle_due = mono_ms() + SCAN_PAUSE_US / 1000;
+		return;
+	}
+	if (!s->id || enter(s))
+		goto out;
+	if (lock_kept_group(s, &grp))
+		goto leave;
+	for (slot = 0; !pcbg_group_info(grp, &info) && slot < info.nr_slots; slot++) {
+		if (pcbg_group_slot(grp, slot, &sl) || !(sl.flags & PCBG_SLOT_USED))
+			continue;
+		for (i = 0, a = s->unsettled; i < s->nr_unsettled && a->desc.inode != sl.inode;
+		     i++, a++)
+			;
+		if (i < s->nr_unsettled && a->cpu != sl.cpu &&
+		    !pcbg_group_set_cpu(grp, slot, a->cpu))
+			fprintf(stderr, "pcbgroupd: %s: group %u: slot %u: cpu %d\n", s->label,
+				s->id, slot, a->cpu);
+	}
+	pcbg_group_unlock(grp);
+leave:
+	leave(s);
+out:
+	forget_unsettled(s);
+}
+
 static int by_creation(const void *a, const void *b)
 {
 	const struct adopted_sock *x = a, *y = b;
@@ -531,7 +622,7 @@ static int reconcile(struct served *s, const struct sightings *v)
 	const struct decl *d = decl_of(s);
 	pid_t pids[ADOPT_MAX_PIDS];
 	struct adopted_sock *socks = NULL;
-	int npids, n, i, k, keep = 0, matched = 0, err = 0, only_binder = 0;
+	int npids, n, i, k, keep = 0, matched = 0, err = 0, only_binder = 0, settled;
 
 	for (k = 0; k < v->n; k++)
 		matched += decl_matches(d, v->s[k].family, v->s[k].protocol, v->s[k].port,
@@ -541,12 +632,19 @@ static int reconcile(struct served *s, const struct sightings *v)
 		s->dirty = 0;
 		return 0;
 	}
-	npids = find_processes(d, &s->pl, pids, ADOPT_MAX_PIDS);
 	/*
 	 * A socket just bound by one of them: its sockets only, not every
-	 * declared process's (the others' are in the group already).
+	 * declared process's (the others' are in the group already); told
+	 * from its lineage where that is enough, without a walk of /proc.
 	 */
-	for (i = 0; s->event_pid > 0 && i < npids; i++) {
+	if (s->event_pid > 0 && process_declared(d, &s->pl, s->event_pid) == 1) {
+		pids[0] = s->event_pid;
+		npids = 1;
+		only_binder = 1;
+	} else {
+		npids = find_processes(d, &s->pl, pids, ADOPT_MAX_PIDS);
+	}
+	for (i = 0; !only_binder && s->event_pid > 0 && i < npids; i++) {
 		if (pids[i] == s->event_pid) {
 			pids[0] = pids[i];
 			npids = 1;
@@ -591,7 +689,8 @@ static int reconcile(struct served *s, const struct sightings *v)
 		release_sockets(socks, 0);
 		return 0;
 	}
-	find_servers(socks, n, pids, npids);
+	/* steered first; a server not yet waiting is looked for after */
+	settled = guess_servers(socks, n, pids, npids);
 	/*
 	 * Into the slots in the order the workers were made (their process's
 	 * start, then their fd), not by inode number, which sockfs hands out
@@ -605,6 +704,8 @@ static int reconcile(struct served *s, const struct sightings *v)
 		err = update_group(s, socks, n);
 	if (!s->id)
 		err = create_group(s, socks, n);
+	if (!err && !settled)
+		defer_servers(s, socks, n, pids, npids);
 	release_sockets(socks, n);
 	return err;
 }
@@ -787,6 +888,7 @@ static void place_gone(int i)
 			managed_remove(s->netns);
 	}
 	drop_group(s);
+	forget_unsettled(s);
 	close(s->pl.netns_fd);
 	memmove(s, s + 1, (nserved - i - 1) * sizeof(*s));
 	nserved--;
@@ -1101,6 +1203,7 @@ static int reload(const char *conf_dir)
 			fprintf(stderr, "pcbgroupd: %s: declaration gone: group %u left as it is\n",
 				s->label, s->id);
 		drop_group(s);
+		forget_unsettled(s);
 		close(s->pl.netns_fd);
 		memmove(s, s + 1, (nserved - i - 1) * sizeof(*s));
 		nserved--;
@@ -1125,20 +1228,51 @@ static int reload(const char *conf_dir)
 	return 0;
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /*
  * Members released (their last descriptor closed) out of the member list:
  * one publish for all, or a planned leave for one the kernel still holds.
  * A slot already holding another socket (a respawned worker's, published
  * meanwhile) is left alone.
  */
+/*
+ * Algorithm least-loaded: the queues of each served group of that algorithm
+ * into its pcbg_load (pcbg_group_sample_load(), one sock_diag dump of the
+ * port), every load interval.  With @check, first which groups those are,
+ * from their configs (at every sweep: a knob changed to least-loaded is
+ * sampled from the next one on).  Returns how many groups are sampled.
+ */
+static int sample_loads(int check)
+{
+	struct pcbg_config cfg;
+	struct pcbg_group *grp;
+	int i, n = 0;
+
+	for (i = 0; i < nserved; i++) {
+		struct served *s = &served[i];
+
+		if (!s->id || (!check && !s->least_loaded) || enter(s))
+			continue;
+		/*
+		 * Between sweeps, the handle kept: pcbg_load is not the writer
+		 * lock's (its one writer is this sampling), and a handle the
+		 * group outlived writes to maps no program reads any more.
+		 */
+		if (!check && s->grp) {
+			pcbg_group_sample_load(s->grp);
+		} else if (!lock_kept_group(s, &grp)) {
+			if (check)
+				s->least_loaded = !pcbg_group_config(grp, &cfg) &&
+						  cfg.algorithm == PCBG_ALGO_LEAST_LOADED;
+			if (s->least_loaded)
+				pcbg_group_sample_load(grp);
+			pcbg_group_unlock(grp);
+		}
+		leave(s);
+		n += s->least_loaded;
+	}
+	return n;
+}
+
 static void forget_closed(struct served *s)
 {
 	int err = 0, dead = 0, empty = 0, k;
@@ -1250,37 +1384,44 @@ int main(int argc, char **argv)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "prometheus", required_argument, NULL, 'p' },
 		{ "prometheus-interval", required_argument, NULL, 'P' },
+		{ "load-interval", required_argument, NULL, 'l' },
 		{ "check", no_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	long interval_ms = 0, prom_s = 5, v;	/* 0: by whether the hooks work */
+	long load_ms = PCBG_LOAD_INTERVAL_MS;
 	const char *conf_dir = PCBGD_CONF_DIR, *prom = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	long long last_state = 0, last_prom = 0, last_report = 0, next_sweep = 0, wait;
+	long long next_load = 0;
 	struct pollfd fds[2] = { { .events = POLLPRI }, { .events = POLLIN } };
 	struct sightings sightings = {};
 	int check = 0, ready = 0, nbad, opt, err, changed, knobs_changed = 0, i, sweep;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "c:i:p:P:Vh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:i:l:p:P:Vh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			conf_dir = optarg;
 			conf_dir_given = 1;
 			break;
 		case 'i':
+		case 'l':
 		case 'P':
 			errno = 0;
 			v = strtol(optarg, &end, 10);
 			if (errno || *end || end == optarg || v < 1 || v > 3600000) {
-				pr_err(opt == 'i' ? "--interval" : "--prometheus-interval",
+				pr_err(opt == 'i' ? "--interval" : opt == 'l' ? "--load-interval" :
+				       "--prometheus-interval",
 				       "'%s': not a number (1-3600000)", optarg);
 				return EXIT_USAGE;
 			}
 			if (opt == 'i')
 				interval_ms = v;
+			else if (opt == 'l')
+				load_ms = v;
 			else
 				prom_s = v;
 			break;
@@ -1353,6 +1494,9 @@ int main(int argc, char **argv)
 		for (i = 0; i < nserved; i++)
 			if (served[i].closed_due && mono_ms() >= served[i].closed_due)
 				forget_closed(&served[i]);
+		for (i = 0; i < nserved; i++)
+			if (served[i].settle_due && mono_ms() >= served[i].settle_due)
+				settle_servers(&served[i]);
 		if (sweep) {
 			module_loaded = pcbg_module_loaded();
 			knobs_changed |= follow_module();
@@ -1361,6 +1505,11 @@ int main(int argc, char **argv)
 			next_sweep = mono_ms() + interval_ms;
 		} else {
 			changed = look_at_events(&sightings, now);
+		}
+		if (sweep || changed || knobs_changed || mono_ms() >= next_load) {
+			/* no group of least-loaded: no wake-up for it */
+			next_load = sample_loads(sweep || changed || knobs_changed) ?
+				    mono_ms() + load_ms : LLONG_MAX;
 		}
 		if (changed || now - last_state >= STATE_EVERY_S) {
 			write_state();
@@ -1387,10 +1536,13 @@ int main(int argc, char **argv)
 		fds[1].fd = watch ? bindwatch_fd(watch) : -1;
 		fds[0].revents = 0;
 		fds[1].revents = 0;
-		wait = next_sweep;
+		wait = next_sweep < next_load ? next_sweep : next_load;
 		for (i = 0; i < nserved; i++)
 			if (served[i].closed_due && served[i].closed_due < wait)
 				wait = served[i].closed_due;
+		for (i = 0; i < nserved; i++)
+			if (served[i].settle_due && served[i].settle_due < wait)
+				wait = served[i].settle_due;
 		wait -= mono_ms();
 		poll(fds, 2, wait < 0 ? 0 : wait);
 		knobs_changed = !!(fds[0].revents & POLLPRI);
@@ -1412,6 +1564,7 @@ int main(int argc, char **argv)
 	free(sightings.s);
 	while (nserved) {
 		drop_group(&served[--nserved]);
+		forget_unsettled(&served[nserved]);
 		close(served[nserved].pl.netns_fd);
 	}
 	free(served);

@@ -86,6 +86,12 @@ int find_places(const struct decl *d, const struct place *const *known, int nkno
  * (finder.c); returns how many, at most @max, counted after the filters.
  */
 int find_processes(const struct decl *d, const struct place *pl, pid_t *pids, int max);
+/*
+ * Is @pid one of the processes find_processes() would find, by its lineage
+ * alone (no walk of /proc)?  1 or 0; -1 where only the walk can tell (a
+ * cgroup's or unit's processes).
+ */
+int process_declared(const struct decl *d, const struct place *pl, pid_t pid);
 /* When process @pid started, in clock ticks since boot (0 if unknown). */
 unsigned long long process_start(pid_t pid);
 

@@ -78,6 +78,64 @@ static int write_info(struct pcbg_group *grp, const struct pcbg_group_info *info
 	       -errno : 0;
 }
 
+/* How many members generation @g lists, at most the capacity. */
+static __u32 listed(const struct pcbg_group_info *info, __u32 g)
+{
+	return info->nr_members[g] <= info->capacity ? info->nr_members[g] : info->capacity;
+}
+
+/*
+ * Does a socket still open leave: is one of the @n_old members of @old (a
+ * generation's list, as the program reads it) live and not among the @n of
+ * @list?  Both ascending.  A reader of @old can select only its members:
+ * the new ones, or sockets that closed (the kernel took them out of the
+ * socket array, a reader gets -ENOENT or the socket a placement put in
+ * their slot since, which is the new list's).  Only a live one that
+ * leaves needs the readers gone.
+ */
+static int live_left(struct pcbg_group *grp, const __u32 *old, __u32 n_old,
+		     const __u32 *list, __u32 n)
+{
+	__u32 i, k = 0;
+
+	for (i = 0; i < n_old; i++) {
+		while (k < n && list[k] < old[STRIDE(i)])
+			k++;
+		if ((k == n || list[k] != old[STRIDE(i)]) &&
+		    pcbg_group_slot_live(grp, old[STRIDE(i)]) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Is the generation in use already the one of members @list (@n, with their
+ * CPUs @cpus), per-CPU tables included?  Then publishing it again would only
+ * cost the next change a grace period.
+ */
+static int same_generation(const struct pcbg_group *grp, const struct pcbg_group_info *info,
+			   const __u32 *members, const __u32 *cnt, const __u32 *cslots,
+			   const __u32 *list, const int *cpus, __u32 n)
+{
+	__u32 cur = info->gen & 1, nc = grp->ncpus, *seen, i, t;
+	int same = n == info->nr_members[cur];
+
+	for (i = 0; same && i < n; i++)
+		same = members[STRIDE((size_t)cur * info->capacity + i)] == list[i];
+	seen = same ? calloc(nc, sizeof(*seen)) : NULL;
+	for (i = 0; seen && same && i < n; i++) {
+		if (cpus[i] < 0)
+			continue;
+		t = cur * nc + cpus[i];
+		same = seen[cpus[i]] < cnt[STRIDE(t)] &&
+		       cslots[STRIDE((size_t)t * info->capacity + seen[cpus[i]]++)] == list[i];
+	}
+	for (i = 0; seen && same && i < nc; i++)
+		same = seen[i] == cnt[STRIDE(cur * nc + i)];
+	free(seen);
+	return same && seen;
+}
+
 int pcbg_group_publish(struct pcbg_group *grp)
 {
 	struct table_view vm = {}, vc = {}, vs = {}, vg = {};
@@ -86,7 +144,8 @@ int pcbg_group_publish(struct pcbg_group *grp)
 	__u32 nc = grp->ncpus;
 	struct pcbg_group_info info;
 	struct pcbg_slot s;
-	int err;
+	int err, left, *cpus = NULL;
+	__u32 i;
 
 	err = pcbg_group_lock(grp);
 	if (err)
@@ -101,10 +160,26 @@ int pcbg_group_publish(struct pcbg_group *grp)
 	cslots = map_table(&vs, grp->map_fd[PCBG_M_CPU_SLOTS], 2 * nc * info.capacity);
 	maglev = map_table(&vg, grp->map_fd[PCBG_M_MAGLEV], 2 * info.maglev_stride);
 	list = calloc(info.capacity, sizeof(*list));
-	if (!members || !cnt || !cslots || !maglev || !list) {
+	cpus = calloc(info.capacity, sizeof(*cpus));
+	if (!members || !cnt || !cslots || !maglev || !list || !cpus) {
 		err = -errno ?: -ENOMEM;
 		goto out;
 	}
+	for (slot = 0; slot < info.nr_slots; slot++) {
+		err = pcbg_group_slot(grp, slot, &s);
+		if (err)
+			goto out;
+		if (!(s.flags & PCBG_SLOT_USED) || (s.flags & PCBG_SLOT_DRAINING) ||
+		    pcbg_group_slot_live(grp, slot) != 1)
+			continue;
+		cpus[n] = s.cpu < 0 || (__u32)s.cpu >= nc ? -1 : s.cpu;
+		list[n++] = slot;
+	}
+	m_old = info.maglev_size[!g];
+	m = pcbg_maglev_next_size(m_old, info.nr_slots);
+	/* the membership in use already (a socket's leave published before) */
+	if (m == m_old && same_generation(grp, &info, members, cnt, cslots, list, cpus, n))
+		goto out;
 	/*
 	 * The generation written here was in use until the last switch.  If
 	 * another handle made that switch, it may have died before waiting.
@@ -114,32 +189,23 @@ int pcbg_group_publish(struct pcbg_group *grp)
 	 * another writer switched meanwhile (two switches look like none, but
 	 * that writer waited after its own unless it died right then).
 	 */
-	if (!grp->synced || info.gen != grp->switched_to) {
+	if ((!grp->synced || info.gen != grp->switched_to) &&
+	    live_left(grp, members + STRIDE((size_t)g * info.capacity),
+		      listed(&info, g), list, n)) {
 		err = wait_for_readers(grp);
 		if (err)
 			goto out;
 	}
-
 	for (slot = 0; slot < nc; slot++)
 		cnt[STRIDE(g * nc + slot)] = 0;
-	for (slot = 0; slot < info.nr_slots; slot++) {
-		__u32 t;
+	for (i = 0; i < n; i++) {
+		__u32 t = g * nc + cpus[i];
 
-		err = pcbg_group_slot(grp, slot, &s);
-		if (err)
-			goto out;
-		if (!(s.flags & PCBG_SLOT_USED) || (s.flags & PCBG_SLOT_DRAINING) ||
-		    pcbg_group_slot_live(grp, slot) != 1)
+		members[STRIDE((size_t)g * info.capacity + i)] = list[i];
+		if (cpus[i] < 0)
 			continue;
-		list[n] = slot;
-		members[STRIDE((size_t)g * info.capacity + n++)] = slot;
-		if (s.cpu < 0 || (__u32)s.cpu >= nc)
-			continue;
-		t = g * nc + s.cpu;
-		cslots[STRIDE((size_t)t * info.capacity + cnt[STRIDE(t)]++)] = slot;
+		cslots[STRIDE((size_t)t * info.capacity + cnt[STRIDE(t)]++)] = list[i];
 	}
-	m_old = info.maglev_size[!g];
-	m = pcbg_maglev_next_size(m_old, info.nr_slots);
 	if (n && PCBG_MAGLEV_WORDS(m) <= info.maglev_stride) {
 		/* the table in use guides the new one while M stays */
 		err = pcbg_maglev_build(maglev + g * info.maglev_stride,
@@ -158,11 +224,21 @@ int pcbg_group_publish(struct pcbg_group *grp)
 	grp->synced = 0;
 	grp->switched_to = g;
 	err = write_info(grp, &info);
-	if (!err)
-		err = wait_for_readers(grp);	/* the old membership is gone */
-	grp->synced = !err;
+	/*
+	 * The old membership is gone once its readers are.  When no socket
+	 * still open leaves it (a join, or members that closed), a reader of
+	 * it selects nothing the caller may count on being unselected: this
+	 * returns at once, and the next publish looks before it writes that
+	 * generation again.
+	 */
+	left = !err && live_left(grp, members + STRIDE((size_t)!g * info.capacity),
+				 listed(&info, !g), list, n);
+	if (left)
+		err = wait_for_readers(grp);
+	grp->synced = !err && left;
 out:
 	free(list);
+	free(cpus);
 	unmap_table(&vm);
 	unmap_table(&vc);
 	unmap_table(&vs);

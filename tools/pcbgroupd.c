@@ -383,6 +383,7 @@ static int configure(struct pcbg_group *grp, const void *arg)
 static int create_group(struct served *s, struct adopted_sock *socks, int n)
 {
 	struct new_group g = { .root = s->root, .capacity = decl_of(s)->capacity,
+			       .flow_entries = decl_of(s)->flow_entries,
 			       .configure = configure, .arg = decl_of(s) };
 	char local[80];
 	int err;

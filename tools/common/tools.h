@@ -75,6 +75,13 @@ int steal_socket(pid_t pid, __u64 inode);
 struct new_group {
 	const char *root;	/* the namespace's pin root */
 	__u32 capacity;		/* slots; 0: the default */
+	/*
+	 * flow table entries; 0: PCBG_FLOWS_UDP_DEFAULT for a UDP group whose
+	 * flow_table is on when it is made (@flow_table, or pcbgroup.ko's
+	 * sysctl), else PCBG_FLOWS_MIN
+	 */
+	__u32 flow_entries;
+	int flow_table;		/* 1: its config will have flow_table on */
 	/* its config before the sockets go in; NULL: the defaults */
 	int (*configure)(struct pcbg_group *grp, const void *arg);
 	const void *arg;
@@ -169,6 +176,26 @@ int claim_group_dir(const char *cmd, const char *root, unsigned int *id,
  * groups pinned under @root to pcbgroup.ko.  Returns the exit status.
  */
 int register_groups(const char *root, int argc, char **argv);
+
+/* A UDP group's flow table as show prints it (show_flows.c). */
+struct flow_view {
+	int udp;		/* only UDP groups have flows */
+	int ok;			/* @u was read */
+	int scanned;		/* and the table walked */
+	struct pcbg_flow_usage u;
+};
+
+void flow_view_load(struct flow_view *fv, const struct pcbg_group *grp, int protocol,
+		    int scan);
+void flow_view_text(unsigned int id, const struct flow_view *fv, const __u64 *stats,
+		    int header);
+void flow_view_json(const struct flow_view *fv, const struct pcbg_config *cfg,
+		    const __u64 *stats);
+void flow_view_prometheus(const char *labels, const struct flow_view *fv,
+			  const __u64 *stats, int header);
+/* Warn on stderr if the table evicts live flows; 1 if it did. */
+int flow_view_warn(unsigned int id, const struct flow_view *fv,
+		   const struct pcbg_config *cfg, const __u64 *stats);
 
 /* What show prints besides the groups and sockets tables. */
 #define SHOW_SAMPLES	(1 << 0)

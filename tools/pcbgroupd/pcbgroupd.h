@@ -41,6 +41,7 @@ struct decl {
 	uid_t users[DECL_MAX_USERS];	/* user = ...: the only owners accepted */
 	int nr_users;		/* 0: the default rule (finder.c) */
 	__u32 capacity;		/* 0: the default */
+	__u32 flow_entries;	/* 0: the default (make_group.c) */
 	int keep_waiting;
 	struct {
 		char name[32];

@@ -46,6 +46,10 @@ static const char usage_text[] =
 	"  drain GROUP SLOT | undrain GROUP SLOT\n"
 	"         stop new flows to the socket in SLOT while its connections finish;\n"
 	"         undrain lets them come again\n"
+	"  weight GROUP SLOT WEIGHT\n"
+	"         give the socket in SLOT a share of new flows of WEIGHT over the\n"
+	"         members' sum (0-10000, 100 unless weighed; 0: no new flow)\n"
+	"         with hash-threshold, modulo and maglev\n"
 	"  rebalance GROUP\n"
 	"         give each socket without a CPU the online CPU with the fewest\n"
 	"         sockets (algorithm cpu)\n"
@@ -71,6 +75,7 @@ static const char examples_text[] =
 	"  pcbgroupctl attach --pid \"$(pidof nginx)\" --port 443 --proto tcp\n"
 	"  pcbgroupctl set algorithm=modulo cpu_bits=0\n"
 	"  pcbgroupctl set algorithm=cpu; pcbgroupctl rebalance 1\n"
+	"  pcbgroupctl weight 1 3 5\n"
 	"  pcbgroupctl show -j\n"
 	"  pcbgroupctl detach 1\n";
 
@@ -858,6 +863,37 @@ static int cmd_drain(int argc, char **argv)
 	return err ? EXIT_FAIL : EXIT_OK;
 }
 
+static int cmd_weight(int argc, char **argv)
+{
+	unsigned long slot, weight;
+	struct pcbg_group *grp;
+	unsigned int id;
+	int err;
+
+	if (argc == 2 && !strcmp(argv[1], "--help"))
+		return usage();
+	if (argc != 4)
+		return usage_error("weight", "GROUP SLOT WEIGHT are required");
+	if (parse_uint(argv[2], UINT_MAX, &slot)) {
+		pr_err("weight", "'%s': not a slot number", argv[2]);
+		return EXIT_USAGE;
+	}
+	if (parse_uint(argv[3], PCBG_WEIGHT_MAX, &weight)) {
+		pr_err("weight", "'%s': not a weight (0-%u)", argv[3], PCBG_WEIGHT_MAX);
+		return EXIT_USAGE;
+	}
+	err = open_group("weight", argv[1], &id, &grp);
+	if (err)
+		return -err;
+	err = pcbg_group_set_weight(grp, slot, weight);
+	if (err == -ERANGE || err == -ENOENT)
+		pr_err("weight", "group %u: no socket in slot %lu", id, slot);
+	else if (err)
+		pr_err("weight", "group %u: %s", id, pcbg_strerror(err));
+	pcbg_group_free(grp);
+	return err ? EXIT_FAIL : EXIT_OK;
+}
+
 static int cmd_rebalance(int argc, char **argv)
 {
 	struct pcbg_group *grp;
@@ -900,6 +936,7 @@ int main(int argc, char **argv)
 		{ "rebalance", cmd_rebalance },
 		{ "drain", cmd_drain },
 		{ "undrain", cmd_drain },
+		{ "weight", cmd_weight },
 		{ "register", cmd_register },
 		{ "gc", cmd_gc },
 	};

@@ -213,8 +213,8 @@ static void print_text(struct group_view *views, int n, int what)
 		       (unsigned long long)pcbg_fallbacks(v->stats), v->unsteered, group_state(v),
 		       daemon);
 	}
-	printf("\n%-5s %5s %10s %4s %12s %8s %s\n", "group", "slot", "inode", "cpu",
-	       "selected", "flows", "state");
+	printf("\n%-5s %5s %10s %4s %12s %8s %6s %s\n", "group", "slot", "inode", "cpu",
+	       "selected", "flows", "weight", "state");
 	for (i = 0; i < n; i++) {
 		struct group_view *v = &views[i];
 		__u32 *live = live_flows(v);
@@ -224,9 +224,9 @@ static void print_text(struct group_view *views, int n, int what)
 			__u64 sel = 0, inode = slot_inode(v, slot, &s);
 
 			pcbg_group_slot_selected(v->grp, slot, &sel);
-			printf("%-5u %5u %10llu %4d %12llu %8u %s\n", v->id, slot,
+			printf("%-5u %5u %10llu %4d %12llu %8u %6u %s\n", v->id, slot,
 			       (unsigned long long)inode, s.cpu, (unsigned long long)sel,
-			       live ? live[slot] : 0, !inode ? "empty" :
+			       live ? live[slot] : 0, pcbg_slot_weight(&s), !inode ? "empty" :
 			       s.flags & PCBG_SLOT_DRAINING ? "draining" : "live");
 		}
 		free(live);
@@ -324,12 +324,13 @@ static void print_json(struct group_view *views, int n)
 			pcbg_group_slot_selected(v->grp, slot, &sel);
 			printf("%s{\"slot\":%u,\"inode\":%llu,\"cookie\":%llu,\"cpu\":%d,"
 			       "\"pid\":%u,\"live\":%s,\"draining\":%s,\"selected\":%llu,"
-			       "\"flows\":%u}",
+			       "\"flows\":%u,\"weight\":%u}",
 			       slot ? "," : "", slot, (unsigned long long)inode,
 			       (unsigned long long)s.cookie, s.cpu, s.pid,
 			       inode ? "true" : "false",
 			       s.flags & PCBG_SLOT_DRAINING ? "true" : "false",
-			       (unsigned long long)sel, live ? live[slot] : 0);
+			       (unsigned long long)sel, live ? live[slot] : 0,
+			       pcbg_slot_weight(&s));
 		}
 		free(live);
 		printf("],\"cpus\":[");
@@ -379,6 +380,18 @@ static void print_prometheus(struct group_view *views, int n)
 			pcbg_group_slot_selected(views[i].grp, slot, &sel);
 			printf("pcbgroup_selected_total{%s,slot=\"%u\"} %llu\n", l, slot,
 			       (unsigned long long)sel);
+		}
+	}
+	prom_head("pcbgroup_weight", "gauge",
+		  "Weight of the socket in each slot: its share of new flows is its weight over the sum.");
+	for (i = 0; i < n; i++) {
+		prom_labels(l, sizeof(l), &views[i]);
+		for (slot = 0; slot < views[i].info.nr_slots; slot++) {
+			struct pcbg_slot s;
+
+			if (slot_inode(&views[i], slot, &s))
+				printf("pcbgroup_weight{%s,slot=\"%u\"} %u\n", l, slot,
+				       pcbg_slot_weight(&s));
 		}
 	}
 	prom_head("pcbgroup_events_total", "counter",

@@ -177,6 +177,9 @@ int pcbg_check_info(const struct pcbg_group *grp, const struct pcbg_group_info *
 					    g, in->maglev_size[g], in->maglev_stride);
 	if (in->samples > 1)
 		return pcbg_damaged("pcbg_group: samples %u, expected 0 or 1", in->samples);
+	if (in->weighted > 3)
+		return pcbg_damaged("pcbg_group: weighted %#x, expected bits 0 and 1 only",
+				    in->weighted);
 	if (in->nr_slots && in->family != AF_INET && in->family != AF_INET6)
 		return pcbg_damaged("pcbg_group: family %u, not AF_INET or AF_INET6",
 				    in->family);

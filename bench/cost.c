@@ -39,7 +39,7 @@
 #include "pcbgroup_noflow.skel.h"
 
 #define MAX_N		4
-#define MAX_V		(5 + PCBG_ALGO_NR)
+#define MAX_V		(6 + PCBG_ALGO_NR)
 _Static_assert(MAX_V <= BENCH_MAX_V, "bench_opts holds every program");
 #define MAX_REPS	BENCH_MAX_REPS
 #define UDP_PORT	8200
@@ -55,6 +55,8 @@ _Static_assert(MAX_V <= BENCH_MAX_V, "bench_opts holds every program");
 #define BENCH_FLOWS	(-5)
 /* the same, every datagram a flow the table does not hold */
 #define BENCH_FLOWS_NEW	(-6)
+/* hash-threshold with slot 0 weighing twice the others: the weight table */
+#define BENCH_WEIGHTED	(-7)
 #define FLOWS_KNOWN	1024	/* all in the table after the warm-up */
 #define GOAL_FLOWS_NS	60.0
 #define NO_PROGRAM	(-100)
@@ -82,7 +84,7 @@ static void usage(const char *prog)
 		"  -t, --conns CONNS    connections a TCP slice (8); a UDP slice is %d datagrams\n"
 		"  -n, --n N,...        group sizes (16,4096)\n"
 		"  -a, --algos PROG,... programs (noop,minimal,hash-threshold,modulo,cpu,maglev,\n"
-		"                       no-flow-code,flows,flows-new)\n"
+		"                       no-flow-code,flows,flows-new,weighted)\n"
 		"  -c, --cpu CPU        CPU to run on (the last one)\n"
 		"  -p, --proto PROTO    only udp or only tcp\n"
 		"  -g, --goals          write the goal rows into DIR/goals.tsv\n",
@@ -103,7 +105,8 @@ static int parse_programs(int c, const char *s, struct bench_opts *o)
 			!strcmp(tok, "minimal") ? BENCH_MINIMAL :
 			!strcmp(tok, "no-flow-code") ? BENCH_NOFLOW :
 			!strcmp(tok, "flows") ? BENCH_FLOWS :
-			!strcmp(tok, "flows-new") ? BENCH_FLOWS_NEW : NO_PROGRAM;
+			!strcmp(tok, "flows-new") ? BENCH_FLOWS_NEW :
+			!strcmp(tok, "weighted") ? BENCH_WEIGHTED : NO_PROGRAM;
 
 		for (a = 0; a < PCBG_ALGO_NR && v == NO_PROGRAM; a++)
 			if (pcbg_algorithm_name(a) && !strcmp(tok, pcbg_algorithm_name(a)))
@@ -182,7 +185,7 @@ static const char *name(int v)
 {
 	return v == BENCH_MINIMAL ? "minimal" : v == BENCH_NOFLOW ? "no-flow-code" :
 	       v == BENCH_FLOWS ? "flows" : v == BENCH_FLOWS_NEW ? "flows-new" :
-	       bench_variant_name(v);
+	       v == BENCH_WEIGHTED ? "weighted" : bench_variant_name(v);
 }
 
 /* The map named @name among those program @prog_fd uses, or -ENOENT. */
@@ -254,6 +257,12 @@ static int use_variant(struct bench_group *gr, int v, int noop_fd, int noflow_fd
 	if (!err)
 		err = bench_set_knob(gr->grp, "flow_table",
 				     v == BENCH_FLOWS || v == BENCH_FLOWS_NEW ? "1" : "0");
+	/* slot 0's weight, published only when it changes: off the slices */
+	if (!err && gr->weighted != (v == BENCH_WEIGHTED)) {
+		err = pcbg_group_set_weight(gr->grp, 0, v == BENCH_WEIGHTED ?
+					    2 * PCBG_WEIGHT_DEFAULT : PCBG_WEIGHT_DEFAULT);
+		gr->weighted = v == BENCH_WEIGHTED;
+	}
 	if (!err && v == BENCH_NOFLOW &&
 	    setsockopt(gr->fds[0], SOL_SOCKET, SO_ATTACH_REUSEPORT_EBPF,
 		       &noflow_fd, sizeof(noflow_fd)))
@@ -576,10 +585,10 @@ int main(int argc, char **argv)
 {
 	struct bench_opts o = {
 		.outdir = "build/bench", .reps = 7, .rounds = 16, .tcp_slice = 8,
-		.nn = 2, .n = { 16, 4096 }, .nv = 9,
+		.nn = 2, .n = { 16, 4096 }, .nv = 10,
 		.v = { BENCH_NOOP, BENCH_MINIMAL, PCBG_ALGO_HASH_THRESHOLD,
 		       PCBG_ALGO_MODULO, PCBG_ALGO_CPU, PCBG_ALGO_MAGLEV,
-		       BENCH_NOFLOW, BENCH_FLOWS, BENCH_FLOWS_NEW },
+		       BENCH_NOFLOW, BENCH_FLOWS, BENCH_FLOWS_NEW, BENCH_WEIGHTED },
 		.cpu = -1, .udp = 1, .tcp = 1,
 	};
 	struct pcbgroup_noflow_bpf *noflow[MAX_N];

@@ -268,19 +268,21 @@ static __always_inline long member_slot(const struct pcbg_group_info *grp,
 /*
  * Hash-threshold or modulo when the members do not all weigh the same: an
  * entry of the generation's weight table (see pcbg_group_info.weighted).
- * Off the straight line: a group nobody weighs never calls it.
+ * Inline behind one test of a field of the group's line, which a group
+ * nobody weighs pays alone: a subprogram's call would have the caller keep
+ * its values on the stack around it, on the default path too.
  */
-static __noinline long pick_weighted(const struct pcbg_config *cfg,
+static __always_inline long pick_weighted(const struct pcbg_config *cfg,
 				     const struct pcbg_group_info *grp,
 				     __u32 gen, __u32 hash)
 {
-	__u32 m = grp->maglev_size[gen & 1], j, key;
+	__u32 m = grp->maglev_size[gen], j, key;
 	__u64 *word;
 
 	if (!m || PCBG_MAGLEV_WORDS(m) > grp->maglev_stride)
 		return -1;
 	j = pick_slot(cfg->algorithm, hash, cfg->cpu_bits, m);
-	key = (gen & 1) * grp->maglev_stride + j / 4;
+	key = gen * grp->maglev_stride + j / 4;
 	word = bpf_map_lookup_elem(&pcbg_wtable, &key);
 	return word ? (*word >> (16 * (j % 4))) & 0xffff : -1;
 }

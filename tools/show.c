@@ -213,8 +213,8 @@ static void print_text(struct group_view *views, int n, int what)
 		       (unsigned long long)pcbg_fallbacks(v->stats), v->unsteered, group_state(v),
 		       daemon);
 	}
-	printf("\n%-5s %5s %10s %4s %12s %8s %6s %s\n", "group", "slot", "inode", "cpu",
-	       "selected", "flows", "weight", "state");
+	printf("\n%-5s %5s %10s %4s %12s %6s %8s %s\n", "group", "slot", "inode", "cpu",
+	       "selected", "weight", "flows", "state");
 	for (i = 0; i < n; i++) {
 		struct group_view *v = &views[i];
 		__u32 *live = live_flows(v);
@@ -224,9 +224,9 @@ static void print_text(struct group_view *views, int n, int what)
 			__u64 sel = 0, inode = slot_inode(v, slot, &s);
 
 			pcbg_group_slot_selected(v->grp, slot, &sel);
-			printf("%-5u %5u %10llu %4d %12llu %8u %6u %s\n", v->id, slot,
+			printf("%-5u %5u %10llu %4d %12llu %6u %8u %s\n", v->id, slot,
 			       (unsigned long long)inode, s.cpu, (unsigned long long)sel,
-			       live ? live[slot] : 0, pcbg_slot_weight(&s), !inode ? "empty" :
+			       pcbg_slot_weight(&s), live ? live[slot] : 0, !inode ? "empty" :
 			       s.flags & PCBG_SLOT_DRAINING ? "draining" : "live");
 		}
 		free(live);

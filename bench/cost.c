@@ -249,7 +249,7 @@ static struct pcbgroup_noflow_bpf *noflow_load(int prog_fd)
 /* Put variant @v on group @gr: the program and the knobs it runs with. */
 static int use_variant(struct bench_group *gr, int v, int noop_fd, int noflow_fd)
 {
-	int algo = v >= 0 ? v : PCBG_ALGO_HASH_THRESHOLD, err;
+	int algo = v >= 0 ? v : PCBG_ALGO_HASH_THRESHOLD, err, weighted;
 
 	if (v == BENCH_NOOP)
 		return bench_group_use(gr, v, noop_fd);
@@ -258,10 +258,11 @@ static int use_variant(struct bench_group *gr, int v, int noop_fd, int noflow_fd
 		err = bench_set_knob(gr->grp, "flow_table",
 				     v == BENCH_FLOWS || v == BENCH_FLOWS_NEW ? "1" : "0");
 	/* slot 0's weight, published only when it changes: off the slices */
-	if (!err && gr->weighted != (v == BENCH_WEIGHTED)) {
-		err = pcbg_group_set_weight(gr->grp, 0, v == BENCH_WEIGHTED ?
-					    2 * PCBG_WEIGHT_DEFAULT : PCBG_WEIGHT_DEFAULT);
-		gr->weighted = v == BENCH_WEIGHTED;
+	weighted = v == BENCH_WEIGHTED;
+	if (!err && gr->weighted != weighted) {
+		err = pcbg_group_set_weight(gr->grp, 0, weighted ? 2 * PCBG_WEIGHT_DEFAULT :
+						      PCBG_WEIGHT_DEFAULT);
+		gr->weighted = weighted;
 	}
 	if (!err && v == BENCH_NOFLOW &&
 	    setsockopt(gr->fds[0], SOL_SOCKET, SO_ATTACH_REUSEPORT_EBPF,

@@ -19,6 +19,9 @@
 
 #include "common.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 #define MAX_N		8
 #define PORT		6300
 #define SLOT		1
@@ -69,7 +72,7 @@ static int measure(struct bench_tx *tx, int n, int algo, int flows, __u32 *base,
 		err = bench_group_use(&g, algo, -1);
 	if (!err)
 		err = pass(tx, &g, *base, flows, 1, before);
-	for (k = 0; !err && k < sizeof(steps) / sizeof(steps[0]); k++) {
+	for (k = 0; !err && k < ARRAY_SIZE(steps); k++) {
 		long moved = 0, others = 0;
 		__u64 fb0 = bench_fallbacks(g.grp);
 		int *t;
@@ -147,7 +150,7 @@ int main(int argc, char **argv)
 	printf("%-4s %-15s %-14s %9s %9s %12s %9s\n", "N", "algorithm", "weight",
 	       "moved", "others", "share_change", "fallbacks");
 	for (ni = 0; ni < o.nn; ni++) {
-		for (a = 0; a < (int)(sizeof(algos) / sizeof(algos[0])); a++) {
+		for (a = 0; a < (int)ARRAY_SIZE(algos); a++) {
 			err = measure(tx, o.n[ni], algos[a], o.flows, &base, csv, &strays);
 			if (err) {
 				fprintf(stderr, "reweigh: N=%d: %s\n", o.n[ni], strerror(-err));

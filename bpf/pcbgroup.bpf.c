@@ -273,8 +273,8 @@ static __always_inline long member_slot(const struct pcbg_group_info *grp,
  * its values on the stack around it, on the default path too.
  */
 static __always_inline long pick_weighted(const struct pcbg_config *cfg,
-				     const struct pcbg_group_info *grp,
-				     __u32 gen, __u32 hash)
+					  const struct pcbg_group_info *grp,
+					  __u32 gen, __u32 hash)
 {
 	__u32 m = grp->maglev_size[gen], j, key;
 	__u64 *word;

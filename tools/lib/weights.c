@@ -20,11 +20,15 @@ int pcbg_weights_uniform(const __u32 *w, __u32 n)
 	return 1;
 }
 
-/* Who gets one of the entries rounding leaves, best first. */
+/*
+ * Who gets one of the entries rounding leaves, best first: by @key, the
+ * tier (see pcbg_weight_shares()) and the caller's preference in the
+ * caller's order, then by @rem, the fraction of an entry its exact share
+ * lost.
+ */
 struct extra_rank {
-	__u64 key;	/* tier (see below) and the caller's preference, in
-			 * the caller's order */
-	__u64 rem;	/* then the fraction of an entry its exact share lost */
+	__u64 key;
+	__u64 rem;
 	__u32 i;
 };
 
@@ -47,13 +51,16 @@ static int by_share(const void *a, const void *b)
 	return x->rem > y->rem ? -1 : x->rem < y->rem;
 }
 
-/* Who takes the next step of the sum, for band_shares(). */
+/*
+ * Who takes the next step of the sum, for band_shares(): by @order (1:
+ * changes anyway the way the step goes, 2: the other way, 3: keeps what it
+ * has), then by @key, the farthest from its exact share the way of the
+ * step.
+ */
 struct band_rank {
-	__u32 order;	/* 1: changes anyway the way the step goes, 2: the
-			 * other way, 3: keeps what it has */
+	__u32 order;
 	__u32 i;
-	__s64 key;	/* then the farthest from its exact share, the way of
-			 * the step (the member whose weight changed, mostly) */
+	__s64 key;
 };
 
 static int by_band(const void *a, const void *b)

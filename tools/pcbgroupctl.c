@@ -835,6 +835,16 @@ static int cmd_pin(int argc, char **argv)
 	return err ? EXIT_FAIL : EXIT_OK;
 }
 
+/* What a command on one slot did: its error said, its exit status. */
+static int slot_done(const char *cmd, unsigned int id, unsigned long slot, int err)
+{
+	if (err == -ERANGE || err == -ENOENT)
+		pr_err(cmd, "group %u: no socket in slot %lu", id, slot);
+	else if (err)
+		pr_err(cmd, "group %u: %s", id, pcbg_strerror(err));
+	return err ? EXIT_FAIL : EXIT_OK;
+}
+
 /* drain and undrain: argv[0] says which */
 static int cmd_drain(int argc, char **argv)
 {
@@ -855,12 +865,8 @@ static int cmd_drain(int argc, char **argv)
 	if (err)
 		return -err;
 	err = pcbg_group_drain(grp, slot, drain);
-	if (err == -ERANGE || err == -ENOENT)
-		pr_err(argv[0], "group %u: no socket in slot %lu", id, slot);
-	else if (err)
-		pr_err(argv[0], "group %u: %s", id, pcbg_strerror(err));
 	pcbg_group_free(grp);
-	return err ? EXIT_FAIL : EXIT_OK;
+	return slot_done(argv[0], id, slot, err);
 }
 
 static int cmd_weight(int argc, char **argv)
@@ -886,12 +892,8 @@ static int cmd_weight(int argc, char **argv)
 	if (err)
 		return -err;
 	err = pcbg_group_set_weight(grp, slot, weight);
-	if (err == -ERANGE || err == -ENOENT)
-		pr_err("weight", "group %u: no socket in slot %lu", id, slot);
-	else if (err)
-		pr_err("weight", "group %u: %s", id, pcbg_strerror(err));
 	pcbg_group_free(grp);
-	return err ? EXIT_FAIL : EXIT_OK;
+	return slot_done("weight", id, slot, err);
 }
 
 static int cmd_rebalance(int argc, char **argv)

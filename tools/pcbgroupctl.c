@@ -21,6 +21,9 @@
 
 #include "pcbgroupctl.h"
 
+#define STR_(x)	#x
+#define STR(x)	STR_(x)	/* a number of the header, in the help's text */
+
 static char pin_root[PATH_MAX];	/* this network namespace's, see netns.c */
 static int verbose;
 
@@ -48,7 +51,8 @@ static const char usage_text[] =
 	"         undrain lets them come again\n"
 	"  weight GROUP SLOT WEIGHT\n"
 	"         give the socket in SLOT a share of new flows of WEIGHT over the\n"
-	"         members' sum (0-10000, 100 unless weighed; 0: no new flow)\n"
+	"         members' sum (0-" STR(PCBG_WEIGHT_MAX) ", " STR(PCBG_WEIGHT_DEFAULT)
+	" unless weighed; 0: no new flow)\n"
 	"         with hash-threshold, modulo and maglev\n"
 	"  rebalance GROUP\n"
 	"         give each socket without a CPU the online CPU with the fewest\n"

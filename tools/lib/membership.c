@@ -160,7 +160,9 @@ int pcbg_group_publish(struct pcbg_group *grp)
 		if (!(s.flags & PCBG_SLOT_USED) || (s.flags & PCBG_SLOT_DRAINING) ||
 		    !pcbg_slot_weight(&s) || pcbg_group_slot_live(grp, slot) != 1)
 			continue;
-		weights[n] = pcbg_slot_weight(&s);
+		/* a record damaged above the bound weighs the bound */
+		weights[n] = pcbg_slot_weight(&s) > PCBG_WEIGHT_MAX ? PCBG_WEIGHT_MAX :
+			     pcbg_slot_weight(&s);
 		list[n] = slot;
 		members[STRIDE((size_t)g * info.capacity + n++)] = slot;
 		if (s.cpu < 0 || (__u32)s.cpu >= nc)

@@ -139,6 +139,12 @@ static __u64 slot_inode(const struct group_view *v, __u32 slot, struct pcbg_slot
 	return pcbg_group_slot_live(v->grp, slot) == 1 ? s->inode : 0;
 }
 
+/* The weight of the socket in a slot, 0 without one, as the module shows it. */
+static __u32 shown_weight(__u64 inode, const struct pcbg_slot *s)
+{
+	return inode ? pcbg_slot_weight(s) : 0;
+}
+
 /* "0,3,5" or "-": the slots in CPU @cpu's table */
 static void format_cpu_slots(char *buf, size_t size, const struct group_view *v, int cpu)
 {
@@ -226,7 +232,7 @@ static void print_text(struct group_view *views, int n, int what)
 			pcbg_group_slot_selected(v->grp, slot, &sel);
 			printf("%-5u %5u %10llu %4d %12llu %6u %8u %s\n", v->id, slot,
 			       (unsigned long long)inode, s.cpu, (unsigned long long)sel,
-			       pcbg_slot_weight(&s), live ? live[slot] : 0, !inode ? "empty" :
+			       shown_weight(inode, &s), live ? live[slot] : 0, !inode ? "empty" :
 			       s.flags & PCBG_SLOT_DRAINING ? "draining" : "live");
 		}
 		free(live);
@@ -330,7 +336,7 @@ static void print_json(struct group_view *views, int n)
 			       inode ? "true" : "false",
 			       s.flags & PCBG_SLOT_DRAINING ? "true" : "false",
 			       (unsigned long long)sel, live ? live[slot] : 0,
-			       pcbg_slot_weight(&s));
+			       shown_weight(inode, &s));
 		}
 		free(live);
 		printf("],\"cpus\":[");

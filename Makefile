@@ -41,7 +41,8 @@ endif
 LIB_OBJ		:= $(patsubst tools/lib/%.c,$(OUT)/lib/%.o,$(wildcard tools/lib/*.c))
 CTL_OBJS	:= $(OUT)/tools/pcbgroupctl.o $(OUT)/tools/adopt.o $(OUT)/tools/show.o \
 		   $(OUT)/tools/register.o $(OUT)/tools/serving.o $(OUT)/tools/netns.o \
-		   $(OUT)/tools/sockdiag.o $(OUT)/tools/state.o $(OUT)/tools/make_group.o
+		   $(OUT)/tools/sockdiag.o $(OUT)/tools/state.o $(OUT)/tools/make_group.o \
+		   $(OUT)/tools/group_settings.o
 # pcbgroupd shares pcbgroupctl's objects but its main
 D_OBJS		:= $(filter-out $(OUT)/tools/pcbgroupctl.o,$(CTL_OBJS)) \
 		   $(OUT)/tools/pcbgroupd.o $(OUT)/tools/declare.o $(OUT)/tools/finder.o \
@@ -64,7 +65,7 @@ module:
 	$(call msg,MODULE,$(OUT)/kmod/$(KVER)/module/pcbgroup.ko)
 	$(Q)OUT=$(OUT) PCBG_VERSION=$(VERSION) scripts/build_module.sh $(KVER)
 
-$(OUT)/pcbgroup.bpf.o: bpf/pcbgroup.bpf.c include/uapi/pcbgroup.h | $(OUT)
+$(OUT)/pcbgroup.bpf.o: bpf/pcbgroup.bpf.c bpf/quic_cid.h include/uapi/pcbgroup.h | $(OUT)
 	$(call msg,CLANG,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

@@ -20,12 +20,13 @@ BENCH_SKELS	:= $(patsubst bench/%.bpf.c,$(OUT)/bench/%.skel.h,$(wildcard bench/*
 # kept, not intermediate: every program is rebuilt only when they change
 .SECONDARY: $(BENCH_SKELS) $(BENCH_SKELS:.skel.h=.bpf.o)
 
-# pcbgroup's program without the flow table's code: what flow_table=0 is
-# measured against (bench/cost); its unused locals are expected
-$(OUT)/bench/pcbgroup_noflow.bpf.o: bpf/pcbgroup.bpf.c include/uapi/pcbgroup.h
+# pcbgroup's program without the flow table's and the QUIC routing's code:
+# what flow_table=0 and quic_cid_len=0 are measured against (bench/cost);
+# its unused locals are expected
+$(OUT)/bench/pcbgroup_noflow.bpf.o: bpf/pcbgroup.bpf.c bpf/quic_cid.h include/uapi/pcbgroup.h
 	$(call msg,CLANG,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -DPCBG_NO_FLOW_TABLE -Wno-unused-variable \
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DPCBG_NO_FLOW_TABLE -DPCBG_NO_QUIC -Wno-unused-variable \
 		-Wno-unused-label -Wno-unused-function -c $< -o $@
 
 $(OUT)/bench/%.bpf.o: bench/%.bpf.c

@@ -15,7 +15,12 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -25,8 +30,14 @@
 
 #define UDP_RCVBUF	(1 << 20)
 
-/* What every datagram carries: its flow and the pass it belongs to. */
+/*
+ * What every datagram carries: a QUIC short header's first octets, whose
+ * destination connection ID (BENCH_QUIC_CID_LEN octets, the flow and tag
+ * its nonce) names a slot when bench_tx_set_slots() asked for it; its flow
+ * and the pass it belongs to.
+ */
 struct bench_payload {
+	__u8 quic[4];
 	__u32 flow;
 	__u32 tag;
 };
@@ -37,10 +48,11 @@ struct bench_pkt {
 	struct bench_payload data;
 };
 
-_Static_assert(sizeof(struct bench_pkt) == 36, "IPv4 + UDP + payload, no padding");
+_Static_assert(sizeof(struct bench_pkt) == 40, "IPv4 + UDP + payload, no padding");
 
 struct bench_tx {
 	int fd;
+	__u32 slots;	/* CIDs name one of slots 0..slots-1; 0: no CID of ours */
 	struct sockaddr_in dst;
 	struct bench_pkt pkt[BENCH_BATCH];
 	struct iovec iov[BENCH_BATCH];
@@ -456,6 +468,11 @@ void bench_tx_close(struct bench_tx *tx)
 	free(tx);
 }
 
+void bench_tx_set_slots(struct bench_tx *tx, __u32 slots)
+{
+	tx->slots = slots;
+}
+
 /* Flows [@first, @first + @count) to 127.0.0.1:@dport, one datagram each. */
 int bench_tx_send(struct bench_tx *tx, int dport, __u32 first, int count,
 		  __u32 tag)
@@ -467,12 +484,19 @@ int bench_tx_send(struct bench_tx *tx, int dport, __u32 first, int count,
 	for (i = 0; i < count; i++) {
 		struct bench_pkt *p = &tx->pkt[i];
 		__u32 f = first + i;
+		/* flows scattered over the slots, as a hash spreads them */
+		__u32 slot = ((__u64)(f * 0x9e3779b9U) * tx->slots) >> 32;
 
 		p->ip.saddr = htonl(0x7f000000 | (2 + f / BENCH_PORTS));
 		p->udp.source = htons(1024 + f % BENCH_PORTS);
 		p->udp.dest = htons(dport);
 		p->data.flow = f;
 		p->data.tag = tag;
+		/* short header, fixed bit; the CID's first octets (PCBG_QUIC_CID_MIN) */
+		p->data.quic[0] = 0x40;
+		p->data.quic[1] = tx->slots ? BENCH_QUIC_CID_LEN - 1 : 0;
+		p->data.quic[2] = slot >> 8;
+		p->data.quic[3] = slot & 0xff;
 	}
 	while (sent < count) {
 		n = sendmmsg(tx->fd, tx->msg + sent, count - sent, 0);
@@ -779,4 +803,104 @@ void bench_goal(const char *area, const char *what, const char *measured,
 	fprintf(f, "%s\t%s\t%s\t%s\t%s\n", area, what, measured, goal,
 		result == BENCH_INFO ? "info" : result ? "PASS" : "MISS");
 	fclose(f);
+}
+
+int bench_build_dir(char *buf, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+	int k;
+
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	for (k = 0; k < 2; k++) {	/* build/bench/NAME -> build */
+		char *slash = strrchr(buf, '/');
+
+		if (slash)
+			*slash = '\0';
+	}
+	return 0;
+}
+
+pid_t bench_spawn(const char *dir, const char *log, char *const argv[])
+{
+	char path[256];
+	pid_t pid;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, log);
+	pid = fork();
+	if (pid)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+void bench_stop(pid_t *pid, int sig)
+{
+	if (*pid <= 0)
+		return;
+	kill(*pid, sig);
+	waitpid(*pid, NULL, 0);
+	*pid = 0;
+}
+
+__u64 bench_proc_cpu_ns(pid_t pid)
+{
+	unsigned long long ns = 0;
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%llu", &ns) != 1)
+			ns = 0;
+		fclose(f);
+	}
+	return ns;
+}
+
+struct pcbg_group *bench_pinned_group(int port, char *dir, size_t size)
+{
+	char root[128], path[400];
+	socklen_t len = sizeof(__u64);
+	struct pcbg_group *grp;
+	struct dirent *de;
+	__u64 cookie;
+	DIR *d;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0)
+		return NULL;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len)) {
+		close(fd);
+		return NULL;
+	}
+	close(fd);
+	snprintf(root, sizeof(root), PCBG_PIN_ROOT "/netns%llu", (unsigned long long)cookie);
+	d = opendir(root);
+	while (d && (de = readdir(d))) {
+		struct pcbg_group_info info;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
+		if (pcbg_group_open_pinned(&grp, path))
+			continue;
+		if (!pcbg_group_info(grp, &info) && info.port == port) {
+			closedir(d);
+			if (dir)
+				snprintf(dir, size, "%s", path);
+			return grp;
+		}
+		pcbg_group_free(grp);
+	}
+	if (d)
+		closedir(d);
+	return NULL;
 }

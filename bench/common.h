@@ -10,6 +10,7 @@
 #define PCBG_BENCH_COMMON_H
 
 #include <stdio.h>
+#include <sys/types.h>
 #include <linux/types.h>
 
 #include "pcbgroup.h"
@@ -79,6 +80,7 @@ struct bench_cell {
 
 #define BENCH_MAX_N	8	/* group sizes of a run */
 #define BENCH_MAX_V	16	/* variants of a run */
+#define BENCH_QUIC_CID_LEN	8	/* the datagrams' QUIC connection IDs */
 #define BENCH_MAX_REPS	64
 
 /**
@@ -146,6 +148,12 @@ int bench_group_prog_fd(struct bench_group *g);
 
 struct bench_tx *bench_tx_open(void);
 void bench_tx_close(struct bench_tx *tx);
+/*
+ * From now on the datagrams' QUIC connection IDs name one of slots
+ * 0..@slots-1, a flow's always the same, scattered as a hash would, for a
+ * group with quic_cid_len BENCH_QUIC_CID_LEN; 0: none.
+ */
+void bench_tx_set_slots(struct bench_tx *tx, __u32 slots);
 int bench_tx_send(struct bench_tx *tx, int dport, __u32 first, int count,
 		  __u32 tag);
 long bench_drain(struct bench_group *g, __u32 tag, __u32 base, __u32 nflows,
@@ -182,5 +190,19 @@ void bench_goal(const char *area, const char *what, const char *measured,
 		const char *goal, int result);
 
 #define BENCH_INFO	(-1)	/* bench_goal() result: no goal, a figure */
+
+/*
+ * Programs run beside a bench (servers, pcbgroupd): the build directory
+ * this program runs from (build/bench/NAME -> build) into @buf; @argv
+ * started with its output appended to @dir/@log, killed when we die;
+ * stopped with @sig and reaped (*@pid becomes 0); the CPU time of a
+ * process so far, ns; the pinned group on local @port of this namespace,
+ * opened (NULL if none), its pin directory into @dir if not NULL.
+ */
+int bench_build_dir(char *buf, size_t size);
+pid_t bench_spawn(const char *dir, const char *log, char *const argv[]);
+void bench_stop(pid_t *pid, int sig);
+__u64 bench_proc_cpu_ns(pid_t pid);
+struct pcbg_group *bench_pinned_group(int port, char *dir, size_t size);
 
 #endif /* PCBG_BENCH_COMMON_H */

@@ -8,7 +8,10 @@
  * the programs are the no-op SK_REUSEPORT program (bench/noop.bpf.c),
  * pcbgroup with each algorithm at its defaults, and for reference
  * bench/minimal.bpf.c, the floor of a program that selects (on a second
- * set of N sockets: a socket sits in one socket array at a time).  The statistics are held
+ * set of N sockets: a socket sits in one socket array at a time).  QUIC
+ * connection-ID routing (quic_cid_len) is measured on datagrams whose
+ * CIDs name the slots, scattered, and on datagrams whose CIDs name none (each
+ * then parsed and picked by hash-threshold, as a client's first Initial).  The statistics are held
  * on with BPF_ENABLE_STATS while this runs (the sysctl, put back at exit,
  * where that command is refused).
  *
@@ -39,7 +42,7 @@
 #include "pcbgroup_noflow.skel.h"
 
 #define MAX_N		4
-#define MAX_V		(6 + PCBG_ALGO_NR)
+#define MAX_V		(8 + PCBG_ALGO_NR)
 _Static_assert(MAX_V <= BENCH_MAX_V, "bench_opts holds every program");
 #define MAX_REPS	BENCH_MAX_REPS
 #define UDP_PORT	8200
@@ -49,16 +52,23 @@ _Static_assert(MAX_V <= BENCH_MAX_V, "bench_opts holds every program");
 #define GOAL_MAGLEV_NS	60.0
 #define STATS_SYSCTL	"/proc/sys/kernel/bpf_stats_enabled"
 #define BENCH_MINIMAL	(-3)	/* bench/minimal.bpf.c */
-/* pcbgroup built without the flow table's code (-DPCBG_NO_FLOW_TABLE) */
+/*
+ * pcbgroup built without the flow table's and the QUIC routing's code
+ * (-DPCBG_NO_FLOW_TABLE -DPCBG_NO_QUIC)
+ */
 #define BENCH_NOFLOW	(-4)
 /* hash-threshold, flow_table=1: known flows (FLOWS_KNOWN of them, all hits) */
 #define BENCH_FLOWS	(-5)
 /* the same, every datagram a flow the table does not hold */
 #define BENCH_FLOWS_NEW	(-6)
 /* hash-threshold with slot 0 weighing twice the others: the weight table */
-#define BENCH_WEIGHTED	(-7)
+#define BENCH_WEIGHTED	(-9)
 #define FLOWS_KNOWN	1024	/* all in the table after the warm-up */
 #define GOAL_FLOWS_NS	60.0
+/* hash-threshold with quic_cid_len: CIDs naming the slots, or none */
+#define BENCH_QUIC	(-7)
+#define BENCH_QUIC_MISS	(-8)
+#define GOAL_QUIC_NS	20.0	/* above hash-threshold */
 #define NO_PROGRAM	(-100)
 
 /* One (N, program) pair in one repetition: sums over its slices. */
@@ -84,7 +94,8 @@ static void usage(const char *prog)
 		"  -t, --conns CONNS    connections a TCP slice (8); a UDP slice is %d datagrams\n"
 		"  -n, --n N,...        group sizes (16,4096)\n"
 		"  -a, --algos PROG,... programs (noop,minimal,hash-threshold,modulo,cpu,maglev,\n"
-		"                       no-flow-code,flows,flows-new,weighted)\n"
+		"                       no-flow-code,flows,flows-new,least-loaded,quic-cid,\n"
+		"                       quic-cid-miss,weighted)\n"
 		"  -c, --cpu CPU        CPU to run on (the last one)\n"
 		"  -p, --proto PROTO    only udp or only tcp\n"
 		"  -g, --goals          write the goal rows into DIR/goals.tsv\n",
@@ -106,6 +117,8 @@ static int parse_programs(int c, const char *s, struct bench_opts *o)
 			!strcmp(tok, "no-flow-code") ? BENCH_NOFLOW :
 			!strcmp(tok, "flows") ? BENCH_FLOWS :
 			!strcmp(tok, "flows-new") ? BENCH_FLOWS_NEW :
+			!strcmp(tok, "quic-cid") ? BENCH_QUIC :
+			!strcmp(tok, "quic-cid-miss") ? BENCH_QUIC_MISS :
 			!strcmp(tok, "weighted") ? BENCH_WEIGHTED : NO_PROGRAM;
 
 		for (a = 0; a < PCBG_ALGO_NR && v == NO_PROGRAM; a++)
@@ -185,6 +198,7 @@ static const char *name(int v)
 {
 	return v == BENCH_MINIMAL ? "minimal" : v == BENCH_NOFLOW ? "no-flow-code" :
 	       v == BENCH_FLOWS ? "flows" : v == BENCH_FLOWS_NEW ? "flows-new" :
+	       v == BENCH_QUIC ? "quic-cid" : v == BENCH_QUIC_MISS ? "quic-cid-miss" :
 	       v == BENCH_WEIGHTED ? "weighted" : bench_variant_name(v);
 }
 
@@ -216,8 +230,9 @@ static int prog_map_fd(int prog_fd, const char *name)
 }
 
 /*
- * pcbgroup's program built without the flow table, on the maps of the
- * program @prog_fd of group @g: what flow_table=0 is measured against.
+ * pcbgroup's program built without the flow table and QUIC routing, on the
+ * maps of the program @prog_fd of group @g: what flow_table=0 and
+ * quic_cid_len=0 are measured against.
  */
 static struct pcbgroup_noflow_bpf *noflow_load(int prog_fd)
 {
@@ -257,6 +272,9 @@ static int use_variant(struct bench_group *gr, int v, int noop_fd, int noflow_fd
 	if (!err)
 		err = bench_set_knob(gr->grp, "flow_table",
 				     v == BENCH_FLOWS || v == BENCH_FLOWS_NEW ? "1" : "0");
+	if (!err)
+		err = pcbg_group_set_quic(gr->grp, v == BENCH_QUIC || v == BENCH_QUIC_MISS ?
+					  BENCH_QUIC_CID_LEN : 0);
 	/* slot 0's weight, published only when it changes: off the slices */
 	weighted = v == BENCH_WEIGHTED;
 	if (!err && gr->weighted != weighted) {
@@ -348,6 +366,7 @@ static int cost_slice(void *ctx, int pair, int rep)
 	struct bench_sample s;
 
 	err = v == BENCH_MINIMAL ? 0 : use_variant(gr, v, run->noop_fd, run->noflow_fd[ni]);
+	bench_tx_set_slots(run->tx, v == BENCH_QUIC ? gr->n : 0);
 	if (!err)
 		err = prog_stats(fd, &runs0, &ns0);
 	if (!err && run->tcp)
@@ -496,8 +515,9 @@ static void goals(const struct bench_opts *o)
 	for (vi = 0; vi < o->nv && nop >= 0; vi++) {
 		int v = o->v[vi], pass = 1, info = v < 0;
 
-		if (v == BENCH_NOFLOW || v == BENCH_FLOWS || v == BENCH_FLOWS_NEW)
-			continue;	/* flow_goals() */
+		if (v == BENCH_NOFLOW || v == BENCH_FLOWS || v == BENCH_FLOWS_NEW ||
+		    v == BENCH_QUIC || v == BENCH_QUIC_MISS)
+			continue;	/* flow_goals(), quic_goals() */
 		double limit = v == PCBG_ALGO_MAGLEV ? GOAL_MAGLEV_NS : GOAL_NS;
 
 		snprintf(what, sizeof(what), "%s ns per selection%s, N=", name(v),
@@ -525,7 +545,8 @@ static void goals(const struct bench_opts *o)
 
 /*
  * The flow table's rows, UDP: flow_table=0 (hash-threshold) above the
- * program without the flow table's code, and flow_table=1 above noop (and
+ * program without the flow table's code (nor QUIC routing's: the cost of
+ * both when off), and flow_table=1 above noop (and
  * above minimal beside it), for known flows and for new ones.
  */
 static void flow_goals(const struct bench_opts *o)
@@ -554,8 +575,8 @@ static void flow_goals(const struct bench_opts *o)
 				 "%s%+.1f [%+.1f, %+.1f]", ni ? ", " : "", st.med, st.min,
 				 st.max);
 		}
-		snprintf(what, sizeof(what), "flow_table=0 ns per selection above the program "
-			 "without the flow table's code, UDP, med [min, max], N=%s", ns);
+		snprintf(what, sizeof(what), "flow_table=0, quic_cid_len=0 ns per selection above "
+			 "the program without their code, UDP, med [min, max], N=%s", ns);
 		bench_goal("cost", what, meas, "0 within [min, max]", pass);
 	}
 	for (k = 0; k < 2 && nop >= 0; k++) {
@@ -582,14 +603,50 @@ static void flow_goals(const struct bench_opts *o)
 	}
 }
 
+/*
+ * QUIC connection-ID routing, UDP: above hash-threshold in the same
+ * repetition, for CIDs that name a slot (the goal) and for CIDs that name
+ * none (parsed, then picked by hash-threshold).
+ */
+static void quic_goals(const struct bench_opts *o)
+{
+	int ht = index_of(o, PCBG_ALGO_HASH_THRESHOLD);
+	int q[2] = { index_of(o, BENCH_QUIC), index_of(o, BENCH_QUIC_MISS) };
+	char what[160], meas[256], g[32];
+	struct bench_stat st;
+	int ni, k, pass;
+
+	for (k = 0; k < 2 && o->udp && ht >= 0; k++) {
+		if (q[k] < 0)
+			continue;
+		pass = 1;
+		meas[0] = '\0';
+		snprintf(what, sizeof(what), "quic_cid_len ns per datagram above hash-threshold, "
+			 "UDP, %s, med [min, max], N=", k ? "CIDs naming no slot (fallback)" :
+			 "CIDs naming the slots");
+		for (ni = 0; ni < o->nn; ni++) {
+			pair_stat(o, 0, ni, q[k], ht, &st);
+			pass &= st.med <= GOAL_QUIC_NS;
+			snprintf(meas + strlen(meas), sizeof(meas) - strlen(meas),
+				 "%s%+.1f [%+.1f, %+.1f]", ni ? ", " : "", st.med, st.min,
+				 st.max);
+			snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%d",
+				 ni ? "," : "", o->n[ni]);
+		}
+		snprintf(g, sizeof(g), "<= %+.0f", GOAL_QUIC_NS);
+		bench_goal("cost", what, meas, k ? "-" : g, k ? BENCH_INFO : pass);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct bench_opts o = {
 		.outdir = "build/bench", .reps = 7, .rounds = 16, .tcp_slice = 8,
-		.nn = 2, .n = { 16, 4096 }, .nv = 10,
+		.nn = 2, .n = { 16, 4096 }, .nv = 13,
 		.v = { BENCH_NOOP, BENCH_MINIMAL, PCBG_ALGO_HASH_THRESHOLD,
 		       PCBG_ALGO_MODULO, PCBG_ALGO_CPU, PCBG_ALGO_MAGLEV,
-		       BENCH_NOFLOW, BENCH_FLOWS, BENCH_FLOWS_NEW, BENCH_WEIGHTED },
+		       BENCH_NOFLOW, BENCH_FLOWS, BENCH_FLOWS_NEW,
+		       PCBG_ALGO_LEAST_LOADED, BENCH_QUIC, BENCH_QUIC_MISS, BENCH_WEIGHTED },
 		.cpu = -1, .udp = 1, .tcp = 1,
 	};
 	struct pcbgroup_noflow_bpf *noflow[MAX_N];
@@ -679,6 +736,7 @@ int main(int argc, char **argv)
 	if (o.goals) {
 		goals(&o);
 		flow_goals(&o);
+		quic_goals(&o);
 	}
 	fclose(raw);
 	fclose(sum);

@@ -83,14 +83,6 @@ static void on_event(const struct pcbg_sock_event *e, void *arg)
 		joins[njoins++] = *e;
 }
 
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static int write_file(const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static int write_file(const char *name, const char *fmt, ...)
@@ -112,29 +104,7 @@ static int write_file(const char *name, const char *fmt, ...)
 /* Run @argv with stdout and stderr into @log (under dir); its pid. */
 static pid_t spawn(const char *log, char *const argv[])
 {
-	char path[128];
-	pid_t pid;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, log);
-	pid = fork();
-	if (pid)
-		return pid;
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-	dup2(fd, 1);
-	dup2(fd, 2);
-	execv(argv[0], argv);
-	_exit(127);
-}
-
-static void stop(pid_t *pid, int sig)
-{
-	if (*pid <= 0)
-		return;
-	kill(*pid, sig);
-	waitpid(*pid, NULL, 0);
-	*pid = 0;
+	return bench_spawn(dir, log, argv);
 }
 
 static void remove_decl(const char *name)
@@ -204,45 +174,16 @@ static int members_fd = -1;
 /* The pinned group on @port (opened: the caller frees it), or NULL. */
 static struct pcbg_group *open_group(int port)
 {
-	char root[128], path[400], pin[480];
-	socklen_t len = sizeof(__u64);
-	__u64 cookie;
-	struct dirent *de;
-	DIR *d;
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	char path[400], pin[480];
+	struct pcbg_group *grp = bench_pinned_group(port, path, sizeof(path));
 
-	if (fd < 0)
-		return NULL;
-	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len)) {
-		close(fd);
-		return NULL;
+	if (grp) {
+		if (members_fd >= 0)
+			close(members_fd);
+		snprintf(pin, sizeof(pin), "%s/" PCBG_MAP_MEMBERS, path);
+		members_fd = bpf_obj_get(pin);
 	}
-	close(fd);
-	snprintf(root, sizeof(root), PCBG_PIN_ROOT "/netns%llu", (unsigned long long)cookie);
-	d = opendir(root);
-	if (!d)
-		return NULL;
-	while ((de = readdir(d))) {
-		struct pcbg_group_info info;
-		struct pcbg_group *grp;
-
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
-		if (pcbg_group_open_pinned(&grp, path))
-			continue;
-		if (!pcbg_group_info(grp, &info) && info.port == port) {
-			closedir(d);
-			if (members_fd >= 0)
-				close(members_fd);
-			snprintf(pin, sizeof(pin), "%s/" PCBG_MAP_MEMBERS, path);
-			members_fd = bpf_obj_get(pin);
-			return grp;
-		}
-		pcbg_group_free(grp);
-	}
-	closedir(d);
-	return NULL;
+	return grp;
 }
 
 /* Live members of @grp in the generation in use. */
@@ -265,10 +206,10 @@ static __u64 fallbacks(struct pcbg_group *grp)
 /* The group on @port once it has @n members; NULL after @limit_ns. */
 static struct pcbg_group *wait_group(int port, int n, __u64 limit_ns)
 {
-	__u64 t0 = mono_ns();
+	__u64 t0 = bench_wall_ns();
 	struct pcbg_group *grp = NULL;
 
-	while (mono_ns() - t0 < limit_ns) {
+	while (bench_wall_ns() - t0 < limit_ns) {
 		if (!grp)
 			grp = open_group(port);
 		if (grp && members(grp) == n)
@@ -282,10 +223,10 @@ static struct pcbg_group *wait_group(int port, int n, __u64 limit_ns)
 /* Until @grp has @n members; 0, or -1 after @limit_ns. */
 static int wait_members(struct pcbg_group *grp, int n, __u64 limit_ns)
 {
-	__u64 t0 = mono_ns();
+	__u64 t0 = bench_wall_ns();
 
 	while (members(grp) != n) {
-		if (mono_ns() - t0 > limit_ns)
+		if (bench_wall_ns() - t0 > limit_ns)
 			return -1;
 		usleep(1000);
 	}
@@ -295,13 +236,13 @@ static int wait_members(struct pcbg_group *grp, int n, __u64 limit_ns)
 /* Wait for @n join events on @port (and drop others); how many came. */
 static int wait_joins(int port, int n, __u64 limit_ns)
 {
-	__u64 t0 = mono_ns();
+	__u64 t0 = bench_wall_ns();
 	int i, k, got;
 
 	for (;;) {
 		for (i = got = 0; i < njoins; i++)
 			got += joins[i].port == port;
-		if (got >= n || mono_ns() - t0 > limit_ns)
+		if (got >= n || bench_wall_ns() - t0 > limit_ns)
 			break;
 		struct pollfd p = { .fd = bindwatch_fd(bw), .events = POLLIN };
 
@@ -346,7 +287,7 @@ static void time_to_steer(struct pcbg_group *grp, const struct pcbg_sock_event *
 	int found = -1;
 
 	*member_ms = *sel_ms = -1;
-	while ((now = mono_ns()) - e->time_ns < WAIT_NS) {
+	while ((now = bench_wall_ns()) - e->time_ns < WAIT_NS) {
 		if (found < 0 && !pcbg_group_info(grp, &info)) {
 			for (slot = 0; slot < info.nr_slots && slot < info.capacity; slot++)
 				if (!pcbg_group_slot(grp, slot, &s) &&
@@ -501,7 +442,7 @@ static int run_kill(struct result *r, int rounds)
 	for (i = 0; i < rounds; i++) {
 		k = i % 4;
 		fb0 = fallbacks(grp);
-		stop(&w[k], SIGKILL);
+		bench_stop(&w[k], SIGKILL);
 		w[k] = start_echo(k, UDP_PORT);
 		time_joins(r, grp, UDP_PORT, 1);
 		wait_members(grp, 4, WAIT_NS);
@@ -510,8 +451,8 @@ static int run_kill(struct result *r, int rounds)
 	}
 	load_stop(&l);
 	for (k = 0; k < 4; k++)
-		stop(&w[k], SIGKILL);
-	stop(&daemon, SIGTERM);
+		bench_stop(&w[k], SIGKILL);
+	bench_stop(&daemon, SIGTERM);
 	pcbg_group_free(grp);
 	remove_decl("echo.conf");
 	fprintf(stderr, "steer: kill: %ld datagrams sent\n", l.sent);
@@ -552,8 +493,8 @@ static int run_nginx(struct result *r, int cycles)
 	grp = wait_group(NGINX_PORT, 4, 10 * WAIT_NS);
 	if (!grp) {
 		fprintf(stderr, "steer: nginx: the group never had 4 members\n");
-		stop(&master, SIGKILL);
-		stop(&daemon, SIGKILL);
+		bench_stop(&master, SIGKILL);
+		bench_stop(&daemon, SIGKILL);
 		return -1;
 	}
 	load_start(&l, IPPROTO_TCP, NGINX_PORT);
@@ -573,8 +514,8 @@ static int run_nginx(struct result *r, int cycles)
 		r->fb[r->nfb++] = fallbacks(grp) - fb0;
 	}
 	load_stop(&l);
-	stop(&master, SIGQUIT);
-	stop(&daemon, SIGTERM);
+	bench_stop(&master, SIGQUIT);
+	bench_stop(&daemon, SIGTERM);
 	pcbg_group_free(grp);
 	remove_decl("nginx.conf");
 	fprintf(stderr, "steer: nginx: %ld connections made\n", l.sent);
@@ -617,8 +558,8 @@ static int run_haproxy(struct result *r, int reloads)
 	grp = wait_group(HAPROXY_PORT, 1, 10 * WAIT_NS);
 	if (!grp) {
 		fprintf(stderr, "steer: haproxy: no group\n");
-		stop(&cur, SIGKILL);
-		stop(&daemon, SIGKILL);
+		bench_stop(&cur, SIGKILL);
+		bench_stop(&daemon, SIGKILL);
 		return -1;
 	}
 	load_start(&l, IPPROTO_TCP, HAPROXY_PORT);
@@ -635,29 +576,12 @@ static int run_haproxy(struct result *r, int reloads)
 		r->fb[r->nfb++] = fallbacks(grp) - fb0;
 	}
 	load_stop(&l);
-	stop(&cur, SIGKILL);
-	stop(&daemon, SIGTERM);
+	bench_stop(&cur, SIGKILL);
+	bench_stop(&daemon, SIGTERM);
 	pcbg_group_free(grp);
 	remove_decl("haproxy.conf");
 	fprintf(stderr, "steer: haproxy: %ld connections made\n", l.sent);
 	return 0;
-}
-
-/* The CPU time of @pid so far, ns (/proc/PID/schedstat). */
-static __u64 cpu_time(pid_t pid)
-{
-	unsigned long long ns = 0;
-	char path[64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
-	f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%llu", &ns) != 1)
-			ns = 0;
-		fclose(f);
-	}
-	return ns;
 }
 
 /* The daemon's share of one CPU over @secs, 100 groups declared, idle. */
@@ -697,11 +621,11 @@ static int run_idle(int secs, double *share, int *groups)
 		sleep(1);
 	}
 	sleep(1);
-	c0 = cpu_time(daemon);
+	c0 = bench_proc_cpu_ns(daemon);
 	sleep(secs);
-	c1 = cpu_time(daemon);
+	c1 = bench_proc_cpu_ns(daemon);
 	*share = 100.0 * (c1 - c0) / (secs * 1e9);
-	stop(&daemon, SIGTERM);
+	bench_stop(&daemon, SIGTERM);
 	for (i = 0; i < 2 * IDLE_GROUPS; i++)
 		close(fds[i]);
 	for (i = 0; i < IDLE_GROUPS; i++) {
@@ -793,10 +717,9 @@ int main(int argc, char **argv)
 	const char *outdir = "build/bench", *only = "kill,nginx,haproxy,idle";
 	int rounds = 20, secs = 60, opt, failed = 0, stats_fd, groups = 0;
 	struct result *r = calloc(3, sizeof(*r));
-	char *slash, path[700];
+	char path[700];
 	double share = 0;
 	FILE *csv;
-	ssize_t n;
 
 	while ((opt = getopt(argc, argv, "o:r:d:s:")) != -1) {
 		switch (opt) {
@@ -818,15 +741,8 @@ int main(int argc, char **argv)
 	}
 	if (rounds < 2 || rounds > 200 || secs < 1 || !r)
 		usage(argv[0]);
-	n = readlink("/proc/self/exe", bin, sizeof(bin) - 1);
-	if (n < 0)
+	if (bench_build_dir(bin, sizeof(bin)))
 		return 1;
-	bin[n] = '\0';
-	slash = strrchr(bin, '/');
-	*slash = '\0';
-	slash = strrchr(bin, '/');	/* build/bench/steer -> build */
-	if (slash)
-		*slash = '\0';
 	if (bench_init(outdir, 4096)) {
 		fprintf(stderr, "steer: namespaces: %s (root?)\n", strerror(errno));
 		return 1;

@@ -25,6 +25,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include "pcbgroup_layout.h"
+#include "quic_cid.h"
 
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
@@ -152,6 +153,14 @@ struct {
 	__type(key, struct pcbg_flow_key);
 	__type(value, struct pcbg_flow);
 } pcbg_flows SEC(".maps");
+
+/* Each slot's queue, for least-loaded; the tools sample it (sock_diag). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PCBG_SLOTS_DEFAULT);
+	__type(key, __u32);
+	__type(value, struct pcbg_slot_load);
+} pcbg_load SEC(".maps");
 
 /* Entries 0..PCBG_SAMPLES_NR-1 are a ring; the last entry's seq counts. */
 struct {
@@ -342,6 +351,45 @@ static __noinline long repick(struct sk_reuseport_md *ctx,
 	return err;
 }
 
+/* Salt of least-loaded's second hash: not one of repick()'s 1..REPICK_TRIES. */
+#define SECOND_CHOICE_SALT	0x2c
+
+/*
+ * Algorithm least-loaded, given @first, the hash-threshold pick (member i):
+ * a second member, another one, by an independent hash of the same flow
+ * (as repick()), and of the two the one with the shorter sampled queue.  A
+ * tie keeps @first: with even load the picks are hash-threshold's.  The
+ * two are never the same member, so that one blocked socket among idle
+ * ones gets no new flow at all.
+ */
+static __noinline long second_choice(const struct pcbg_config *cfg,
+				     const struct pcbg_group_info *grp,
+				     __u32 gen, __u32 hash, __u32 first)
+{
+	__u32 n = grp->nr_members[gen & 1], i, second;
+	struct pcbg_slot_load *a, *b;
+	long pick;
+
+	if (n < 2 || n > grp->capacity)
+		return first;
+	i = pick_slot(PCBG_ALGO_HASH_THRESHOLD, hash, cfg->cpu_bits, n) + 1 +
+	    pick_slot(PCBG_ALGO_HASH_THRESHOLD, mix(hash, SECOND_CHOICE_SALT), 0,
+		      n - 1);
+	if (i >= n)
+		i -= n;
+	pick = member_slot(grp, gen, i);
+	if (pick < 0 || pick == first)
+		return first;
+	second = pick;
+	a = bpf_map_lookup_elem(&pcbg_load, &first);
+	b = bpf_map_lookup_elem(&pcbg_load, &second);
+	if (!a || !b || b->queue >= a->queue)
+		return first;
+	if (cfg->stats)
+		count(PCBG_STAT_LOAD_SECOND);
+	return second;
+}
+
 /*
  * The flow of a UDP datagram: addresses from the IP header, as addr_hash(),
  * ports from the UDP header at skb->data.  0, or -1 when the packet is too
@@ -434,6 +482,27 @@ static __noinline void flow_enter(const struct pcbg_config *cfg,
 	bpf_map_update_elem(&pcbg_flows, key, &f, BPF_EXIST);
 }
 
+/*
+ * quic_cid_len: selects the socket of the slot the datagram's QUIC
+ * destination connection ID names, draining or not, and returns the slot;
+ * -1 (counted) when it names none alive: the algorithm picks.
+ */
+static __noinline long quic_select(struct sk_reuseport_md *ctx,
+				   const struct pcbg_config *cfg,
+				   const struct pcbg_group_info *grp)
+{
+	long pick = quic_cid_slot(ctx, grp->quic_cid_len);
+	__u32 slot = pick;
+
+	if (pick < 0 || slot >= grp->capacity ||
+	    bpf_sk_select_reuseport(ctx, &pcbg_socks, &slot, 0)) {
+		if (cfg->stats)
+			count(PCBG_STAT_QUIC_FALLBACK);
+		return -1;
+	}
+	return slot;
+}
+
 static __noinline void record_sample(struct sk_reuseport_md *ctx,
 				     const struct pcbg_config *cfg,
 				     __u32 hash, __u32 slot, __u32 n)
@@ -481,7 +550,7 @@ int pcbg_select(struct sk_reuseport_md *ctx)
 	const struct pcbg_group_info *grp;
 	const struct pcbg_config *cfg;
 	__u32 zero = 0, n, gen, slot, hash, ext, local = 0, hit = 0;
-	int migrating = !!ctx->migrating_sk, flow = 0;
+	int migrating = !!ctx->migrating_sk, flow = 0, routed = 0;
 	struct pcbg_slot_count *cnt;
 	struct pcbg_flow_key key;
 	long pick = -1, err;
@@ -512,6 +581,18 @@ int pcbg_select(struct sk_reuseport_md *ctx)
 	barrier_var(gen);
 	/* a migrating request may come without a packet: its hash is the one */
 	hash = ctx->hash;
+#ifndef PCBG_NO_QUIC	/* bench/cost measures the program without */
+	/* a QUIC connection stays on the socket whose CID it carries */
+	if (unlikely(grp->quic_cid_len) && grp->protocol == IPPROTO_UDP) {
+		pick = quic_select(ctx, cfg, grp);
+		if (pick >= 0) {
+			slot = pick;
+			routed = 1;
+			n = 0;
+			goto selected;
+		}
+	}
+#endif
 #ifndef PCBG_NO_FLOW_TABLE	/* bench/cost measures the program without */
 	/*
 	 * A UDP flow the table knows goes where it went before, even when
@@ -557,6 +638,10 @@ int pcbg_select(struct sk_reuseport_md *ctx)
 		pick = pick_member(cfg, grp, gen, hash, n);
 		if (unlikely(pick < 0))
 			return fallback(cfg, PCBG_STAT_FALLBACK_MISS);
+		/* by load: TCP connections, and only new flows of UDP */
+		if (unlikely(cfg->algorithm == PCBG_ALGO_LEAST_LOADED) &&
+		    (grp->protocol == IPPROTO_TCP || flow))
+			pick = second_choice(cfg, grp, gen, hash, pick);
 		slot = pick;
 		err = bpf_sk_select_reuseport(ctx, &pcbg_socks, &slot, 0);
 		if (unlikely(err == -ENOENT)) {
@@ -587,6 +672,10 @@ selected:
 #ifndef PCBG_NO_FLOW_TABLE
 			if (unlikely(hit))
 				cnt->flow_hit++;
+#endif
+#ifndef PCBG_NO_QUIC
+			if (unlikely(routed))
+				cnt->quic_routed++;
 #endif
 		}
 		if (unlikely(migrating))

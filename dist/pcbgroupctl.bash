@@ -21,7 +21,7 @@ _pcbgroupctl()
 	local ctl=${words[0]:-pcbgroupctl}
 	local commands='attach show set pin drain undrain weight rebalance detach register gc'
 	local knobs='tcp_reuseport_ext udp_reuseport_ext algorithm cpu_bits
-		max_group_size stats hash_fields migrate flow_table flow_timeout samples'
+		max_group_size stats hash_fields migrate flow_table flow_timeout samples quic_cid_len'
 	local cmd i
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
@@ -58,7 +58,7 @@ _pcbgroupctl()
 		fi
 		case $cur in
 		algorithm=*)
-			COMPREPLY=($(compgen -P algorithm= -W 'hash-threshold modulo cpu maglev' \
+			COMPREPLY=($(compgen -P algorithm= -W 'hash-threshold modulo cpu maglev least-loaded' \
 				-- "${cur#*=}"))
 			;;
 		hash_fields=*)

@@ -11,10 +11,10 @@ _pcbgroupd()
 	case $prev in
 	-c | --config) _filedir -d; return ;;
 	-p | --prometheus) _filedir; return ;;
-	-i | --interval | -P | --prometheus-interval) return ;;
+	-i | --interval | -l | --load-interval | -P | --prometheus-interval) return ;;
 	-V | --version | -h | --help) return ;;
 	esac
-	COMPREPLY=($(compgen -W '-c --config -i --interval -p --prometheus
+	COMPREPLY=($(compgen -W '-c --config -i --interval -l --load-interval -p --prometheus
 		-P --prometheus-interval --check -V --version -h --help' -- "$cur"))
 } &&
 	complete -F _pcbgroupd pcbgroupd

@@ -25,7 +25,7 @@ PCBG_OFFSET(pcbg_config, migrate, 28);
 PCBG_OFFSET(pcbg_config, flow_table, 32);
 PCBG_OFFSET(pcbg_config, flow_timeout, 36);
 
-PCBG_SIZE(pcbg_group_info, 72);
+PCBG_SIZE(pcbg_group_info, 80);
 PCBG_OFFSET(pcbg_group_info, nr_slots, 0);
 PCBG_OFFSET(pcbg_group_info, capacity, 4);
 PCBG_OFFSET(pcbg_group_info, family, 8);
@@ -35,6 +35,7 @@ PCBG_OFFSET(pcbg_group_info, addr, 16);
 PCBG_OFFSET(pcbg_group_info, nr_cpus, 32);
 PCBG_OFFSET(pcbg_group_info, gen, 36);
 PCBG_OFFSET(pcbg_group_info, weighted, 68);
+PCBG_OFFSET(pcbg_group_info, quic_cid_len, 72);
 
 PCBG_SIZE(pcbg_slot, 32);
 PCBG_OFFSET(pcbg_slot, inode, 0);
@@ -43,15 +44,19 @@ PCBG_OFFSET(pcbg_slot, cpu, 16);
 PCBG_OFFSET(pcbg_slot, flags, 24);
 PCBG_OFFSET(pcbg_slot, weight, 28);
 
-PCBG_SIZE(pcbg_slot_count, 24);
+PCBG_SIZE(pcbg_slot_count, 32);
 PCBG_OFFSET(pcbg_slot_count, selected, 0);
 PCBG_OFFSET(pcbg_slot_count, cpu_local, 8);
 PCBG_OFFSET(pcbg_slot_count, flow_hit, 16);
+PCBG_OFFSET(pcbg_slot_count, quic_routed, 24);
 
 PCBG_SIZE(pcbg_flow_key, 36);
 PCBG_SIZE(pcbg_flow, 24);
 PCBG_SIZE(pcbg_sample, 32);
 PCBG_SIZE(pcbg_register, 64);
+PCBG_SIZE(pcbg_slot_load, 16);
+PCBG_OFFSET(pcbg_slot_load, queue, 0);
+PCBG_OFFSET(pcbg_slot_load, sampled_ns, 8);
 
 /* bindwatch (bpf/bindwatch.bpf.c and pcbgroupd) */
 PCBG_SIZE(pcbg_watch_key, 16);

@@ -13,11 +13,14 @@
 #   restart     UDP flows a rolling restart moves, flow_table=0 and 1
 #   locality    algorithm cpu: CPU-local selections, and its cost
 #   cost        ns per selection from the kernel's BPF statistics: no-op,
-#               a minimal program, each algorithm
+#               a minimal program, each algorithm, the flow table, QUIC
+#               connection-ID routing
 #   incoming_cpu  algorithm cpu against the kernel's SO_INCOMING_CPU walk
 #   steer       pcbgroupd with real servers (echo_server, nginx, haproxy):
 #               time-to-steer from the bind/listen event, fallbacks per
 #               reload, the daemon's idle CPU with 100 groups
+#   tail        p50/p99/p99.9 latency of blocking workers (echo_server -s) under
+#               open-loop load: kernel, hash-threshold, least-loaded
 #
 # Options: --quick (fewer repetitions, for trying it out), --replot (plots
 # and summary again from the CSV files of the last run), --docs (also copy
@@ -43,7 +46,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "bench: needs root (network namespaces, BPF, raw sockets)" >&2
 	exit 1
 fi
-for p in rate fairness disruption reweigh restart locality cost incoming_cpu steer; do
+for p in rate fairness disruption reweigh restart locality cost incoming_cpu steer tail; do
 	if [ ! -x "$dir/$p" ]; then
 		echo "bench: $dir/$p missing; run make bench" >&2
 		exit 1
@@ -86,6 +89,7 @@ elif [ $quick = 1 ]; then
 	run cost -g -r 5 -R 8
 	run incoming_cpu -g -r 5 -R 8
 	run steer -r 8 -d 20
+	run tail -r 1 -d 3
 else
 	run rate
 	run fairness
@@ -96,6 +100,7 @@ else
 	run cost -g -r 11 -R 16
 	run incoming_cpu -g -r 11 -R 32
 	run steer
+	run tail
 fi
 # pcbgroup.ko loaded vs not: in a guest (the host cannot load modules), on
 # the newest Debian kernel with headers; the goal is 1.00 within the noise,

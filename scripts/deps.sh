@@ -66,6 +66,12 @@ while read -r series suite where; do
 	missing+=("trixie-root-kernel-$series")
 done <<<"$PCBG_KERNELS"
 
+# Real QUIC software, which Debian 12 lacks, in the trixie root
+# (selftests/quic_servers.c): aioquic, and ngtcp2's example server and client
+# (gtlsserver, gtlsclient).
+ROOT_QUIC_PKGS=(python3-aioquic ngtcp2-server ngtcp2-client)
+[ -e "$ROOT/usr/lib/python3/dist-packages/aioquic" ] &&
+	[ -x "$ROOT/usr/bin/gtlsclient" ] || missing+=(trixie-root-quic)
 [ -n "${installed[podman]:-}" ] && podman image exists "$PCBG_IMAGE" || missing+=(image)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
@@ -267,4 +273,10 @@ flock 9
 for k in "${root_kernels[@]}"; do
 	[ -n "$(pcbg_kver "${k%%/*}" trixie)" ] || install_root_kernel "${k%%/*}" "${k#*/}"
 done
+if [ ! -e "$ROOT/usr/lib/python3/dist-packages/aioquic" ] ||
+   [ ! -x "$ROOT/usr/bin/gtlsclient" ]; then
+	in_root "$ROOT" apt-get -q update
+	in_root "$ROOT" apt-get -y -q install --no-install-recommends "${ROOT_QUIC_PKGS[@]}"
+	in_root "$ROOT" apt-get clean
+fi
 podman image exists "$PCBG_IMAGE" || make_image

@@ -325,6 +325,44 @@ static inline char *read_tree_file(const char *path, char *buf, size_t size)
 static const char *echo_server_name = "echo_server";
 
 /*
+ * Start shell command @cmd, which dies with the test, and read its first
+ * line (up to a newline, or what fits) into @line.  Returns its pid, -1 if
+ * it could not start or said nothing; its stdout stays open in *@out_fd if
+ * not NULL.
+ */
+static inline pid_t start_cmd_line(const char *cmd, char *line, size_t size, int *out_fd)
+{
+	ssize_t n, len = 0;
+	int pfd[2];
+	pid_t pid;
+
+	line[0] = '\0';
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while (pid > 0 && len < (ssize_t)size - 1 && !strchr(line, '\n')) {
+		n = read(pfd[0], line + len, size - 1 - len);
+		if (n <= 0)
+			break;
+		len += n;
+		line[len] = '\0';
+	}
+	if (out_fd)
+		*out_fd = pfd[0];
+	else
+		close(pfd[0]);
+	return pid > 0 && len ? pid : -1;
+}
+
+/*
  * Start "@prefix build/echo_server ARGS", ARGS made from @fmt (@prefix: ""
  * or a command that runs it elsewhere, as nsenter does), and wait for its
  * "ready pid P port N workers W" line.  Returns P, or -1; *@port gets N and
@@ -334,9 +372,8 @@ static const char *echo_server_name = "echo_server";
 static inline pid_t start_echo_server(const char *prefix, int *port, int *out_fd,
 				      const char *fmt, ...)
 {
-	char args[256], cmd[PATH_MAX + 512], line[128] = "";
-	int pfd[2], pid = -1, got = 0;
-	ssize_t n, len = 0;
+	char args[256], cmd[PATH_MAX + 512], line[128];
+	int pid = -1, got = 0, fd;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -344,29 +381,13 @@ static inline pid_t start_echo_server(const char *prefix, int *port, int *out_fd
 	va_end(ap);
 	snprintf(cmd, sizeof(cmd), "exec %s %s/%s %s", prefix, build_dir(), echo_server_name,
 		 args);
-	if (pipe(pfd))
-		return -1;
-	if (fork() == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(pfd[1], 1);
-		close(pfd[0]);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	while (len < (ssize_t)sizeof(line) - 1 && !strchr(line, '\n')) {
-		n = read(pfd[0], line + len, sizeof(line) - 1 - len);
-		if (n <= 0)
-			break;
-		len += n;
-		line[len] = '\0';
-	}
-	if (sscanf(line, "ready pid %d port %d", &pid, &got) != 2)
+	if (start_cmd_line(cmd, line, sizeof(line), &fd) < 0 ||
+	    sscanf(line, "ready pid %d port %d", &pid, &got) != 2)
 		return -1;
 	if (port)
 		*port = got;
 	if (out_fd)
-		*out_fd = pfd[0];
+		*out_fd = fd;
 	return pid;
 }
 

@@ -182,6 +182,33 @@ TEST_F(ctl, set_changes_config_and_refuses_bad_values)
 		TH_LOG("%s", self->out);
 }
 
+/* quic_cid_len: the group's own, with or without the module; UDP only */
+TEST_F(ctl, set_quic_cid_len)
+{
+	int udp = !strcmp(variant->proto, "udp");
+
+	ASSERT_EQ(0, CTL("attach --pid %d", self->server));
+	EXPECT_EQ(1, CTL("set quic_cid_len=3"));
+	EXPECT_STREQ("pcbgroupctl: set: quic_cid_len: invalid value '3'\n", self->err);
+	EXPECT_EQ(1, CTL("set quic_cid_len=21"));
+	EXPECT_EQ(udp ? 0 : 1, CTL("set quic_cid_len=8"));
+	if (!udp) {
+		EXPECT_NE(NULL, strstr(self->err, "group 1: Protocol wrong type for socket"))
+			TH_LOG("%s", self->err);
+		return;
+	}
+	ASSERT_EQ(0, CTL("show -j"));
+	EXPECT_NE(NULL, strstr(self->out, "\"quic_cid_len\":8,")) TH_LOG("%s", self->out);
+	/* datagrams that are not QUIC are picked as before, and counted */
+	EXPECT_EQ(100, LOADGEN(100));
+	ASSERT_EQ(0, CTL("show -j"));
+	EXPECT_NE(NULL, strstr(self->out, "\"quic_routed\":0,\"quic_fallback\":100}"))
+		TH_LOG("%s", self->out);
+	EXPECT_EQ(0, CTL("set quic_cid_len=0"));
+	ASSERT_EQ(0, CTL("show"));
+	EXPECT_EQ(NULL, strstr(self->out, "QUIC")) TH_LOG("%s", self->out);
+}
+
 TEST_F(ctl, detach_gives_the_group_back_to_the_kernel)
 {
 	char dir[PATH_MAX];

@@ -606,8 +606,12 @@ TEST(bad_declarations_are_refused_and_the_others_load)
 		  "i.conf:4: address: '1.2.3' is not an IPv4 or IPv6 address" },
 		{ "j.conf", "port = 80\nproto = udp\n",
 		  "j.conf:2: one of process, pidfile, unit or cgroup is required" },
-		{ "k.conf", "port = 80\nproto = udp\nprocess = x\njoin_weight = 10001\n",
-		  "k.conf:4: join_weight: '10001' is not a weight (0-10000)" },
+		{ "k.conf", "port = 80\nproto = udp\nprocess = x\nquic_cid_len = 3\n",
+		  "k.conf:4: quic_cid_len: invalid value '3'" },
+		{ "l.conf", "port = 80\nproto = tcp\nprocess = x\nquic_cid_len = 8\n",
+		  "l.conf:4: quic_cid_len: a UDP group's only" },
+		{ "m.conf", "port = 80\nproto = udp\nprocess = x\njoin_weight = 10001\n",
+		  "m.conf:4: join_weight: '10001' is not a weight (0-10000)" },
 		{ "z.conf", "port = 8080\nproto = udp\nprocess = y\n",
 		  "z.conf:1: udp port 8080 is already declared by good" },
 	};
@@ -618,7 +622,7 @@ TEST(bad_declarations_are_refused_and_the_others_load)
 	ASSERT_NE(NULL, mkdtemp(dir));
 	ASSERT_EQ(0, write_file(dir, "good.conf",
 				"port = 8080\nproto = udp\nprocess = echo_server\n"
-				"algorithm = maglev\n"));
+				"algorithm = maglev\nquic_cid_len = 8\n"));
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		ASSERT_EQ(0, write_file(dir, bad[i].file, bad[i].text));
 	EXPECT_EQ(1, run_cmd(out, sizeof(out), err, sizeof(err), "%s/pcbgroupd --check -c %s",

@@ -218,13 +218,13 @@ TEST(pcbgroupctl_weight_refuses_bad_input_and_shows_weights)
 	}
 	ASSERT_EQ(0, run_cmd(out, sizeof(out), NULL, 0, "%s/pcbgroupctl show -j", build_dir()));
 	EXPECT_EQ(NULL, strstr(out, "\"weight\":10000")) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "\"weight\":100}")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"weight\":100,")) TH_LOG("%s", out);
 
 	ASSERT_EQ(0, run_cmd(out, sizeof(out), err, sizeof(err), "%s/pcbgroupctl weight 1 1 7",
 			     build_dir())) TH_LOG("%s", err);
 	ASSERT_EQ(0, run_cmd(out, sizeof(out), NULL, 0, "%s/pcbgroupctl show -j", build_dir()));
 	EXPECT_NE(NULL, strstr(out, "{\"slot\":1,")) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "\"weight\":7}")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"weight\":7,")) TH_LOG("%s", out);
 	ASSERT_EQ(0, run_cmd(out, sizeof(out), NULL, 0, "%s/pcbgroupctl show", build_dir()));
 	EXPECT_EQ(7, shown_weight(out, 1)) TH_LOG("%s", out);
 	EXPECT_EQ(PCBG_WEIGHT_DEFAULT, shown_weight(out, 0)) TH_LOG("%s", out);

@@ -231,9 +231,8 @@ static int parse_value(struct decl *d, const char *file, int line, const char *k
 	} else {
 		pcbg_config_default(&probe);
 		/* the group's own knob, as pcbgroupctl set takes it */
-		if (!strcmp(key, "samples"))
-			err = strcmp(v, "0") && strcmp(v, "1") ? -EINVAL : 0;
-		else
+		err = group_setting_check(key, v);
+		if (err == -ENOENT)
 			err = pcbg_config_set_knob(&probe, key, v);
 		if (err == -ENOENT)
 			return bad(file, line, "'%s': no such key", key);
@@ -245,6 +244,17 @@ static int parse_value(struct decl *d, const char *file, int line, const char *k
 		snprintf(d->knobs[d->nr_knobs].value, sizeof(d->knobs[0].value), "%s", v);
 		d->nr_knobs++;
 	}
+	return 0;
+}
+
+/* A TCP declaration that routes QUIC connection IDs? */
+static int quic_on_tcp(const struct decl *d)
+{
+	int i;
+
+	for (i = 0; i < d->nr_knobs && d->protocol == IPPROTO_TCP; i++)
+		if (!strcmp(d->knobs[i].name, "quic_cid_len") && strcmp(d->knobs[i].value, "0"))
+			return 1;
 	return 0;
 }
 
@@ -379,7 +389,7 @@ static int parse_file(int dirfd, const char *name, const char *path, struct decl
 	if (d->cgroup[0] && (d->netns[0] || (d->finder && d->finder != FIND_PROCESS)))
 		return bad(path, nr, "cgroup: goes with process only, not with %s",
 			   d->netns[0] ? "netns" : finder_name(d->finder));
-	return 0;
+	return quic_on_tcp(d) ? bad(path, nr, "quic_cid_len: a UDP group's only") : 0;
 }
 
 /* Can @a and @b name one namespace?  (A pid file's is only known at run time.) */

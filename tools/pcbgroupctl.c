@@ -110,6 +110,7 @@ static int usage(void)
 	PCBG_KNOBS(KNOB_HELP)
 #undef KNOB_HELP
 	puts("  samples            0, 1; default 0 (the group's, not a sysctl)");
+	puts("  quic_cid_len       0, 4..20; default 0 (the group's, not a sysctl: QUIC)");
 	fputs(examples_text, stdout);
 	return EXIT_OK;
 }
@@ -381,7 +382,7 @@ static int set_group(unsigned int id, char **knobs, int nknobs, int sysctl_knob,
 	struct pcbg_group *grp;
 	struct pcbg_config cfg;
 	char dir[PATH_MAX];
-	int err, k, samples = -1;
+	int err, k;
 
 	group_dir(dir, sizeof(dir), pin_root, id);
 	err = pcbg_group_open_pinned(&grp, dir);
@@ -394,16 +395,21 @@ static int set_group(unsigned int id, char **knobs, int nknobs, int sysctl_knob,
 		char *eq = strchr(knobs[k], '=');
 
 		*eq = '\0';
-		if (!strcmp(knobs[k], "samples"))
-			samples = eq[1] == '1';
-		else
+		if (group_setting_check(knobs[k], eq + 1) == -ENOENT)
 			err = pcbg_config_set_knob(&cfg, knobs[k], eq + 1);
 		*eq = '=';
 	}
 	if (!err && write && sysctl_knob)
 		err = pcbg_group_set_config(grp, &cfg);
-	if (!err && write && samples >= 0)
-		err = pcbg_group_set_samples(grp, samples);
+	/* the group's own settings, after the knobs */
+	for (k = 0; !err && write && k < nknobs; k++) {
+		char *eq = strchr(knobs[k], '=');
+
+		*eq = '\0';
+		if (group_setting_check(knobs[k], eq + 1) != -ENOENT)
+			err = group_setting_apply(grp, knobs[k], eq + 1);
+		*eq = '=';
+	}
 	pcbg_group_free(grp);
 	return err;
 }
@@ -442,9 +448,8 @@ static int cmd_set(int argc, char **argv)
 		if (!eq || eq == argv[k])
 			return usage_error("set", "expected KNOB=VALUE");
 		*eq = '\0';
-		if (!strcmp(argv[k], "samples"))	/* the group's, not a knob */
-			err = strcmp(eq + 1, "0") && strcmp(eq + 1, "1") ? -EINVAL : 0;
-		else
+		err = group_setting_check(argv[k], eq + 1);	/* the group's */
+		if (err == -ENOENT)
 			err = pcbg_config_set_knob(&probe, argv[k], eq + 1);
 		if (err == -ENOENT) {
 			pr_err("set", "%s: no such knob", argv[k]);
@@ -454,7 +459,7 @@ static int cmd_set(int argc, char **argv)
 			pr_err("set", "%s: invalid value '%s'", argv[k], eq + 1);
 			return EXIT_FAIL;
 		}
-		sysctl_knob |= strcmp(argv[k], "samples") != 0;
+		sysctl_knob |= group_setting_check(argv[k], eq + 1) == -ENOENT;
 		*eq = '=';
 	}
 	if (sysctl_knob && pcbg_module_loaded()) {

@@ -77,6 +77,13 @@ struct new_group {
  * @socks, in their order: every group's birth, in one place.  Prints its
  * own errors; 0, or -errno with nothing left behind.
  */
+/*
+ * group_settings.c: the group's own settings (samples, quic_cid_len), not
+ * knobs.  -ENOENT @name is none, -EINVAL bad @value; apply writes it.
+ */
+int group_setting_check(const char *name, const char *value);
+int group_setting_apply(struct pcbg_group *grp, const char *name, const char *value);
+
 int make_group(const char *cmd, struct new_group *g, const struct adopted_sock *socks, int n);
 /* What pcbg_group_add_socket()'s or place_socket()'s -errno means, in words. */
 const char *add_socket_error(int err);

@@ -63,7 +63,7 @@
 #define SWEEP_ALONE_MS	500
 
 static const char usage_text[] =
-	"Usage: pcbgroupd [-c DIR] [-i MS] [-p FILE [-P S]] [--check]\n"
+	"Usage: pcbgroupd [-c DIR] [-i MS] [-l MS] [-p FILE [-P S]] [--check]\n"
 	"\n"
 	"Keep the groups declared in DIR/*.conf (default " PCBGD_CONF_DIR ") attached\n"
 	"as their sockets come and go.  SIGHUP reloads the declarations, SIGTERM\n"
@@ -73,6 +73,8 @@ static const char usage_text[] =
 	"  -c, --config DIR      where the declarations are\n"
 	"  -i, --interval MS     how often to look at the sockets besides when one\n"
 	"                        joins or leaves (default 5000; 500 without the hooks)\n"
+	"  -l, --load-interval MS  how often to sample the queues of the groups of\n"
+	"                        algorithm least-loaded (default 20)\n"
 	"  -p, --prometheus FILE write the counters there in the Prometheus text\n"
 	"                        format, atomically (node_exporter's textfile collector)\n"
 	"  -P, --prometheus-interval S  every S seconds (default 5)\n"
@@ -209,6 +211,7 @@ struct served {
 	struct pcbg_group *grp;	/* its group, kept open between events */
 	unsigned int grp_id;	/* the id and pin directory inode it was opened at */
 	__u64 grp_ino;
+	int least_loaded;	/* its algorithm at the last sweep: sample its queues */
 };
 
 static struct served *served;
@@ -334,30 +337,34 @@ static unsigned int find_pinned(const struct served *s)
 	return 0;
 }
 
+/* A declaration's knob that is the group's own setting (group_settings.c)? */
+static int own_setting(const struct decl *d, int i)
+{
+	return group_setting_check(d->knobs[i].name, d->knobs[i].value) != -ENOENT;
+}
+
 static int apply_knobs(const struct decl *d, struct pcbg_group *grp)
 {
-	int err = 0, i, config = 0, samples = -1;
+	int err = 0, i, config = 0;
 	struct pcbg_config cfg;
 
-	for (i = 0; i < d->nr_knobs; i++) {
-		if (!strcmp(d->knobs[i].name, "samples"))
-			samples = d->knobs[i].value[0] == '1';
-		else
-			config = 1;
-	}
+	for (i = 0; i < d->nr_knobs; i++)
+		config |= !own_setting(d, i);
 	/* with the module loaded, its sysctls are the config's one writer */
 	if (config && !module_loaded) {
 		err = pcbg_group_config(grp, &cfg);
 		for (i = 0; !err && i < d->nr_knobs; i++)
-			if (strcmp(d->knobs[i].name, "samples"))
+			if (!own_setting(d, i))
 				err = pcbg_config_set_knob(&cfg, d->knobs[i].name,
 							   d->knobs[i].value);
 		if (!err)
 			err = pcbg_group_set_config(grp, &cfg);
 	}
 	/* the group's own, whoever writes the config */
-	if (!err && samples >= 0)
-		err = pcbg_group_set_samples(grp, samples);
+	for (i = 0; !err && i < d->nr_knobs; i++)
+		if (own_setting(d, i))
+			err = group_setting_apply(grp, d->knobs[i].name,
+						  d->knobs[i].value);
 	return err;
 }
 
@@ -1165,6 +1172,45 @@ static long long mono_ms(void)
  * A slot already holding another socket (a respawned worker's, published
  * meanwhile) is left alone.
  */
+/*
+ * Algorithm least-loaded: the queues of each served group of that algorithm
+ * into its pcbg_load (pcbg_group_sample_load(), one sock_diag dump of the
+ * port), every load interval.  With @check, first which groups those are,
+ * from their configs (at every sweep: a knob changed to least-loaded is
+ * sampled from the next one on).  Returns how many groups are sampled.
+ */
+static int sample_loads(int check)
+{
+	struct pcbg_config cfg;
+	struct pcbg_group *grp;
+	int i, n = 0;
+
+	for (i = 0; i < nserved; i++) {
+		struct served *s = &served[i];
+
+		if (!s->id || (!check && !s->least_loaded) || enter(s))
+			continue;
+		/*
+		 * Between sweeps, the handle kept: pcbg_load is not the writer
+		 * lock's (its one writer is this sampling), and a handle the
+		 * group outlived writes to maps no program reads any more.
+		 */
+		if (!check && s->grp) {
+			pcbg_group_sample_load(s->grp);
+		} else if (!lock_kept_group(s, &grp)) {
+			if (check)
+				s->least_loaded = !pcbg_group_config(grp, &cfg) &&
+						  cfg.algorithm == PCBG_ALGO_LEAST_LOADED;
+			if (s->least_loaded)
+				pcbg_group_sample_load(grp);
+			pcbg_group_unlock(grp);
+		}
+		leave(s);
+		n += s->least_loaded;
+	}
+	return n;
+}
+
 static void forget_closed(struct served *s)
 {
 	int err = 0, dead = 0, empty = 0, k;
@@ -1278,37 +1324,44 @@ int main(int argc, char **argv)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "prometheus", required_argument, NULL, 'p' },
 		{ "prometheus-interval", required_argument, NULL, 'P' },
+		{ "load-interval", required_argument, NULL, 'l' },
 		{ "check", no_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	long interval_ms = 0, prom_s = 5, v;	/* 0: by whether the hooks work */
+	long load_ms = PCBG_LOAD_INTERVAL_MS;
 	const char *conf_dir = PCBGD_CONF_DIR, *prom = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	long long last_state = 0, last_prom = 0, last_report = 0, next_sweep = 0, wait;
+	long long next_load = 0;
 	struct pollfd fds[2] = { { .events = POLLPRI }, { .events = POLLIN } };
 	struct sightings sightings = {};
 	int check = 0, ready = 0, nbad, opt, err, changed, knobs_changed = 0, i, sweep;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "c:i:p:P:Vh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:i:l:p:P:Vh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			conf_dir = optarg;
 			conf_dir_given = 1;
 			break;
 		case 'i':
+		case 'l':
 		case 'P':
 			errno = 0;
 			v = strtol(optarg, &end, 10);
 			if (errno || *end || end == optarg || v < 1 || v > 3600000) {
-				pr_err(opt == 'i' ? "--interval" : "--prometheus-interval",
+				pr_err(opt == 'i' ? "--interval" : opt == 'l' ? "--load-interval" :
+				       "--prometheus-interval",
 				       "'%s': not a number (1-3600000)", optarg);
 				return EXIT_USAGE;
 			}
 			if (opt == 'i')
 				interval_ms = v;
+			else if (opt == 'l')
+				load_ms = v;
 			else
 				prom_s = v;
 			break;
@@ -1390,6 +1443,11 @@ int main(int argc, char **argv)
 		} else {
 			changed = look_at_events(&sightings, now);
 		}
+		if (sweep || changed || knobs_changed || mono_ms() >= next_load) {
+			/* no group of least-loaded: no wake-up for it */
+			next_load = sample_loads(sweep || changed || knobs_changed) ?
+				    mono_ms() + load_ms : LLONG_MAX;
+		}
 		if (changed || now - last_state >= STATE_EVERY_S) {
 			write_state();
 			last_state = now;
@@ -1415,7 +1473,7 @@ int main(int argc, char **argv)
 		fds[1].fd = watch ? bindwatch_fd(watch) : -1;
 		fds[0].revents = 0;
 		fds[1].revents = 0;
-		wait = next_sweep;
+		wait = next_sweep < next_load ? next_sweep : next_load;
 		for (i = 0; i < nserved; i++)
 			if (served[i].closed_due && served[i].closed_due < wait)
 				wait = served[i].closed_due;

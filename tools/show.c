@@ -219,20 +219,27 @@ static void print_text(struct group_view *views, int n, int what)
 		       (unsigned long long)pcbg_fallbacks(v->stats), v->unsteered, group_state(v),
 		       daemon);
 	}
-	printf("\n%-5s %5s %10s %4s %12s %6s %8s %s\n", "group", "slot", "inode", "cpu",
-	       "selected", "weight", "flows", "state");
+	for (i = 0; i < n; i++)
+		if (views[i].info.quic_cid_len)
+			printf("group %u: QUIC connection IDs of %u octets name the slot\n",
+			       views[i].id, views[i].info.quic_cid_len);
+	printf("\n%-5s %5s %10s %4s %12s %6s %8s %8s %s\n", "group", "slot", "inode",
+	       "cpu", "selected", "weight", "flows", "queue", "state");
 	for (i = 0; i < n; i++) {
 		struct group_view *v = &views[i];
 		__u32 *live = live_flows(v);
 
 		for (slot = 0; slot < v->info.nr_slots; slot++) {
+			struct pcbg_slot_load load = {};
 			struct pcbg_slot s;
 			__u64 sel = 0, inode = slot_inode(v, slot, &s);
 
 			pcbg_group_slot_selected(v->grp, slot, &sel);
-			printf("%-5u %5u %10llu %4d %12llu %6u %8u %s\n", v->id, slot,
+			pcbg_group_slot_load(v->grp, slot, &load);
+			printf("%-5u %5u %10llu %4d %12llu %6u %8u %8u %s\n", v->id, slot,
 			       (unsigned long long)inode, s.cpu, (unsigned long long)sel,
-			       shown_weight(inode, &s), live ? live[slot] : 0, !inode ? "empty" :
+			       shown_weight(inode, &s), live ? live[slot] : 0, load.queue,
+			       !inode ? "empty" :
 			       s.flags & PCBG_SLOT_DRAINING ? "draining" : "live");
 		}
 		free(live);
@@ -316,6 +323,7 @@ static void print_json(struct group_view *views, int n)
 		       v->cfg.max_group_size, v->cfg.stats,
 		       pcbg_hash_fields_name(v->cfg.hash_fields) ?: "?", v->cfg.migrate,
 		       v->info.samples, v->cfg.flow_table, v->cfg.flow_timeout);
+		printf("\"quic_cid_len\":%u,", v->info.quic_cid_len);
 		printf("\"counters\":{");
 		for (st = 0; st < PCBG_STAT_NR; st++)
 			printf("%s\"%s\":%llu", st ? "," : "", pcbg_stat_name(st),
@@ -324,19 +332,22 @@ static void print_json(struct group_view *views, int n)
 		       (unsigned long long)pcbg_fallbacks(v->stats));
 		live = live_flows(v);
 		for (slot = 0; slot < v->info.nr_slots; slot++) {
+			struct pcbg_slot_load load = {};
 			struct pcbg_slot s;
 			__u64 sel = 0, inode = slot_inode(v, slot, &s);
 
 			pcbg_group_slot_selected(v->grp, slot, &sel);
+			pcbg_group_slot_load(v->grp, slot, &load);
 			printf("%s{\"slot\":%u,\"inode\":%llu,\"cookie\":%llu,\"cpu\":%d,"
 			       "\"pid\":%u,\"live\":%s,\"draining\":%s,\"selected\":%llu,"
-			       "\"flows\":%u,\"weight\":%u}",
+			       "\"flows\":%u,\"weight\":%u,\"queue\":%u,\"queue_sampled_ns\":%llu}",
 			       slot ? "," : "", slot, (unsigned long long)inode,
 			       (unsigned long long)s.cookie, s.cpu, s.pid,
 			       inode ? "true" : "false",
 			       s.flags & PCBG_SLOT_DRAINING ? "true" : "false",
 			       (unsigned long long)sel, live ? live[slot] : 0,
-			       shown_weight(inode, &s));
+			       shown_weight(inode, &s), load.queue,
+			       (unsigned long long)load.sampled_ns);
 		}
 		free(live);
 		printf("],\"cpus\":[");
@@ -407,6 +418,20 @@ static void print_prometheus(struct group_view *views, int n)
 		for (st = 0; st < PCBG_STAT_NR; st++)
 			printf("pcbgroup_events_total{%s,event=\"%s\"} %llu\n", l,
 			       pcbg_stat_name(st), (unsigned long long)views[i].stats[st]);
+	}
+	prom_head("pcbgroup_slot_queue", "gauge",
+		  "Each slot's queue as last sampled for least-loaded: accept queue "
+		  "(TCP), receive queue bytes (UDP).");
+	for (i = 0; i < n; i++) {
+		if (views[i].cfg.algorithm != PCBG_ALGO_LEAST_LOADED)
+			continue;
+		prom_labels(l, sizeof(l), &views[i]);
+		for (slot = 0; slot < views[i].info.nr_slots; slot++) {
+			struct pcbg_slot_load load = {};
+
+			pcbg_group_slot_load(views[i].grp, slot, &load);
+			printf("pcbgroup_slot_queue{%s,slot=\"%u\"} %u\n", l, slot, load.queue);
+		}
 	}
 	prom_head("pcbgroup_sockets", "gauge", "Live sockets in the group.");
 	for (i = 0; i < n; i++) {

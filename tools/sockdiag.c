@@ -18,9 +18,33 @@
 #include <linux/sock_diag.h>
 
 #include "pcbgroupctl.h"
+#include "internal.h"
 
 #define TCP_STATE_LISTEN	10	/* enum in include/net/tcp_states.h */
 #define TCP_STATE_CLOSE		7	/* an unconnected UDP socket's */
+
+struct listing {
+	int protocol;
+	int (*fn)(const struct diag_sock *s, void *arg);
+	void *arg;
+};
+
+static int note_socket(const struct inet_diag_msg *m, void *arg)
+{
+	struct listing *l = arg;
+	struct diag_sock s = {};
+
+	/* unconnected UDP only: a connected one is no candidate */
+	if (l->protocol == IPPROTO_UDP && m->id.idiag_dport)
+		return 0;
+	s.family = m->idiag_family;
+	s.protocol = l->protocol;
+	s.port = ntohs(m->id.idiag_sport);
+	memcpy(s.addr, m->id.idiag_src, s.family == AF_INET ? 4 : 16);
+	s.inode = m->idiag_inode;
+	s.uid = m->idiag_uid;
+	return l->fn(&s, l->arg);
+}
 
 static int dump_one(int family, int protocol,
 		    int (*fn)(const struct diag_sock *s, void *arg), void *arg)
@@ -29,11 +53,6 @@ static int dump_one(int family, int protocol,
 		struct nlmsghdr nlh;
 		struct inet_diag_req_v2 req;
 	} msg = {
-		.nlh = {
-			.nlmsg_len = sizeof(msg),
-			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-		},
 		.req = {
 			.sdiag_family = family,
 			.sdiag_protocol = protocol,
@@ -41,58 +60,9 @@ static int dump_one(int family, int protocol,
 					       TCP_STATE_CLOSE),
 		},
 	};
-	static char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
-	int fd, err = 0, done = 0;
+	struct listing l = { protocol, fn, arg };
 
-	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	if (fd < 0)
-		return -errno;
-	if (send(fd, &msg, sizeof(msg), 0) < 0) {
-		err = -errno;
-		goto out;
-	}
-	while (!done && !err) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		struct nlmsghdr *h;
-
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-			struct inet_diag_msg *m = NLMSG_DATA(h);
-			struct diag_sock s = {};
-
-			if (h->nlmsg_type == NLMSG_DONE) {
-				done = 1;
-				break;
-			}
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(h);
-
-				err = e->error ? e->error : -EIO;
-				break;
-			}
-			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
-				continue;
-			/* unconnected UDP only: a connected one is no candidate */
-			if (protocol == IPPROTO_UDP && m->id.idiag_dport)
-				continue;
-			s.family = m->idiag_family;
-			s.protocol = protocol;
-			s.port = ntohs(m->id.idiag_sport);
-			memcpy(s.addr, m->id.idiag_src, family == AF_INET ? 4 : 16);
-			s.inode = m->idiag_inode;
-			s.uid = m->idiag_uid;
-			if (fn(&s, arg)) {
-				done = 1;
-				break;
-			}
-		}
-	}
-out:
-	close(fd);
-	return err;
+	return pcbg_diag_dump(NULL, &msg, sizeof(msg), note_socket, &l);
 }
 
 int diag_dump(int protocol, int (*fn)(const struct diag_sock *s, void *arg),

@@ -25,6 +25,8 @@
  *   pcbg_samples                   (pcbg_group_reset_stats(), a new slot):
  *                                  to zero, flow_new to the flows present
  *   pcbg_flows                     the program; the tools only read it
+ *   pcbg_load                      the tools: pcbg_group_sample_load(),
+ *                                  which pcbgroupd calls every load_interval
  *   the knobs (PCBG_KNOBS)         the sysctls while pcbgroup.ko is loaded,
  *                                  else pcbgroupctl set and pcbgroupd
  *   pcbgw_ports (bindwatch)        pcbgroupd, from its declarations
@@ -75,6 +77,19 @@
 /* flow_timeout, seconds */
 #define PCBG_FLOW_TIMEOUT_DEFAULT	30
 #define PCBG_FLOW_TIMEOUT_MAX	86400
+/*
+ * QUIC connection-ID routing (pcbg_group_info.quic_cid_len, UDP groups):
+ * the destination connection ID of a datagram, as QUIC-LB's plaintext
+ * algorithm lays it out (draft-ietf-quic-load-balancers): octet 0, config
+ * rotation 0 in its top 3 bits and the CID's length - 1 in its low 5 bits;
+ * octets 1 and 2, the server id, the slot of the socket that issued it, in
+ * network order; the rest a nonce.  Lengths PCBG_QUIC_CID_MIN (the server
+ * id and one nonce octet) to PCBG_QUIC_CID_MAX (QUIC v1's limit).
+ */
+#define PCBG_QUIC_CID_MIN	4
+#define PCBG_QUIC_CID_MAX	20
+#define PCBG_QUIC_SID_OFF	1	/* the server id's first octet in the CID */
+#define PCBG_QUIC_SID_LEN	2
 
 /*
  * Weights (struct pcbg_slot.weight): with hash-threshold, modulo and
@@ -85,7 +100,8 @@
  * splits evenly.  Shares are whole entries of a table of M entries
  * (pcbg_group_info.maglev_size): 1/M is the resolution, and a member of
  * weight above 0 has at least one entry.  The cpu algorithm ignores
- * weights except 0.
+ * weights except 0; least-loaded takes its first candidate by weight, its
+ * second among the members alike.
  */
 #define PCBG_WEIGHT_DEFAULT	100
 #define PCBG_WEIGHT_MAX		10000
@@ -105,6 +121,7 @@
 #define PCBG_MAP_MAGLEV		"pcbg_maglev"	/* __u64: 4 slots of 16 bits */
 #define PCBG_MAP_SYNC		"pcbg_sync"	/* ARRAY_OF_MAPS: see pcbg_group_info.gen */
 #define PCBG_MAP_FLOWS		"pcbg_flows"	/* LRU_HASH pcbg_flow_key -> pcbg_flow */
+#define PCBG_MAP_LOAD		"pcbg_load"	/* struct pcbg_slot_load, a slot each */
 #define PCBG_MAP_WTABLE		"pcbg_wtable"	/* __u64: 4 slots of 16 bits */
 #define PCBG_PIN_ROOT		"/sys/fs/bpf/pcbgroup"
 #define PCBG_PIN_PROG		"prog"		/* pin names inside <root>/<id>/ */
@@ -124,6 +141,13 @@
  *	prime, PCBG_MAGLEV_RATIO times the slots or more), rebuilt by the tools
  *	on every membership change: slot = table[((u64)(hash & ~cpu_mask) * M)
  *	>> 32].
+ * @PCBG_ALGO_LEAST_LOADED: power of two choices: a first candidate by
+ *	hash-threshold, a second from an independent hash of the same flow;
+ *	the second wins only when its queue (PCBG_MAP_LOAD, sampled by the
+ *	tools) is shorter, so that even load picks as hash-threshold.  TCP
+ *	connections, and with flow_table=1 new UDP flows; without the flow
+ *	table a UDP datagram is picked by hash-threshold (no flow would stay
+ *	on its socket otherwise).
  *
  * N is the number of members: the live sockets not draining, in slot order.
  */
@@ -132,10 +156,12 @@ enum pcbg_algorithm {
 	PCBG_ALGO_MODULO,
 	PCBG_ALGO_CPU,
 	PCBG_ALGO_MAGLEV,
+	PCBG_ALGO_LEAST_LOADED,
 	PCBG_ALGO_NR,
 };
 
-#define PCBG_ALGO_NAMES { "hash-threshold", "modulo", "cpu", "maglev" }
+#define PCBG_ALGO_NAMES { "hash-threshold", "modulo", "cpu", "maglev", \
+			  "least-loaded" }
 
 /**
  * enum pcbg_hash_fields - what the selection hash covers (PCBGROUP's
@@ -184,6 +210,14 @@ enum pcbg_hash_fields {
  *	recently used first.  Not counted by the program, which cannot see
  *	an eviction: the tools derive it as FLOW_NEW - the entries in the
  *	table (pcbg_group_reset_stats() sets FLOW_NEW to those entries).
+ * @PCBG_STAT_LOAD_SECOND: algorithm least-loaded: the second candidate had
+ *	the shorter queue and took the connection (or new flow).
+ * @PCBG_STAT_QUIC_ROUTED: quic_cid_len: a datagram went to the slot its
+ *	QUIC destination connection ID names.  The sum of the slots'
+ *	pcbg_slot_count.quic_routed, as SELECTED.
+ * @PCBG_STAT_QUIC_FALLBACK: quic_cid_len: a datagram whose destination
+ *	connection ID names no live slot (a client's first Initial, another
+ *	server's CID, a closed socket, not QUIC) was picked by the algorithm.
  *
  * Every fallback returns SK_PASS without a selection: no packet is dropped.
  * The maps are per CPU, so each CPU's own counts are its row in the cpus
@@ -205,6 +239,9 @@ enum pcbg_stat {
 	PCBG_STAT_FLOW_REPICK,
 	PCBG_STAT_FLOW_EXPIRED,
 	PCBG_STAT_FLOW_EVICTED,
+	PCBG_STAT_LOAD_SECOND,
+	PCBG_STAT_QUIC_ROUTED,
+	PCBG_STAT_QUIC_FALLBACK,
 	PCBG_STAT_NR,
 };
 
@@ -212,7 +249,8 @@ enum pcbg_stat {
 			  "fallback_miss", "cpu_local", "cpu_miss", "repick", \
 			  "migrated", "migrate_refused", "flow_hit", \
 			  "flow_new", "flow_repick", "flow_expired", \
-			  "flow_evicted" }
+			  "flow_evicted", "load_second", "quic_routed", \
+			  "quic_fallback" }
 
 /* Kinds of knob, for PCBG_KNOBS. */
 enum pcbg_knob_kind {
@@ -326,6 +364,14 @@ struct pcbg_config {
  *	weight, in slot order: entry ((u64)(hash & ~cpu_mask) * M) >> 32
  *	(hash-threshold) or (hash >> cpu_bits) % M (modulo).  Bit clear: the
  *	member list, as without weights.  0 in a group made before weights.
+ * @quic_cid_len: 0, or a UDP group serving QUIC whose servers issue
+ *	connection IDs of this length (PCBG_QUIC_CID_MIN..PCBG_QUIC_CID_MAX)
+ *	carrying their slot (see PCBG_QUIC_CID_MIN): a datagram goes to the
+ *	slot its destination CID names, draining or not, with no per-flow
+ *	state; one naming no live slot is picked by the algorithm.  The
+ *	length is that of short headers, which do not carry it.  The group's
+ *	own, not a knob: the servers on one port choose their CIDs.
+ * @__pad3: zero.
  *
  * Per-CPU tables: for generation g and CPU c, let t = g * nr_cpus + c;
  * PCBG_MAP_CPU_CNT[t] holds n, and PCBG_MAP_CPU_SLOTS[t * capacity + i],
@@ -347,6 +393,8 @@ struct pcbg_group_info {
 	__u32 hash_seed;
 	__u32 samples;
 	__u32 weighted;
+	__u32 quic_cid_len;
+	__u32 __pad3;
 };
 
 /* struct pcbg_slot.flags */
@@ -394,11 +442,13 @@ static inline __u32 pcbg_slot_weight(const struct pcbg_slot *s)
  * @selected: selections of the slot.
  * @cpu_local: those made from the CPU's own table (algorithm cpu).
  * @flow_hit: those made from the flow table (flow_table).
+ * @quic_routed: those made by the QUIC connection ID (quic_cid_len).
  */
 struct pcbg_slot_count {
 	__u64 selected;
 	__u64 cpu_local;
 	__u64 flow_hit;
+	__u64 quic_routed;
 };
 
 /**
@@ -432,6 +482,26 @@ struct pcbg_flow {
 	__u32 slot;
 	__u32 __pad;
 };
+
+/**
+ * struct pcbg_slot_load - the queue of the socket in one slot, the value of
+ * PCBG_MAP_LOAD, read by the program for algorithm least-loaded.
+ * Writer: the tools (pcbg_group_sample_load(), called by pcbgroupd every
+ * load interval), from sock_diag's idiag_rqueue.
+ * @queue: a TCP listener's accept queue (connections established, not yet
+ *	accepted); a UDP socket's receive queue, in bytes.  0 for an empty
+ *	slot or a socket not seen.
+ * @__pad: zero.
+ * @sampled_ns: CLOCK_MONOTONIC of the sample, 0 never sampled.
+ */
+struct pcbg_slot_load {
+	__u32 queue;
+	__u32 __pad;
+	__u64 sampled_ns;
+};
+
+/* pcbgroupd's load interval (--load-interval), milliseconds. */
+#define PCBG_LOAD_INTERVAL_MS	20
 
 /* A flow's @seen is rewritten only when it is this much older (100 ms). */
 #define PCBG_FLOW_TOUCH_NS	100000000ULL
@@ -527,7 +597,9 @@ enum pcbg_entries_rule {
 	  MAGLEV, 0)							\
 	X(SYNC, PCBG_MAP_SYNC, ARRAY_OF_MAPS, __u32, __u32, 0, ONE, 0)	\
 	X(FLOWS, PCBG_MAP_FLOWS, LRU_HASH, struct pcbg_flow_key,	\
-	  struct pcbg_flow, 0, FLOWS, 0)					\
+	  struct pcbg_flow, 0, FLOWS, 0)				\
+	X(LOAD, PCBG_MAP_LOAD, ARRAY, __u32, struct pcbg_slot_load, 0,	\
+	  CAPACITY, 0)							\
 	X(WTABLE, PCBG_MAP_WTABLE, ARRAY, __u32, __u64, BPF_F_MMAPABLE,	\
 	  MAGLEV, 0)
 

@@ -5,13 +5,16 @@
  * unmodified server for pcbgroupctl to adopt.  On SIGTERM or SIGINT it prints
  * what each worker received.
  *
- *   echo_server -t tcp|udp [-6] [-a ADDR] [-p PORT] [-w WORKERS] [-c|-A] [-f] [-b BASE]
+ *   echo_server -t tcp|udp [-6] [-a ADDR] [-p PORT] [-w WORKERS] [-c|-A] [-f] [-b BASE] [-s]
  *
  * -c pins worker i to CPU i % ncpus and sets SO_INCOMING_CPU on its socket;
  * -A only pins it.  -f makes the workers processes, forked by a master that
  * keeps every socket while each worker keeps its own (nginx's layout).
  * -b numbers the workers from BASE: one-worker servers run side by side as
  * the workers of one service, each answering with its own number.
+ * -s makes the TCP workers blocking servers of uneven cost, as a sync
+ * worker of gunicorn is: a request "S <us>" holds its worker that many
+ * microseconds before the answer (the client decides which are slow).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -42,6 +45,7 @@ struct worker {
 
 static volatile sig_atomic_t stop;
 static int sock_type = SOCK_DGRAM;
+static int slow_ok;	/* -s: "S <us>" requests sleep */
 
 static void on_signal(int sig)
 {
@@ -58,11 +62,12 @@ static void die(const char *what)
 static void usage(void)
 {
 	fprintf(stderr, "usage: echo_server -t tcp|udp [-6] [-a ADDR] [-p PORT] [-w WORKERS]"
-		" [-c|-A] [-f]\n"
+		" [-c|-A] [-f] [-b BASE] [-s]\n"
 		"  -c  pin worker i to CPU i %% ncpus, and set SO_INCOMING_CPU\n"
 		"  -A  pin worker i to CPU i %% ncpus only\n"
 		"  -f  workers are processes forked by a master that keeps all sockets\n"
-		"  -b  number the workers from BASE\n");
+		"  -b  number the workers from BASE\n"
+		"  -s  TCP: a request \"S <us>\" blocks its worker that long (up to 10 s)\n");
 	exit(2);
 }
 
@@ -110,6 +115,15 @@ static int open_socket(int family, const char *addr, int *port, int cpu)
 	return fd;
 }
 
+/* -s: block this worker for the microseconds asked, at most 10 s. */
+static void slow_request(const char *arg)
+{
+	long us = strtol(arg, NULL, 10);
+
+	if (us > 0 && us <= 10000000)
+		usleep(us);
+}
+
 static void serve_one(struct worker *w)
 {
 	struct sockaddr_storage peer;
@@ -133,8 +147,13 @@ static void serve_one(struct worker *w)
 	w->received++;
 	/* the client writes first; wait for it briefly, then answer */
 	poll(&(struct pollfd){ .fd = c, .events = POLLIN }, 1, 1000);
-	if (recv(c, buf, sizeof(buf), 0) >= 0)
+	n = recv(c, buf, sizeof(buf) - 1, 0);
+	if (n >= 0) {
+		buf[n] = '\0';
+		if (slow_ok && buf[0] == 'S')
+			slow_request(buf + 1);
 		send(c, reply, rlen, MSG_NOSIGNAL);
+	}
 	close(c);
 }
 
@@ -183,7 +202,7 @@ int main(int argc, char **argv)
 	struct worker *workers;
 	struct stat st;
 
-	while ((opt = getopt(argc, argv, "t:6a:p:w:cAfb:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:6a:p:w:cAfb:s")) != -1) {
 		switch (opt) {
 		case 't':
 			if (!strcmp(optarg, "tcp"))
@@ -214,6 +233,9 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			base = atoi(optarg);
+			break;
+		case 's':
+			slow_ok = 1;
 			break;
 		default:
 			usage();

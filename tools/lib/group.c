@@ -34,6 +34,7 @@ static int group_alloc(struct pcbg_group **grpp)
 	grp->sync_inner_fd = -1;
 	grp->lock_fd = -1;
 	grp->weighed = -1;
+	grp->diag_fd = -1;
 	for (i = 0; i < PCBG_M_NR; i++)
 		grp->map_fd[i] = -1;
 	grp->ncpus = libbpf_num_possible_cpus();
@@ -57,6 +58,8 @@ void pcbg_group_free(struct pcbg_group *grp)
 		close(grp->sync_inner_fd);
 	if (grp->lock_fd >= 0)
 		close(grp->lock_fd);	/* and with it the lock */
+	if (grp->diag_fd >= 0)
+		close(grp->diag_fd);
 	if (grp->skel) {
 		pcbgroup_bpf__destroy(grp->skel);
 	} else {
@@ -288,6 +291,26 @@ int pcbg_group_info(const struct pcbg_group *grp, struct pcbg_group_info *info)
 int pcbg_group_slot(const struct pcbg_group *grp, __u32 slot, struct pcbg_slot *s)
 {
 	return bpf_map_lookup_elem(grp->map_fd[PCBG_M_SLOTS], &slot, s) ? -errno : 0;
+}
+
+int pcbg_group_edit_info(struct pcbg_group *grp,
+			 int (*edit)(struct pcbg_group_info *info, __u32 value),
+			 __u32 value)
+{
+	struct pcbg_group_info info;
+	__u32 zero = 0;
+	int err;
+
+	err = pcbg_group_lock(grp);
+	if (err)
+		return err;
+	err = pcbg_group_info(grp, &info);
+	if (!err)
+		err = edit(&info, value);
+	if (!err && bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, &info, BPF_ANY))
+		err = -errno;
+	pcbg_group_unlock(grp);
+	return err;
 }
 
 int pcbg_slot_cookie(const struct pcbg_group *grp, __u32 slot, __u64 *cookie)

@@ -23,6 +23,7 @@ struct pcbg_group {
 	__u32 capacity;		/* from the maps: what pcbg_group_info must say */
 	__u32 maglev_size;
 	int weighed;		/* the slot weighed since the last publish, or -1 */
+	int diag_fd;		/* NETLINK_SOCK_DIAG kept by pcbg_group_sample_load() */
 };
 
 /* 1 and the socket's cookie if @slot holds a socket, 0 if not, or -errno. */
@@ -100,6 +101,16 @@ int pcbg_weight_table(__u64 *words, __u32 m, const __u32 *members,
 /* ioctl(@request, @arg) on /proc/net/pcbgroup/control; 0 or -errno. */
 int pcbg_control(unsigned long request, void *arg);
 
+/*
+ * Read the group's pcbg_group_info, let @edit change it with @value (or
+ * refuse: its -errno), write it back, under the writer lock.
+ */
+int pcbg_group_edit_info(struct pcbg_group *grp,
+			 int (*edit)(struct pcbg_group_info *info, __u32 value),
+			 __u32 value);
+/* quic.c: is @len no valid pcbg_group_info.quic_cid_len (0 is: off)? */
+int pcbg_quic_cid_len_bad(__u32 len);
+
 /* Entries of the flow table of a group of @capacity slots, by default. */
 __u32 pcbg_flows_size(__u32 capacity);
 
@@ -126,6 +137,18 @@ int pcbg_group_validate(struct pcbg_group *grp);
 int pcbg_fd_is(int fd, const char *kind);
 /* A descriptor of pin @name under @dir, of @kind; -EUCLEAN missing or not. */
 int pcbg_open_pin(const char *dir, const char *name, const char *kind);
+
+/*
+ * diag.c: send @req (@len bytes: a struct nlmsghdr, whose length, type and
+ * flags are filled here, then an inet_diag_req_v2 and its attributes) and
+ * hand each inet_diag_msg of the dump to @fn, until it returns non-zero.
+ * With @keep, the netlink socket *@keep is used (-1: one is made) and
+ * kept there after a whole dump, for the next one (in the same network
+ * namespace); otherwise closed.  0 or -errno.
+ */
+struct inet_diag_msg;
+int pcbg_diag_dump(int *keep, void *req, size_t len,
+		   int (*fn)(const struct inet_diag_msg *m, void *arg), void *arg);
 
 /* pcbg_group_register() and pcbg_unpin() with pcbgroup.ko in no-map mode */
 int pcbg_register_nomap(struct pcbg_group *grp, __u32 id);

@@ -257,6 +257,17 @@ int pcbg_group_set_cpu(struct pcbg_group *grp, __u32 slot, int cpu);
  * sockets.  Returns how many sockets got a CPU.
  */
 int pcbg_group_rebalance(struct pcbg_group *grp);
+/*
+ * Algorithm least-loaded: sample the queue of each slot's socket (one
+ * sock_diag dump of the group's port) into PCBG_MAP_LOAD, the program's
+ * view of the load.  Run in the group's network namespace; the handle keeps
+ * its netlink socket for the next call, made in the same namespace.
+ * pcbgroupd calls it every load interval.  0 or -errno.
+ */
+int pcbg_group_sample_load(struct pcbg_group *grp);
+/* The last sampled queue of @slot. */
+int pcbg_group_slot_load(const struct pcbg_group *grp, __u32 slot,
+			 struct pcbg_slot_load *load);
 /* Clear the per-slot and per-reason counters and the samples. */
 int pcbg_group_reset_stats(struct pcbg_group *grp);
 /*
@@ -265,5 +276,24 @@ int pcbg_group_reset_stats(struct pcbg_group *grp);
  */
 int pcbg_group_samples(const struct pcbg_group *grp, struct pcbg_sample *out,
 		       size_t max);
+
+/*
+ * QUIC connection-ID routing, a UDP group's own setting (not a knob): with
+ * @cid_len (PCBG_QUIC_CID_MIN..PCBG_QUIC_CID_MAX; 0: off) a datagram goes
+ * to the slot its QUIC destination connection ID names.  -EINVAL bad
+ * length, -EPROTOTYPE a TCP group.
+ */
+int pcbg_group_set_quic(struct pcbg_group *grp, __u32 cid_len);
+/*
+ * Write into @cid a connection ID of @len octets (the group's quic_cid_len)
+ * that names @slot, with a random nonce: what the server whose socket is in
+ * @slot issues.  -EINVAL bad length or slot.
+ */
+int pcbg_quic_cid(__u32 slot, void *cid, size_t len);
+/* The slot of socket @fd in the group; -ENOENT if not in it. */
+int pcbg_group_socket_slot(const struct pcbg_group *grp, int fd);
+/* pcbg_quic_cid() for socket @fd of the group. */
+int pcbg_group_quic_cid(const struct pcbg_group *grp, int fd, void *cid,
+			size_t len);
 
 #endif /* PCBGROUP_LIB_H */

@@ -11,25 +11,17 @@
 
 #include "internal.h"
 
+static int set_samples(struct pcbg_group_info *info, __u32 on)
+{
+	info->samples = on;
+	return 0;
+}
+
 int pcbg_group_set_samples(struct pcbg_group *grp, int on)
 {
-	struct pcbg_group_info info;
-	__u32 zero = 0;
-	int err;
-
 	if (on != 0 && on != 1)
 		return -EINVAL;
-	err = pcbg_group_lock(grp);
-	if (err)
-		return err;
-	err = pcbg_group_info(grp, &info);
-	if (!err) {
-		info.samples = on;
-		if (bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, &info, BPF_ANY))
-			err = -errno;
-	}
-	pcbg_group_unlock(grp);
-	return err;
+	return pcbg_group_edit_info(grp, set_samples, on);
 }
 
 /*
@@ -86,6 +78,7 @@ int pcbg_group_cpu_stats(const struct pcbg_group *grp, int cpu,
 	stats[PCBG_STAT_SELECTED] = c.selected;
 	stats[PCBG_STAT_CPU_LOCAL] = c.cpu_local;
 	stats[PCBG_STAT_FLOW_HIT] = c.flow_hit;
+	stats[PCBG_STAT_QUIC_ROUTED] = c.quic_routed;
 	/* the program cannot see an eviction: entered and no longer there */
 	stats[PCBG_STAT_FLOW_EVICTED] = 0;
 	if (cpu < 0) {

@@ -42,7 +42,7 @@ LIB_OBJ		:= $(patsubst tools/lib/%.c,$(OUT)/lib/%.o,$(wildcard tools/lib/*.c))
 CTL_OBJS	:= $(OUT)/tools/pcbgroupctl.o $(OUT)/tools/adopt.o $(OUT)/tools/show.o \
 		   $(OUT)/tools/register.o $(OUT)/tools/serving.o $(OUT)/tools/netns.o \
 		   $(OUT)/tools/sockdiag.o $(OUT)/tools/state.o $(OUT)/tools/make_group.o \
-		   $(OUT)/tools/group_settings.o
+		   $(OUT)/tools/show_flows.o $(OUT)/tools/group_settings.o
 # pcbgroupd shares pcbgroupctl's objects but its main
 D_OBJS		:= $(filter-out $(OUT)/tools/pcbgroupctl.o,$(CTL_OBJS)) \
 		   $(OUT)/tools/pcbgroupd.o $(OUT)/tools/declare.o $(OUT)/tools/finder.o \

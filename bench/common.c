@@ -273,6 +273,13 @@ int bench_group_watch(struct bench_group *g, int idx)
 int bench_group_create(struct bench_group *g, int proto, int port, int n,
 		       int capacity)
 {
+	return bench_group_create_flows(g, proto, port, n, capacity, 0);
+}
+
+/* The same, with a flow table of @flows entries (0: the library's default). */
+int bench_group_create_flows(struct bench_group *g, int proto, int port, int n,
+			     int capacity, __u32 flows)
+{
 	int i, err, ncpus = bench_ncpus();
 
 	memset(g, 0, sizeof(*g));
@@ -293,7 +300,7 @@ int bench_group_create(struct bench_group *g, int proto, int port, int n,
 	}
 	if (capacity == BENCH_NO_PCBG)
 		return 0;
-	err = pcbg_group_create(&g->grp, capacity);
+	err = pcbg_group_create_flows(&g->grp, capacity, flows);
 	for (i = 0; !err && i < n; i++) {
 		err = pcbg_group_place_socket(g->grp, g->fds[i], i % ncpus, 0);
 		if (err == i)
@@ -364,6 +371,20 @@ int bench_set_knob(struct pcbg_group *grp, const char *name, const char *value)
 	if (!err)
 		err = pcbg_config_set_knob(&cfg, name, value);
 	return err ? err : pcbg_group_set_config(grp, &cfg);
+}
+
+/* run_cnt and run_time_ns of program @fd (kernel.bpf_stats_enabled on). */
+int bench_prog_stats(int fd, __u64 *runs, __u64 *run_ns)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*runs = info.run_cnt;
+	*run_ns = info.run_time_ns;
+	return 0;
 }
 
 /* Packets the program left to the kernel's pick, whatever the reason. */

@@ -137,6 +137,9 @@ int bench_parse(int argc, char **argv, const char *optstring, struct bench_opts 
 int bench_socket(int proto, int port);
 int bench_group_create(struct bench_group *g, int proto, int port, int n,
 		       int capacity);
+int bench_group_create_flows(struct bench_group *g, int proto, int port, int n,
+			     int capacity, __u32 flows);
+int bench_prog_stats(int fd, __u64 *runs, __u64 *run_ns);
 void bench_group_destroy(struct bench_group *g);
 int bench_group_grow(struct bench_group *g);
 void bench_group_shrink(struct bench_group *g);

@@ -181,19 +181,6 @@ static int stats_on(void)
 	return 0;
 }
 
-static int prog_stats(int fd, __u64 *runs, __u64 *run_ns)
-{
-	struct bpf_prog_info info;
-	__u32 len = sizeof(info);
-
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	*runs = info.run_cnt;
-	*run_ns = info.run_time_ns;
-	return 0;
-}
-
 static const char *name(int v)
 {
 	return v == BENCH_MINIMAL ? "minimal" : v == BENCH_NOFLOW ? "no-flow-code" :
@@ -368,7 +355,7 @@ static int cost_slice(void *ctx, int pair, int rep)
 	err = v == BENCH_MINIMAL ? 0 : use_variant(gr, v, run->noop_fd, run->noflow_fd[ni]);
 	bench_tx_set_slots(run->tx, v == BENCH_QUIC ? gr->n : 0);
 	if (!err)
-		err = prog_stats(fd, &runs0, &ns0);
+		err = bench_prog_stats(fd, &runs0, &ns0);
 	if (!err && run->tcp)
 		err = bench_tcp_sample(gr, o->tcp_slice, &s);
 	else if (!err)
@@ -376,7 +363,7 @@ static int cost_slice(void *ctx, int pair, int rep)
 				       known ? FLOWS_KNOWN : FLOW_SPACE,
 				       known ? &run->next_known : &run->next, &s);
 	if (!err)
-		err = prog_stats(fd, &runs1, &ns1);
+		err = bench_prog_stats(fd, &runs1, &ns1);
 	if (err) {
 		fprintf(stderr, "cost: N=%d %s: %s\n", o->n[ni], name(v), strerror(-err));
 		return err;

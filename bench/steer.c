@@ -11,6 +11,10 @@
  *               back to 4, 5 times: 2 listeners join, then 2 leave
  *   haproxy -sf a new haproxy binds its listener, tells the old one to go,
  *               10 times
+ *   upgrade     nginx's binary upgrade (USR2, WINCH, QUIT to the old master),
+ *               5 times: the listeners are inherited, none joins
+ *   unbound     unbound restarted (2 threads, so-reuseport), 5 times: its
+ *               sockets close, then 2 new ones join
  *   idle        100 declared UDP groups of 2 sockets, nothing happening:
  *               the daemon's CPU time over -d seconds (default 60)
  *
@@ -27,6 +31,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +56,7 @@
 #define UDP_PORT	8100
 #define NGINX_PORT	8101
 #define HAPROXY_PORT	8102
+#define UNBOUND_PORT	8103
 #define IDLE_PORT	9000
 #define IDLE_GROUPS	100
 
@@ -58,6 +64,7 @@ static char bin[256];		/* where pcbgroupd and echo_server are */
 static char dir[64];		/* declarations, configurations, logs */
 static char logs[256];		/* -o: where the logs are kept */
 static struct bindwatch *bw;
+static int fifo;		/* -f: the daemon at SCHED_FIFO priority 1 */
 
 /* Join events seen and not yet used. */
 static struct pcbg_sock_event joins[MAX_EVENTS];
@@ -137,6 +144,7 @@ static int daemon_starts(void)
  */
 static pid_t start_daemon(const char *interval)
 {
+	struct sched_param rt = { .sched_priority = 1 };
 	char path[300], decl[128];
 	char *const argv[] = { path, "-c", decl, interval ? "-i" : NULL, (char *)interval,
 			       NULL };
@@ -146,6 +154,9 @@ static pid_t start_daemon(const char *interval)
 	snprintf(path, sizeof(path), "%s/pcbgroupd", bin);
 	snprintf(decl, sizeof(decl), "%s/decl", dir);
 	pid = spawn("daemon.log", argv);
+	/* as the unit's CPUSchedulingPolicy=fifo, CPUSchedulingPriority=1 */
+	if (fifo && sched_setscheduler(pid, SCHED_FIFO, &rt))
+		fprintf(stderr, "steer: daemon at SCHED_FIFO: %s\n", strerror(errno));
 	for (i = 0; i < 500 && daemon_starts() == before; i++)
 		usleep(10 * 1000);
 	return pid;
@@ -364,6 +375,39 @@ static void load_stop(struct load *l)
 	pthread_join(l->thread, NULL);
 }
 
+/*
+ * The group of @port once it has @n members, then load on it, settled: the
+ * start of every scenario.  NULL, the server and the daemon stopped, if the
+ * group never comes.
+ */
+static struct pcbg_group *steady(const char *what, int port, int proto, int n,
+				 struct load *l, pid_t *server, pid_t *daemon)
+{
+	struct pcbg_group *grp = wait_group(port, n, 10 * WAIT_NS);
+
+	if (!grp) {
+		fprintf(stderr, "steer: %s: the group never had %d members\n", what, n);
+		bench_stop(server, SIGKILL);
+		bench_stop(daemon, SIGKILL);
+		return NULL;
+	}
+	load_start(l, proto, port);
+	usleep(SETTLE_US);
+	skip_events();
+	return grp;
+}
+
+/* The end of a scenario, its servers stopped: the daemon, the group, @decl. */
+static void finish(const char *what, struct load *l, pid_t *daemon, struct pcbg_group *grp,
+		   const char *decl)
+{
+	bench_stop(daemon, SIGTERM);
+	pcbg_group_free(grp);
+	remove_decl(decl);
+	fprintf(stderr, "steer: %s: %ld %s\n", what, l->sent,
+		l->proto == IPPROTO_UDP ? "datagrams sent" : "connections made");
+}
+
 /* One scenario's figures. */
 struct result {
 	const char *name;
@@ -459,15 +503,21 @@ static int run_kill(struct result *r, int rounds)
 	return 0;
 }
 
-static int nginx_conf(int workers)
+/* @daemon: nginx takes USR2 (a binary upgrade) only once it daemonized */
+static int nginx_conf_daemon(int workers, int daemon)
 {
 	return write_file("nginx.conf",
-			  "daemon off;\nmaster_process on;\nworker_processes %d;\nuser root;\n"
+			  "daemon %s;\nmaster_process on;\nworker_processes %d;\nuser root;\n"
 			  "pid %s/nginx.pid;\nerror_log %s/nginx.err;\n"
 			  "events { worker_connections 1024; }\n"
 			  "http { access_log off;\n"
 			  "  server { listen 127.0.0.1:%d reuseport; return 200 \"ok\\n\"; } }\n",
-			  workers, dir, dir, NGINX_PORT);
+			  daemon ? "on" : "off", workers, dir, dir, NGINX_PORT);
+}
+
+static int nginx_conf(int workers)
+{
+	return nginx_conf_daemon(workers, 0);
 }
 
 static int run_nginx(struct result *r, int cycles)
@@ -490,16 +540,9 @@ static int run_nginx(struct result *r, int cycles)
 	nginx_conf(4);
 	daemon = start_daemon("60000");
 	master = spawn("nginx.log", argv);
-	grp = wait_group(NGINX_PORT, 4, 10 * WAIT_NS);
-	if (!grp) {
-		fprintf(stderr, "steer: nginx: the group never had 4 members\n");
-		bench_stop(&master, SIGKILL);
-		bench_stop(&daemon, SIGKILL);
+	grp = steady("nginx", NGINX_PORT, IPPROTO_TCP, 4, &l, &master, &daemon);
+	if (!grp)
 		return -1;
-	}
-	load_start(&l, IPPROTO_TCP, NGINX_PORT);
-	usleep(SETTLE_US);
-	skip_events();
 	for (i = 0; i < 2 * cycles; i++) {
 		up = !(i % 2);
 		fb0 = fallbacks(grp);
@@ -515,10 +558,154 @@ static int run_nginx(struct result *r, int cycles)
 	}
 	load_stop(&l);
 	bench_stop(&master, SIGQUIT);
-	bench_stop(&daemon, SIGTERM);
-	pcbg_group_free(grp);
-	remove_decl("nginx.conf");
-	fprintf(stderr, "steer: nginx: %ld connections made\n", l.sent);
+	finish("nginx", &l, &daemon, grp, "nginx.conf");
+	return 0;
+}
+
+/* The pid in nginx's pid file @name, or 0. */
+static pid_t read_pid(const char *name)
+{
+	char path[128];
+	long pid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	return pid;
+}
+
+/* Until the pid file @name names a process other than @not; 0 if never. */
+static pid_t wait_pid_file(const char *name, pid_t not)
+{
+	pid_t pid = 0;
+	int i;
+
+	for (i = 0; i < 3000; i++) {
+		pid = read_pid(name);
+		if (pid > 0 && pid != not && !kill(pid, 0))
+			return pid;
+		usleep(1000);
+	}
+	return 0;
+}
+
+/*
+ * nginx's binary upgrade: USR2 starts a new master on the inherited
+ * listeners, WINCH stops the old workers, QUIT the old master.  No socket
+ * joins: what counts is that none falls back while the processes change.
+ */
+static int run_upgrade(struct result *r, int times)
+{
+	char conf[128], *argv[] = { "/usr/sbin/nginx", "-c", conf, NULL };
+	pid_t daemon, master, old;
+	struct pcbg_group *grp;
+	struct load l;
+	__u64 fb0;
+	int i;
+
+	if (access(argv[0], X_OK))
+		return -1;
+	r->name = "nginx binary upgrade (tcp)";
+	snprintf(conf, sizeof(conf), "%s/nginx.conf", dir);
+	write_file("decl/nginx.conf", "port = %d\nproto = tcp\nprocess = nginx\n", NGINX_PORT);
+	set_ports(NGINX_PORT, IPPROTO_TCP);
+	nginx_conf_daemon(4, 1);
+	daemon = start_daemon("60000");
+	master = spawn("nginx.log", argv);
+	waitpid(master, NULL, 0);	/* it daemonized */
+	master = wait_pid_file("nginx.pid", 0);
+	if (!master) {
+		bench_stop(&daemon, SIGKILL);
+		return -1;
+	}
+	grp = steady("upgrade", NGINX_PORT, IPPROTO_TCP, 4, &l, &master, &daemon);
+	if (!grp)
+		return -1;
+	for (i = 0; i < times; i++) {
+		fb0 = fallbacks(grp);
+		old = read_pid("nginx.pid");
+		if (old <= 0 || kill(old, SIGUSR2))
+			break;	/* never a signal to pid 0, our own process group */
+		master = wait_pid_file("nginx.pid", old);
+		if (!master) {
+			fprintf(stderr, "steer: upgrade %d: no new master\n", i);
+			break;
+		}
+		usleep(SETTLE_US);	/* the new workers up */
+		kill(old, SIGWINCH);
+		usleep(SETTLE_US);
+		kill(old, SIGQUIT);
+		time_joins(r, grp, NGINX_PORT, 0);
+		if (members(grp) != 4)
+			fprintf(stderr, "steer: upgrade %d: %d members, not 4\n", i, members(grp));
+		usleep(SETTLE_US);
+		r->fb[r->nfb++] = fallbacks(grp) - fb0;
+	}
+	load_stop(&l);
+	if (master > 0)
+		kill(master, SIGQUIT);
+	for (i = 0; i < 200 && master > 0 && !kill(master, 0); i++)
+		usleep(10 * 1000);
+	finish("upgrade", &l, &daemon, grp, "nginx.conf");
+	return 0;
+}
+
+static pid_t start_unbound(void)
+{
+	char conf[128];
+
+	snprintf(conf, sizeof(conf), "%s/unbound.conf", dir);
+	return spawn("unbound.log", (char *[]){ "/usr/sbin/unbound", "-d", "-c", conf, NULL });
+}
+
+/*
+ * unbound stopped and started again: its two sockets (one a thread) close,
+ * then two new ones join a group that kept waiting for them.
+ */
+static int run_unbound(struct result *r, int restarts)
+{
+	pid_t daemon, ub;
+	struct pcbg_group *grp;
+	struct load l;
+	__u64 fb0;
+	int i;
+
+	if (access("/usr/sbin/unbound", X_OK)) {
+		fprintf(stderr, "steer: no unbound (scripts/deps.sh installs it)\n");
+		return -1;
+	}
+	r->name = "unbound restart (udp)";
+	write_file("unbound.conf", "server:\n  interface: 127.0.0.1\n  port: %d\n"
+		   "  so-reuseport: yes\n  num-threads: 2\n  do-daemonize: no\n"
+		   "  username: \"\"\n  chroot: \"\"\n  pidfile: \"\"\n  directory: \"%s\"\n"
+		   "  use-syslog: no\n  do-ip6: no\n  do-tcp: no\n"
+		   "  access-control: 127.0.0.0/8 allow\nremote-control:\n  control-enable: no\n",
+		   UNBOUND_PORT, dir);
+	write_file("decl/unbound.conf", "port = %d\nproto = udp\nprocess = unbound\n"
+		   "keep_waiting = yes\n", UNBOUND_PORT);
+	set_ports(UNBOUND_PORT, IPPROTO_UDP);
+	daemon = start_daemon("60000");
+	ub = start_unbound();
+	grp = steady("unbound", UNBOUND_PORT, IPPROTO_UDP, 2, &l, &ub, &daemon);
+	if (!grp)
+		return -1;
+	for (i = 0; i < restarts; i++) {
+		fb0 = fallbacks(grp);
+		bench_stop(&ub, SIGTERM);
+		ub = start_unbound();
+		time_joins(r, grp, UNBOUND_PORT, 2);
+		wait_members(grp, 2, WAIT_NS);
+		usleep(SETTLE_US);
+		r->fb[r->nfb++] = fallbacks(grp) - fb0;
+	}
+	load_stop(&l);
+	bench_stop(&ub, SIGTERM);
+	finish("unbound", &l, &daemon, grp, "unbound.conf");
 	return 0;
 }
 
@@ -555,16 +742,9 @@ static int run_haproxy(struct result *r, int reloads)
 	set_ports(HAPROXY_PORT, IPPROTO_TCP);
 	daemon = start_daemon("60000");
 	cur = start_haproxy(0);
-	grp = wait_group(HAPROXY_PORT, 1, 10 * WAIT_NS);
-	if (!grp) {
-		fprintf(stderr, "steer: haproxy: no group\n");
-		bench_stop(&cur, SIGKILL);
-		bench_stop(&daemon, SIGKILL);
+	grp = steady("haproxy", HAPROXY_PORT, IPPROTO_TCP, 1, &l, &cur, &daemon);
+	if (!grp)
 		return -1;
-	}
-	load_start(&l, IPPROTO_TCP, HAPROXY_PORT);
-	usleep(SETTLE_US);
-	skip_events();
 	for (i = 0; i < reloads; i++) {
 		fb0 = fallbacks(grp);
 		old = cur;
@@ -577,10 +757,7 @@ static int run_haproxy(struct result *r, int reloads)
 	}
 	load_stop(&l);
 	bench_stop(&cur, SIGKILL);
-	bench_stop(&daemon, SIGTERM);
-	pcbg_group_free(grp);
-	remove_decl("haproxy.conf");
-	fprintf(stderr, "steer: haproxy: %ld connections made\n", l.sent);
+	finish("haproxy", &l, &daemon, grp, "haproxy.conf");
 	return 0;
 }
 
@@ -667,8 +844,9 @@ static void report(FILE *csv, const struct result *r)
 	snprintf(what, sizeof(what), "%s: time-to-steer p50 | p99 (%d joins)", r->name,
 		 r->nsteer);
 	snprintf(measured, sizeof(measured), "%.2f | %.2f ms", p50, p99);
-	bench_goal("steer", what, measured, "p99 <= 10 ms",
-		   r->nsteer && !r->missed && p99 <= 10.0);
+	if (r->nsteer || r->missed)	/* an upgrade inherits its sockets: none joins */
+		bench_goal("steer", what, measured, "p99 <= 10 ms",
+			   r->nsteer && !r->missed && p99 <= 10.0);
 	snprintf(what, sizeof(what), "%s: fallbacks per event, mean (max) over %d", r->name,
 		 r->nfb);
 	snprintf(measured, sizeof(measured), "%.1f (%ld)", mean, fbmax);
@@ -708,20 +886,21 @@ static void usage(const char *prog)
 		"  -o DIR        results directory (build/bench)\n"
 		"  -r ROUNDS     kill -9 rounds (20); nginx cycles and haproxy reloads scale\n"
 		"  -d SECONDS    idle measurement (60)\n"
-		"  -s SCENARIOS  some of kill,nginx,haproxy,idle (all)\n", prog);
+		"  -s SCENARIOS  some of kill,nginx,haproxy,upgrade,unbound,idle (all)\n"
+		"  -f            the daemon at SCHED_FIFO priority 1\n", prog);
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *outdir = "build/bench", *only = "kill,nginx,haproxy,idle";
+	const char *outdir = "build/bench", *only = "kill,nginx,haproxy,upgrade,unbound,idle";
 	int rounds = 20, secs = 60, opt, failed = 0, stats_fd, groups = 0;
-	struct result *r = calloc(3, sizeof(*r));
+	struct result *r = calloc(5, sizeof(*r));
 	char path[700];
 	double share = 0;
 	FILE *csv;
 
-	while ((opt = getopt(argc, argv, "o:r:d:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "o:r:d:s:f")) != -1) {
 		switch (opt) {
 		case 'o':
 			outdir = optarg;
@@ -734,6 +913,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			only = optarg;
+			break;
+		case 'f':
+			fifo = 1;
 			break;
 		default:
 			usage(argv[0]);
@@ -775,6 +957,14 @@ int main(int argc, char **argv)
 	if (strstr(only, "haproxy")) {
 		failed |= run_haproxy(&r[2], rounds / 2) < 0;
 		report(csv, &r[2]);
+	}
+	if (strstr(only, "upgrade")) {
+		failed |= run_upgrade(&r[3], rounds / 4 ? rounds / 4 : 1) < 0;
+		report(csv, &r[3]);
+	}
+	if (strstr(only, "unbound")) {
+		failed |= run_unbound(&r[4], rounds / 4 ? rounds / 4 : 1) < 0;
+		report(csv, &r[4]);
 	}
 	hook_cost();
 	if (stats_fd >= 0)

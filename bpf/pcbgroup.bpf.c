@@ -427,10 +427,15 @@ static __noinline int flow_key(struct sk_reuseport_md *ctx, __u32 fields,
 	return 0;
 }
 
+/* flow_select(): the flow is not in the table; in it, but to be picked again */
+#define FLOW_ABSENT	(-1)
+#define FLOW_STALE	(-2)
+
 /*
  * A datagram of a flow in the table: selects the socket that serves it and
- * returns its slot.  -1 when the flow is new, idle for flow_timeout, or its
- * socket gone: the caller picks, then flow_enter() remembers the pick.
+ * returns its slot.  FLOW_ABSENT when the flow is new, FLOW_STALE when it
+ * was idle for flow_timeout or its socket is gone: the caller picks, then
+ * flow_enter() remembers the pick.
  */
 static __noinline long flow_select(struct sk_reuseport_md *ctx,
 				   const struct pcbg_config *cfg,
@@ -442,11 +447,11 @@ static __noinline long flow_select(struct sk_reuseport_md *ctx,
 
 	f = bpf_map_lookup_elem(&pcbg_flows, key);
 	if (!f)
-		return -1;
+		return FLOW_ABSENT;
 	if (now - f->seen > (__u64)cfg->flow_timeout * 1000000000ULL) {
 		if (cfg->stats)
 			count(PCBG_STAT_FLOW_EXPIRED);
-		return -1;
+		return FLOW_STALE;
 	}
 	slot = f->slot;
 	rec = bpf_map_lookup_elem(&pcbg_slots, &slot);
@@ -454,17 +459,39 @@ static __noinline long flow_select(struct sk_reuseport_md *ctx,
 	    bpf_sk_select_reuseport(ctx, &pcbg_socks, &slot, 0)) {
 		if (cfg->stats)
 			count(PCBG_STAT_FLOW_REPICK);
-		return -1;
+		return FLOW_STALE;
 	}
 	if (now - f->seen >= PCBG_FLOW_TOUCH_NS)
 		f->seen = now;
 	return slot;
 }
 
-/* Remember that @slot's socket now serves the flow of @key. */
+/*
+ * A known flow's entry, rewritten in place: an update would take a new
+ * entry from the LRU (which may evict another flow) without a FLOW_NEW.
+ * 0, or -1 when the entry has gone meanwhile.
+ */
+static __always_inline int flow_rewrite(const struct pcbg_flow_key *key,
+					const struct pcbg_flow *f)
+{
+	struct pcbg_flow *old = bpf_map_lookup_elem(&pcbg_flows, key);
+
+	if (!old)
+		return -1;
+	old->cookie = f->cookie;
+	old->slot = f->slot;
+	old->seen = f->seen;
+	return 0;
+}
+
+/*
+ * Remember that @slot's socket now serves the flow of @key; @stale: the
+ * flow has an entry (FLOW_STALE).  Every entry the table allocates counts
+ * one FLOW_NEW: the tools derive the evictions from it.
+ */
 static __noinline void flow_enter(const struct pcbg_config *cfg,
 				  const struct pcbg_flow_key *key, __u32 slot,
-				  __u64 now)
+				  __u64 now, int stale)
 {
 	struct pcbg_flow f = { .slot = slot, .seen = now };
 	struct pcbg_slot *rec;
@@ -473,13 +500,14 @@ static __noinline void flow_enter(const struct pcbg_config *cfg,
 	if (!rec)
 		return;
 	f.cookie = rec->cookie;
-	/* a flow seen before is overwritten; a new one counts once */
+	if (stale && !flow_rewrite(key, &f))
+		return;
 	if (!bpf_map_update_elem(&pcbg_flows, key, &f, BPF_NOEXIST)) {
 		if (cfg->stats)
 			count(PCBG_STAT_FLOW_NEW);
 		return;
 	}
-	bpf_map_update_elem(&pcbg_flows, key, &f, BPF_EXIST);
+	flow_rewrite(key, &f);	/* another CPU entered it first */
 }
 
 /*
@@ -550,7 +578,7 @@ int pcbg_select(struct sk_reuseport_md *ctx)
 	const struct pcbg_group_info *grp;
 	const struct pcbg_config *cfg;
 	__u32 zero = 0, n, gen, slot, hash, ext, local = 0, hit = 0;
-	int migrating = !!ctx->migrating_sk, flow = 0, routed = 0;
+	int migrating = !!ctx->migrating_sk, flow = 0, stale = 0, routed = 0;
 	struct pcbg_slot_count *cnt;
 	struct pcbg_flow_key key;
 	long pick = -1, err;
@@ -609,6 +637,8 @@ int pcbg_select(struct sk_reuseport_md *ctx)
 			n = 0;
 			goto selected;
 		}
+		stale = pick == FLOW_STALE;
+		pick = -1;
 	}
 #endif
 	n = grp->nr_members[gen];
@@ -660,7 +690,7 @@ int pcbg_select(struct sk_reuseport_md *ctx)
 	}
 #ifndef PCBG_NO_FLOW_TABLE
 	if (unlikely(flow))
-		flow_enter(cfg, &key, slot, now);
+		flow_enter(cfg, &key, slot, now, stale);
 #endif
 
 selected:

@@ -16,6 +16,8 @@
 #               a minimal program, each algorithm, the flow table, QUIC
 #               connection-ID routing
 #   incoming_cpu  algorithm cpu against the kernel's SO_INCOMING_CPU walk
+#   flow_scale  the flow table at 10k, 100k and 1M live flows: hits and ns per
+#               datagram, the table sized for them and the default one
 #   steer       pcbgroupd with real servers (echo_server, nginx, haproxy):
 #               time-to-steer from the bind/listen event, fallbacks per
 #               reload, the daemon's idle CPU with 100 groups
@@ -46,7 +48,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "bench: needs root (network namespaces, BPF, raw sockets)" >&2
 	exit 1
 fi
-for p in rate fairness disruption reweigh restart locality cost incoming_cpu steer tail; do
+for p in rate fairness disruption reweigh restart locality cost incoming_cpu flow_scale steer tail; do
 	if [ ! -x "$dir/$p" ]; then
 		echo "bench: $dir/$p missing; run make bench" >&2
 		exit 1
@@ -88,6 +90,7 @@ elif [ $quick = 1 ]; then
 	run locality -r 5 -R 16
 	run cost -g -r 5 -R 8
 	run incoming_cpu -g -r 5 -R 8
+	run flow_scale -g -r 5 -R 8
 	run steer -r 8 -d 20
 	run tail -r 1 -d 3
 else
@@ -99,6 +102,7 @@ else
 	run locality
 	run cost -g -r 11 -R 16
 	run incoming_cpu -g -r 11 -R 32
+	run flow_scale -g
 	run steer
 	run tail
 fi

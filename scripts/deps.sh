@@ -20,9 +20,9 @@ PKGS=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc
       qemu-system-x86 busybox-static debootstrap)
 # Packaging (make deb, selftests/package.sh): the .debs, lintian, a fresh root.
 PKGS+=(dkms dh-dkms debhelper lintian bash-completion)
-# Real servers the bench reloads (bench/steer.c): nginx and haproxy, never
-# started as services here (their own configuration, in a private namespace).
-PKGS+=(nginx-light haproxy)
+# Real servers the bench reloads (bench/steer.c): nginx, haproxy and unbound,
+# never started as services here (their own configuration, in a private namespace).
+PKGS+=(nginx-light haproxy unbound)
 # Containers (selftests/pcbgroupd_containers.c): rootful podman on the kernel's own
 # overlayfs; crun, podman's default runtime, without which no podman command
 # starts, and runc, which the test runs containers with: unlike crun, it

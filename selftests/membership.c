@@ -215,6 +215,49 @@ TEST_F(members, drained_socket_gets_no_new_flow)
 	EXPECT_EQ(0, fallbacks(self->grp));
 }
 
+static __u32 generation(struct pcbg_group *grp)
+{
+	struct pcbg_group_info info;
+
+	return pcbg_group_info(grp, &info) ? ~0U : info.gen;
+}
+
+/*
+ * A publish that would change nothing switches nothing: pcbgroupd publishes
+ * again when it learns that a member closed, often after a join already
+ * left it out, and a switch for nothing would cost the next join a grace
+ * period.  A closed member, then a join, still switch; flows keep going
+ * to members, none falls back.
+ */
+TEST_F(members, unchanged_membership_is_not_published_again)
+{
+	__u32 gen = generation(self->grp), i;
+
+	ASSERT_EQ(0, pcbg_group_publish(self->grp));
+	EXPECT_EQ(gen, generation(self->grp));
+	ASSERT_EQ(0, pcbg_group_set_cpu(self->grp, 1, 0));	/* a CPU table changes */
+	EXPECT_NE(gen, generation(self->grp));
+	gen = generation(self->grp);
+
+	close(self->fds[3]);	/* out of the socket array, still listed */
+	ASSERT_EQ(0, pcbg_group_publish(self->grp));
+	EXPECT_NE(gen, generation(self->grp));
+	gen = generation(self->grp);
+	ASSERT_EQ(0, pcbg_group_publish(self->grp));
+	EXPECT_EQ(gen, generation(self->grp));
+
+	self->fds[3] = make_server(AF_INET, SOCK_DGRAM, SERVER_PORT);
+	ASSERT_EQ(3, pcbg_group_add_socket(self->grp, self->fds[3], -1, 0));
+	EXPECT_NE(gen, generation(self->grp));
+	close(self->ep);
+	self->ep = watch_servers(self->fds, NSOCKS + 1);
+	ASSERT_LE(0, self->ep);
+	ASSERT_EQ(FLOWS, SEND_ALL(self->after));
+	for (i = 0; i < FLOWS; i++)
+		EXPECT_GE(self->after[i], 0);
+	EXPECT_EQ(0, fallbacks(self->grp));
+}
+
 /* Senders keep going while members leave and join: nothing is lost and
  * nothing falls back to the kernel's pick.
  */

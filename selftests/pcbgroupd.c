@@ -610,8 +610,12 @@ TEST(bad_declarations_are_refused_and_the_others_load)
 		  "k.conf:4: quic_cid_len: invalid value '3'" },
 		{ "l.conf", "port = 80\nproto = tcp\nprocess = x\nquic_cid_len = 8\n",
 		  "l.conf:4: quic_cid_len: a UDP group's only" },
-		{ "m.conf", "port = 80\nproto = udp\nprocess = x\njoin_weight = 10001\n",
-		  "m.conf:4: join_weight: '10001' is not a weight (0-10000)" },
+		{ "m.conf", "port = 80\nproto = udp\nprocess = x\nflow_entries = 1023\n",
+		  "m.conf:4: flow_entries: '1023' is not 1024-4194304" },
+		{ "n.conf", "port = 80\nproto = udp\nprocess = x\nflow_entries = 1M\n",
+		  "n.conf:4: flow_entries: '1M' is not 1024-4194304" },
+		{ "o.conf", "port = 80\nproto = udp\nprocess = x\njoin_weight = 10001\n",
+		  "o.conf:4: join_weight: '10001' is not a weight (0-10000)" },
 		{ "z.conf", "port = 8080\nproto = udp\nprocess = y\n",
 		  "z.conf:1: udp port 8080 is already declared by good" },
 	};
@@ -622,7 +626,7 @@ TEST(bad_declarations_are_refused_and_the_others_load)
 	ASSERT_NE(NULL, mkdtemp(dir));
 	ASSERT_EQ(0, write_file(dir, "good.conf",
 				"port = 8080\nproto = udp\nprocess = echo_server\n"
-				"algorithm = maglev\nquic_cid_len = 8\n"));
+				"algorithm = maglev\nquic_cid_len = 8\nflow_entries = 1048576\n"));
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		ASSERT_EQ(0, write_file(dir, bad[i].file, bad[i].text));
 	EXPECT_EQ(1, run_cmd(out, sizeof(out), err, sizeof(err), "%s/pcbgroupd --check -c %s",

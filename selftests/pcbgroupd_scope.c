@@ -320,6 +320,36 @@ TEST(user_key_names_the_owners_taken)
 }
 
 /*
+ * The same impostor binding while the daemon runs: its bind is an event
+ * naming it as the binder, which the daemon checks by the binder's own
+ * lineage (name, owner, namespace) rather than a walk of every process.
+ * Refused; a worker restarted after it (an event behind its events) is
+ * steered, and the group holds our workers only.
+ */
+TEST(another_users_process_binding_while_the_daemon_runs_is_never_adopted)
+{
+	char dir[] = "/tmp/pcbgd-scope.XXXXXX";
+	static const char *const ours[] = { "\"sockets\":4,", "\"unsteered\":0,",
+					    "\"daemon\":{\"name\":\"web\"" };
+	pid_t impostor, workers[WORKERS], daemon;
+
+	ASSERT_EQ(0, setup(dir, decl_text));
+	ASSERT_EQ(0, start_service(workers, dir, &daemon));
+	ASSERT_EQ(0, wait_show("", ours, 3)) TH_LOG("%s%s", out, err);
+	impostor = start_impostor(NAME, NOBODY, -1, 3, SERVER_PORT);
+	ASSERT_LT(0, impostor);
+	stop_pid(&workers[0]);
+	workers[0] = start_worker(0);
+	ASSERT_LT(0, workers[0]);
+	EXPECT_EQ(0, wait_show("", ours, 3)) TH_LOG("%s%s", out, err);
+	EXPECT_EQ(WORKERS, only_workers(workers, WORKERS)) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "[::1]:8080")) TH_LOG("%s", out);
+	EXPECT_EQ(0, flows_steered(""));
+	stop_pid(&impostor);
+	stop_service(workers, &daemon, dir);
+}
+
+/*
  * Seventy processes of another user named as ours, and seventy of root's
  * in another namespace, holding no socket: a worker restarted after them
  * is still found (the filters come before the 64-process count).

@@ -15,6 +15,7 @@
  *     cgroup = machine.slice/libpod-*.scope  # or: a group per cgroup matched
  *     algorithm = maglev          # knobs, as pcbgroupctl set takes them
  *     capacity = 64               # slots (default 4096)
+ *     flow_entries = 1048576      # flow table (default 262144 UDP, 1024 TCP)
  *     keep_waiting = yes          # keep the group when its sockets are gone
  *     join_weight = 5             # the weight of a socket joining live ones
  *
@@ -225,6 +226,10 @@ static int parse_value(struct decl *d, const char *file, int line, const char *k
 				   PCBG_WEIGHT_MAX);
 		d->join_weighs = 1;
 		d->join_weight = n;
+	} else if (!strcmp(key, "flow_entries")) {
+		if (pcbg_parse_flow_entries(v, &d->flow_entries))
+			return bad(file, line, "flow_entries: '%s' is not %u-%u", v,
+				   PCBG_FLOWS_MIN, PCBG_FLOWS_MAX);
 	} else if (!strcmp(key, "keep_waiting")) {
 		if (yes_no(v, &d->keep_waiting))
 			return bad(file, line, "keep_waiting: '%s' is not yes or no", v);

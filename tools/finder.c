@@ -76,15 +76,43 @@ static int parse_stat(const char *line, pid_t *ppid, char *comm, size_t size)
 	return 0;
 }
 
-static void load_procs(void)
+/*
+ * @pid's entry added to the table: 1, 0 if it is gone (or not a process),
+ * -1 without memory for it.
+ */
+static int add_proc(pid_t pid)
 {
 	char path[64], line[512];
+	FILE *f;
+	int got;
+
+	if (nprocs == procs_cap) {
+		struct proc *p = realloc(procs, (procs_cap + 4096) * sizeof(*p));
+
+		if (!p)
+			return -1;
+		procs = p;
+		procs_cap += 4096;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	got = !!fgets(line, sizeof(line), f);
+	fclose(f);
+	if (!got || parse_stat(line, &procs[nprocs].ppid, procs[nprocs].comm,
+			       sizeof(procs[0].comm)))
+		return 0;
+	procs[nprocs++].pid = pid;
+	return 1;
+}
+
+static void load_procs(void)
+{
 	struct dirent *de;
 	DIR *dir;
-	FILE *f;
 	char *end;
 	long v;
-	int got;
 
 	nprocs = 0;
 	dir = opendir("/proc");
@@ -94,23 +122,8 @@ static void load_procs(void)
 		v = strtol(de->d_name, &end, 10);
 		if (*end || v <= 0 || v > INT_MAX)
 			continue;
-		if (nprocs == procs_cap) {
-			struct proc *p = realloc(procs, (procs_cap + 4096) * sizeof(*p));
-
-			if (!p)
-				break;
-			procs = p;
-			procs_cap += 4096;
-		}
-		snprintf(path, sizeof(path), "/proc/%ld/stat", v);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		got = !!fgets(line, sizeof(line), f);
-		fclose(f);
-		if (got && !parse_stat(line, &procs[nprocs].ppid, procs[nprocs].comm,
-				       sizeof(procs[0].comm)))
-			procs[nprocs++].pid = v;
+		if (add_proc(v) < 0)
+			break;
 	}
 	closedir(dir);
 	/* /proc lists pids ascending; kept so for proc_index() whatever it does */
@@ -224,9 +237,9 @@ static int by_comm(const struct decl *d, const struct place *pl, pid_t *pids, in
 	return n;
 }
 
-static int by_pidfile(const struct decl *d, const struct place *pl, pid_t *pids, int max)
+/* The pid file's process into @pids[0]: 1, or 0 if there is none. */
+static int by_pidfile_head(const struct decl *d, pid_t *pids)
 {
-	int n = 0, i, k, before, grew = 1;
 	long pid;
 	FILE *f;
 
@@ -236,7 +249,19 @@ static int by_pidfile(const struct decl *d, const struct place *pl, pid_t *pids,
 	if (fscanf(f, "%ld", &pid) != 1 || pid <= 0 || pid > INT_MAX)
 		pid = 0;
 	fclose(f);
-	if (!pid || proc_index(pid) < 0 || !accepted(d, pl, pid, 1))
+	pids[0] = pid;
+	return !!pid;
+}
+
+static int by_pidfile(const struct decl *d, const struct place *pl, pid_t *pids, int max)
+{
+	int n = 0, i, k, before, grew = 1;
+	pid_t pid;
+
+	if (max < 1 || !by_pidfile_head(d, pids))
+		return 0;
+	pid = pids[0];
+	if (proc_index(pid) < 0 || !accepted(d, pl, pid, 1))
 		return 0;
 	n = add_pid(pids, n, max, pid);
 	while (grew) {	/* descendants, to any depth */
@@ -329,6 +354,49 @@ int find_processes(const struct decl *d, const struct place *pl, pid_t *pids, in
 	}
 	qsort(pids, n, sizeof(*pids), cmp_pid);
 	return n;
+}
+
+/*
+ * The table of @pid and its ancestors alone (ANCESTORS_MAX of them), for
+ * the rules above without a walk of /proc; 0, or -1 if @pid is gone.
+ */
+static int load_lineage(pid_t pid)
+{
+	int i;
+
+	nprocs = 0;
+	for (i = 0; pid > 0 && i <= ANCESTORS_MAX && add_proc(pid) == 1; i++)
+		pid = procs[nprocs - 1].ppid;
+	if (!nprocs)
+		return -1;
+	qsort(procs, nprocs, sizeof(*procs), cmp_pid);
+	return 0;
+}
+
+int process_declared(const struct decl *d, const struct place *pl, pid_t pid)
+{
+	pid_t head, p;
+	int n, k;
+
+	if (d->cgroup[0] || d->finder == FIND_UNIT)
+		return -1;	/* a cgroup's: find_processes() reads it */
+	if (load_lineage(pid))
+		return 0;
+	if (d->finder == FIND_PROCESS) {
+		k = proc_index(pid);
+		return !strcmp(procs[k].comm, d->target) && accepted(d, pl, pid, 0);
+	}
+	if (d->finder != FIND_PIDFILE)
+		return 0;
+	/* the pid file's process, or a descendant, each of them accepted */
+	n = by_pidfile_head(d, &head);
+	for (p = pid, k = proc_index(p); n && k >= 0; k = proc_index(p = procs[k].ppid)) {
+		if (p == head)
+			return accepted(d, pl, p, 1);
+		if (!accepted(d, pl, p, 0))
+			return 0;
+	}
+	return 0;
 }
 
 unsigned long long process_start(pid_t pid)

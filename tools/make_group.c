@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 
 #include "pcbgroupctl.h"
@@ -49,12 +50,21 @@ static int claim_group_dir(const char *cmd, struct new_group *g)
 }
 
 /* The new group, made and published but seen by nobody yet. */
+/* The flow table is preallocated, and only a UDP group has flows in it. */
+static __u32 flow_entries(const struct new_group *g, int protocol)
+{
+	if (g->flow_entries)
+		return g->flow_entries;
+	return protocol == IPPROTO_UDP ? PCBG_FLOWS_UDP_DEFAULT : PCBG_FLOWS_MIN;
+}
+
 static int build(const char *cmd, struct new_group *g, struct pcbg_group **grp,
 		 const struct adopted_sock *socks, int n)
 {
 	int err, i, slot;
 
-	err = pcbg_group_create(grp, g->capacity);
+	err = pcbg_group_create_flows(grp, g->capacity,
+				      flow_entries(g, socks[0].desc.protocol));
 	if (err) {
 		pr_err(cmd, "load program: %s%s", strerror(-err),
 		       err == -EPERM ? " (run as root?)" : "");

@@ -32,10 +32,13 @@ static const char usage_text[] =
 	"\n"
 	"Commands:\n"
 	"  attach --pid PID [--pid PID ...] [--port PORT] [--proto tcp|udp] [--capacity N]\n"
+	"         [--flow-entries N]\n"
 	"         adopt the SO_REUSEPORT sockets of running processes as one group\n"
 	"         (the union of what they hold; PID may be a list: \"$(pidof nginx)\"),\n"
 	"         attach the steering program and pin it under\n"
-	"         " PCBG_PIN_ROOT "/netnsCOOKIE/ID (one directory per network namespace)\n"
+	"         " PCBG_PIN_ROOT "/netnsCOOKIE/ID (one directory per network namespace);\n"
+	"         --flow-entries: the flow table's size (flow_table, UDP), 1024-4194304,\n"
+	"         default 262144 for UDP (32 MiB), 1024 for TCP\n"
 	"  show [-j] [--prometheus] [--cpus] [--samples] [GROUP]\n"
 	"         print the groups (live, waiting or dead; managed by pcbgroupd or not)\n"
 	"         and per-slot counters (JSON with -j, Prometheus text format with\n"
@@ -217,6 +220,7 @@ static int cmd_attach(int argc, char **argv)
 		{ "port", required_argument, NULL, 'P' },
 		{ "proto", required_argument, NULL, 't' },
 		{ "capacity", required_argument, NULL, 'c' },
+		{ "flow-entries", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -253,6 +257,10 @@ static int cmd_attach(int argc, char **argv)
 			if (parse_uint(optarg, PCBG_SLOTS_LIMIT, &v) || !v)
 				return usage_error("attach", "--capacity: 1-32768");
 			capacity = v;
+			break;
+		case 'f':
+			if (pcbg_parse_flow_entries(optarg, &g.flow_entries))
+				return usage_error("attach", "--flow-entries: 1024-4194304");
 			break;
 		case 'h':
 			return usage();

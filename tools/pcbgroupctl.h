@@ -58,6 +58,14 @@ void release_sockets(struct adopted_sock *socks, int n);
  */
 void find_servers(struct adopted_sock *socks, int n, const pid_t *pids,
 		  int npids);
+#define SCAN_ROUNDS	10	/* find_servers(): looks at the threads, SCAN_PAUSE_US apart */
+#define SCAN_PAUSE_US	5000
+/*
+ * The same from one look, without waiting for a server between two waits:
+ * 1 if that look settled every socket, 0 if find_servers() may learn more.
+ */
+int guess_servers(struct adopted_sock *socks, int n, const pid_t *pids,
+		  int npids);
 /* A descriptor of socket @inode held by @pid, or -errno. */
 int steal_socket(pid_t pid, __u64 inode);
 
@@ -65,6 +73,8 @@ int steal_socket(pid_t pid, __u64 inode);
 struct new_group {
 	const char *root;	/* the namespace's pin root */
 	__u32 capacity;		/* slots; 0: the default */
+	/* flow table entries; 0: PCBG_FLOWS_UDP_DEFAULT (UDP), PCBG_FLOWS_MIN */
+	__u32 flow_entries;
 	/* its config before the sockets go in; NULL: the defaults */
 	int (*configure)(struct pcbg_group *grp, const void *arg);
 	const void *arg;
@@ -165,6 +175,26 @@ int list_groups(const char *root, unsigned int *ids, int max);
  * groups pinned under @root to pcbgroup.ko.  Returns the exit status.
  */
 int register_groups(const char *root, int argc, char **argv);
+
+/* A UDP group's flow table as show prints it (show_flows.c). */
+struct flow_view {
+	int udp;		/* only UDP groups have flows */
+	int ok;			/* @u was read */
+	int scanned;		/* and the table walked */
+	struct pcbg_flow_usage u;
+};
+
+void flow_view_load(struct flow_view *fv, const struct pcbg_group *grp, int protocol,
+		    int scan);
+void flow_view_text(unsigned int id, const struct flow_view *fv, const __u64 *stats,
+		    int header);
+void flow_view_json(const struct flow_view *fv, const struct pcbg_config *cfg,
+		    const __u64 *stats);
+void flow_view_prometheus(const char *labels, const struct flow_view *fv,
+			  const __u64 *stats, int header);
+/* Warn on stderr if the table evicts live flows; 1 if it did. */
+int flow_view_warn(unsigned int id, const struct flow_view *fv,
+		   const struct pcbg_config *cfg, const __u64 *stats);
 
 /* What show prints besides the groups and sockets tables. */
 #define SHOW_SAMPLES	(1 << 0)

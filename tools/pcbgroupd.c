@@ -211,6 +211,12 @@ struct served {
 	struct pcbg_group *grp;	/* its group, kept open between events */
 	unsigned int grp_id;	/* the id and pin directory inode it was opened at */
 	__u64 grp_ino;
+	struct adopted_sock *unsettled;	/* steered, their server not yet seen waiting */
+	int nr_unsettled;
+	pid_t *settle_pids;	/* the processes they were adopted from */
+	int nr_settle_pids;
+	int settle_looks;	/* looks at their threads so far */
+	long long settle_due;	/* when to look next (CLOCK_MONOTONIC ms), 0: none */
 	int least_loaded;	/* its algorithm at the last sweep: sample its queues */
 };
 
@@ -377,6 +383,7 @@ static int configure(struct pcbg_group *grp, const void *arg)
 static int create_group(struct served *s, struct adopted_sock *socks, int n)
 {
 	struct new_group g = { .root = s->root, .capacity = decl_of(s)->capacity,
+			       .flow_entries = decl_of(s)->flow_entries,
 			       .configure = configure, .arg = decl_of(s) };
 	char local[80];
 	int err;
@@ -543,6 +550,84 @@ static void group_gone(struct served *s)
 	s->id = 0;
 }
 
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void forget_unsettled(struct served *s)
+{
+	free(s->unsettled);
+	free(s->settle_pids);
+	s->unsettled = NULL;
+	s->settle_pids = NULL;
+	s->nr_unsettled = 0;
+	s->settle_due = 0;
+}
+
+/*
+ * Sockets steered before their server waited on them (a master binds, then
+ * forks its workers): their threads looked at again, SCAN_PAUSE_US apart,
+ * from the main loop, and a CPU learned so written and published.  The CPU
+ * refines the steering (algorithm cpu); it never holds up the join.
+ */
+static void defer_servers(struct served *s, const struct adopted_sock *socks, int n,
+			  const pid_t *pids, int npids)
+{
+	forget_unsettled(s);
+	s->unsettled = malloc(n * sizeof(*socks));
+	s->settle_pids = malloc((npids ? npids : 1) * sizeof(*pids));
+	if (!s->unsettled || !s->settle_pids) {
+		forget_unsettled(s);
+		return;
+	}
+	memcpy(s->unsettled, socks, n * sizeof(*socks));
+	memcpy(s->settle_pids, pids, npids * sizeof(*pids));
+	s->nr_unsettled = n;
+	s->nr_settle_pids = npids;
+	s->settle_looks = 1;
+	s->settle_due = mono_ms() + SCAN_PAUSE_US / 1000;
+}
+
+static void settle_servers(struct served *s)
+{
+	struct pcbg_group_info info;
+	struct adopted_sock *a;
+	struct pcbg_group *grp;
+	struct pcbg_slot sl;
+	__u32 slot;
+	int i;
+
+	if (!guess_servers(s->unsettled, s->nr_unsettled, s->settle_pids, s->nr_settle_pids) &&
+	    ++s->settle_looks < SCAN_ROUNDS) {
+		s->settle_due = mono_ms() + SCAN_PAUSE_US / 1000;
+		return;
+	}
+	if (!s->id || enter(s))
+		goto out;
+	if (lock_kept_group(s, &grp))
+		goto leave;
+	for (slot = 0; !pcbg_group_info(grp, &info) && slot < info.nr_slots; slot++) {
+		if (pcbg_group_slot(grp, slot, &sl) || !(sl.flags & PCBG_SLOT_USED))
+			continue;
+		for (i = 0, a = s->unsettled; i < s->nr_unsettled && a->desc.inode != sl.inode;
+		     i++, a++)
+			;
+		if (i < s->nr_unsettled && a->cpu != sl.cpu &&
+		    !pcbg_group_set_cpu(grp, slot, a->cpu))
+			fprintf(stderr, "pcbgroupd: %s: group %u: slot %u: cpu %d\n", s->label,
+				s->id, slot, a->cpu);
+	}
+	pcbg_group_unlock(grp);
+leave:
+	leave(s);
+out:
+	forget_unsettled(s);
+}
+
 static int by_creation(const void *a, const void *b)
 {
 	const struct adopted_sock *x = a, *y = b;
@@ -564,7 +649,7 @@ static int reconcile(struct served *s, const struct sightings *v)
 	const struct decl *d = decl_of(s);
 	pid_t pids[ADOPT_MAX_PIDS];
 	struct adopted_sock *socks = NULL;
-	int npids, n, i, k, keep = 0, matched = 0, err = 0, only_binder = 0;
+	int npids, n, i, k, keep = 0, matched = 0, err = 0, only_binder = 0, settled;
 
 	for (k = 0; k < v->n; k++)
 		matched += decl_matches(d, v->s[k].family, v->s[k].protocol, v->s[k].port,
@@ -574,12 +659,19 @@ static int reconcile(struct served *s, const struct sightings *v)
 		s->dirty = 0;
 		return 0;
 	}
-	npids = find_processes(d, &s->pl, pids, ADOPT_MAX_PIDS);
 	/*
 	 * A socket just bound by one of them: its sockets only, not every
-	 * declared process's (the others' are in the group already).
+	 * declared process's (the others' are in the group already); told
+	 * from its lineage where that is enough, without a walk of /proc.
 	 */
-	for (i = 0; s->event_pid > 0 && i < npids; i++) {
+	if (s->event_pid > 0 && process_declared(d, &s->pl, s->event_pid) == 1) {
+		pids[0] = s->event_pid;
+		npids = 1;
+		only_binder = 1;
+	} else {
+		npids = find_processes(d, &s->pl, pids, ADOPT_MAX_PIDS);
+	}
+	for (i = 0; !only_binder && s->event_pid > 0 && i < npids; i++) {
 		if (pids[i] == s->event_pid) {
 			pids[0] = pids[i];
 			npids = 1;
@@ -624,7 +716,8 @@ static int reconcile(struct served *s, const struct sightings *v)
 		release_sockets(socks, 0);
 		return 0;
 	}
-	find_servers(socks, n, pids, npids);
+	/* steered first; a server not yet waiting is looked for after */
+	settled = guess_servers(socks, n, pids, npids);
 	/*
 	 * Into the slots in the order the workers were made (their process's
 	 * start, then their fd), not by inode number, which sockfs hands out
@@ -638,6 +731,8 @@ static int reconcile(struct served *s, const struct sightings *v)
 		err = update_group(s, socks, n);
 	if (!s->id)
 		err = create_group(s, socks, n);
+	if (!err && !settled)
+		defer_servers(s, socks, n, pids, npids);
 	release_sockets(socks, n);
 	return err;
 }
@@ -820,6 +915,7 @@ static void place_gone(int i)
 			managed_remove(s->netns);
 	}
 	drop_group(s);
+	forget_unsettled(s);
 	close(s->pl.netns_fd);
 	memmove(s, s + 1, (nserved - i - 1) * sizeof(*s));
 	nserved--;
@@ -1134,6 +1230,7 @@ static int reload(const char *conf_dir)
 			fprintf(stderr, "pcbgroupd: %s: declaration gone: group %u left as it is\n",
 				s->label, s->id);
 		drop_group(s);
+		forget_unsettled(s);
 		close(s->pl.netns_fd);
 		memmove(s, s + 1, (nserved - i - 1) * sizeof(*s));
 		nserved--;
@@ -1156,14 +1253,6 @@ static int reload(const char *conf_dir)
 	fprintf(stderr, "pcbgroupd: %d declarations from %s%s\n", n, conf_dir,
 		nbad ? ", some refused (above)" : "");
 	return 0;
-}
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 /*
@@ -1434,6 +1523,9 @@ int main(int argc, char **argv)
 		for (i = 0; i < nserved; i++)
 			if (served[i].closed_due && mono_ms() >= served[i].closed_due)
 				forget_closed(&served[i]);
+		for (i = 0; i < nserved; i++)
+			if (served[i].settle_due && mono_ms() >= served[i].settle_due)
+				settle_servers(&served[i]);
 		if (sweep) {
 			module_loaded = pcbg_module_loaded();
 			knobs_changed |= follow_module();
@@ -1477,6 +1569,9 @@ int main(int argc, char **argv)
 		for (i = 0; i < nserved; i++)
 			if (served[i].closed_due && served[i].closed_due < wait)
 				wait = served[i].closed_due;
+		for (i = 0; i < nserved; i++)
+			if (served[i].settle_due && served[i].settle_due < wait)
+				wait = served[i].settle_due;
 		wait -= mono_ms();
 		poll(fds, 2, wait < 0 ? 0 : wait);
 		knobs_changed = !!(fds[0].revents & POLLPRI);
@@ -1498,6 +1593,7 @@ int main(int argc, char **argv)
 	free(sightings.s);
 	while (nserved) {
 		drop_group(&served[--nserved]);
+		forget_unsettled(&served[nserved]);
 		close(served[nserved].pl.netns_fd);
 	}
 	free(served);

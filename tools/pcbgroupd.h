@@ -40,6 +40,7 @@ struct decl {
 	uid_t users[DECL_MAX_USERS];	/* user = ...: the only owners accepted */
 	int nr_users;		/* 0: the default rule (finder.c) */
 	__u32 capacity;		/* 0: the default */
+	__u32 flow_entries;	/* 0: the default (make_group.c) */
 	int keep_waiting;
 	int join_weighs;	/* join_weight = W given */
 	__u32 join_weight;	/* the weight of a socket joining a live group */
@@ -87,6 +88,12 @@ int find_places(const struct decl *d, const struct place *const *known, int nkno
  * (finder.c); returns how many, at most @max, counted after the filters.
  */
 int find_processes(const struct decl *d, const struct place *pl, pid_t *pids, int max);
+/*
+ * Is @pid one of the processes find_processes() would find, by its lineage
+ * alone (no walk of /proc)?  1 or 0; -1 where only the walk can tell (a
+ * cgroup's or unit's processes).
+ */
+int process_declared(const struct decl *d, const struct place *pl, pid_t pid);
 /* When process @pid started, in clock ticks since boot (0 if unknown). */
 unsigned long long process_start(pid_t pid);
 

@@ -26,8 +26,6 @@
 #include "pcbgroupctl.h"
 
 #define MAX_WAITED	256	/* fds looked at per waiting thread */
-#define SCAN_ROUNDS	10	/* looks at the threads, SCAN_PAUSE_US apart */
-#define SCAN_PAUSE_US	5000
 
 /* What is known of the threads waiting on one socket. */
 struct waiters {
@@ -258,11 +256,12 @@ static void fewest_holder(struct adopted_sock *s, const int *held,
 	s->cpu = cpu < 0 ? -1 : cpu;
 }
 
-void find_servers(struct adopted_sock *socks, int n, const pid_t *pids,
-		  int npids)
+/* find_servers() in up to @rounds looks; 1 if every socket had a waiter. */
+static int look_for_servers(struct adopted_sock *socks, int n, const pid_t *pids,
+			    int npids, int rounds)
 {
 	struct waiters *waiters = calloc(n ? n : 1, sizeof(*waiters));
-	int held[ADOPT_MAX_PIDS] = {}, i, k, round;
+	int held[ADOPT_MAX_PIDS] = {}, i, k, round, all = 1;
 
 	for (i = 0; i < n; i++)
 		for (k = 0; k < npids && k < ADOPT_MAX_PIDS; k++)
@@ -271,14 +270,15 @@ void find_servers(struct adopted_sock *socks, int n, const pid_t *pids,
 	 * A thread between two waits says nothing: look again, briefly, while
 	 * a socket has no waiter.
 	 */
-	for (round = 0; waiters && round < SCAN_ROUNDS; round++) {
+	for (round = 0; waiters && round < rounds; round++) {
+		if (round)
+			usleep(SCAN_PAUSE_US);
 		for (k = 0; k < npids; k++)
 			scan_threads(pids[k], socks, n, waiters);
 		for (i = 0; i < n && waiters[i].count; i++)
 			;
 		if (i == n)
 			break;
-		usleep(SCAN_PAUSE_US);
 	}
 	for (i = 0; i < n; i++) {
 		struct adopted_sock *s = &socks[i];
@@ -288,10 +288,25 @@ void find_servers(struct adopted_sock *socks, int n, const pid_t *pids,
 			s->cpu = waiters[i].cpu;
 		} else {
 			fewest_holder(s, held, pids, npids);
+			/* the server said which CPU: nothing more to learn */
+			all &= s->desc.incoming_cpu >= 0;
 		}
 		/* the server said itself which CPU the socket is for */
 		if (s->desc.incoming_cpu >= 0)
 			s->cpu = s->desc.incoming_cpu;
 	}
 	free(waiters);
+	return all;
+}
+
+void find_servers(struct adopted_sock *socks, int n, const pid_t *pids,
+		  int npids)
+{
+	look_for_servers(socks, n, pids, npids, SCAN_ROUNDS);
+}
+
+int guess_servers(struct adopted_sock *socks, int n, const pid_t *pids,
+		  int npids)
+{
+	return look_for_servers(socks, n, pids, npids, 1);
 }

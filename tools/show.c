@@ -78,6 +78,7 @@ struct group_view {
 	__u32 unsteered;	/* sockets on its address not in it */
 	__u64 netns;		/* its namespace's cookie */
 	struct managed_group managed;	/* by a running pcbgroupd: id not 0 */
+	struct flow_view flows;
 };
 
 /* live: a socket in it; waiting: none, kept by pcbgroupd; dead: none */
@@ -196,7 +197,7 @@ static __u32 *live_flows(const struct group_view *v)
 static void print_text(struct group_view *views, int n, int what)
 {
 	char local[80];
-	int i;
+	int i, k;
 	__u32 slot;
 
 	printf("%-4s %-5s %-24s %7s %-14s %8s %12s %12s %9s %-7s %s\n", "id", "proto",
@@ -244,6 +245,9 @@ static void print_text(struct group_view *views, int n, int what)
 		}
 		free(live);
 	}
+	for (i = 0, k = 0; i < n; i++)
+		if (views[i].flows.ok)
+			flow_view_text(views[i].id, &views[i].flows, views[i].stats, !k++);
 	printf("\n%-5s %-16s %12s\n", "group", "counter", "value");
 	for (i = 0; i < n; i++) {
 		__u32 st;
@@ -323,6 +327,7 @@ static void print_json(struct group_view *views, int n)
 		       v->cfg.max_group_size, v->cfg.stats,
 		       pcbg_hash_fields_name(v->cfg.hash_fields) ?: "?", v->cfg.migrate,
 		       v->info.samples, v->cfg.flow_table, v->cfg.flow_timeout);
+		flow_view_json(&v->flows, &v->cfg, v->stats);
 		printf("\"quic_cid_len\":%u,", v->info.quic_cid_len);
 		printf("\"counters\":{");
 		for (st = 0; st < PCBG_STAT_NR; st++)
@@ -444,6 +449,10 @@ static void print_prometheus(struct group_view *views, int n)
 		prom_labels(l, sizeof(l), &views[i]);
 		printf("pcbgroup_unsteered_sockets{%s} %u\n", l, views[i].unsteered);
 	}
+	for (i = 0; i < n; i++) {
+		prom_labels(l, sizeof(l), &views[i]);
+		flow_view_prometheus(l, &views[i].flows, views[i].stats, !i);
+	}
 	prom_head("pcbgroup_managed_last_seen_seconds", "gauge",
 		  "When pcbgroupd last saw the group's sockets, in unix time.");
 	for (i = 0; i < n; i++) {
@@ -544,6 +553,14 @@ int show_collect(struct show_set *set, const char *root, unsigned int id, int wh
 			views[i].managed = *m;
 	}
 	find_unsteered(views, nv, what & SHOW_QUIET);
+	for (i = 0; i < nv; i++) {
+		/* a walk of the table: not for every scrape */
+		flow_view_load(&views[i].flows, views[i].grp, views[i].info.protocol,
+			       !(what & SHOW_PROMETHEUS));
+		if (!(what & SHOW_QUIET))
+			flow_view_warn(views[i].id, &views[i].flows, &views[i].cfg,
+				       views[i].stats);
+	}
 	set->n += nv;
 	return err;
 }

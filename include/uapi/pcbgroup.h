@@ -69,11 +69,20 @@
 /*
  * Flow table (flow_table=1, UDP groups): PCBG_FLOWS_PER_SLOT entries per
  * slot of capacity, at least PCBG_FLOWS_MIN, at most PCBG_FLOWS_MAX, unless
- * the creator of the group gives its own size.
+ * the creator of the group gives its own size.  The tools give a UDP group
+ * PCBG_FLOWS_UDP_DEFAULT unless told (flow_entries), a TCP group
+ * PCBG_FLOWS_MIN: the table is preallocated and only UDP uses it.
  */
 #define PCBG_FLOWS_PER_SLOT	4
 #define PCBG_FLOWS_MIN		1024
 #define PCBG_FLOWS_MAX		(1U << 22)
+#define PCBG_FLOWS_UDP_DEFAULT	(1U << 18)
+/*
+ * Free entries the kernel's LRU keeps per CPU (LOCAL_FREE_TARGET in
+ * kernel/bpf/bpf_lru_list.c): a table may evict up to this many per CPU
+ * before every entry is in use.
+ */
+#define PCBG_FLOWS_LRU_SLACK	128
 /* flow_timeout, seconds */
 #define PCBG_FLOW_TIMEOUT_DEFAULT	30
 #define PCBG_FLOW_TIMEOUT_MAX	86400
@@ -208,8 +217,12 @@ enum pcbg_hash_fields {
  *	seconds was picked again, as a new one.
  * @PCBG_STAT_FLOW_EVICTED: flow_table: flows the full table dropped, least
  *	recently used first.  Not counted by the program, which cannot see
- *	an eviction: the tools derive it as FLOW_NEW - the entries in the
- *	table (pcbg_group_reset_stats() sets FLOW_NEW to those entries).
+ *	an eviction: the tools derive it as FLOW_NEW - the table's size
+ *	(every entry the kernel allocates is a FLOW_NEW: the program rewrites
+ *	a known flow's entry in place, and nothing deletes one), at least 0.
+ *	That is the evictions, or fewer by at most PCBG_FLOWS_LRU_SLACK per
+ *	CPU; it only grows.  pcbg_group_reset_stats() sets FLOW_NEW to the
+ *	entries present, so that evictions count from 0 again.
  * @PCBG_STAT_LOAD_SECOND: algorithm least-loaded: the second candidate had
  *	the shorter queue and took the connection (or new flow).
  * @PCBG_STAT_QUIC_ROUTED: quic_cid_len: a datagram went to the slot its

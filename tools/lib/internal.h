@@ -113,6 +113,11 @@ int pcbg_quic_cid_len_bad(__u32 len);
 
 /* Entries of the flow table of a group of @capacity slots, by default. */
 __u32 pcbg_flows_size(__u32 capacity);
+/* max_entries of the group's flow table; 0 (errno set) on error. */
+__u32 pcbg_flow_table_size(const struct pcbg_group *grp);
+/* pcbg_group_flows(), and the age of the least recently seen entry. */
+int pcbg_flows_scan(const struct pcbg_group *grp, __u32 *live, __u32 nr_slots,
+		    __u64 *oldest_ns);
 
 /* validate.c: what is pinned is checked before use (-EUCLEAN if damaged). */
 struct bpf_map_info;

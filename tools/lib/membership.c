@@ -78,6 +78,64 @@ static int write_info(struct pcbg_group *grp, const struct pcbg_group_info *info
 	       -errno : 0;
 }
 
+/* How many members generation @g lists, at most the capacity. */
+static __u32 listed(const struct pcbg_group_info *info, __u32 g)
+{
+	return info->nr_members[g] <= info->capacity ? info->nr_members[g] : info->capacity;
+}
+
+/*
+ * Does a socket still open leave: is one of the @n_old members of @old (a
+ * generation's list, as the program reads it) live and not among the @n of
+ * @list?  Both ascending.  A reader of @old can select only its members:
+ * the new ones, or sockets that closed (the kernel took them out of the
+ * socket array, a reader gets -ENOENT or the socket a placement put in
+ * their slot since, which is the new list's).  Only a live one that
+ * leaves needs the readers gone.
+ */
+static int live_left(struct pcbg_group *grp, const __u32 *old, __u32 n_old,
+		     const __u32 *list, __u32 n)
+{
+	__u32 i, k = 0;
+
+	for (i = 0; i < n_old; i++) {
+		while (k < n && list[k] < old[STRIDE(i)])
+			k++;
+		if ((k == n || list[k] != old[STRIDE(i)]) &&
+		    pcbg_group_slot_live(grp, old[STRIDE(i)]) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Is the generation in use already the one of members @list (@n, with their
+ * CPUs @cpus), per-CPU tables included?  Then publishing it again would only
+ * cost the next change a grace period.
+ */
+static int same_generation(const struct pcbg_group *grp, const struct pcbg_group_info *info,
+			   const __u32 *members, const __u32 *cnt, const __u32 *cslots,
+			   const __u32 *list, const int *cpus, __u32 n)
+{
+	__u32 cur = info->gen & 1, nc = grp->ncpus, *seen, i, t;
+	int same = n == info->nr_members[cur];
+
+	for (i = 0; same && i < n; i++)
+		same = members[STRIDE((size_t)cur * info->capacity + i)] == list[i];
+	seen = same ? calloc(nc, sizeof(*seen)) : NULL;
+	for (i = 0; seen && same && i < n; i++) {
+		if (cpus[i] < 0)
+			continue;
+		t = cur * nc + cpus[i];
+		same = seen[cpus[i]] < cnt[STRIDE(t)] &&
+		       cslots[STRIDE((size_t)t * info->capacity + seen[cpus[i]]++)] == list[i];
+	}
+	for (i = 0; seen && same && i < nc; i++)
+		same = seen[i] == cnt[STRIDE(cur * nc + i)];
+	free(seen);
+	return same && seen;
+}
+
 /*
  * Generation @g's Maglev table and, when the members' weights differ, its
  * weight table (else its bit of info->weighted is cleared): @m entries,
@@ -113,7 +171,8 @@ int pcbg_group_publish(struct pcbg_group *grp)
 	__u32 nc = grp->ncpus;
 	struct pcbg_group_info info;
 	struct pcbg_slot s;
-	int err;
+	int err, left, *cpus = NULL;
+	__u32 i;
 
 	err = pcbg_group_lock(grp);
 	if (err)
@@ -129,31 +188,13 @@ int pcbg_group_publish(struct pcbg_group *grp)
 	maglev = map_table(&vg, grp->map_fd[PCBG_M_MAGLEV], 2 * info.maglev_stride);
 	wtable = map_table(&vw, grp->map_fd[PCBG_M_WTABLE], 2 * info.maglev_stride);
 	list = calloc(info.capacity, sizeof(*list));
+	cpus = calloc(info.capacity, sizeof(*cpus));
 	weights = calloc(info.capacity, sizeof(*weights));
-	if (!members || !cnt || !cslots || !maglev || !wtable || !list || !weights) {
+	if (!members || !cnt || !cslots || !maglev || !wtable || !list || !cpus || !weights) {
 		err = -errno ?: -ENOMEM;
 		goto out;
 	}
-	/*
-	 * The generation written here was in use until the last switch.  If
-	 * another handle made that switch, it may have died before waiting.
-	 */
-	/*
-	 * A handle kept open between changes (pcbgroupd's) waits again when
-	 * another writer switched meanwhile (two switches look like none, but
-	 * that writer waited after its own unless it died right then).
-	 */
-	if (!grp->synced || info.gen != grp->switched_to) {
-		err = wait_for_readers(grp);
-		if (err)
-			goto out;
-	}
-
-	for (slot = 0; slot < nc; slot++)
-		cnt[STRIDE(g * nc + slot)] = 0;
 	for (slot = 0; slot < info.nr_slots; slot++) {
-		__u32 t;
-
 		err = pcbg_group_slot(grp, slot, &s);
 		if (err)
 			goto out;
@@ -163,15 +204,46 @@ int pcbg_group_publish(struct pcbg_group *grp)
 		/* a record damaged above the bound weighs the bound */
 		weights[n] = pcbg_slot_weight(&s) > PCBG_WEIGHT_MAX ? PCBG_WEIGHT_MAX :
 			     pcbg_slot_weight(&s);
-		list[n] = slot;
-		members[STRIDE((size_t)g * info.capacity + n++)] = slot;
-		if (s.cpu < 0 || (__u32)s.cpu >= nc)
-			continue;
-		t = g * nc + s.cpu;
-		cslots[STRIDE((size_t)t * info.capacity + cnt[STRIDE(t)]++)] = slot;
+		cpus[n] = s.cpu < 0 || (__u32)s.cpu >= nc ? -1 : s.cpu;
+		list[n++] = slot;
 	}
 	m_old = info.maglev_size[!g];
 	m = pcbg_maglev_next_size(m_old, info.nr_slots);
+	/*
+	 * The membership in use already (a socket's leave published before),
+	 * and no weight to apply: none weighed through this handle since its
+	 * last publish, none differing, none in the tables in use.
+	 */
+	if (m == m_old && grp->weighed < 0 && !(info.weighted >> (info.gen & 1) & 1) &&
+	    pcbg_weights_uniform(weights, n) &&
+	    same_generation(grp, &info, members, cnt, cslots, list, cpus, n))
+		goto out;
+	/*
+	 * The generation written here was in use until the last switch.  If
+	 * another handle made that switch, it may have died before waiting.
+	 */
+	/*
+	 * A handle kept open between changes (pcbgroupd's) waits again when
+	 * another writer switched meanwhile (two switches look like none, but
+	 * that writer waited after its own unless it died right then).
+	 */
+	if ((!grp->synced || info.gen != grp->switched_to) &&
+	    live_left(grp, members + STRIDE((size_t)g * info.capacity),
+		      listed(&info, g), list, n)) {
+		err = wait_for_readers(grp);
+		if (err)
+			goto out;
+	}
+	for (slot = 0; slot < nc; slot++)
+		cnt[STRIDE(g * nc + slot)] = 0;
+	for (i = 0; i < n; i++) {
+		__u32 t = g * nc + cpus[i];
+
+		members[STRIDE((size_t)g * info.capacity + i)] = list[i];
+		if (cpus[i] < 0)
+			continue;
+		cslots[STRIDE((size_t)t * info.capacity + cnt[STRIDE(t)]++)] = list[i];
+	}
 	if (n && PCBG_MAGLEV_WORDS(m) <= info.maglev_stride) {
 		/* the table in use guides the new one while M stays */
 		err = build_tables(&info, g, maglev, wtable, m == m_old, m, list, weights, n,
@@ -189,12 +261,22 @@ int pcbg_group_publish(struct pcbg_group *grp)
 	grp->synced = 0;
 	grp->switched_to = g;
 	err = write_info(grp, &info);
-	if (!err)
-		err = wait_for_readers(grp);	/* the old membership is gone */
-	grp->synced = !err;
+	/*
+	 * The old membership is gone once its readers are.  When no socket
+	 * still open leaves it (a join, or members that closed), a reader of
+	 * it selects nothing the caller may count on being unselected: this
+	 * returns at once, and the next publish looks before it writes that
+	 * generation again.
+	 */
+	left = !err && live_left(grp, members + STRIDE((size_t)!g * info.capacity),
+				 listed(&info, !g), list, n);
+	if (left)
+		err = wait_for_readers(grp);
+	grp->synced = !err && left;
 	grp->weighed = -1;
 out:
 	free(list);
+	free(cpus);
 	free(weights);
 	unmap_table(&vw);
 	unmap_table(&vm);

@@ -234,6 +234,40 @@ int pcbg_group_slot_selected(const struct pcbg_group *grp, __u32 slot,
  * draining worker is done when its slot's count is 0.
  */
 int pcbg_group_flows(const struct pcbg_group *grp, __u32 *live, __u32 nr_slots);
+/**
+ * struct pcbg_flow_usage - a group's flow table, as pcbg_group_flow_usage()
+ * found it.
+ * @size: its entries (max_entries), chosen when the group was made.
+ * @bytes: the memory the kernel charges for it (the map's memlock), taken
+ *	at load: the table is preallocated.  0 when the kernel does not say.
+ * @entries: flows in it now (with @scan).
+ * @oldest_ns: how long ago its least recently seen entry had a datagram
+ *	(with @scan): below flow_timeout, an eviction drops a live flow.
+ */
+struct pcbg_flow_usage {
+	__u32 size;
+	__u32 entries;
+	__u64 bytes;
+	__u64 oldest_ns;
+};
+
+/* Fill @u; @scan: walk the table too (a syscall or two per entry). */
+int pcbg_group_flow_usage(const struct pcbg_group *grp, struct pcbg_flow_usage *u,
+			  int scan);
+/*
+ * 1 when the table has evicted flows and even its least recently seen
+ * entry is younger than flow_timeout: what it evicts now are live flows,
+ * which come back as new ones and may move.  @u from a scan.
+ */
+int pcbg_flow_evicting_live(const struct pcbg_flow_usage *u,
+			    const struct pcbg_config *cfg,
+			    const __u64 stats[PCBG_STAT_NR]);
+/*
+ * A flow table's size, the flow_entries of pcbgroupctl attach and of
+ * pcbgroupd's declarations: a decimal PCBG_FLOWS_MIN..PCBG_FLOWS_MAX.
+ * 0, or -EINVAL with *@entries unchanged.
+ */
+int pcbg_parse_flow_entries(const char *s, __u32 *entries);
 /* Counters by enum pcbg_stat, summed over CPUs. */
 int pcbg_group_stats(const struct pcbg_group *grp, __u64 stats[PCBG_STAT_NR]);
 /* The same counters, of one CPU (@cpu < 0: summed). */

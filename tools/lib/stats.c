@@ -61,7 +61,7 @@ int pcbg_group_cpu_stats(const struct pcbg_group *grp, int cpu,
 {
 	struct pcbg_slot_count c = {};
 	struct pcbg_group_info info;
-	__u32 i;
+	__u32 i, size;
 	int err;
 
 	if (cpu >= grp->ncpus)
@@ -79,19 +79,28 @@ int pcbg_group_cpu_stats(const struct pcbg_group *grp, int cpu,
 	stats[PCBG_STAT_CPU_LOCAL] = c.cpu_local;
 	stats[PCBG_STAT_FLOW_HIT] = c.flow_hit;
 	stats[PCBG_STAT_QUIC_ROUTED] = c.quic_routed;
-	/* the program cannot see an eviction: entered and no longer there */
+	/*
+	 * The program cannot see an eviction: every entry allocated is a
+	 * flow_new, and the table holds at most its size (enum pcbg_stat).
+	 */
 	stats[PCBG_STAT_FLOW_EVICTED] = 0;
 	if (cpu < 0) {
-		err = pcbg_group_flows(grp, NULL, 0);
-		if (err < 0)
-			return err;
-		if (stats[PCBG_STAT_FLOW_NEW] > (__u64)err)
-			stats[PCBG_STAT_FLOW_EVICTED] = stats[PCBG_STAT_FLOW_NEW] - err;
+		size = pcbg_flow_table_size(grp);
+		if (!size)
+			return -errno;
+		if (stats[PCBG_STAT_FLOW_NEW] > size)
+			stats[PCBG_STAT_FLOW_EVICTED] = stats[PCBG_STAT_FLOW_NEW] - size;
 	}
 	return 0;
 }
 
 int pcbg_group_flows(const struct pcbg_group *grp, __u32 *live, __u32 nr_slots)
+{
+	return pcbg_flows_scan(grp, live, nr_slots, NULL);
+}
+
+int pcbg_flows_scan(const struct pcbg_group *grp, __u32 *live, __u32 nr_slots,
+		    __u64 *oldest_ns)
 {
 	struct pcbg_flow_key key, next;
 	struct pcbg_config cfg;
@@ -122,6 +131,8 @@ int pcbg_group_flows(const struct pcbg_group *grp, __u32 *live, __u32 nr_slots)
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	now = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	err = 0;
+	if (oldest_ns)
+		*oldest_ns = 0;
 	while (!bpf_map_get_next_key(grp->map_fd[PCBG_M_FLOWS], first ? NULL : &key,
 				     &next)) {
 		first = 0;
@@ -129,6 +140,8 @@ int pcbg_group_flows(const struct pcbg_group *grp, __u32 *live, __u32 nr_slots)
 		if (bpf_map_lookup_elem(grp->map_fd[PCBG_M_FLOWS], &key, &f))
 			continue;	/* evicted meanwhile */
 		n++;
+		if (oldest_ns && now > f.seen && now - f.seen > *oldest_ns)
+			*oldest_ns = now - f.seen;
 		if (!live || f.slot >= nr_slots || !cookies[f.slot] ||
 		    cookies[f.slot] != f.cookie ||
 		    (now > f.seen && now - f.seen > (__u64)cfg.flow_timeout * 1000000000ULL))
@@ -196,8 +209,8 @@ static int clear_percpu(const struct pcbg_group *grp, int map, __u32 nr,
 }
 
 /*
- * flow_evicted is flow_new - the entries in the table: flow_new restarts
- * from those entries, not from 0, so that evictions restart from 0.
+ * flow_evicted is flow_new - the table's size: flow_new restarts from the
+ * entries present, not from 0, so that evictions restart from 0.
  */
 static int restart_flow_new(struct pcbg_group *grp)
 {

@@ -562,8 +562,9 @@ TEST(show_warns_when_live_flows_are_evicted)
 /*
  * The size of the flow table: a bad one is refused, by the library and by
  * pcbgroupctl attach, with the range, and no group is made; a good one is
- * the table's size, with its memory shown; a UDP group has
- * PCBG_FLOWS_UDP_DEFAULT entries unless told.
+ * the table's size, with its memory shown; unless told, a UDP group has
+ * PCBG_FLOWS_UDP_DEFAULT entries if flow_table is on as it is made (by
+ * pcbgroup.ko's sysctl), else PCBG_FLOWS_MIN: the table is preallocated.
  */
 TEST(flow_entries_bad_sizes_are_refused)
 {
@@ -609,9 +610,19 @@ TEST(flow_entries_bad_sizes_are_refused)
 	snprintf(args, sizeof(args), "attach --pid %d --proto udp", server);
 	ASSERT_EQ(0, ctl(out, err, args)) TH_LOG("%s", err);
 	ASSERT_EQ(0, ctl(out, err, "show -j"));
-	snprintf(want, sizeof(want), "\"flow_table\":{\"entries\":%u,", PCBG_FLOWS_UDP_DEFAULT);
+	snprintf(want, sizeof(want), "\"flow_table\":{\"entries\":%u,", PCBG_FLOWS_MIN);
 	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
 	ASSERT_EQ(0, ctl(out, err, "detach --all"));
+	if (pcbg_module_loaded()) {	/* flow_table on as the group is made */
+		ASSERT_EQ(0, run_cmd(NULL, 0, NULL, 0, "sysctl -qw net.pcbgroup.flow_table=1"));
+		ASSERT_EQ(0, ctl(out, err, args)) TH_LOG("%s", err);
+		ASSERT_EQ(0, ctl(out, err, "show -j"));
+		snprintf(want, sizeof(want), "\"flow_table\":{\"entries\":%u,",
+			 PCBG_FLOWS_UDP_DEFAULT);
+		EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+		ASSERT_EQ(0, ctl(out, err, "detach --all"));
+		run_cmd(NULL, 0, NULL, 0, "sysctl -qw net.pcbgroup.flow_table=0");
+	}
 	kill(server, SIGKILL);
 	waitpid(server, NULL, 0);
 	close(out_fd);

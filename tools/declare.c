@@ -15,7 +15,7 @@
  *     cgroup = machine.slice/libpod-*.scope  # or: a group per cgroup matched
  *     algorithm = maglev          # knobs, as pcbgroupctl set takes them
  *     capacity = 64               # slots (default 4096)
- *     flow_entries = 1048576      # flow table (default 262144 UDP, 1024 TCP)
+ *     flow_entries = 1048576      # flow table (default 262144 with flow_table = 1)
  *     keep_waiting = yes          # keep the group when its sockets are gone
  *     join_weight = 5             # the weight of a socket joining live ones
  *

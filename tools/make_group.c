@@ -49,15 +49,38 @@ static int claim_group_dir(const char *cmd, struct new_group *g)
 	return -ENOSPC;
 }
 
-/* The new group, made and published but seen by nobody yet. */
-/* The flow table is preallocated, and only a UDP group has flows in it. */
+/* pcbgroup.ko's flow_table sysctl in this namespace is 1 */
+static int module_flow_table(void)
+{
+	char buf[8] = "";
+	FILE *f;
+
+	if (!pcbg_module_loaded())
+		return 0;
+	f = fopen("/proc/sys/net/pcbgroup/flow_table", "re");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return buf[0] == '1';
+}
+
+/*
+ * The flow table is preallocated whether flow_table is on or not (an LRU
+ * map always is), and only a UDP group with flow_table on uses it: the
+ * large default goes to those alone.
+ */
 static __u32 flow_entries(const struct new_group *g, int protocol)
 {
 	if (g->flow_entries)
 		return g->flow_entries;
-	return protocol == IPPROTO_UDP ? PCBG_FLOWS_UDP_DEFAULT : PCBG_FLOWS_MIN;
+	if (protocol == IPPROTO_UDP && (g->flow_table || module_flow_table()))
+		return PCBG_FLOWS_UDP_DEFAULT;
+	return PCBG_FLOWS_MIN;	/* unused unless flow_table is turned on later */
 }
 
+/* The new group, made and published but seen by nobody yet. */
 static int build(const char *cmd, struct new_group *g, struct pcbg_group **grp,
 		 const struct adopted_sock *socks, int n)
 {

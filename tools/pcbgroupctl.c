@@ -38,7 +38,7 @@ static const char usage_text[] =
 	"         attach the steering program and pin it under\n"
 	"         " PCBG_PIN_ROOT "/netnsCOOKIE/ID (one directory per network namespace);\n"
 	"         --flow-entries: the flow table's size (flow_table, UDP), 1024-4194304,\n"
-	"         default 262144 for UDP (32 MiB), 1024 for TCP\n"
+	"         default 262144 (32 MiB) for UDP with flow_table on, else 1024\n"
 	"  show [-j] [--prometheus] [--cpus] [--samples] [GROUP]\n"
 	"         print the groups (live, waiting or dead; managed by pcbgroupd or not)\n"
 	"         and per-slot counters (JSON with -j, Prometheus text format with\n"

@@ -73,8 +73,13 @@ int steal_socket(pid_t pid, __u64 inode);
 struct new_group {
 	const char *root;	/* the namespace's pin root */
 	__u32 capacity;		/* slots; 0: the default */
-	/* flow table entries; 0: PCBG_FLOWS_UDP_DEFAULT (UDP), PCBG_FLOWS_MIN */
+	/*
+	 * flow table entries; 0: PCBG_FLOWS_UDP_DEFAULT for a UDP group whose
+	 * flow_table is on when it is made (@flow_table, or pcbgroup.ko's
+	 * sysctl), else PCBG_FLOWS_MIN
+	 */
 	__u32 flow_entries;
+	int flow_table;		/* 1: its config will have flow_table on */
 	/* its config before the sockets go in; NULL: the defaults */
 	int (*configure)(struct pcbg_group *grp, const void *arg);
 	const void *arg;

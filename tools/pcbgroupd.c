@@ -374,6 +374,20 @@ static int apply_knobs(const struct decl *d, struct pcbg_group *grp)
 	return err;
 }
 
+/*
+ * The declaration turns the flow table on (its last flow_table = 1), and
+ * is the config's writer (pcbgroup.ko's sysctls are while it is loaded)?
+ */
+static int decl_flow_table(const struct decl *d)
+{
+	int i, on = 0;
+
+	for (i = 0; i < d->nr_knobs; i++)
+		if (!strcmp(d->knobs[i].name, "flow_table"))
+			on = !strcmp(d->knobs[i].value, "1");
+	return on && !module_loaded;
+}
+
 static int configure(struct pcbg_group *grp, const void *arg)
 {
 	return apply_knobs(arg, grp);
@@ -384,6 +398,7 @@ static int create_group(struct served *s, struct adopted_sock *socks, int n)
 {
 	struct new_group g = { .root = s->root, .capacity = decl_of(s)->capacity,
 			       .flow_entries = decl_of(s)->flow_entries,
+			       .flow_table = decl_flow_table(decl_of(s)),
 			       .configure = configure, .arg = decl_of(s) };
 	char local[80];
 	int err;

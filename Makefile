@@ -46,7 +46,7 @@ CTL_OBJS	:= $(OUT)/tools/pcbgroupctl.o $(OUT)/tools/adopt.o $(OUT)/tools/show.o 
 # pcbgroupd shares pcbgroupctl's objects but its main
 D_OBJS		:= $(filter-out $(OUT)/tools/pcbgroupctl.o,$(CTL_OBJS)) \
 		   $(OUT)/tools/pcbgroupd.o $(OUT)/tools/declare.o $(OUT)/tools/finder.o \
-		   $(OUT)/tools/scope.o $(OUT)/tools/bindwatch.o
+		   $(OUT)/tools/scope.o $(OUT)/tools/bindwatch.o $(OUT)/tools/join_weight.o
 EXAMPLES	:= $(OUT)/echo_server $(OUT)/loadgen
 HDRS		:= include/uapi/pcbgroup.h tools/lib/pcbgroup.h tools/lib/internal.h
 

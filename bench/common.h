@@ -45,6 +45,7 @@ struct bench_group {
 	int ep;
 	struct pcbg_group *grp;
 	int variant;
+	int weighted;		/* slot 0 weighs more (bench/cost's weighted) */
 };
 
 /**

@@ -42,7 +42,7 @@
 #include "pcbgroup_noflow.skel.h"
 
 #define MAX_N		4
-#define MAX_V		(7 + PCBG_ALGO_NR)
+#define MAX_V		(8 + PCBG_ALGO_NR)
 _Static_assert(MAX_V <= BENCH_MAX_V, "bench_opts holds every program");
 #define MAX_REPS	BENCH_MAX_REPS
 #define UDP_PORT	8200
@@ -61,6 +61,8 @@ _Static_assert(MAX_V <= BENCH_MAX_V, "bench_opts holds every program");
 #define BENCH_FLOWS	(-5)
 /* the same, every datagram a flow the table does not hold */
 #define BENCH_FLOWS_NEW	(-6)
+/* hash-threshold with slot 0 weighing twice the others: the weight table */
+#define BENCH_WEIGHTED	(-9)
 #define FLOWS_KNOWN	1024	/* all in the table after the warm-up */
 #define GOAL_FLOWS_NS	60.0
 /* hash-threshold with quic_cid_len: CIDs naming the slots, or none */
@@ -93,7 +95,7 @@ static void usage(const char *prog)
 		"  -n, --n N,...        group sizes (16,4096)\n"
 		"  -a, --algos PROG,... programs (noop,minimal,hash-threshold,modulo,cpu,maglev,\n"
 		"                       no-flow-code,flows,flows-new,least-loaded,quic-cid,\n"
-		"                       quic-cid-miss)\n"
+		"                       quic-cid-miss,weighted)\n"
 		"  -c, --cpu CPU        CPU to run on (the last one)\n"
 		"  -p, --proto PROTO    only udp or only tcp\n"
 		"  -g, --goals          write the goal rows into DIR/goals.tsv\n",
@@ -116,7 +118,8 @@ static int parse_programs(int c, const char *s, struct bench_opts *o)
 			!strcmp(tok, "flows") ? BENCH_FLOWS :
 			!strcmp(tok, "flows-new") ? BENCH_FLOWS_NEW :
 			!strcmp(tok, "quic-cid") ? BENCH_QUIC :
-			!strcmp(tok, "quic-cid-miss") ? BENCH_QUIC_MISS : NO_PROGRAM;
+			!strcmp(tok, "quic-cid-miss") ? BENCH_QUIC_MISS :
+			!strcmp(tok, "weighted") ? BENCH_WEIGHTED : NO_PROGRAM;
 
 		for (a = 0; a < PCBG_ALGO_NR && v == NO_PROGRAM; a++)
 			if (pcbg_algorithm_name(a) && !strcmp(tok, pcbg_algorithm_name(a)))
@@ -183,7 +186,7 @@ static const char *name(int v)
 	return v == BENCH_MINIMAL ? "minimal" : v == BENCH_NOFLOW ? "no-flow-code" :
 	       v == BENCH_FLOWS ? "flows" : v == BENCH_FLOWS_NEW ? "flows-new" :
 	       v == BENCH_QUIC ? "quic-cid" : v == BENCH_QUIC_MISS ? "quic-cid-miss" :
-	       bench_variant_name(v);
+	       v == BENCH_WEIGHTED ? "weighted" : bench_variant_name(v);
 }
 
 /* The map named @name among those program @prog_fd uses, or -ENOENT. */
@@ -248,7 +251,7 @@ static struct pcbgroup_noflow_bpf *noflow_load(int prog_fd)
 /* Put variant @v on group @gr: the program and the knobs it runs with. */
 static int use_variant(struct bench_group *gr, int v, int noop_fd, int noflow_fd)
 {
-	int algo = v >= 0 ? v : PCBG_ALGO_HASH_THRESHOLD, err;
+	int algo = v >= 0 ? v : PCBG_ALGO_HASH_THRESHOLD, err, weighted;
 
 	if (v == BENCH_NOOP)
 		return bench_group_use(gr, v, noop_fd);
@@ -259,6 +262,13 @@ static int use_variant(struct bench_group *gr, int v, int noop_fd, int noflow_fd
 	if (!err)
 		err = pcbg_group_set_quic(gr->grp, v == BENCH_QUIC || v == BENCH_QUIC_MISS ?
 					  BENCH_QUIC_CID_LEN : 0);
+	/* slot 0's weight, published only when it changes: off the slices */
+	weighted = v == BENCH_WEIGHTED;
+	if (!err && gr->weighted != weighted) {
+		err = pcbg_group_set_weight(gr->grp, 0, weighted ? 2 * PCBG_WEIGHT_DEFAULT :
+						      PCBG_WEIGHT_DEFAULT);
+		gr->weighted = weighted;
+	}
 	if (!err && v == BENCH_NOFLOW &&
 	    setsockopt(gr->fds[0], SOL_SOCKET, SO_ATTACH_REUSEPORT_EBPF,
 		       &noflow_fd, sizeof(noflow_fd)))
@@ -619,11 +629,11 @@ int main(int argc, char **argv)
 {
 	struct bench_opts o = {
 		.outdir = "build/bench", .reps = 7, .rounds = 16, .tcp_slice = 8,
-		.nn = 2, .n = { 16, 4096 }, .nv = 12,
+		.nn = 2, .n = { 16, 4096 }, .nv = 13,
 		.v = { BENCH_NOOP, BENCH_MINIMAL, PCBG_ALGO_HASH_THRESHOLD,
 		       PCBG_ALGO_MODULO, PCBG_ALGO_CPU, PCBG_ALGO_MAGLEV,
 		       BENCH_NOFLOW, BENCH_FLOWS, BENCH_FLOWS_NEW,
-		       PCBG_ALGO_LEAST_LOADED, BENCH_QUIC, BENCH_QUIC_MISS },
+		       PCBG_ALGO_LEAST_LOADED, BENCH_QUIC, BENCH_QUIC_MISS, BENCH_WEIGHTED },
 		.cpu = -1, .udp = 1, .tcp = 1,
 	};
 	struct pcbgroup_noflow_bpf *noflow[MAX_N];

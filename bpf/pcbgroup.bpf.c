@@ -95,6 +95,15 @@ GENERATIONS_TABLE(pcbg_cpu_slots, __u32);
 GENERATIONS_TABLE(pcbg_members, __u32);
 GENERATIONS_TABLE(pcbg_maglev, __u64);
 
+/* Weighted tables for hash-threshold and modulo, laid out as pcbg_maglev. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} pcbg_wtable SEC(".maps");
+
 /*
  * Never read by the program: an update of an ARRAY_OF_MAPS from user space
  * returns only after every program run that started before it has ended
@@ -247,6 +256,30 @@ static __always_inline long member_slot(const struct pcbg_group_info *grp,
 	return slot ? *slot : -1;
 }
 
+/*
+ * Hash-threshold or modulo when the members do not all weigh the same: an
+ * entry of the generation's weight table (see pcbg_group_info.weighted).
+ * Inline behind one test of a field of the group's line, which a group
+ * nobody weighs pays alone: a subprogram's call would have the caller keep
+ * its values on the stack around it, on the default path too.  (gen & 1
+ * again, though gen is 0 or 1: clang 14 then allocates registers as it
+ * did before weights, 15 instructions fewer.)
+ */
+static __always_inline long pick_weighted(const struct pcbg_config *cfg,
+					  const struct pcbg_group_info *grp,
+					  __u32 gen, __u32 hash)
+{
+	__u32 m = grp->maglev_size[gen & 1], j, key;
+	__u64 *word;
+
+	if (!m || PCBG_MAGLEV_WORDS(m) > grp->maglev_stride)
+		return -1;
+	j = pick_slot(cfg->algorithm, hash, cfg->cpu_bits, m);
+	key = (gen & 1) * grp->maglev_stride + j / 4;
+	word = bpf_map_lookup_elem(&pcbg_wtable, &key);
+	return word ? (*word >> (16 * (j % 4))) & 0xffff : -1;
+}
+
 /* A slot among the members, by the configured algorithm, or -1. */
 static __always_inline long pick_member(const struct pcbg_config *cfg,
 					const struct pcbg_group_info *grp,
@@ -255,6 +288,9 @@ static __always_inline long pick_member(const struct pcbg_config *cfg,
 	__u32 m = grp->maglev_size[gen], j, key;
 	__u64 *word;
 
+	if (unlikely(grp->weighted >> gen & 1) &&
+	    cfg->algorithm != PCBG_ALGO_MAGLEV)
+		return pick_weighted(cfg, grp, gen, hash);
 	if (cfg->algorithm != PCBG_ALGO_MAGLEV)
 		return member_slot(grp, gen, pick_slot(cfg->algorithm, hash,
 						       cfg->cpu_bits, n));

@@ -19,7 +19,7 @@ _pcbgroupctl()
 	_init_completion || return
 
 	local ctl=${words[0]:-pcbgroupctl}
-	local commands='attach show set pin drain undrain rebalance detach register gc'
+	local commands='attach show set pin drain undrain weight rebalance detach register gc'
 	local knobs='tcp_reuseport_ext udp_reuseport_ext algorithm cpu_bits
 		max_group_size stats hash_fields migrate flow_table flow_timeout samples quic_cid_len'
 	local cmd i
@@ -72,7 +72,7 @@ _pcbgroupctl()
 			;;
 		esac
 		;;
-	pin | drain | undrain | rebalance)
+	pin | drain | undrain | weight | rebalance)
 		# the GROUP is the first argument after the command
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W '--help' -- "$cur"))

@@ -31,6 +31,7 @@ PCBG_OFFSET(pcbg_group_info, port, 12);
 PCBG_OFFSET(pcbg_group_info, addr, 16);
 PCBG_OFFSET(pcbg_group_info, nr_cpus, 32);
 PCBG_OFFSET(pcbg_group_info, gen, 36);
+PCBG_OFFSET(pcbg_group_info, weighted, 68);
 PCBG_OFFSET(pcbg_group_info, quic_cid_len, 72);
 
 PCBG_SIZE(pcbg_slot, 32);
@@ -38,6 +39,7 @@ PCBG_OFFSET(pcbg_slot, inode, 0);
 PCBG_OFFSET(pcbg_slot, cookie, 8);
 PCBG_OFFSET(pcbg_slot, cpu, 16);
 PCBG_OFFSET(pcbg_slot, flags, 24);
+PCBG_OFFSET(pcbg_slot, weight, 28);
 
 PCBG_SIZE(pcbg_slot_count, 32);
 PCBG_OFFSET(pcbg_slot_count, selected, 0);

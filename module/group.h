@@ -30,11 +30,14 @@ extern bool pcbgk_maps;
  * @cpu: the slot's CPU as the tools recorded it, -1 if none or if the slot
  *	holds no socket now.
  * @selected: selections of the slot, summed over the CPUs.
+ * @weight: the socket's weight (pcbg_slot_weight()), 0 if the slot holds
+ *	no socket now.
  */
 struct pcbgk_slot_view {
 	u64 inode;
 	s32 cpu;
 	u64 selected;
+	u32 weight;
 };
 
 /**

@@ -387,6 +387,7 @@ static void pcbgk_maps_slot(struct pcbgk_group *g, u32 slot,
 
 	view->inode = 0;
 	view->cpu = -1;
+	view->weight = 0;
 	rcu_read_lock();
 	/*
 	 * REUSEPORT_SOCKARRAY's lookup gives the socket itself; only
@@ -397,8 +398,10 @@ static void pcbgk_maps_slot(struct pcbgk_group *g, u32 slot,
 	if (sk) {
 		view->inode = sock_i_ino(sk);
 		s = pcbgk_map_elem(pcbgk_map(g, PCBG_M_SLOTS), slot);
-		if (s)
+		if (s) {
 			view->cpu = READ_ONCE(s->cpu);
+			view->weight = pcbg_slot_weight(s);
+		}
 	}
 	rcu_read_unlock();
 	view->selected = pcbgk_percpu_u64(pcbgk_map(g, PCBG_M_SLOT_CNT), slot,

@@ -220,13 +220,13 @@ static int pcbgk_sockets_show(struct seq_file *seq, void *v)
 	struct pcbgk_slot_view view;
 
 	if (v == SEQ_START_TOKEN) {
-		seq_printf(seq, "%-5s %5s %10s %4s %12s\n",
-			   "group", "slot", "inode", "cpu", "selected");
+		seq_printf(seq, "%-5s %5s %10s %4s %12s %6s\n",
+			   "group", "slot", "inode", "cpu", "selected", "weight");
 		return 0;
 	}
 	pcbgk_group_slot(it->group, it->slot, &view);
-	seq_printf(seq, "%-5u %5u %10llu %4d %12llu\n", it->group->id,
-		   it->slot, view.inode, view.cpu, view.selected);
+	seq_printf(seq, "%-5u %5u %10llu %4d %12llu %6u\n", it->group->id,
+		   it->slot, view.inode, view.cpu, view.selected, view.weight);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #   rate        UDP receive path and TCP connect+accept: kernel, no-op, each algorithm
 #   fairness    CV, max/mean, Jain over N sockets for F flows, against the floor
 #   disruption  flows that move when a socket leaves or joins; fallbacks meanwhile
+#   reweigh     flows that move when one socket's weight changes (maglev: only its own)
 #   restart     UDP flows a rolling restart moves, flow_table=0 and 1
 #   locality    algorithm cpu: CPU-local selections, and its cost
 #   cost        ns per selection from the kernel's BPF statistics: no-op,
@@ -47,7 +48,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "bench: needs root (network namespaces, BPF, raw sockets)" >&2
 	exit 1
 fi
-for p in rate fairness disruption restart locality cost incoming_cpu flow_scale steer tail; do
+for p in rate fairness disruption reweigh restart locality cost incoming_cpu flow_scale steer tail; do
 	if [ ! -x "$dir/$p" ]; then
 		echo "bench: $dir/$p missing; run make bench" >&2
 		exit 1
@@ -84,6 +85,7 @@ elif [ $quick = 1 ]; then
 	run rate -r 5 -R 16
 	run fairness -d 60 -s 5
 	run disruption -j 20000
+	run reweigh -f 4000
 	run restart -f 1024
 	run locality -r 5 -R 16
 	run cost -g -r 5 -R 8
@@ -95,6 +97,7 @@ else
 	run rate
 	run fairness
 	run disruption
+	run reweigh
 	run restart
 	run locality
 	run cost -g -r 11 -R 16

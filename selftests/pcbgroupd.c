@@ -614,6 +614,8 @@ TEST(bad_declarations_are_refused_and_the_others_load)
 		  "m.conf:4: flow_entries: '1023' is not 1024-4194304" },
 		{ "n.conf", "port = 80\nproto = udp\nprocess = x\nflow_entries = 1M\n",
 		  "n.conf:4: flow_entries: '1M' is not 1024-4194304" },
+		{ "o.conf", "port = 80\nproto = udp\nprocess = x\njoin_weight = 10001\n",
+		  "o.conf:4: join_weight: '10001' is not a weight (0-10000)" },
 		{ "z.conf", "port = 8080\nproto = udp\nprocess = y\n",
 		  "z.conf:1: udp port 8080 is already declared by good" },
 	};
@@ -981,6 +983,97 @@ static void new_workers_join_at_bind(struct __test_metadata *_metadata, const ch
 			     build_dir(), proto, SERVER_PORT));
 	EXPECT_EQ(fb, group_fallbacks()) TH_LOG("flows fell back to the kernel's pick");
 	bind_cleanup(_metadata, dir, pids, 4);
+}
+
+/* The weights of group 1's live sockets, ascending, in @w; how many, or -1. */
+static int live_weights(__u32 *w, int max)
+{
+	struct pcbg_group_info info;
+	struct pcbg_group *grp;
+	char dir[PATH_MAX];
+	struct pcbg_slot s;
+	int n = 0, i, j;
+	__u32 slot, t;
+
+	group_pin_dir(dir, sizeof(dir), 1);
+	if (pcbg_group_open_pinned(&grp, dir))
+		return -1;
+	if (pcbg_group_info(grp, &info))
+		n = -1;
+	for (slot = 0; n >= 0 && slot < info.nr_slots && n < max; slot++)
+		if (pcbg_group_slot_live(grp, slot) == 1 && !pcbg_group_slot(grp, slot, &s))
+			w[n++] = pcbg_slot_weight(&s);
+	pcbg_group_free(grp);
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (w[j] < w[i])
+				t = w[i], w[i] = w[j], w[j] = t;
+	return n;
+}
+
+/* Until group 1's live sockets weigh @want (ascending); 0, or -1 after @ms. */
+static int wait_weights(const __u32 *want, int n, long long ms)
+{
+	long long t0 = now_ms();
+	__u32 w[8];
+
+	while (live_weights(w, 8) != n || memcmp(w, want, n * sizeof(*w))) {
+		if (now_ms() - t0 > ms)
+			return -1;
+		usleep(10 * 1000);
+	}
+	return 0;
+}
+
+/*
+ * join_weight: the workers of a new version (another executable file, as a
+ * package upgrade makes) started beside the running ones get the declared
+ * weight; the running version's workers, which started one after the other
+ * and one of which restarts, keep the default; once the old version is gone
+ * the new one weighs the default again.
+ */
+TEST(join_weight_gives_a_new_version_a_canary_share_until_the_old_one_goes)
+{
+	static const __u32 joined[3] = { 5, 100, 100 }, alone[1] = { 100 };
+	char dir[] = "/tmp/pcbgd-join.XXXXXX", cmd[3 * PATH_MAX + 64];
+	pid_t pids[4] = { 0 };	/* workers 0-2, the daemon */
+	static const __u32 old_only[2] = { 100, 100 };
+	int k;
+
+	ASSERT_EQ(0, bind_setup(dir, "udp", "join_weight = 5\n"));
+	pids[3] = start_slow_daemon(dir);
+	ASSERT_LT(0, pids[3]);
+	for (k = 0; k < 2; k++) {
+		pids[k] = start_echo_server("", NULL, NULL, "-t udp -w 1 -b %d -p %d", k,
+					    SERVER_PORT);
+		ASSERT_LT(0, pids[k]);
+	}
+	ASSERT_LE(0, wait_members(2, JOIN_MS));
+	stop_pid(&pids[1], SIGKILL);	/* a crash, and its successor: same version */
+	pids[1] = start_echo_server("", NULL, NULL, "-t udp -w 1 -b 1 -p %d", SERVER_PORT);
+	ASSERT_LT(0, pids[1]);
+	ASSERT_LE(0, wait_members(2, JOIN_MS));
+	EXPECT_EQ(0, wait_weights(old_only, 2, JOIN_MS)) TH_LOG("the old version weighs less");
+
+	/* the new version: a copy of the server, under the same name */
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/v2 && cp %s/echo_server %s/v2/" BIND_SERVER,
+		 build_dir(), build_dir(), build_dir());
+	ASSERT_EQ(0, system(cmd));
+	echo_server_name = "v2/" BIND_SERVER;
+	pids[2] = start_echo_server("", NULL, NULL, "-t udp -w 1 -b 2 -p %d", SERVER_PORT);
+	echo_server_name = BIND_SERVER;
+	ASSERT_LT(0, pids[2]);
+	ASSERT_LE(0, wait_members(3, JOIN_MS));
+	EXPECT_EQ(0, wait_weights(joined, 3, JOIN_MS)) TH_LOG("the new version does not weigh 5");
+
+	stop_pid(&pids[0], SIGTERM);
+	stop_pid(&pids[1], SIGTERM);
+	EXPECT_LE(0, wait_members(1, JOIN_MS));
+	EXPECT_EQ(0, wait_weights(alone, 1, JOIN_MS))
+		TH_LOG("alone, the new version does not weigh the default again");
+	bind_cleanup(_metadata, dir, pids, 4);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/v2", build_dir());
+	system(cmd);
 }
 
 TEST(udp_worker_is_a_member_soon_after_bind_with_no_sweep)

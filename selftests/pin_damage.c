@@ -54,12 +54,14 @@ static const char *const maps[] = {
 	PCBG_MAP_CFG, PCBG_MAP_GROUP, PCBG_MAP_SOCKS, PCBG_MAP_SLOTS,
 	PCBG_MAP_SLOT_STATS, PCBG_MAP_STATS, PCBG_MAP_SAMPLES, PCBG_MAP_CPU_CNT,
 	PCBG_MAP_CPU_SLOTS, PCBG_MAP_MEMBERS, PCBG_MAP_MAGLEV, PCBG_MAP_SYNC,
+	PCBG_MAP_WTABLE,
 };
 
 /* Every map deleted, of another type, value size and size; and these. */
 static const struct damage special[] = {
 	{ DELETE, PCBG_PIN_PROG },
 	{ NOT_MMAPABLE, PCBG_MAP_MEMBERS }, { NOT_MMAPABLE, PCBG_MAP_MAGLEV },
+	{ NOT_MMAPABLE, PCBG_MAP_WTABLE },
 	{ SWAP, PCBG_MAP_MEMBERS, PCBG_MAP_CPU_SLOTS }, { SWAP, PCBG_MAP_CFG, PCBG_MAP_GROUP },
 	{ SWAP, PCBG_MAP_STATS, PCBG_MAP_SLOT_STATS }, { SWAP, PCBG_MAP_SOCKS, PCBG_MAP_SLOTS },
 	{ FOREIGN, PCBG_MAP_CFG }, { FOREIGN, PCBG_MAP_SOCKS }, { FOREIGN, PCBG_MAP_GROUP },
@@ -73,7 +75,8 @@ static const struct damage special[] = {
 	{ INFO, "nr_members0", NULL, 0xffffffff }, { INFO, "nr_members1", NULL, 3 },
 	{ INFO, "maglev_stride", NULL, 0 }, { INFO, "maglev_size", NULL, 0xffffffff },
 	{ INFO, "maglev_size1", NULL, 0xfffffff },
-	{ INFO, "samples", NULL, 7 }, { INFO, "family", NULL, 0xffff },
+	{ INFO, "samples", NULL, 7 }, { INFO, "weighted", NULL, 4 },
+	{ INFO, "family", NULL, 0xffff },
 	{ INFO, "protocol", NULL, 0xffff },
 	{ CONFIG, "algorithm", NULL, 0xffffffff }, { CONFIG, "cpu_bits", NULL, 99 },
 	{ CONFIG, "max_group_size", NULL, 0 }, { CONFIG, "max_group_size", NULL, 0xffffffff },
@@ -196,7 +199,8 @@ static int poke_field(int config, const char *field, __u32 value)
 		{ "nr_members1", offsetof(struct pcbg_group_info, nr_members) + 4, 4 },
 		{ "maglev_size", offsetof(struct pcbg_group_info, maglev_size), 4 },
 		{ "maglev_size1", offsetof(struct pcbg_group_info, maglev_size) + 4, 4 },
-		INFO_FIELD(maglev_stride, 4), INFO_FIELD(samples, 4), INFO_FIELD(family, 2),
+		INFO_FIELD(maglev_stride, 4), INFO_FIELD(samples, 4), INFO_FIELD(weighted, 4),
+		INFO_FIELD(family, 2),
 		INFO_FIELD(protocol, 2),
 	}, cfg_fields[] = {
 		CFG_FIELD(tcp_reuseport_ext), CFG_FIELD(algorithm), CFG_FIELD(cpu_bits),

@@ -18,8 +18,9 @@
  *                               copying /proc/net/pcbgroup/knobs, nothing else
  *   pcbg_group (pcbg_group_info)   the tools that fill the group, whole value
  *   pcbg_slots, pcbg_members,      the tools that fill the group
- *   pcbg_cpu_*, pcbg_maglev,
- *   pcbg_socks, pcbg_sync
+ *   pcbg_cpu_*, pcbg_maglev,       (a slot's weight: pcbgroupctl weight, or
+ *   pcbg_socks, pcbg_sync,         pcbgroupd for the groups it serves; both
+ *   pcbg_wtable                    through pcbg_group_set_weight())
  *   pcbg_slot_cnt, pcbg_stats,     the program; the tools only reset them
  *   pcbg_samples                   (pcbg_group_reset_stats(), a new slot):
  *                                  to zero, flow_new to the flows present
@@ -99,6 +100,21 @@
 #define PCBG_QUIC_SID_OFF	1	/* the server id's first octet in the CID */
 #define PCBG_QUIC_SID_LEN	2
 
+/*
+ * Weights (struct pcbg_slot.weight): with hash-threshold, modulo and
+ * maglev, a member's share of new flows is its weight over the sum of the
+ * members' weights; 0 takes no new flow (as draining does, but the socket
+ * stays a member for flows it already has).  A slot without
+ * PCBG_SLOT_WEIGHT weighs PCBG_WEIGHT_DEFAULT, so a group nobody weighs
+ * splits evenly.  Shares are whole entries of a table of M entries
+ * (pcbg_group_info.maglev_size): 1/M is the resolution, and a member of
+ * weight above 0 has at least one entry.  The cpu algorithm ignores
+ * weights except 0; least-loaded takes its first candidate by weight, its
+ * second among the members alike.
+ */
+#define PCBG_WEIGHT_DEFAULT	100
+#define PCBG_WEIGHT_MAX		10000
+
 /* Names shared by the program, pcbgroupctl, the module and the tests. */
 #define PCBG_PROG_NAME		"pcbg_select"
 #define PCBG_MAP_CFG		"pcbg_cfg"	/* struct pcbg_config, 1 entry */
@@ -115,6 +131,7 @@
 #define PCBG_MAP_SYNC		"pcbg_sync"	/* ARRAY_OF_MAPS: see pcbg_group_info.gen */
 #define PCBG_MAP_FLOWS		"pcbg_flows"	/* LRU_HASH pcbg_flow_key -> pcbg_flow */
 #define PCBG_MAP_LOAD		"pcbg_load"	/* struct pcbg_slot_load, a slot each */
+#define PCBG_MAP_WTABLE		"pcbg_wtable"	/* __u64: 4 slots of 16 bits */
 #define PCBG_PIN_ROOT		"/sys/fs/bpf/pcbgroup"
 #define PCBG_PIN_PROG		"prog"		/* pin names inside <root>/<id>/ */
 
@@ -353,7 +370,13 @@ struct pcbg_config {
  * @maglev_stride: __u64 words a generation's table has room for, fixed.
  * @hash_seed: seed of the 2-tuple hash, random per group.
  * @samples: 1 records (hash, slot) samples in PCBG_MAP_SAMPLES.
- * @__pad2: zero.
+ * @weighted: bit g set: the members of generation g do not all weigh the
+ *	same, and hash-threshold and modulo read PCBG_MAP_WTABLE[g], laid
+ *	out as the Maglev table (maglev_size[g] entries, maglev_stride), in
+ *	which each member holds a run of entries in proportion to its
+ *	weight, in slot order: entry ((u64)(hash & ~cpu_mask) * M) >> 32
+ *	(hash-threshold) or (hash >> cpu_bits) % M (modulo).  Bit clear: the
+ *	member list, as without weights.  0 in a group made before weights.
  * @quic_cid_len: 0, or a UDP group serving QUIC whose servers issue
  *	connection IDs of this length (PCBG_QUIC_CID_MIN..PCBG_QUIC_CID_MAX)
  *	carrying their slot (see PCBG_QUIC_CID_MIN): a datagram goes to the
@@ -382,7 +405,7 @@ struct pcbg_group_info {
 	__u32 maglev_stride;
 	__u32 hash_seed;
 	__u32 samples;
-	__u32 __pad2;
+	__u32 weighted;
 	__u32 quic_cid_len;
 	__u32 __pad3;
 };
@@ -390,6 +413,7 @@ struct pcbg_group_info {
 /* struct pcbg_slot.flags */
 #define PCBG_SLOT_USED		(1U << 0)	/* holds a socket of the group */
 #define PCBG_SLOT_DRAINING	(1U << 1)	/* takes no new flow */
+#define PCBG_SLOT_WEIGHT	(1U << 2)	/* @weight holds its weight */
 
 /**
  * struct pcbg_slot - what the tools know of the socket in one slot.
@@ -400,7 +424,10 @@ struct pcbg_group_info {
  * @cpu: the socket's CPU, or -1.
  * @pid: the process the socket was adopted from, 0 if handed in directly.
  * @flags: PCBG_SLOT_*.
- * @__pad: zero.
+ * @weight: 0..PCBG_WEIGHT_MAX, the socket's weight if @flags has
+ *	PCBG_SLOT_WEIGHT, else ignored (zero in a group made before weights):
+ *	read it with pcbg_slot_weight().  A socket that takes the slot later
+ *	starts at the default, as it starts not draining.
  */
 struct pcbg_slot {
 	__u64 inode;
@@ -408,8 +435,14 @@ struct pcbg_slot {
 	__s32 cpu;
 	__u32 pid;
 	__u32 flags;
-	__u32 __pad;
+	__u32 weight;
 };
+
+/* The weight of the socket in a slot (see PCBG_WEIGHT_DEFAULT). */
+static inline __u32 pcbg_slot_weight(const struct pcbg_slot *s)
+{
+	return s->flags & PCBG_SLOT_WEIGHT ? s->weight : PCBG_WEIGHT_DEFAULT;
+}
 
 /**
  * struct pcbg_slot_count - a slot's counters on one CPU, the per-CPU value
@@ -579,7 +612,9 @@ enum pcbg_entries_rule {
 	X(FLOWS, PCBG_MAP_FLOWS, LRU_HASH, struct pcbg_flow_key,	\
 	  struct pcbg_flow, 0, FLOWS, 0)				\
 	X(LOAD, PCBG_MAP_LOAD, ARRAY, __u32, struct pcbg_slot_load, 0,	\
-	  CAPACITY, 0)
+	  CAPACITY, 0)							\
+	X(WTABLE, PCBG_MAP_WTABLE, ARRAY, __u32, __u64, BPF_F_MMAPABLE,	\
+	  MAGLEV, 0)
 
 #define PCBG_MAP_ENUM_(id, ...)		PCBG_M_##id,
 #define PCBG_MAP_HELD_(id, n, t, k, v, f, e, module)	+ (module)

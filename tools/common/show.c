@@ -107,6 +107,12 @@ static __u64 slot_inode(const struct group_view *v, __u32 slot, struct pcbg_slot
 	return pcbg_group_slot_live(v->grp, slot) == 1 ? s->inode : 0;
 }
 
+/* The weight of the socket in a slot, 0 without one, as the module shows it. */
+static __u32 shown_weight(__u64 inode, const struct pcbg_slot *s)
+{
+	return inode ? pcbg_slot_weight(s) : 0;
+}
+
 /* "0,3,5" or "-": the slots in CPU @cpu's table */
 static void format_cpu_slots(char *buf, size_t size, const struct group_view *v, int cpu)
 {
@@ -185,8 +191,8 @@ static void print_text(struct group_view *views, int n, int what)
 		if (views[i].info.quic_cid_len)
 			printf("group %u: QUIC connection IDs of %u octets name the slot\n",
 			       views[i].id, views[i].info.quic_cid_len);
-	printf("\n%-5s %5s %10s %4s %12s %8s %8s %s\n", "group", "slot", "inode", "cpu",
-	       "selected", "flows", "queue", "state");
+	printf("\n%-5s %5s %10s %4s %12s %6s %8s %8s %s\n", "group", "slot", "inode",
+	       "cpu", "selected", "weight", "flows", "queue", "state");
 	for (i = 0; i < n; i++) {
 		struct group_view *v = &views[i];
 		__u32 *live = live_flows(v);
@@ -198,9 +204,10 @@ static void print_text(struct group_view *views, int n, int what)
 
 			pcbg_group_slot_selected(v->grp, slot, &sel);
 			pcbg_group_slot_load(v->grp, slot, &load);
-			printf("%-5u %5u %10llu %4d %12llu %8u %8u %s\n", v->id, slot,
+			printf("%-5u %5u %10llu %4d %12llu %6u %8u %8u %s\n", v->id, slot,
 			       (unsigned long long)inode, s.cpu, (unsigned long long)sel,
-			       live ? live[slot] : 0, load.queue, !inode ? "empty" :
+			       shown_weight(inode, &s), live ? live[slot] : 0, load.queue,
+			       !inode ? "empty" :
 			       s.flags & PCBG_SLOT_DRAINING ? "draining" : "live");
 		}
 		free(live);
@@ -305,12 +312,13 @@ static void print_json(struct group_view *views, int n)
 			pcbg_group_slot_load(v->grp, slot, &load);
 			printf("%s{\"slot\":%u,\"inode\":%llu,\"cookie\":%llu,\"cpu\":%d,"
 			       "\"pid\":%u,\"live\":%s,\"draining\":%s,\"selected\":%llu,"
-			       "\"flows\":%u,\"queue\":%u,\"queue_sampled_ns\":%llu}",
+			       "\"flows\":%u,\"weight\":%u,\"queue\":%u,\"queue_sampled_ns\":%llu}",
 			       slot ? "," : "", slot, (unsigned long long)inode,
 			       (unsigned long long)s.cookie, s.cpu, s.pid,
 			       inode ? "true" : "false",
 			       s.flags & PCBG_SLOT_DRAINING ? "true" : "false",
-			       (unsigned long long)sel, live ? live[slot] : 0, load.queue,
+			       (unsigned long long)sel, live ? live[slot] : 0,
+			       shown_weight(inode, &s), load.queue,
 			       (unsigned long long)load.sampled_ns);
 		}
 		free(live);
@@ -361,6 +369,18 @@ static void print_prometheus(struct group_view *views, int n)
 			pcbg_group_slot_selected(views[i].grp, slot, &sel);
 			printf("pcbgroup_selected_total{%s,slot=\"%u\"} %llu\n", l, slot,
 			       (unsigned long long)sel);
+		}
+	}
+	prom_head("pcbgroup_weight", "gauge",
+		  "Weight of the socket in each slot: its share of new flows is its weight over the sum.");
+	for (i = 0; i < n; i++) {
+		prom_labels(l, sizeof(l), &views[i]);
+		for (slot = 0; slot < views[i].info.nr_slots; slot++) {
+			struct pcbg_slot s;
+
+			if (slot_inode(&views[i], slot, &s))
+				printf("pcbgroup_weight{%s,slot=\"%u\"} %u\n", l, slot,
+				       pcbg_slot_weight(&s));
 		}
 	}
 	prom_head("pcbgroup_events_total", "counter",

@@ -33,6 +33,7 @@ static int group_alloc(struct pcbg_group **grpp)
 	grp->prog_fd = -1;
 	grp->sync_inner_fd = -1;
 	grp->lock_fd = -1;
+	grp->weighed = -1;
 	grp->diag_fd = -1;
 	for (i = 0; i < PCBG_M_NR; i++)
 		grp->map_fd[i] = -1;

@@ -22,6 +22,7 @@ struct pcbg_group {
 	int lock_depth;		/* writer calls nested in pcbg_group_lock() */
 	__u32 capacity;		/* from the maps: what pcbg_group_info must say */
 	__u32 maglev_size;
+	int weighed;		/* the slot weighed since the last publish, or -1 */
 	int diag_fd;		/* NETLINK_SOCK_DIAG kept by pcbg_group_sample_load() */
 };
 
@@ -44,6 +45,58 @@ __u32 pcbg_maglev_next_size(__u32 m_now, __u32 k);
  */
 int pcbg_maglev_build(__u64 *words, const __u64 *old_words, __u32 m, __u32 k,
 		      const __u32 *members, __u32 n);
+
+/*
+ * The same with a weight per member, @weights[i] >= 1 for @members[i]: each
+ * member holds entries in proportion to its weight, and a change of one
+ * weight moves only entries to or from that member (maglev_weights.c).
+ * NULL: all alike and the table in use made so, pcbg_maglev_build().
+ * @changed: the slot whose weight changed (it takes or gives what the
+ * others' rounding leaves), or -1.
+ */
+int pcbg_maglev_build_weighted(__u64 *words, const __u64 *old_words, __u32 m,
+			       __u32 k, const __u32 *members, const __u32 *weights,
+			       __u32 n, int changed);
+/* maglev.c's parts the weighted build shares: see there. */
+int pcbg_maglev_home(__u32 *home, __u32 *cnt, __u32 m, __u32 k);
+/* The slot of entry @j of a table; none (above any slot) without one. */
+__u32 pcbg_maglev_entry(const __u64 *words, __u32 j);
+/* @m slot numbers into 16-bit entries, four a word, as the program reads. */
+void pcbg_maglev_pack(__u64 *words, const __u32 *table, __u32 m);
+
+/*
+ * weights.c.  1 if the @n weights are all the same (or @w is NULL).
+ */
+int pcbg_weights_uniform(const __u32 *w, __u32 n);
+/*
+ * What guides pcbg_weight_shares() besides the weights.
+ * @have: entries each member holds in the table in use, or NULL: a member
+ *	keeps what it has while that is within two entries of its exact share
+ *	(without @pref_first), so that a change moves as few entries as it can.
+ * @pref: with @pref_first, rounding's extra entries go first to members
+ *	holding more than their floor, then by @pref[i], highest first.
+ * @favour: the member (index) that takes or gives the entries others' rounding
+ *	leaves, the one whose weight changed; -1 none.
+ */
+struct pcbg_share_hints {
+	const __u32 *have;
+	const __u32 *pref;
+	int pref_first;
+	int favour;
+};
+
+/*
+ * @share[i], the entries of member i among @m (@n <= @m members, weights
+ * @w[i] >= 1, or NULL: all alike) in proportion to the weights, each within
+ * one entry of its exact share (two with @h->have), but that a member whose
+ * exact share is below one entry gets one, from the largest shares.  @h
+ * may be NULL.  0, -EINVAL or -ENOMEM.
+ */
+int pcbg_weight_shares(__u32 *share, const __u32 *w, __u32 n, __u32 m,
+		       const struct pcbg_share_hints *h);
+/* The weight table (pcbg_group_info.weighted) of @m entries: runs by share. */
+int pcbg_weight_table(__u64 *words, __u32 m, const __u32 *members,
+		      const __u32 *w, __u32 n);
 
 /* ioctl(@request, @arg) on /proc/net/pcbgroup/control; 0 or -errno. */
 int pcbg_control(unsigned long request, void *arg);

@@ -19,6 +19,8 @@
  *
  * So a leave moves only the leaver's entries, a new slot takes only its
  * share, and a socket back in its slot gets exactly its entries back.
+ * maglev_weights.c fills the table, with weights or without; this file has
+ * the sizes, the home slots and the packing.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -78,7 +80,7 @@ static __u32 gcd(__u32 a, __u32 b)
  * for @k slots.  Each slot's entries are a stack (next[], top[]); a new slot
  * takes from the tops, so what it takes does not depend on what comes later.
  */
-static int home_slots(__u32 *home, __u32 *cnt, __u32 m, __u32 k)
+int pcbg_maglev_home(__u32 *home, __u32 *cnt, __u32 m, __u32 k)
 {
 	__u32 *next, *top, s, o, i, j, most;
 	/* slot 0's stack in a scattered order: a stride coprime to m visits all */
@@ -129,122 +131,16 @@ static int home_slots(__u32 *home, __u32 *cnt, __u32 m, __u32 k)
 	return 0;
 }
 
-/* The slot of entry @j of a table; none (above any slot) without one. */
-static __u32 entry_of(const __u64 *words, __u32 j)
+__u32 pcbg_maglev_entry(const __u64 *words, __u32 j)
 {
 	if (!words)
 		return UINT32_MAX;
 	return (words[j / 4] >> (16 * (j % 4))) & 0xffff;
 }
 
-/*
- * Who gets one of the remainder's extra entries: members with more home
- * entries first (so a share is never below the home entries), then those
- * that would keep more of their orphans.
- */
-struct member_rank {
-	__u32 home, keep, slot;
-};
-
-static int by_rank(const void *a, const void *b)
+void pcbg_maglev_pack(__u64 *words, const __u32 *table, __u32 m)
 {
-	const struct member_rank *x = a, *y = b;
-
-	if (x->home != y->home)
-		return x->home > y->home ? -1 : 1;
-	if (x->keep != y->keep)
-		return x->keep > y->keep ? -1 : 1;
-	return x->slot < y->slot ? -1 : x->slot > y->slot;
-}
-
-int pcbg_maglev_build(__u64 *words, const __u64 *old_words, __u32 m, __u32 k,
-		      const __u32 *members, __u32 n)
-{
-	__u32 *home, *home_cnt, *share, *cnt, *keep, *needy, *table;
-	struct member_rank *rank;
-	__u32 i, j, r, s, pending = 0;
-	int err = -ENOMEM;
-
-	if (!n || !k || n > m)
-		return -EINVAL;
-	for (i = 0; i < n; i++)
-		if (members[i] >= k || (i && members[i] <= members[i - 1]))
-			return -EINVAL;	/* the members, ascending, below k */
-	home = malloc(m * sizeof(*home));
-	table = malloc(m * sizeof(*table));
-	home_cnt = calloc(k, sizeof(*home_cnt));
-	share = calloc(k, sizeof(*share));	/* 0: not a member */
-	cnt = calloc(k, sizeof(*cnt));
-	keep = calloc(k, sizeof(*keep));
-	rank = malloc(n * sizeof(*rank));
-	needy = malloc(n * sizeof(*needy));
-	if (!home || !table || !home_cnt || !share || !cnt || !keep || !rank || !needy)
-		goto out;
-	err = home_slots(home, home_cnt, m, k);
-	if (err)
-		goto out;
-
-	for (i = 0; i < n; i++)
-		share[members[i]] = 1;
-	/* the orphans each member has in the table in use */
-	for (j = 0; j < m; j++) {
-		s = entry_of(old_words, j);
-		if (!share[home[j]] && s < k && share[s])
-			keep[s]++;
-	}
-	for (i = 0; i < n; i++) {
-		rank[i].home = home_cnt[members[i]];
-		rank[i].keep = keep[members[i]];
-		rank[i].slot = members[i];
-	}
-	qsort(rank, n, sizeof(*rank), by_rank);
-	for (i = 0; i < n; i++)
-		share[rank[i].slot] = m / n + (i < m % n);
-
-	/* home entries, then orphans where they were, then the rest */
-	for (j = 0; j < m; j++) {
-		s = home[j];
-		if (share[s]) {
-			table[j] = s;
-			cnt[s]++;
-		}
-	}
-	for (j = 0; j < m; j++) {
-		if (share[home[j]])
-			continue;
-		s = entry_of(old_words, j);
-		if (s < k && cnt[s] < share[s]) {
-			table[j] = s;
-			cnt[s]++;
-		} else {
-			table[j] = NO_ENTRY;
-			pending++;
-		}
-	}
-	/*
-	 * Dealt round robin to the members below their share, so that each
-	 * gets a like mix of every empty slot's entries: a later rejoin then
-	 * takes back about as much from each.
-	 */
-	for (i = 0, r = 0; i < n; i++)
-		if (cnt[members[i]] < share[members[i]])
-			needy[r++] = members[i];
-	for (j = 0, i = 0; pending && j < m; j++) {
-		if (table[j] != NO_ENTRY)
-			continue;
-		if (!r) {	/* cannot be: the shares add up to m */
-			err = -EFAULT;
-			goto out;
-		}
-		i %= r;
-		s = needy[i];
-		table[j] = s;
-		pending--;
-		if (++cnt[s] < share[s])
-			i++;
-		else	/* full: the last one takes its turn */
-			needy[i] = needy[--r];
-	}
+	__u32 i, s;
 
 	/* four 16-bit slots a word, as the program reads them */
 	for (i = 0; i < PCBG_MAGLEV_WORDS(m); i++) {
@@ -254,14 +150,10 @@ int pcbg_maglev_build(__u64 *words, const __u64 *old_words, __u32 m, __u32 k,
 			w |= (__u64)table[4 * i + s] << (16 * s);
 		words[i] = w;
 	}
-out:
-	free(home);
-	free(table);
-	free(home_cnt);
-	free(share);
-	free(cnt);
-	free(keep);
-	free(rank);
-	free(needy);
-	return err;
+}
+
+int pcbg_maglev_build(__u64 *words, const __u64 *old_words, __u32 m, __u32 k,
+		      const __u32 *members, __u32 n)
+{
+	return pcbg_maglev_build_weighted(words, old_words, m, k, members, NULL, n, -1);
 }

@@ -136,11 +136,38 @@ static int same_generation(const struct pcbg_group *grp, const struct pcbg_group
 	return same && seen;
 }
 
+/*
+ * Generation @g's Maglev table and, when the members' weights differ, its
+ * weight table (else its bit of info->weighted is cleared): @m entries,
+ * guided by the tables in use if @same_size.
+ */
+static int build_tables(struct pcbg_group_info *info, __u32 g, __u64 *maglev,
+			__u64 *wtable, int same_size, __u32 m, const __u32 *list,
+			const __u32 *weights, __u32 n, int weighed)
+{
+	__u64 *old = same_size ? maglev + !g * info->maglev_stride : NULL;
+	__u64 *mg = maglev + g * info->maglev_stride;
+	int uniform = pcbg_weights_uniform(weights, n), was = info->weighted >> !g & 1;
+	int err;
+
+	info->weighted &= ~(1U << g);
+	/* back to equal weights: the weighted way once more moves the least */
+	err = pcbg_maglev_build_weighted(mg, old, m, info->nr_slots, list,
+					 uniform && !was ? NULL : weights, n, weighed);
+	if (err || uniform)
+		return err;
+	err = pcbg_weight_table(wtable + g * info->maglev_stride, m, list, weights, n);
+	if (!err)
+		info->weighted |= 1U << g;
+	return err;
+}
+
 int pcbg_group_publish(struct pcbg_group *grp)
 {
-	struct table_view vm = {}, vc = {}, vs = {}, vg = {};
+	struct table_view vm = {}, vc = {}, vs = {}, vg = {}, vw = {};
 	__u32 *members, *cnt, *cslots, *list = NULL, g, slot, n = 0, m, m_old;
-	__u64 *maglev;
+	__u32 *weights = NULL;
+	__u64 *maglev, *wtable;
 	__u32 nc = grp->ncpus;
 	struct pcbg_group_info info;
 	struct pcbg_slot s;
@@ -159,9 +186,11 @@ int pcbg_group_publish(struct pcbg_group *grp)
 	cnt = map_table(&vc, grp->map_fd[PCBG_M_CPU_CNT], 2 * nc);
 	cslots = map_table(&vs, grp->map_fd[PCBG_M_CPU_SLOTS], 2 * nc * info.capacity);
 	maglev = map_table(&vg, grp->map_fd[PCBG_M_MAGLEV], 2 * info.maglev_stride);
+	wtable = map_table(&vw, grp->map_fd[PCBG_M_WTABLE], 2 * info.maglev_stride);
 	list = calloc(info.capacity, sizeof(*list));
 	cpus = calloc(info.capacity, sizeof(*cpus));
-	if (!members || !cnt || !cslots || !maglev || !list || !cpus) {
+	weights = calloc(info.capacity, sizeof(*weights));
+	if (!members || !cnt || !cslots || !maglev || !wtable || !list || !cpus || !weights) {
 		err = -errno ?: -ENOMEM;
 		goto out;
 	}
@@ -170,15 +199,24 @@ int pcbg_group_publish(struct pcbg_group *grp)
 		if (err)
 			goto out;
 		if (!(s.flags & PCBG_SLOT_USED) || (s.flags & PCBG_SLOT_DRAINING) ||
-		    pcbg_group_slot_live(grp, slot) != 1)
+		    !pcbg_slot_weight(&s) || pcbg_group_slot_live(grp, slot) != 1)
 			continue;
+		/* a record damaged above the bound weighs the bound */
+		weights[n] = pcbg_slot_weight(&s) > PCBG_WEIGHT_MAX ? PCBG_WEIGHT_MAX :
+			     pcbg_slot_weight(&s);
 		cpus[n] = s.cpu < 0 || (__u32)s.cpu >= nc ? -1 : s.cpu;
 		list[n++] = slot;
 	}
 	m_old = info.maglev_size[!g];
 	m = pcbg_maglev_next_size(m_old, info.nr_slots);
-	/* the membership in use already (a socket's leave published before) */
-	if (m == m_old && same_generation(grp, &info, members, cnt, cslots, list, cpus, n))
+	/*
+	 * The membership in use already (a socket's leave published before),
+	 * and no weight to apply: none weighed through this handle since its
+	 * last publish, none differing, none in the tables in use.
+	 */
+	if (m == m_old && grp->weighed < 0 && !(info.weighted >> (info.gen & 1) & 1) &&
+	    pcbg_weights_uniform(weights, n) &&
+	    same_generation(grp, &info, members, cnt, cslots, list, cpus, n))
 		goto out;
 	/*
 	 * The generation written here was in use until the last switch.  If
@@ -208,9 +246,8 @@ int pcbg_group_publish(struct pcbg_group *grp)
 	}
 	if (n && PCBG_MAGLEV_WORDS(m) <= info.maglev_stride) {
 		/* the table in use guides the new one while M stays */
-		err = pcbg_maglev_build(maglev + g * info.maglev_stride,
-					m == m_old ? maglev + !g * info.maglev_stride : NULL,
-					m, info.nr_slots, list, n);
+		err = build_tables(&info, g, maglev, wtable, m == m_old, m, list, weights, n,
+				   grp->weighed);
 		if (err)
 			goto out;
 		info.maglev_size[g] = m;
@@ -236,9 +273,12 @@ int pcbg_group_publish(struct pcbg_group *grp)
 	if (left)
 		err = wait_for_readers(grp);
 	grp->synced = !err && left;
+	grp->weighed = -1;
 out:
 	free(list);
 	free(cpus);
+	free(weights);
+	unmap_table(&vw);
 	unmap_table(&vm);
 	unmap_table(&vc);
 	unmap_table(&vs);
@@ -547,6 +587,41 @@ int pcbg_group_drain(struct pcbg_group *grp, __u32 slot, int drain)
 {
 	return change_slot(grp, slot, drain ? PCBG_SLOT_DRAINING : 0,
 			   drain ? 0 : PCBG_SLOT_DRAINING, CPU_UNCHANGED);
+}
+
+int pcbg_group_weigh_slot(struct pcbg_group *grp, __u32 slot, __u32 weight)
+{
+	struct pcbg_slot s;
+	int err;
+
+	if (weight > PCBG_WEIGHT_MAX)
+		return -EINVAL;
+	err = pcbg_group_lock(grp);
+	if (err)
+		return err;
+	err = used_slot(grp, slot, &s);
+	if (!err) {
+		s.weight = weight;
+		s.flags |= PCBG_SLOT_WEIGHT;
+		err = write_slot(grp, slot, &s);
+		/* it gives or takes what the others' rounding leaves */
+		grp->weighed = err ? grp->weighed : (int)slot;
+	}
+	pcbg_group_unlock(grp);
+	return err;
+}
+
+int pcbg_group_set_weight(struct pcbg_group *grp, __u32 slot, __u32 weight)
+{
+	int err = pcbg_group_lock(grp);
+
+	if (err)
+		return err;
+	err = pcbg_group_weigh_slot(grp, slot, weight);
+	if (!err)
+		err = pcbg_group_publish(grp);
+	pcbg_group_unlock(grp);
+	return err;
 }
 
 int pcbg_group_set_cpu(struct pcbg_group *grp, __u32 slot, int cpu)

@@ -130,6 +130,15 @@ int pcbg_group_remove_socket(struct pcbg_group *grp, __u32 slot);
  * that.  Errors as pcbg_group_remove_socket().
  */
 int pcbg_group_drain(struct pcbg_group *grp, __u32 slot, int drain);
+/*
+ * Weigh the socket in @slot: its share of new flows is @weight over the
+ * members' sum (0..PCBG_WEIGHT_MAX; 0 takes no new flow; unweighed sockets
+ * weigh PCBG_WEIGHT_DEFAULT), published as membership is.  -EINVAL
+ * @weight out of range, else errors as pcbg_group_remove_socket().
+ * pcbg_group_weigh_slot() writes the slot only: the next publish applies it.
+ */
+int pcbg_group_set_weight(struct pcbg_group *grp, __u32 slot, __u32 weight);
+int pcbg_group_weigh_slot(struct pcbg_group *grp, __u32 slot, __u32 weight);
 /* Attach the program to the reuseport group of socket @fd, a member. */
 int pcbg_group_attach(struct pcbg_group *grp, int fd);
 /* Detach whatever SK_REUSEPORT program the group of socket @fd has. */

@@ -177,6 +177,9 @@ int pcbg_check_info(const struct pcbg_group *grp, const struct pcbg_group_info *
 					    g, in->maglev_size[g], in->maglev_stride);
 	if (in->samples > 1)
 		return pcbg_damaged("pcbg_group: samples %u, expected 0 or 1", in->samples);
+	if (in->weighted > 3)
+		return pcbg_damaged("pcbg_group: weighted %#x, expected bits 0 and 1 only",
+				    in->weighted);
 	if (pcbg_quic_cid_len_bad(in->quic_cid_len))
 		return pcbg_damaged("pcbg_group: quic_cid_len %u, expected 0 or %d-%d",
 				    in->quic_cid_len, PCBG_QUIC_CID_MIN, PCBG_QUIC_CID_MAX);

@@ -22,6 +22,9 @@
 #include "state.h"
 #include "tools.h"
 
+#define STR_(x)	#x
+#define STR(x)	STR_(x)	/* a number of the header, in the help's text */
+
 static char pin_root[PATH_MAX];	/* this network namespace's, see netns.c */
 static int verbose;
 
@@ -50,6 +53,11 @@ static const char usage_text[] =
 	"  drain GROUP SLOT | undrain GROUP SLOT\n"
 	"         stop new flows to the socket in SLOT while its connections finish;\n"
 	"         undrain lets them come again\n"
+	"  weight GROUP SLOT WEIGHT\n"
+	"         give the socket in SLOT a share of new flows of WEIGHT over the\n"
+	"         members' sum (0-" STR(PCBG_WEIGHT_MAX) ", " STR(PCBG_WEIGHT_DEFAULT)
+	" unless weighed; 0: no new flow)\n"
+	"         with hash-threshold, modulo and maglev\n"
 	"  rebalance GROUP\n"
 	"         give each socket without a CPU the online CPU with the fewest\n"
 	"         sockets (algorithm cpu)\n"
@@ -75,6 +83,7 @@ static const char examples_text[] =
 	"  pcbgroupctl attach --pid \"$(pidof nginx)\" --port 443 --proto tcp\n"
 	"  pcbgroupctl set algorithm=modulo cpu_bits=0\n"
 	"  pcbgroupctl set algorithm=cpu; pcbgroupctl rebalance 1\n"
+	"  pcbgroupctl weight 1 3 5\n"
 	"  pcbgroupctl show -j\n"
 	"  pcbgroupctl detach 1\n";
 
@@ -811,6 +820,16 @@ static int cmd_pin(int argc, char **argv)
 	return err ? EXIT_FAIL : EXIT_OK;
 }
 
+/* What a command on one slot did: its error said, its exit status. */
+static int slot_done(const char *cmd, unsigned int id, unsigned long slot, int err)
+{
+	if (err == -ERANGE || err == -ENOENT)
+		pr_err(cmd, "group %u: no socket in slot %lu", id, slot);
+	else if (err)
+		pr_err(cmd, "group %u: %s", id, pcbg_strerror(err));
+	return err ? EXIT_FAIL : EXIT_OK;
+}
+
 /* drain and undrain: argv[0] says which */
 static int cmd_drain(int argc, char **argv)
 {
@@ -831,12 +850,35 @@ static int cmd_drain(int argc, char **argv)
 	if (err)
 		return -err;
 	err = pcbg_group_drain(grp, slot, drain);
-	if (err == -ERANGE || err == -ENOENT)
-		pr_err(argv[0], "group %u: no socket in slot %lu", id, slot);
-	else if (err)
-		pr_err(argv[0], "group %u: %s", id, pcbg_strerror(err));
 	pcbg_group_free(grp);
-	return err ? EXIT_FAIL : EXIT_OK;
+	return slot_done(argv[0], id, slot, err);
+}
+
+static int cmd_weight(int argc, char **argv)
+{
+	unsigned long slot, weight;
+	struct pcbg_group *grp;
+	unsigned int id;
+	int err;
+
+	if (argc == 2 && !strcmp(argv[1], "--help"))
+		return usage();
+	if (argc != 4)
+		return usage_error("weight", "GROUP SLOT WEIGHT are required");
+	if (parse_uint(argv[2], UINT_MAX, &slot)) {
+		pr_err("weight", "'%s': not a slot number", argv[2]);
+		return EXIT_USAGE;
+	}
+	if (parse_uint(argv[3], PCBG_WEIGHT_MAX, &weight)) {
+		pr_err("weight", "'%s': not a weight (0-%u)", argv[3], PCBG_WEIGHT_MAX);
+		return EXIT_USAGE;
+	}
+	err = open_group("weight", argv[1], &id, &grp);
+	if (err)
+		return -err;
+	err = pcbg_group_set_weight(grp, slot, weight);
+	pcbg_group_free(grp);
+	return slot_done("weight", id, slot, err);
 }
 
 static int cmd_rebalance(int argc, char **argv)
@@ -881,6 +923,7 @@ int main(int argc, char **argv)
 		{ "rebalance", cmd_rebalance },
 		{ "drain", cmd_drain },
 		{ "undrain", cmd_drain },
+		{ "weight", cmd_weight },
 		{ "register", cmd_register },
 		{ "gc", cmd_gc },
 	};

@@ -17,6 +17,7 @@
  *     capacity = 64               # slots (default 4096)
  *     flow_entries = 1048576      # flow table (default 262144 with flow_table = 1)
  *     keep_waiting = yes          # keep the group when its sockets are gone
+ *     join_weight = 5             # the weight of a socket joining live ones
  *
  * The files are root's configuration, read by root: each is opened in the
  * directory's fd without following a symbolic link and without blocking,
@@ -217,6 +218,14 @@ static int parse_value(struct decl *d, const char *file, int line, const char *k
 		if (errno || *end || end == v || *v == '-' || !n || n > PCBG_SLOTS_LIMIT)
 			return bad(file, line, "capacity: '%s' is not 1-%d", v, PCBG_SLOTS_LIMIT);
 		d->capacity = n;
+	} else if (!strcmp(key, "join_weight")) {
+		errno = 0;
+		n = strtoul(v, &end, 10);
+		if (errno || *end || end == v || *v == '-' || n > PCBG_WEIGHT_MAX)
+			return bad(file, line, "join_weight: '%s' is not a weight (0-%d)", v,
+				   PCBG_WEIGHT_MAX);
+		d->join_weighs = 1;
+		d->join_weight = n;
 	} else if (!strcmp(key, "flow_entries")) {
 		if (pcbg_parse_flow_entries(v, &d->flow_entries))
 			return bad(file, line, "flow_entries: '%s' is not %u-%u", v,

@@ -382,11 +382,27 @@ static int create_group(struct served *s, struct adopted_sock *socks, int n)
 	return 0;
 }
 
+/* join_weight: the old version gone, the new one back to the default. */
+static int settle_new_version(struct served *s, struct pcbg_group *grp)
+{
+	int n;
+
+	if (!decl_of(s)->join_weighs)
+		return 0;
+	n = join_weight_settle(grp, decl_of(s)->join_weight);
+	if (n > 0)
+		fprintf(stderr, "pcbgroupd: %s: group %u: the old version has gone: "
+			"%d sockets weigh %u again\n", s->label, s->id, n, PCBG_WEIGHT_DEFAULT);
+	return n < 0 ? n : 0;
+}
+
 /* New sockets into free slots; members republished if one closed. 0 or -errno. */
 static int update_group(struct served *s, struct adopted_sock *socks, int n)
 {
-	int err, i, slot, added = 0, live, failed = 0, attached;
+	int err, i, slot, added = 0, live, failed = 0, attached, versions = 0;
+	struct exe_id old[16];
 	int *placed = calloc(n, sizeof(*placed));
+	const struct decl *d = decl_of(s);
 	struct pcbg_group_info info;
 	struct pcbg_group *grp;
 
@@ -397,6 +413,9 @@ static int update_group(struct served *s, struct adopted_sock *socks, int n)
 		free(placed);
 		return err;
 	}
+	/* sockets of a new version beside the old one's weigh join_weight */
+	if (d->join_weighs)
+		versions = join_weight_versions(grp, old, ARRAY_SIZE(old));
 	/* every new socket placed, then one publish: one grace period for all */
 	for (i = 0; i < n; i++) {
 		placed[i] = -1;
@@ -412,6 +431,10 @@ static int update_group(struct served *s, struct adopted_sock *socks, int n)
 		}
 		placed[i] = slot;
 		added++;
+		if (join_weight_is_new(socks[i].pid, old, versions) &&
+		    pcbg_group_weigh_slot(grp, slot, d->join_weight))
+			pr_err(s->label, "group %u: slot %d: weight %u: not set", s->id, slot,
+			       d->join_weight);
 	}
 	err = added ? pcbg_group_publish(grp) : 0;
 	for (i = 0; !err && i < n; i++) {
@@ -425,8 +448,10 @@ static int update_group(struct served *s, struct adopted_sock *socks, int n)
 			failed = attached;
 		}
 		fprintf(stderr, "pcbgroupd: %s: group %u: slot %d: pid %d socket inode %llu "
-			"cpu %d\n", s->label, s->id, placed[i], socks[i].pid,
-			(unsigned long long)socks[i].desc.inode, socks[i].cpu);
+			"cpu %d%s\n", s->label, s->id, placed[i], socks[i].pid,
+			(unsigned long long)socks[i].desc.inode, socks[i].cpu,
+			join_weight_is_new(socks[i].pid, old, versions) ?
+			" (a new version: join_weight)" : "");
 	}
 	if (!err)
 		err = pcbg_group_info(grp, &info);
@@ -438,6 +463,8 @@ static int update_group(struct served *s, struct adopted_sock *socks, int n)
 			fprintf(stderr, "pcbgroupd: %s: group %u: %d sockets left\n", s->label,
 				s->id, live);
 	}
+	if (!err && live)
+		err = settle_new_version(s, grp);
 	if (err)
 		pr_err(s->label, "group %u: %s", s->id, strerror(-err));
 	if (live && s->waiting)
@@ -1284,6 +1311,8 @@ static void forget_closed(struct served *s)
 	}
 	if (!err && dead)
 		err = pcbg_group_publish(grp);
+	if (!err)
+		err = settle_new_version(s, grp);
 	if (err)
 		pr_err(s->label, "group %u: %s", s->id, strerror(-err));
 	empty = !pcbg_group_info(grp, &info) && !group_live(grp, &info);

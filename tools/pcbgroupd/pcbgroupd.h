@@ -43,6 +43,8 @@ struct decl {
 	__u32 capacity;		/* 0: the default */
 	__u32 flow_entries;	/* 0: the default (make_group.c) */
 	int keep_waiting;
+	int join_weighs;	/* join_weight = W given */
+	__u32 join_weight;	/* the weight of a socket joining a live group */
 	struct {
 		char name[32];
 		char value[32];
@@ -95,5 +97,25 @@ int find_processes(const struct decl *d, const struct place *pl, pid_t *pids, in
 int process_declared(const struct decl *d, const struct place *pl, pid_t pid);
 /* When process @pid started, in clock ticks since boot (0 if unknown). */
 unsigned long long process_start(pid_t pid);
+
+/*
+ * join_weight (join_weight.c).  A server version: the executable file its
+ * processes run.
+ */
+struct exe_id {
+	dev_t dev;
+	ino_t ino;
+};
+
+/* The versions of @grp's live sockets' processes, at most @max; how many. */
+int join_weight_versions(struct pcbg_group *grp, struct exe_id *ids, int max);
+/* Does @pid run a version not among the @n of @ids (and @n > 0)? */
+int join_weight_is_new(pid_t pid, const struct exe_id *ids, int n);
+/*
+ * Once every live socket of @grp weighs @w (the old version's sockets have
+ * gone), weigh them all PCBG_WEIGHT_DEFAULT again and publish; returns how
+ * many, or -errno.
+ */
+int join_weight_settle(struct pcbg_group *grp, __u32 w);
 
 #endif

@@ -107,6 +107,22 @@ static __u64 slot_inode(const struct group_view *v, __u32 slot, struct pcbg_slot
 	return pcbg_group_slot_live(v->grp, slot) == 1 ? s->inode : 0;
 }
 
+/* What a table row says of a slot, in text and JSON alike. */
+struct slot_row {
+	struct pcbg_slot s;
+	__u64 inode;		/* slot_inode() */
+	__u64 selected;
+	struct pcbg_slot_load load;
+};
+
+static void read_slot_row(const struct group_view *v, __u32 slot, struct slot_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->inode = slot_inode(v, slot, &r->s);
+	pcbg_group_slot_selected(v->grp, slot, &r->selected);
+	pcbg_group_slot_load(v->grp, slot, &r->load);
+}
+
 /* The weight of the socket in a slot, 0 without one, as the module shows it. */
 static __u32 shown_weight(__u64 inode, const struct pcbg_slot *s)
 {
@@ -198,17 +214,14 @@ static void print_text(struct group_view *views, int n, int what)
 		__u32 *live = live_flows(v);
 
 		for (slot = 0; slot < v->info.nr_slots; slot++) {
-			struct pcbg_slot_load load = {};
-			struct pcbg_slot s;
-			__u64 sel = 0, inode = slot_inode(v, slot, &s);
+			struct slot_row r;
 
-			pcbg_group_slot_selected(v->grp, slot, &sel);
-			pcbg_group_slot_load(v->grp, slot, &load);
+			read_slot_row(v, slot, &r);
 			printf("%-5u %5u %10llu %4d %12llu %6u %8u %8u %s\n", v->id, slot,
-			       (unsigned long long)inode, s.cpu, (unsigned long long)sel,
-			       shown_weight(inode, &s), live ? live[slot] : 0, load.queue,
-			       !inode ? "empty" :
-			       s.flags & PCBG_SLOT_DRAINING ? "draining" : "live");
+			       (unsigned long long)r.inode, r.s.cpu, (unsigned long long)r.selected,
+			       shown_weight(r.inode, &r.s), live ? live[slot] : 0, r.load.queue,
+			       !r.inode ? "empty" :
+			       r.s.flags & PCBG_SLOT_DRAINING ? "draining" : "live");
 		}
 		free(live);
 	}
@@ -304,22 +317,19 @@ static void print_json(struct group_view *views, int n)
 		       (unsigned long long)pcbg_fallbacks(v->stats));
 		live = live_flows(v);
 		for (slot = 0; slot < v->info.nr_slots; slot++) {
-			struct pcbg_slot_load load = {};
-			struct pcbg_slot s;
-			__u64 sel = 0, inode = slot_inode(v, slot, &s);
+			struct slot_row r;
 
-			pcbg_group_slot_selected(v->grp, slot, &sel);
-			pcbg_group_slot_load(v->grp, slot, &load);
+			read_slot_row(v, slot, &r);
 			printf("%s{\"slot\":%u,\"inode\":%llu,\"cookie\":%llu,\"cpu\":%d,"
 			       "\"pid\":%u,\"live\":%s,\"draining\":%s,\"selected\":%llu,"
 			       "\"flows\":%u,\"weight\":%u,\"queue\":%u,\"queue_sampled_ns\":%llu}",
-			       slot ? "," : "", slot, (unsigned long long)inode,
-			       (unsigned long long)s.cookie, s.cpu, s.pid,
-			       inode ? "true" : "false",
-			       s.flags & PCBG_SLOT_DRAINING ? "true" : "false",
-			       (unsigned long long)sel, live ? live[slot] : 0,
-			       shown_weight(inode, &s), load.queue,
-			       (unsigned long long)load.sampled_ns);
+			       slot ? "," : "", slot, (unsigned long long)r.inode,
+			       (unsigned long long)r.s.cookie, r.s.cpu, r.s.pid,
+			       r.inode ? "true" : "false",
+			       r.s.flags & PCBG_SLOT_DRAINING ? "true" : "false",
+			       (unsigned long long)r.selected, live ? live[slot] : 0,
+			       shown_weight(r.inode, &r.s), r.load.queue,
+			       (unsigned long long)r.load.sampled_ns);
 		}
 		free(live);
 		printf("],\"cpus\":[");

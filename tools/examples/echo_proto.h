@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define ECHO_REPLY_FMT	"worker=%d\n"
 #define ECHO_MAX_WORKERS	4096
@@ -23,6 +24,37 @@ static inline int echo_reply_worker(const char *buf, size_t len)
 	memcpy(tmp, buf, len);
 	tmp[len] = '\0';
 	return sscanf(tmp, ECHO_REPLY_FMT, &w) == 1 ? w : -1;
+}
+
+/* Where both talk: -t tcp|udp, -6, -a ADDR, -p PORT. */
+struct echo_addr {
+	int type;		/* SOCK_DGRAM or SOCK_STREAM */
+	int family;		/* AF_INET or AF_INET6 */
+	const char *addr;	/* NULL: the wildcard, or loopback for loadgen */
+	int port;
+};
+
+/* 1 if getopt's @opt is one of those (set in @ea), 0 if not, -1 if bad. */
+static inline int echo_addr_option(int opt, const char *arg, struct echo_addr *ea)
+{
+	switch (opt) {
+	case 't':
+		if (!strcmp(arg, "tcp"))
+			ea->type = SOCK_STREAM;
+		else if (strcmp(arg, "udp"))
+			return -1;
+		return 1;
+	case '6':
+		ea->family = AF_INET6;
+		return 1;
+	case 'a':
+		ea->addr = arg;
+		return 1;
+	case 'p':
+		ea->port = atoi(arg);
+		return 1;
+	}
+	return 0;
 }
 
 #endif

@@ -198,27 +198,13 @@ int main(int argc, char **argv)
 	pid_t *pids = NULL;
 	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct echo_addr ea = { .type = SOCK_DGRAM, .family = AF_INET };
 	const char *addr = NULL;
 	struct worker *workers;
 	struct stat st;
 
 	while ((opt = getopt(argc, argv, "t:6a:p:w:cAfb:s")) != -1) {
 		switch (opt) {
-		case 't':
-			if (!strcmp(optarg, "tcp"))
-				sock_type = SOCK_STREAM;
-			else if (strcmp(optarg, "udp"))
-				usage();
-			break;
-		case '6':
-			family = AF_INET6;
-			break;
-		case 'a':
-			addr = optarg;
-			break;
-		case 'p':
-			port = atoi(optarg);
-			break;
 		case 'w':
 			nworkers = atoi(optarg);
 			break;
@@ -238,9 +224,14 @@ int main(int argc, char **argv)
 			slow_ok = 1;
 			break;
 		default:
-			usage();
+			if (echo_addr_option(opt, optarg, &ea) != 1)
+				usage();
 		}
 	}
+	sock_type = ea.type;
+	family = ea.family;
+	addr = ea.addr;
+	port = ea.port;
 	if (nworkers < 1 || nworkers > ECHO_MAX_WORKERS || port < 0 || port > 65535)
 		usage();
 	sigaction(SIGTERM, &sa, NULL);

@@ -60,26 +60,12 @@ int main(int argc, char **argv)
 	static unsigned long long per_worker[ECHO_MAX_WORKERS];
 	unsigned long long answered = 0;
 	struct sockaddr_storage ss = {};
+	struct echo_addr ea = { .type = SOCK_DGRAM, .family = AF_INET };
 	const char *addr = NULL;
 	socklen_t dlen;
 
 	while ((opt = getopt(argc, argv, "t:6a:p:n:T:q")) != -1) {
 		switch (opt) {
-		case 't':
-			if (!strcmp(optarg, "tcp"))
-				type = SOCK_STREAM;
-			else if (strcmp(optarg, "udp"))
-				usage();
-			break;
-		case '6':
-			family = AF_INET6;
-			break;
-		case 'a':
-			addr = optarg;
-			break;
-		case 'p':
-			port = atoi(optarg);
-			break;
 		case 'n':
 			flows = atoi(optarg);
 			break;
@@ -90,9 +76,14 @@ int main(int argc, char **argv)
 			quiet = 1;
 			break;
 		default:
-			usage();
+			if (echo_addr_option(opt, optarg, &ea) != 1)
+				usage();
 		}
 	}
+	type = ea.type;
+	family = ea.family;
+	addr = ea.addr;
+	port = ea.port;
 	if (port <= 0 || port > 65535 || flows < 1 || timeout_ms < 1)
 		usage();
 	if (family == AF_INET) {

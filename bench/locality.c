@@ -282,16 +282,14 @@ int main(int argc, char **argv)
 	    o.rounds < 1 || bench_ncpus() > MAX_CPUS)
 		usage(argv[0]);
 
-	err = bench_init(o.outdir, 8192);
+	err = bench_init(o.outdir, 8192, -1);
 	tx = err ? NULL : bench_tx_open();
 	share = bench_open(o.outdir, "locality.csv",
 			   "proto,cpu,flows,selected,cpu_local,cpu_miss,on_own_socket");
 	costs = bench_open(o.outdir, "locality_cost.csv",
 			   "proto,variant,against,ratio_med,ratio_min,ratio_max,ns_added_med,ns_added_min,ns_added_max");
-	if (!tx || !share || !costs) {
-		fprintf(stderr, "locality: setup: %s\n", strerror(err ? -err : errno));
-		return 1;
-	}
+	if (!tx || !share || !costs)
+		return bench_setup_failed("locality", err);
 	printf("locality: algorithm cpu, one socket per CPU (%d CPUs), "
 	       "sender pinned to each CPU in turn\n", bench_ncpus());
 	for (t = 0; t < 2; t++) {

@@ -214,17 +214,13 @@ int main(int argc, char **argv)
 		fl->now = calloc(flows, sizeof(int));
 		fl->state = calloc(flows, 1);
 	}
-	err = bench_init(outdir, 1024);
-	if (!err)
-		err = bench_pin(bench_ncpus() - 1);
+	err = bench_init(outdir, 1024, bench_ncpus() - 1);
 	tx = err ? NULL : bench_tx_open();
 	sum = bench_open(outdir, "restart.csv",
 			 "variant,flow_table,n,flows,passes,moved_datagrams,bystander_flows,displaced_flows,forced_datagrams,back_flows");
 	if (!fl || !fl->where || !fl->life || !fl->first || !fl->now || !fl->state ||
-	    !tx || !sum) {
-		fprintf(stderr, "restart: setup: %s\n", strerror(err ? -err : errno));
-		return 1;
-	}
+	    !tx || !sum)
+		return bench_setup_failed("restart", err);
 	memset(res, 0, sizeof(res));
 	res[0].variant = BENCH_KERNEL;
 	for (vi = 1; vi < NV; vi++) {

@@ -925,7 +925,7 @@ int main(int argc, char **argv)
 		usage(argv[0]);
 	if (bench_build_dir(bin, sizeof(bin)))
 		return 1;
-	if (bench_init(outdir, 4096)) {
+	if (bench_init(outdir, 4096, -1)) {
 		fprintf(stderr, "steer: namespaces: %s (root?)\n", strerror(errno));
 		return 1;
 	}

@@ -415,7 +415,7 @@ int main(int argc, char **argv)
 	if (bench_build_dir(bin, sizeof(bin)))
 		return 1;
 	mkdir(outdir, 0755);
-	if (bench_init(outdir, MAX_INFLIGHT + 256)) {
+	if (bench_init(outdir, MAX_INFLIGHT + 256, -1)) {
 		fprintf(stderr, "tail: namespaces: %s (root?)\n", strerror(errno));
 		return 1;
 	}

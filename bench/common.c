@@ -163,6 +163,42 @@ int bench_parse_list(const char *s, int *out, int max)
  * getopt over @optstring (a subset of "o:r:R:t:n:c:p:gh", plus the letters
  * @own takes: 0, or -1 for a bad value), then checks the values.  0 or -1.
  */
+/* getopt() over @opts, which end with { 0 }: 0, or -1 on an option not among them. */
+int bench_getopts(int argc, char **argv, const struct bench_opt *opts)
+{
+	const struct bench_opt *p;
+	char optstring[64] = "";
+	size_t len = 0;
+	int c;
+
+	for (p = opts; p->c && len + 2 < sizeof(optstring); p++) {
+		optstring[len++] = p->c;
+		if (p->type != 'b')
+			optstring[len++] = ':';
+	}
+	while ((c = getopt(argc, argv, optstring)) != -1) {
+		for (p = opts; p->c && p->c != c; p++)
+			;
+		switch (p->c ? p->type : 0) {
+		case 's':
+			*(const char **)p->p = optarg;
+			break;
+		case 'i':
+			*(int *)p->p = atoi(optarg);
+			break;
+		case 'd':
+			*(double *)p->p = atof(optarg);
+			break;
+		case 'b':
+			*(int *)p->p = 1;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int bench_parse(int argc, char **argv, const char *optstring, struct bench_opts *o,
 		int max_n, int (*own)(int c, const char *arg, struct bench_opts *o))
 {

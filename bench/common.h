@@ -117,6 +117,19 @@ struct bench_opts {
 	int goals;
 };
 
+/**
+ * struct bench_opt - an option of a bench that parses its own (bench_getopts()).
+ * @c: its letter.
+ * @type: 's' a string (const char *), 'i' an int, 'd' a double, 'b' a flag
+ *	without argument (an int set to 1).
+ * @p: where its value goes.
+ */
+struct bench_opt {
+	char c;
+	char type;
+	void *p;
+};
+
 /* Median, minimum and maximum. */
 struct bench_stat {
 	double med;
@@ -135,6 +148,7 @@ __u64 bench_cpu_ns(void);
 __u64 bench_wall_ns(void);
 const char *bench_variant_name(int variant);
 int bench_parse_list(const char *s, int *out, int max);
+int bench_getopts(int argc, char **argv, const struct bench_opt *opts);
 int bench_parse(int argc, char **argv, const char *optstring, struct bench_opts *o,
 		int max_n, int (*own)(int c, const char *arg, struct bench_opts *o));
 

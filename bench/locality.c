@@ -12,7 +12,6 @@
  * same sockets, a slice at a time from each CPU in turn (see rate.c).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -255,31 +254,14 @@ int main(int argc, char **argv)
 	struct bench_group g[2];
 	struct bench_tx *tx;
 	FILE *share, *costs;
-	int c, t, err;
+	int t, err;
+	const struct bench_opt opts[] = {
+		{ 'o', 's', &o.outdir }, { 'f', 'i', &o.flows }, { 't', 'i', &o.conns },
+		{ 'r', 'i', &o.reps }, { 'R', 'i', &o.rounds }, { }
+	};
 
-	while ((c = getopt(argc, argv, "o:f:t:r:R:h")) != -1) {
-		switch (c) {
-		case 'o':
-			o.outdir = optarg;
-			break;
-		case 'f':
-			o.flows = atoi(optarg);
-			break;
-		case 't':
-			o.conns = atoi(optarg);
-			break;
-		case 'r':
-			o.reps = atoi(optarg);
-			break;
-		case 'R':
-			o.rounds = atoi(optarg);
-			break;
-		default:
-			usage(argv[0]);
-		}
-	}
-	if (o.flows < 1 || o.conns < 1 || o.reps < 1 || o.reps > MAX_REPS ||
-	    o.rounds < 1 || bench_ncpus() > MAX_CPUS)
+	if (bench_getopts(argc, argv, opts) || o.flows < 1 || o.conns < 1 || o.reps < 1 ||
+	    o.reps > MAX_REPS || o.rounds < 1 || bench_ncpus() > MAX_CPUS)
 		usage(argv[0]);
 
 	err = bench_init(o.outdir, 8192, -1);

@@ -22,7 +22,6 @@
  * worker they started on.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -182,28 +181,17 @@ int main(int argc, char **argv)
 	const char *outdir = "build/bench";
 	struct result res[NV];
 	char what[160], meas[512], meas1[512] = "";
-	int flows = 2048, n = 8, c, vi, err, pass1 = 1;
+	int flows = 2048, n = 8, vi, err, pass1 = 1;
 	struct bench_tx *tx;
 	struct flows *fl;
 	FILE *sum;
+	const struct bench_opt opts[] = {
+		{ 'o', 's', &outdir }, { 'f', 'i', &flows }, { 'n', 'i', &n }, { }
+	};
 
-	while ((c = getopt(argc, argv, "o:f:n:h")) != -1) {
-		switch (c) {
-		case 'o':
-			outdir = optarg;
-			break;
-		case 'f':
-			flows = atoi(optarg);
-			break;
-		case 'n':
-			n = atoi(optarg);
-			break;
-		default:
-			usage(argv[0]);
-		}
-	}
 	/* a quarter of the flow table at the default capacity: no eviction */
-	if (flows < 1 || flows > PCBG_SLOTS_DEFAULT || n < 2 || n > 64)
+	if (bench_getopts(argc, argv, opts) || flows < 1 || flows > PCBG_SLOTS_DEFAULT ||
+	    n < 2 || n > 64)
 		usage(argv[0]);
 	fl = calloc(1, sizeof(*fl) + n * sizeof(int));
 	if (fl) {

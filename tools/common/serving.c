@@ -46,12 +46,11 @@ static int single_cpu(const char *list)
 /* The CPU thread @tid of @pid is pinned to, -1 if not one. */
 static int task_cpu(pid_t pid, const char *tid)
 {
-	char path[80], line[256];
+	char line[256];
 	int cpu = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%.16s/status", pid, tid);
-	f = fopen(path, "r");
+	f = proc_open("/proc/%d/task/%.16s/status", pid, tid);
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
@@ -105,13 +104,12 @@ static __u64 fd_inode(pid_t pid, long fd)
 /* The inodes epoll descriptor @epfd of @pid watches; returns how many. */
 static int epoll_inodes(pid_t pid, long epfd, __u64 *inodes, int max)
 {
-	char path[64], line[256];
 	unsigned long ino;
+	char line[256];
 	int n = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%ld", pid, epfd);
-	f = fopen(path, "r");
+	f = proc_open("/proc/%d/fdinfo/%ld", pid, epfd);
 	if (!f)
 		return 0;
 	while (n < max && fgets(line, sizeof(line), f)) {
@@ -152,13 +150,12 @@ static int poll_inodes(pid_t pid, unsigned long addr, unsigned long nfds,
 static int task_waits(pid_t pid, const char *tid, __u64 *inodes, int max)
 {
 	unsigned long a0, a1;
-	char path[80], line[256];
+	char line[256];
 	long nr;
 	FILE *f;
 	int ok;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%.16s/syscall", pid, tid);
-	f = fopen(path, "r");
+	f = proc_open("/proc/%d/task/%.16s/syscall", pid, tid);
 	if (!f)
 		return 0;
 	ok = fgets(line, sizeof(line), f) &&

@@ -4,6 +4,7 @@
 #define PCBG_TOOLS_H
 
 #include <limits.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include "pcbgroup.h"
 
@@ -19,6 +20,9 @@ extern const char *log_prog;
 extern int log_muted;
 void pr_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* The file of /proc that @fmt names (a path format), open for reading (procfs.c). */
+FILE *proc_open(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* At most this many pids in one adoption (a bit each in holders). */
 #define ADOPT_MAX_PIDS	64

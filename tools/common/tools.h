@@ -3,6 +3,7 @@
 #ifndef PCBG_TOOLS_H
 #define PCBG_TOOLS_H
 
+#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -21,8 +22,14 @@ extern int log_muted;
 void pr_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* The file of /proc that @fmt names (a path format), open for reading (procfs.c). */
+/*
+ * /proc (procfs.c): the file that @fmt names (a path format), open for
+ * reading; directory /proc/@pid/@name; the inode of socket descriptor @fd of
+ * @pid, 0 if it is not a socket.
+ */
 FILE *proc_open(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+DIR *proc_opendir(pid_t pid, const char *name);
+__u64 proc_fd_inode(pid_t pid, long fd);
 
 /* At most this many pids in one adoption (a bit each in holders). */
 #define ADOPT_MAX_PIDS	64

@@ -80,8 +80,8 @@ int main(int argc, char **argv)
 	}
 	if (ea.port <= 0 || ea.port > 65535 || flows < 1 || timeout_ms < 1)
 		usage();
-	dlen = echo_sockaddr(&ss, ea.family, ea.addr ?: (ea.family == AF_INET ? "127.0.0.1" : "::1"),
-			     ea.port);
+	dlen = echo_sockaddr(&ss, ea.family,
+			     ea.addr ?: (ea.family == AF_INET ? "127.0.0.1" : "::1"), ea.port);
 	if (!dlen)
 		usage();
 

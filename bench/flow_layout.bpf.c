@@ -276,49 +276,38 @@ static __always_inline __u32 set_index(struct sk_reuseport_md *ctx, int layout)
 	return ((__u64)(ctx->hash * 0x9e3779b1U) * sets[layout & (L_NR - 1)]) >> 32;
 }
 
-SEC("sk_reuseport")
-int flow_direct(struct sk_reuseport_md *ctx)
+/* The flow's set of @ways lines in array @map; any value is @ways lines. */
+static __always_inline int array_select(struct sk_reuseport_md *ctx, int layout,
+					void *map, int ways)
 {
-	__u32 idx = set_index(ctx, L_DIRECT);
+	__u32 idx = set_index(ctx, layout);
 	struct flow_line *set;
 	struct flow_key key;
 
 	if (flow_key(ctx, &key))
 		return SK_PASS;
-	set = bpf_map_lookup_elem(&layout_direct, &idx);
+	set = bpf_map_lookup_elem(map, &idx);
 	if (!set)
 		return SK_PASS;
-	return set_select(ctx, L_DIRECT, set, 1, &key, bpf_ktime_get_coarse_ns());
+	return set_select(ctx, layout, set, ways, &key, bpf_ktime_get_coarse_ns());
+}
+
+SEC("sk_reuseport")
+int flow_direct(struct sk_reuseport_md *ctx)
+{
+	return array_select(ctx, L_DIRECT, &layout_direct, 1);
 }
 
 SEC("sk_reuseport")
 int flow_2way(struct sk_reuseport_md *ctx)
 {
-	__u32 idx = set_index(ctx, L_2WAY);
-	struct flow_set2 *set;
-	struct flow_key key;
-
-	if (flow_key(ctx, &key))
-		return SK_PASS;
-	set = bpf_map_lookup_elem(&layout_2way, &idx);
-	if (!set)
-		return SK_PASS;
-	return set_select(ctx, L_2WAY, set->w, 2, &key, bpf_ktime_get_coarse_ns());
+	return array_select(ctx, L_2WAY, &layout_2way, 2);
 }
 
 SEC("sk_reuseport")
 int flow_4way(struct sk_reuseport_md *ctx)
 {
-	__u32 idx = set_index(ctx, L_4WAY);
-	struct flow_set4 *set;
-	struct flow_key key;
-
-	if (flow_key(ctx, &key))
-		return SK_PASS;
-	set = bpf_map_lookup_elem(&layout_4way, &idx);
-	if (!set)
-		return SK_PASS;
-	return set_select(ctx, L_4WAY, set->w, 4, &key, bpf_ktime_get_coarse_ns());
+	return array_select(ctx, L_4WAY, &layout_4way, 4);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -28,6 +28,7 @@
 #include <bpf/libbpf.h>
 
 #include "common.h"
+#include "internal.h"
 #include "noop.skel.h"
 #include "flow_layout.skel.h"
 
@@ -86,43 +87,11 @@ static void usage(const char *prog)
 
 static int parse_own(int c, const char *arg, struct bench_opts *o)
 {
-	int i;
-
 	(void)o;
 	if (c != 'L')
 		return -1;
-	nl = bench_parse_list(arg, lives, MAX_L);
-	for (i = 0; i < nl; i++)
-		if (lives[i] < 1 || lives[i] > (int)PCBG_FLOWS_MAX)
-			return -1;
+	nl = bench_parse_flow_counts(arg, lives, MAX_L);
 	return nl < 1;
-}
-
-static __u32 sized_entries(__u32 live)
-{
-	__u64 want = live + live / 16, n = PCBG_FLOWS_MIN;
-
-	while (n < want && n < PCBG_FLOWS_MAX)
-		n <<= 1;
-	return n;
-}
-
-/* The memory the kernel charges for map @fd: its fdinfo's memlock. */
-static __u64 map_memlock(int fd)
-{
-	unsigned long long v = 0;
-	char path[64], line[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %llu", &v) == 1)
-			break;
-	fclose(f);
-	return v;
 }
 
 static int layout_of(enum variant v)
@@ -236,7 +205,7 @@ static int load_layouts(struct scale *sc, __u32 entries)
 
 		if (fd < 0)
 			return -errno;
-		lru_bytes = map_memlock(fd);
+		lru_bytes = pcbg_map_memlock(fd);
 		close(fd);
 	}
 	for (i = 0; !err && i < 3; i++) {
@@ -265,15 +234,15 @@ static int load_layouts(struct scale *sc, __u32 entries)
 	sc->fd[V_2WAY] = bpf_program__fd(s->progs.flow_2way);
 	sc->fd[V_4WAY] = bpf_program__fd(s->progs.flow_4way);
 	sc->entries[V_LRU] = entries;
-	sc->bytes[V_LRU] = map_memlock(bpf_map__fd(s->maps.layout_lru));
+	sc->bytes[V_LRU] = pcbg_map_memlock(bpf_map__fd(s->maps.layout_lru));
 	for (i = 0; i < 3; i++)
-		sc->bytes[V_DIRECT + i] = map_memlock(bpf_map__fd(arrays[i]));
+		sc->bytes[V_DIRECT + i] = pcbg_map_memlock(bpf_map__fd(arrays[i]));
 	return 0;
 }
 
 static int make_scale(struct scale *sc, int li, int noop_fd)
 {
-	__u32 entries = sized_entries(sc->live);
+	__u32 entries = bench_flow_entries(sc->live);
 	struct pcbg_flow_usage u;
 	int err, v;
 

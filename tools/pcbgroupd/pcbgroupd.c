@@ -63,7 +63,8 @@
 #define SWEEP_ALONE_MS	500
 
 static const char usage_text[] =
-	"Usage: pcbgroupd [-c DIR] [-i MS] [-l MS] [-p FILE [-P S]] [--check]\n"
+	"Usage: pcbgroupd [-c DIR] [-i MS] [-l MS] [-p FILE [-P S]] [--realtime[=PRIO]]\n"
+	"                 [--check]\n"
 	"\n"
 	"Keep the groups declared in DIR/*.conf (default " PCBGD_CONF_DIR ") attached\n"
 	"as their sockets come and go.  SIGHUP reloads the declarations, SIGTERM\n"
@@ -78,6 +79,8 @@ static const char usage_text[] =
 	"  -p, --prometheus FILE write the counters there in the Prometheus text\n"
 	"                        format, atomically (node_exporter's textfile collector)\n"
 	"  -P, --prometheus-interval S  every S seconds (default 5)\n"
+	"      --realtime[=PRIO] run at SCHED_FIFO priority PRIO (1-99, default 1),\n"
+	"                        or at normal priority if that is refused\n"
 	"      --check           check the declarations and exit (1 if one is bad)\n"
 	"  -V, --version         print the version\n"
 	"  -h, --help            this help\n";
@@ -1397,6 +1400,7 @@ int main(int argc, char **argv)
 		{ "prometheus-interval", required_argument, NULL, 'P' },
 		{ "load-interval", required_argument, NULL, 'l' },
 		{ "check", no_argument, NULL, 'C' },
+		{ "realtime", optional_argument, NULL, 'R' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -1410,6 +1414,7 @@ int main(int argc, char **argv)
 	struct pollfd fds[2] = { { .events = POLLPRI }, { .events = POLLIN } };
 	struct sightings sightings = {};
 	int check = 0, ready = 0, nbad, opt, err, changed, knobs_changed = 0, i, sweep;
+	int rt_prio = 0;	/* --realtime: SCHED_FIFO at this priority; 0 none */
 	char *end;
 
 	log_prog = "pcbgroupd";
@@ -1442,6 +1447,10 @@ int main(int argc, char **argv)
 			break;
 		case 'C':
 			check = 1;
+			break;
+		case 'R':
+			if (realtime_parse(optarg, &rt_prio))
+				return EXIT_USAGE;
 			break;
 		case 'V':
 			puts("pcbgroupd " PCBG_VERSION);
@@ -1481,6 +1490,8 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (rt_prio)
+		realtime_enter(rt_prio);
 	if (reload(conf_dir))
 		return EXIT_FAIL;
 	start_watch();

@@ -1199,9 +1199,9 @@ TEST(realtime_runs_the_daemon_at_sched_fifo_or_says_why_not)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		EXPECT_EQ(2, run_cmd(out, sizeof(out), err, sizeof(err),
-					      "%s/pcbgroupd --realtime='%s' -c /nonexistent",
-					      build_dir(), bad[i]));
+		EXPECT_EQ(2, run_cmd(out, sizeof(out), err, sizeof(err),	/* 2: usage */
+				     "%s/pcbgroupd --realtime='%s' -c /nonexistent",
+				     build_dir(), bad[i]));
 		snprintf(line, sizeof(line),
 			 "pcbgroupd: --realtime: '%s': not a SCHED_FIFO priority (1-99)\n", bad[i]);
 		EXPECT_STREQ(line, err);

@@ -867,21 +867,15 @@ static long long group_fallbacks(void)
 	return fb;
 }
 
-/*
- * The daemon on @dir, once it said it started (its hooks attached, if it
- * could), or -1 after SLOW_MS.  It starts before the servers: a look at
- * every process of the host by name would find other tests' echo_servers
- * too, in their own namespaces, while an event comes from this one only.
- */
-static pid_t start_slow_daemon(const char *dir)
+/* @pid, once @dir's daemon log holds @needle; -1 (@pid killed) after SLOW_MS. */
+static pid_t until_logged(pid_t pid, const char *dir, const char *needle)
 {
 	char log[128], buf[4096] = "";
 	long long t0 = now_ms();
-	pid_t pid = start_pcbgroupd_every(dir, 0, SLOW_SWEEP);
 	FILE *f;
 
 	snprintf(log, sizeof(log), "%s/daemon.log", dir);
-	while (pid > 0 && !strstr(buf, " and at every bind, listen and close\n")) {
+	while (pid > 0 && !strstr(buf, needle)) {
 		if (now_ms() - t0 > SLOW_MS) {
 			stop_pid(&pid, SIGKILL);
 			return -1;
@@ -894,6 +888,18 @@ static pid_t start_slow_daemon(const char *dir)
 		}
 	}
 	return pid;
+}
+
+/*
+ * The daemon on @dir, once it said it started (its hooks attached, if it
+ * could), or -1 after SLOW_MS.  It starts before the servers: a look at
+ * every process of the host by name would find other tests' echo_servers
+ * too, in their own namespaces, while an event comes from this one only.
+ */
+static pid_t start_slow_daemon(const char *dir)
+{
+	return until_logged(start_pcbgroupd_every(dir, 0, SLOW_SWEEP), dir,
+			    " and at every bind, listen and close\n");
 }
 
 /*
@@ -1140,11 +1146,9 @@ TEST(overlapping_reload_under_load_counts_no_fallback)
  */
 static pid_t start_realtime_daemon(const char *dir, const char *opt, int no_nice)
 {
-	char path[PATH_MAX + 16], log[128], buf[4096] = "";
+	char path[PATH_MAX + 16], log[128];
 	struct rlimit none = {};
-	long long t0 = now_ms();
 	pid_t pid;
-	FILE *f;
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/pcbgroupd", build_dir());
@@ -1163,19 +1167,7 @@ static pid_t start_realtime_daemon(const char *dir, const char *opt, int no_nice
 		}
 		_exit(127);
 	}
-	while (pid > 0 && !strstr(buf, "pcbgroupd: started, pid ")) {
-		if (now_ms() - t0 > SLOW_MS) {
-			stop_pid(&pid, SIGKILL);
-			return -1;
-		}
-		usleep(10 * 1000);
-		f = fopen(log, "r");
-		if (f) {
-			buf[fread(buf, 1, sizeof(buf) - 1, f)] = '\0';
-			fclose(f);
-		}
-	}
-	return pid;
+	return until_logged(pid, dir, "pcbgroupd: started, pid ");
 }
 
 /* Does @dir's daemon log hold @needle? */

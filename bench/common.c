@@ -159,6 +159,27 @@ int bench_parse_list(const char *s, int *out, int max)
 	return *s ? -1 : n;
 }
 
+/* -L LIVE,...: counts of live flows, each 1..PCBG_FLOWS_MAX; how many, or -1. */
+int bench_parse_flow_counts(const char *s, int *out, int max)
+{
+	int i, n = bench_parse_list(s, out, max);
+
+	for (i = 0; i < n; i++)
+		if (out[i] < 1 || out[i] > (int)PCBG_FLOWS_MAX)
+			return -1;
+	return n;
+}
+
+/* A flow table for @live flows: a power of two, with room for 1/16 more. */
+__u32 bench_flow_entries(__u32 live)
+{
+	__u64 want = live + live / 16, n = PCBG_FLOWS_MIN;
+
+	while (n < want && n < PCBG_FLOWS_MAX)
+		n <<= 1;
+	return n;
+}
+
 /*
  * getopt over @optstring (a subset of "o:r:R:t:n:c:p:gh", plus the letters
  * @own takes: 0, or -1 for a bad value), then checks the values.  0 or -1.

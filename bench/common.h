@@ -149,6 +149,8 @@ __u64 bench_wall_ns(void);
 const char *bench_variant_name(int variant);
 int bench_parse_list(const char *s, int *out, int max);
 int bench_getopts(int argc, char **argv, const struct bench_opt *opts);
+int bench_parse_flow_counts(const char *s, int *out, int max);
+__u32 bench_flow_entries(__u32 live);
 int bench_parse(int argc, char **argv, const char *optstring, struct bench_opts *o,
 		int max_n, int (*own)(int c, const char *arg, struct bench_opts *o));
 

@@ -79,26 +79,11 @@ static void usage(const char *prog)
 
 static int parse_own(int c, const char *arg, struct bench_opts *o)
 {
-	int i;
-
 	(void)o;
 	if (c != 'L')
 		return -1;
-	nl = bench_parse_list(arg, lives, MAX_L);
-	for (i = 0; i < nl; i++)
-		if (lives[i] < 1 || lives[i] > (int)PCBG_FLOWS_MAX)
-			return -1;
+	nl = bench_parse_flow_counts(arg, lives, MAX_L);
 	return nl < 1;
-}
-
-/* The table for @live flows: a power of two, with room for 1/16 more. */
-static __u32 sized_entries(__u32 live)
-{
-	__u64 want = live + live / 16, n = PCBG_FLOWS_MIN;
-
-	while (n < want && n < PCBG_FLOWS_MAX)
-		n <<= 1;
-	return n;
 }
 
 static int group_of(enum variant v)
@@ -179,7 +164,7 @@ static int warm_up(struct scale *sc, int gi)
 
 static int make_scale(struct scale *sc, int li)
 {
-	__u32 entries[2] = { sized_entries(sc->live), PCBG_FLOWS_UDP_DEFAULT };
+	__u32 entries[2] = { bench_flow_entries(sc->live), PCBG_FLOWS_UDP_DEFAULT };
 	int gi, err = 0;
 
 	for (gi = 0; gi < 2 && !err; gi++) {

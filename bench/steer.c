@@ -63,7 +63,7 @@ static char bin[256];		/* where pcbgroupd and echo_server are */
 static char dir[64];		/* declarations, configurations, logs */
 static char logs[256];		/* -o: where the logs are kept */
 static struct bindwatch *bw;
-static int fifo;		/* -f: the daemon at SCHED_FIFO priority 1 */
+static int fifo;		/* -f: the daemon with --realtime (SCHED_FIFO 1) */
 
 /* Join events seen and not yet used. */
 static struct pcbg_sock_event joins[MAX_EVENTS];
@@ -143,19 +143,20 @@ static int daemon_starts(void)
  */
 static pid_t start_daemon(const char *interval)
 {
-	struct sched_param rt = { .sched_priority = 1 };
 	char path[300], decl[128];
-	char *const argv[] = { path, "-c", decl, interval ? "-i" : NULL, (char *)interval,
-			       NULL };
-	int before = daemon_starts(), i;
+	char *argv[7] = { path, "-c", decl };
+	int before = daemon_starts(), i, n = 3;
 	pid_t pid;
 
 	snprintf(path, sizeof(path), "%s/pcbgroupd", bin);
 	snprintf(decl, sizeof(decl), "%s/decl", dir);
+	if (interval) {
+		argv[n++] = "-i";
+		argv[n++] = (char *)interval;
+	}
+	if (fifo)	/* the daemon's own option, as the package's options file has it */
+		argv[n++] = "--realtime";
 	pid = spawn("daemon.log", argv);
-	/* as the unit's CPUSchedulingPolicy=fifo, CPUSchedulingPriority=1 */
-	if (fifo && sched_setscheduler(pid, SCHED_FIFO, &rt))
-		fprintf(stderr, "steer: daemon at SCHED_FIFO: %s\n", strerror(errno));
 	for (i = 0; i < 500 && daemon_starts() == before; i++)
 		usleep(10 * 1000);
 	return pid;
@@ -886,7 +887,7 @@ static void usage(const char *prog)
 		"  -r ROUNDS     kill -9 rounds (20); nginx cycles and haproxy reloads scale\n"
 		"  -d SECONDS    idle measurement (60)\n"
 		"  -s SCENARIOS  some of kill,nginx,haproxy,upgrade,unbound,idle (all)\n"
-		"  -f            the daemon at SCHED_FIFO priority 1\n", prog);
+		"  -f            the daemon with --realtime (SCHED_FIFO priority 1)\n", prog);
 	exit(2);
 }
 

@@ -64,15 +64,19 @@ $(OUT)/pcbgroup.pc: dist/pcbgroup.pc.in debian/changelog
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
-$(OUT)/shared/pcbgroupctl: $(CTL_OBJS) $(OUT)/libpcbgroup.so
-	$(call msg,LD,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(CTL_OBJS) -L$(OUT) -lpcbgroup -lbpf -o $@
+# The library's sock_diag loop is internal (not exported): the tools that
+# link the shared library carry their own copy of it.
+LIB_PRIVATE	:= $(OUT)/lib/diag.o
 
-$(OUT)/shared/pcbgroupd: $(D_OBJS) $(OUT)/libpcbgroup.so
+$(OUT)/shared/pcbgroupctl: $(CTL_OBJS) $(LIB_PRIVATE) $(OUT)/libpcbgroup.so
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(D_OBJS) -L$(OUT) -lpcbgroup -lbpf -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(CTL_OBJS) $(LIB_PRIVATE) -L$(OUT) -lpcbgroup -lbpf -o $@
+
+$(OUT)/shared/pcbgroupd: $(D_OBJS) $(LIB_PRIVATE) $(OUT)/libpcbgroup.so
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(D_OBJS) $(LIB_PRIVATE) -L$(OUT) -lpcbgroup -lbpf -o $@
 
 # The unit runs the daemon where SBINDIR put it.
 $(OUT)/pcbgroupd.service: tools/pcbgroupd/pcbgroupd.service

@@ -13,8 +13,9 @@ _pcbgroupd()
 	-p | --prometheus) _filedir; return ;;
 	-i | --interval | -l | --load-interval | -P | --prometheus-interval) return ;;
 	-V | --version | -h | --help) return ;;
+	--realtime) return ;;
 	esac
 	COMPREPLY=($(compgen -W '-c --config -i --interval -l --load-interval -p --prometheus
-		-P --prometheus-interval --check -V --version -h --help' -- "$cur"))
+		-P --prometheus-interval --realtime --check -V --version -h --help' -- "$cur"))
 } &&
 	complete -F _pcbgroupd pcbgroupd

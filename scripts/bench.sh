@@ -18,6 +18,8 @@
 #   incoming_cpu  algorithm cpu against the kernel's SO_INCOMING_CPU walk
 #   flow_scale  the flow table at 10k, 100k and 1M live flows: hits and ns per
 #               datagram, the table sized for them and the default one
+#   flow_layout the flow table's layouts at equal memory: LRU hash against
+#               direct-mapped and 2-/4-way set-associative arrays
 #   steer       pcbgroupd with real servers (echo_server, nginx, haproxy):
 #               time-to-steer from the bind/listen event, fallbacks per
 #               reload, the daemon's idle CPU with 100 groups
@@ -48,7 +50,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "bench: needs root (network namespaces, BPF, raw sockets)" >&2
 	exit 1
 fi
-for p in rate fairness disruption reweigh restart locality cost incoming_cpu flow_scale steer tail; do
+for p in rate fairness disruption reweigh restart locality cost incoming_cpu flow_scale flow_layout steer tail; do
 	if [ ! -x "$dir/$p" ]; then
 		echo "bench: $dir/$p missing; run make bench" >&2
 		exit 1
@@ -91,6 +93,7 @@ elif [ $quick = 1 ]; then
 	run cost -g -r 5 -R 8
 	run incoming_cpu -g -r 5 -R 8
 	run flow_scale -g -r 5 -R 8
+	run flow_layout -r 5 -R 8
 	run steer -r 8 -d 20
 	run tail -r 1 -d 3
 else
@@ -103,6 +106,7 @@ else
 	run cost -g -r 11 -R 16
 	run incoming_cpu -g -r 11 -R 32
 	run flow_scale -g
+	run flow_layout -r 7 -R 16
 	run steer
 	run tail
 fi

@@ -27,6 +27,7 @@
 #include <dirent.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 
 #define OUT_SZ		65536
 #define WORKERS		4
@@ -866,21 +867,15 @@ static long long group_fallbacks(void)
 	return fb;
 }
 
-/*
- * The daemon on @dir, once it said it started (its hooks attached, if it
- * could), or -1 after SLOW_MS.  It starts before the servers: a look at
- * every process of the host by name would find other tests' echo_servers
- * too, in their own namespaces, while an event comes from this one only.
- */
-static pid_t start_slow_daemon(const char *dir)
+/* @pid, once @dir's daemon log holds @needle; -1 (@pid killed) after SLOW_MS. */
+static pid_t until_logged(pid_t pid, const char *dir, const char *needle)
 {
 	char log[128], buf[4096] = "";
 	long long t0 = now_ms();
-	pid_t pid = start_pcbgroupd_every(dir, 0, SLOW_SWEEP);
 	FILE *f;
 
 	snprintf(log, sizeof(log), "%s/daemon.log", dir);
-	while (pid > 0 && !strstr(buf, " and at every bind, listen and close\n")) {
+	while (pid > 0 && !strstr(buf, needle)) {
 		if (now_ms() - t0 > SLOW_MS) {
 			stop_pid(&pid, SIGKILL);
 			return -1;
@@ -893,6 +888,18 @@ static pid_t start_slow_daemon(const char *dir)
 		}
 	}
 	return pid;
+}
+
+/*
+ * The daemon on @dir, once it said it started (its hooks attached, if it
+ * could), or -1 after SLOW_MS.  It starts before the servers: a look at
+ * every process of the host by name would find other tests' echo_servers
+ * too, in their own namespaces, while an event comes from this one only.
+ */
+static pid_t start_slow_daemon(const char *dir)
+{
+	return until_logged(start_pcbgroupd_every(dir, 0, SLOW_SWEEP), dir,
+			    " and at every bind, listen and close\n");
 }
 
 /*
@@ -1129,6 +1136,97 @@ TEST(overlapping_reload_under_load_counts_no_fallback)
 		EXPECT_EQ(fb0, fb1) TH_LOG("round %d: %lld selections fell back", round, fb1 - fb0);
 	}
 	bind_cleanup(_metadata, dir, pids, 2 * WORKERS + 2);
+}
+
+/*
+ * --realtime[=PRIO].  The daemon on @dir with @opt, looking every 60 s; with
+ * @no_nice, without CAP_SYS_NICE (dropped from the bounding set before the
+ * exec, no RLIMIT_RTPRIO), as in a unit that does not grant it.  Its pid once
+ * it said it started, or -1 after SLOW_MS.
+ */
+static pid_t start_realtime_daemon(const char *dir, const char *opt, int no_nice)
+{
+	char path[PATH_MAX + 16], log[128];
+	struct rlimit none = {};
+	pid_t pid;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/pcbgroupd", build_dir());
+	snprintf(log, sizeof(log), "%s/daemon.log", dir);
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		dup2(fd, 2);
+		if (no_nice) {
+			setrlimit(RLIMIT_RTPRIO, &none);
+			execl("/usr/bin/setpriv", "setpriv", "--bounding-set=-sys_nice", path,
+			      "-c", dir, "-i", SLOW_SWEEP, opt, (char *)NULL);
+		} else {
+			execl(path, "pcbgroupd", "-c", dir, "-i", SLOW_SWEEP, opt, (char *)NULL);
+		}
+		_exit(127);
+	}
+	return until_logged(pid, dir, "pcbgroupd: started, pid ");
+}
+
+/* Does @dir's daemon log hold @needle? */
+static int logged(const char *dir, const char *needle)
+{
+	return !run_cmd(NULL, 0, NULL, 0, "grep -qF -- '%s' %s/daemon.log", needle, dir);
+}
+
+/*
+ * --realtime=7: the daemon runs SCHED_FIFO at priority 7, its children would
+ * not (SCHED_RESET_ON_FORK), it says so, and it steers.  Without
+ * CAP_SYS_NICE it says why in one line and steers at normal priority.
+ * A priority out of 1-99 or not a number is refused before anything starts.
+ */
+TEST(realtime_runs_the_daemon_at_sched_fifo_or_says_why_not)
+{
+	static const char *const bad[] = { "0", "100", "-1", "x", "1x", "" };
+	char dir[] = "/tmp/pcbgd-rt.XXXXXX", out[OUT_SZ], err[OUT_SZ], line[128];
+	pid_t pids[2] = { 0 };	/* a worker, the daemon */
+	struct sched_param sp;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		EXPECT_EQ(2, run_cmd(out, sizeof(out), err, sizeof(err),	/* 2: usage */
+				     "%s/pcbgroupd --realtime='%s' -c /nonexistent",
+				     build_dir(), bad[i]));
+		snprintf(line, sizeof(line),
+			 "pcbgroupd: --realtime: '%s': not a SCHED_FIFO priority (1-99)\n", bad[i]);
+		EXPECT_STREQ(line, err);
+	}
+
+	ASSERT_EQ(0, bind_setup(dir, "udp", ""));
+	pids[1] = start_realtime_daemon(dir, "--realtime=7", 0);
+	ASSERT_LT(0, pids[1]);
+	EXPECT_EQ(SCHED_FIFO | SCHED_RESET_ON_FORK, sched_getscheduler(pids[1]));
+	ASSERT_EQ(0, sched_getparam(pids[1], &sp));
+	EXPECT_EQ(7, sp.sched_priority);
+	EXPECT_TRUE(logged(dir, "pcbgroupd: running at SCHED_FIFO priority 7 "));
+	pids[0] = start_echo_server("", NULL, NULL, "-t udp -w 1 -b 0 -p %d", SERVER_PORT);
+	ASSERT_LT(0, pids[0]);
+	EXPECT_LE(0, wait_members(1, JOIN_MS)) TH_LOG("no member at SCHED_FIFO");
+	stop_pid(&pids[1], SIGTERM);
+
+	/* refused: one line, normal priority, and it steers all the same */
+	if (run_cmd(NULL, 0, NULL, 0, "setpriv --bounding-set=-sys_nice true"))
+		SKIP(goto out, "no setpriv(1) that drops a capability");
+	truncate(strcat(strcpy(line, dir), "/daemon.log"), 0);
+	pids[1] = start_realtime_daemon(dir, "--realtime", 1);
+	ASSERT_LT(0, pids[1]);
+	EXPECT_EQ(SCHED_OTHER, sched_getscheduler(pids[1]));
+	EXPECT_TRUE(logged(dir, "pcbgroupd: --realtime: SCHED_FIFO priority 1: "
+			   "Operation not permitted (needs CAP_SYS_NICE"));
+	EXPECT_TRUE(logged(dir, "; running at normal priority"));
+	stop_pid(&pids[0], SIGKILL);	/* its successor joins the daemon's group */
+	pids[0] = start_echo_server("", NULL, NULL, "-t udp -w 1 -b 0 -p %d", SERVER_PORT);
+	ASSERT_LT(0, pids[0]);
+	EXPECT_LE(0, wait_members(1, JOIN_MS)) TH_LOG("no member at normal priority");
+out:
+	bind_cleanup(_metadata, dir, pids, 2);
 }
 
 TEST_HARNESS_MAIN

@@ -41,7 +41,7 @@ __u32 pcbg_flow_table_size(const struct pcbg_group *grp)
 }
 
 /* "memlock:" of the map's fdinfo: what the kernel charges for it; 0 unknown. */
-static __u64 map_memlock(int fd)
+__u64 pcbg_map_memlock(int fd)
 {
 	unsigned long long v = 0;
 	char path[64], line[128];
@@ -67,7 +67,7 @@ int pcbg_group_flow_usage(const struct pcbg_group *grp, struct pcbg_flow_usage *
 	u->size = pcbg_flow_table_size(grp);
 	if (!u->size)
 		return -errno ? -errno : -EINVAL;
-	u->bytes = map_memlock(grp->map_fd[PCBG_M_FLOWS]);
+	u->bytes = pcbg_map_memlock(grp->map_fd[PCBG_M_FLOWS]);
 	if (!scan)
 		return 0;
 	n = pcbg_flows_scan(grp, NULL, 0, &u->oldest_ns);

@@ -159,4 +159,7 @@ int pcbg_diag_dump(int *keep, void *req, size_t len,
 int pcbg_register_nomap(struct pcbg_group *grp, __u32 id);
 void pcbg_forget_nomap(const char *dir);
 
+/* "memlock:" of map @fd's fdinfo: what the kernel charges for it; 0 unknown. */
+__u64 pcbg_map_memlock(int fd);
+
 #endif

@@ -63,7 +63,8 @@
 #define SWEEP_ALONE_MS	500
 
 static const char usage_text[] =
-	"Usage: pcbgroupd [-c DIR] [-i MS] [-l MS] [-p FILE [-P S]] [--check]\n"
+	"Usage: pcbgroupd [-c DIR] [-i MS] [-l MS] [-p FILE [-P S]] [--realtime[=PRIO]]\n"
+	"                 [--check]\n"
 	"\n"
 	"Keep the groups declared in DIR/*.conf (default " PCBGD_CONF_DIR ") attached\n"
 	"as their sockets come and go.  SIGHUP reloads the declarations, SIGTERM\n"
@@ -78,6 +79,8 @@ static const char usage_text[] =
 	"  -p, --prometheus FILE write the counters there in the Prometheus text\n"
 	"                        format, atomically (node_exporter's textfile collector)\n"
 	"  -P, --prometheus-interval S  every S seconds (default 5)\n"
+	"      --realtime[=PRIO] run at SCHED_FIFO priority PRIO (1-99, default 1),\n"
+	"                        or at normal priority if that is refused\n"
 	"      --check           check the declarations and exit (1 if one is bad)\n"
 	"  -V, --version         print the version\n"
 	"  -h, --help            this help\n";
@@ -1388,7 +1391,19 @@ static void start_watch(void)
 	}
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+struct options {
+	const char *conf_dir;
+	const char *prom;	/* -p FILE; NULL none */
+	long interval_ms;	/* 0: by whether the hooks work */
+	long prom_s;
+	long load_ms;
+	int check;
+	int rt_prio;		/* --realtime: SCHED_FIFO at this priority; 0 none */
+};
+
+/* Parse the command line into @o: -1 to go on, or the exit status. */
+static int read_options(int argc, char **argv, struct options *o)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -1397,26 +1412,19 @@ int main(int argc, char **argv)
 		{ "prometheus-interval", required_argument, NULL, 'P' },
 		{ "load-interval", required_argument, NULL, 'l' },
 		{ "check", no_argument, NULL, 'C' },
+		{ "realtime", optional_argument, NULL, 'R' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	long interval_ms = 0, prom_s = 5, v;	/* 0: by whether the hooks work */
-	long load_ms = PCBG_LOAD_INTERVAL_MS;
-	const char *conf_dir = PCBGD_CONF_DIR, *prom = NULL;
-	struct sigaction sa = { .sa_handler = on_signal };
-	long long last_state = 0, last_prom = 0, last_report = 0, next_sweep = 0, wait;
-	long long next_load = 0;
-	struct pollfd fds[2] = { { .events = POLLPRI }, { .events = POLLIN } };
-	struct sightings sightings = {};
-	int check = 0, ready = 0, nbad, opt, err, changed, knobs_changed = 0, i, sweep;
+	int opt;
 	char *end;
+	long v;
 
-	log_prog = "pcbgroupd";
 	while ((opt = getopt_long(argc, argv, "c:i:p:P:Vh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
-			conf_dir = optarg;
+			o->conf_dir = optarg;
 			conf_dir_given = 1;
 			break;
 		case 'i':
@@ -1431,17 +1439,21 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			if (opt == 'i')
-				interval_ms = v;
+				o->interval_ms = v;
 			else if (opt == 'l')
-				load_ms = v;
+				o->load_ms = v;
 			else
-				prom_s = v;
+				o->prom_s = v;
 			break;
 		case 'p':
-			prom = optarg;
+			o->prom = optarg;
 			break;
 		case 'C':
-			check = 1;
+			o->check = 1;
+			break;
+		case 'R':
+			if (realtime_parse(optarg, &o->rt_prio))
+				return EXIT_USAGE;
 			break;
 		case 'V':
 			puts("pcbgroupd " PCBG_VERSION);
@@ -1458,122 +1470,168 @@ int main(int argc, char **argv)
 		pr_err(argv[optind], "unexpected argument (see pcbgroupd -h)");
 		return EXIT_USAGE;
 	}
-	libbpf_set_print(quiet_libbpf);
-	if (check) {
-		struct decl *d;
-		int n = load_declarations(conf_dir, 0, &d, &nbad);
+	return -1;
+}
 
-		free(d);
-		if (n < 0)
-			return EXIT_FAIL;
-		printf("%d good, %d bad declarations in %s\n", n, nbad, conf_dir);
-		return nbad ? EXIT_FAIL : EXIT_OK;
-	}
+/* --check: how many declarations of @conf_dir are good and bad; the exit status. */
+static int check_declarations(const char *conf_dir)
+{
+	struct decl *d;
+	int nbad, n = load_declarations(conf_dir, 0, &d, &nbad);
+
+	free(d);
+	if (n < 0)
+		return EXIT_FAIL;
+	printf("%d good, %d bad declarations in %s\n", n, nbad, conf_dir);
+	return nbad ? EXIT_FAIL : EXIT_OK;
+}
+
+/*
+ * Everything before the loop: the namespace it runs in, the signals, the
+ * priority, the declarations, the hooks and the ports they watch.  0, or
+ * -1 said why.
+ */
+static int start(struct options *o)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	int err;
+
 	err = netns_pin_root(pin_root, sizeof(pin_root));
 	home_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (!err)
 		err = home_fd < 0 ? -errno : netns_cookie(&home_netns);
 	if (err) {
 		pr_err("start", "this network namespace's cookie: %s", strerror(-err));
-		return EXIT_FAIL;
+		return -1;
 	}
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (reload(conf_dir))
-		return EXIT_FAIL;
+	if (o->rt_prio)
+		realtime_enter(o->rt_prio);
+	if (reload(o->conf_dir))
+		return -1;
 	start_watch();
 	follow_places();	/* the ports to watch, before saying we started */
 	watch_ports();
 	/* with the hooks the sweep is a safety net only */
-	if (!interval_ms)
-		interval_ms = watch ? SWEEP_MS : SWEEP_ALONE_MS;
+	if (!o->interval_ms)
+		o->interval_ms = watch ? SWEEP_MS : SWEEP_ALONE_MS;
 	fprintf(stderr, "pcbgroupd: started, pid %d, looking every %ld ms%s\n", getpid(),
-		interval_ms, watch ? " and at every bind, listen and close" : "");
+		o->interval_ms, watch ? " and at every bind, listen and close" : "");
+	return 0;
+}
 
-	while (!got_term) {
-		long long now = time(NULL);
+/* The loop's clocks and what it carries from one turn to the next. */
+struct loop {
+	long long last_state, last_prom, last_report;	/* time(), s */
+	long long next_sweep, next_load;		/* mono_ms() */
+	int ready;		/* READY=1 sent */
+	int knobs_changed;	/* a knob write seen in no-map mode */
+	struct sightings sightings;
+};
 
-		sweep = mono_ms() >= next_sweep;
-		if (got_hup) {
-			got_hup = 0;
-			notify("RELOADING=1");
-			reload(conf_dir);
-			ready = 0;
-			sweep = 1;
-		}
-		for (i = 0; i < nserved; i++)
-			if (served[i].closed_due && mono_ms() >= served[i].closed_due)
-				forget_closed(&served[i]);
-		for (i = 0; i < nserved; i++)
-			if (served[i].settle_due && mono_ms() >= served[i].settle_due)
-				settle_servers(&served[i]);
-		if (sweep) {
-			module_loaded = pcbg_module_loaded();
-			knobs_changed |= follow_module();
-			changed = look(&sightings, now);
-			watch_ports();	/* the namespaces served now */
-			next_sweep = mono_ms() + interval_ms;
-		} else {
-			changed = look_at_events(&sightings, now);
-		}
-		if (sweep || changed || knobs_changed || mono_ms() >= next_load) {
-			/* no group of least-loaded: no wake-up for it */
-			next_load = sample_loads(sweep || changed || knobs_changed) ?
-				    mono_ms() + load_ms : LLONG_MAX;
-		}
-		if (changed || now - last_state >= STATE_EVERY_S) {
-			write_state();
-			last_state = now;
-		}
-		if (knobs_fd >= 0 && (changed || knobs_changed ||
-				      now - last_report >= STATE_EVERY_S)) {
-			carry_for_module(knobs_changed);
-			last_report = now;
-		}
-		if (prom && now - last_prom >= prom_s) {
-			write_prometheus(prom);
-			last_prom = now;
-		}
-		if (!ready) {	/* the groups were looked at once */
-			notify("READY=1");
-			ready = 1;
-		}
-		/*
-		 * Until the next sweep; a signal cuts it short, and so do a
-		 * socket joining or leaving and a knob write in no-map mode.
-		 */
-		fds[0].fd = knobs_fd;
-		fds[1].fd = watch ? bindwatch_fd(watch) : -1;
-		fds[0].revents = 0;
-		fds[1].revents = 0;
-		wait = next_sweep < next_load ? next_sweep : next_load;
-		for (i = 0; i < nserved; i++)
-			if (served[i].closed_due && served[i].closed_due < wait)
-				wait = served[i].closed_due;
-		for (i = 0; i < nserved; i++)
-			if (served[i].settle_due && served[i].settle_due < wait)
-				wait = served[i].settle_due;
-		wait -= mono_ms();
-		poll(fds, 2, wait < 0 ? 0 : wait);
-		knobs_changed = !!(fds[0].revents & POLLPRI);
-		/* the module is going away: open its file again once it is back */
-		if (knobs_fd >= 0 && (fds[0].revents & (POLLERR | POLLHUP))) {
-			close(knobs_fd);
-			knobs_fd = -1;
-			knobs_changed = 0;
-		}
-		if (fds[1].revents & POLLIN)
-			bindwatch_drain(watch, on_sock_event, NULL);
+/*
+ * One turn: a reload asked for, the closes and settlings due, a sweep or
+ * the hooks' events, the loads, then the state, the module's report and
+ * the metrics when due.
+ */
+static void turn(struct loop *l, const struct options *o)
+{
+	long long now = time(NULL);
+	int changed, i, sweep;
+
+	sweep = mono_ms() >= l->next_sweep;
+	if (got_hup) {
+		got_hup = 0;
+		notify("RELOADING=1");
+		reload(o->conf_dir);
+		l->ready = 0;
+		sweep = 1;
 	}
+	for (i = 0; i < nserved; i++)
+		if (served[i].closed_due && mono_ms() >= served[i].closed_due)
+			forget_closed(&served[i]);
+	for (i = 0; i < nserved; i++)
+		if (served[i].settle_due && mono_ms() >= served[i].settle_due)
+			settle_servers(&served[i]);
+	if (sweep) {
+		module_loaded = pcbg_module_loaded();
+		l->knobs_changed |= follow_module();
+		changed = look(&l->sightings, now);
+		watch_ports();	/* the namespaces served now */
+		l->next_sweep = mono_ms() + o->interval_ms;
+	} else {
+		changed = look_at_events(&l->sightings, now);
+	}
+	if (sweep || changed || l->knobs_changed || mono_ms() >= l->next_load) {
+		/* no group of least-loaded: no wake-up for it */
+		l->next_load = sample_loads(sweep || changed || l->knobs_changed) ?
+			       mono_ms() + o->load_ms : LLONG_MAX;
+	}
+	if (changed || now - l->last_state >= STATE_EVERY_S) {
+		write_state();
+		l->last_state = now;
+	}
+	if (knobs_fd >= 0 && (changed || l->knobs_changed ||
+			      now - l->last_report >= STATE_EVERY_S)) {
+		carry_for_module(l->knobs_changed);
+		l->last_report = now;
+	}
+	if (o->prom && now - l->last_prom >= o->prom_s) {
+		write_prometheus(o->prom);
+		l->last_prom = now;
+	}
+	if (!l->ready) {	/* the groups were looked at once */
+		notify("READY=1");
+		l->ready = 1;
+	}
+}
+
+/*
+ * Until the next sweep; a signal cuts it short, and so do a socket joining
+ * or leaving and a knob write in no-map mode.  Then the hooks' events are
+ * taken.
+ */
+static void wait_for_work(struct loop *l)
+{
+	struct pollfd fds[2] = { { .events = POLLPRI }, { .events = POLLIN } };
+	long long wait;
+	int i;
+
+	fds[0].fd = knobs_fd;
+	fds[1].fd = watch ? bindwatch_fd(watch) : -1;
+	wait = l->next_sweep < l->next_load ? l->next_sweep : l->next_load;
+	for (i = 0; i < nserved; i++)
+		if (served[i].closed_due && served[i].closed_due < wait)
+			wait = served[i].closed_due;
+	for (i = 0; i < nserved; i++)
+		if (served[i].settle_due && served[i].settle_due < wait)
+			wait = served[i].settle_due;
+	wait -= mono_ms();
+	poll(fds, 2, wait < 0 ? 0 : wait);
+	l->knobs_changed = !!(fds[0].revents & POLLPRI);
+	/* the module is going away: open its file again once it is back */
+	if (knobs_fd >= 0 && (fds[0].revents & (POLLERR | POLLHUP))) {
+		close(knobs_fd);
+		knobs_fd = -1;
+		l->knobs_changed = 0;
+	}
+	if (fds[1].revents & POLLIN)
+		bindwatch_drain(watch, on_sock_event, NULL);
+}
+
+/* SIGTERM: the hooks and the state file go; the groups stay attached. */
+static void stop(struct loop *l)
+{
 	bindwatch_close(watch);	/* the hooks go; the groups stay */
 	notify("STOPPING=1");
 	module_loaded = 0;
 	follow_module();	/* closes the knobs file */
 	remove_state();
 	fprintf(stderr, "pcbgroupd: stopped; the groups stay attached\n");
-	free(sightings.s);
+	free(l->sightings.s);
 	while (nserved) {
 		drop_group(&served[--nserved]);
 		forget_unsettled(&served[nserved]);
@@ -1581,5 +1639,31 @@ int main(int argc, char **argv)
 	}
 	free(served);
 	free(decls);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {
+		.conf_dir = PCBGD_CONF_DIR,
+		.prom_s = 5,
+		.load_ms = PCBG_LOAD_INTERVAL_MS,
+	};
+	struct loop l = {};
+	int rc;
+
+	log_prog = "pcbgroupd";
+	rc = read_options(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	libbpf_set_print(quiet_libbpf);
+	if (o.check)
+		return check_declarations(o.conf_dir);
+	if (start(&o))
+		return EXIT_FAIL;
+	while (!got_term) {
+		turn(&l, &o);
+		wait_for_work(&l);
+	}
+	stop(&l);
 	return EXIT_OK;
 }

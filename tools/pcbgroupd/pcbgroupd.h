@@ -118,4 +118,16 @@ int join_weight_is_new(pid_t pid, const struct exe_id *ids, int n);
  */
 int join_weight_settle(struct pcbg_group *grp, __u32 w);
 
+/*
+ * --realtime[=PRIO] (realtime.c).  Parse @arg (NULL: the default) into
+ * *@prio: 0, or -1 said why.  Put the daemon at SCHED_FIFO @prio, not
+ * inherited across fork/clone: 0, or -errno said in one line (the daemon
+ * goes on at normal priority).
+ */
+#define REALTIME_DEFAULT_PRIO	1
+#define REALTIME_MIN_PRIO	1
+#define REALTIME_MAX_PRIO	99
+int realtime_parse(const char *arg, int *prio);
+int realtime_enter(int prio);
+
 #endif

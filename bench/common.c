@@ -64,9 +64,9 @@ static char goals_path[4096];
 
 /*
  * Own network and mount namespace with loopback up and a bpffs of its own;
- * more descriptors.
+ * more descriptors; with @cpu >= 0, run on that CPU only.
  */
-int bench_init(const char *outdir, int nofile)
+int bench_init(const char *outdir, int nofile, int cpu)
 {
 	struct rlimit rl;
 	int err;
@@ -81,7 +81,22 @@ int bench_init(const char *outdir, int nofile)
 	rl.rlim_cur = (rlim_t)nofile < rl.rlim_max ? (rlim_t)nofile : rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl))
 		return -errno;
-	return 0;
+	return cpu >= 0 ? bench_pin(cpu) : 0;
+}
+
+/* Say why @name could not start (-@err, or errno if @err is 0); 1, its exit status. */
+int bench_setup_failed(const char *name, int err)
+{
+	fprintf(stderr, "%s: setup: %s\n", name, strerror(err ? -err : errno));
+	return 1;
+}
+
+/* The first line of a run on one CPU with UDP and TCP slices. */
+void bench_banner(const char *name, const struct bench_opts *o)
+{
+	printf("%s: CPU %d of %d; %d repetitions of %d rounds; "
+	       "a slice is %d datagrams or %ld connections\n",
+	       name, o->cpu, bench_ncpus(), o->reps, o->rounds, BENCH_BATCH, o->tcp_slice);
 }
 
 int bench_pin(int cpu)
@@ -169,6 +184,42 @@ __u32 bench_flow_entries(__u32 live)
  * getopt over @optstring (a subset of "o:r:R:t:n:c:p:gh", plus the letters
  * @own takes: 0, or -1 for a bad value), then checks the values.  0 or -1.
  */
+/* getopt() over @opts, which end with { 0 }: 0, or -1 on an option not among them. */
+int bench_getopts(int argc, char **argv, const struct bench_opt *opts)
+{
+	const struct bench_opt *p;
+	char optstring[64] = "";
+	size_t len = 0;
+	int c;
+
+	for (p = opts; p->c && len + 2 < sizeof(optstring); p++) {
+		optstring[len++] = p->c;
+		if (p->type != 'b')
+			optstring[len++] = ':';
+	}
+	while ((c = getopt(argc, argv, optstring)) != -1) {
+		for (p = opts; p->c && p->c != c; p++)
+			;
+		switch (p->c ? p->type : 0) {
+		case 's':
+			*(const char **)p->p = optarg;
+			break;
+		case 'i':
+			*(int *)p->p = atoi(optarg);
+			break;
+		case 'd':
+			*(double *)p->p = atof(optarg);
+			break;
+		case 'b':
+			*(int *)p->p = 1;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int bench_parse(int argc, char **argv, const char *optstring, struct bench_opts *o,
 		int max_n, int (*own)(int c, const char *arg, struct bench_opts *o))
 {
@@ -227,7 +278,7 @@ int bench_parse(int argc, char **argv, const char *optstring, struct bench_opts 
 	    o->rounds < 1 || o->tcp_slice < 1 || (!o->udp && !o->tcp) || o->cpu >= bench_ncpus())
 		return -1;
 	for (i = 0; i < o->nn; i++)
-		if (o->n[i] < 1 || o->n[i] > PCBG_SLOTS_DEFAULT)
+		if (o->n[i] < (o->min_n ? o->min_n : 1) || o->n[i] > PCBG_SLOTS_DEFAULT)
 			return -1;
 	if (o->cpu < 0)
 		o->cpu = bench_ncpus() - 1;

@@ -90,7 +90,8 @@ struct bench_cell {
  * @rounds: -R, rounds of a repetition.
  * @tcp_slice: -t, connections of a TCP slice.
  * @flows: -f, flows (a program's own meaning).
- * @nn: how many group sizes in @n (-n N,...), each 1..PCBG_SLOTS_DEFAULT.
+ * @nn: how many group sizes in @n (-n N,...), each @min_n..PCBG_SLOTS_DEFAULT.
+ * @min_n: the smallest group size the program takes (0: 1).
  * @n: the group sizes.
  * @nv: how many variants in @v (a program's own option).
  * @v: the variants.
@@ -106,6 +107,7 @@ struct bench_opts {
 	long tcp_slice;
 	int flows;
 	int nn;
+	int min_n;
 	int n[BENCH_MAX_N];
 	int nv;
 	int v[BENCH_MAX_V];
@@ -113,6 +115,19 @@ struct bench_opts {
 	int udp;
 	int tcp;
 	int goals;
+};
+
+/**
+ * struct bench_opt - an option of a bench that parses its own (bench_getopts()).
+ * @c: its letter.
+ * @type: 's' a string (const char *), 'i' an int, 'd' a double, 'b' a flag
+ *	without argument (an int set to 1).
+ * @p: where its value goes.
+ */
+struct bench_opt {
+	char c;
+	char type;
+	void *p;
 };
 
 /* Median, minimum and maximum. */
@@ -124,13 +139,16 @@ struct bench_stat {
 
 struct bench_tx;
 
-int bench_init(const char *outdir, int nofile);
+int bench_init(const char *outdir, int nofile, int cpu);
+int bench_setup_failed(const char *name, int err);
+void bench_banner(const char *name, const struct bench_opts *o);
 int bench_pin(int cpu);
 int bench_ncpus(void);
 __u64 bench_cpu_ns(void);
 __u64 bench_wall_ns(void);
 const char *bench_variant_name(int variant);
 int bench_parse_list(const char *s, int *out, int max);
+int bench_getopts(int argc, char **argv, const struct bench_opt *opts);
 int bench_parse_flow_counts(const char *s, int *out, int max);
 __u32 bench_flow_entries(__u32 live);
 int bench_parse(int argc, char **argv, const char *optstring, struct bench_opts *o,

@@ -647,28 +647,20 @@ int main(int argc, char **argv)
 
 	if (bench_parse(argc, argv, "o:r:R:t:n:a:c:p:gh", &o, MAX_N, parse_programs))
 		usage(argv[0]);
-	err = bench_init(o.outdir, 65536);
-	if (!err)
-		err = bench_pin(o.cpu);
+	err = bench_init(o.outdir, 65536, o.cpu);
 	if (!err)
 		err = stats_on();
-	if (err) {
-		fprintf(stderr, "cost: setup: %s\n", strerror(-err));
-		return 1;
-	}
+	if (err)
+		return bench_setup_failed("cost", err);
 	noop = noop_bpf__open_and_load();
 	tx = bench_tx_open();
 	raw = bench_open(o.outdir, "cost_raw.csv",
 			 "proto,n,program,rep,ops,lost,runs,run_time_ns,ns_per_run");
 	sum = bench_open(o.outdir, "cost.csv",
 			 "proto,n,program,ns_med,ns_min,ns_max,above_noop_med,above_noop_min,above_noop_max,above_minimal_med,above_minimal_min,above_minimal_max,runs_per_op,lost");
-	if (!noop || !tx || !raw || !sum) {
-		fprintf(stderr, "cost: setup: %s\n", strerror(errno));
-		return 1;
-	}
-	printf("cost: CPU %d of %d; %d repetitions of %d rounds; "
-	       "a slice is %d datagrams or %ld connections\n",
-	       o.cpu, bench_ncpus(), o.reps, o.rounds, BENCH_BATCH, o.tcp_slice);
+	if (!noop || !tx || !raw || !sum)
+		return bench_setup_failed("cost", 0);
+	bench_banner("cost", &o);
 	for (t = 0; t < 2; t++) {
 		if (!(t ? o.tcp : o.udp))
 			continue;

@@ -620,6 +620,7 @@ int main(int argc, char **argv)
 	struct bench_opts o = {
 		.outdir = "build/bench", .reps = 1, .rounds = 1, .tcp_slice = 1,
 		.flows = 10000, .nn = 3, .n = { 4, 16, 64 }, .cpu = -1, .udp = 1,
+		.min_n = 2,
 	};
 	struct churn ch = {};
 	struct bench_tx *tx;
@@ -630,22 +631,15 @@ int main(int argc, char **argv)
 	if (bench_parse(argc, argv, "o:f:j:n:h", &o, MAX_N, own_option) ||
 	    join_flows < 1)
 		usage(argv[0]);
-	for (ni = 0; ni < o.nn; ni++)
-		if (o.n[ni] < 2)
-			usage(argv[0]);
-	err = bench_init(o.outdir, 8192);
-	if (!err)
-		err = bench_pin(bench_ncpus() - 1);
+	err = bench_init(o.outdir, 8192, o.cpu);
 	tx = err ? NULL : bench_tx_open();
 	ch.tx = bench_tx_open();
 	raw = bench_open(o.outdir, "disruption_raw.csv",
 			 "n,variant,change,position,flows,moved,moved_others,fallbacks,in_flight,to_leaver,table_moved,table_others");
 	sum = bench_open(o.outdir, "disruption.csv",
 			 "n,variant,flows,leave_moved_mean,leave_moved_min,leave_moved_max,leave_others_mean,leave_others_min,leave_others_max,leave_mean_se,join_flows,join_moved,join_between_old,one_share,fallbacks,in_flight");
-	if (!tx || !ch.tx || !raw || !sum) {
-		fprintf(stderr, "disruption: setup: %s\n", strerror(err ? -err : errno));
-		return 1;
-	}
+	if (!tx || !ch.tx || !raw || !sum)
+		return bench_setup_failed("disruption", err);
 	for (ni = 0; ni < o.nn; ni++) {
 		err = measure(&o, tx, &ch, ni, &next);
 		if (err) {

@@ -226,6 +226,7 @@ int main(int argc, char **argv)
 	struct bench_opts o = {
 		.outdir = "build/bench", .reps = 1, .rounds = 1, .tcp_slice = 1,
 		.flows = 10000, .nn = 3, .n = { 4, 16, 64 }, .cpu = -1, .udp = 1,
+		.min_n = 2,
 	};
 	struct bench_tx *tx;
 	FILE *raw, *sum;
@@ -235,18 +236,13 @@ int main(int argc, char **argv)
 	if (bench_parse(argc, argv, "o:f:d:s:n:h", &o, MAX_N, own_option) ||
 	    o.flows < 2 || min_sets < 1)
 		usage(argv[0]);
-	for (ni = 0; ni < o.nn; ni++)
-		if (o.n[ni] < 2)
-			usage(argv[0]);
-	err = bench_init(o.outdir, 8192);
+	err = bench_init(o.outdir, 8192, -1);
 	tx = err ? NULL : bench_tx_open();
 	raw = bench_open(o.outdir, "fairness_raw.csv", "n,variant,set,flows,cv,max_mean,jain");
 	sum = bench_open(o.outdir, "fairness.csv",
 			 "n,variant,sets,flows,cv_med,cv_min,cv_max,cv_rms,floor,rms_over_floor,maxmean_med,maxmean_min,maxmean_max,jain_med,jain_min,jain_max");
-	if (!tx || !raw || !sum) {
-		fprintf(stderr, "fairness: setup: %s\n", strerror(err ? -err : errno));
-		return 1;
-	}
+	if (!tx || !raw || !sum)
+		return bench_setup_failed("fairness", err);
 	for (ni = 0; ni < o.nn; ni++) {
 		err = measure(&o, tx, ni, &next);
 		if (err) {

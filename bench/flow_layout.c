@@ -377,16 +377,12 @@ int main(int argc, char **argv)
 
 	if (bench_parse(argc, argv, "o:r:R:L:c:h", &o, 1, parse_own))
 		usage(argv[0]);
-	err = bench_init(o.outdir, 65536);
-	if (!err)
-		err = bench_pin(o.cpu);
+	err = bench_init(o.outdir, 65536, o.cpu);
 	stats_fd = err ? -1 : bpf_enable_stats(BPF_STATS_RUN_TIME);
 	if (!err && stats_fd < 0)
 		err = stats_fd;
-	if (err) {
-		fprintf(stderr, "flow_layout: setup: %s\n", strerror(-err));
-		return 1;
-	}
+	if (err)
+		return bench_setup_failed("flow_layout", err);
 	noop = noop_bpf__open_and_load();
 	tx = bench_tx_open();
 	raw = bench_open(o.outdir, "flow_layout_raw.csv",
@@ -395,10 +391,8 @@ int main(int argc, char **argv)
 			 "live,program,entries,bytes,above_noop_med,above_noop_min,"
 			 "above_noop_max,above_bare_med,above_bare_min,above_bare_max,hit_pct_med,"
 			 "hit_pct_min,hit_pct_max,collision_pct_med,moved_pct");
-	if (!noop || !tx || !raw || !sum) {
-		fprintf(stderr, "flow_layout: setup: %s\n", strerror(errno));
-		return 1;
-	}
+	if (!noop || !tx || !raw || !sum)
+		return bench_setup_failed("flow_layout", 0);
 	printf("flow_layout: CPU %d of %d; %d repetitions of %d rounds; a slice is %d datagrams\n",
 	       o.cpu, bench_ncpus(), o.reps, o.rounds, BENCH_BATCH);
 	for (li = 0; li < nl && !err; li++) {

@@ -277,26 +277,20 @@ int main(int argc, char **argv)
 
 	if (bench_parse(argc, argv, "o:r:R:L:c:gh", &o, 1, parse_own))
 		usage(argv[0]);
-	err = bench_init(o.outdir, 65536);
-	if (!err)
-		err = bench_pin(o.cpu);
+	err = bench_init(o.outdir, 65536, o.cpu);
 	stats_fd = err ? -1 : bpf_enable_stats(BPF_STATS_RUN_TIME);
 	if (!err && stats_fd < 0)
 		err = stats_fd;
-	if (err) {
-		fprintf(stderr, "flow_scale: setup: %s\n", strerror(-err));
-		return 1;
-	}
+	if (err)
+		return bench_setup_failed("flow_scale", err);
 	noop = noop_bpf__open_and_load();
 	tx = bench_tx_open();
 	raw = bench_open(o.outdir, "flow_scale_raw.csv", "live,program,rep,runs,run_time_ns,hits");
 	sum = bench_open(o.outdir, "flow_scale.csv",
 			 "live,program,entries,bytes,ns_med,ns_min,ns_max,above_noop_med,"
 			 "above_noop_min,above_noop_max,hit_pct_med,hit_pct_min,hit_pct_max");
-	if (!noop || !tx || !raw || !sum) {
-		fprintf(stderr, "flow_scale: setup: %s\n", strerror(errno));
-		return 1;
-	}
+	if (!noop || !tx || !raw || !sum)
+		return bench_setup_failed("flow_scale", 0);
 	noop_fd = bpf_program__fd(noop->progs.bench_noop);
 	printf("flow_scale: CPU %d of %d; %d repetitions of %d rounds; a slice is %d datagrams\n",
 	       o.cpu, bench_ncpus(), o.reps, o.rounds, BENCH_BATCH);

@@ -285,6 +285,7 @@ int main(int argc, char **argv)
 	struct bench_opts o = {
 		.outdir = "build/bench", .reps = 7, .rounds = 16, .tcp_slice = 8,
 		.nn = 2, .n = { 256, 4096 }, .udp = 1, .tcp = 1,
+		.min_n = bench_ncpus(),		/* every CPU has a socket */
 	};
 	struct bench_group g[NG];
 	FILE *raw, *sum, *share;
@@ -293,14 +294,9 @@ int main(int argc, char **argv)
 
 	if (bench_parse(argc, argv, "o:r:R:t:n:p:gh", &o, MAX_N, NULL))
 		usage(argv[0]);
-	for (gi = 0; gi < o.nn; gi++)	/* every CPU has a socket */
-		if (o.n[gi] < bench_ncpus())
-			usage(argv[0]);
-	err = bench_init(o.outdir, 65536);
-	if (err) {
-		fprintf(stderr, "incoming_cpu: setup: %s\n", strerror(-err));
-		return 1;
-	}
+	err = bench_init(o.outdir, 65536, -1);
+	if (err)
+		return bench_setup_failed("incoming_cpu", err);
 	tx = bench_tx_open();
 	raw = bench_open(o.outdir, "incoming_cpu_raw.csv",
 			 "proto,n,order,rep,kernel_q25_ns_per_op,cpu_q25_ns_per_op");
@@ -308,10 +304,8 @@ int main(int argc, char **argv)
 			 "proto,n,order,ratio_med,ratio_min,ratio_max,kernel_ns_med,kernel_ns_min,kernel_ns_max,cpu_ns_med,cpu_ns_min,cpu_ns_max");
 	share = bench_open(o.outdir, "incoming_cpu_local.csv",
 			   "n,order,variant,datagrams,on_sending_cpu_socket,on_busiest_socket");
-	if (!tx || !raw || !sum || !share) {
-		fprintf(stderr, "incoming_cpu: setup: %s\n", strerror(errno));
-		return 1;
-	}
+	if (!tx || !raw || !sum || !share)
+		return bench_setup_failed("incoming_cpu", 0);
 	printf("incoming_cpu: %d CPUs, rounds on each CPU in turn; %d repetitions of %d rounds; "
 	       "a slice is %d datagrams or %ld connections\n", bench_ncpus(), o.reps,
 	       o.rounds, BENCH_BATCH, o.tcp_slice);

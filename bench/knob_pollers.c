@@ -39,6 +39,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include "common.h"
 #include "pcbgroup.h"
 
 #define KNOBS	"/proc/net/" PCBG_PROC_DIR "/" PCBG_PROC_KNOBS
@@ -164,32 +165,19 @@ int main(int argc, char **argv)
 		{ "cpu us", offsetof(struct sample, cpu) },
 		{ "sleeps", offsetof(struct sample, sleeps) },
 	};
-	int n = 16, w = 100, reps = 5, fifo = 0, opt, rep, k, c, i;
+	int n = 16, w = 100, reps = 5, fifo = 0, rep, k, c, i;
 	struct sched_param rt = { .sched_priority = 10 };
 	struct sample s[NR_COND][MAX_R];
 	double m[NR_COND];
 	pid_t pids[MAX_N];
 	size_t f;
+	const struct bench_opt opts[] = {
+		{ 'f', 'b', &fifo }, { 'n', 'i', &n }, { 'w', 'i', &w }, { 'r', 'i', &reps }, { }
+	};
 
-	while ((opt = getopt(argc, argv, "fn:w:r:")) != -1) {
-		switch (opt) {
-		case 'f':
-			fifo = 1;
-			break;
-		case 'n':
-			n = atoi(optarg);
-			break;
-		case 'w':
-			w = atoi(optarg);
-			break;
-		case 'r':
-			reps = atoi(optarg);
-			break;
-		default:
-			fputs("usage: knob_pollers [-f] [-n POLLERS] [-w WRITES] [-r REPS]\n",
-			      stderr);
-			return 2;
-		}
+	if (bench_getopts(argc, argv, opts)) {
+		fputs("usage: knob_pollers [-f] [-n POLLERS] [-w WRITES] [-r REPS]\n", stderr);
+		return 2;
 	}
 	if (n < 1 || n > MAX_N || w < 1 || reps < 1 || reps > MAX_R) {
 		fprintf(stderr, "knob_pollers: -n 1-%d, -w 1 or more, -r 1-%d\n", MAX_N, MAX_R);

@@ -12,7 +12,6 @@
  * same sockets, a slice at a time from each CPU in turn (see rate.c).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -255,43 +254,24 @@ int main(int argc, char **argv)
 	struct bench_group g[2];
 	struct bench_tx *tx;
 	FILE *share, *costs;
-	int c, t, err;
+	int t, err;
+	const struct bench_opt opts[] = {
+		{ 'o', 's', &o.outdir }, { 'f', 'i', &o.flows }, { 't', 'i', &o.conns },
+		{ 'r', 'i', &o.reps }, { 'R', 'i', &o.rounds }, { }
+	};
 
-	while ((c = getopt(argc, argv, "o:f:t:r:R:h")) != -1) {
-		switch (c) {
-		case 'o':
-			o.outdir = optarg;
-			break;
-		case 'f':
-			o.flows = atoi(optarg);
-			break;
-		case 't':
-			o.conns = atoi(optarg);
-			break;
-		case 'r':
-			o.reps = atoi(optarg);
-			break;
-		case 'R':
-			o.rounds = atoi(optarg);
-			break;
-		default:
-			usage(argv[0]);
-		}
-	}
-	if (o.flows < 1 || o.conns < 1 || o.reps < 1 || o.reps > MAX_REPS ||
-	    o.rounds < 1 || bench_ncpus() > MAX_CPUS)
+	if (bench_getopts(argc, argv, opts) || o.flows < 1 || o.conns < 1 || o.reps < 1 ||
+	    o.reps > MAX_REPS || o.rounds < 1 || bench_ncpus() > MAX_CPUS)
 		usage(argv[0]);
 
-	err = bench_init(o.outdir, 8192);
+	err = bench_init(o.outdir, 8192, -1);
 	tx = err ? NULL : bench_tx_open();
 	share = bench_open(o.outdir, "locality.csv",
 			   "proto,cpu,flows,selected,cpu_local,cpu_miss,on_own_socket");
 	costs = bench_open(o.outdir, "locality_cost.csv",
 			   "proto,variant,against,ratio_med,ratio_min,ratio_max,ns_added_med,ns_added_min,ns_added_max");
-	if (!tx || !share || !costs) {
-		fprintf(stderr, "locality: setup: %s\n", strerror(err ? -err : errno));
-		return 1;
-	}
+	if (!tx || !share || !costs)
+		return bench_setup_failed("locality", err);
 	printf("locality: algorithm cpu, one socket per CPU (%d CPUs), "
 	       "sender pinned to each CPU in turn\n", bench_ncpus());
 	for (t = 0; t < 2; t++) {

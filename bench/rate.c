@@ -384,13 +384,9 @@ int main(int argc, char **argv)
 
 	if (bench_parse(argc, argv, "o:r:R:t:n:c:p:h", &o, MAX_N, NULL))
 		usage(argv[0]);
-	err = bench_init(o.outdir, 65536);
-	if (!err)
-		err = bench_pin(o.cpu);
-	if (err) {
-		fprintf(stderr, "rate: setup: %s\n", strerror(-err));
-		return 1;
-	}
+	err = bench_init(o.outdir, 65536, o.cpu);
+	if (err)
+		return bench_setup_failed("rate", err);
 	noop = noop_bpf__open_and_load();
 	tx = bench_tx_open();
 	raw = bench_open(o.outdir, "rate_raw.csv",
@@ -399,13 +395,9 @@ int main(int argc, char **argv)
 			 "proto,n,variant,ratio_med,ratio_min,ratio_max,ns_added_med,ns_added_min,ns_added_max,recv_ratio_med,recv_ratio_min,recv_ratio_max,kernel_ns_per_op");
 	scale = bench_open(o.outdir, "rate_scale.csv",
 			   "proto,variant,ratio_med,ratio_min,ratio_max,over_kernel_med,over_kernel_min,over_kernel_max");
-	if (!noop || !tx || !raw || !sum || !scale) {
-		fprintf(stderr, "rate: setup: %s\n", strerror(errno));
-		return 1;
-	}
-	printf("rate: CPU %d of %d; %d repetitions of %d rounds; "
-	       "a slice is %d datagrams or %ld connections\n",
-	       o.cpu, bench_ncpus(), o.reps, o.rounds, BENCH_BATCH, o.tcp_slice);
+	if (!noop || !tx || !raw || !sum || !scale)
+		return bench_setup_failed("rate", 0);
+	bench_banner("rate", &o);
 	for (t = 0; t < 2; t++) {
 		if (!(t ? o.tcp : o.udp))
 			continue;

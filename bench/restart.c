@@ -22,7 +22,6 @@
  * worker they started on.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -182,28 +181,17 @@ int main(int argc, char **argv)
 	const char *outdir = "build/bench";
 	struct result res[NV];
 	char what[160], meas[512], meas1[512] = "";
-	int flows = 2048, n = 8, c, vi, err, pass1 = 1;
+	int flows = 2048, n = 8, vi, err, pass1 = 1;
 	struct bench_tx *tx;
 	struct flows *fl;
 	FILE *sum;
+	const struct bench_opt opts[] = {
+		{ 'o', 's', &outdir }, { 'f', 'i', &flows }, { 'n', 'i', &n }, { }
+	};
 
-	while ((c = getopt(argc, argv, "o:f:n:h")) != -1) {
-		switch (c) {
-		case 'o':
-			outdir = optarg;
-			break;
-		case 'f':
-			flows = atoi(optarg);
-			break;
-		case 'n':
-			n = atoi(optarg);
-			break;
-		default:
-			usage(argv[0]);
-		}
-	}
 	/* a quarter of the flow table at the default capacity: no eviction */
-	if (flows < 1 || flows > PCBG_SLOTS_DEFAULT || n < 2 || n > 64)
+	if (bench_getopts(argc, argv, opts) || flows < 1 || flows > PCBG_SLOTS_DEFAULT ||
+	    n < 2 || n > 64)
 		usage(argv[0]);
 	fl = calloc(1, sizeof(*fl) + n * sizeof(int));
 	if (fl) {
@@ -214,17 +202,13 @@ int main(int argc, char **argv)
 		fl->now = calloc(flows, sizeof(int));
 		fl->state = calloc(flows, 1);
 	}
-	err = bench_init(outdir, 1024);
-	if (!err)
-		err = bench_pin(bench_ncpus() - 1);
+	err = bench_init(outdir, 1024, bench_ncpus() - 1);
 	tx = err ? NULL : bench_tx_open();
 	sum = bench_open(outdir, "restart.csv",
 			 "variant,flow_table,n,flows,passes,moved_datagrams,bystander_flows,displaced_flows,forced_datagrams,back_flows");
 	if (!fl || !fl->where || !fl->life || !fl->first || !fl->now || !fl->state ||
-	    !tx || !sum) {
-		fprintf(stderr, "restart: setup: %s\n", strerror(err ? -err : errno));
-		return 1;
-	}
+	    !tx || !sum)
+		return bench_setup_failed("restart", err);
 	memset(res, 0, sizeof(res));
 	res[0].variant = BENCH_KERNEL;
 	for (vi = 1; vi < NV; vi++) {

@@ -122,6 +122,7 @@ int main(int argc, char **argv)
 	struct bench_opts o = {
 		.outdir = "build/bench", .reps = 1, .rounds = 1, .tcp_slice = 1,
 		.flows = 20000, .nn = 3, .n = { 4, 16, 64 }, .cpu = -1, .udp = 1,
+		.min_n = 2,
 	};
 	struct bench_tx *tx;
 	char meas[64];
@@ -132,19 +133,12 @@ int main(int argc, char **argv)
 
 	if (bench_parse(argc, argv, "o:f:n:h", &o, MAX_N, own_option))
 		usage(argv[0]);
-	for (ni = 0; ni < o.nn; ni++)
-		if (o.n[ni] < 2)
-			usage(argv[0]);
-	err = bench_init(o.outdir, 8192);
-	if (!err)
-		err = bench_pin(bench_ncpus() - 1);
+	err = bench_init(o.outdir, 8192, o.cpu);
 	tx = err ? NULL : bench_tx_open();
 	csv = bench_open(o.outdir, "reweigh.csv",
 			 "n,algorithm,weight_from,weight_to,flows,moved,moved_between_others,share_change,fallbacks");
-	if (!tx || !csv) {
-		fprintf(stderr, "reweigh: setup: %s\n", strerror(err ? -err : errno));
-		return 1;
-	}
+	if (!tx || !csv)
+		return bench_setup_failed("reweigh", err);
 	printf("reweigh: slot %d's weight changes, the others weigh %d; %d flows\n", SLOT,
 	       PCBG_WEIGHT_DEFAULT, o.flows);
 	printf("%-4s %-15s %-14s %9s %9s %12s %9s\n", "N", "algorithm", "weight",

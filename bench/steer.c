@@ -28,7 +28,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -895,38 +894,21 @@ static void usage(const char *prog)
 int main(int argc, char **argv)
 {
 	const char *outdir = "build/bench", *only = "kill,nginx,haproxy,upgrade,unbound,idle";
-	int rounds = 20, secs = 60, opt, failed = 0, stats_fd, groups = 0;
+	int rounds = 20, secs = 60, failed = 0, stats_fd, groups = 0;
 	struct result *r = calloc(5, sizeof(*r));
 	char path[700];
 	double share = 0;
 	FILE *csv;
+	const struct bench_opt opts[] = {
+		{ 'o', 's', &outdir }, { 'r', 'i', &rounds }, { 'd', 'i', &secs },
+		{ 's', 's', &only }, { 'f', 'b', &fifo }, { }
+	};
 
-	while ((opt = getopt(argc, argv, "o:r:d:s:f")) != -1) {
-		switch (opt) {
-		case 'o':
-			outdir = optarg;
-			break;
-		case 'r':
-			rounds = atoi(optarg);
-			break;
-		case 'd':
-			secs = atoi(optarg);
-			break;
-		case 's':
-			only = optarg;
-			break;
-		case 'f':
-			fifo = 1;
-			break;
-		default:
-			usage(argv[0]);
-		}
-	}
-	if (rounds < 2 || rounds > 200 || secs < 1 || !r)
+	if (bench_getopts(argc, argv, opts) || rounds < 2 || rounds > 200 || secs < 1 || !r)
 		usage(argv[0]);
 	if (bench_build_dir(bin, sizeof(bin)))
 		return 1;
-	if (bench_init(outdir, 4096)) {
+	if (bench_init(outdir, 4096, -1)) {
 		fprintf(stderr, "steer: namespaces: %s (root?)\n", strerror(errno));
 		return 1;
 	}

@@ -368,7 +368,7 @@ static void usage(const char *prog)
 int main(int argc, char **argv)
 {
 	const char *outdir = "build/bench";
-	int rounds = 3, opt, v, w, r, order[NV * NW], k, failed = 0;
+	int rounds = 3, v, w, r, order[NV * NW], k, failed = 0;
 	char path[700], wk[16], lms[16];
 	double secs = 4, cap, sample_us;
 	unsigned int seed = 1;
@@ -376,46 +376,21 @@ int main(int argc, char **argv)
 	struct pcbg_group *grp = NULL;
 	__u64 d0;
 	FILE *f;
+	const struct bench_opt opts[] = {
+		{ 'o', 's', &outdir }, { 'r', 'i', &rounds }, { 'd', 'd', &secs },
+		{ 'w', 'i', &workers }, { 'k', 'i', &every }, { 's', 'i', &slow_us },
+		{ 'f', 'i', &fast_us }, { 'l', 'i', &load_ms }, { }
+	};
 
-	while ((opt = getopt(argc, argv, "o:r:d:w:k:s:f:l:")) != -1) {
-		switch (opt) {
-		case 'o':
-			outdir = optarg;
-			break;
-		case 'r':
-			rounds = atoi(optarg);
-			break;
-		case 'd':
-			secs = atof(optarg);
-			break;
-		case 'w':
-			workers = atoi(optarg);
-			break;
-		case 'k':
-			every = atoi(optarg);
-			break;
-		case 's':
-			slow_us = atoi(optarg);
-			break;
-		case 'f':
-			fast_us = atoi(optarg);
-			break;
-		case 'l':
-			load_ms = atoi(optarg);
-			break;
-		default:
-			usage(argv[0]);
-		}
-	}
-	if (rounds < 1 || rounds > MAX_ROUNDS || secs < 0.5 || secs > 60 || workers < 2 ||
-	    workers > 64 || every < 2 || slow_us < 1 || slow_us > 1000000 || fast_us < 0 ||
-	    fast_us > 1000000 || load_ms < 1)
+	if (bench_getopts(argc, argv, opts) || rounds < 1 || rounds > MAX_ROUNDS || secs < 0.5 ||
+	    secs > 60 || workers < 2 || workers > 64 || every < 2 || slow_us < 1 ||
+	    slow_us > 1000000 || fast_us < 0 || fast_us > 1000000 || load_ms < 1)
 		usage(argv[0]);
 	cap = 1e6 * workers / mean_us();
 	if (bench_build_dir(bin, sizeof(bin)))
 		return 1;
 	mkdir(outdir, 0755);
-	if (bench_init(outdir, MAX_INFLIGHT + 256)) {
+	if (bench_init(outdir, MAX_INFLIGHT + 256, -1)) {
 		fprintf(stderr, "tail: namespaces: %s (root?)\n", strerror(errno));
 		return 1;
 	}

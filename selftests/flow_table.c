@@ -623,9 +623,7 @@ TEST(flow_entries_bad_sizes_are_refused)
 		ASSERT_EQ(0, ctl(out, err, "detach --all"));
 		run_cmd(NULL, 0, NULL, 0, "sysctl -qw net.pcbgroup.flow_table=0");
 	}
-	kill(server, SIGKILL);
-	waitpid(server, NULL, 0);
-	close(out_fd);
+	kill_echo_server(server, out_fd);
 }
 
 TEST_HARNESS_MAIN

@@ -35,17 +35,9 @@ FIXTURE_VARIANT_ADD(workers, udp4_flows_3_socks) { AF_INET, SOCK_DGRAM, 3 };
 
 FIXTURE_SETUP(workers)
 {
-	int i;
-
 	ASSERT_EQ(0, setup_namespaces());
-	ASSERT_EQ(0, pcbg_group_create(&self->grp, 0));
-	for (i = 0; i < variant->nsocks; i++) {
-		self->fds[i] = make_server(variant->family, variant->type, SERVER_PORT);
-		ASSERT_LE(0, self->fds[i]);
-		ASSERT_EQ(i, pcbg_group_place_socket(self->grp, self->fds[i], -1, 0));
-	}
-	ASSERT_EQ(0, pcbg_group_publish(self->grp));
-	ASSERT_EQ(0, pcbg_group_attach(self->grp, self->fds[0]));
+	make_server_group(_metadata, &self->grp, self->fds, variant->nsocks, variant->family,
+			  variant->type);
 	set_knob(_metadata, self->grp, "algorithm", "least-loaded");
 	/* UDP is steered by load only where the flow table keeps old flows */
 	if (variant->type == SOCK_DGRAM)

@@ -281,6 +281,25 @@ static inline void set_knob(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, pcbg_group_set_config(grp, &cfg));
 }
 
+/*
+ * A new group of @n servers (@family, @type) on SERVER_PORT in *@grp, server
+ * @fds[i] in slot i, published and attached.
+ */
+static inline void make_server_group(struct __test_metadata *_metadata, struct pcbg_group **grp,
+				     int *fds, int n, int family, int type)
+{
+	int i;
+
+	ASSERT_EQ(0, pcbg_group_create(grp, 0));
+	for (i = 0; i < n; i++) {
+		fds[i] = make_server(family, type, SERVER_PORT);
+		ASSERT_LE(0, fds[i]);
+		ASSERT_EQ(i, pcbg_group_place_socket(*grp, fds[i], -1, 0));
+	}
+	ASSERT_EQ(0, pcbg_group_publish(*grp));
+	ASSERT_EQ(0, pcbg_group_attach(*grp, fds[0]));
+}
+
 /* The build directory, from this test's own path (build/selftests/NAME). */
 static inline const char *build_dir(void)
 {
@@ -360,6 +379,15 @@ static inline pid_t start_cmd_line(const char *cmd, char *line, size_t size, int
 	else
 		close(pfd[0]);
 	return pid > 0 && len ? pid : -1;
+}
+
+/* Kill a server start_echo_server() started, reap it, close its stdout (if >= 0). */
+static inline void kill_echo_server(pid_t pid, int out_fd)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	if (out_fd >= 0)
+		close(out_fd);
 }
 
 /*

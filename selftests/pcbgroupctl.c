@@ -384,8 +384,7 @@ TEST(cpus_from_incoming_cpu_pin_and_rebalance)
 	EXPECT_EQ(1, RUN("rebalance 3"));
 	EXPECT_STREQ("pcbgroupctl: rebalance: group 3: no such group\n", err);
 #undef RUN
-	kill(server, SIGKILL);
-	waitpid(server, NULL, 0);
+	kill_echo_server(server, -1);
 }
 
 /*
@@ -425,9 +424,7 @@ TEST(second_writer_waits_for_the_first)
 	ASSERT_EQ(0, run_cmd(out, sizeof(out), NULL, 0, "%s/pcbgroupctl show -j", build_dir()));
 	EXPECT_NE(NULL, strstr(out, "{\"slot\":0,")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\"draining\":true")) TH_LOG("%s", out);
-	kill(server, SIGKILL);
-	waitpid(server, NULL, 0);
-	close(server_out);
+	kill_echo_server(server, server_out);
 }
 
 TEST_HARNESS_MAIN

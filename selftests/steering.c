@@ -36,20 +36,11 @@ FIXTURE_VARIANT_ADD(group, tcp4_64_socks) { AF_INET, SOCK_STREAM, 64 };
 
 FIXTURE_SETUP(group)
 {
-	int i, slot;
-
 	ASSERT_EQ(0, setup_namespaces());
 	ASSERT_EQ(0, raise_nofile(2 * MAX_SOCKS + 1024));
-	ASSERT_EQ(0, pcbg_group_create(&self->grp, 0));
 	self->n = variant->nsocks;
-	for (i = 0; i < self->n; i++) {
-		self->fds[i] = make_server(variant->family, variant->type, SERVER_PORT);
-		ASSERT_LE(0, self->fds[i]);
-		slot = pcbg_group_place_socket(self->grp, self->fds[i], -1, 0);
-		ASSERT_EQ(i, slot);
-	}
-	ASSERT_EQ(0, pcbg_group_publish(self->grp));
-	ASSERT_EQ(0, pcbg_group_attach(self->grp, self->fds[0]));
+	make_server_group(_metadata, &self->grp, self->fds, self->n, variant->family,
+			  variant->type);
 	self->ep = watch_servers(self->fds, self->n);
 	ASSERT_LE(0, self->ep);
 }

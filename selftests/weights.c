@@ -232,9 +232,7 @@ TEST(pcbgroupctl_weight_refuses_bad_input_and_shows_weights)
 			     build_dir()));
 	EXPECT_NE(NULL, strstr(out, "# TYPE pcbgroup_weight gauge")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, ",slot=\"1\"} 7\n")) TH_LOG("%s", out);
-	kill(server, SIGKILL);
-	waitpid(server, NULL, 0);
-	close(server_out);
+	kill_echo_server(server, server_out);
 }
 
 TEST_HARNESS_MAIN

@@ -23,30 +23,22 @@ static int walk_socket_fds(pid_t pid,
 			   int (*fn)(int target_fd, __u64 inode, void *arg),
 			   void *arg)
 {
-	char path[64], link[64];
 	struct dirent *de;
 	int ret = 0;
 	DIR *dir;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
-	dir = opendir(path);
+	dir = proc_opendir(pid, "fd");
 	if (!dir)
 		return -errno;
 	while (!ret && (de = readdir(dir))) {
-		unsigned long long inode;
 		char *end;
-		long fd;
-		ssize_t n;
+		long fd = strtol(de->d_name, &end, 10);
+		__u64 inode;
 
-		fd = strtol(de->d_name, &end, 10);
 		if (*end || end == de->d_name)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/fd/%ld", pid, fd);
-		n = readlink(path, link, sizeof(link) - 1);
-		if (n < 0)
-			continue;
-		link[n] = '\0';
-		if (sscanf(link, "socket:[%llu]", &inode) != 1)
+		inode = proc_fd_inode(pid, fd);
+		if (!inode)
 			continue;
 		ret = fn(fd, inode, arg);
 	}

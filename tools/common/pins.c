@@ -56,12 +56,11 @@ static int ns_link(pid_t pid, char *buf, size_t size)
 
 static pid_t parent_of(pid_t pid)
 {
-	char path[64], line[256];
 	pid_t ppid = 0;
+	char line[256];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
+	f = proc_open("/proc/%d/status", pid);
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f))

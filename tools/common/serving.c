@@ -46,12 +46,11 @@ static int single_cpu(const char *list)
 /* The CPU thread @tid of @pid is pinned to, -1 if not one. */
 static int task_cpu(pid_t pid, const char *tid)
 {
-	char path[80], line[256];
+	char line[256];
 	int cpu = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%.16s/status", pid, tid);
-	f = fopen(path, "r");
+	f = proc_open("/proc/%d/task/%.16s/status", pid, tid);
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
@@ -64,13 +63,11 @@ static int task_cpu(pid_t pid, const char *tid)
 /* The CPU every thread of @pid is pinned to, if all to the same; -1. */
 static int process_cpu(pid_t pid)
 {
-	char path[64];
 	struct dirent *de;
 	int cpu = -1, c;
 	DIR *dir;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	dir = opendir(path);
+	dir = proc_opendir(pid, "task");
 	if (!dir)
 		return -1;
 	while ((de = readdir(dir))) {
@@ -87,31 +84,15 @@ static int process_cpu(pid_t pid)
 	return cpu;
 }
 
-/* The inode of socket descriptor @fd of @pid, 0 if it is not a socket. */
-static __u64 fd_inode(pid_t pid, long fd)
-{
-	char path[64], link[64];
-	unsigned long long inode;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd/%ld", pid, fd);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return 0;
-	link[n] = '\0';
-	return sscanf(link, "socket:[%llu]", &inode) == 1 ? inode : 0;
-}
-
 /* The inodes epoll descriptor @epfd of @pid watches; returns how many. */
 static int epoll_inodes(pid_t pid, long epfd, __u64 *inodes, int max)
 {
-	char path[64], line[256];
 	unsigned long ino;
+	char line[256];
 	int n = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%ld", pid, epfd);
-	f = fopen(path, "r");
+	f = proc_open("/proc/%d/fdinfo/%ld", pid, epfd);
 	if (!f)
 		return 0;
 	while (n < max && fgets(line, sizeof(line), f)) {
@@ -142,7 +123,7 @@ static int poll_inodes(pid_t pid, unsigned long addr, unsigned long nfds,
 	got = pread(fd, pfds, nfds * sizeof(*pfds), addr);
 	close(fd);
 	for (i = 0; got > 0 && i < got / (ssize_t)sizeof(*pfds) && n < max; i++) {
-		inodes[n] = pfds[i].fd >= 0 ? fd_inode(pid, pfds[i].fd) : 0;
+		inodes[n] = pfds[i].fd >= 0 ? proc_fd_inode(pid, pfds[i].fd) : 0;
 		n += inodes[n] != 0;
 	}
 	return n;
@@ -152,13 +133,12 @@ static int poll_inodes(pid_t pid, unsigned long addr, unsigned long nfds,
 static int task_waits(pid_t pid, const char *tid, __u64 *inodes, int max)
 {
 	unsigned long a0, a1;
-	char path[80], line[256];
+	char line[256];
 	long nr;
 	FILE *f;
 	int ok;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%.16s/syscall", pid, tid);
-	f = fopen(path, "r");
+	f = proc_open("/proc/%d/task/%.16s/syscall", pid, tid);
 	if (!f)
 		return 0;
 	ok = fgets(line, sizeof(line), f) &&
@@ -190,7 +170,7 @@ static int task_waits(pid_t pid, const char *tid, __u64 *inodes, int max)
 	case SYS_accept:
 #endif
 	case SYS_accept4:
-		inodes[0] = fd_inode(pid, a0);
+		inodes[0] = proc_fd_inode(pid, a0);
 		return inodes[0] ? 1 : 0;
 	default:
 		return 0;
@@ -213,12 +193,10 @@ static void scan_threads(pid_t pid, const struct adopted_sock *socks, int n,
 {
 	__u64 inodes[MAX_WAITED];
 	struct dirent *de;
-	char path[64];
 	int i, k, nw;
 	DIR *dir;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	dir = opendir(path);
+	dir = proc_opendir(pid, "task");
 	if (!dir)
 		return;
 	while ((de = readdir(dir))) {

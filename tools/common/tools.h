@@ -3,7 +3,9 @@
 #ifndef PCBG_TOOLS_H
 #define PCBG_TOOLS_H
 
+#include <dirent.h>
 #include <limits.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include "pcbgroup.h"
 
@@ -19,6 +21,15 @@ extern const char *log_prog;
 extern int log_muted;
 void pr_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * /proc (procfs.c): the file that @fmt names (a path format), open for
+ * reading; directory /proc/@pid/@name; the inode of socket descriptor @fd of
+ * @pid, 0 if it is not a socket.
+ */
+FILE *proc_open(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+DIR *proc_opendir(pid_t pid, const char *name);
+__u64 proc_fd_inode(pid_t pid, long fd);
 
 /* At most this many pids in one adoption (a bit each in holders). */
 #define ADOPT_MAX_PIDS	64

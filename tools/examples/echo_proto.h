@@ -6,6 +6,7 @@
 #ifndef PCBG_ECHO_PROTO_H
 #define PCBG_ECHO_PROTO_H
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,24 @@ static inline int echo_addr_option(int opt, const char *arg, struct echo_addr *e
 		return 1;
 	}
 	return 0;
+}
+
+/* @addr port @port of @family (AF_INET or AF_INET6) into @ss: its length, 0 if no address. */
+static inline socklen_t echo_sockaddr(struct sockaddr_storage *ss, int family, const char *addr,
+				      int port)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		return inet_pton(AF_INET, addr, &sin->sin_addr) == 1 ? sizeof(*sin) : 0;
+	}
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(port);
+	return inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1 ? sizeof(*sin6) : 0;
 }
 
 #endif

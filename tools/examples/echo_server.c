@@ -71,13 +71,14 @@ static void usage(void)
 	exit(2);
 }
 
-static int open_socket(int family, const char *addr, int *port, int cpu)
+/* A socket bound to @ea; its port into @ea->port if that was 0. */
+static int open_socket(struct echo_addr *ea, int cpu)
 {
 	struct sockaddr_storage ss = {};
 	socklen_t len;
 	int fd, one = 1;
 
-	fd = socket(family, sock_type, 0);
+	fd = socket(ea->family, sock_type, 0);
 	if (fd < 0)
 		die("socket");
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)))
@@ -85,32 +86,19 @@ static int open_socket(int family, const char *addr, int *port, int cpu)
 	/* say which CPU this socket's worker runs on, as so_incoming_cpu.c does */
 	if (cpu >= 0 && setsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, &cpu, sizeof(cpu)))
 		die("SO_INCOMING_CPU");
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(*port);
-		if (inet_pton(AF_INET, addr ? addr : "0.0.0.0", &sin->sin_addr) != 1)
-			usage();
-		len = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(*port);
-		if (inet_pton(AF_INET6, addr ? addr : "::", &sin6->sin6_addr) != 1)
-			usage();
-		len = sizeof(*sin6);
-	}
+	len = echo_sockaddr(&ss, ea->family, ea->addr ?: (ea->family == AF_INET ? "0.0.0.0" : "::"),
+			    ea->port);
+	if (!len)
+		usage();
 	if (bind(fd, (struct sockaddr *)&ss, len))
 		die("bind");
 	if (sock_type == SOCK_STREAM && listen(fd, 4096))
 		die("listen");
-	if (!*port) {
+	if (!ea->port) {
 		len = sizeof(ss);
 		if (getsockname(fd, (struct sockaddr *)&ss, &len))
 			die("getsockname");
-		*port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		ea->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	}
 	return fd;
 }
@@ -194,12 +182,11 @@ static pid_t fork_worker(struct worker *workers, int nworkers, struct worker *w)
 
 int main(int argc, char **argv)
 {
-	int family = AF_INET, nworkers = 4, port = 0, pin = 0, forked = 0, base = 0, opt, i;
+	int nworkers = 4, pin = 0, forked = 0, base = 0, opt, i;
 	pid_t *pids = NULL;
 	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct echo_addr ea = { .type = SOCK_DGRAM, .family = AF_INET };
-	const char *addr = NULL;
 	struct worker *workers;
 	struct stat st;
 
@@ -229,10 +216,7 @@ int main(int argc, char **argv)
 		}
 	}
 	sock_type = ea.type;
-	family = ea.family;
-	addr = ea.addr;
-	port = ea.port;
-	if (nworkers < 1 || nworkers > ECHO_MAX_WORKERS || port < 0 || port > 65535)
+	if (nworkers < 1 || nworkers > ECHO_MAX_WORKERS || ea.port < 0 || ea.port > 65535)
 		usage();
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -245,8 +229,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < nworkers; i++) {
 		workers[i].index = base + i;
 		workers[i].cpu = pin ? i % ncpus : -1;
-		workers[i].fd = open_socket(family, addr, &port,
-					    pin == 2 ? workers[i].cpu : -1);
+		workers[i].fd = open_socket(&ea, pin == 2 ? workers[i].cpu : -1);
 		if (fstat(workers[i].fd, &st))
 			die("fstat");
 		workers[i].inode = st.st_ino;
@@ -265,7 +248,7 @@ int main(int argc, char **argv)
 				die("pthread_create");
 	}
 
-	printf("ready pid %d port %d workers %d\n", getpid(), port, nworkers);
+	printf("ready pid %d port %d workers %d\n", getpid(), ea.port, nworkers);
 	fflush(stdout);
 	if (forked) {
 		while (!stop)

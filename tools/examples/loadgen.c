@@ -55,13 +55,11 @@ out:
 
 int main(int argc, char **argv)
 {
-	int family = AF_INET, type = SOCK_DGRAM, port = 0, flows = 1000;
-	int timeout_ms = 1000, quiet = 0, opt, i, w, max_w = -1;
+	int flows = 1000, timeout_ms = 1000, quiet = 0, opt, i, w, max_w = -1;
 	static unsigned long long per_worker[ECHO_MAX_WORKERS];
 	unsigned long long answered = 0;
 	struct sockaddr_storage ss = {};
 	struct echo_addr ea = { .type = SOCK_DGRAM, .family = AF_INET };
-	const char *addr = NULL;
 	socklen_t dlen;
 
 	while ((opt = getopt(argc, argv, "t:6a:p:n:T:q")) != -1) {
@@ -80,32 +78,15 @@ int main(int argc, char **argv)
 				usage();
 		}
 	}
-	type = ea.type;
-	family = ea.family;
-	addr = ea.addr;
-	port = ea.port;
-	if (port <= 0 || port > 65535 || flows < 1 || timeout_ms < 1)
+	if (ea.port <= 0 || ea.port > 65535 || flows < 1 || timeout_ms < 1)
 		usage();
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		if (inet_pton(AF_INET, addr ? addr : "127.0.0.1", &sin->sin_addr) != 1)
-			usage();
-		dlen = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		if (inet_pton(AF_INET6, addr ? addr : "::1", &sin6->sin6_addr) != 1)
-			usage();
-		dlen = sizeof(*sin6);
-	}
+	dlen = echo_sockaddr(&ss, ea.family,
+			     ea.addr ?: (ea.family == AF_INET ? "127.0.0.1" : "::1"), ea.port);
+	if (!dlen)
+		usage();
 
 	for (i = 0; i < flows; i++) {
-		w = one_flow(family, type, (struct sockaddr *)&ss, dlen, timeout_ms);
+		w = one_flow(ea.family, ea.type, (struct sockaddr *)&ss, dlen, timeout_ms);
 		if (w < 0 || w >= ECHO_MAX_WORKERS)
 			continue;
 		per_worker[w]++;

@@ -184,7 +184,20 @@ static int parse_pids(const char *arg, pid_t *pids, int *npids)
 	return got ? 0 : -1;
 }
 
-static int cmd_attach(int argc, char **argv)
+/* What pcbgroupctl attach is asked to take. */
+struct attach_args {
+	pid_t pids[ADOPT_MAX_PIDS];
+	int npids;
+	int port;		/* 0: any */
+	int protocol;		/* 0: any */
+	struct new_group g;
+};
+
+/*
+ * pcbgroupctl attach's options and pids into @a: -1 to go on, or the exit
+ * status to end with (-h, a usage error).
+ */
+static int attach_options(int argc, char **argv, struct attach_args *a)
 {
 	static const struct option opts[] = {
 		{ "pid", required_argument, NULL, 'p' },
@@ -195,42 +208,37 @@ static int cmd_attach(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	unsigned long v, capacity = PCBG_SLOTS_DEFAULT;
-	int npids = 0, port = 0, protocol = 0, opt, n;
-	struct new_group g = { .root = pin_root };
-	struct adopted_sock *socks = NULL;
-	pid_t pids[ADOPT_MAX_PIDS];
-	int ret = EXIT_FAIL;
-	char local[80];
+	unsigned long v;
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
-			if (parse_pids(optarg, pids, &npids))
-				return usage_error("attach", npids == ADOPT_MAX_PIDS ?
+			if (parse_pids(optarg, a->pids, &a->npids))
+				return usage_error("attach", a->npids == ADOPT_MAX_PIDS ?
 						   "--pid: more than 64 pids" :
 						   "--pid: not a process id");
 			break;
 		case 'P':
 			if (parse_uint(optarg, 65535, &v) || !v)
 				return usage_error("attach", "--port: not a port (1-65535)");
-			port = v;
+			a->port = v;
 			break;
 		case 't':
 			if (!strcmp(optarg, "tcp"))
-				protocol = IPPROTO_TCP;
+				a->protocol = IPPROTO_TCP;
 			else if (!strcmp(optarg, "udp"))
-				protocol = IPPROTO_UDP;
+				a->protocol = IPPROTO_UDP;
 			else
 				return usage_error("attach", "--proto: tcp or udp");
 			break;
 		case 'c':
 			if (parse_uint(optarg, PCBG_SLOTS_LIMIT, &v) || !v)
 				return usage_error("attach", "--capacity: 1-32768");
-			capacity = v;
+			a->g.capacity = v;
 			break;
 		case 'f':
-			if (pcbg_parse_flow_entries(optarg, &g.flow_entries))
+			if (pcbg_parse_flow_entries(optarg, &a->g.flow_entries))
 				return usage_error("attach", "--flow-entries: 1024-4194304");
 			break;
 		case 'h':
@@ -239,28 +247,39 @@ static int cmd_attach(int argc, char **argv)
 			return option_error("attach", opt, argv);
 		}
 	}
-	if (!npids)
+	if (!a->npids)
 		return usage_error("attach", "--pid is required");
-	g.capacity = capacity;
 	/* --pid $(pidof nginx), unquoted: the other pids come as arguments */
 	for (; optind < argc; optind++)
-		if (parse_pids(argv[optind], pids, &npids))
+		if (parse_pids(argv[optind], a->pids, &a->npids))
 			return usage_error("attach", "unexpected argument");
+	return -1;
+}
 
-	n = adopt_sockets("attach", pids, npids, port, protocol, &socks);
+static int cmd_attach(int argc, char **argv)
+{
+	struct attach_args a = { .g = { .root = pin_root, .capacity = PCBG_SLOTS_DEFAULT } };
+	int ret = attach_options(argc, argv, &a), n;
+	struct adopted_sock *socks = NULL;
+	char local[80];
+
+	if (ret >= 0)
+		return ret;
+	ret = EXIT_FAIL;
+	n = adopt_sockets("attach", a.pids, a.npids, a.port, a.protocol, &socks);
 	if (n < 0)
 		return EXIT_FAIL;
-	if ((unsigned long)n > capacity) {
-		pr_err("attach", "%d sockets: more than the group's capacity %lu", n, capacity);
+	if ((__u32)n > a.g.capacity) {
+		pr_err("attach", "%d sockets: more than the group's capacity %u", n, a.g.capacity);
 		goto out;
 	}
-	find_servers(socks, n, pids, npids);
-	if (make_group("attach", &g, socks, n))
+	find_servers(socks, n, a.pids, a.npids);
+	if (make_group("attach", &a.g, socks, n))
 		goto out;
 	format_local(local, sizeof(local), socks[0].desc.family, socks[0].desc.addr,
 		     socks[0].desc.port);
-	printf("group %u: %s %s, %d sockets, pinned at %s\n", g.id,
-	       proto_name(socks[0].desc.protocol), local, n, g.dir);
+	printf("group %u: %s %s, %d sockets, pinned at %s\n", a.g.id,
+	       proto_name(socks[0].desc.protocol), local, n, a.g.dir);
 	ret = EXIT_OK;
 out:
 	release_sockets(socks, n);

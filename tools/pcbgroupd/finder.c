@@ -82,7 +82,7 @@ static int parse_stat(const char *line, pid_t *ppid, char *comm, size_t size)
  */
 static int add_proc(pid_t pid)
 {
-	char path[64], line[512];
+	char line[512];
 	FILE *f;
 	int got;
 
@@ -94,8 +94,7 @@ static int add_proc(pid_t pid)
 		procs = p;
 		procs_cap += 4096;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
+	f = proc_open("/proc/%d/stat", pid);
 	if (!f)
 		return 0;
 	got = !!fgets(line, sizeof(line), f);
@@ -145,13 +144,12 @@ static int proc_index(pid_t pid)
  */
 static int proc_uids(pid_t pid, uid_t *ruid, uid_t *euid)
 {
-	char path[64], line[256];
 	unsigned int r, e;
+	char line[256];
 	int found = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
+	f = proc_open("/proc/%d/status", pid);
 	if (!f)
 		return -1;
 	while (!found && fgets(line, sizeof(line), f))
@@ -402,11 +400,10 @@ int process_declared(const struct decl *d, const struct place *pl, pid_t pid)
 unsigned long long process_start(pid_t pid)
 {
 	unsigned long long t = 0;
-	char path[64], buf[1024], *p;
+	char buf[1024], *p;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
+	f = proc_open("/proc/%d/stat", pid);
 	if (!f)
 		return 0;
 	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;

@@ -134,13 +134,12 @@ static void oldest_in_cgroup(const char *dir, int depth, pid_t *best,
 /* Is @pid in cgroup @cgroup (relative to CGROUP_ROOT) or below? */
 static int in_cgroup(pid_t pid, const char *cgroup)
 {
-	char path[64], line[PATH_MAX];
 	size_t len = strlen(cgroup);
+	char line[PATH_MAX];
 	int in = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	f = fopen(path, "r");
+	f = proc_open("/proc/%d/cgroup", pid);
 	if (!f)
 		return 0;
 	while (!in && fgets(line, sizeof(line), f))

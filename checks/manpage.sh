@@ -37,6 +37,14 @@ for o in $dopts; do
 		{ echo "$dman: option '$o' not described"; rc=1; }
 done
 [ -n "$dopts" ] || { echo "manpage: read no pcbgroupd option"; rc=1; }
+# every short option -h lists is one getopt takes (its value may be refused)
+for o in $("${OUT:-build}/pcbgroupd" -h | sed -n 's/^  -\([a-zA-Z]\), --.*/\1/p'); do
+	said=$("${OUT:-build}/pcbgroupd" "-$o" 1 --check -c /nonexistent 2>&1)
+	if grep -q "invalid option" <<<"$said"; then
+		echo "pcbgroupd -h lists -$o, which getopt refuses"
+		rc=1
+	fi
+done
 
 # tools/lib/libpcbgroup.3 names every function and datum the library
 # exports (tools/lib/libpcbgroup.map)

@@ -1421,7 +1421,7 @@ static int read_options(int argc, char **argv, struct options *o)
 	char *end;
 	long v;
 
-	while ((opt = getopt_long(argc, argv, "c:i:p:P:Vh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:i:p:P:l:Vh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			o->conf_dir = optarg;

@@ -65,7 +65,7 @@ module:
 	$(call msg,MODULE,$(OUT)/kmod/$(KVER)/module/pcbgroup.ko)
 	$(Q)OUT=$(OUT) PCBG_VERSION=$(VERSION) scripts/build_module.sh $(KVER)
 
-$(OUT)/pcbgroup.bpf.o: bpf/pcbgroup.bpf.c bpf/quic_cid.h include/uapi/pcbgroup.h | $(OUT)
+$(OUT)/pcbgroup.bpf.o: bpf/pcbgroup.bpf.c bpf/flow_key.h bpf/quic_cid.h include/uapi/pcbgroup.h | $(OUT)
 	$(call msg,CLANG,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

@@ -23,11 +23,14 @@ BENCH_SKELS	:= $(patsubst bench/%.bpf.c,$(OUT)/bench/%.skel.h,$(wildcard bench/*
 # pcbgroup's program without the flow table's and the QUIC routing's code:
 # what flow_table=0 and quic_cid_len=0 are measured against (bench/cost);
 # its unused locals are expected
-$(OUT)/bench/pcbgroup_noflow.bpf.o: bpf/pcbgroup.bpf.c bpf/quic_cid.h include/uapi/pcbgroup.h
+$(OUT)/bench/pcbgroup_noflow.bpf.o: bpf/pcbgroup.bpf.c bpf/flow_key.h bpf/quic_cid.h include/uapi/pcbgroup.h
 	$(call msg,CLANG,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -DPCBG_NO_FLOW_TABLE -DPCBG_NO_QUIC -Wno-unused-variable \
 		-Wno-unused-label -Wno-unused-function -c $< -o $@
+
+# flow_layout measures other tables with the production program's flow key
+$(OUT)/bench/flow_layout.bpf.o: bpf/flow_key.h include/uapi/pcbgroup.h
 
 $(OUT)/bench/%.bpf.o: bench/%.bpf.c
 	$(call msg,CLANG,$@)

@@ -23,19 +23,13 @@
 #include <linux/if_ether.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "../bpf/flow_key.h"
 
 #define TIMEOUT_NS	(3600ULL * 1000000000ULL)
 
-struct flow_key {
-	__u32 saddr[4];
-	__u32 daddr[4];
-	__be16 sport;
-	__be16 dport;
-};
-
 /* One cache line: the key, where the flow goes, when it was last seen. */
 struct flow_line {
-	struct flow_key key;
+	struct pcbg_flow_key key;
 	__u32 slot;
 	__u64 cookie;
 	__u64 seen;
@@ -75,7 +69,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 1);
-	__type(key, struct flow_key);
+	__type(key, struct pcbg_flow_key);
 	__type(value, struct flow_lru_value);
 } layout_lru SEC(".maps");
 
@@ -112,33 +106,6 @@ __u32 shift;
 __u32 sets[L_NR];	/* lines (direct) or sets, as the loader sized them */
 __u64 counts[L_NR][C_NR];
 
-static __noinline int flow_key(struct sk_reuseport_md *ctx, struct flow_key *key)
-{
-	void *data_end = (void *)(long)ctx->data_end;
-	__be16 *l4 = (void *)(long)ctx->data;
-	__u32 words[2];
-
-	if (ctx->eth_protocol == bpf_htons(ETH_P_IP)) {
-		if (bpf_skb_load_bytes_relative(ctx, 12, words, 8, BPF_HDR_START_NET))
-			return -1;
-		key->saddr[0] = 0;
-		key->saddr[1] = 0;
-		key->saddr[2] = bpf_htonl(0xffff);
-		key->saddr[3] = words[0];
-		key->daddr[0] = 0;
-		key->daddr[1] = 0;
-		key->daddr[2] = bpf_htonl(0xffff);
-		key->daddr[3] = words[1];
-	} else if (bpf_skb_load_bytes_relative(ctx, 8, key, 32, BPF_HDR_START_NET)) {
-		return -1;
-	}
-	if ((void *)(l4 + 2) > data_end)
-		return -1;
-	key->sport = l4[0];
-	key->dport = l4[1];
-	return 0;
-}
-
 static __always_inline __u32 base_pick(struct sk_reuseport_md *ctx)
 {
 	return ((__u64)ctx->hash * nr_socks) >> 32;
@@ -170,7 +137,7 @@ static __always_inline void selected(struct sk_reuseport_md *ctx, int layout, __
 		count(layout, C_MOVED);
 }
 
-static __always_inline int key_equal(const struct flow_key *a, const struct flow_key *b)
+static __always_inline int key_equal(const struct pcbg_flow_key *a, const struct pcbg_flow_key *b)
 {
 	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
 	__u32 diff = 0;
@@ -185,10 +152,10 @@ static __always_inline int key_equal(const struct flow_key *a, const struct flow
 SEC("sk_reuseport")
 int flow_none(struct sk_reuseport_md *ctx)
 {
-	struct flow_key key;
+	struct pcbg_flow_key key;
 	__u32 slot;
 
-	if (flow_key(ctx, &key))
+	if (flow_key(ctx, PCBG_HASH_4TUPLE, &key))
 		return SK_PASS;
 	slot = pick(ctx);
 	bpf_sk_select_reuseport(ctx, &layout_socks, &slot, 0);
@@ -200,10 +167,10 @@ int flow_lru(struct sk_reuseport_md *ctx)
 {
 	__u64 now = bpf_ktime_get_coarse_ns();
 	struct flow_lru_value *f, v = {};
-	struct flow_key key;
+	struct pcbg_flow_key key;
 	__u32 slot;
 
-	if (flow_key(ctx, &key))
+	if (flow_key(ctx, PCBG_HASH_4TUPLE, &key))
 		return SK_PASS;
 	f = bpf_map_lookup_elem(&layout_lru, &key);
 	if (f && now - f->seen <= TIMEOUT_NS && f->cookie == slot_cookie(f->slot)) {
@@ -233,7 +200,7 @@ int flow_lru(struct sk_reuseport_md *ctx)
  */
 static __always_inline int set_select(struct sk_reuseport_md *ctx, int layout,
 				      struct flow_line *set, int ways,
-				      const struct flow_key *key, __u64 now)
+				      const struct pcbg_flow_key *key, __u64 now)
 {
 	struct flow_line *line, *victim = &set[0];
 	__u32 slot;
@@ -282,9 +249,9 @@ static __always_inline int array_select(struct sk_reuseport_md *ctx, int layout,
 {
 	__u32 idx = set_index(ctx, layout);
 	struct flow_line *set;
-	struct flow_key key;
+	struct pcbg_flow_key key;
 
-	if (flow_key(ctx, &key))
+	if (flow_key(ctx, PCBG_HASH_4TUPLE, &key))
 		return SK_PASS;
 	set = bpf_map_lookup_elem(map, &idx);
 	if (!set)

@@ -258,26 +258,25 @@ static __always_inline long member_slot(const struct pcbg_group_info *grp,
 }
 
 /*
- * Hash-threshold or modulo when the members do not all weigh the same: an
- * entry of the generation's weight table (see pcbg_group_info.weighted).
- * Inline behind one test of a field of the group's line, which a group
- * nobody weighs pays alone: a subprogram's call would have the caller keep
- * its values on the stack around it, on the default path too.  (gen & 1
- * again, though gen is 0 or 1: clang 14 then allocates registers as it
- * did before weights, 15 instructions fewer.)
+ * The slot in entry j of a generation's table of 16-bit slots, four to a
+ * word: the Maglev table, or the weighted table of hash-threshold and
+ * modulo (see pcbg_group_info.weighted), j picked by @algorithm over its
+ * m entries; -1 if the table is not there.  (gen & 1 again, though gen is
+ * 0 or 1: clang 14 then allocates registers on the default path as it did
+ * before weights.)
  */
-static __always_inline long pick_weighted(const struct pcbg_config *cfg,
-					  const struct pcbg_group_info *grp,
-					  __u32 gen, __u32 hash)
+static __always_inline long table_slot(void *table, const struct pcbg_config *cfg,
+				       const struct pcbg_group_info *grp,
+				       __u32 gen, __u32 algorithm, __u32 hash)
 {
 	__u32 m = grp->maglev_size[gen & 1], j, key;
 	__u64 *word;
 
 	if (!m || PCBG_MAGLEV_WORDS(m) > grp->maglev_stride)
 		return -1;
-	j = pick_slot(cfg->algorithm, hash, cfg->cpu_bits, m);
+	j = pick_slot(algorithm, hash, cfg->cpu_bits, m);
 	key = (gen & 1) * grp->maglev_stride + j / 4;
-	word = bpf_map_lookup_elem(&pcbg_wtable, &key);
+	word = bpf_map_lookup_elem(table, &key);
 	return word ? (*word >> (16 * (j % 4))) & 0xffff : -1;
 }
 
@@ -286,21 +285,14 @@ static __always_inline long pick_member(const struct pcbg_config *cfg,
 					const struct pcbg_group_info *grp,
 					__u32 gen, __u32 hash, __u32 n)
 {
-	__u32 m = grp->maglev_size[gen], j, key;
-	__u64 *word;
-
-	if (unlikely(grp->weighted >> gen & 1) &&
-	    cfg->algorithm != PCBG_ALGO_MAGLEV)
-		return pick_weighted(cfg, grp, gen, hash);
-	if (cfg->algorithm != PCBG_ALGO_MAGLEV)
-		return member_slot(grp, gen, pick_slot(cfg->algorithm, hash,
-						       cfg->cpu_bits, n));
-	if (!m || PCBG_MAGLEV_WORDS(m) > grp->maglev_stride)
-		return -1;
-	j = pick_slot(PCBG_ALGO_HASH_THRESHOLD, hash, cfg->cpu_bits, m);
-	key = gen * grp->maglev_stride + j / 4;
-	word = bpf_map_lookup_elem(&pcbg_maglev, &key);
-	return word ? (*word >> (16 * (j % 4))) & 0xffff : -1;
+	if (cfg->algorithm == PCBG_ALGO_MAGLEV)
+		return table_slot(&pcbg_maglev, cfg, grp, gen,
+				  PCBG_ALGO_HASH_THRESHOLD, hash);
+	/* members of unequal weights: hash-threshold or modulo over a table */
+	if (unlikely(grp->weighted >> gen & 1))
+		return table_slot(&pcbg_wtable, cfg, grp, gen, cfg->algorithm, hash);
+	return member_slot(grp, gen, pick_slot(cfg->algorithm, hash,
+					       cfg->cpu_bits, n));
 }
 
 /* Second choices tried when the member picked has closed. */

@@ -382,6 +382,8 @@ static pid_t start_load(void)
 
 FIXTURE_SETUP(svc)
 {
+	char prom[sizeof(self->dir) + 16];
+	long long t0;
 	int k;
 
 	ASSERT_EQ(0, setup_namespaces());
@@ -415,6 +417,15 @@ FIXTURE_SETUP(svc)
 		ASSERT_TRUE(0) TH_LOG("never steered: %s%s", self->out, self->err);
 	}
 	ASSERT_EQ(FLOWS, map_flows(self->base));
+	/*
+	 * Its first metrics written: the turn that steered writes them after
+	 * the state that show reads, and a test that kills the daemon at once
+	 * would otherwise find no file to check the counters in.
+	 */
+	snprintf(prom, sizeof(prom), "%s/pcbgroup.prom", self->dir);
+	for (t0 = now_ms(); access(prom, R_OK) && now_ms() - t0 < SLOW_MS;)
+		usleep(10 * 1000);
+	ASSERT_EQ(0, access(prom, R_OK)) TH_LOG("the daemon wrote no %s", prom);
 }
 
 FIXTURE_TEARDOWN(svc)

@@ -441,6 +441,10 @@ FIXTURE_TEARDOWN(svc)
 	stop_pid(&self->daemon, SIGKILL);
 	for (k = 0; k < 2 * WORKERS; k++)
 		stop_pid(&self->workers[k], SIGKILL);
+	if (!_metadata->passed && self->dir[0]) {	/* what the daemon did, for the failure */
+		snprintf(cmd, sizeof(cmd), "sed 's/^/# daemon: /' %s/daemon.log", self->dir);
+		system(cmd);
+	}
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", self->dir);
 	if (self->dir[0])
 		system(cmd);

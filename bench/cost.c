@@ -259,7 +259,8 @@ static int use_variant(struct bench_group *gr, int v, int noop_fd, int noflow_fd
 	if (!err)
 		err = bench_set_knob(gr->grp, "flow_table",
 				     v == BENCH_FLOWS || v == BENCH_FLOWS_NEW ? "1" : "0");
-	if (!err)
+	/* a TCP group refuses any quic_cid_len, 0 too */
+	if (!err && gr->proto == IPPROTO_UDP)
 		err = pcbg_group_set_quic(gr->grp, v == BENCH_QUIC || v == BENCH_QUIC_MISS ?
 					  BENCH_QUIC_CID_LEN : 0);
 	/* slot 0's weight, published only when it changes: off the slices */

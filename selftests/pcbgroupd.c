@@ -382,6 +382,8 @@ static pid_t start_load(void)
 
 FIXTURE_SETUP(svc)
 {
+	char prom[sizeof(self->dir) + 16];
+	long long t0;
 	int k;
 
 	ASSERT_EQ(0, setup_namespaces());
@@ -415,6 +417,15 @@ FIXTURE_SETUP(svc)
 		ASSERT_TRUE(0) TH_LOG("never steered: %s%s", self->out, self->err);
 	}
 	ASSERT_EQ(FLOWS, map_flows(self->base));
+	/*
+	 * Its first metrics written: the turn that steered writes them after
+	 * the state that show reads, and a test that kills the daemon at once
+	 * would otherwise find no file to check the counters in.
+	 */
+	snprintf(prom, sizeof(prom), "%s/pcbgroup.prom", self->dir);
+	for (t0 = now_ms(); access(prom, R_OK) && now_ms() - t0 < SLOW_MS;)
+		usleep(10 * 1000);
+	ASSERT_EQ(0, access(prom, R_OK)) TH_LOG("the daemon wrote no %s", prom);
 }
 
 FIXTURE_TEARDOWN(svc)
@@ -989,6 +1000,13 @@ static void new_workers_join_at_bind(struct __test_metadata *_metadata, const ch
 			     "%s/loadgen -q -t %s -p %d -n 100 | grep -q 'answered 100 '",
 			     build_dir(), proto, SERVER_PORT));
 	EXPECT_EQ(fb, group_fallbacks()) TH_LOG("flows fell back to the kernel's pick");
+	/* 4 joins and a leave so far, none lost, in the metrics (written every second) */
+	EXPECT_EQ(0, run_cmd(NULL, 0, NULL, 0,
+			     "for i in $(seq 30); do awk '$1 == \"pcbgroupd_hook_events_total\" "
+			     "&& $2 >= 5 { ok = 1 } END { exit !ok }' %s/pcbgroup.prom && "
+			     "grep -qx 'pcbgroupd_hook_events_lost_total 0' %s/pcbgroup.prom && "
+			     "exit 0; sleep 0.1; done; cat %s/pcbgroup.prom >&2; exit 1",
+			     dir, dir, dir)) TH_LOG("the hooks' events are not in the metrics");
 	bind_cleanup(_metadata, dir, pids, 4);
 }
 

@@ -350,23 +350,38 @@ static int cmd_show(int argc, char **argv)
  * One writer per group: a command that changes a group holds the group's
  * writer lock (pcbg_group_lock()) from open to free, so a second one waits
  * instead of interleaving its writes (and losing one of the changes).
+ * 0, or -errno with *@grp NULL.
  */
-static int open_group_dir(const char *cmd, unsigned int id, struct pcbg_group **grp)
+static int open_locked(unsigned int id, struct pcbg_group **grp)
 {
 	char dir[PATH_MAX];
 	int err;
 
+	*grp = NULL;
 	group_dir(dir, sizeof(dir), pin_root, id);
 	err = pcbg_group_open_pinned(grp, dir);
-	if (!err) {
-		/* held until the handle is freed */
-		err = pcbg_group_lock(*grp);
-		if (!err)
-			return 0;
+	if (!err)
+		err = pcbg_group_lock(*grp);	/* held until the handle is freed */
+	if (err && *grp) {
 		pcbg_group_free(*grp);
+		*grp = NULL;
 	}
-	pr_err(cmd, "group %u: %s", id, err == -ENOENT ? "no such group" : pcbg_strerror(err));
-	return -1;
+	return err;
+}
+
+/* What a group's -errno says, for "CMD: group ID: ..." */
+static const char *group_error(int err)
+{
+	return err == -ENOENT ? "no such group" : pcbg_strerror(err);
+}
+
+static int open_group_dir(const char *cmd, unsigned int id, struct pcbg_group **grp)
+{
+	int err = open_locked(id, grp);
+
+	if (err)
+		pr_err(cmd, "group %u: %s", id, group_error(err));
+	return err ? -1 : 0;
 }
 
 /*
@@ -378,14 +393,8 @@ static int set_group(unsigned int id, char **knobs, int nknobs, int write)
 {
 	struct group_settings set;
 	struct pcbg_group *grp;
-	char dir[PATH_MAX];
-	int err, k;
+	int err = open_locked(id, &grp), k;
 
-	group_dir(dir, sizeof(dir), pin_root, id);
-	err = pcbg_group_open_pinned(&grp, dir);
-	if (err)
-		return err;
-	err = pcbg_group_lock(grp);
 	if (!err)
 		err = settings_start(&set, grp);
 	for (k = 0; !err && k < nknobs; k++) {
@@ -478,8 +487,7 @@ static int cmd_set(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		err = set_group(ids[i], argv + optind, argc - optind, 0);
 		if (err) {
-			pr_err("set", "group %u: %s%s", ids[i],
-			       err == -ENOENT ? "no such group" : pcbg_strerror(err),
+			pr_err("set", "group %u: %s%s", ids[i], group_error(err),
 			       n > 1 ? "; no group changed" : "");
 			return EXIT_FAIL;
 		}
@@ -495,7 +503,7 @@ static int cmd_set(int argc, char **argv)
 			if (k < i)
 				snprintf(done + len, sizeof(done) - len, ",...");
 			pr_err("set", "group %u: %s; groups changed before it: %s", ids[i],
-			       err == -ENOENT ? "no such group" : pcbg_strerror(err), done);
+			       group_error(err), done);
 			return EXIT_FAIL;
 		}
 	}
@@ -548,17 +556,11 @@ static int detach_group(unsigned int id)
 	__u32 slot;
 
 	group_dir(dir, sizeof(dir), pin_root, id);
-	err = pcbg_group_open_pinned(&grp, dir);
+	err = open_locked(id, &grp);
 	if (err == -EUCLEAN)
 		return detach_damaged(id, dir);
-	if (!err) {
-		err = pcbg_group_lock(grp);
-		if (err)
-			pcbg_group_free(grp);
-	}
 	if (err) {
-		pr_err("detach", "group %u: %s", id,
-		       err == -ENOENT ? "no such group" : pcbg_strerror(err));
+		pr_err("detach", "group %u: %s", id, group_error(err));
 		return -1;
 	}
 	err = pcbg_group_info(grp, &info);
@@ -817,39 +819,22 @@ static int open_group(const char *cmd, const char *arg, unsigned int *id,
 	return open_group_dir(cmd, *id, grp) ? -EXIT_FAIL : 0;
 }
 
-static int cmd_pin(int argc, char **argv)
+/*
+ * The operands of "CMD GROUP [SLOT [ARG]]", @n of them (@what names them):
+ * -1 to go on, with SLOT (if any) in *@slot, or the exit status to end with.
+ */
+static int operands(int argc, char **argv, int n, const char *what,
+		    unsigned long *slot)
 {
-	struct pcbg_group *grp;
-	unsigned long slot, cpu;
-	unsigned int id;
-	int err, c;
-
 	if (argc == 2 && !strcmp(argv[1], "--help"))
 		return usage();
-	if (argc != 4)
-		return usage_error("pin", "GROUP SLOT CPU|none are required");
-	if (parse_uint(argv[2], UINT_MAX, &slot)) {
-		pr_err("pin", "'%s': not a slot number", argv[2]);
+	if (argc != n + 1)
+		return usage_error(argv[0], what);
+	if (n > 1 && parse_uint(argv[2], UINT_MAX, slot)) {
+		pr_err(argv[0], "'%s': not a slot number", argv[2]);
 		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[3], "none"))
-		cpu = -1UL;
-	else if (parse_uint(argv[3], INT_MAX, &cpu))
-		return usage_error("pin", "CPU: a CPU number or none");
-	c = cpu == -1UL ? -1 : (int)cpu;
-	err = open_group("pin", argv[1], &id, &grp);
-	if (err)
-		return -err;
-	err = pcbg_group_set_cpu(grp, slot, c);
-	if (err == -ERANGE || err == -ENOENT)
-		pr_err("pin", "group %u: no socket in slot %lu", id, slot);
-	else if (err == -EINVAL)
-		pr_err("pin", "group %u: CPU %s is not a possible CPU (0-%d)", id, argv[3],
-		       pcbg_group_nr_cpus(grp) - 1);
-	else if (err)
-		pr_err("pin", "group %u: %s", id, pcbg_strerror(err));
-	pcbg_group_free(grp);
-	return err ? EXIT_FAIL : EXIT_OK;
+	return -1;
 }
 
 /* What a command on one slot did: its error said, its exit status. */
@@ -862,26 +847,46 @@ static int slot_done(const char *cmd, unsigned int id, unsigned long slot, int e
 	return err ? EXIT_FAIL : EXIT_OK;
 }
 
+static int cmd_pin(int argc, char **argv)
+{
+	struct pcbg_group *grp;
+	unsigned long slot, v;
+	unsigned int id;
+	int err = operands(argc, argv, 3, "GROUP SLOT CPU|none are required", &slot);
+	int cpu = -1;
+
+	if (err >= 0)
+		return err;
+	if (strcmp(argv[3], "none")) {
+		if (parse_uint(argv[3], INT_MAX, &v))
+			return usage_error("pin", "CPU: a CPU number or none");
+		cpu = v;
+	}
+	err = open_group("pin", argv[1], &id, &grp);
+	if (err)
+		return -err;
+	err = pcbg_group_set_cpu(grp, slot, cpu);
+	if (err == -EINVAL)
+		pr_err("pin", "group %u: CPU %s is not a possible CPU (0-%d)", id, argv[3],
+		       pcbg_group_nr_cpus(grp) - 1);
+	pcbg_group_free(grp);
+	return err == -EINVAL ? EXIT_FAIL : slot_done("pin", id, slot, err);
+}
+
 /* drain and undrain: argv[0] says which */
 static int cmd_drain(int argc, char **argv)
 {
-	int drain = !strcmp(argv[0], "drain"), err;
 	struct pcbg_group *grp;
 	unsigned long slot;
 	unsigned int id;
+	int err = operands(argc, argv, 2, "GROUP SLOT are required", &slot);
 
-	if (argc == 2 && !strcmp(argv[1], "--help"))
-		return usage();
-	if (argc != 3)
-		return usage_error(argv[0], "GROUP SLOT are required");
-	if (parse_uint(argv[2], UINT_MAX, &slot)) {
-		pr_err(argv[0], "'%s': not a slot number", argv[2]);
-		return EXIT_USAGE;
-	}
+	if (err >= 0)
+		return err;
 	err = open_group(argv[0], argv[1], &id, &grp);
 	if (err)
 		return -err;
-	err = pcbg_group_drain(grp, slot, drain);
+	err = pcbg_group_drain(grp, slot, !strcmp(argv[0], "drain"));
 	pcbg_group_free(grp);
 	return slot_done(argv[0], id, slot, err);
 }
@@ -891,16 +896,10 @@ static int cmd_weight(int argc, char **argv)
 	unsigned long slot, weight;
 	struct pcbg_group *grp;
 	unsigned int id;
-	int err;
+	int err = operands(argc, argv, 3, "GROUP SLOT WEIGHT are required", &slot);
 
-	if (argc == 2 && !strcmp(argv[1], "--help"))
-		return usage();
-	if (argc != 4)
-		return usage_error("weight", "GROUP SLOT WEIGHT are required");
-	if (parse_uint(argv[2], UINT_MAX, &slot)) {
-		pr_err("weight", "'%s': not a slot number", argv[2]);
-		return EXIT_USAGE;
-	}
+	if (err >= 0)
+		return err;
 	if (parse_uint(argv[3], PCBG_WEIGHT_MAX, &weight)) {
 		pr_err("weight", "'%s': not a weight (0-%u)", argv[3], PCBG_WEIGHT_MAX);
 		return EXIT_USAGE;
@@ -917,12 +916,10 @@ static int cmd_rebalance(int argc, char **argv)
 {
 	struct pcbg_group *grp;
 	unsigned int id;
-	int err;
+	int err = operands(argc, argv, 1, "GROUP is required", NULL);
 
-	if (argc == 2 && !strcmp(argv[1], "--help"))
-		return usage();
-	if (argc != 2)
-		return usage_error("rebalance", "GROUP is required");
+	if (err >= 0)
+		return err;
 	err = open_group("rebalance", argv[1], &id, &grp);
 	if (err)
 		return -err;

@@ -283,40 +283,29 @@ static int pcbgk_maps_check_net(const struct pcbgk_maps_group *mg,
 	return err;
 }
 
-/**
- * pcbgk_maps_info() - a copy of the group's PCBG_MAP_GROUP entry.
- * @g: the group.
- * @info: the copy; zeroed if the map has no entry.
- */
-static void pcbgk_maps_info(struct pcbgk_group *g, struct pcbg_group_info *info)
+/* A copy of the single entry of map @m of @g, @size bytes; zeroed if none. */
+static void pcbgk_map_copy(struct pcbgk_group *g, enum pcbg_map m, void *dst,
+			   size_t size)
 {
-	const struct pcbg_group_info *v;
+	const void *v;
 
 	rcu_read_lock();
-	v = pcbgk_map_elem(pcbgk_map(g, PCBG_M_GROUP), 0);
+	v = pcbgk_map_elem(pcbgk_map(g, m), 0);
 	if (v)
-		memcpy(info, v, sizeof(*info));
+		memcpy(dst, v, size);
 	else
-		memset(info, 0, sizeof(*info));
+		memset(dst, 0, size);
 	rcu_read_unlock();
 }
 
-/**
- * pcbgk_maps_config() - a copy of the group's PCBG_MAP_CFG entry.
- * @g: the group.
- * @cfg: the copy; zeroed if the map has no entry.
- */
+static void pcbgk_maps_info(struct pcbgk_group *g, struct pcbg_group_info *info)
+{
+	pcbgk_map_copy(g, PCBG_M_GROUP, info, sizeof(*info));
+}
+
 static void pcbgk_maps_config(struct pcbgk_group *g, struct pcbg_config *cfg)
 {
-	const struct pcbg_config *v;
-
-	rcu_read_lock();
-	v = pcbgk_map_elem(pcbgk_map(g, PCBG_M_CFG), 0);
-	if (v)
-		memcpy(cfg, v, sizeof(*cfg));
-	else
-		memset(cfg, 0, sizeof(*cfg));
-	rcu_read_unlock();
+	pcbgk_map_copy(g, PCBG_M_CFG, cfg, sizeof(*cfg));
 }
 
 /**
@@ -385,9 +374,7 @@ static void pcbgk_maps_slot(struct pcbgk_group *g, u32 slot,
 	const struct pcbg_slot *s;
 	struct sock *sk;
 
-	view->inode = 0;
-	view->cpu = -1;
-	view->weight = 0;
+	*view = (struct pcbgk_slot_view){ .cpu = -1 };
 	rcu_read_lock();
 	/*
 	 * REUSEPORT_SOCKARRAY's lookup gives the socket itself; only

@@ -71,30 +71,35 @@ static void pcbgk_format_local(char *buf, size_t size,
 	}
 }
 
-/* groups: the list itself, its head standing for the header line. */
-
-static void *pcbgk_groups_start(struct seq_file *seq, loff_t *pos)
+/*
+ * Every table's ->start() takes the namespace's lock, and sweeps dead
+ * groups before the first row; its ->stop() releases it.
+ */
+static struct pcbgk_net *pcbgk_tables_lock(struct seq_file *seq, loff_t pos)
 {
 	struct pcbgk_net *pn = pcbgk_net(seq_file_net(seq));
 
 	mutex_lock(&pn->lock);
-	if (!*pos)
+	if (!pos)
 		pcbgk_groups_sweep(pn);
-	return seq_list_start_head(&pn->groups, *pos);
+	return pn;
+}
+
+static void pcbgk_tables_stop(struct seq_file *seq, void *v)
+{
+	mutex_unlock(&pcbgk_net(seq_file_net(seq))->lock);
+}
+
+/* groups: the list itself, its head standing for the header line. */
+
+static void *pcbgk_groups_start(struct seq_file *seq, loff_t *pos)
+{
+	return seq_list_start_head(&pcbgk_tables_lock(seq, *pos)->groups, *pos);
 }
 
 static void *pcbgk_groups_next(struct seq_file *seq, void *v, loff_t *pos)
 {
-	struct pcbgk_net *pn = pcbgk_net(seq_file_net(seq));
-
-	return seq_list_next(v, &pn->groups, pos);
-}
-
-static void pcbgk_groups_stop(struct seq_file *seq, void *v)
-{
-	struct pcbgk_net *pn = pcbgk_net(seq_file_net(seq));
-
-	mutex_unlock(&pn->lock);
+	return seq_list_next(v, &pcbgk_net(seq_file_net(seq))->groups, pos);
 }
 
 static int pcbgk_groups_show(struct seq_file *seq, void *v)
@@ -133,90 +138,90 @@ static int pcbgk_groups_show(struct seq_file *seq, void *v)
 static const struct seq_operations pcbgk_groups_seq_ops = {
 	.start	= pcbgk_groups_start,
 	.next	= pcbgk_groups_next,
-	.stop	= pcbgk_groups_stop,
+	.stop	= pcbgk_tables_stop,
 	.show	= pcbgk_groups_show,
 };
 
 /*
- * sockets: position 0 is the header, then the slots of each group in id
- * order.  The iterator only caches where the last row was; ->start() finds
- * the row again from the position, as the list may have changed between
- * two reads.
+ * sockets and cpus: position 0 is the header, then the rows of each group
+ * in id order: in sockets a row per slot, in cpus a row per possible CPU,
+ * in CPU order (none for a group of no-map mode, whose per-CPU counters the
+ * tools do not report).  The iterator only caches where the last row was;
+ * ->start() finds the row again from the position, as the list may have
+ * changed between two reads.
  */
-struct pcbgk_sockets_iter {
+struct pcbgk_rows_iter {
 	struct seq_net_private p;	/* first: proc_create_net()'s state */
+	u32 (*rows)(struct pcbgk_group *g);	/* the table's rows of a group */
 	struct pcbgk_group *group;
-	u32 slot;
-	u32 nr_slots;
+	u32 row;
+	u32 nr_rows;
 };
 
-/* Row @n (from 0) of the table, or NULL past the end. */
-static void *pcbgk_sockets_seek(struct pcbgk_sockets_iter *it,
-				struct pcbgk_net *pn, loff_t n)
+static u32 pcbgk_socket_rows(struct pcbgk_group *g)
 {
-	struct pcbgk_group *g;
-	u32 rows;
+	return g->ops->nr_slots(g);
+}
 
-	list_for_each_entry(g, &pn->groups, node) {
-		rows = g->ops->nr_slots(g);
-		if (n < rows) {
+static u32 pcbgk_cpu_rows(struct pcbgk_group *g)
+{
+	return g->ops->cpu ? num_possible_cpus() : 0;
+}
+
+/* Row @n (from 0) of the rows of group @g and the groups after it, or NULL. */
+static void *pcbgk_rows_seek(struct pcbgk_rows_iter *it, struct pcbgk_net *pn,
+			     struct pcbgk_group *g, loff_t n)
+{
+	list_for_each_entry_from(g, &pn->groups, node) {
+		it->nr_rows = it->rows(g);
+		if (n < it->nr_rows) {
 			it->group = g;
-			it->slot = n;
-			it->nr_slots = rows;
+			it->row = n;
 			return it;
 		}
-		n -= rows;
+		n -= it->nr_rows;
 	}
 	return NULL;
+}
+
+static struct pcbgk_group *pcbgk_first_group(struct pcbgk_net *pn)
+{
+	return list_first_entry(&pn->groups, struct pcbgk_group, node);
+}
+
+static void *pcbgk_rows_start(struct seq_file *seq, loff_t *pos,
+			      u32 (*rows)(struct pcbgk_group *g))
+{
+	struct pcbgk_net *pn = pcbgk_tables_lock(seq, *pos);
+	struct pcbgk_rows_iter *it = seq->private;
+
+	it->rows = rows;
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	return pcbgk_rows_seek(it, pn, pcbgk_first_group(pn), *pos - 1);
+}
+
+static void *pcbgk_rows_next(struct seq_file *seq, void *v, loff_t *pos)
+{
+	struct pcbgk_net *pn = pcbgk_net(seq_file_net(seq));
+	struct pcbgk_rows_iter *it = seq->private;
+
+	++*pos;
+	if (v == SEQ_START_TOKEN)
+		return pcbgk_rows_seek(it, pn, pcbgk_first_group(pn), 0);
+	if (++it->row < it->nr_rows)
+		return it;
+	return pcbgk_rows_seek(it, pn, list_next_entry(it->group, node), 0);
 }
 
 static void *pcbgk_sockets_start(struct seq_file *seq, loff_t *pos)
 {
-	struct pcbgk_net *pn = pcbgk_net(seq_file_net(seq));
-
-	mutex_lock(&pn->lock);
-	if (!*pos) {
-		pcbgk_groups_sweep(pn);
-		return SEQ_START_TOKEN;
-	}
-	return pcbgk_sockets_seek(seq->private, pn, *pos - 1);
-}
-
-static void *pcbgk_sockets_next(struct seq_file *seq, void *v, loff_t *pos)
-{
-	struct pcbgk_net *pn = pcbgk_net(seq_file_net(seq));
-	struct pcbgk_sockets_iter *it = seq->private;
-	struct pcbgk_group *g;
-	u32 rows;
-
-	++*pos;
-	if (v == SEQ_START_TOKEN)
-		return pcbgk_sockets_seek(it, pn, 0);
-	if (++it->slot < it->nr_slots)
-		return it;
-	g = it->group;
-	list_for_each_entry_continue(g, &pn->groups, node) {
-		rows = g->ops->nr_slots(g);
-		if (rows) {
-			it->group = g;
-			it->slot = 0;
-			it->nr_slots = rows;
-			return it;
-		}
-	}
-	return NULL;
-}
-
-static void pcbgk_sockets_stop(struct seq_file *seq, void *v)
-{
-	struct pcbgk_net *pn = pcbgk_net(seq_file_net(seq));
-
-	mutex_unlock(&pn->lock);
+	return pcbgk_rows_start(seq, pos, pcbgk_socket_rows);
 }
 
 static int pcbgk_sockets_show(struct seq_file *seq, void *v)
 {
-	struct pcbgk_sockets_iter *it = v;
+	struct pcbgk_rows_iter *it = v;
 	struct pcbgk_slot_view view;
 
 	if (v == SEQ_START_TOKEN) {
@@ -224,92 +229,22 @@ static int pcbgk_sockets_show(struct seq_file *seq, void *v)
 			   "group", "slot", "inode", "cpu", "selected", "weight");
 		return 0;
 	}
-	it->group->ops->slot(it->group, it->slot, &view);
+	it->group->ops->slot(it->group, it->row, &view);
 	seq_printf(seq, "%-5u %5u %10llu %4d %12llu %6u\n", it->group->id,
-		   it->slot, view.inode, view.cpu, view.selected, view.weight);
+		   it->row, view.inode, view.cpu, view.selected, view.weight);
 	return 0;
 }
 
 static const struct seq_operations pcbgk_sockets_seq_ops = {
 	.start	= pcbgk_sockets_start,
-	.next	= pcbgk_sockets_next,
-	.stop	= pcbgk_sockets_stop,
+	.next	= pcbgk_rows_next,
+	.stop	= pcbgk_tables_stop,
 	.show	= pcbgk_sockets_show,
 };
 
-/*
- * cpus: position 0 is the header, then for each group in id order a row
- * per possible CPU, in CPU order; none for a group of no-map mode, whose
- * per-CPU counters the tools do not report.  As for sockets, ->start()
- * finds the row again from the position.
- */
-struct pcbgk_cpus_iter {
-	struct seq_net_private p;	/* first: proc_create_net()'s state */
-	struct pcbgk_group *group;
-	unsigned int cpu;
-};
-
-/* Row @n (from 0) of the table, or NULL past the end. */
-static void *pcbgk_cpus_seek(struct pcbgk_cpus_iter *it, struct pcbgk_net *pn,
-			     loff_t n)
-{
-	unsigned int rows = num_possible_cpus(), cpu;
-	struct pcbgk_group *g;
-
-	list_for_each_entry(g, &pn->groups, node) {
-		if (!g->ops->cpu)
-			continue;
-		if (n >= rows) {
-			n -= rows;
-			continue;
-		}
-		for_each_possible_cpu(cpu)
-			if (!n--)
-				break;
-		it->group = g;
-		it->cpu = cpu;
-		return it;
-	}
-	return NULL;
-}
-
 static void *pcbgk_cpus_start(struct seq_file *seq, loff_t *pos)
 {
-	struct pcbgk_net *pn = pcbgk_net(seq_file_net(seq));
-
-	mutex_lock(&pn->lock);
-	if (!*pos) {
-		pcbgk_groups_sweep(pn);
-		return SEQ_START_TOKEN;
-	}
-	return pcbgk_cpus_seek(seq->private, pn, *pos - 1);
-}
-
-static void *pcbgk_cpus_next(struct seq_file *seq, void *v, loff_t *pos)
-{
-	struct pcbgk_net *pn = pcbgk_net(seq_file_net(seq));
-	struct pcbgk_cpus_iter *it = seq->private;
-
-	++*pos;
-	if (v == SEQ_START_TOKEN)
-		return pcbgk_cpus_seek(it, pn, 0);
-	it->cpu = cpumask_next(it->cpu, cpu_possible_mask);
-	if (it->cpu < nr_cpu_ids)
-		return it;
-	do {
-		if (list_is_last(&it->group->node, &pn->groups))
-			return NULL;
-		it->group = list_next_entry(it->group, node);
-	} while (!it->group->ops->cpu);
-	it->cpu = cpumask_first(cpu_possible_mask);
-	return it;
-}
-
-static void pcbgk_cpus_stop(struct seq_file *seq, void *v)
-{
-	struct pcbgk_net *pn = pcbgk_net(seq_file_net(seq));
-
-	mutex_unlock(&pn->lock);
+	return pcbgk_rows_start(seq, pos, pcbgk_cpu_rows);
 }
 
 /* "0,3,5", "-" when empty, ",..." after PCBGK_CPU_SLOTS_SHOWN of them. */
@@ -330,16 +265,18 @@ static void pcbgk_cpu_slots_show(struct seq_file *seq,
 
 static int pcbgk_cpus_show(struct seq_file *seq, void *v)
 {
-	struct pcbgk_cpus_iter *it = v;
+	struct pcbgk_rows_iter *it = v;
 	struct pcbgk_cpu_view view;
+	unsigned int cpu;
 
 	if (v == SEQ_START_TOKEN) {
 		seq_printf(seq, "%-4s %-5s %-16s %12s %12s %12s\n", "cpu",
 			   "group", "slots", "local", "misses", "selected");
 		return 0;
 	}
-	it->group->ops->cpu(it->group, it->cpu, &view);
-	seq_printf(seq, "%-4u %-5u ", it->cpu, it->group->id);
+	cpu = cpumask_nth(it->row, cpu_possible_mask);
+	it->group->ops->cpu(it->group, cpu, &view);
+	seq_printf(seq, "%-4u %-5u ", cpu, it->group->id);
 	/* the slots column, padded as "%-16s" would */
 	seq_setwidth(seq, 16);
 	pcbgk_cpu_slots_show(seq, &view);
@@ -351,8 +288,8 @@ static int pcbgk_cpus_show(struct seq_file *seq, void *v)
 
 static const struct seq_operations pcbgk_cpus_seq_ops = {
 	.start	= pcbgk_cpus_start,
-	.next	= pcbgk_cpus_next,
-	.stop	= pcbgk_cpus_stop,
+	.next	= pcbgk_rows_next,
+	.stop	= pcbgk_tables_stop,
 	.show	= pcbgk_cpus_show,
 };
 
@@ -449,10 +386,10 @@ static int __net_init pcbgk_proc_net_init(struct net *net)
 		goto err_remove_dir;
 	if (!proc_create_net("sockets", 0444, pn->proc_dir,
 			     &pcbgk_sockets_seq_ops,
-			     sizeof(struct pcbgk_sockets_iter)))
+			     sizeof(struct pcbgk_rows_iter)))
 		goto err_remove_dir;
 	if (!proc_create_net("cpus", 0444, pn->proc_dir, &pcbgk_cpus_seq_ops,
-			     sizeof(struct pcbgk_cpus_iter)))
+			     sizeof(struct pcbgk_rows_iter)))
 		goto err_remove_dir;
 	/* anyone may try: pcbgk_control_capable() decides, see above */
 	if (!proc_create(PCBG_PROC_CONTROL, 0444, pn->proc_dir,

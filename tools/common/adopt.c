@@ -169,7 +169,7 @@ int adopt_sockets_flags(const char *cmd, const pid_t *pids, int npids, int port,
 			int protocol, int flags, __u64 netns, struct adopted_sock **socks)
 {
 	struct adopt_ctx ctx = { .port = port, .protocol = protocol, .netns = netns };
-	int i, err, j, last_err = 0;
+	int i, err, last_err = 0;
 	char filter[64];
 
 	if (npids > ADOPT_MAX_PIDS) {
@@ -219,10 +219,7 @@ int adopt_sockets_flags(const char *cmd, const pid_t *pids, int npids, int port,
 	if (!ctx.n) {
 		char who[32];
 
-		if (npids == 1)
-			snprintf(who, sizeof(who), "pid %d", pids[0]);
-		else
-			snprintf(who, sizeof(who), "pids %d...", pids[0]);
+		snprintf(who, sizeof(who), npids == 1 ? "pid %d" : "pids %d...", pids[0]);
 		if (last_err)
 			pr_err(cmd, "%s: cannot take its sockets: %s", who,
 			       strerror(-last_err));
@@ -250,9 +247,7 @@ int adopt_sockets_flags(const char *cmd, const pid_t *pids, int npids, int port,
 	return ctx.n;
 
 err:
-	for (j = 0; j < ctx.n; j++)
-		close(ctx.socks[j].fd);
-	free(ctx.socks);
+	release_sockets(ctx.socks, ctx.n);
 	return -1;
 }
 

@@ -140,8 +140,6 @@ const char *pcbg_config_bad_knob(const struct pcbg_config *cfg, __u32 *value);
 int pcbg_check_info(const struct pcbg_group *grp, const struct pcbg_group_info *info);
 /* Every map and the program against each other and the group's fields. */
 int pcbg_group_validate(struct pcbg_group *grp);
-/* Is @fd a BPF object of @kind ("bpf-map", "bpf-prog")? */
-int pcbg_fd_is(int fd, const char *kind);
 /* A descriptor of pin @name under @dir, of @kind; -EUCLEAN missing or not. */
 int pcbg_open_pin(const char *dir, const char *name, const char *kind);
 

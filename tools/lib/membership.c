@@ -40,12 +40,6 @@ static void *map_table(struct table_view *v, int fd, size_t entries)
 	return v->mem;
 }
 
-static void unmap_table(struct table_view *v)
-{
-	if (v->mem)
-		munmap(v->mem, v->len);
-}
-
 /*
  * Return once every program run that may have read the generation number
  * before now has ended: an update of an ARRAY_OF_MAPS from user space
@@ -164,7 +158,7 @@ static int build_tables(struct pcbg_group_info *info, __u32 g, __u64 *maglev,
 
 int pcbg_group_publish(struct pcbg_group *grp)
 {
-	struct table_view vm = {}, vc = {}, vs = {}, vg = {}, vw = {};
+	struct table_view v[5] = {};
 	__u32 *members, *cnt, *cslots, *list = NULL, g, slot, n = 0, m, m_old;
 	__u32 *weights = NULL;
 	__u64 *maglev, *wtable;
@@ -182,11 +176,11 @@ int pcbg_group_publish(struct pcbg_group *grp)
 	if (err)
 		goto out;
 	g = !(info.gen & 1);
-	members = map_table(&vm, grp->map_fd[PCBG_M_MEMBERS], 2 * info.capacity);
-	cnt = map_table(&vc, grp->map_fd[PCBG_M_CPU_CNT], 2 * nc);
-	cslots = map_table(&vs, grp->map_fd[PCBG_M_CPU_SLOTS], 2 * nc * info.capacity);
-	maglev = map_table(&vg, grp->map_fd[PCBG_M_MAGLEV], 2 * info.maglev_stride);
-	wtable = map_table(&vw, grp->map_fd[PCBG_M_WTABLE], 2 * info.maglev_stride);
+	members = map_table(&v[0], grp->map_fd[PCBG_M_MEMBERS], 2 * info.capacity);
+	cnt = map_table(&v[1], grp->map_fd[PCBG_M_CPU_CNT], 2 * nc);
+	cslots = map_table(&v[2], grp->map_fd[PCBG_M_CPU_SLOTS], 2 * nc * info.capacity);
+	maglev = map_table(&v[3], grp->map_fd[PCBG_M_MAGLEV], 2 * info.maglev_stride);
+	wtable = map_table(&v[4], grp->map_fd[PCBG_M_WTABLE], 2 * info.maglev_stride);
 	list = calloc(info.capacity, sizeof(*list));
 	cpus = calloc(info.capacity, sizeof(*cpus));
 	weights = calloc(info.capacity, sizeof(*weights));
@@ -278,11 +272,9 @@ out:
 	free(list);
 	free(cpus);
 	free(weights);
-	unmap_table(&vw);
-	unmap_table(&vm);
-	unmap_table(&vc);
-	unmap_table(&vs);
-	unmap_table(&vg);
+	for (i = 0; i < ARRAY_SIZE(v); i++)
+		if (v[i].mem)
+			munmap(v[i].mem, v[i].len);
 	pcbg_group_unlock(grp);
 	return err;
 }

@@ -24,7 +24,8 @@ static int pin_path(char *buf, size_t size, const char *dir, const char *name)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int pcbg_fd_is(int fd, const char *kind)
+/* Is @fd a BPF object of @kind ("bpf-map", "bpf-prog")? */
+static int fd_is(int fd, const char *kind)
 {
 	char path[64], link[64];
 	ssize_t n;
@@ -56,7 +57,7 @@ int pcbg_open_pin(const char *dir, const char *name, const char *kind)
 			return pcbg_damaged("%s: not a pinned object", name);
 		return err;
 	}
-	if (!pcbg_fd_is(fd, kind)) {
+	if (!fd_is(fd, kind)) {
 		close(fd);
 		return pcbg_damaged("%s: not a %s", name,
 				    strcmp(kind, "bpf-map") ? "program" : "map");

@@ -192,19 +192,13 @@ int pcbg_check_info(const struct pcbg_group *grp, const struct pcbg_group_info *
 }
 
 /* The current generation's per-CPU table sizes: each at most capacity. */
-static int check_cpu_counts(const struct pcbg_group *grp, const struct pcbg_group_info *in)
+static int check_cpu_counts(const struct pcbg_group *grp)
 {
-	__u32 cpu, t, n;
+	int cpu, n = 0;
 
-	for (cpu = 0; cpu < in->nr_cpus; cpu++) {
-		t = in->gen * in->nr_cpus + cpu;
-		if (bpf_map_lookup_elem(grp->map_fd[PCBG_M_CPU_CNT], &t, &n))
-			return -errno;
-		if (n > in->capacity)
-			return pcbg_damaged("pcbg_cpu_cnt: CPU %u has %u slots, above capacity %u",
-					    cpu, n, in->capacity);
-	}
-	return 0;
+	for (cpu = 0; n >= 0 && cpu < grp->ncpus; cpu++)
+		n = pcbg_group_cpu_table(grp, cpu, NULL, 0);
+	return n < 0 ? n : 0;
 }
 
 int pcbg_group_validate(struct pcbg_group *grp)
@@ -249,6 +243,6 @@ int pcbg_group_validate(struct pcbg_group *grp)
 	if (!err)
 		err = pcbg_group_config(grp, &cfg);
 	if (!err)
-		err = check_cpu_counts(grp, &info);
+		err = check_cpu_counts(grp);
 	return err;
 }

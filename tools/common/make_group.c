@@ -33,21 +33,16 @@ const char *add_socket_error(int err)
 	}
 }
 
-/* pcbgroup.ko's flow_table sysctl in this namespace is 1 */
+/* pcbgroup.ko is loaded and its flow_table sysctl in this namespace is 1 */
 static int module_flow_table(void)
 {
-	char buf[8] = "";
-	FILE *f;
+	FILE *f = fopen("/proc/sys/net/pcbgroup/flow_table", "re");
+	char buf[8];
+	int on = f && fgets(buf, sizeof(buf), f) && buf[0] == '1';
 
-	if (!pcbg_module_loaded())
-		return 0;
-	f = fopen("/proc/sys/net/pcbgroup/flow_table", "re");
-	if (!f)
-		return 0;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	return buf[0] == '1';
+	if (f)
+		fclose(f);
+	return on;
 }
 
 /*

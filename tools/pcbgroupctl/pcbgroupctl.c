@@ -695,15 +695,6 @@ static int gc_group(unsigned int id, const struct managed_group *managed, int nm
 	return 1;
 }
 
-/* Is @cookie one of the @n in @set? */
-static int cookie_in(__u64 cookie, const __u64 *set, int n)
-{
-	while (n-- > 0)
-		if (set[n] == cookie)
-			return 1;
-	return 0;
-}
-
 /*
  * Remove the groups of namespace directory @dir, whose namespace is gone:
  * 0, or -1 if one could not be.  None can have a live socket (a socket
@@ -757,7 +748,7 @@ static int gc_gone_namespaces(void)
 	unsigned long long cookie;
 	struct dirent *de;
 	__u64 *alive, own;
-	int n, ret = 0;
+	int n, i, ret = 0;
 	DIR *d;
 
 	n = netns_alive(&alive);
@@ -775,9 +766,12 @@ static int gc_gone_namespaces(void)
 		*slash = '\0';
 	d = opendir(top);
 	while (d && (de = readdir(d))) {
-		if (sscanf(de->d_name, "netns%llu", &cookie) != 1 || cookie == own ||
-		    cookie_in(cookie, alive, n))
+		if (sscanf(de->d_name, "netns%llu", &cookie) != 1 || cookie == own)
 			continue;
+		for (i = 0; i < n && alive[i] != cookie; i++)
+			;
+		if (i < n)
+			continue;	/* alive: left to its own gc */
 		snprintf(dir, sizeof(dir), "%s/%s", top, de->d_name);
 		if (gc_namespace_dir(dir, de->d_name))
 			ret = -1;

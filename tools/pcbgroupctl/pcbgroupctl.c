@@ -549,21 +549,20 @@ static int detach_damaged(unsigned int id, const char *dir)
 /* Take the program off through any live socket of the group. */
 static int detach_group(unsigned int id)
 {
+	char dir[PATH_MAX], what[PATH_MAX + 8] = "SO_DETACH_REUSEPORT_BPF";
 	struct pcbg_group_info info;
 	struct pcbg_group *grp;
-	char dir[PATH_MAX];
 	int err, fd, done = 0;
 	__u32 slot;
 
 	group_dir(dir, sizeof(dir), pin_root, id);
 	err = open_locked(id, &grp);
-	if (err == -EUCLEAN)
-		return detach_damaged(id, dir);
-	if (err) {
+	if (err && err != -EUCLEAN) {
 		pr_err("detach", "group %u: %s", id, group_error(err));
 		return -1;
 	}
-	err = pcbg_group_info(grp, &info);
+	if (!err)
+		err = pcbg_group_info(grp, &info);
 	for (slot = 0; !err && !done && slot < info.nr_slots; slot++) {
 		struct pcbg_slot s;
 
@@ -579,25 +578,20 @@ static int detach_group(unsigned int id)
 			err = 0;
 		done = !err;
 	}
-	if (err) {
-		pcbg_group_free(grp);
-		if (err == -EUCLEAN)	/* damaged since it was opened */
-			return detach_damaged(id, dir);
-		pr_err("detach", "group %u: SO_DETACH_REUSEPORT_BPF: %s", id, strerror(-err));
-		return -1;
+	if (!err) {
+		snprintf(what, sizeof(what), "empty its socket array");
+		err = pcbg_group_remove_sockets(grp);
 	}
-	err = pcbg_group_remove_sockets(grp);
 	pcbg_group_free(grp);
-	if (err == -EUCLEAN)
+	if (err == -EUCLEAN)	/* damaged, at the open or since */
 		return detach_damaged(id, dir);
-	if (err) {
-		pr_err("detach", "group %u: empty its socket array: %s", id, strerror(-err));
-		return -1;
-	}
 	/* No live socket: the group's sockets are gone; the pins are all that is left. */
-	err = pcbg_unpin(dir);
+	if (!err) {
+		snprintf(what, sizeof(what), "unpin %s", dir);
+		err = pcbg_unpin(dir);
+	}
 	if (err) {
-		pr_err("detach", "group %u: unpin %s: %s", id, dir, strerror(-err));
+		pr_err("detach", "group %u: %s: %s", id, what, strerror(-err));
 		return -1;
 	}
 	printf("group %u: detached%s\n", id, done ? "" : " (no live socket left)");

@@ -208,7 +208,8 @@ static u64 pcbgk_slots_sum(struct pcbgk_group *g, size_t offset, int cpu)
 static void pcbgk_maps_write_config(struct pcbgk_group *g,
 				    const struct pcbgk_knobs *k)
 {
-	struct pcbg_config *cfg;
+	unsigned int i;
+	u32 *cfg;
 
 	if (READ_ONCE(pcbgk_map(g, PCBG_M_CFG)->frozen)) {
 		net_warn_ratelimited("group %u: config map frozen, knobs not written\n",
@@ -216,19 +217,10 @@ static void pcbgk_maps_write_config(struct pcbgk_group *g,
 		return;
 	}
 	rcu_read_lock();
+	/* struct pcbg_config's fields are the knobs, in their order (pcbgroup_layout.h) */
 	cfg = pcbgk_map_elem(pcbgk_map(g, PCBG_M_CFG), 0);
-	if (cfg) {
-		WRITE_ONCE(cfg->tcp_reuseport_ext, k->tcp_reuseport_ext);
-		WRITE_ONCE(cfg->udp_reuseport_ext, k->udp_reuseport_ext);
-		WRITE_ONCE(cfg->algorithm, k->algorithm);
-		WRITE_ONCE(cfg->cpu_bits, k->cpu_bits);
-		WRITE_ONCE(cfg->max_group_size, k->max_group_size);
-		WRITE_ONCE(cfg->stats, k->stats);
-		WRITE_ONCE(cfg->hash_fields, k->hash_fields);
-		WRITE_ONCE(cfg->migrate, k->migrate);
-		WRITE_ONCE(cfg->flow_table, k->flow_table);
-		WRITE_ONCE(cfg->flow_timeout, k->flow_timeout);
-	}
+	for (i = 0; cfg && i < PCBG_KNOB_COUNT; i++)
+		WRITE_ONCE(cfg[i], k->v[i]);
 	rcu_read_unlock();
 }
 

@@ -130,28 +130,13 @@ static __poll_t pcbgk_knobfile_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
-static const struct proc_ops pcbgk_knobfile_proc_ops = {
+const struct proc_ops pcbgk_knobfile_proc_ops = {
 	.proc_open	= pcbgk_knobfile_open,
 	.proc_read	= seq_read,
 	.proc_lseek	= seq_lseek,
 	.proc_poll	= pcbgk_knobfile_poll,
 	.proc_release	= pcbgk_knobfile_release,
 };
-
-/**
- * pcbgk_knobfile_create() - create the knobs file of a namespace.
- * @net: the namespace.
- * @dir: its /proc/net/pcbgroup/.
- *
- * Return: 0 or -ENOMEM.
- */
-int pcbgk_knobfile_create(struct net *net, struct proc_dir_entry *dir)
-{
-	if (!proc_create_data(PCBG_PROC_KNOBS, 0444, dir,
-			      &pcbgk_knobfile_proc_ops, net))
-		return -ENOMEM;
-	return 0;
-}
 
 /* No waiter left on @wq: none can touch it any more. */
 static bool pcbgk_waitqueue_empty(struct wait_queue_head *wq)

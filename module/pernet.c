@@ -70,7 +70,6 @@ struct pcbgk_knob_rule {
 	int max;
 	enum pcbg_knob_kind kind;
 	const char * const *names;
-	size_t offset;	/* of the knob in struct pcbgk_knobs */
 };
 
 /* In the order of PCBG_KNOBS(), as the sysctl table. */
@@ -81,41 +80,34 @@ static struct pcbgk_knob_rule pcbgk_knob_rules[] = {
 		.max = (hi),						\
 		.kind = (type),						\
 		.names = (const char * const [])list,			\
-		.offset = offsetof(struct pcbgk_knobs, knob),		\
 	},
 	PCBG_KNOBS(PCBGK_KNOB_RULE)
 #undef PCBGK_KNOB_RULE
 };
 
 #define PCBGK_KNOB_NR	ARRAY_SIZE(pcbgk_knob_rules)
-static_assert(sizeof(struct pcbgk_knobs) == PCBGK_KNOB_NR * sizeof(int));
 
-static const struct pcbgk_knobs pcbgk_knobs_default = {
-#define PCBGK_KNOB_DEFAULT(knob, type, lo, hi, def, list) .knob = (def),
+static const struct pcbgk_knobs pcbgk_knobs_default = { .v = {
+#define PCBGK_KNOB_DEFAULT(knob, type, lo, hi, def, list) (def),
 	PCBG_KNOBS(PCBGK_KNOB_DEFAULT)
 #undef PCBGK_KNOB_DEFAULT
-};
-
-/* Knob @i of @k. */
-static int *pcbgk_knob(struct pcbgk_knobs *k, unsigned int i)
-{
-	return (int *)((char *)k + pcbgk_knob_rules[i].offset);
-}
+} };
 
 /**
  * pcbgk_knobs_read() - a snapshot of a namespace's knobs, as the program
  * wants them.
  * @pn: the namespace.
- * @k: filled in; @k->cpu_bits is the effective value ("auto" resolved).
+ * @k: filled in; its cpu_bits is the effective value ("auto" resolved).
  */
 void pcbgk_knobs_read(struct pcbgk_net *pn, struct pcbgk_knobs *k)
 {
+	int *cpu_bits = &k->v[PCBG_KNOB_INDEX_cpu_bits];
 	unsigned int i;
 
 	for (i = 0; i < PCBGK_KNOB_NR; i++)
-		*pcbgk_knob(k, i) = READ_ONCE(*pcbgk_knob(&pn->knobs, i));
-	if (k->cpu_bits < 0)
-		k->cpu_bits = pcbgk_cpu_bits_auto();
+		k->v[i] = READ_ONCE(pn->knobs.v[i]);
+	if (*cpu_bits < 0)
+		*cpu_bits = pcbgk_cpu_bits_auto();
 }
 
 /*
@@ -163,7 +155,7 @@ static int pcbgk_proc_knob(PCBGK_CTL_CONST struct ctl_table *table, int write,
 {
 	const struct pcbgk_knob_rule *rule =
 		container_of(table->extra1, struct pcbgk_knob_rule, min);
-	void *knobs = (char *)table->data - rule->offset;
+	int *knob0 = (int *)table->data - (rule - pcbgk_knob_rules);
 	int ret;
 
 	if (rule->kind == PCBG_KNOB_NAME)
@@ -172,7 +164,7 @@ static int pcbgk_proc_knob(PCBGK_CTL_CONST struct ctl_table *table, int write,
 	else
 		ret = proc_dointvec_minmax(table, write, buffer, lenp, ppos);
 	if (write && !ret)
-		pcbgk_groups_sync(container_of(knobs, struct pcbgk_net, knobs));
+		pcbgk_groups_sync(container_of(knob0, struct pcbgk_net, knobs.v[0]));
 	return ret;
 }
 
@@ -208,7 +200,7 @@ void pcbgk_knobs_show(struct seq_file *seq, struct pcbgk_knobs *k)
 
 	for (i = 0; i < PCBGK_KNOB_NR; i++) {
 		rule = &pcbgk_knob_rules[i];
-		v = *pcbgk_knob(k, i);
+		v = k->v[i];
 		if (rule->kind == PCBG_KNOB_NAME && v >= 0 && v <= rule->max)
 			seq_printf(seq, "%s %s\n", pcbgk_sysctl_template[i].procname,
 				   rule->names[v]);
@@ -229,7 +221,7 @@ static int pcbgk_sysctl_register(struct net *net, struct pcbgk_net *pn)
 			return -ENOMEM;
 	}
 	for (i = 0; i < PCBGK_KNOB_NR; i++) {
-		table[i].data = pcbgk_knob(&pn->knobs, i);
+		table[i].data = &pn->knobs.v[i];
 		table[i].extra1 = &pcbgk_knob_rules[i].min;
 		table[i].extra2 = &pcbgk_knob_rules[i].max;
 	}

@@ -16,27 +16,19 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#include "pcbgroup_layout.h"
+
 /**
  * struct pcbgk_knobs - one namespace's knobs, as the sysctls show them.
- * @tcp_reuseport_ext: and every other member: the knob of that name in
- *	PCBG_KNOBS, within its bounds; cpu_bits may be PCBG_CPU_BITS_AUTO.
- *	pernet.c's table of the knobs names each member, and checks that
- *	there is no other.
+ * @v: the knobs in the order of PCBG_KNOBS (@v[PCBG_KNOB_INDEX_cpu_bits]
+ *	is cpu_bits), each within its bounds; cpu_bits may be
+ *	PCBG_CPU_BITS_AUTO.  The order of struct pcbg_config's fields too.
  *
  * Written by the sysctl handlers, read with READ_ONCE through
  * pcbgk_knobs_read().
  */
 struct pcbgk_knobs {
-	int tcp_reuseport_ext;
-	int udp_reuseport_ext;
-	int algorithm;
-	int cpu_bits;
-	int max_group_size;
-	int stats;
-	int hash_fields;
-	int migrate;
-	int flow_table;
-	int flow_timeout;
+	int v[PCBG_KNOB_COUNT];
 };
 
 /**

@@ -45,30 +45,19 @@ static const enum pcbg_stat pcbgk_fallback_stats[] = {
 
 static const char *pcbgk_proto_name(u16 protocol)
 {
-	switch (protocol) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	}
-	return "?";
+	return protocol == IPPROTO_TCP ? "tcp" : protocol == IPPROTO_UDP ? "udp" : "?";
 }
 
 /* 0.0.0.0:8080 or [::1]:8080, as pcbgroupctl show prints it. */
 static void pcbgk_format_local(char *buf, size_t size,
 			       const struct pcbg_group_info *info)
 {
-	switch (info->family) {
-	case AF_INET:
+	if (info->family == AF_INET)
 		snprintf(buf, size, "%pI4:%u", info->addr, info->port);
-		break;
-	case AF_INET6:
+	else if (info->family == AF_INET6)
 		snprintf(buf, size, "[%pI6c]:%u", info->addr, info->port);
-		break;
-	default:
+	else
 		snprintf(buf, size, "?:%u", info->port);
-		break;
-	}
 }
 
 /*
@@ -395,7 +384,8 @@ static int __net_init pcbgk_proc_net_init(struct net *net)
 	if (!proc_create(PCBG_PROC_CONTROL, 0444, pn->proc_dir,
 			 &pcbgk_control_proc_ops))
 		goto err_remove_dir;
-	if (!pcbgk_maps && pcbgk_knobfile_create(net, pn->proc_dir))
+	if (!pcbgk_maps && !proc_create_data(PCBG_PROC_KNOBS, 0444, pn->proc_dir,
+					     &pcbgk_knobfile_proc_ops, net))
 		goto err_remove_dir;
 	return 0;
 

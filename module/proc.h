@@ -5,13 +5,15 @@
 #ifndef _PCBGK_PROC_H
 #define _PCBGK_PROC_H
 
+#include <linux/proc_fs.h>
+
 struct net;
 struct pcbgk_net;
-struct proc_dir_entry;
 struct work_struct;
 
 int pcbgk_proc_init(void);
-int pcbgk_knobfile_create(struct net *net, struct proc_dir_entry *dir);
+/* knobfile.c: /proc/net/pcbgroup/knobs, made with the namespace as its data */
+extern const struct proc_ops pcbgk_knobfile_proc_ops;
 void pcbgk_knobfile_changed(struct pcbgk_net *pn);
 void pcbgk_knobfile_wake(struct work_struct *work);
 void pcbgk_knobfile_remove(struct pcbgk_net *pn);

@@ -19,6 +19,13 @@ static __u32 entry(const __u64 *words, __u32 j)
 	return (words[j / 4] >> (16 * (j % 4))) & 0xffff;
 }
 
+/* The table without weights. */
+static int maglev_build(__u64 *words, const __u64 *old_words, __u32 m, __u32 k,
+			const __u32 *members, __u32 n)
+{
+	return pcbg_maglev_build_weighted(words, old_words, m, k, members, NULL, n, -1);
+}
+
 static __u64 *table_alloc(__u32 m)
 {
 	return calloc(PCBG_MAGLEV_WORDS(m), sizeof(__u64));
@@ -77,7 +84,7 @@ TEST(every_member_holds_its_share_and_only_members_are_named)
 			n = members_but(members, k, gone);
 			if (!n)
 				continue;
-			ASSERT_EQ(0, pcbg_maglev_build(t, NULL, m, k, members, n));
+			ASSERT_EQ(0, maglev_build(t, NULL, m, k, members, n));
 			count_entries(t, m, cnt, k);
 			for (s = 0; s < n; s++) {
 				__u32 c = cnt[members[s]];
@@ -102,17 +109,17 @@ TEST(a_leave_moves_only_the_leavers_entries_and_a_return_restores_them)
 	ASSERT_NE(NULL, left);
 	ASSERT_NE(NULL, back);
 	n = members_but(members, k, -1);
-	ASSERT_EQ(0, pcbg_maglev_build(all, NULL, m, k, members, n));
+	ASSERT_EQ(0, maglev_build(all, NULL, m, k, members, n));
 	for (gone = 0; gone < k; gone++) {
 		n = members_but(members, k, gone);
-		ASSERT_EQ(0, pcbg_maglev_build(left, all, m, k, members, n));
+		ASSERT_EQ(0, maglev_build(left, all, m, k, members, n));
 		for (j = 0; j < m; j++) {
 			if (entry(all, j) == gone)
 				continue;
 			ASSERT_EQ(entry(all, j), entry(left, j)) TH_LOG("leave of %u", gone);
 		}
 		n = members_but(members, k, -1);
-		ASSERT_EQ(0, pcbg_maglev_build(back, left, m, k, members, n));
+		ASSERT_EQ(0, maglev_build(back, left, m, k, members, n));
 		ASSERT_EQ(0, memcmp(all, back, PCBG_MAGLEV_WORDS(m) * sizeof(__u64)))
 			TH_LOG("slot %u back: not its own entries", gone);
 	}
@@ -136,9 +143,9 @@ TEST(a_join_moves_entries_only_to_the_joiner)
 		ASSERT_NE(NULL, before);
 		ASSERT_NE(NULL, after);
 		n = members_but(members, k - 1, -1);
-		ASSERT_EQ(0, pcbg_maglev_build(before, NULL, m, k - 1, members, n));
+		ASSERT_EQ(0, maglev_build(before, NULL, m, k - 1, members, n));
 		n = members_but(members, k, -1);
-		ASSERT_EQ(0, pcbg_maglev_build(after, before, m, k, members, n));
+		ASSERT_EQ(0, maglev_build(after, before, m, k, members, n));
 		for (j = 0, moved = 0; j < m; j++) {
 			if (entry(before, j) == entry(after, j))
 				continue;
@@ -159,11 +166,11 @@ TEST(bad_input_is_refused)
 	__u64 *t = table_alloc(m);
 
 	ASSERT_NE(NULL, t);
-	EXPECT_EQ(-EINVAL, pcbg_maglev_build(t, NULL, m, 4, up, 0));	/* no member */
-	EXPECT_EQ(-EINVAL, pcbg_maglev_build(t, NULL, m, 0, up, 3));	/* no slot */
-	EXPECT_EQ(-EINVAL, pcbg_maglev_build(t, NULL, m, 4, down, 2));	/* not ascending */
-	EXPECT_EQ(-EINVAL, pcbg_maglev_build(t, NULL, m, 4, far, 2));	/* beyond k */
-	EXPECT_EQ(-EINVAL, pcbg_maglev_build(t, NULL, 2, 4, up, 3));	/* more than M */
+	EXPECT_EQ(-EINVAL, maglev_build(t, NULL, m, 4, up, 0));	/* no member */
+	EXPECT_EQ(-EINVAL, maglev_build(t, NULL, m, 0, up, 3));	/* no slot */
+	EXPECT_EQ(-EINVAL, maglev_build(t, NULL, m, 4, down, 2));	/* not ascending */
+	EXPECT_EQ(-EINVAL, maglev_build(t, NULL, m, 4, far, 2));	/* beyond k */
+	EXPECT_EQ(-EINVAL, maglev_build(t, NULL, 2, 4, up, 3));	/* more than M */
 	free(t);
 }
 

@@ -99,7 +99,7 @@ TEST(a_weight_change_moves_entries_only_to_or_from_its_slot)
 		members[i] = i;
 		w[i] = PCBG_WEIGHT_DEFAULT;
 	}
-	ASSERT_EQ(0, pcbg_maglev_build(t, NULL, m, K, members, K));
+	ASSERT_EQ(0, pcbg_maglev_build_weighted(t, NULL, m, K, members, NULL, K, -1));
 	for (step = 0; step < 3000; step++) {
 		x = rand_r(&seed) % K;
 		w[x] = step % 5 == 0 ? PCBG_WEIGHT_DEFAULT : step % 11 == 0 ? 0 :

@@ -43,16 +43,11 @@ __u32 pcbg_maglev_next_size(__u32 m_now, __u32 k);
 /*
  * Fill the Maglev table @words (@m entries) for the @n members, ascending
  * slot numbers below @k, the group's slot count, given the table in use,
- * @old_words, of the same size, or NULL: see maglev.c.
- */
-int pcbg_maglev_build(__u64 *words, const __u64 *old_words, __u32 m, __u32 k,
-		      const __u32 *members, __u32 n);
-
-/*
- * The same with a weight per member, @weights[i] >= 1 for @members[i]: each
- * member holds entries in proportion to its weight, and a change of one
- * weight moves only entries to or from that member (maglev_weights.c).
- * NULL: all alike and the table in use made so, pcbg_maglev_build().
+ * @old_words, of the same size, or NULL (see maglev.c); with a weight per
+ * member, @weights[i] >= 1 for @members[i]: each member holds entries in
+ * proportion to its weight, and a change of one weight moves only entries
+ * to or from that member (maglev_weights.c).  @weights NULL: all alike and
+ * the table in use made so.
  * @changed: the slot whose weight changed (it takes or gives what the
  * others' rounding leaves), or -1.
  */

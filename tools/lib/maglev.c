@@ -151,9 +151,3 @@ void pcbg_maglev_pack(__u64 *words, const __u32 *table, __u32 m)
 		words[i] = w;
 	}
 }
-
-int pcbg_maglev_build(__u64 *words, const __u64 *old_words, __u32 m, __u32 k,
-		      const __u32 *members, __u32 n)
-{
-	return pcbg_maglev_build_weighted(words, old_words, m, k, members, NULL, n, -1);
-}

@@ -152,19 +152,6 @@ void release_sockets(struct adopted_sock *socks, int n)
 	free(socks);
 }
 
-int adopt_sockets(const char *cmd, const pid_t *pids, int npids, int port,
-		  int protocol, struct adopted_sock **socks)
-{
-	__u64 netns;
-	int err = netns_cookie(&netns);
-
-	if (err) {
-		pr_err(cmd, "this network namespace's cookie: %s", strerror(-err));
-		return -1;
-	}
-	return adopt_sockets_flags(cmd, pids, npids, port, protocol, 0, netns, socks);
-}
-
 int adopt_sockets_flags(const char *cmd, const pid_t *pids, int npids, int port,
 			int protocol, int flags, __u64 netns, struct adopted_sock **socks)
 {

@@ -45,19 +45,15 @@ struct adopted_sock {
 };
 
 /*
- * Take the SO_REUSEPORT sockets (TCP listening or UDP bound) of @pids,
- * filtered by @port (0: any) and @protocol (0: any): the union of what they
- * hold, each socket once, sorted by inode.  A pid holding none is fine as
- * long as another holds some.  Prints its own errors.  Returns the count,
- * or -1.  A socket of another network namespace than this one (a pid of
- * another container) is refused, said so.
- */
-int adopt_sockets(const char *cmd, const pid_t *pids, int npids, int port,
-		  int protocol, struct adopted_sock **socks);
-/*
- * The same for the namespace of cookie @netns, with ADOPT_ANY: pids gone
- * meanwhile are passed over, no socket is no error (0), sockets on several
- * addresses are all returned, and those of another namespace are left.
+ * Take the SO_REUSEPORT sockets (TCP listening or UDP bound) of @pids in
+ * the network namespace of cookie @netns, filtered by @port (0: any) and
+ * @protocol (0: any): the union of what they hold, each socket once, sorted
+ * by inode.  A pid holding none is fine as long as another holds some.
+ * Prints its own errors.  Returns the count, or -1.  A socket of another
+ * network namespace (a pid of another container) is refused, said so.
+ * With ADOPT_ANY: pids gone meanwhile are passed over, no socket is no
+ * error (0), sockets on several addresses are all returned, and those of
+ * another namespace are left.
  */
 #define ADOPT_ANY	(1 << 0)
 int adopt_sockets_flags(const char *cmd, const pid_t *pids, int npids, int port,

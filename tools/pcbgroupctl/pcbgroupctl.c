@@ -26,6 +26,7 @@
 #define STR(x)	STR_(x)	/* a number of the header, in the help's text */
 
 static char pin_root[PATH_MAX];	/* this network namespace's, see netns.c */
+static __u64 netns;		/* its cookie */
 static int verbose;
 
 static const char usage_text[] =
@@ -266,7 +267,8 @@ static int cmd_attach(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	ret = EXIT_FAIL;
-	n = adopt_sockets("attach", a.pids, a.npids, a.port, a.protocol, &socks);
+	n = adopt_sockets_flags("attach", a.pids, a.npids, a.port, a.protocol, 0, netns,
+				&socks);
 	if (n < 0)
 		return EXIT_FAIL;
 	if ((__u32)n > a.g.capacity) {
@@ -741,16 +743,15 @@ static int gc_gone_namespaces(void)
 	char top[PATH_MAX], dir[PATH_MAX + NAME_MAX + 2], *slash;
 	unsigned long long cookie;
 	struct dirent *de;
-	__u64 *alive, own;
+	__u64 *alive;
 	int n, i, ret = 0;
 	DIR *d;
 
 	n = netns_alive(&alive);
 	if (n == -EOPNOTSUPP)
 		return 0;	/* some namespaces would be out of sight */
-	if (n < 0 || netns_cookie(&own)) {
-		pr_err("gc", "the network namespaces alive: %s; theirs left",
-		       strerror(n < 0 ? -n : errno));
+	if (n < 0) {
+		pr_err("gc", "the network namespaces alive: %s; theirs left", strerror(-n));
 		free(alive);
 		return -1;
 	}
@@ -760,7 +761,7 @@ static int gc_gone_namespaces(void)
 		*slash = '\0';
 	d = opendir(top);
 	while (d && (de = readdir(d))) {
-		if (sscanf(de->d_name, "netns%llu", &cookie) != 1 || cookie == own)
+		if (sscanf(de->d_name, "netns%llu", &cookie) != 1 || cookie == netns)
 			continue;
 		for (i = 0; i < n && alive[i] != cookie; i++)
 			;
@@ -987,8 +988,10 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print);
 	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		if (!strcmp(argv[optind], cmds[i].name)) {
-			int err = netns_pin_root(pin_root, sizeof(pin_root));
+			int err = netns_cookie(&netns);
 
+			if (!err)
+				err = netns_pin_root_of(netns, pin_root, sizeof(pin_root));
 			if (err) {
 				pr_err(argv[optind], "this network namespace's cookie: %s",
 				       strerror(-err));

@@ -120,15 +120,13 @@ static void alive_add(struct alive *a, const char *path)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;		/* gone meanwhile */
-	err = setns(fd, CLONE_NEWNET) ? -errno : netns_cookie(&cookie);
+	err = netns_cookie_of(fd, a->self, &cookie);
 	close(fd);
 	/* one we cannot enter may be any: then nothing is known */
 	if (err)
 		a->err = err;
 	else
 		a->cookies[a->n++] = cookie;
-	if (setns(a->self, CLONE_NEWNET))
-		a->err = -errno;
 }
 
 /* "net:[INO]": a network namespace file (a link in /proc/PID/fd, a mount's root). */

@@ -192,19 +192,23 @@ int pcbg_group_cpu_table(const struct pcbg_group *grp, int cpu, __u32 *slots,
 	return n;
 }
 
-static int clear_percpu(const struct pcbg_group *grp, int map, __u32 nr,
-			size_t value_size)
+/*
+ * Entries @key to @key + @nr - 1 of per-CPU map @map, of @value_size bytes,
+ * set to zero on every CPU but their first __u64 on the first, @first.
+ */
+static int set_percpu(const struct pcbg_group *grp, int map, __u32 key, __u32 nr,
+		      size_t value_size, __u64 first)
 {
-	void *zeros = calloc(grp->ncpus, value_size);
+	__u64 *vals = calloc(grp->ncpus, value_size);
 	int err = 0;
-	__u32 key;
 
-	if (!zeros)
+	if (!vals)
 		return -ENOMEM;
-	for (key = 0; key < nr && !err; key++)
-		if (bpf_map_update_elem(grp->map_fd[map], &key, zeros, BPF_ANY))
+	vals[0] = first;
+	for (nr += key; key < nr && !err; key++)
+		if (bpf_map_update_elem(grp->map_fd[map], &key, vals, BPF_ANY))
 			err = -errno;
-	free(zeros);
+	free(vals);
 	return err;
 }
 
@@ -214,21 +218,10 @@ static int clear_percpu(const struct pcbg_group *grp, int map, __u32 nr,
  */
 static int restart_flow_new(struct pcbg_group *grp)
 {
-	__u32 key = PCBG_STAT_FLOW_NEW;
-	__u64 *vals;
-	int n, err = 0;
+	int n = pcbg_group_flows(grp, NULL, 0);
 
-	n = pcbg_group_flows(grp, NULL, 0);
-	if (n <= 0)
-		return n;
-	vals = calloc(grp->ncpus, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	vals[0] = n;
-	if (bpf_map_update_elem(grp->map_fd[PCBG_M_STATS], &key, vals, BPF_ANY))
-		err = -errno;
-	free(vals);
-	return err;
+	return n <= 0 ? n : set_percpu(grp, PCBG_M_STATS, PCBG_STAT_FLOW_NEW, 1,
+				       sizeof(__u64), n);
 }
 
 int pcbg_group_reset_stats(struct pcbg_group *grp)
@@ -239,13 +232,13 @@ int pcbg_group_reset_stats(struct pcbg_group *grp)
 	err = pcbg_group_lock_info(grp, &info);
 	if (err)
 		return err;
-	err = clear_percpu(grp, PCBG_M_SLOT_CNT, info.capacity,
-			   sizeof(struct pcbg_slot_count));
+	err = set_percpu(grp, PCBG_M_SLOT_CNT, 0, info.capacity,
+			 sizeof(struct pcbg_slot_count), 0);
 	if (!err)
-		err = clear_percpu(grp, PCBG_M_STATS, PCBG_STAT_NR, sizeof(__u64));
+		err = set_percpu(grp, PCBG_M_STATS, 0, PCBG_STAT_NR, sizeof(__u64), 0);
 	if (!err)
-		err = clear_percpu(grp, PCBG_M_SAMPLES, PCBG_SAMPLES_NR + 1,
-				   sizeof(struct pcbg_sample));
+		err = set_percpu(grp, PCBG_M_SAMPLES, 0, PCBG_SAMPLES_NR + 1,
+				 sizeof(struct pcbg_sample), 0);
 	if (!err)
 		err = restart_flow_new(grp);
 	pcbg_group_unlock(grp);

@@ -98,9 +98,12 @@ int pcbg_check_map_shape(int map, int fd, struct bpf_map_info *info)
 static int check_prog(int prog_fd, const __u32 ids[PCBG_M_NR])
 {
 	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info), map_ids[64], i, nr;
+	__u32 len = sizeof(info), map_ids[64], i;
 	int m;
 
+	/* the kernel says how many maps it uses, and fills in at most 64 ids */
+	info.nr_map_ids = 64;
+	info.map_ids = (__u64)(unsigned long)map_ids;
 	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
 		return errno == EINVAL ? pcbg_damaged("prog: not a program") : -errno;
 	if (info.type != BPF_PROG_TYPE_SK_REUSEPORT)
@@ -109,16 +112,9 @@ static int check_prog(int prog_fd, const __u32 ids[PCBG_M_NR])
 	if (strncmp(info.name, PCBG_PROG_NAME, sizeof(info.name)))
 		return pcbg_damaged("prog: program %.16s, expected %s", info.name,
 				    PCBG_PROG_NAME);
-	nr = info.nr_map_ids;
-	if (nr > 64)
-		return pcbg_damaged("prog: uses %u maps", nr);
-	memset(&info, 0, sizeof(info));
-	info.nr_map_ids = nr;
-	info.map_ids = (__u64)(unsigned long)map_ids;
-	len = sizeof(info);
-	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
-		return -errno;
-	for (i = 0; i < nr && i < info.nr_map_ids; i++) {
+	if (info.nr_map_ids > 64)
+		return pcbg_damaged("prog: uses %u maps", info.nr_map_ids);
+	for (i = 0; i < info.nr_map_ids; i++) {
 		struct bpf_map_info mi = {};
 		__u32 mlen = sizeof(mi);
 		int fd = bpf_map_get_fd_by_id(map_ids[i]);

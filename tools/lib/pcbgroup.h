@@ -329,7 +329,7 @@ int pcbg_group_samples(const struct pcbg_group *grp, struct pcbg_sample *out,
  * QUIC connection-ID routing, a UDP group's own setting (not a knob): with
  * @cid_len (PCBG_QUIC_CID_MIN..PCBG_QUIC_CID_MAX; 0: off) a datagram goes
  * to the slot its QUIC destination connection ID names.  -EINVAL bad
- * length, -EPROTOTYPE a TCP group.
+ * length, -EPROTOTYPE a TCP group (0, off, is accepted on any group).
  */
 int pcbg_group_set_quic(struct pcbg_group *grp, __u32 cid_len);
 /*

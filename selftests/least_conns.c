@@ -130,10 +130,11 @@ static int request(const char *msg)
 /* The answering worker's number within @ms, or -1. */
 static int answer(int fd, int ms)
 {
+	struct pollfd p = { .fd = fd, .events = POLLIN };
 	char buf[64];
 	int n, k = -1;
 
-	if (poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, ms) != 1)
+	if (poll(&p, 1, ms) != 1)
 		return -1;
 	n = recv(fd, buf, sizeof(buf) - 1, 0);
 	if (n <= 0)

@@ -208,8 +208,7 @@ struct served {
 	int settle_looks;	/* looks at their threads so far */
 	long long settle_due;	/* when to look next (CLOCK_MONOTONIC ms), 0: none */
 	int least_loaded;	/* its algorithm at the last sweep: sample its queues */
-	int counted;		/* 1: the hooks count its connections (not sampled);
-				 * -1: they cannot (said); 0: not tried */
+	int counted;		/* 1: its connections counted (no sample), -1: not */
 	__u32 load_id;		/* its pcbg_load's key in the hooks' pcbgw_loads */
 };
 

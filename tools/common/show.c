@@ -359,6 +359,28 @@ static void prom_labels(char *buf, size_t size, const struct group_view *v)
 		snprintf(buf + n, size - n, ",cgroup=\"%s\"", v->managed.cgroup);
 }
 
+/* Gauge @name per slot of the least-loaded groups: the queue, or (TCP) @conns. */
+static void prom_slot_loads(struct group_view *views, int n, const char *name, int conns)
+{
+	struct pcbg_slot_load load;
+	char l[640];
+	__u32 slot;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (views[i].cfg.algorithm != PCBG_ALGO_LEAST_LOADED ||
+		    (conns && views[i].info.protocol != IPPROTO_TCP))
+			continue;
+		prom_labels(l, sizeof(l), &views[i]);
+		for (slot = 0; slot < views[i].info.nr_slots; slot++) {
+			memset(&load, 0, sizeof(load));
+			pcbg_group_slot_load(views[i].grp, slot, &load);
+			printf("%s{%s,slot=\"%u\"} %u\n", name, l, slot,
+			       conns ? load.conns : load.queue);
+		}
+	}
+}
+
 static void prom_head(const char *name, const char *type, const char *help)
 {
 	printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
@@ -405,32 +427,11 @@ static void print_prometheus(struct group_view *views, int n)
 	prom_head("pcbgroup_slot_queue", "gauge",
 		  "Each slot's queue as last sampled for least-loaded: accept queue "
 		  "(TCP), receive queue bytes (UDP).");
-	for (i = 0; i < n; i++) {
-		if (views[i].cfg.algorithm != PCBG_ALGO_LEAST_LOADED)
-			continue;
-		prom_labels(l, sizeof(l), &views[i]);
-		for (slot = 0; slot < views[i].info.nr_slots; slot++) {
-			struct pcbg_slot_load load = {};
-
-			pcbg_group_slot_load(views[i].grp, slot, &load);
-			printf("pcbgroup_slot_queue{%s,slot=\"%u\"} %u\n", l, slot, load.queue);
-		}
-	}
+	prom_slot_loads(views, n, "pcbgroup_slot_queue", 0);
 	prom_head("pcbgroup_slot_conns", "gauge",
 		  "Each slot's TCP connections in service (queued or accepted, not "
 		  "closed by the server), counted by pcbgroupd's hooks for least-loaded.");
-	for (i = 0; i < n; i++) {
-		if (views[i].cfg.algorithm != PCBG_ALGO_LEAST_LOADED ||
-		    views[i].info.protocol != IPPROTO_TCP)
-			continue;
-		prom_labels(l, sizeof(l), &views[i]);
-		for (slot = 0; slot < views[i].info.nr_slots; slot++) {
-			struct pcbg_slot_load load = {};
-
-			pcbg_group_slot_load(views[i].grp, slot, &load);
-			printf("pcbgroup_slot_conns{%s,slot=\"%u\"} %u\n", l, slot, load.conns);
-		}
-	}
+	prom_slot_loads(views, n, "pcbgroup_slot_conns", 1);
 	prom_head("pcbgroup_sockets", "gauge", "Live sockets in the group.");
 	for (i = 0; i < n; i++) {
 		prom_labels(l, sizeof(l), &views[i]);

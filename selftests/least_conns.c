@@ -143,6 +143,49 @@ static int answer(int fd, int ms)
 	return sscanf(buf, "worker=%d", &k) == 1 ? k : -1;
 }
 
+/* What `pcbgroupctl show -j 1` says of @slot's conns, or -1. */
+static long long shown_conns(int slot)
+{
+	static char out[65536];
+	char needle[32];
+	const char *p;
+
+	if (run_cmd(out, sizeof(out), NULL, 0, "%s/pcbgroupctl show -j 1", build_dir()))
+		return -1;
+	snprintf(needle, sizeof(needle), "{\"slot\":%d,", slot);
+	p = strstr(out, needle);
+	return p ? json_num(p, "\"conns\":") : -1;
+}
+
+/* The daemon's metrics (written every second) show @slot with @conns; 0, or -1. */
+static int exported_conns(const char *dir, int slot, int conns)
+{
+	char path[64], line[512], tail[32];
+	long long t0 = now_ms();
+	size_t lt;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/pcbgroup.prom", dir);
+	snprintf(tail, sizeof(tail), ",slot=\"%d\"} %d\n", slot, conns);
+	lt = strlen(tail);
+	do {
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			size_t ll = strlen(line);
+
+			if (!strncmp(line, "pcbgroup_slot_conns{", 20) && ll > lt &&
+			    !strcmp(line + ll - lt, tail)) {
+				fclose(f);
+				return 0;
+			}
+		}
+		if (f)
+			fclose(f);
+		usleep(100 * 1000);
+	} while (now_ms() - t0 < SETTLE_MS);
+	return -1;
+}
+
 FIXTURE_SETUP(conns)
 {
 	char link[PATH_MAX + 32];
@@ -206,6 +249,9 @@ TEST_F(conns, busy_worker_gets_no_new_connection_while_another_is_idle)
 	for (slot = 0; slot < WORKERS; slot++)
 		if (conns[slot])
 			blocked = slot;
+	/* as the user sees it */
+	EXPECT_EQ(1, shown_conns(blocked));
+	EXPECT_EQ(0, exported_conns(self->dir, blocked, 1));
 	ASSERT_EQ(0, pcbg_group_reset_stats(self->grp));
 
 	/* every new connection is answered at once, by an idle worker */

@@ -22,7 +22,7 @@
 #define WORKERS		4
 #define FAST		32	/* connections sent while one worker is blocked */
 #define SLOW_US		8000000	/* the blocked worker's request: 8 s */
-#define SETTLE_MS	20000	/* for the daemon and the counts (TCG guests) */
+#define SETTLE_MS	60000	/* for the daemon and the counts (TCG guests) */
 #define ANSWER_MS	3000	/* an idle worker answers at once */
 #define HELD		6	/* connections held at once, more than the workers */
 #define HOLD_US		1000000
@@ -39,27 +39,36 @@ FIXTURE(conns) {
 	struct pcbg_group *grp;
 };
 
-/* The daemon's log holds @needle within SETTLE_MS; 0, or -1. */
+/* A line of the daemon's log holds @needle within SETTLE_MS; 0, or -1. */
 static int logged(const char *dir, const char *needle)
 {
 	long long t0 = now_ms();
-	char log[64], buf[8192];
-	size_t n;
+	char log[64], line[512];
 	FILE *f;
 
 	snprintf(log, sizeof(log), "%s/daemon.log", dir);
 	do {
 		f = fopen(log, "r");
-		if (f) {
-			n = fread(buf, 1, sizeof(buf) - 1, f);
-			buf[n] = '\0';
-			fclose(f);
-			if (strstr(buf, needle))
+		while (f && fgets(line, sizeof(line), f)) {
+			if (strstr(line, needle)) {
+				fclose(f);
 				return 0;
+			}
 		}
+		if (f)
+			fclose(f);
 		usleep(20 * 1000);
 	} while (now_ms() - t0 < SETTLE_MS);
 	return -1;
+}
+
+/* The daemon's log on the test's output, when something it does failed. */
+static void show_log(const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "sed 's/^/# daemon: /' %s/daemon.log", dir);
+	system(cmd);
 }
 
 /* Group 1 with WORKERS live sockets, opened from its pins, or NULL. */
@@ -209,10 +218,8 @@ FIXTURE_SETUP(conns)
 	self->server = start_echo_server("", NULL, NULL, "-t tcp -s -w %d -p %d", WORKERS,
 					 SERVER_PORT);
 	ASSERT_LT(0, self->server);
-	ASSERT_EQ(0, logged(self->dir, "group 1: connections counted")) {
-		snprintf(link, sizeof(link), "sed 's/^/# daemon: /' %s/daemon.log", self->dir);
-		system(link);
-	}
+	ASSERT_EQ(0, logged(self->dir, "group 1: connections counted"))
+		show_log(self->dir);
 	for (k = 0; k < SETTLE_MS / 20 && !(self->grp = open_group()); k++)
 		usleep(20 * 1000);
 	ASSERT_NE(NULL, self->grp);
@@ -222,6 +229,8 @@ FIXTURE_TEARDOWN(conns)
 {
 	char cmd[64];
 
+	if (!_metadata->passed)
+		show_log(self->dir);
 	pcbg_group_free(self->grp);
 	if (self->server > 0)
 		kill_echo_server(self->server, -1);

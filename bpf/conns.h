@@ -26,7 +26,7 @@ struct pcbgw_load_inner {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_INNER_MAP);
 	__uint(max_entries, 1);
-	/* sizes, not types: clang's BTF has only a forward declaration here */
+	/* sizes, not BTF types: see pcbg_load in pcbgroup.bpf.c */
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(struct pcbg_slot_load));
 };

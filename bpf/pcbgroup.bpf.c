@@ -141,14 +141,17 @@ struct {
  * Each slot's load, for least-loaded: the queue the tools sample
  * (sock_diag), the connections pcbgroupd's sockops program counts.  An
  * inner map of that program's pcbgw_loads (which holds groups of every
- * capacity): its lookups are calls, not inlined, on least-loaded's path only.
+ * capacity): its lookups are calls, not inlined, on least-loaded's path
+ * only.  Sizes, not BTF types, as that map's template (bpf/conns.h): 6.1
+ * admits an inner map only if its timer_off equals the template's, which
+ * is -ENOENT for a map with a BTF value and -EINVAL for one without.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_INNER_MAP);
 	__uint(max_entries, PCBG_SLOTS_DEFAULT);
-	__type(key, __u32);
-	__type(value, struct pcbg_slot_load);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct pcbg_slot_load));
 } pcbg_load SEC(".maps");
 
 /* Entries 0..PCBG_SAMPLES_NR-1 are a ring; the last entry's seq counts. */

@@ -41,7 +41,8 @@ $(OUT)/bench/%.skel.h: $(OUT)/bench/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-$(OUT)/bench/common.o: bench/common.c bench/common.h selftests/netns.h $(HDRS)
+$(OUT)/bench/common.o: bench/common.c bench/common.h selftests/netns.h \
+		$(OUT)/bench/noop.skel.h $(HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(BENCH_CFLAGS) -c $< -o $@

@@ -27,6 +27,7 @@
 
 #include "common.h"
 #include "netns.h"
+#include "noop.skel.h"
 
 #define UDP_RCVBUF	(1 << 20)
 
@@ -61,6 +62,8 @@ struct bench_tx {
 
 static const char *const algo_names[] = PCBG_ALGO_NAMES;
 static char goals_path[4096];
+static int stats_fd = -1;	/* BPF_ENABLE_STATS held, or -1 */
+static int stats_sysctl_was = -1;	/* the sysctl before bench_stats_on(), or -1 */
 
 /*
  * Own network and mount namespace with loopback up and a bpffs of its own;
@@ -97,6 +100,89 @@ void bench_banner(const char *name, const struct bench_opts *o)
 	printf("%s: CPU %d of %d; %d repetitions of %d rounds; "
 	       "a slice is %d datagrams or %ld connections\n",
 	       name, o->cpu, bench_ncpus(), o->reps, o->rounds, BENCH_BATCH, o->tcp_slice);
+}
+
+#define STATS_SYSCTL	"/proc/sys/kernel/bpf_stats_enabled"
+
+static int sysctl_stats(int on)
+{
+	char buf[16] = "";
+	FILE *f = fopen(STATS_SYSCTL, "r+");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (on) {
+		if (!fgets(buf, sizeof(buf), f))
+			err = -EIO;
+		stats_sysctl_was = atoi(buf);
+		rewind(f);
+	}
+	if (!err && fprintf(f, "%d\n", on) < 0)
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
+}
+
+static void stats_off(void)
+{
+	if (stats_fd >= 0)
+		close(stats_fd);
+	if (stats_sysctl_was == 0)
+		sysctl_stats(0);
+}
+
+/*
+ * BPF run-time statistics on for as long as this process runs: with
+ * BPF_ENABLE_STATS they go off by themselves when its descriptor closes,
+ * whatever happens; the sysctl, the fallback, is put back at exit.
+ */
+int bench_stats_on(void)
+{
+	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (stats_fd < 0 && sysctl_stats(1))
+		return stats_fd;
+	atexit(stats_off);
+	return 0;
+}
+
+/*
+ * The setup a run starts with: bench_init() (pinned to @o->cpu unless
+ * BENCH_RUN_ANY_CPU), with BENCH_RUN_STATS bench_stats_on(), the no-op
+ * program, the raw sender, and @name_raw.csv and @name.csv in @o->outdir
+ * with their header lines.  0, or 1 (the exit status) after saying why.
+ */
+int bench_run_open(struct bench_run *r, const char *name, const struct bench_opts *o,
+		   int flags, const char *raw_header, const char *sum_header)
+{
+	char file[256];
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	err = bench_init(o->outdir, 65536, flags & BENCH_RUN_ANY_CPU ? -1 : o->cpu);
+	if (!err && (flags & BENCH_RUN_STATS))
+		err = bench_stats_on();
+	if (err)
+		return bench_setup_failed(name, err);
+	r->noop = noop_bpf__open_and_load();
+	r->noop_fd = r->noop ? bpf_program__fd(r->noop->progs.bench_noop) : -1;
+	r->tx = bench_tx_open();
+	snprintf(file, sizeof(file), "%s_raw.csv", name);
+	r->raw = bench_open(o->outdir, file, raw_header);
+	snprintf(file, sizeof(file), "%s.csv", name);
+	r->sum = bench_open(o->outdir, file, sum_header);
+	if (!r->noop || !r->tx || !r->raw || !r->sum)
+		return bench_setup_failed(name, 0);
+	return 0;
+}
+
+void bench_run_close(struct bench_run *r)
+{
+	fclose(r->raw);
+	fclose(r->sum);
+	bench_tx_close(r->tx);
+	noop_bpf__destroy(r->noop);
 }
 
 int bench_pin(int cpu)
@@ -180,10 +266,6 @@ __u32 bench_flow_entries(__u32 live)
 	return n;
 }
 
-/*
- * getopt over @optstring (a subset of "o:r:R:t:n:c:p:gh", plus the letters
- * @own takes: 0, or -1 for a bad value), then checks the values.  0 or -1.
- */
 /* getopt() over @opts, which end with { 0 }: 0, or -1 on an option not among them. */
 int bench_getopts(int argc, char **argv, const struct bench_opt *opts)
 {
@@ -220,6 +302,10 @@ int bench_getopts(int argc, char **argv, const struct bench_opt *opts)
 	return 0;
 }
 
+/*
+ * getopt over @optstring (a subset of "o:r:R:t:n:c:p:L:gh", plus the letters
+ * @own takes: 0, or -1 for a bad value), then checks the values.  0 or -1.
+ */
 int bench_parse(int argc, char **argv, const char *optstring, struct bench_opts *o,
 		int max_n, int (*own)(int c, const char *arg, struct bench_opts *o))
 {
@@ -269,6 +355,10 @@ int bench_parse(int argc, char **argv, const char *optstring, struct bench_opts 
 			break;
 		case 'g':
 			o->goals = 1;
+			break;
+		case 'L':
+			o->nl = bench_parse_flow_counts(optarg, o->live, BENCH_MAX_L);
+			err = o->nl < 1;
 			break;
 		default:
 			err = !own || c == 'h' || c == '?' || own(c, optarg, o);
@@ -430,8 +520,22 @@ void bench_group_destroy(struct bench_group *g)
 	if (g->ep >= 0)
 		close(g->ep);
 	free(g->fds);
+	bench_group_init(g);
+}
+
+/* An empty group, as bench_group_destroy() leaves one and takes one. */
+void bench_group_init(struct bench_group *g)
+{
 	memset(g, 0, sizeof(*g));
 	g->ep = -1;
+}
+
+/* Slices of kind @t (0 UDP, 1 TCP): their protocol if -p chose them, else 0. */
+int bench_proto(const struct bench_opts *o, int t)
+{
+	if (!(t ? o->tcp : o->udp))
+		return 0;
+	return t ? IPPROTO_TCP : IPPROTO_UDP;
 }
 
 int bench_set_knob(struct pcbg_group *grp, const char *name, const char *value)
@@ -457,6 +561,28 @@ int bench_prog_stats(int fd, __u64 *runs, __u64 *run_ns)
 	*runs = info.run_cnt;
 	*run_ns = info.run_time_ns;
 	return 0;
+}
+
+/*
+ * bench_udp_sample() into @s; with @prog_fd >= 0 timed by that program's
+ * run-time statistics, its runs and their time added to @c unless NULL.
+ */
+int bench_udp_prog_sample(struct bench_tx *tx, struct bench_group *g, long count, __u32 space,
+			  __u32 *next, int prog_fd, struct bench_flow_cell *c,
+			  struct bench_sample *s)
+{
+	__u64 runs0 = 0, ns0 = 0, runs1 = 0, ns1 = 0;
+	int err = prog_fd < 0 ? 0 : bench_prog_stats(prog_fd, &runs0, &ns0);
+
+	if (!err)
+		err = bench_udp_sample(tx, g, count, space, next, s);
+	if (!err && prog_fd >= 0)
+		err = bench_prog_stats(prog_fd, &runs1, &ns1);
+	if (!err && c) {
+		c->runs += runs1 - runs0;
+		c->run_ns += ns1 - ns0;
+	}
+	return err;
 }
 
 /* Packets the program left to the kernel's pick, whatever the reason. */
@@ -859,6 +985,31 @@ double bench_quantile(const double *v, int n, double q)
 	x = s[(int)(q * (n - 1))];
 	free(s);
 	return x;
+}
+
+static double flow_figure(const struct bench_flow_cell *c, enum bench_flow_figure figure)
+{
+	if (!c->runs)
+		return 0;
+	return figure == BENCH_FLOW_HIT_PCT ? 100.0 * c->hits / c->runs :
+	       figure == BENCH_FLOW_COLLISION_PCT ? 100.0 * c->collisions / c->runs :
+	       (double)c->run_ns / c->runs;
+}
+
+/*
+ * @figure of repetitions @c[0..@reps), less @above's ns per run in the same
+ * repetition if @above is not NULL: median, minimum, maximum.
+ */
+void bench_flow_stat(const struct bench_flow_cell *c, const struct bench_flow_cell *above,
+		     enum bench_flow_figure figure, int reps, struct bench_stat *st)
+{
+	double d[BENCH_MAX_REPS];
+	int r;
+
+	for (r = 0; r < reps; r++)
+		d[r] = flow_figure(&c[r], figure) -
+		       (above ? flow_figure(&above[r], BENCH_FLOW_NS) : 0);
+	bench_stat(d, reps, st);
 }
 
 /* "MED [MIN, MAX]", each printed with @fmt. */

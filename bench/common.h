@@ -79,6 +79,7 @@ struct bench_cell {
 };
 
 #define BENCH_MAX_N	8	/* group sizes of a run */
+#define BENCH_MAX_L	4	/* counts of live flows of a run (-L) */
 #define BENCH_MAX_V	16	/* variants of a run */
 #define BENCH_QUIC_CID_LEN	8	/* the datagrams' QUIC connection IDs */
 #define BENCH_MAX_REPS	64
@@ -95,6 +96,8 @@ struct bench_cell {
  * @n: the group sizes.
  * @nv: how many variants in @v (a program's own option).
  * @v: the variants.
+ * @nl: how many counts of live flows in @live (-L LIVE,...).
+ * @live: the counts, each 1..PCBG_FLOWS_MAX.
  * @cpu: -c, the CPU to run on; -1: the last one.
  * @udp: run UDP (-p udp: UDP only).
  * @tcp: run TCP (-p tcp: TCP only).
@@ -111,6 +114,8 @@ struct bench_opts {
 	int n[BENCH_MAX_N];
 	int nv;
 	int v[BENCH_MAX_V];
+	int nl;
+	int live[BENCH_MAX_L];
 	int cpu;
 	int udp;
 	int tcp;
@@ -130,6 +135,42 @@ struct bench_opt {
 	void *p;
 };
 
+/**
+ * struct bench_run - what a run opens before its groups (bench_run_open()).
+ * @noop: the no-op program, bench/noop.bpf.c.
+ * @noop_fd: its descriptor.
+ * @tx: the raw sender.
+ * @raw: NAME_raw.csv, every repetition's figures.
+ * @sum: NAME.csv, the summary.
+ */
+struct bench_run {
+	struct noop_bpf *noop;
+	int noop_fd;
+	struct bench_tx *tx;
+	FILE *raw;
+	FILE *sum;
+};
+
+/* bench_run_open() flags */
+#define BENCH_RUN_STATS		1	/* the kernel's BPF run-time statistics on */
+#define BENCH_RUN_ANY_CPU	2	/* not pinned to -c: the rounds move */
+
+/**
+ * struct bench_flow_cell - one program's slices in one repetition of a
+ * flow table run (bench/flow_scale, bench/flow_layout): its runs and their
+ * run time (BPF run-time statistics), of the runs the table's hits and the
+ * misses that overwrote another live flow.
+ */
+struct bench_flow_cell {
+	__u64 runs;
+	__u64 run_ns;
+	__u64 hits;
+	__u64 collisions;
+};
+
+/* What bench_flow_stat() gives of a cell. */
+enum bench_flow_figure { BENCH_FLOW_NS, BENCH_FLOW_HIT_PCT, BENCH_FLOW_COLLISION_PCT };
+
 /* Median, minimum and maximum. */
 struct bench_stat {
 	double med;
@@ -141,6 +182,10 @@ struct bench_tx;
 
 int bench_init(const char *outdir, int nofile, int cpu);
 int bench_setup_failed(const char *name, int err);
+int bench_stats_on(void);
+int bench_run_open(struct bench_run *r, const char *name, const struct bench_opts *o,
+		   int flags, const char *raw_header, const char *sum_header);
+void bench_run_close(struct bench_run *r);
 void bench_banner(const char *name, const struct bench_opts *o);
 int bench_pin(int cpu);
 int bench_ncpus(void);
@@ -161,6 +206,8 @@ int bench_group_create_flows(struct bench_group *g, int proto, int port, int n,
 			     int capacity, __u32 flows);
 int bench_prog_stats(int fd, __u64 *runs, __u64 *run_ns);
 void bench_group_destroy(struct bench_group *g);
+void bench_group_init(struct bench_group *g);
+int bench_proto(const struct bench_opts *o, int t);
 int bench_group_grow(struct bench_group *g);
 void bench_group_shrink(struct bench_group *g);
 int bench_group_watch(struct bench_group *g, int idx);
@@ -204,6 +251,12 @@ void bench_shuffle(int *v, int n, unsigned int *seed);
 #define BENCH_MAX_PAIRS	256
 int bench_sweep(int reps, int rounds, int n, unsigned int seed, int pin, const char *what,
 		int (*slice)(void *ctx, int pair, int rep), void *ctx);
+
+int bench_udp_prog_sample(struct bench_tx *tx, struct bench_group *g, long count, __u32 space,
+			  __u32 *next, int prog_fd, struct bench_flow_cell *c,
+			  struct bench_sample *s);
+void bench_flow_stat(const struct bench_flow_cell *c, const struct bench_flow_cell *above,
+		     enum bench_flow_figure figure, int reps, struct bench_stat *st);
 
 void bench_stat(const double *v, int n, struct bench_stat *st);
 double bench_quantile(const double *v, int n, double q);

@@ -38,7 +38,6 @@
 
 #include "common.h"
 #include "minimal.skel.h"
-#include "noop.skel.h"
 #include "pcbgroup_noflow.skel.h"
 
 #define MAX_N		4
@@ -50,7 +49,6 @@ _Static_assert(MAX_V <= BENCH_MAX_V, "bench_opts holds every program");
 #define FLOW_SPACE	(16 * BENCH_PORTS)
 #define GOAL_NS		40.0
 #define GOAL_MAGLEV_NS	60.0
-#define STATS_SYSCTL	"/proc/sys/kernel/bpf_stats_enabled"
 #define BENCH_MINIMAL	(-3)	/* bench/minimal.bpf.c */
 /*
  * pcbgroup built without the flow table's and the QUIC routing's code
@@ -80,8 +78,6 @@ struct cell {
 };
 
 static struct cell cells[2][MAX_N][MAX_V][MAX_REPS];
-static int stats_fd = -1;
-static int sysctl_was = -1;
 
 static void usage(const char *prog)
 {
@@ -136,49 +132,6 @@ static int parse_programs(int c, const char *s, struct bench_opts *o)
 	}
 	free(list);
 	return o->nv ? 0 : -1;
-}
-
-static int sysctl_stats(int on)
-{
-	char buf[16] = "";
-	FILE *f = fopen(STATS_SYSCTL, "r+");
-	int err = 0;
-
-	if (!f)
-		return -errno;
-	if (on) {
-		if (!fgets(buf, sizeof(buf), f))
-			err = -EIO;
-		sysctl_was = atoi(buf);
-		rewind(f);
-	}
-	if (!err && fprintf(f, "%d\n", on) < 0)
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	return err;
-}
-
-static void stats_off(void)
-{
-	if (stats_fd >= 0)
-		close(stats_fd);
-	if (sysctl_was == 0)
-		sysctl_stats(0);
-}
-
-/*
- * Statistics on for as long as this process runs: with BPF_ENABLE_STATS
- * they go off by themselves when its descriptor closes, whatever happens;
- * the sysctl, the fallback, is put back at exit.
- */
-static int stats_on(void)
-{
-	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-	if (stats_fd < 0 && sysctl_stats(1))
-		return stats_fd;
-	atexit(stats_off);
-	return 0;
 }
 
 static const char *name(int v)
@@ -259,7 +212,8 @@ static int use_variant(struct bench_group *gr, int v, int noop_fd, int noflow_fd
 	if (!err)
 		err = bench_set_knob(gr->grp, "flow_table",
 				     v == BENCH_FLOWS || v == BENCH_FLOWS_NEW ? "1" : "0");
-	if (!err)
+	/* a TCP group refuses any quic_cid_len, 0 too */
+	if (!err && gr->proto == IPPROTO_UDP)
 		err = pcbg_group_set_quic(gr->grp, v == BENCH_QUIC || v == BENCH_QUIC_MISS ?
 					  BENCH_QUIC_CID_LEN : 0);
 	/* slot 0's weight, published only when it changes: off the slices */
@@ -478,7 +432,7 @@ static void medians(const struct bench_opts *o, int vi, int base, char *buf, siz
 	int t, ni;
 
 	for (t = 0; t < 2; t++) {
-		if (!(t ? o->tcp : o->udp))
+		if (!bench_proto(o, t))
 			continue;
 		snprintf(buf + strlen(buf), len - strlen(buf), " %s", t ? "tcp" : "udp");
 		for (ni = 0; ni < o->nn; ni++) {
@@ -513,7 +467,7 @@ static void goals(const struct bench_opts *o)
 			snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%d",
 				 ni ? "," : "", o->n[ni]);
 		for (t = 0; t < 2; t++)
-			for (ni = 0; ni < o->nn && (t ? o->tcp : o->udp); ni++) {
+			for (ni = 0; ni < o->nn && bench_proto(o, t); ni++) {
 				pair_stat(o, t, ni, vi, nop, &st);
 				pass &= st.med <= limit;
 			}
@@ -641,36 +595,26 @@ int main(int argc, char **argv)
 	struct minimal_bpf *minimal[MAX_N];
 	struct bench_group g[MAX_N], mg[MAX_N];
 	int prog_fd[MAX_N], minimal_fd[MAX_N], ni, t, err;
-	struct noop_bpf *noop;
-	struct bench_tx *tx;
-	FILE *raw, *sum;
+	struct bench_run run;
 
 	if (bench_parse(argc, argv, "o:r:R:t:n:a:c:p:gh", &o, MAX_N, parse_programs))
 		usage(argv[0]);
-	err = bench_init(o.outdir, 65536, o.cpu);
-	if (!err)
-		err = stats_on();
+	err = bench_run_open(&run, "cost", &o, BENCH_RUN_STATS,
+			     "proto,n,program,rep,ops,lost,runs,run_time_ns,ns_per_run",
+			     "proto,n,program,ns_med,ns_min,ns_max,above_noop_med,above_noop_min,above_noop_max,above_minimal_med,above_minimal_min,above_minimal_max,runs_per_op,lost");
 	if (err)
-		return bench_setup_failed("cost", err);
-	noop = noop_bpf__open_and_load();
-	tx = bench_tx_open();
-	raw = bench_open(o.outdir, "cost_raw.csv",
-			 "proto,n,program,rep,ops,lost,runs,run_time_ns,ns_per_run");
-	sum = bench_open(o.outdir, "cost.csv",
-			 "proto,n,program,ns_med,ns_min,ns_max,above_noop_med,above_noop_min,above_noop_max,above_minimal_med,above_minimal_min,above_minimal_max,runs_per_op,lost");
-	if (!noop || !tx || !raw || !sum)
-		return bench_setup_failed("cost", 0);
+		return 1;
 	bench_banner("cost", &o);
 	for (t = 0; t < 2; t++) {
-		if (!(t ? o.tcp : o.udp))
+		int proto = bench_proto(&o, t);
+
+		if (!proto)
 			continue;
 		for (ni = 0; ni < o.nn; ni++) {
-			int proto = t ? IPPROTO_TCP : IPPROTO_UDP;
 			int port = (t ? TCP_PORT : UDP_PORT) + 2 * ni;
 
 			minimal[ni] = NULL;
-			memset(&mg[ni], 0, sizeof(mg[ni]));
-			mg[ni].ep = -1;
+			bench_group_init(&mg[ni]);
 			err = bench_group_create(&g[ni], proto, port, o.n[ni], 0);
 			prog_fd[ni] = err ? err : bench_group_prog_fd(&g[ni]);
 			err = prog_fd[ni] < 0 ? prog_fd[ni] : 0;
@@ -698,8 +642,8 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		}
-		err = measure(&o, t, g, mg, prog_fd, minimal_fd, noflow_fd, tx,
-			      bpf_program__fd(noop->progs.bench_noop));
+		err = measure(&o, t, g, mg, prog_fd, minimal_fd, noflow_fd, run.tx,
+			      run.noop_fd);
 		for (ni = 0; ni < o.nn; ni++) {
 			close(prog_fd[ni]);
 			bench_group_destroy(&g[ni]);
@@ -709,7 +653,7 @@ int main(int argc, char **argv)
 		}
 		if (err)
 			return 1;
-		report(&o, t, sum, raw);
+		report(&o, t, run.sum, run.raw);
 		fflush(stdout);
 	}
 	if (o.goals) {
@@ -717,9 +661,6 @@ int main(int argc, char **argv)
 		flow_goals(&o);
 		quic_goals(&o);
 	}
-	fclose(raw);
-	fclose(sum);
-	bench_tx_close(tx);
-	noop_bpf__destroy(noop);
+	bench_run_close(&run);
 	return 0;
 }

@@ -73,29 +73,19 @@ struct {
 	__type(value, struct flow_lru_value);
 } layout_lru SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_MMAPABLE);	/* lines start on a page: aligned */
-	__type(key, __u32);
-	__type(value, struct flow_line);
-} layout_direct SEC(".maps");
+/* An array of sets of lines; the loader sizes it. */
+#define LINE_ARRAY(name, set)						\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_ARRAY);			\
+		__uint(max_entries, 1);					\
+		__uint(map_flags, BPF_F_MMAPABLE);	/* lines start on a page: aligned */ \
+		__type(key, __u32);					\
+		__type(value, set);					\
+	} name SEC(".maps")
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_MMAPABLE);	/* lines start on a page: aligned */
-	__type(key, __u32);
-	__type(value, struct flow_set2);
-} layout_2way SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_MMAPABLE);	/* lines start on a page: aligned */
-	__type(key, __u32);
-	__type(value, struct flow_set4);
-} layout_4way SEC(".maps");
+LINE_ARRAY(layout_direct, struct flow_line);
+LINE_ARRAY(layout_2way, struct flow_set2);
+LINE_ARRAY(layout_4way, struct flow_set4);
 
 enum { L_LRU, L_DIRECT, L_2WAY, L_4WAY, L_NR };
 /* per layout: lookups that found the flow, misses, collisions, moved */

@@ -29,10 +29,8 @@
 
 #include "common.h"
 #include "internal.h"
-#include "noop.skel.h"
 #include "flow_layout.skel.h"
 
-#define MAX_L		4
 #define MAX_REPS	BENCH_MAX_REPS
 #define SOCKS		16
 #define UDP_PORT	8440
@@ -47,13 +45,6 @@ static const char *const variant_names[V_NR] = {
 	"noop", "no-table", "pcbgroup", "bare", "lru", "direct", "2-way", "4-way",
 };
 
-struct cell {
-	__u64 run_ns;
-	__u64 runs;
-	__u64 hits;
-	__u64 collisions;
-};
-
 struct scale {
 	__u32 live;
 	struct bench_group g;	/* pcbgroup's */
@@ -66,11 +57,9 @@ struct scale {
 	double moved[V_NR];
 };
 
-static struct cell cells[MAX_L][V_NR][MAX_REPS];
-static struct scale scales[MAX_L];
-static int nl = 3;
-static struct bench_tx *tx;
-static int lives[MAX_L] = { 10000, 100000, 1000000 };
+static struct bench_flow_cell cells[BENCH_MAX_L][V_NR][MAX_REPS];
+static struct scale scales[BENCH_MAX_L];
+static struct bench_run run;
 
 static void usage(const char *prog)
 {
@@ -83,15 +72,6 @@ static void usage(const char *prog)
 		"  -c, --cpu CPU        CPU to run on (the last one)\n",
 		prog, PCBG_FLOWS_MAX);
 	exit(2);
-}
-
-static int parse_own(int c, const char *arg, struct bench_opts *o)
-{
-	(void)o;
-	if (c != 'L')
-		return -1;
-	nl = bench_parse_flow_counts(arg, lives, MAX_L);
-	return nl < 1;
 }
 
 static int layout_of(enum variant v)
@@ -134,10 +114,13 @@ static int counters(struct scale *sc, enum variant v, __u64 *c)
 	return err;
 }
 
-static int send_flows(struct scale *sc, enum variant v, long count)
+/* @count datagrams of the next flows, timed by program @fd unless -1, into @c. */
+static int send_flows(struct scale *sc, enum variant v, long count, int fd,
+		      struct bench_flow_cell *c)
 {
 	struct bench_sample s;
-	int err = bench_udp_sample(tx, group_of(sc, v), count, sc->live, &sc->next[v], &s);
+	int err = bench_udp_prog_sample(run.tx, group_of(sc, v), count, sc->live, &sc->next[v],
+					fd, c, &s);
 
 	if (!err && s.lost > count / 100)
 		fprintf(stderr, "flow_layout: %u flows, %s: %ld of %ld lost\n", sc->live,
@@ -149,20 +132,16 @@ static int slice(void *ctx, int pair, int rep)
 {
 	struct scale *sc = &scales[pair / V_NR];
 	enum variant v = pair % V_NR;
-	struct cell *cl = &cells[pair / V_NR][v][rep < 0 ? 0 : rep];
-	__u64 runs0, ns0, runs1, ns1, c0[C_NR], c1[C_NR];
+	struct bench_flow_cell *cl = rep < 0 ? NULL : &cells[pair / V_NR][v][rep];
 	int fd = v == V_PROD || v == V_NO_TABLE ? sc->fd[V_PROD] : sc->fd[v], err;
+	__u64 c0[C_NR], c1[C_NR];
 
 	(void)ctx;
 	err = use(sc, v);
 	if (!err)
 		err = counters(sc, v, c0);
 	if (!err)
-		err = bench_prog_stats(fd, &runs0, &ns0);
-	if (!err)
-		err = send_flows(sc, v, BENCH_BATCH);
-	if (!err)
-		err = bench_prog_stats(fd, &runs1, &ns1);
+		err = send_flows(sc, v, BENCH_BATCH, fd, cl);
 	if (!err)
 		err = counters(sc, v, c1);
 	if (err) {
@@ -170,12 +149,10 @@ static int slice(void *ctx, int pair, int rep)
 			strerror(-err));
 		return err;
 	}
-	if (rep < 0)
-		return 0;
-	cl->runs += runs1 - runs0;
-	cl->run_ns += ns1 - ns0;
-	cl->hits += c1[C_HIT] - c0[C_HIT];
-	cl->collisions += c1[C_COLLISION] - c0[C_COLLISION];
+	if (cl) {
+		cl->hits += c1[C_HIT] - c0[C_HIT];
+		cl->collisions += c1[C_COLLISION] - c0[C_COLLISION];
+	}
 	return 0;
 }
 
@@ -270,7 +247,7 @@ static int make_scale(struct scale *sc, int li, int noop_fd)
 			continue;
 		err = use(sc, v);
 		if (!err)
-			err = send_flows(sc, v, sc->live);
+			err = send_flows(sc, v, sc->live, -1, NULL);
 	}
 	return err;
 }
@@ -287,7 +264,7 @@ static int moved_pass(struct scale *sc)
 		if (!err)
 			err = counters(sc, v, c0);
 		if (!err)
-			err = send_flows(sc, v, sc->live);
+			err = send_flows(sc, v, sc->live, -1, NULL);
 		if (!err)
 			err = counters(sc, v, c1);
 		if (!err && c1[C_HIT] + c1[C_MISS] > c0[C_HIT] + c0[C_MISS])
@@ -298,23 +275,11 @@ static int moved_pass(struct scale *sc)
 	return err;
 }
 
-static double per_run(const struct cell *c, int what)
+/* Over repetitions: @figure, less ns per run of variant @above unless -1. */
+static void stat_of(int li, int v, int above, enum bench_flow_figure figure,
+		    const struct bench_opts *o, struct bench_stat *st)
 {
-	if (!c->runs)
-		return 0;
-	return what == 1 ? 100.0 * c->hits / c->runs :
-	       what == 2 ? 100.0 * c->collisions / c->runs : (double)c->run_ns / c->runs;
-}
-
-static void stat_of(int li, int v, int above, int what, int reps, struct bench_stat *st)
-{
-	double d[MAX_REPS];
-	int r;
-
-	for (r = 0; r < reps; r++)
-		d[r] = per_run(&cells[li][v][r], what) -
-		       (above >= 0 ? per_run(&cells[li][above][r], 0) : 0);
-	bench_stat(d, reps, st);
+	bench_flow_stat(cells[li][v], above >= 0 ? cells[li][above] : NULL, figure, o->reps, st);
 }
 
 static void report(const struct bench_opts *o, FILE *sum, FILE *raw)
@@ -327,7 +292,7 @@ static void report(const struct bench_opts *o, FILE *sum, FILE *raw)
 	       "noop, ns, and table hits, %% (median [min, max] over %d repetitions)\n", o->reps);
 	printf("%-8s %-9s %9s %8s %-22s %-22s %-22s %8s %s\n", "L", "program", "entries", "MiB",
 	       "ns above noop", "ns above no-table/bare", "hits %", "coll. %", "moved %");
-	for (li = 0; li < nl; li++) {
+	for (li = 0; li < o->nl; li++) {
 		struct scale *sc = &scales[li];
 
 		for (v = V_NO_TABLE; v < V_NR; v++) {
@@ -340,10 +305,10 @@ static void report(const struct bench_opts *o, FILE *sum, FILE *raw)
 					(unsigned long long)cells[li][v][r].run_ns,
 					(unsigned long long)cells[li][v][r].hits,
 					(unsigned long long)cells[li][v][r].collisions);
-			stat_of(li, v, V_NOOP, 0, o->reps, &up);
-			stat_of(li, v, v == V_PROD ? V_NO_TABLE : V_NONE, 0, o->reps, &bare);
-			stat_of(li, v, -1, 1, o->reps, &hit);
-			stat_of(li, v, -1, 2, o->reps, &col);
+			stat_of(li, v, V_NOOP, BENCH_FLOW_NS, o, &up);
+			stat_of(li, v, v == V_PROD ? V_NO_TABLE : V_NONE, BENCH_FLOW_NS, o, &bare);
+			stat_of(li, v, -1, BENCH_FLOW_HIT_PCT, o, &hit);
+			stat_of(li, v, -1, BENCH_FLOW_COLLISION_PCT, o, &col);
 			bench_fmt_stat(a, sizeof(a), &up, "%+.1f");
 			bench_fmt_stat(b, sizeof(b), &bare, "%+.1f");
 			bench_fmt_stat(h, sizeof(h), &hit, "%.2f");
@@ -370,54 +335,39 @@ int main(int argc, char **argv)
 	struct bench_opts o = {
 		.outdir = "build/bench", .reps = 5, .rounds = 8, .tcp_slice = 1,
 		.nn = 1, .n = { SOCKS }, .cpu = -1, .udp = 1,
+		.nl = 3, .live = { 10000, 100000, 1000000 },
 	};
-	struct noop_bpf *noop;
-	int li, err = 0, stats_fd;
-	FILE *raw, *sum;
+	int li, err = 0;
 
-	if (bench_parse(argc, argv, "o:r:R:L:c:h", &o, 1, parse_own))
+	if (bench_parse(argc, argv, "o:r:R:L:c:h", &o, 1, NULL))
 		usage(argv[0]);
-	err = bench_init(o.outdir, 65536, o.cpu);
-	stats_fd = err ? -1 : bpf_enable_stats(BPF_STATS_RUN_TIME);
-	if (!err && stats_fd < 0)
-		err = stats_fd;
-	if (err)
-		return bench_setup_failed("flow_layout", err);
-	noop = noop_bpf__open_and_load();
-	tx = bench_tx_open();
-	raw = bench_open(o.outdir, "flow_layout_raw.csv",
-			 "live,program,rep,runs,run_time_ns,hits,collisions");
-	sum = bench_open(o.outdir, "flow_layout.csv",
-			 "live,program,entries,bytes,above_noop_med,above_noop_min,"
-			 "above_noop_max,above_bare_med,above_bare_min,above_bare_max,hit_pct_med,"
-			 "hit_pct_min,hit_pct_max,collision_pct_med,moved_pct");
-	if (!noop || !tx || !raw || !sum)
-		return bench_setup_failed("flow_layout", 0);
+	if (bench_run_open(&run, "flow_layout", &o, BENCH_RUN_STATS,
+			   "live,program,rep,runs,run_time_ns,hits,collisions",
+			   "live,program,entries,bytes,above_noop_med,above_noop_min,"
+			   "above_noop_max,above_bare_med,above_bare_min,above_bare_max,hit_pct_med,"
+			   "hit_pct_min,hit_pct_max,collision_pct_med,moved_pct"))
+		return 1;
 	printf("flow_layout: CPU %d of %d; %d repetitions of %d rounds; a slice is %d datagrams\n",
 	       o.cpu, bench_ncpus(), o.reps, o.rounds, BENCH_BATCH);
-	for (li = 0; li < nl && !err; li++) {
-		scales[li].live = lives[li];
-		err = make_scale(&scales[li], li, bpf_program__fd(noop->progs.bench_noop));
+	for (li = 0; li < o.nl && !err; li++) {
+		scales[li].live = o.live[li];
+		err = make_scale(&scales[li], li, run.noop_fd);
 		if (err)
-			fprintf(stderr, "flow_layout: %d flows: %s\n", lives[li], strerror(-err));
+			fprintf(stderr, "flow_layout: %d flows: %s\n", o.live[li], strerror(-err));
 	}
 	if (!err)
-		err = bench_sweep(o.reps, o.rounds, nl * V_NR, 13, 0, "flow_layout", slice, NULL);
-	for (li = 0; li < nl && !err; li++)
+		err = bench_sweep(o.reps, o.rounds, o.nl * V_NR, 13, 0, "flow_layout", slice, NULL);
+	for (li = 0; li < o.nl && !err; li++)
 		err = moved_pass(&scales[li]);
 	if (!err)
-		report(&o, sum, raw);
-	for (li = 0; li < nl; li++) {
+		report(&o, run.sum, run.raw);
+	for (li = 0; li < o.nl; li++) {
 		if (scales[li].fd[V_PROD] > 0)
 			close(scales[li].fd[V_PROD]);
 		bench_group_destroy(&scales[li].g);
 		bench_group_destroy(&scales[li].lg);
 		flow_layout_bpf__destroy(scales[li].skel);
 	}
-	fclose(raw);
-	fclose(sum);
-	bench_tx_close(tx);
-	noop_bpf__destroy(noop);
-	close(stats_fd);
+	bench_run_close(&run);
 	return err ? 1 : 0;
 }

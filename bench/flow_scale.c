@@ -30,9 +30,7 @@
 #include <bpf/libbpf.h>
 
 #include "common.h"
-#include "noop.skel.h"
 
-#define MAX_L		4
 #define MAX_REPS	BENCH_MAX_REPS
 #define SOCKS		16
 #define UDP_PORT	8400
@@ -41,12 +39,6 @@
 enum variant { V_NOOP, V_NO_TABLE, V_SIZED, V_DEFAULT, V_NR };
 
 static const char *const variant_names[V_NR] = { "noop", "no-table", "sized", "default" };
-
-struct cell {
-	__u64 run_ns;
-	__u64 runs;
-	__u64 hits;
-};
 
 /* One count of live flows: its two groups and where each is in its flows. */
 struct scale {
@@ -57,11 +49,9 @@ struct scale {
 	struct pcbg_flow_usage usage[2];
 };
 
-static struct cell cells[MAX_L][V_NR][MAX_REPS];
-static struct scale scales[MAX_L];
-static int nl = 3, noop_fd = -1;
-static struct bench_tx *tx;
-static int lives[MAX_L] = { 10000, 100000, 1000000 };
+static struct bench_flow_cell cells[BENCH_MAX_L][V_NR][MAX_REPS];
+static struct scale scales[BENCH_MAX_L];
+static struct bench_run run;
 
 static void usage(const char *prog)
 {
@@ -77,15 +67,6 @@ static void usage(const char *prog)
 	exit(2);
 }
 
-static int parse_own(int c, const char *arg, struct bench_opts *o)
-{
-	(void)o;
-	if (c != 'L')
-		return -1;
-	nl = bench_parse_flow_counts(arg, lives, MAX_L);
-	return nl < 1;
-}
-
 static int group_of(enum variant v)
 {
 	return v == V_DEFAULT;
@@ -97,8 +78,8 @@ static int use(struct scale *sc, enum variant v)
 	int err;
 
 	if (v == V_NOOP)
-		return bench_group_use(gr, BENCH_NOOP, noop_fd);
-	err = bench_group_use(gr, PCBG_ALGO_HASH_THRESHOLD, noop_fd);
+		return bench_group_use(gr, BENCH_NOOP, run.noop_fd);
+	err = bench_group_use(gr, PCBG_ALGO_HASH_THRESHOLD, run.noop_fd);
 	return err ? err : bench_set_knob(gr->grp, "flow_table", v == V_NO_TABLE ? "0" : "1");
 }
 
@@ -116,9 +97,9 @@ static int slice(void *ctx, int pair, int rep)
 {
 	struct scale *sc = &scales[pair / V_NR];
 	enum variant v = pair % V_NR;
-	int gi = group_of(v), fd = v == V_NOOP ? noop_fd : sc->prog_fd[gi], err;
-	struct cell *c = &cells[pair / V_NR][v][rep < 0 ? 0 : rep];
-	__u64 runs0, ns0, runs1, ns1, hits0 = 0, hits1 = 0;
+	int gi = group_of(v), fd = v == V_NOOP ? run.noop_fd : sc->prog_fd[gi], err;
+	struct bench_flow_cell *c = rep < 0 ? NULL : &cells[pair / V_NR][v][rep];
+	__u64 hits0 = 0, hits1 = 0;
 	struct bench_sample s;
 
 	(void)ctx;
@@ -126,11 +107,8 @@ static int slice(void *ctx, int pair, int rep)
 	if (!err)
 		err = flow_hits(&sc->g[gi], &hits0);
 	if (!err)
-		err = bench_prog_stats(fd, &runs0, &ns0);
-	if (!err)
-		err = bench_udp_sample(tx, &sc->g[gi], BENCH_BATCH, sc->live, &sc->next[gi], &s);
-	if (!err)
-		err = bench_prog_stats(fd, &runs1, &ns1);
+		err = bench_udp_prog_sample(run.tx, &sc->g[gi], BENCH_BATCH, sc->live,
+					    &sc->next[gi], fd, c, &s);
 	if (!err)
 		err = flow_hits(&sc->g[gi], &hits1);
 	if (err) {
@@ -138,11 +116,8 @@ static int slice(void *ctx, int pair, int rep)
 			strerror(-err));
 		return err;
 	}
-	if (rep < 0)
-		return 0;
-	c->runs += runs1 - runs0;
-	c->run_ns += ns1 - ns0;
-	c->hits += hits1 - hits0;
+	if (c)
+		c->hits += hits1 - hits0;
 	return 0;
 }
 
@@ -155,7 +130,7 @@ static int warm_up(struct scale *sc, int gi)
 	if (!err)
 		err = bench_set_knob(sc->g[gi].grp, "flow_timeout", TIMEOUT);
 	if (!err)
-		err = bench_udp_sample(tx, &sc->g[gi], sc->live, sc->live, &sc->next[gi], &s);
+		err = bench_udp_sample(run.tx, &sc->g[gi], sc->live, sc->live, &sc->next[gi], &s);
 	if (!err && s.lost)
 		fprintf(stderr, "flow_scale: %u flows: %ld lost in the warm-up\n", sc->live,
 			s.lost);
@@ -181,23 +156,11 @@ static int make_scale(struct scale *sc, int li)
 	return err;
 }
 
-static double per_run(const struct cell *c, int hits)
+/* Over repetitions: @figure, or ns per run above noop with @above. */
+static void stat_of(int li, int v, int above, enum bench_flow_figure figure,
+		    const struct bench_opts *o, struct bench_stat *st)
 {
-	if (!c->runs)
-		return 0;
-	return hits ? 100.0 * c->hits / c->runs : (double)c->run_ns / c->runs;
-}
-
-/* Over repetitions: ns per run (above noop with @above) or hits, %. */
-static void stat_of(int li, int v, int above, int hits, int reps, struct bench_stat *st)
-{
-	double d[MAX_REPS];
-	int r;
-
-	for (r = 0; r < reps; r++)
-		d[r] = per_run(&cells[li][v][r], hits) -
-		       (above ? per_run(&cells[li][V_NOOP][r], 0) : 0);
-	bench_stat(d, reps, st);
+	bench_flow_stat(cells[li][v], above ? cells[li][V_NOOP] : NULL, figure, o->reps, st);
 }
 
 static void report(const struct bench_opts *o, FILE *sum, FILE *raw)
@@ -210,7 +173,7 @@ static void report(const struct bench_opts *o, FILE *sum, FILE *raw)
 	       "ns, and flow table hits, %% (median [min, max] over %d repetitions)\n", o->reps);
 	printf("%-8s %-9s %8s %8s %-22s %-22s %s\n", "L", "program", "entries", "MiB",
 	       "ns per run", "ns above noop", "hits %");
-	for (li = 0; li < nl; li++) {
+	for (li = 0; li < o->nl; li++) {
 		struct scale *sc = &scales[li];
 
 		for (v = 0; v < V_NR; v++) {
@@ -223,9 +186,9 @@ static void report(const struct bench_opts *o, FILE *sum, FILE *raw)
 					(unsigned long long)cells[li][v][r].runs,
 					(unsigned long long)cells[li][v][r].run_ns,
 					(unsigned long long)cells[li][v][r].hits);
-			stat_of(li, v, 0, 0, o->reps, &ns);
-			stat_of(li, v, 1, 0, o->reps, &up);
-			stat_of(li, v, 0, 1, o->reps, &hit);
+			stat_of(li, v, 0, BENCH_FLOW_NS, o, &ns);
+			stat_of(li, v, 1, BENCH_FLOW_NS, o, &up);
+			stat_of(li, v, 0, BENCH_FLOW_HIT_PCT, o, &hit);
 			bench_fmt_stat(a, sizeof(a), &ns, "%.1f");
 			bench_fmt_stat(b, sizeof(b), &up, "%+.1f");
 			bench_fmt_stat(h, sizeof(h), &hit, "%.2f");
@@ -248,13 +211,13 @@ static void goals(const struct bench_opts *o)
 	struct bench_stat st;
 	int li, pass = 1;
 
-	for (li = 0; li < nl; li++) {
-		stat_of(li, V_SIZED, 0, 1, o->reps, &st);
+	for (li = 0; li < o->nl; li++) {
+		stat_of(li, V_SIZED, 0, BENCH_FLOW_HIT_PCT, o, &st);
 		pass &= st.min >= 99.0;
 		snprintf(meas + strlen(meas), sizeof(meas) - strlen(meas),
 			 "%s%u: %.2f %% (%u, %.0f MiB)", li ? ", " : "", scales[li].live,
 			 st.min, scales[li].usage[0].size, scales[li].usage[0].bytes / 1048576.0);
-		stat_of(li, V_SIZED, 1, 0, o->reps, &st);
+		stat_of(li, V_SIZED, 1, BENCH_FLOW_NS, o, &st);
 		snprintf(cost + strlen(cost), sizeof(cost) - strlen(cost), "%s%u: %.0f",
 			 li ? ", " : "", scales[li].live, st.med);
 	}
@@ -270,53 +233,38 @@ int main(int argc, char **argv)
 	struct bench_opts o = {
 		.outdir = "build/bench", .reps = 7, .rounds = 16, .tcp_slice = 1,
 		.nn = 1, .n = { SOCKS }, .cpu = -1, .udp = 1,
+		.nl = 3, .live = { 10000, 100000, 1000000 },
 	};
-	struct noop_bpf *noop;
-	int li, gi, err = 0, stats_fd;
-	FILE *raw, *sum;
+	int li, gi, err = 0;
 
-	if (bench_parse(argc, argv, "o:r:R:L:c:gh", &o, 1, parse_own))
+	if (bench_parse(argc, argv, "o:r:R:L:c:gh", &o, 1, NULL))
 		usage(argv[0]);
-	err = bench_init(o.outdir, 65536, o.cpu);
-	stats_fd = err ? -1 : bpf_enable_stats(BPF_STATS_RUN_TIME);
-	if (!err && stats_fd < 0)
-		err = stats_fd;
-	if (err)
-		return bench_setup_failed("flow_scale", err);
-	noop = noop_bpf__open_and_load();
-	tx = bench_tx_open();
-	raw = bench_open(o.outdir, "flow_scale_raw.csv", "live,program,rep,runs,run_time_ns,hits");
-	sum = bench_open(o.outdir, "flow_scale.csv",
-			 "live,program,entries,bytes,ns_med,ns_min,ns_max,above_noop_med,"
-			 "above_noop_min,above_noop_max,hit_pct_med,hit_pct_min,hit_pct_max");
-	if (!noop || !tx || !raw || !sum)
-		return bench_setup_failed("flow_scale", 0);
-	noop_fd = bpf_program__fd(noop->progs.bench_noop);
+	if (bench_run_open(&run, "flow_scale", &o, BENCH_RUN_STATS,
+			   "live,program,rep,runs,run_time_ns,hits",
+			   "live,program,entries,bytes,ns_med,ns_min,ns_max,above_noop_med,"
+			   "above_noop_min,above_noop_max,hit_pct_med,hit_pct_min,hit_pct_max"))
+		return 1;
 	printf("flow_scale: CPU %d of %d; %d repetitions of %d rounds; a slice is %d datagrams\n",
 	       o.cpu, bench_ncpus(), o.reps, o.rounds, BENCH_BATCH);
-	for (li = 0; li < nl && !err; li++) {
-		scales[li].live = lives[li];
+	for (li = 0; li < o.nl && !err; li++) {
+		scales[li].live = o.live[li];
 		err = make_scale(&scales[li], li);
 		if (err)
-			fprintf(stderr, "flow_scale: %d flows: %s\n", lives[li], strerror(-err));
+			fprintf(stderr, "flow_scale: %d flows: %s\n", o.live[li], strerror(-err));
 	}
 	if (!err)
-		err = bench_sweep(o.reps, o.rounds, nl * V_NR, 11, 0, "flow_scale", slice, NULL);
+		err = bench_sweep(o.reps, o.rounds, o.nl * V_NR, 11, 0, "flow_scale", slice, NULL);
 	if (!err) {
-		report(&o, sum, raw);
+		report(&o, run.sum, run.raw);
 		if (o.goals)
 			goals(&o);
 	}
-	for (li = 0; li < nl; li++)
+	for (li = 0; li < o.nl; li++)
 		for (gi = 0; gi < 2; gi++) {
 			if (scales[li].prog_fd[gi] > 0)
 				close(scales[li].prog_fd[gi]);
 			bench_group_destroy(&scales[li].g[gi]);
 		}
-	fclose(raw);
-	fclose(sum);
-	bench_tx_close(tx);
-	noop_bpf__destroy(noop);
-	close(stats_fd);
+	bench_run_close(&run);
 	return err ? 1 : 0;
 }

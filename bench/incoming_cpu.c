@@ -288,54 +288,51 @@ int main(int argc, char **argv)
 		.min_n = bench_ncpus(),		/* every CPU has a socket */
 	};
 	struct bench_group g[NG];
-	FILE *raw, *sum, *share;
-	struct bench_tx *tx;
+	struct bench_run run;
+	FILE *share;
 	int gi, t, err;
 
 	if (bench_parse(argc, argv, "o:r:R:t:n:p:gh", &o, MAX_N, NULL))
 		usage(argv[0]);
-	err = bench_init(o.outdir, 65536, -1);
+	err = bench_run_open(&run, "incoming_cpu", &o, BENCH_RUN_ANY_CPU,
+			     "proto,n,order,rep,kernel_q25_ns_per_op,cpu_q25_ns_per_op",
+			     "proto,n,order,ratio_med,ratio_min,ratio_max,kernel_ns_med,kernel_ns_min,kernel_ns_max,cpu_ns_med,cpu_ns_min,cpu_ns_max");
 	if (err)
-		return bench_setup_failed("incoming_cpu", err);
-	tx = bench_tx_open();
-	raw = bench_open(o.outdir, "incoming_cpu_raw.csv",
-			 "proto,n,order,rep,kernel_q25_ns_per_op,cpu_q25_ns_per_op");
-	sum = bench_open(o.outdir, "incoming_cpu.csv",
-			 "proto,n,order,ratio_med,ratio_min,ratio_max,kernel_ns_med,kernel_ns_min,kernel_ns_max,cpu_ns_med,cpu_ns_min,cpu_ns_max");
+		return 1;
 	share = bench_open(o.outdir, "incoming_cpu_local.csv",
 			   "n,order,variant,datagrams,on_sending_cpu_socket,on_busiest_socket");
-	if (!tx || !raw || !sum || !share)
+	if (!share)
 		return bench_setup_failed("incoming_cpu", 0);
 	printf("incoming_cpu: %d CPUs, rounds on each CPU in turn; %d repetitions of %d rounds; "
 	       "a slice is %d datagrams or %ld connections\n", bench_ncpus(), o.reps,
 	       o.rounds, BENCH_BATCH, o.tcp_slice);
 	for (t = 0; t < 2; t++) {
-		if (!(t ? o.tcp : o.udp))
+		int proto = bench_proto(&o, t);
+
+		if (!proto)
 			continue;
 		for (gi = 0; gi < 2 * o.nn; gi++) {
-			err = group(&g[gi], t ? IPPROTO_TCP : IPPROTO_UDP,
-				    (t ? TCP_PORT : UDP_PORT) + gi, o.n[gi / 2], gi % 2);
+			err = group(&g[gi], proto, (t ? TCP_PORT : UDP_PORT) + gi, o.n[gi / 2],
+				    gi % 2);
 			if (err) {
 				fprintf(stderr, "incoming_cpu: group of %d: %s\n",
 					o.n[gi / 2], strerror(-err));
 				return 1;
 			}
 		}
-		err = t ? 0 : locality(&o, tx, g, share);
+		err = t ? 0 : locality(&o, run.tx, g, share);
 		if (!err)
-			err = measure(&o, t, g, tx);
+			err = measure(&o, t, g, run.tx);
 		for (gi = 0; gi < 2 * o.nn; gi++)
 			bench_group_destroy(&g[gi]);
 		if (err) {
 			fprintf(stderr, "incoming_cpu: %s\n", strerror(-err));
 			return 1;
 		}
-		report(&o, t, sum, raw);
+		report(&o, t, run.sum, run.raw);
 		fflush(stdout);
 	}
-	fclose(raw);
-	fclose(sum);
 	fclose(share);
-	bench_tx_close(tx);
+	bench_run_close(&run);
 	return 0;
 }

@@ -29,7 +29,6 @@
 #include <bpf/libbpf.h>
 
 #include "common.h"
-#include "noop.skel.h"
 
 #define MAX_N		8
 #define MAX_REPS	BENCH_MAX_REPS
@@ -369,6 +368,28 @@ static void scaling(const struct bench_opts *o, int tcp, FILE *scale)
 	bench_goal("rate", m, row, g, pass);
 }
 
+/*
+ * The groups of slices of kind @t: @g[ni] of each size, and where SMALL is
+ * measured, @small[ni] with room for its sockets only.  0 or -errno.
+ */
+static int make_groups(const struct bench_opts *o, int t, struct bench_group *g,
+		       struct bench_group *small)
+{
+	int ni, proto = bench_proto(o, t), err = 0;
+
+	for (ni = 0; ni < o->nn && !err; ni++) {
+		int port = (t ? TCP_PORT : UDP_PORT) + 2 * ni;
+
+		bench_group_init(&small[ni]);
+		err = bench_group_create(&g[ni], proto, port, o->n[ni], 0);
+		if (!err && valid(o, ni, SMALL))
+			err = bench_group_create(&small[ni], proto, port + 1, o->n[ni], o->n[ni]);
+		if (err)
+			fprintf(stderr, "rate: group of %d: %s\n", o->n[ni], strerror(-err));
+	}
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	struct bench_opts o = {
@@ -377,64 +398,41 @@ int main(int argc, char **argv)
 		.cpu = -1, .udp = 1, .tcp = 1,
 	};
 	struct bench_group g[MAX_N], small[MAX_N];
-	FILE *raw, *sum, *scale;
-	struct noop_bpf *noop;
-	struct bench_tx *tx;
+	struct bench_run run;
+	FILE *scale;
 	int ni, t, err;
 
 	if (bench_parse(argc, argv, "o:r:R:t:n:c:p:h", &o, MAX_N, NULL))
 		usage(argv[0]);
-	err = bench_init(o.outdir, 65536, o.cpu);
+	err = bench_run_open(&run, "rate", &o, 0,
+			     "proto,n,variant,rep,ops,cpu_ns,wall_ns,loop_cpu_ns,lost,q25_ns_per_op,q25_loop_ns_per_op",
+			     "proto,n,variant,ratio_med,ratio_min,ratio_max,ns_added_med,ns_added_min,ns_added_max,recv_ratio_med,recv_ratio_min,recv_ratio_max,kernel_ns_per_op");
 	if (err)
-		return bench_setup_failed("rate", err);
-	noop = noop_bpf__open_and_load();
-	tx = bench_tx_open();
-	raw = bench_open(o.outdir, "rate_raw.csv",
-			 "proto,n,variant,rep,ops,cpu_ns,wall_ns,loop_cpu_ns,lost,q25_ns_per_op,q25_loop_ns_per_op");
-	sum = bench_open(o.outdir, "rate.csv",
-			 "proto,n,variant,ratio_med,ratio_min,ratio_max,ns_added_med,ns_added_min,ns_added_max,recv_ratio_med,recv_ratio_min,recv_ratio_max,kernel_ns_per_op");
+		return 1;
 	scale = bench_open(o.outdir, "rate_scale.csv",
 			   "proto,variant,ratio_med,ratio_min,ratio_max,over_kernel_med,over_kernel_min,over_kernel_max");
-	if (!noop || !tx || !raw || !sum || !scale)
+	if (!scale)
 		return bench_setup_failed("rate", 0);
 	bench_banner("rate", &o);
 	for (t = 0; t < 2; t++) {
-		if (!(t ? o.tcp : o.udp))
+		if (!bench_proto(&o, t))
 			continue;
-		for (ni = 0; ni < o.nn; ni++) {
-			int proto = t ? IPPROTO_TCP : IPPROTO_UDP;
-			int port = (t ? TCP_PORT : UDP_PORT) + 2 * ni;
-
-			memset(&small[ni], 0, sizeof(small[ni]));
-			small[ni].ep = -1;
-			err = bench_group_create(&g[ni], proto, port, o.n[ni], 0);
-			if (!err && valid(&o, ni, SMALL))
-				err = bench_group_create(&small[ni], proto, port + 1,
-							 o.n[ni], o.n[ni]);
-			if (err) {
-				fprintf(stderr, "rate: group of %d: %s\n", o.n[ni],
-					strerror(-err));
-				return 1;
-			}
-		}
-		err = measure(&o, t, g, small, tx,
-			      bpf_program__fd(noop->progs.bench_noop));
+		if (make_groups(&o, t, g, small))
+			return 1;
+		err = measure(&o, t, g, small, run.tx, run.noop_fd);
 		for (ni = 0; ni < o.nn; ni++) {
 			bench_group_destroy(&g[ni]);
 			bench_group_destroy(&small[ni]);
 		}
 		if (err)
 			return 1;
-		write_raw(&o, t, raw);
-		table(&o, t, sum);
+		write_raw(&o, t, run.raw);
+		table(&o, t, run.sum);
 		goals(&o, t);
 		scaling(&o, t, scale);
 		fflush(stdout);
 	}
-	fclose(raw);
-	fclose(sum);
 	fclose(scale);
-	bench_tx_close(tx);
-	noop_bpf__destroy(noop);
+	bench_run_close(&run);
 	return 0;
 }

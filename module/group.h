@@ -120,46 +120,4 @@ int pcbgk_registry_add(struct bpf_map *const *maps, void *owner);
 void pcbgk_registry_del(struct bpf_map *const *maps);
 bool pcbgk_registry_empty(void);
 
-static inline void pcbgk_group_info(struct pcbgk_group *g, struct pcbg_group_info *info)
-{
-	g->ops->info(g, info);
-}
-
-static inline void pcbgk_group_config(struct pcbgk_group *g, struct pcbg_config *cfg)
-{
-	g->ops->config(g, cfg);
-}
-
-static inline u32 pcbgk_group_nr_slots(struct pcbgk_group *g)
-{
-	return g->ops->nr_slots(g);
-}
-
-static inline u32 pcbgk_group_live_sockets(struct pcbgk_group *g)
-{
-	return g->ops->live_sockets(g);
-}
-
-static inline u64 pcbgk_group_stat(struct pcbgk_group *g, enum pcbg_stat stat)
-{
-	return g->ops->stat(g, stat);
-}
-
-static inline void pcbgk_group_slot(struct pcbgk_group *g, u32 slot,
-				    struct pcbgk_slot_view *view)
-{
-	g->ops->slot(g, slot, view);
-}
-
-static inline bool pcbgk_group_has_cpus(const struct pcbgk_group *g)
-{
-	return g->ops->cpu;
-}
-
-static inline void pcbgk_group_cpu(struct pcbgk_group *g, unsigned int cpu,
-				   struct pcbgk_cpu_view *view)
-{
-	g->ops->cpu(g, cpu, view);
-}
-
 #endif /* _PCBGK_GROUP_H */

@@ -190,7 +190,7 @@ static u64 pcbgk_percpu_u64(struct bpf_map *map, u32 index, size_t offset,
  */
 static u64 pcbgk_slots_sum(struct pcbgk_group *g, size_t offset, int cpu)
 {
-	u32 slot, n = pcbgk_group_nr_slots(g);
+	u32 slot, n = g->ops->nr_slots(g);
 	u64 sum = 0;
 
 	for (slot = 0; slot < n; slot++)

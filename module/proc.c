@@ -115,17 +115,17 @@ static int pcbgk_groups_show(struct seq_file *seq, void *v)
 		return 0;
 	}
 	g = list_entry(v, struct pcbgk_group, node);
-	pcbgk_group_info(g, &info);
-	pcbgk_group_config(g, &cfg);
+	g->ops->info(g, &info);
+	g->ops->config(g, &cfg);
 	pcbgk_format_local(local, sizeof(local), &info);
 	for (i = 0; i < ARRAY_SIZE(pcbgk_fallback_stats); i++)
-		fallbacks += pcbgk_group_stat(g, pcbgk_fallback_stats[i]);
-	live = pcbgk_group_live_sockets(g);
+		fallbacks += g->ops->stat(g, pcbgk_fallback_stats[i]);
+	live = g->ops->live_sockets(g);
 	/* dead: no socket left, as pcbgroupctl show says */
 	seq_printf(seq, "%-4u %-5s %-24s %7u %-14s %8u %12llu %12llu %s\n",
 		   g->id, pcbgk_proto_name(info.protocol), local, live,
 		   pcbgk_algorithm_name(cfg.algorithm) ?: "?", cfg.cpu_bits,
-		   pcbgk_group_stat(g, PCBG_STAT_SELECTED), fallbacks,
+		   g->ops->stat(g, PCBG_STAT_SELECTED), fallbacks,
 		   live ? "live" : "dead");
 	return 0;
 }
@@ -158,7 +158,7 @@ static void *pcbgk_sockets_seek(struct pcbgk_sockets_iter *it,
 	u32 rows;
 
 	list_for_each_entry(g, &pn->groups, node) {
-		rows = pcbgk_group_nr_slots(g);
+		rows = g->ops->nr_slots(g);
 		if (n < rows) {
 			it->group = g;
 			it->slot = n;
@@ -196,7 +196,7 @@ static void *pcbgk_sockets_next(struct seq_file *seq, void *v, loff_t *pos)
 		return it;
 	g = it->group;
 	list_for_each_entry_continue(g, &pn->groups, node) {
-		rows = pcbgk_group_nr_slots(g);
+		rows = g->ops->nr_slots(g);
 		if (rows) {
 			it->group = g;
 			it->slot = 0;
@@ -224,7 +224,7 @@ static int pcbgk_sockets_show(struct seq_file *seq, void *v)
 			   "group", "slot", "inode", "cpu", "selected", "weight");
 		return 0;
 	}
-	pcbgk_group_slot(it->group, it->slot, &view);
+	it->group->ops->slot(it->group, it->slot, &view);
 	seq_printf(seq, "%-5u %5u %10llu %4d %12llu %6u\n", it->group->id,
 		   it->slot, view.inode, view.cpu, view.selected, view.weight);
 	return 0;
@@ -257,7 +257,7 @@ static void *pcbgk_cpus_seek(struct pcbgk_cpus_iter *it, struct pcbgk_net *pn,
 	struct pcbgk_group *g;
 
 	list_for_each_entry(g, &pn->groups, node) {
-		if (!pcbgk_group_has_cpus(g))
+		if (!g->ops->cpu)
 			continue;
 		if (n >= rows) {
 			n -= rows;
@@ -300,7 +300,7 @@ static void *pcbgk_cpus_next(struct seq_file *seq, void *v, loff_t *pos)
 		if (list_is_last(&it->group->node, &pn->groups))
 			return NULL;
 		it->group = list_next_entry(it->group, node);
-	} while (!pcbgk_group_has_cpus(it->group));
+	} while (!it->group->ops->cpu);
 	it->cpu = cpumask_first(cpu_possible_mask);
 	return it;
 }
@@ -338,7 +338,7 @@ static int pcbgk_cpus_show(struct seq_file *seq, void *v)
 			   "group", "slots", "local", "misses", "selected");
 		return 0;
 	}
-	pcbgk_group_cpu(it->group, it->cpu, &view);
+	it->group->ops->cpu(it->group, it->cpu, &view);
 	seq_printf(seq, "%-4u %-5u ", it->cpu, it->group->id);
 	/* the slots column, padded as "%-16s" would */
 	seq_setwidth(seq, 16);

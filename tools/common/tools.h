@@ -183,10 +183,10 @@ int claim_group_dir(const char *cmd, const char *root, unsigned int *id,
 		    char *dir, size_t size);
 
 /*
- * pcbgroupctl register GROUP | --all (@argv[0] is "register"): hand the
- * groups pinned under @root to pcbgroup.ko.  Returns the exit status.
+ * pcbgroupctl register (pcbgroupctl/register.c): hand group @id pinned
+ * under @root to pcbgroup.ko; 0 registered (now or before), -1 not (said).
  */
-int register_groups(const char *root, int argc, char **argv);
+int register_group(const char *root, unsigned int id);
 
 /* A UDP group's flow table as show prints it (show_flows.c). */
 struct flow_view {

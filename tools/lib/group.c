@@ -244,6 +244,18 @@ void pcbg_group_unlock(struct pcbg_group *grp)
 		flock(grp->lock_fd, LOCK_UN);
 }
 
+int pcbg_group_lock_info(struct pcbg_group *grp, struct pcbg_group_info *info)
+{
+	int err = pcbg_group_lock(grp);
+
+	if (err)
+		return err;
+	err = pcbg_group_info(grp, info);
+	if (err)
+		pcbg_group_unlock(grp);
+	return err;
+}
+
 /* Checked at every read: another writer may have put anything there. */
 int pcbg_group_config(const struct pcbg_group *grp, struct pcbg_config *cfg)
 {
@@ -301,12 +313,10 @@ int pcbg_group_edit_info(struct pcbg_group *grp,
 	__u32 zero = 0;
 	int err;
 
-	err = pcbg_group_lock(grp);
+	err = pcbg_group_lock_info(grp, &info);
 	if (err)
 		return err;
-	err = pcbg_group_info(grp, &info);
-	if (!err)
-		err = edit(&info, value);
+	err = edit(&info, value);
 	if (!err && bpf_map_update_elem(grp->map_fd[PCBG_M_GROUP], &zero, &info, BPF_ANY))
 		err = -errno;
 	pcbg_group_unlock(grp);

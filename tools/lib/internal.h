@@ -28,6 +28,8 @@ struct pcbg_group {
 
 /* 1 and the socket's cookie if @slot holds a socket, 0 if not, or -errno. */
 int pcbg_slot_cookie(const struct pcbg_group *grp, __u32 slot, __u64 *cookie);
+/* pcbg_group_lock() and the info read under it; on error, not locked. */
+int pcbg_group_lock_info(struct pcbg_group *grp, struct pcbg_group_info *info);
 /* Forget the scan that placements share (membership.c). */
 void pcbg_fill_forget(struct pcbg_group *grp);
 

@@ -520,10 +520,9 @@ int pcbg_group_remove_sockets(struct pcbg_group *grp)
 	__u32 slot;
 	int err;
 
-	err = pcbg_group_lock(grp);
+	err = pcbg_group_lock_info(grp, &info);
 	if (err)
 		return err;
-	err = pcbg_group_info(grp, &info);
 	for (slot = 0; !err && slot < info.nr_slots; slot++) {
 		err = pcbg_group_slot(grp, slot, &s);
 		if (!err) {
@@ -665,12 +664,9 @@ int pcbg_group_rebalance(struct pcbg_group *grp)
 	int err, moved = 0, cpu, best;
 	struct pcbg_slot s;
 
-	err = pcbg_group_lock(grp);
+	err = pcbg_group_lock_info(grp, &info);
 	if (err)
 		return err;
-	err = pcbg_group_info(grp, &info);
-	if (err)
-		goto out;
 	load = calloc(grp->ncpus, sizeof(*load));
 	online = calloc(grp->ncpus, 1);
 	if (!load || !online) {

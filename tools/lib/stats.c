@@ -236,13 +236,11 @@ int pcbg_group_reset_stats(struct pcbg_group *grp)
 	struct pcbg_group_info info;
 	int err;
 
-	err = pcbg_group_lock(grp);
+	err = pcbg_group_lock_info(grp, &info);
 	if (err)
 		return err;
-	err = pcbg_group_info(grp, &info);
-	if (!err)
-		err = clear_percpu(grp, PCBG_M_SLOT_CNT, info.capacity,
-				   sizeof(struct pcbg_slot_count));
+	err = clear_percpu(grp, PCBG_M_SLOT_CNT, info.capacity,
+			   sizeof(struct pcbg_slot_count));
 	if (!err)
 		err = clear_percpu(grp, PCBG_M_STATS, PCBG_STAT_NR, sizeof(__u64));
 	if (!err)

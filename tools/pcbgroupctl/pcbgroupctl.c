@@ -602,45 +602,58 @@ static int detach_group(unsigned int id)
 	return 0;
 }
 
-static int cmd_detach(int argc, char **argv)
+/*
+ * The groups of "CMD GROUP | --all", options included, into @ids (at most
+ * 1024): how many, or -1 with the exit status to end with in *@status.
+ */
+static int group_operands(const char *cmd, int argc, char **argv, unsigned int *ids,
+			  int *status)
 {
 	static const struct option opts[] = {
 		{ "all", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	unsigned int ids[1024], id;
-	int all = 0, opt, n, i, ret = EXIT_OK;
+	int all = 0, opt, n;
 
+	*status = EXIT_USAGE;
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'a':
+		if (opt == 'a') {
 			all = 1;
-			break;
-		case 'h':
-			return usage();
-		default:
-			return option_error("detach", opt, argv);
+			continue;
 		}
+		*status = opt == 'h' ? usage() : option_error(cmd, opt, argv);
+		return -1;
 	}
-	if (all) {
-		if (optind != argc)
-			return usage_error("detach", "GROUP and --all exclude each other");
-		n = list_groups(pin_root, ids, 1024);
-		if (n < 0) {
-			pr_err("detach", "%s: %s", pin_root, strerror(-n));
-			return EXIT_FAIL;
-		}
-		for (i = 0; i < n; i++)
-			if (detach_group(ids[i]))
-				ret = EXIT_FAIL;
-		return ret;
+	if (all && optind != argc) {
+		usage_error(cmd, "GROUP and --all exclude each other");
+		return -1;
 	}
-	if (optind != argc - 1)
-		return usage_error("detach", "GROUP or --all is required");
-	if (parse_group("detach", argv[optind], &id))
-		return EXIT_USAGE;
-	return detach_group(id) ? EXIT_FAIL : EXIT_OK;
+	if (!all && optind != argc - 1) {
+		usage_error(cmd, "GROUP or --all is required");
+		return -1;
+	}
+	if (!all && parse_group(cmd, argv[optind], ids))
+		return -1;
+	n = all ? list_groups(pin_root, ids, 1024) : 1;
+	if (n < 0) {
+		pr_err(cmd, "%s: %s", pin_root, strerror(-n));
+		*status = EXIT_FAIL;
+		return -1;
+	}
+	*status = EXIT_OK;
+	return n;
+}
+
+static int cmd_detach(int argc, char **argv)
+{
+	unsigned int ids[1024];
+	int ret, n = group_operands("detach", argc, argv, ids, &ret), i;
+
+	for (i = 0; i < n; i++)
+		if (detach_group(ids[i]))
+			ret = EXIT_FAIL;
+	return ret;
 }
 
 /* Remove group @id if no live socket is left in it: 1 removed, 0 not, -1 error. */
@@ -925,7 +938,17 @@ static int cmd_rebalance(int argc, char **argv)
 
 static int cmd_register(int argc, char **argv)
 {
-	return register_groups(pin_root, argc, argv);
+	unsigned int ids[1024];
+	int ret, n = group_operands("register", argc, argv, ids, &ret), i;
+
+	if (n >= 0 && !pcbg_module_loaded()) {
+		pr_err("register", "pcbgroup.ko is not loaded");
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < n; i++)
+		if (register_group(pin_root, ids[i]))
+			ret = EXIT_FAIL;
+	return ret;
 }
 
 int main(int argc, char **argv)

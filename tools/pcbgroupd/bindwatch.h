@@ -50,6 +50,8 @@ int bindwatch_count_conns(struct bindwatch *bw, struct pcbg_group *grp, const in
 			  int n, __u32 *load_id);
 /* Stop counting for every group but the @n of @ids; how many stopped. */
 int bindwatch_keep_loads(struct bindwatch *bw, const __u32 *ids, int n);
+/* The hooks' counters, in the Prometheus text format, to stdout. */
+void bindwatch_print_prometheus(const struct bindwatch *bw);
 /* The programs' ids, for their run-time statistics (bench/steer). */
 int bindwatch_prog_ids(const struct bindwatch *bw, __u32 *ids, int max);
 

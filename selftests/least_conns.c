@@ -39,18 +39,18 @@ FIXTURE(conns) {
 	struct pcbg_group *grp;
 };
 
-/* A line of the daemon's log holds @needle within SETTLE_MS; 0, or -1. */
-static int logged(const char *dir, const char *needle)
+/* A line of file @path that @match()es @arg, within SETTLE_MS; 0, or -1. */
+static int until_line(const char *path, int (*match)(const char *line, const void *arg),
+		      const void *arg)
 {
 	long long t0 = now_ms();
-	char log[64], line[512];
+	char line[512];
 	FILE *f;
 
-	snprintf(log, sizeof(log), "%s/daemon.log", dir);
 	do {
-		f = fopen(log, "r");
+		f = fopen(path, "r");
 		while (f && fgets(line, sizeof(line), f)) {
-			if (strstr(line, needle)) {
+			if (match(line, arg)) {
 				fclose(f);
 				return 0;
 			}
@@ -60,6 +60,20 @@ static int logged(const char *dir, const char *needle)
 		usleep(20 * 1000);
 	} while (now_ms() - t0 < SETTLE_MS);
 	return -1;
+}
+
+static int holds(const char *line, const void *needle)
+{
+	return !!strstr(line, needle);
+}
+
+/* A line of the daemon's log holds @needle within SETTLE_MS; 0, or -1. */
+static int logged(const char *dir, const char *needle)
+{
+	char log[64];
+
+	snprintf(log, sizeof(log), "%s/daemon.log", dir);
+	return until_line(log, holds, needle);
 }
 
 /* The daemon's log on the test's output, when something it does failed. */
@@ -166,33 +180,23 @@ static long long shown_conns(int slot)
 	return p ? json_num(p, "\"conns\":") : -1;
 }
 
+/* A pcbgroup_slot_conns line that ends as @tail does. */
+static int conns_line(const char *line, const void *tail)
+{
+	size_t ll = strlen(line), lt = strlen(tail);
+
+	return !strncmp(line, "pcbgroup_slot_conns{", 20) && ll > lt &&
+	       !strcmp(line + ll - lt, tail);
+}
+
 /* The daemon's metrics (written every second) show @slot with @conns; 0, or -1. */
 static int exported_conns(const char *dir, int slot, int conns)
 {
-	char path[64], line[512], tail[32];
-	long long t0 = now_ms();
-	size_t lt;
-	FILE *f;
+	char path[64], tail[32];
 
 	snprintf(path, sizeof(path), "%s/pcbgroup.prom", dir);
 	snprintf(tail, sizeof(tail), ",slot=\"%d\"} %d\n", slot, conns);
-	lt = strlen(tail);
-	do {
-		f = fopen(path, "r");
-		while (f && fgets(line, sizeof(line), f)) {
-			size_t ll = strlen(line);
-
-			if (!strncmp(line, "pcbgroup_slot_conns{", 20) && ll > lt &&
-			    !strcmp(line + ll - lt, tail)) {
-				fclose(f);
-				return 0;
-			}
-		}
-		if (f)
-			fclose(f);
-		usleep(100 * 1000);
-	} while (now_ms() - t0 < SETTLE_MS);
-	return -1;
+	return until_line(path, conns_line, tail);
 }
 
 FIXTURE_SETUP(conns)

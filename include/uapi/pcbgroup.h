@@ -513,7 +513,10 @@ struct pcbg_flow {
  * compares @queue + @conns: one of the two is kept, the other stays 0.  A
  * TCP group that pcbgroupd serves with its hooks counts @conns and is not
  * sampled; any other group (UDP, a TCP group without the daemon's hooks)
- * is sampled, and its @conns stays 0.
+ * is sampled, and its @conns stays 0.  The program creates the map with
+ * BPF_F_INNER_MAP and without a BTF value type, as the hooks' map of maps
+ * wants it (PCBGW_MAP_LOADS); the flag is not required of a pinned map: a
+ * group made before it had none, and is sampled.
  * @queue: writer: the tools (pcbg_group_sample_load(), called by pcbgroupd
  *	every load interval), from sock_diag's idiag_rqueue: a TCP listener's
  *	accept queue (connections established, not yet accepted); a UDP

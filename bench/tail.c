@@ -108,8 +108,8 @@ static const struct server *srv = &servers[0];
 
 /*
  * A slice's latencies (@lat, ms) and counts; for a (variant, work) pair,
- * the quantiles (p50, p99, p99.9) and throughput of each round's slice,
- * and sums over them.
+ * the quantiles (p50, p99, p99.9), throughput and late share (late_pct())
+ * of each round's slice, and sums over them.
  */
 struct cell {
 	double *lat;
@@ -119,6 +119,7 @@ struct cell {
 	__u64 daemon_ns;	/* the daemon's CPU during the slices */
 	double q[3][MAX_ROUNDS];
 	double tput[MAX_ROUNDS];
+	double late[MAX_ROUNDS];
 };
 
 static struct cell cells[NV][NW];
@@ -344,6 +345,20 @@ static double sample_cost_us(struct pcbg_group *grp, int n)
 	return (bench_cpu_ns() - t0) / 1e3 / n;
 }
 
+/*
+ * The share of a slice's answers, %, that took half a slow request or more:
+ * the slow ones themselves (100 / K %) and those a stall held.  Where it
+ * is near 1 %, p99 lands on either side of it from round to round.
+ */
+static double late_pct(const struct cell *c)
+{
+	long i, late = 0;
+
+	for (i = 0; i < c->n; i++)
+		late += c->lat[i] >= slow_us / 2e3;
+	return c->n ? 100.0 * late / c->n : 0;
+}
+
 static const char *const q_names[3] = { "p50", "p99", "p99.9" };
 
 /* "med [min, max]" of @v over @n rounds, with @fmt. */
@@ -374,7 +389,7 @@ static int failures(const char *outdir)
 /* The table, OUT.csv and the goals: medians over the rounds. */
 static int report(const char *outdir, int rounds, double cap, double sample_us)
 {
-	char what[128], measured[160], a[64], b[64], c3[64], t[64];
+	char what[128], measured[160], a[64], b[64], c3[64], t[64], late[64];
 	double ratio[MAX_ROUNDS];
 	struct bench_stat st;
 	int v, w, r, k;
@@ -382,30 +397,31 @@ static int report(const char *outdir, int rounds, double cap, double sample_us)
 
 	snprintf(t, sizeof(t), "%s.csv", srv->out);
 	csv = bench_open(outdir, t, "variant,work,rate,round,answered_per_s,"
-			 "p50_ms,p99_ms,p999_ms");
+			 "p50_ms,p99_ms,p999_ms,late_pct");
 	if (!csv)
 		return 1;
 	printf("%s, %d workers; medians over %d rounds [min, max]\n", srv->name, workers,
 	       rounds);
-	printf("%-15s %-11s %6s %-22s %-22s %-22s %-24s %6s %8s\n", "variant", "work", "rate",
-	       "answered/s", "p50_ms", "p99_ms", "p99.9_ms", "failed", "daemon%");
+	printf("%-15s %-11s %6s %-22s %-22s %-22s %-24s %-20s %6s %8s\n", "variant", "work",
+	       "rate", "answered/s", "p50_ms", "p99_ms", "p99.9_ms", "late%", "failed", "daemon%");
 	for (w = 0; w < NW; w++) {
 		for (v = 0; v < NV; v++) {
 			struct cell *c = &cells[v][w];
 
 			for (r = 0; r < rounds; r++)
-				fprintf(csv, "%s,%s,%.0f,%d,%.1f,%.3f,%.3f,%.3f\n",
+				fprintf(csv, "%s,%s,%.0f,%d,%.1f,%.3f,%.3f,%.3f,%.3f\n",
 					bench_variant_name(variants[v]), work_names[w],
 					cap * work_load[w], r, c->tput[r], c->q[0][r], c->q[1][r],
-					c->q[2][r]);
+					c->q[2][r], c->late[r]);
 			fmt_rounds(t, sizeof(t), c->tput, rounds, "%.0f");
 			fmt_rounds(a, sizeof(a), c->q[0], rounds, "%.1f");
 			fmt_rounds(b, sizeof(b), c->q[1], rounds, "%.1f");
 			fmt_rounds(c3, sizeof(c3), c->q[2], rounds, "%.1f");
-			printf("%-15s %-11s %6.0f %-22s %-22s %-22s %-24s %6ld %8.3f\n",
+			fmt_rounds(late, sizeof(late), c->late, rounds, "%.2f");
+			printf("%-15s %-11s %6.0f %-22s %-22s %-22s %-24s %-20s %6ld %8.3f\n",
 			       bench_variant_name(variants[v]), work_names[w],
-			       cap * work_load[w], t,
-			       a, b, c3, c->failed, 100.0 * c->daemon_ns / (c->secs * 1e9));
+			       cap * work_load[w], t, a, b, c3, late, c->failed,
+			       100.0 * c->daemon_ns / (c->secs * 1e9));
 		}
 	}
 	fclose(csv);
@@ -617,6 +633,7 @@ int main(int argc, char **argv)
 				c->q[1][r] = quantile(&one, 0.99);
 				c->q[2][r] = quantile(&one, 0.999);
 				c->tput[r] = one.answered / one.secs;
+				c->late[r] = late_pct(&one);
 				c->failed += one.failed;
 				c->secs += one.secs;
 			}

@@ -27,8 +27,9 @@
  * hash-threshold, least-loaded.  Each (variant, work) cell gets a slice of
  * -d seconds per round, in an order shuffled anew every round (-r rounds);
  * the latencies of a cell's slices are pooled.  The same requests (which
- * are slow) are sent to every variant of a round.  Also: the daemon's CPU
- * during the least-loaded slices, and the cost of one sample.
+ * are slow) are sent to every variant of a round.  Also: each slice's late
+ * share (late_pct()), the daemon's CPU during the least-loaded slices, and
+ * the cost of one sample.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -114,7 +114,7 @@ else
 	run flow_layout -r 7 -R 16
 	run steer
 	run tail
-	RUN_AS=tail_gunicorn run tail -S gunicorn -r 5 -d 4
+	RUN_AS=tail_gunicorn run tail -S gunicorn -r 5 -d 8
 fi
 # pcbgroup.ko loaded vs not: in a guest (the host cannot load modules), on
 # the newest Debian kernel with headers; the goal is 1.00 within the noise,

@@ -709,6 +709,14 @@ static int run_unbound(struct result *r, int restarts)
 	return 0;
 }
 
+static void write_haproxy_cfg(void)
+{
+	write_file("haproxy.cfg", "global\n  nbthread 1\ndefaults\n  mode http\n"
+		   "  timeout connect 1s\n  timeout client 2s\n  timeout server 2s\n"
+		   "frontend fe\n  bind 127.0.0.1:%d\n  http-request return status 200\n",
+		   HAPROXY_PORT);
+}
+
 static pid_t start_haproxy(pid_t old)
 {
 	char conf[128], pid[16];
@@ -733,10 +741,7 @@ static int run_haproxy(struct result *r, int reloads)
 		return -1;
 	}
 	r->name = "haproxy -sf (tcp)";
-	write_file("haproxy.cfg", "global\n  nbthread 1\ndefaults\n  mode http\n"
-		   "  timeout connect 1s\n  timeout client 2s\n  timeout server 2s\n"
-		   "frontend fe\n  bind 127.0.0.1:%d\n  http-request return status 200\n",
-		   HAPROXY_PORT);
+	write_haproxy_cfg();
 	write_file("decl/haproxy.conf", "port = %d\nproto = tcp\nprocess = haproxy\n",
 		   HAPROXY_PORT);
 	set_ports(HAPROXY_PORT, IPPROTO_TCP);
@@ -758,6 +763,96 @@ static int run_haproxy(struct result *r, int reloads)
 	load_stop(&l);
 	bench_stop(&cur, SIGKILL);
 	finish("haproxy", &l, &daemon, grp, "haproxy.conf");
+	return 0;
+}
+
+/* The pids of @pid's children, up to @max; how many. */
+static int children(pid_t pid, pid_t *kids, int max)
+{
+	char path[64];
+	int n = 0;
+	long k;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (n < max && fscanf(f, "%ld", &k) == 1)
+		kids[n++] = k;
+	fclose(f);
+	return n;
+}
+
+/* Until @master has a worker other than @old; 0 if never. */
+static pid_t wait_worker(pid_t master, pid_t old)
+{
+	pid_t kids[8];
+	int i, j, n;
+
+	for (i = 0; i < 3000; i++) {
+		n = children(master, kids, 8);
+		for (j = 0; j < n; j++)
+			if (kids[j] != old)
+				return kids[j];
+		usleep(1000);
+	}
+	return 0;
+}
+
+/*
+ * haproxy in master-worker mode (-W, as Debian's unit runs it with -Ws),
+ * reloaded with USR2 (`systemctl reload`): the master executes itself again
+ * and its new worker takes the listeners of the old one over the master's
+ * socket pair instead of binding new ones, so no socket joins or leaves.
+ */
+static int run_mworker(struct result *r, int reloads)
+{
+	char conf[128], *argv[] = { "/usr/sbin/haproxy", "-W", "-db", "-f", conf, NULL };
+	pid_t daemon, master, worker, old;
+	struct pcbg_group *grp;
+	struct load l;
+	__u64 fb0;
+	int i, j;
+
+	if (access(argv[0], X_OK)) {
+		fprintf(stderr, "steer: no haproxy (scripts/deps.sh installs it)\n");
+		return -1;
+	}
+	r->name = "haproxy -W reload (tcp)";
+	snprintf(conf, sizeof(conf), "%s/haproxy.cfg", dir);
+	write_haproxy_cfg();
+	write_file("decl/haproxy.conf", "port = %d\nproto = tcp\nprocess = haproxy\n",
+		   HAPROXY_PORT);
+	set_ports(HAPROXY_PORT, IPPROTO_TCP);
+	daemon = start_daemon("60000");
+	master = spawn("haproxy.log", argv);
+	worker = wait_worker(master, 0);
+	grp = worker ? steady("mworker", HAPROXY_PORT, IPPROTO_TCP, 1, &l, &master, &daemon) :
+		       NULL;
+	if (!grp) {
+		bench_stop(&master, SIGKILL);
+		bench_stop(&daemon, SIGKILL);
+		return -1;
+	}
+	for (i = 0; i < reloads; i++) {
+		fb0 = fallbacks(grp);
+		old = worker;
+		kill(master, SIGUSR2);
+		worker = wait_worker(master, old);
+		if (!worker) {
+			fprintf(stderr, "steer: mworker %d: no new worker\n", i);
+			break;
+		}
+		for (j = 0; j < 3000 && !kill(old, 0); j++)
+			usleep(1000);	/* the old worker gone */
+		time_joins(r, grp, HAPROXY_PORT, 0);
+		usleep(SETTLE_US);
+		r->fb[r->nfb++] = fallbacks(grp) - fb0;
+	}
+	load_stop(&l);
+	bench_stop(&master, SIGTERM);
+	finish("mworker", &l, &daemon, grp, "haproxy.conf");
 	return 0;
 }
 
@@ -886,16 +981,16 @@ static void usage(const char *prog)
 		"  -o DIR        results directory (build/bench)\n"
 		"  -r ROUNDS     kill -9 rounds (20); nginx cycles and haproxy reloads scale\n"
 		"  -d SECONDS    idle measurement (60)\n"
-		"  -s SCENARIOS  some of kill,nginx,haproxy,upgrade,unbound,idle (all)\n"
+		"  -s SCENARIOS  some of kill,nginx,haproxy,mworker,upgrade,unbound,idle (all)\n"
 		"  -f            the daemon with --realtime (SCHED_FIFO priority 1)\n", prog);
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *outdir = "build/bench", *only = "kill,nginx,haproxy,upgrade,unbound,idle";
+	const char *outdir = "build/bench", *only = "kill,nginx,haproxy,mworker,upgrade,unbound,idle";
 	int rounds = 20, secs = 60, failed = 0, stats_fd, groups = 0;
-	struct result *r = calloc(5, sizeof(*r));
+	struct result *r = calloc(6, sizeof(*r));
 	char path[700];
 	double share = 0;
 	FILE *csv;
@@ -940,6 +1035,10 @@ int main(int argc, char **argv)
 	if (strstr(only, "haproxy")) {
 		failed |= run_haproxy(&r[2], rounds / 2) < 0;
 		report(csv, &r[2]);
+	}
+	if (strstr(only, "mworker")) {
+		failed |= run_mworker(&r[5], rounds / 2) < 0;
+		report(csv, &r[5]);
 	}
 	if (strstr(only, "upgrade")) {
 		failed |= run_upgrade(&r[3], rounds / 4 ? rounds / 4 : 1) < 0;

@@ -1138,6 +1138,125 @@ TEST(overlapping_reload_under_load_counts_no_fallback)
 	bind_cleanup(_metadata, dir, pids, 2 * WORKERS + 2);
 }
 
+/* Group 1's selections over its first 16 slots; -1 if they cannot be read. */
+static long long group_selected(void)
+{
+	struct pcbg_group *grp;
+	char dir[PATH_MAX];
+	long long sum = 0;
+	__u64 n;
+	__u32 slot;
+
+	group_pin_dir(dir, sizeof(dir), 1);
+	if (pcbg_group_open_pinned(&grp, dir))
+		return -1;
+	for (slot = 0; slot < 16; slot++)
+		if (!pcbg_group_slot_selected(grp, slot, &n))
+			sum += n;
+	pcbg_group_free(grp);
+	return sum;
+}
+
+/* The pid of @parent's first child other than @not; 0 after SLOW_MS. */
+static pid_t child_of(pid_t parent, pid_t not)
+{
+	char path[64];
+	long long t0 = now_ms();
+	long kid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", parent, parent);
+	while (now_ms() - t0 < SLOW_MS) {
+		f = fopen(path, "r");
+		while (f && fscanf(f, "%ld", &kid) == 1)
+			if (kid != not) {
+				fclose(f);
+				return kid;
+			}
+		if (f)
+			fclose(f);
+		usleep(10 * 1000);
+	}
+	return 0;
+}
+
+/* Does @pid hold a listener of SERVER_PORT? */
+static int holds_listener(pid_t pid)
+{
+	return !run_cmd(NULL, 0, NULL, 0, "ss -Hltnp 'sport = :%d' | grep -q 'pid=%d,'",
+			SERVER_PORT, pid);
+}
+
+/*
+ * haproxy in master-worker mode (-W, as Debian's unit runs it): the master
+ * binds and listens, forks the worker and closes its own copy, so the
+ * process that bound the socket no longer holds it when the daemon looks.
+ * The listener is steered soon after its listen() all the same; a reload
+ * (USR2: the new worker takes the listener over from the old one) keeps
+ * it steered, and no selection falls back.
+ */
+TEST(haproxy_master_worker_is_steered_at_listen_and_across_a_reload)
+{
+	char dir[] = "/tmp/pcbgd-mworker.XXXXXX", text[512], cfg[PATH_MAX];
+	pid_t pids[2] = { 0 };	/* the daemon, haproxy's master */
+	long long fb, sel;
+	pid_t worker, next;
+
+	if (access("/usr/sbin/haproxy", X_OK))
+		SKIP(return, "no /usr/sbin/haproxy (scripts/deps.sh installs it)");
+	ASSERT_EQ(0, bind_setup(dir, "tcp", ""));
+	snprintf(text, sizeof(text), "port = %d\nproto = tcp\nprocess = haproxy\n", SERVER_PORT);
+	ASSERT_EQ(0, write_file(dir, "web.conf", text));
+	snprintf(text, sizeof(text), "global\n  nbthread 1\ndefaults\n  mode http\n"
+		 "  timeout connect 1s\n  timeout client 2s\n  timeout server 2s\n"
+		 "frontend fe\n  bind 127.0.0.1:%d\n  http-request return status 200\n",
+		 SERVER_PORT);
+	ASSERT_EQ(0, write_file(dir, "haproxy.cfg", text));
+	pids[0] = start_slow_daemon(dir);
+	ASSERT_LT(0, pids[0]);
+	snprintf(cfg, sizeof(cfg), "%s/haproxy.cfg", dir);
+	/*
+	 * Whether the master still holds its copy when the daemon looks is a
+	 * race; the second start settles it: the daemon stopped until the
+	 * master has closed it, as a busy machine may delay the daemon.
+	 */
+	for (int start = 0; start < 2; start++) {
+		stop_pid(&pids[1], SIGTERM);
+		if (start)
+			kill(pids[0], SIGSTOP);
+		pids[1] = fork();
+		if (pids[1] == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			freopen("/dev/null", "w", stdout);
+			execl("/usr/sbin/haproxy", "haproxy", "-W", "-db", "-f", cfg, (char *)NULL);
+			_exit(127);
+		}
+		ASSERT_LT(0, pids[1]);
+		worker = child_of(pids[1], 0);
+		ASSERT_LT(0, worker);
+		for (int i = 0; start && i < 500 && holds_listener(pids[1]); i++)
+			usleep(10 * 1000);
+		EXPECT_FALSE(start && holds_listener(pids[1])) TH_LOG("the master kept its socket");
+		kill(pids[0], SIGCONT);
+		ASSERT_LE(0, wait_members(1, JOIN_MS))
+			TH_LOG("start %d: haproxy's listener is no member %d ms after its listen()",
+			       start, JOIN_MS);
+	}
+
+	fb = group_fallbacks();
+	sel = group_selected();
+	ASSERT_EQ(0, kill(pids[1], SIGUSR2));
+	next = child_of(pids[1], worker);
+	EXPECT_LT(0, next) TH_LOG("haproxy made no new worker on USR2");
+	run_cmd(NULL, 0, NULL, 0, "%s/loadgen -q -t tcp -p %d -n 200 -T 200", build_dir(),
+		SERVER_PORT);
+	EXPECT_LE(0, wait_members(1, JOIN_MS)) TH_LOG("the listener left the group on reload");
+	EXPECT_LE(sel + 200, group_selected()) TH_LOG("the program did not select every flow");
+	EXPECT_EQ(fb, group_fallbacks()) TH_LOG("flows fell back to the kernel's pick");
+	stop_pid(&pids[1], SIGTERM);
+	bind_cleanup(_metadata, dir, pids, 2);
+}
+
 /*
  * --realtime[=PRIO].  The daemon on @dir with @opt, looking every 60 s; with
  * @no_nice, without CAP_SYS_NICE (dropped from the bounding set before the

@@ -666,6 +666,17 @@ static int reconcile(struct served *s, const struct sightings *v)
 	}
 	n = npids ? adopt_sockets_flags(s->label, pids, npids, d->port, d->protocol,
 					ADOPT_ANY, s->netns, &socks) : 0;
+	/*
+	 * The binder holds none of them any more: it handed them to a child
+	 * and closed its own (haproxy -W's master does): every declared
+	 * process is looked at now, not at the next sweep.
+	 */
+	if (n <= 0 && only_binder) {
+		only_binder = 0;
+		npids = find_processes(d, &s->pl, pids, ADOPT_MAX_PIDS);
+		n = npids ? adopt_sockets_flags(s->label, pids, npids, d->port,
+						d->protocol, ADOPT_ANY, s->netns, &socks) : 0;
+	}
 	if (n < 0)
 		n = 0;
 	/*

@@ -988,7 +988,8 @@ static void usage(const char *prog)
 
 int main(int argc, char **argv)
 {
-	const char *outdir = "build/bench", *only = "kill,nginx,haproxy,mworker,upgrade,unbound,idle";
+	const char *outdir = "build/bench";
+	const char *only = "kill,nginx,haproxy,mworker,upgrade,unbound,idle";
 	int rounds = 20, secs = 60, failed = 0, stats_fd, groups = 0;
 	struct result *r = calloc(6, sizeof(*r));
 	char path[700];

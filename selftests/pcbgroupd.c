@@ -84,14 +84,19 @@ static void stop_pid(pid_t *pid, int sig)
 	*pid = 0;
 }
 
-/* The daemon on @dir, once `show -j` (into @out) holds @needle; -1 after SLOW_MS. */
+/*
+ * The daemon on @dir, once `show -j` (into @out) holds @needle and the
+ * daemon's declaration "web" (its state, written after the group in the
+ * same turn); -1 after SLOW_MS.
+ */
 static pid_t start_daemon_until(const char *dir, char *out, char *err, const char *needle)
 {
 	long long t0 = now_ms();
 	pid_t pid = start_pcbgroupd(dir, 0);
 
 	while (pid > 0 && (run_cmd(out, OUT_SZ, err, OUT_SZ, "%s/pcbgroupctl show -j",
-				   build_dir()) || !strstr(out, needle))) {
+				   build_dir()) || !strstr(out, needle) ||
+			   !strstr(out, "\"daemon\":{\"name\":\"web\""))) {
 		if (now_ms() - t0 > SLOW_MS) {
 			stop_pid(&pid, SIGKILL);
 			return -1;
@@ -382,6 +387,8 @@ static pid_t start_load(void)
 
 FIXTURE_SETUP(svc)
 {
+	char prom[sizeof(self->dir) + 16];
+	long long t0;
 	int k;
 
 	ASSERT_EQ(0, setup_namespaces());
@@ -415,6 +422,15 @@ FIXTURE_SETUP(svc)
 		ASSERT_TRUE(0) TH_LOG("never steered: %s%s", self->out, self->err);
 	}
 	ASSERT_EQ(FLOWS, map_flows(self->base));
+	/*
+	 * Its first metrics written: the turn that steered writes them after
+	 * the state that show reads, and a test that kills the daemon at once
+	 * would otherwise find no file to check the counters in.
+	 */
+	snprintf(prom, sizeof(prom), "%s/pcbgroup.prom", self->dir);
+	for (t0 = now_ms(); access(prom, R_OK) && now_ms() - t0 < SLOW_MS;)
+		usleep(10 * 1000);
+	ASSERT_EQ(0, access(prom, R_OK)) TH_LOG("the daemon wrote no %s", prom);
 }
 
 FIXTURE_TEARDOWN(svc)
@@ -425,6 +441,10 @@ FIXTURE_TEARDOWN(svc)
 	stop_pid(&self->daemon, SIGKILL);
 	for (k = 0; k < 2 * WORKERS; k++)
 		stop_pid(&self->workers[k], SIGKILL);
+	if (!_metadata->passed && self->dir[0]) {	/* what the daemon did, for the failure */
+		snprintf(cmd, sizeof(cmd), "sed 's/^/# daemon: /' %s/daemon.log", self->dir);
+		system(cmd);
+	}
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", self->dir);
 	if (self->dir[0])
 		system(cmd);
@@ -673,7 +693,6 @@ TEST(pidfile_finds_master_and_workers_of_a_tcp_service)
 	daemon = start_daemon_until(dir, out, err, "\"sockets\":4,");
 	ASSERT_LT(0, daemon) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\"proto\":\"tcp\"")) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "\"daemon\":{\"name\":\"web\"")) TH_LOG("%s", out);
 	/* slot i: worker i, forked i-th, pinned to CPU i % ncpus */
 	for (i = 0; i < 4; i++) {
 		char key[32];
@@ -765,7 +784,6 @@ TEST(unit_finds_the_processes_of_a_systemd_unit)
 	ASSERT_EQ(0, write_file(dir, "web.conf", text));
 	daemon = start_daemon_until(dir, out, err, "\"sockets\":2,");
 	EXPECT_LT(0, daemon) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "\"daemon\":{\"name\":\"web\"")) TH_LOG("%s", out);
 	EXPECT_EQ(0, run_cmd(NULL, 0, NULL, 0,
 			     "%s/loadgen -q -t udp -p 8080 -n 100 | grep -q 'answered 100 '",
 			     build_dir()));
@@ -989,6 +1007,13 @@ static void new_workers_join_at_bind(struct __test_metadata *_metadata, const ch
 			     "%s/loadgen -q -t %s -p %d -n 100 | grep -q 'answered 100 '",
 			     build_dir(), proto, SERVER_PORT));
 	EXPECT_EQ(fb, group_fallbacks()) TH_LOG("flows fell back to the kernel's pick");
+	/* 4 joins and a leave so far, none lost, in the metrics (written every second) */
+	EXPECT_EQ(0, run_cmd(NULL, 0, NULL, 0,
+			     "for i in $(seq 30); do awk '$1 == \"pcbgroupd_hook_events_total\" "
+			     "&& $2 >= 5 { ok = 1 } END { exit !ok }' %s/pcbgroup.prom && "
+			     "grep -qx 'pcbgroupd_hook_events_lost_total 0' %s/pcbgroup.prom && "
+			     "exit 0; sleep 0.1; done; cat %s/pcbgroup.prom >&2; exit 1",
+			     dir, dir, dir)) TH_LOG("the hooks' events are not in the metrics");
 	bind_cleanup(_metadata, dir, pids, 4);
 }
 

@@ -231,6 +231,24 @@ int bindwatch_stats(const struct bindwatch *bw, __u64 stats[PCBGW_STAT_NR])
 	return 0;
 }
 
+void bindwatch_print_prometheus(const struct bindwatch *bw)
+{
+	__u64 st[PCBGW_STAT_NR];
+
+	if (bindwatch_stats(bw, st))
+		return;
+	printf("# HELP pcbgroupd_hook_events_total Joins and leaves the bind-time hooks "
+	       "reported since the daemon started.\n"
+	       "# TYPE pcbgroupd_hook_events_total counter\n"
+	       "pcbgroupd_hook_events_total %llu\n"
+	       "# HELP pcbgroupd_hook_events_lost_total Events dropped on a full ring "
+	       "buffer: the next sweep finds those sockets.\n"
+	       "# TYPE pcbgroupd_hook_events_lost_total counter\n"
+	       "pcbgroupd_hook_events_lost_total %llu\n",
+	       (unsigned long long)st[PCBGW_STAT_EVENTS],
+	       (unsigned long long)st[PCBGW_STAT_LOST]);
+}
+
 int bindwatch_prog_ids(const struct bindwatch *bw, __u32 *ids, int max)
 {
 	struct bpf_prog_info info;

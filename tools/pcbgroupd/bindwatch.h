@@ -39,6 +39,8 @@ int bindwatch_drain(struct bindwatch *bw,
 		    void *arg);
 /* Events sent and lost (the ring was full), summed over CPUs. */
 int bindwatch_stats(const struct bindwatch *bw, __u64 stats[PCBGW_STAT_NR]);
+/* The hooks' counters, in the Prometheus text format, to stdout. */
+void bindwatch_print_prometheus(const struct bindwatch *bw);
 /* The programs' ids, for their run-time statistics (bench/steer). */
 int bindwatch_prog_ids(const struct bindwatch *bw, __u32 *ids, int max);
 

@@ -1123,6 +1123,8 @@ static void write_prometheus(const char *path)
 	saved = dup(1);
 	dup2(fd, 1);
 	show_print(&set, 0, SHOW_PROMETHEUS | SHOW_QUIET);
+	if (watch)
+		bindwatch_print_prometheus(watch);
 	fflush(stdout);
 	dup2(saved, 1);
 	close(saved);
@@ -1536,8 +1538,8 @@ static int start(struct options *o)
 
 /* The loop's clocks and what it carries from one turn to the next. */
 struct loop {
-	long long last_state, last_prom, last_report;	/* time(), s */
-	long long next_sweep, next_load;		/* mono_ms() */
+	long long last_state, last_report;		/* time(), s */
+	long long next_sweep, next_load, next_prom;	/* mono_ms() */
 	int ready;		/* READY=1 sent */
 	int knobs_changed;	/* a knob write seen in no-map mode */
 	struct sightings sightings;
@@ -1590,9 +1592,9 @@ static void turn(struct loop *l, const struct options *o)
 		carry_for_module(l->knobs_changed);
 		l->last_report = now;
 	}
-	if (o->prom && now - l->last_prom >= o->prom_s) {
+	if (o->prom && mono_ms() >= l->next_prom) {
 		write_prometheus(o->prom);
-		l->last_prom = now;
+		l->next_prom = mono_ms() + o->prom_s * 1000LL;
 	}
 	if (!l->ready) {	/* the groups were looked at once */
 		notify("READY=1");
@@ -1614,6 +1616,8 @@ static void wait_for_work(struct loop *l)
 	fds[0].fd = knobs_fd;
 	fds[1].fd = watch ? bindwatch_fd(watch) : -1;
 	wait = l->next_sweep < l->next_load ? l->next_sweep : l->next_load;
+	if (l->next_prom < wait)	/* the metrics are due even when nothing moves */
+		wait = l->next_prom;
 	for (i = 0; i < nserved; i++)
 		if (served[i].closed_due && served[i].closed_due < wait)
 			wait = served[i].closed_due;
@@ -1671,6 +1675,7 @@ int main(int argc, char **argv)
 		return check_declarations(o.conf_dir);
 	if (start(&o))
 		return EXIT_FAIL;
+	l.next_prom = o.prom ? 0 : LLONG_MAX;
 	while (!got_term) {
 		turn(&l, &o);
 		wait_for_work(&l);

@@ -52,7 +52,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define PCBG_ABI_VERSION	3
+#define PCBG_ABI_VERSION	4
 
 /* A group holds at most this many sockets (max_group_size's upper bound). */
 #define PCBG_SLOTS_LIMIT	32768
@@ -627,6 +627,8 @@ enum pcbg_entries_rule {
 	  2_CPUS, 1)							\
 	X(CPU_SLOTS, PCBG_MAP_CPU_SLOTS, ARRAY, __u32, __u32,		\
 	  BPF_F_MMAPABLE, 2_CPUS_CAPACITY, 1)				\
+	X(LOAD, PCBG_MAP_LOAD, ARRAY, __u32, struct pcbg_slot_load, 0,	\
+	  CAPACITY, 1)							\
 	X(SAMPLES, PCBG_MAP_SAMPLES, PERCPU_ARRAY, __u32,		\
 	  struct pcbg_sample, 0, SAMPLES, 0)				\
 	X(MEMBERS, PCBG_MAP_MEMBERS, ARRAY, __u32, __u32, BPF_F_MMAPABLE,	\
@@ -636,8 +638,6 @@ enum pcbg_entries_rule {
 	X(SYNC, PCBG_MAP_SYNC, ARRAY_OF_MAPS, __u32, __u32, 0, ONE, 0)	\
 	X(FLOWS, PCBG_MAP_FLOWS, LRU_HASH, struct pcbg_flow_key,	\
 	  struct pcbg_flow, 0, FLOWS, 0)				\
-	X(LOAD, PCBG_MAP_LOAD, ARRAY, __u32, struct pcbg_slot_load, 0,	\
-	  CAPACITY, 0)							\
 	X(WTABLE, PCBG_MAP_WTABLE, ARRAY, __u32, __u64, BPF_F_MMAPABLE,	\
 	  MAGLEV, 0)
 
@@ -736,6 +736,7 @@ static inline __u64 pcbg_map_entries(enum pcbg_entries_rule rule, __u32 capacity
  * @stats_fd: PCBG_MAP_STATS.
  * @cpu_cnt_fd: PCBG_MAP_CPU_CNT.
  * @cpu_slots_fd: PCBG_MAP_CPU_SLOTS.
+ * @load_fd: PCBG_MAP_LOAD (ABI 4 on).
  *
  * Every fd is required.
  * @id: in: the id wanted (pcbgroupctl passes its pin directory's number),
@@ -753,7 +754,8 @@ struct pcbg_register {
 	__u32 id;
 	__s32 cpu_cnt_fd;
 	__s32 cpu_slots_fd;
-	__u32 __pad[6];
+	__s32 load_fd;
+	__u32 __pad[5];
 };
 
 /**

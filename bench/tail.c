@@ -457,7 +457,8 @@ static int report(const char *outdir, int rounds, double cap, double sample_us)
 
 		snprintf(measured, sizeof(measured), "%.3f %%",
 			 100.0 * c->daemon_ns / (c->secs * 1e9));
-		snprintf(what, sizeof(what), "pcbgroupd CPU, least-loaded sampled every %d ms, %s",
+		snprintf(what, sizeof(what),
+			 "pcbgroupd CPU, least-loaded (TCP counted by its hooks, -l %d), %s",
 			 load_ms, work_names[w]);
 		bench_goal(srv->out, what, measured, "<= 0.5 %",
 			   100.0 * c->daemon_ns / (c->secs * 1e9) <= 0.5);

@@ -74,7 +74,7 @@ $(OUT)/pcbgroup.skel.h: $(OUT)/pcbgroup.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name pcbgroup_bpf > $@
 
 # pcbgroupd's cgroup socket hooks (tools/pcbgroupd/bindwatch.c loads them)
-$(OUT)/bindwatch.bpf.o: bpf/bindwatch.bpf.c include/uapi/pcbgroup.h include/pcbgroup_layout.h | $(OUT)
+$(OUT)/bindwatch.bpf.o: bpf/bindwatch.bpf.c bpf/conns.h include/uapi/pcbgroup.h include/pcbgroup_layout.h | $(OUT)
 	$(call msg,CLANG,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

@@ -53,6 +53,14 @@ $(OUT)/bench/%: bench/%.c bench/common.h $(OUT)/bench/common.o \
 	$(Q)$(CC) $(CFLAGS) $(BENCH_CFLAGS) $< $(OUT)/bench/common.o \
 		$(OUT)/libpcbgroup.a -o $@ $(LDLIBS)
 
+# tail -S gunicorn serves this app from beside the program
+$(OUT)/bench/tail: $(OUT)/bench/tail_app.py
+
+$(OUT)/bench/tail_app.py: bench/tail_app.py
+	$(call msg,CP,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)cp $< $@
+
 # steer runs pcbgroupd and its own bindwatch hooks (tools/pcbgroupd/bindwatch.c)
 $(OUT)/bench/steer: bench/steer.c bench/common.h $(OUT)/bench/common.o \
 		$(OUT)/tools/pcbgroupd/bindwatch.o tools/pcbgroupd/bindwatch.h \

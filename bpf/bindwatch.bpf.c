@@ -20,6 +20,9 @@
  *                         into its reuseport group: joined.  Sockops runs
  *                         in no process context, so the owner noted at
  *                         bind is reported.
+ *   sockops PASSIVE_ESTABLISHED_CB, STATE_CB: the connections of each
+ *                         listener of a counted group, one more, one less
+ *                         (conns.h)
  *   cgroup/sock_release   in inet_release(), before the protocol's close:
  *                         a TCP listener or unconnected UDP socket with a
  *                         pcbg_watch_owner leaves.  This hook may not read the
@@ -31,6 +34,7 @@
 #include <linux/in.h>
 #include <bpf/bpf_helpers.h>
 #include "pcbgroup_layout.h"
+#include "conns.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -146,6 +150,10 @@ int pcbgw_listen(struct bpf_sock_ops *ops)
 	struct bpf_sock *sk;
 	__u64 netns;
 
+	/* a connection of a group's listener: counted (conns.h) */
+	if (ops->op == BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB ||
+	    ops->op == BPF_SOCK_OPS_STATE_CB)
+		return conns_event(ops);
 	if (ops->op != BPF_SOCK_OPS_TCP_LISTEN_CB)
 		return 1;
 	netns = bpf_get_netns_cookie(ops);

@@ -137,12 +137,21 @@ struct {
 	__type(value, struct pcbg_flow);
 } pcbg_flows SEC(".maps");
 
-/* Each slot's queue, for least-loaded; the tools sample it (sock_diag). */
+/*
+ * Each slot's load, for least-loaded: the queue the tools sample
+ * (sock_diag), the connections pcbgroupd's sockops program counts.  An
+ * inner map of that program's pcbgw_loads (which holds groups of every
+ * capacity): its lookups are calls, not inlined, on least-loaded's path
+ * only.  Sizes, not BTF types, as that map's template (bpf/conns.h): 6.1
+ * admits an inner map only if its timer_off equals the template's, which
+ * is -ENOENT for a map with a BTF value and -EINVAL for one without.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_INNER_MAP);
 	__uint(max_entries, PCBG_SLOTS_DEFAULT);
-	__type(key, __u32);
-	__type(value, struct pcbg_slot_load);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct pcbg_slot_load));
 } pcbg_load SEC(".maps");
 
 /* Entries 0..PCBG_SAMPLES_NR-1 are a ring; the last entry's seq counts. */
@@ -326,13 +335,19 @@ static __noinline long repick(struct sk_reuseport_md *ctx,
 	return err;
 }
 
+/* What least-loaded compares: one of the two is kept, the other is 0. */
+static __always_inline __u32 slot_load(const struct pcbg_slot_load *l)
+{
+	return l->queue + l->conns;
+}
+
 /* Salt of least-loaded's second hash: not one of repick()'s 1..REPICK_TRIES. */
 #define SECOND_CHOICE_SALT	0x2c
 
 /*
  * Algorithm least-loaded, given @first, the hash-threshold pick (member i):
  * a second member, another one, by an independent hash of the same flow
- * (as repick()), and of the two the one with the shorter sampled queue.  A
+ * (as repick()), and of the two the one with the lower load (slot_load()).  A
  * tie keeps @first: with even load the picks are hash-threshold's.  The
  * two are never the same member, so that one blocked socket among idle
  * ones gets no new flow at all.
@@ -358,7 +373,7 @@ static __noinline long second_choice(const struct pcbg_config *cfg,
 	second = pick;
 	a = bpf_map_lookup_elem(&pcbg_load, &first);
 	b = bpf_map_lookup_elem(&pcbg_load, &second);
-	if (!a || !b || b->queue >= a->queue)
+	if (!a || !b || slot_load(b) >= slot_load(a))
 		return first;
 	if (cfg->stats)
 		count(PCBG_STAT_LOAD_SECOND);

@@ -53,12 +53,14 @@ PCBG_SIZE(pcbg_sample, 32);
 PCBG_SIZE(pcbg_register, 64);
 PCBG_SIZE(pcbg_slot_load, 16);
 PCBG_OFFSET(pcbg_slot_load, queue, 0);
+PCBG_OFFSET(pcbg_slot_load, conns, 4);
 PCBG_OFFSET(pcbg_slot_load, sampled_ns, 8);
 
 /* bindwatch (bpf/bindwatch.bpf.c and pcbgroupd) */
 PCBG_SIZE(pcbg_watch_key, 16);
 PCBG_OFFSET(pcbg_watch_key, port, 8);
 PCBG_SIZE(pcbg_watch_owner, 24);
+PCBG_SIZE(pcbg_watch_slot, 16);
 PCBG_SIZE(pcbg_sock_event, 48);
 PCBG_OFFSET(pcbg_sock_event, tgid, 32);
 PCBG_OFFSET(pcbg_sock_event, port, 40);

@@ -32,12 +32,16 @@ extern bool pcbgk_maps;
  * @selected: selections of the slot, summed over the CPUs.
  * @weight: the socket's weight (pcbg_slot_weight()), 0 if the slot holds
  *	no socket now.
+ * @queue: the slot's queue as the tools last sampled it (least-loaded).
+ * @conns: the connections the daemon's hooks count for the slot.
  */
 struct pcbgk_slot_view {
 	u64 inode;
 	s32 cpu;
 	u64 selected;
 	u32 weight;
+	u32 queue;
+	u32 conns;
 };
 
 /**

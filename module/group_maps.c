@@ -363,11 +363,15 @@ static u64 pcbgk_maps_stat(struct pcbgk_group *g, enum pcbg_stat stat)
 static void pcbgk_maps_slot(struct pcbgk_group *g, u32 slot,
 			    struct pcbgk_slot_view *view)
 {
+	const struct pcbg_slot_load *load;
 	const struct pcbg_slot *s;
 	struct sock *sk;
 
 	*view = (struct pcbgk_slot_view){ .cpu = -1 };
 	rcu_read_lock();
+	load = pcbgk_map_elem(pcbgk_map(g, PCBG_M_LOAD), slot);
+	view->queue = load ? READ_ONCE(load->queue) : 0;
+	view->conns = load ? READ_ONCE(load->conns) : 0;
 	/*
 	 * REUSEPORT_SOCKARRAY's lookup gives the socket itself; only
 	 * SOCK_RCU_FREE sockets enter the array (reuseport_array.c), so it
@@ -482,6 +486,7 @@ int pcbgk_group_register(struct net *net, struct pcbg_register *req)
 		[PCBG_M_STATS] = req->stats_fd,
 		[PCBG_M_CPU_CNT] = req->cpu_cnt_fd,
 		[PCBG_M_CPU_SLOTS] = req->cpu_slots_fd,
+		[PCBG_M_LOAD] = req->load_fd,
 	};
 	struct pcbgk_maps_group *mg;
 	struct pcbgk_knobs k;

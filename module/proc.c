@@ -103,9 +103,9 @@ static int pcbgk_groups_show(struct seq_file *seq, void *v)
 	int i;
 
 	if (v == &pn->groups) {
-		seq_printf(seq, "%-4s %-5s %-24s %7s %-14s %8s %12s %12s %s\n",
+		seq_printf(seq, "%-4s %-5s %-24s %7s %-14s %8s %12s %12s %-5s %12s\n",
 			   "id", "proto", "local", "sockets", "algorithm",
-			   "cpu_bits", "selected", "fallbacks", "state");
+			   "cpu_bits", "selected", "fallbacks", "state", "second");
 		return 0;
 	}
 	g = list_entry(v, struct pcbgk_group, node);
@@ -116,11 +116,11 @@ static int pcbgk_groups_show(struct seq_file *seq, void *v)
 		fallbacks += g->ops->stat(g, pcbgk_fallback_stats[i]);
 	live = g->ops->live_sockets(g);
 	/* dead: no socket left, as pcbgroupctl show says */
-	seq_printf(seq, "%-4u %-5s %-24s %7u %-14s %8u %12llu %12llu %s\n",
+	seq_printf(seq, "%-4u %-5s %-24s %7u %-14s %8u %12llu %12llu %-5s %12llu\n",
 		   g->id, pcbgk_proto_name(info.protocol), local, live,
 		   pcbgk_algorithm_name(cfg.algorithm) ?: "?", cfg.cpu_bits,
 		   g->ops->stat(g, PCBG_STAT_SELECTED), fallbacks,
-		   live ? "live" : "dead");
+		   live ? "live" : "dead", g->ops->stat(g, PCBG_STAT_LOAD_SECOND));
 	return 0;
 }
 
@@ -214,13 +214,15 @@ static int pcbgk_sockets_show(struct seq_file *seq, void *v)
 	struct pcbgk_slot_view view;
 
 	if (v == SEQ_START_TOKEN) {
-		seq_printf(seq, "%-5s %5s %10s %4s %12s %6s\n",
-			   "group", "slot", "inode", "cpu", "selected", "weight");
+		seq_printf(seq, "%-5s %5s %10s %4s %12s %6s %6s %6s\n",
+			   "group", "slot", "inode", "cpu", "selected", "weight",
+			   "queue", "conns");
 		return 0;
 	}
 	it->group->ops->slot(it->group, it->row, &view);
-	seq_printf(seq, "%-5u %5u %10llu %4d %12llu %6u\n", it->group->id,
-		   it->row, view.inode, view.cpu, view.selected, view.weight);
+	seq_printf(seq, "%-5u %5u %10llu %4d %12llu %6u %6u %6u\n", it->group->id,
+		   it->row, view.inode, view.cpu, view.selected, view.weight,
+		   view.queue, view.conns);
 	return 0;
 }
 

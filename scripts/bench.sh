@@ -25,11 +25,14 @@
 #               reload, the daemon's idle CPU with 100 groups
 #   tail        p50/p99/p99.9 latency of blocking workers (echo_server -s) under
 #               open-loop load: kernel, hash-threshold, least-loaded
+#   tail_gunicorn  the same with 8 gunicorn masters of one sync worker each
+#               (tail -S gunicorn)
 #
 # Options: --quick (fewer repetitions, for trying it out), --replot (plots
 # and summary again from the CSV files of the last run), --docs (also copy
 # the plots into docs/img/).  Environment: OUT (build), BENCH_ARGS_<PROG>
-# (extra arguments for one program, e.g. BENCH_ARGS_RATE="-r 21").
+# (extra arguments for one program, e.g. BENCH_ARGS_RATE="-r 21", or for one
+# run of it, e.g. BENCH_ARGS_TAIL_GUNICORN).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-build}
@@ -62,17 +65,18 @@ start=$(date +%s)
 [ $replot = 1 ] || rm -f "$dir"/goals.tsv "$dir"/*.png
 
 # The program's own tables go to the terminal and to $dir/NAME.txt, its
-# progress and errors to $dir/NAME.err.
+# progress and errors to $dir/NAME.err; NAME is RUN_AS if set (a program
+# run twice), else the program's.
 failed=0
 run() {
-	local name=$1 t0 var extra
+	local prog=$1 name=${RUN_AS:-$1} t0 var extra
 	shift
 	var=BENCH_ARGS_${name^^}
 	extra=${!var:-}
 	t0=$(date +%s)
 	echo "== $name $* $extra"
 	# shellcheck disable=SC2086
-	if ! "$dir/$name" -o "$dir" "$@" $extra 2> "$dir/$name.err" | tee "$dir/$name.txt"; then
+	if ! "$dir/$prog" -o "$dir" "$@" $extra 2> "$dir/$name.err" | tee "$dir/$name.txt"; then
 		cat "$dir/$name.err" >&2
 		echo "bench: $name failed" >&2
 		failed=1
@@ -96,6 +100,7 @@ elif [ $quick = 1 ]; then
 	run flow_layout -r 5 -R 8
 	run steer -r 8 -d 20
 	run tail -r 1 -d 3
+	RUN_AS=tail_gunicorn run tail -S gunicorn -r 1 -d 3
 else
 	run rate
 	run fairness
@@ -109,6 +114,7 @@ else
 	run flow_layout -r 7 -R 16
 	run steer
 	run tail
+	RUN_AS=tail_gunicorn run tail -S gunicorn -r 5 -d 8
 fi
 # pcbgroup.ko loaded vs not: in a guest (the host cannot load modules), on
 # the newest Debian kernel with headers; the goal is 1.00 within the noise,

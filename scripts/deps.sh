@@ -23,6 +23,9 @@ PKGS+=(dkms dh-dkms debhelper lintian bash-completion)
 # Real servers the bench reloads (bench/steer.c): nginx, haproxy and unbound,
 # never started as services here (their own configuration, in a private namespace).
 PKGS+=(nginx-light haproxy unbound)
+# gunicorn with sync workers, N masters on one port with --reuse-port
+# (bench/tail -S gunicorn): a real server whose workers block.
+PKGS+=(gunicorn)
 # Containers (selftests/pcbgroupd_containers.c): rootful podman on the kernel's own
 # overlayfs; crun, podman's default runtime, without which no podman command
 # starts, and runc, which the test runs containers with: unlike crun, it

@@ -77,6 +77,7 @@ TEST(the_modules_maps_come_first_in_the_order_of_struct_pcbg_register)
 		offsetof(struct pcbg_register, stats_fd),
 		offsetof(struct pcbg_register, cpu_cnt_fd),
 		offsetof(struct pcbg_register, cpu_slots_fd),
+		offsetof(struct pcbg_register, load_fd),
 	};
 	size_t i;
 
@@ -134,6 +135,7 @@ static const struct {
 	{ "stats_fd", PCBG_MAP_STATS },
 	{ "cpu_cnt_fd", PCBG_MAP_CPU_CNT },
 	{ "cpu_slots_fd", PCBG_MAP_CPU_SLOTS },
+	{ "load_fd", PCBG_MAP_LOAD },
 };
 
 /* The UAPI structs the page may name as a value. */
@@ -145,6 +147,7 @@ static const struct {
 	{ "struct pcbg_group_info", sizeof(struct pcbg_group_info) },
 	{ "struct pcbg_slot", sizeof(struct pcbg_slot) },
 	{ "struct pcbg_slot_count", sizeof(struct pcbg_slot_count) },
+	{ "struct pcbg_slot_load", sizeof(struct pcbg_slot_load) },
 };
 
 static char text[1 << 17];

@@ -100,6 +100,7 @@ struct groups_row {
 	unsigned long long selected;
 	unsigned long long fallbacks;
 	char state[8];
+	unsigned long long second;
 };
 
 /* Parse the groups table: header, then rows; returns the rows or -1. */
@@ -117,9 +118,9 @@ static inline int groups_rows(struct groups_row *rows, int max)
 	while ((line = strtok_r(NULL, "\n", &save)) && n < max) {
 		struct groups_row *r = &rows[n];
 
-		if (sscanf(line, "%u %7s %63s %u %31s %u %llu %llu %7s", &r->id, r->proto,
+		if (sscanf(line, "%u %7s %63s %u %31s %u %llu %llu %7s %llu", &r->id, r->proto,
 			   r->local, &r->sockets, r->algorithm, &r->cpu_bits,
-			   &r->selected, &r->fallbacks, r->state) != 9)
+			   &r->selected, &r->fallbacks, r->state, &r->second) != 10)
 			return -1;
 		n++;
 	}
@@ -133,6 +134,9 @@ struct sockets_row {
 	unsigned long long inode;
 	int cpu;
 	unsigned long long selected;
+	unsigned int weight;
+	unsigned int queue;
+	unsigned int conns;
 };
 
 /* A row of the cpus table. */
@@ -181,8 +185,8 @@ static inline int sockets_rows(struct sockets_row *rows, int max)
 	while ((line = strtok_r(NULL, "\n", &save)) && n < max) {
 		struct sockets_row *r = &rows[n];
 
-		if (sscanf(line, "%u %u %llu %d %llu", &r->group, &r->slot, &r->inode,
-			   &r->cpu, &r->selected) != 5)
+		if (sscanf(line, "%u %u %llu %d %llu %u %u %u", &r->group, &r->slot, &r->inode,
+			   &r->cpu, &r->selected, &r->weight, &r->queue, &r->conns) != 8)
 			return -1;
 		n++;
 	}
@@ -273,7 +277,7 @@ static inline int register_maps(const struct hand_maps *m, __u32 abi, __u32 id)
 		.abi = abi, .cfg_fd = m->fd[0], .group_fd = m->fd[1],
 		.socks_fd = m->fd[2], .slots_fd = m->fd[3],
 		.slot_cnt_fd = m->fd[4], .stats_fd = m->fd[5], .id = id,
-		.cpu_cnt_fd = m->fd[6], .cpu_slots_fd = m->fd[7],
+		.cpu_cnt_fd = m->fd[6], .cpu_slots_fd = m->fd[7], .load_fd = m->fd[8],
 	};
 	int err = pcbg_control(PCBG_IOC_REGISTER, &reg);
 

@@ -147,6 +147,7 @@ static int fuzz_register(struct fuzz *f, int ctl, int *ok)
 	__s32 *fds[HAND_MAPS] = {
 		&reg.cfg_fd, &reg.group_fd, &reg.socks_fd, &reg.slots_fd,
 		&reg.slot_cnt_fd, &reg.stats_fd, &reg.cpu_cnt_fd, &reg.cpu_slots_fd,
+		&reg.load_fd,
 	};
 	int i, err, whole = below(3) == 0;
 	int set = below(SPARE_SETS);

@@ -171,6 +171,54 @@ TEST_F_TIMEOUT(modgroup, tables_match_what_the_sockets_received, 120)
 	EXPECT_EQ(0, rows[2].inode);
 }
 
+/*
+ * least-loaded: the sockets table shows each slot's sampled queue and
+ * counted connections, the groups table the picks that went to the second
+ * candidate, as the group's maps hold them.
+ */
+TEST_F_TIMEOUT(modgroup, tables_show_the_loads_and_the_second_picks, 120)
+{
+	struct sockets_row rows[NSOCKS + 1];
+	int held[64], i, n = 0, tcp = variant->type == SOCK_STREAM;
+	struct pcbg_slot_load load;
+	__u64 stats[PCBG_STAT_NR];
+	unsigned long long sum = 0;
+	struct groups_row g;
+
+	REQUIRE_MODULE();
+	ASSERT_EQ(0, knob_write("algorithm", "least-loaded"));
+	/* queued: connections nobody accepts, datagrams nobody reads */
+	for (i = 0; i < 32; i++) {
+		held[n] = send_flow(variant->family, variant->type, CLIENT_PORT_BASE + i,
+				    SERVER_PORT);
+		ASSERT_LE(0, held[n++]);
+	}
+	ASSERT_EQ(0, pcbg_group_sample_load(self->grp));
+	/* uneven queues now: some of the next connections take the second */
+	for (i = 32; i < 64; i++) {
+		held[n] = send_flow(variant->family, variant->type, CLIENT_PORT_BASE + i,
+				    SERVER_PORT);
+		ASSERT_LE(0, held[n++]);
+	}
+
+	ASSERT_EQ(NSOCKS, sockets_rows(rows, NSOCKS + 1));
+	for (i = 0; i < NSOCKS; i++) {
+		ASSERT_EQ(0, pcbg_group_slot_load(self->grp, i, &load));
+		EXPECT_EQ(load.queue, rows[i].queue) TH_LOG("slot %d", i);
+		EXPECT_EQ(load.conns, rows[i].conns) TH_LOG("slot %d", i);
+		sum += rows[i].queue;
+	}
+	/* an accept queue counts connections; a receive queue, bytes */
+	EXPECT_TRUE(tcp ? sum == 32 : sum > 0) TH_LOG("queued: %llu", sum);
+	ASSERT_EQ(0, pcbg_group_stats(self->grp, stats));
+	ASSERT_EQ(1, groups_rows(&g, 1));
+	EXPECT_EQ(stats[PCBG_STAT_LOAD_SECOND], g.second);
+	/* UDP without the flow table is picked by hash-threshold */
+	EXPECT_TRUE(!tcp || g.second > 0) TH_LOG("no second pick");
+	for (i = 0; i < n; i++)
+		close(held[i]);
+}
+
 TEST_F(modgroup, each_namespace_sees_only_its_groups)
 {
 	int status, pfd[2];

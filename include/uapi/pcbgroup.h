@@ -25,8 +25,12 @@
  *   pcbg_samples                   (pcbg_group_reset_stats(), a new slot):
  *                                  to zero, flow_new to the flows present
  *   pcbg_flows                     the program; the tools only read it
- *   pcbg_load                      the tools: pcbg_group_sample_load(),
- *                                  which pcbgroupd calls every load_interval
+ *   pcbg_load                      queue, sampled_ns: the tools,
+ *                                  pcbg_group_sample_load(), which pcbgroupd
+ *                                  calls every load_interval; conns: the
+ *                                  bindwatch sockops program (the tools only
+ *                                  reset it, writing whole values: a sample,
+ *                                  pcbg_group_count_conns())
  *   the knobs (PCBG_KNOBS)         the sysctls while pcbgroup.ko is loaded,
  *                                  else pcbgroupctl set and pcbgroupd
  *   pcbgw_ports (bindwatch)        pcbgroupd, from its declarations
@@ -34,6 +38,11 @@
  *                                  reads (consumes) them
  *   pcbgw_owner                    the bindwatch programs at bind; pcbgroupd
  *                                  for a socket bound before them
+ *   pcbgw_loads                    pcbgroupd (pcbg_group_count_conns()):
+ *                                  the pcbg_load of each TCP group it serves
+ *   pcbgw_slot                     pcbgroupd, on each listener it places;
+ *                                  the kernel clones it to each connection,
+ *                                  whose @counted the sockops program writes
  *
  * The kernel empties a pcbg_socks slot itself when its socket closes.
  */
@@ -43,7 +52,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define PCBG_ABI_VERSION	3
+#define PCBG_ABI_VERSION	4
 
 /* A group holds at most this many sockets (max_group_size's upper bound). */
 #define PCBG_SLOTS_LIMIT	32768
@@ -152,8 +161,10 @@
  *	>> 32].
  * @PCBG_ALGO_LEAST_LOADED: power of two choices: a first candidate by
  *	hash-threshold, a second from an independent hash of the same flow;
- *	the second wins only when its queue (PCBG_MAP_LOAD, sampled by the
- *	tools) is shorter, so that even load picks as hash-threshold.  TCP
+ *	the second wins only when its load (PCBG_MAP_LOAD: the queue the
+ *	tools sample plus the connections pcbgroupd's hooks count, see
+ *	struct pcbg_slot_load) is lower, so that even load picks as
+ *	hash-threshold.  TCP
  *	connections, and with flow_table=1 new UDP flows; without the flow
  *	table a UDP datagram is picked by hash-threshold (no flow would stay
  *	on its socket otherwise).
@@ -497,19 +508,33 @@ struct pcbg_flow {
 };
 
 /**
- * struct pcbg_slot_load - the queue of the socket in one slot, the value of
- * PCBG_MAP_LOAD, read by the program for algorithm least-loaded.
- * Writer: the tools (pcbg_group_sample_load(), called by pcbgroupd every
- * load interval), from sock_diag's idiag_rqueue.
- * @queue: a TCP listener's accept queue (connections established, not yet
- *	accepted); a UDP socket's receive queue, in bytes.  0 for an empty
- *	slot or a socket not seen.
- * @__pad: zero.
+ * struct pcbg_slot_load - the load of the socket in one slot, the value of
+ * PCBG_MAP_LOAD, read by the program for algorithm least-loaded, which
+ * compares @queue + @conns: one of the two is kept, the other stays 0.  A
+ * TCP group that pcbgroupd serves with its hooks counts @conns and is not
+ * sampled; any other group (UDP, a TCP group without the daemon's hooks)
+ * is sampled, and its @conns stays 0.  The program creates the map with
+ * BPF_F_INNER_MAP and without a BTF value type, as the hooks' map of maps
+ * wants it (PCBGW_MAP_LOADS); the flag is not required of a pinned map: a
+ * group made before it had none, and is sampled.
+ * @queue: writer: the tools (pcbg_group_sample_load(), called by pcbgroupd
+ *	every load interval), from sock_diag's idiag_rqueue: a TCP listener's
+ *	accept queue (connections established, not yet accepted); a UDP
+ *	socket's receive queue, in bytes.  0 for an empty slot or a socket
+ *	not seen.
+ * @conns: writer: the bindwatch sockops program: the TCP connections the
+ *	slot's listener has owned since pcbg_group_count_conns(), established
+ *	(queued or accepted) and not yet closed by the server, nor reset: one
+ *	more at BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB, one less when it leaves
+ *	ESTABLISHED and CLOSE_WAIT (never below 0).  What HAProxy's leastconn
+ *	counts: a sync worker serving a slow request has an empty accept
+ *	queue but one connection.  The tools write it only as 0, in whole
+ *	values (a sample, pcbg_group_count_conns()).
  * @sampled_ns: CLOCK_MONOTONIC of the sample, 0 never sampled.
  */
 struct pcbg_slot_load {
 	__u32 queue;
-	__u32 __pad;
+	__u32 conns;
 	__u64 sampled_ns;
 };
 
@@ -602,6 +627,8 @@ enum pcbg_entries_rule {
 	  2_CPUS, 1)							\
 	X(CPU_SLOTS, PCBG_MAP_CPU_SLOTS, ARRAY, __u32, __u32,		\
 	  BPF_F_MMAPABLE, 2_CPUS_CAPACITY, 1)				\
+	X(LOAD, PCBG_MAP_LOAD, ARRAY, __u32, struct pcbg_slot_load, 0,	\
+	  CAPACITY, 1)							\
 	X(SAMPLES, PCBG_MAP_SAMPLES, PERCPU_ARRAY, __u32,		\
 	  struct pcbg_sample, 0, SAMPLES, 0)				\
 	X(MEMBERS, PCBG_MAP_MEMBERS, ARRAY, __u32, __u32, BPF_F_MMAPABLE,	\
@@ -611,8 +638,6 @@ enum pcbg_entries_rule {
 	X(SYNC, PCBG_MAP_SYNC, ARRAY_OF_MAPS, __u32, __u32, 0, ONE, 0)	\
 	X(FLOWS, PCBG_MAP_FLOWS, LRU_HASH, struct pcbg_flow_key,	\
 	  struct pcbg_flow, 0, FLOWS, 0)				\
-	X(LOAD, PCBG_MAP_LOAD, ARRAY, __u32, struct pcbg_slot_load, 0,	\
-	  CAPACITY, 0)							\
 	X(WTABLE, PCBG_MAP_WTABLE, ARRAY, __u32, __u64, BPF_F_MMAPABLE,	\
 	  MAGLEV, 0)
 
@@ -711,6 +736,7 @@ static inline __u64 pcbg_map_entries(enum pcbg_entries_rule rule, __u32 capacity
  * @stats_fd: PCBG_MAP_STATS.
  * @cpu_cnt_fd: PCBG_MAP_CPU_CNT.
  * @cpu_slots_fd: PCBG_MAP_CPU_SLOTS.
+ * @load_fd: PCBG_MAP_LOAD (ABI 4 on).
  *
  * Every fd is required.
  * @id: in: the id wanted (pcbgroupctl passes its pin directory's number),
@@ -728,7 +754,8 @@ struct pcbg_register {
 	__u32 id;
 	__s32 cpu_cnt_fd;
 	__s32 cpu_slots_fd;
-	__u32 __pad[6];
+	__s32 load_fd;
+	__u32 __pad[5];
 };
 
 /**
@@ -777,7 +804,10 @@ struct pcbg_report {
 #define PCBGW_MAP_EVENTS	"pcbgw_events"	/* RINGBUF of pcbg_sock_event */
 #define PCBGW_MAP_STATS		"pcbgw_stats"	/* per-CPU __u64 by enum pcbgw_stat */
 #define PCBGW_MAP_OWNER		"pcbgw_owner"	/* SK_STORAGE pcbg_watch_owner */
+#define PCBGW_MAP_LOADS		"pcbgw_loads"	/* HASH_OF_MAPS map id -> pcbg_load */
+#define PCBGW_MAP_SLOT		"pcbgw_slot"	/* SK_STORAGE pcbg_watch_slot, cloned */
 #define PCBGW_PORTS_MAX		4096
+#define PCBGW_LOADS_MAX		4096	/* groups whose connections are counted */
 #define PCBGW_EVENTS_BYTES	(256 * 1024)
 
 /**
@@ -814,6 +844,25 @@ struct pcbg_watch_owner {
 	__u16 port;
 	__u16 protocol;
 	__u32 family;
+};
+
+/**
+ * struct pcbg_watch_slot - where a TCP listener of a group stands, for the
+ * count of its connections (struct pcbg_slot_load.conns): sk_storage of
+ * PCBGW_MAP_SLOT, created with BPF_F_CLONE, so that each connection the
+ * listener accepts carries a copy from its birth.
+ * @load_id: the id of the group's PCBG_MAP_LOAD, its key in PCBGW_MAP_LOADS.
+ *	Writer: pcbgroupd, when it places the listener.
+ * @slot: the listener's slot.  Writer: pcbgroupd, the same.
+ * @counted: a connection's copy only: 1 once it counts in @slot's conns.
+ *	Writer: the sockops program.
+ * @__pad: zero.
+ */
+struct pcbg_watch_slot {
+	__u32 load_id;
+	__u32 slot;
+	__u32 counted;
+	__u32 __pad;
 };
 
 /* struct pcbg_sock_event.kind */

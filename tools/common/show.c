@@ -207,8 +207,8 @@ static void print_text(struct group_view *views, int n, int what)
 		if (views[i].info.quic_cid_len)
 			printf("group %u: QUIC connection IDs of %u octets name the slot\n",
 			       views[i].id, views[i].info.quic_cid_len);
-	printf("\n%-5s %5s %10s %4s %12s %6s %8s %8s %s\n", "group", "slot", "inode",
-	       "cpu", "selected", "weight", "flows", "queue", "state");
+	printf("\n%-5s %5s %10s %4s %12s %6s %8s %8s %8s %s\n", "group", "slot", "inode",
+	       "cpu", "selected", "weight", "flows", "queue", "conns", "state");
 	for (i = 0; i < n; i++) {
 		struct group_view *v = &views[i];
 		__u32 *live = live_flows(v);
@@ -217,10 +217,10 @@ static void print_text(struct group_view *views, int n, int what)
 			struct slot_row r;
 
 			read_slot_row(v, slot, &r);
-			printf("%-5u %5u %10llu %4d %12llu %6u %8u %8u %s\n", v->id, slot,
+			printf("%-5u %5u %10llu %4d %12llu %6u %8u %8u %8u %s\n", v->id, slot,
 			       (unsigned long long)r.inode, r.s.cpu, (unsigned long long)r.selected,
 			       shown_weight(r.inode, &r.s), live ? live[slot] : 0, r.load.queue,
-			       !r.inode ? "empty" :
+			       r.load.conns, !r.inode ? "empty" :
 			       r.s.flags & PCBG_SLOT_DRAINING ? "draining" : "live");
 		}
 		free(live);
@@ -322,14 +322,15 @@ static void print_json(struct group_view *views, int n)
 			read_slot_row(v, slot, &r);
 			printf("%s{\"slot\":%u,\"inode\":%llu,\"cookie\":%llu,\"cpu\":%d,"
 			       "\"pid\":%u,\"live\":%s,\"draining\":%s,\"selected\":%llu,"
-			       "\"flows\":%u,\"weight\":%u,\"queue\":%u,\"queue_sampled_ns\":%llu}",
+			       "\"flows\":%u,\"weight\":%u,\"queue\":%u,\"queue_sampled_ns\":%llu,"
+			       "\"conns\":%u}",
 			       slot ? "," : "", slot, (unsigned long long)r.inode,
 			       (unsigned long long)r.s.cookie, r.s.cpu, r.s.pid,
 			       r.inode ? "true" : "false",
 			       r.s.flags & PCBG_SLOT_DRAINING ? "true" : "false",
 			       (unsigned long long)r.selected, live ? live[slot] : 0,
 			       shown_weight(r.inode, &r.s), r.load.queue,
-			       (unsigned long long)r.load.sampled_ns);
+			       (unsigned long long)r.load.sampled_ns, r.load.conns);
 		}
 		free(live);
 		printf("],\"cpus\":[");
@@ -356,6 +357,28 @@ static void prom_labels(char *buf, size_t size, const struct group_view *v)
 		     (unsigned long long)v->netns);
 	if (v->managed.cgroup[0] && n > 0 && (size_t)n < size)
 		snprintf(buf + n, size - n, ",cgroup=\"%s\"", v->managed.cgroup);
+}
+
+/* Gauge @name per slot of the least-loaded groups: the queue, or (TCP) @conns. */
+static void prom_slot_loads(struct group_view *views, int n, const char *name, int conns)
+{
+	struct pcbg_slot_load load;
+	char l[640];
+	__u32 slot;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (views[i].cfg.algorithm != PCBG_ALGO_LEAST_LOADED ||
+		    (conns && views[i].info.protocol != IPPROTO_TCP))
+			continue;
+		prom_labels(l, sizeof(l), &views[i]);
+		for (slot = 0; slot < views[i].info.nr_slots; slot++) {
+			memset(&load, 0, sizeof(load));
+			pcbg_group_slot_load(views[i].grp, slot, &load);
+			printf("%s{%s,slot=\"%u\"} %u\n", name, l, slot,
+			       conns ? load.conns : load.queue);
+		}
+	}
 }
 
 static void prom_head(const char *name, const char *type, const char *help)
@@ -404,17 +427,11 @@ static void print_prometheus(struct group_view *views, int n)
 	prom_head("pcbgroup_slot_queue", "gauge",
 		  "Each slot's queue as last sampled for least-loaded: accept queue "
 		  "(TCP), receive queue bytes (UDP).");
-	for (i = 0; i < n; i++) {
-		if (views[i].cfg.algorithm != PCBG_ALGO_LEAST_LOADED)
-			continue;
-		prom_labels(l, sizeof(l), &views[i]);
-		for (slot = 0; slot < views[i].info.nr_slots; slot++) {
-			struct pcbg_slot_load load = {};
-
-			pcbg_group_slot_load(views[i].grp, slot, &load);
-			printf("pcbgroup_slot_queue{%s,slot=\"%u\"} %u\n", l, slot, load.queue);
-		}
-	}
+	prom_slot_loads(views, n, "pcbgroup_slot_queue", 0);
+	prom_head("pcbgroup_slot_conns", "gauge",
+		  "Each slot's TCP connections in service (queued or accepted, not "
+		  "closed by the server), counted by pcbgroupd's hooks for least-loaded.");
+	prom_slot_loads(views, n, "pcbgroup_slot_conns", 1);
 	prom_head("pcbgroup_sockets", "gauge", "Live sockets in the group.");
 	for (i = 0; i < n; i++) {
 		prom_labels(l, sizeof(l), &views[i]);

@@ -39,6 +39,7 @@ int pcbg_group_register(struct pcbg_group *grp, __u32 id)
 		.stats_fd = grp->map_fd[PCBG_M_STATS],
 		.cpu_cnt_fd = grp->map_fd[PCBG_M_CPU_CNT],
 		.cpu_slots_fd = grp->map_fd[PCBG_M_CPU_SLOTS],
+		.load_fd = grp->map_fd[PCBG_M_LOAD],
 		.id = id,
 	};
 	int err;

@@ -299,7 +299,21 @@ int pcbg_group_rebalance(struct pcbg_group *grp);
  * pcbgroupd calls it every load interval.  0 or -errno.
  */
 int pcbg_group_sample_load(struct pcbg_group *grp);
-/* The last sampled queue of @slot. */
+/*
+ * Connections in service (struct pcbg_slot_load.conns), for a TCP group:
+ * enter the group's load map in @loads_fd, the HASH_OF_MAPS PCBGW_MAP_LOADS
+ * of a sockops program that counts (pcbgroupd's hooks, bpf/conns.h), keyed
+ * by the map's id; the first time, every slot's load is reset to 0 first.
+ * Then each listener of @fds that is a member gets its slot in @slot_fd, the
+ * sk_storage PCBGW_MAP_SLOT, which each connection it accepts inherits.
+ * *@load_id (if not NULL) gets the key, for the caller to delete it once
+ * the group is gone.  Returns how many listeners got one, or -errno: -EPROTOTYPE a UDP group,
+ * -EOPNOTSUPP a group made before connections were counted.  A group
+ * counted so is not to be sampled: a sample writes conns back to 0.
+ */
+int pcbg_group_count_conns(struct pcbg_group *grp, int loads_fd, int slot_fd,
+			   const int *fds, int n, __u32 *load_id);
+/* The last sampled queue of @slot, and its connections. */
 int pcbg_group_slot_load(const struct pcbg_group *grp, __u32 slot,
 			 struct pcbg_slot_load *load);
 /* Clear the per-slot and per-reason counters and the samples. */
@@ -315,7 +329,7 @@ int pcbg_group_samples(const struct pcbg_group *grp, struct pcbg_sample *out,
  * QUIC connection-ID routing, a UDP group's own setting (not a knob): with
  * @cid_len (PCBG_QUIC_CID_MIN..PCBG_QUIC_CID_MAX; 0: off) a datagram goes
  * to the slot its QUIC destination connection ID names.  -EINVAL bad
- * length, -EPROTOTYPE a TCP group.
+ * length, -EPROTOTYPE a TCP group (0, off, is accepted on any group).
  */
 int pcbg_group_set_quic(struct pcbg_group *grp, __u32 cid_len);
 /*

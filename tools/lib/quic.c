@@ -19,8 +19,8 @@ int pcbg_quic_cid_len_bad(__u32 len)
 
 static int set_quic(struct pcbg_group_info *info, __u32 cid_len)
 {
-	/* a group without a socket yet has no protocol */
-	if (info->nr_slots && info->protocol != IPPROTO_UDP)
+	/* a group without a socket yet has no protocol; off is off anywhere */
+	if (cid_len && info->nr_slots && info->protocol != IPPROTO_UDP)
 		return -EPROTOTYPE;
 	info->quic_cid_len = cid_len;
 	return 0;

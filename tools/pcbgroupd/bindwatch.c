@@ -263,3 +263,35 @@ int bindwatch_prog_ids(const struct bindwatch *bw, __u32 *ids, int max)
 	}
 	return n;
 }
+
+int bindwatch_count_conns(struct bindwatch *bw, struct pcbg_group *grp, const int *fds,
+			  int n, __u32 *load_id)
+{
+	return pcbg_group_count_conns(grp, bpf_map__fd(bw->skel->maps.pcbgw_loads),
+				      bpf_map__fd(bw->skel->maps.pcbgw_slot), fds, n, load_id);
+}
+
+static int id_in(__u32 id, const __u32 *ids, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (ids[i] == id)
+			return 1;
+	return 0;
+}
+
+int bindwatch_keep_loads(struct bindwatch *bw, const __u32 *ids, int n)
+{
+	int fd = bpf_map__fd(bw->skel->maps.pcbgw_loads), more, gone = 0;
+	__u32 k, next;
+
+	more = !bpf_map_get_next_key(fd, NULL, &k);
+	while (more) {
+		more = !bpf_map_get_next_key(fd, &k, &next);
+		if (!id_in(k, ids, n) && !bpf_map_delete_elem(fd, &k))
+			gone++;
+		k = next;
+	}
+	return gone;
+}

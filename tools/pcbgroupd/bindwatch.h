@@ -13,6 +13,7 @@
 #include "uapi/pcbgroup.h"
 
 struct bindwatch;
+struct pcbg_group;
 
 /*
  * Load the hooks and attach them (bpf_link: they go when the handle is
@@ -39,6 +40,16 @@ int bindwatch_drain(struct bindwatch *bw,
 		    void *arg);
 /* Events sent and lost (the ring was full), summed over CPUs. */
 int bindwatch_stats(const struct bindwatch *bw, __u64 stats[PCBGW_STAT_NR]);
+/*
+ * Count the connections of TCP group @grp's listeners (struct
+ * pcbg_slot_load.conns): pcbg_group_count_conns() with the hooks' maps, for
+ * the listeners of @fds; *@load_id: the group's key there.  How many
+ * listeners were given their slot, or -errno.
+ */
+int bindwatch_count_conns(struct bindwatch *bw, struct pcbg_group *grp, const int *fds,
+			  int n, __u32 *load_id);
+/* Stop counting for every group but the @n of @ids; how many stopped. */
+int bindwatch_keep_loads(struct bindwatch *bw, const __u32 *ids, int n);
 /* The hooks' counters, in the Prometheus text format, to stdout. */
 void bindwatch_print_prometheus(const struct bindwatch *bw);
 /* The programs' ids, for their run-time statistics (bench/steer). */

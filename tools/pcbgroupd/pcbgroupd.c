@@ -75,7 +75,8 @@ static const char usage_text[] =
 	"  -i, --interval MS     how often to look at the sockets besides when one\n"
 	"                        joins or leaves (default 5000; 500 without the hooks)\n"
 	"  -l, --load-interval MS  how often to sample the queues of the groups of\n"
-	"                        algorithm least-loaded (default 20)\n"
+	"                        algorithm least-loaded whose connections are not\n"
+	"                        counted (UDP; TCP without the hooks) (default 20)\n"
 	"  -p, --prometheus FILE write the counters there in the Prometheus text\n"
 	"                        format, atomically (node_exporter's textfile collector)\n"
 	"  -P, --prometheus-interval S  every S seconds (default 5)\n"
@@ -207,6 +208,8 @@ struct served {
 	int settle_looks;	/* looks at their threads so far */
 	long long settle_due;	/* when to look next (CLOCK_MONOTONIC ms), 0: none */
 	int least_loaded;	/* its algorithm at the last sweep: sample its queues */
+	int counted;		/* 1: its connections counted (no sample), -1: not */
+	__u32 load_id;		/* its pcbg_load's key in the hooks' pcbgw_loads */
 };
 
 static struct served *served;
@@ -613,6 +616,54 @@ out:
 	forget_unsettled(s);
 }
 
+/*
+ * A TCP group's connections counted by the hooks (bindwatch_count_conns()),
+ * its listeners among @socks given their slots: least-loaded compares
+ * those, and the group is not sampled.  Without the hooks, or for a group
+ * made before they counted, its accept queues are sampled instead.
+ */
+static void count_conns(struct served *s, const struct adopted_sock *socks, int n)
+{
+	int *fds = calloc(n ? n : 1, sizeof(*fds)), err, i, was = s->counted;
+	struct pcbg_group *grp;
+
+	if (!watch || decl_of(s)->protocol != IPPROTO_TCP || !s->id) {
+		free(fds);
+		return;
+	}
+	err = fds ? lock_kept_group(s, &grp) : -ENOMEM;
+	if (!err) {
+		for (i = 0; i < n; i++)
+			fds[i] = socks[i].fd;
+		err = bindwatch_count_conns(watch, grp, fds, n, &s->load_id);
+		pcbg_group_unlock(grp);
+	}
+	free(fds);
+	s->counted = err < 0 ? -1 : 1;
+	if (err < 0 && was != -1)
+		pr_err(s->label, "group %u: connections not counted, queues sampled: %s",
+		       s->id, strerror(-err));
+	else if (err >= 0 && was != 1)
+		fprintf(stderr, "pcbgroupd: %s: group %u: connections counted\n", s->label, s->id);
+}
+
+/* The hooks count the connections of the groups served now, no others. */
+static void keep_counting(void)
+{
+	__u32 *ids = calloc(nserved ? nserved : 1, sizeof(*ids));
+	int i, n = 0;
+
+	if (!watch || !ids) {
+		free(ids);
+		return;
+	}
+	for (i = 0; i < nserved; i++)
+		if (served[i].id && served[i].counted == 1)
+			ids[n++] = served[i].load_id;
+	bindwatch_keep_loads(watch, ids, n);
+	free(ids);
+}
+
 static int by_creation(const void *a, const void *b)
 {
 	const struct adopted_sock *x = a, *y = b;
@@ -729,6 +780,8 @@ static int reconcile(struct served *s, const struct sightings *v)
 		err = create_group(s, socks, n);
 	if (!err && !settled)
 		defer_servers(s, socks, n, pids, npids);
+	if (s->id)
+		count_conns(s, socks, n);
 	release_sockets(socks, n);
 	return err;
 }
@@ -1275,7 +1328,8 @@ static int sample_loads(int check)
 	for (i = 0; i < nserved; i++) {
 		struct served *s = &served[i];
 
-		if (!s->id || (!check && !s->least_loaded) || enter(s))
+		/* a group whose connections the hooks count is not sampled */
+		if (!s->id || (!check && !s->least_loaded) || s->counted == 1 || enter(s))
 			continue;
 		/*
 		 * Between sweeps, the handle kept: pcbg_load is not the writer
@@ -1574,6 +1628,7 @@ static void turn(struct loop *l, const struct options *o)
 		l->knobs_changed |= follow_module();
 		changed = look(&l->sightings, now);
 		watch_ports();	/* the namespaces served now */
+		keep_counting();
 		l->next_sweep = mono_ms() + o->interval_ms;
 	} else {
 		changed = look_at_events(&l->sightings, now);

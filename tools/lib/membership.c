@@ -626,22 +626,15 @@ int pcbg_group_set_cpu(struct pcbg_group *grp, __u32 slot, int cpu)
 static int online_cpus(char *online, int ncpus)
 {
 	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
-	int a, b, n = 0, c;
-	char sep;
+	int a, b, k, n = 0, c;
 
 	if (!f)
 		return -errno;
-	while (fscanf(f, "%d", &a) == 1) {
-		b = a;
-		sep = fgetc(f);
-		if (sep == '-') {
-			if (fscanf(f, "%d", &b) != 1)
-				break;
-			sep = fgetc(f);
-		}
-		for (c = a; c <= b && c < ncpus; c++, n++)
+	/* a CPU or a range, then a comma or the end */
+	while ((k = fscanf(f, "%d-%d", &a, &b)) >= 1) {
+		for (c = a; c <= (k == 2 ? b : a) && c < ncpus; c++, n++)
 			online[c] = 1;
-		if (sep != ',')
+		if (fgetc(f) != ',')
 			break;
 	}
 	fclose(f);

@@ -601,57 +601,49 @@ static int detach_group(unsigned int id)
 }
 
 /*
- * The groups of "CMD GROUP | --all", options included, into @ids (at most
- * 1024): how many, or -1 with the exit status to end with in *@status.
+ * "CMD GROUP | --all", options included: @fn on the group or on each (at
+ * most 1024), once pcbgroup.ko is seen loaded if @module: the exit status.
  */
-static int group_operands(const char *cmd, int argc, char **argv, unsigned int *ids,
-			  int *status)
+static int each_group(const char *cmd, int argc, char **argv, int (*fn)(unsigned int id),
+		      int module)
 {
 	static const struct option opts[] = {
 		{ "all", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	int all = 0, opt, n;
+	int all = 0, opt, n, i, ret = EXIT_OK;
+	unsigned int ids[1024];
 
-	*status = EXIT_USAGE;
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (opt == 'a') {
-			all = 1;
-			continue;
-		}
-		*status = opt == 'h' ? usage() : option_error(cmd, opt, argv);
-		return -1;
+		if (opt != 'a')
+			return opt == 'h' ? usage() : option_error(cmd, opt, argv);
+		all = 1;
 	}
-	if (all && optind != argc) {
-		usage_error(cmd, "GROUP and --all exclude each other");
-		return -1;
-	}
-	if (!all && optind != argc - 1) {
-		usage_error(cmd, "GROUP or --all is required");
-		return -1;
-	}
+	if (all && optind != argc)
+		return usage_error(cmd, "GROUP and --all exclude each other");
+	if (!all && optind != argc - 1)
+		return usage_error(cmd, "GROUP or --all is required");
 	if (!all && parse_group(cmd, argv[optind], ids))
-		return -1;
+		return EXIT_USAGE;
 	n = all ? list_groups(pin_root, ids, 1024) : 1;
 	if (n < 0) {
 		pr_err(cmd, "%s: %s", pin_root, strerror(-n));
-		*status = EXIT_FAIL;
-		return -1;
+		return EXIT_FAIL;
 	}
-	*status = EXIT_OK;
-	return n;
+	if (module && !pcbg_module_loaded()) {
+		pr_err(cmd, "pcbgroup.ko is not loaded");
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < n; i++)
+		if (fn(ids[i]))
+			ret = EXIT_FAIL;
+	return ret;
 }
 
 static int cmd_detach(int argc, char **argv)
 {
-	unsigned int ids[1024];
-	int ret, n = group_operands("detach", argc, argv, ids, &ret), i;
-
-	for (i = 0; i < n; i++)
-		if (detach_group(ids[i]))
-			ret = EXIT_FAIL;
-	return ret;
+	return each_group("detach", argc, argv, detach_group, 0);
 }
 
 /* Remove group @id if no live socket is left in it: 1 removed, 0 not, -1 error. */
@@ -922,19 +914,14 @@ static int cmd_rebalance(int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int register_one(unsigned int id)
+{
+	return register_group(pin_root, id);
+}
+
 static int cmd_register(int argc, char **argv)
 {
-	unsigned int ids[1024];
-	int ret, n = group_operands("register", argc, argv, ids, &ret), i;
-
-	if (n >= 0 && !pcbg_module_loaded()) {
-		pr_err("register", "pcbgroup.ko is not loaded");
-		return EXIT_FAIL;
-	}
-	for (i = 0; i < n; i++)
-		if (register_group(pin_root, ids[i]))
-			ret = EXIT_FAIL;
-	return ret;
+	return each_group("register", argc, argv, register_one, 1);
 }
 
 int main(int argc, char **argv)

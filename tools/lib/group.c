@@ -25,24 +25,18 @@
 /* A handle with nothing open yet in *@grpp; 0 or -errno. */
 static int group_alloc(struct pcbg_group **grpp)
 {
-	struct pcbg_group *grp = calloc(1, sizeof(*grp));
-	int i;
+	int ncpus = libbpf_num_possible_cpus(), i;
+	struct pcbg_group *grp;
 
+	if (ncpus < 0)
+		return ncpus;
+	grp = malloc(sizeof(*grp));
 	if (!grp)
 		return -ENOMEM;
-	grp->prog_fd = -1;
-	grp->sync_inner_fd = -1;
-	grp->lock_fd = -1;
-	grp->weighed = -1;
-	grp->diag_fd = -1;
+	*grp = (struct pcbg_group){ .prog_fd = -1, .sync_inner_fd = -1, .lock_fd = -1,
+				    .weighed = -1, .diag_fd = -1, .ncpus = ncpus };
 	for (i = 0; i < PCBG_M_NR; i++)
 		grp->map_fd[i] = -1;
-	grp->ncpus = libbpf_num_possible_cpus();
-	if (grp->ncpus < 0) {
-		i = grp->ncpus;
-		free(grp);
-		return i;
-	}
 	*grpp = grp;
 	return 0;
 }

@@ -9,9 +9,9 @@
 #include <sys/types.h>
 #include "pcbgroup.h"
 
-/* Exit codes, as ip and bpftool use them. */
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Exit codes, as ip and bpftool use them. */
 #define EXIT_OK		0
 #define EXIT_FAIL	1
 #define EXIT_USAGE	2

@@ -709,12 +709,17 @@ static int run_unbound(struct result *r, int restarts)
 	return 0;
 }
 
-static void write_haproxy_cfg(void)
+/* haproxy's configuration, its declaration, and the daemon started for it. */
+static pid_t haproxy_daemon(void)
 {
 	write_file("haproxy.cfg", "global\n  nbthread 1\ndefaults\n  mode http\n"
 		   "  timeout connect 1s\n  timeout client 2s\n  timeout server 2s\n"
 		   "frontend fe\n  bind 127.0.0.1:%d\n  http-request return status 200\n",
 		   HAPROXY_PORT);
+	write_file("decl/haproxy.conf", "port = %d\nproto = tcp\nprocess = haproxy\n",
+		   HAPROXY_PORT);
+	set_ports(HAPROXY_PORT, IPPROTO_TCP);
+	return start_daemon("60000");
 }
 
 static pid_t start_haproxy(pid_t old)
@@ -741,11 +746,7 @@ static int run_haproxy(struct result *r, int reloads)
 		return -1;
 	}
 	r->name = "haproxy -sf (tcp)";
-	write_haproxy_cfg();
-	write_file("decl/haproxy.conf", "port = %d\nproto = tcp\nprocess = haproxy\n",
-		   HAPROXY_PORT);
-	set_ports(HAPROXY_PORT, IPPROTO_TCP);
-	daemon = start_daemon("60000");
+	daemon = haproxy_daemon();
 	cur = start_haproxy(0);
 	grp = steady("haproxy", HAPROXY_PORT, IPPROTO_TCP, 1, &l, &cur, &daemon);
 	if (!grp)
@@ -821,11 +822,7 @@ static int run_mworker(struct result *r, int reloads)
 	}
 	r->name = "haproxy -W reload (tcp)";
 	snprintf(conf, sizeof(conf), "%s/haproxy.cfg", dir);
-	write_haproxy_cfg();
-	write_file("decl/haproxy.conf", "port = %d\nproto = tcp\nprocess = haproxy\n",
-		   HAPROXY_PORT);
-	set_ports(HAPROXY_PORT, IPPROTO_TCP);
-	daemon = start_daemon("60000");
+	daemon = haproxy_daemon();
 	master = spawn("haproxy.log", argv);
 	worker = wait_worker(master, 0);
 	grp = worker ? steady("mworker", HAPROXY_PORT, IPPROTO_TCP, 1, &l, &master, &daemon) :

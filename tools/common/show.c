@@ -6,7 +6,6 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,14 +57,12 @@ static const char *group_state(const struct group_view *v)
 
 static int load_view(const char *root, unsigned int id, struct group_view *v)
 {
-	char dir[PATH_MAX];
 	__u32 i;
 	int err;
 
 	memset(v, 0, sizeof(*v));
 	v->id = id;
-	group_dir(dir, sizeof(dir), root, id);
-	err = pcbg_group_open_pinned(&v->grp, dir);
+	err = open_pinned_group(root, id, 0, &v->grp);
 	if (!err)
 		err = pcbg_group_info(v->grp, &v->info);
 	if (!err)

@@ -167,6 +167,14 @@ int netns_pin_root_of(__u64 cookie, char *buf, size_t size);
 int netns_make_pin_root(const char *cmd, const char *root);
 /* The pin directory of group @id under @root. */
 void group_dir(char *buf, size_t size, const char *root, unsigned int id);
+/*
+ * Group @id under @root, opened; with @lock also holding its writer lock
+ * (pcbg_group_lock()) until pcbg_group_free(), so that a second writer
+ * waits instead of interleaving its writes.  0, or -errno with *@grp NULL.
+ */
+int open_pinned_group(const char *root, unsigned int id, int lock, struct pcbg_group **grp);
+/* How many of @grp's slots hold a live socket, or -errno. */
+int group_live(struct pcbg_group *grp);
 /* Ids of the groups pinned under @root, ascending; returns the count, or
  * -errno if @root cannot be read (-EACCES for a user who may not see it).
  */

@@ -235,35 +235,6 @@ static void leave(const struct served *s)
 		abort();	/* half in another namespace: nothing is safe to do */
 }
 
-/*
- * An open pinned group, holding its writer lock (pcbg_group_lock()) against
- * pcbgroupctl's and other writers until pcbg_group_free().
- */
-static int lock_group(const char *root, unsigned int id, struct pcbg_group **grp)
-{
-	char dir[PATH_MAX];
-	int err;
-
-	group_dir(dir, sizeof(dir), root, id);
-	err = pcbg_group_open_pinned(grp, dir);
-	if (err)
-		return err;
-	err = pcbg_group_lock(*grp);
-	if (err)
-		pcbg_group_free(*grp);
-	return err;
-}
-
-static int group_live(struct pcbg_group *grp, const struct pcbg_group_info *info)
-{
-	__u32 slot;
-	int live = 0;
-
-	for (slot = 0; slot < info->nr_slots && slot < info->capacity; slot++)
-		live += pcbg_group_slot_live(grp, slot) == 1;
-	return live;
-}
-
 /* The handle kept for @s's group, closed. */
 static void drop_group(struct served *s)
 {
@@ -295,7 +266,7 @@ static int lock_kept_group(struct served *s, struct pcbg_group **grp)
 		return 0;
 	}
 	drop_group(s);
-	err = lock_group(s->root, s->id, grp);
+	err = open_pinned_group(s->root, s->id, 1, grp);
 	if (err)
 		return err;
 	s->grp = *grp;
@@ -314,7 +285,6 @@ static unsigned int find_pinned(const struct served *s)
 	for (i = 0; i < n; i++) {
 		struct pcbg_group_info info;
 		struct pcbg_group *grp;
-		char dir[PATH_MAX];
 		int match;
 
 		for (k = 0; k < nserved; k++)
@@ -323,8 +293,7 @@ static unsigned int find_pinned(const struct served *s)
 				break;
 		if (k < nserved)
 			continue;	/* another declaration's */
-		group_dir(dir, sizeof(dir), s->root, ids[i]);
-		if (pcbg_group_open_pinned(&grp, dir))
+		if (open_pinned_group(s->root, ids[i], 0, &grp))
 			continue;
 		match = !pcbg_group_info(grp, &info) &&
 			decl_matches(d, info.family, info.protocol, info.port, info.addr);
@@ -461,7 +430,9 @@ static int update_group(struct served *s, struct adopted_sock *socks, int n)
 	}
 	if (!err)
 		err = pcbg_group_info(grp, &info);
-	live = err ? 0 : group_live(grp, &info);
+	live = err ? 0 : group_live(grp);
+	if (live < 0)
+		err = live;
 	/* a member closed: out of the list before its slot is taken again */
 	if (!err && !added && (__u32)live != info.nr_members[info.gen & 1]) {
 		err = pcbg_group_publish(grp);
@@ -488,7 +459,7 @@ static int remove_group(struct served *s)
 	char dir[PATH_MAX];
 	int err;
 
-	err = lock_group(s->root, s->id, &grp);
+	err = open_pinned_group(s->root, s->id, 1, &grp);
 	if (err)
 		return err == -ENOENT ? 0 : err;
 	err = pcbg_group_remove_sockets(grp);
@@ -509,13 +480,13 @@ static void group_gone(struct served *s)
 	if (!s->id || s->waiting)
 		return;
 	drop_group(s);
-	err = lock_group(s->root, s->id, &grp);
+	err = open_pinned_group(s->root, s->id, 1, &grp);
 	if (err) {
 		s->id = 0;
 		return;
 	}
 	err = pcbg_group_info(grp, &info);
-	if (!err && group_live(grp, &info)) {	/* not gone after all */
+	if (!err && group_live(grp) > 0) {	/* not gone after all */
 		pcbg_group_free(grp);
 		return;
 	}
@@ -1214,7 +1185,7 @@ static void carry_for_module(int knobs_changed)
 		struct pcbg_group *grp;
 		char dir[PATH_MAX];
 
-		if (lock_group(pin_root, ids[i], &grp))
+		if (open_pinned_group(pin_root, ids[i], 1, &grp))
 			continue;
 		group_dir(dir, sizeof(dir), pin_root, ids[i]);
 		err = 0;
@@ -1294,7 +1265,7 @@ static int reload(const char *conf_dir)
 
 		s = &served[i];
 		make_label(s);
-		if (!s->id || lock_group(s->root, s->id, &grp))
+		if (!s->id || open_pinned_group(s->root, s->id, 1, &grp))
 			continue;
 		err = apply_knobs(decl_of(s), grp);
 		if (err)
@@ -1385,7 +1356,7 @@ static void forget_closed(struct served *s)
 		err = settle_new_version(s, grp);
 	if (err)
 		pr_err(s->label, "group %u: %s", s->id, strerror(-err));
-	empty = !pcbg_group_info(grp, &info) && !group_live(grp, &info);
+	empty = !group_live(grp);
 	pcbg_group_unlock(grp);
 	if (empty)
 		group_gone(s);	/* they were the last */

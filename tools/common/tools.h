@@ -146,6 +146,9 @@ int diag_dump(int protocol, int (*fn)(const struct diag_sock *s, void *arg),
  * (0, -ENOENT no such key, -EINVAL a bad value), then write: the config
  * if a knob was given and @config_too, samples if given.
  */
+/* @s as a decimal number 0..@max, no sign (options, declarations): 0 or -1. */
+int parse_uint(const char *s, unsigned long max, unsigned long *out);
+
 struct group_settings {
 	struct pcbg_config cfg;
 	int knobs;		/* a knob was given */

@@ -153,15 +153,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-static int parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return errno || end == s || *end || *s == '-' || *out > max ? -1 : 0;
-}
-
 /*
  * Add the pids in @arg ("12", "12 13 14" as pidof prints them, or
  * "12,13") to @pids; -1 if one is not a pid or there are too many.

@@ -159,13 +159,10 @@ static int parse_value(struct decl *d, const char *file, int line, const char *k
 {
 	struct group_settings probe;
 	unsigned long n;
-	char *end;
 	int err;
 
 	if (!strcmp(key, "port")) {
-		errno = 0;
-		n = strtoul(v, &end, 10);
-		if (errno || *end || end == v || *v == '-' || !n || n > 65535)
+		if (parse_uint(v, 65535, &n) || !n)
 			return bad(file, line, "port: '%s' is not a port (1-65535)", v);
 		d->port = n;
 		d->port_line = line;
@@ -213,15 +210,11 @@ static int parse_value(struct decl *d, const char *file, int line, const char *k
 				   "relative to " CGROUP_ROOT, v);
 		strcpy(d->cgroup, v);
 	} else if (!strcmp(key, "capacity")) {
-		errno = 0;
-		n = strtoul(v, &end, 10);
-		if (errno || *end || end == v || *v == '-' || !n || n > PCBG_SLOTS_LIMIT)
+		if (parse_uint(v, PCBG_SLOTS_LIMIT, &n) || !n)
 			return bad(file, line, "capacity: '%s' is not 1-%d", v, PCBG_SLOTS_LIMIT);
 		d->capacity = n;
 	} else if (!strcmp(key, "join_weight")) {
-		errno = 0;
-		n = strtoul(v, &end, 10);
-		if (errno || *end || end == v || *v == '-' || n > PCBG_WEIGHT_MAX)
+		if (parse_uint(v, PCBG_WEIGHT_MAX, &n))
 			return bad(file, line, "join_weight: '%s' is not a weight (0-%d)", v,
 				   PCBG_WEIGHT_MAX);
 		d->join_weighs = 1;

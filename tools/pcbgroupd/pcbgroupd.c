@@ -1455,9 +1455,8 @@ static int read_options(int argc, char **argv, struct options *o)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
+	unsigned long v;
 	int opt;
-	char *end;
-	long v;
 
 	while ((opt = getopt_long(argc, argv, "c:i:p:P:l:Vh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -1468,9 +1467,7 @@ static int read_options(int argc, char **argv, struct options *o)
 		case 'i':
 		case 'l':
 		case 'P':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || v < 1 || v > 3600000) {
+			if (parse_uint(optarg, 3600000, &v) || !v) {
 				pr_err(opt == 'i' ? "--interval" : opt == 'l' ? "--load-interval" :
 				       "--prometheus-interval",
 				       "'%s': not a number (1-3600000)", optarg);

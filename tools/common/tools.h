@@ -31,6 +31,13 @@ FILE *proc_open(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 DIR *proc_opendir(pid_t pid, const char *name);
 __u64 proc_fd_inode(pid_t pid, long fd);
 
+/*
+ * Room in array *@v (*@cap elements of @size, @n used) for one more,
+ * doubling it if full (a table of fixed size is one anybody can fill
+ * first): 0, or -ENOMEM with *@v as it was.
+ */
+int grow_array(void **v, int *cap, int n, size_t size);
+
 /* At most this many pids in one adoption (a bit each in holders). */
 #define ADOPT_MAX_PIDS	64
 

@@ -86,14 +86,8 @@ static int add_proc(pid_t pid)
 	FILE *f;
 	int got;
 
-	if (nprocs == procs_cap) {
-		struct proc *p = realloc(procs, (procs_cap + 4096) * sizeof(*p));
-
-		if (!p)
-			return -1;
-		procs = p;
-		procs_cap += 4096;
-	}
+	if (grow_array((void **)&procs, &procs_cap, nprocs, sizeof(*procs)))
+		return -1;
 	f = proc_open("/proc/%d/stat", pid);
 	if (!f)
 		return 0;

@@ -142,15 +142,8 @@ static int note_socket(const struct diag_sock *s, void *arg)
 {
 	struct sightings *v = arg;
 
-	if (v->n == v->cap) {
-		struct diag_sock *p;
-
-		v->cap = v->cap ? 2 * v->cap : 256;
-		p = realloc(v->s, v->cap * sizeof(*p));
-		if (!p)
-			return -1;
-		v->s = p;
-	}
+	if (grow_array((void **)&v->s, &v->cap, v->n, sizeof(*v->s)))
+		return -1;
 	v->s[v->n++] = *s;
 	return 0;
 }

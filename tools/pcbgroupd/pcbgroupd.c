@@ -1413,7 +1413,7 @@ static void watch_ports(void)
 /* The hooks, if this kernel and our privileges allow; else the sweep alone. */
 static void start_watch(void)
 {
-	int err = bindwatch_open(&watch, NULL);
+	int err = bindwatch_open(&watch);
 
 	if (err) {
 		pr_err("bindwatch", "sockets not learned at bind time, only every interval: %s",

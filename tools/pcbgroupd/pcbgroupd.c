@@ -184,7 +184,6 @@ struct served {
 	long long seen;		/* when its sockets were last seen */
 	int waiting;
 	int found;		/* its place was named at this look */
-	int looked;		/* its namespace was looked at, this look */
 	int shadowed;		/* another declaration has its address there */
 	int event;		/* a hook saw one of its sockets join: look now */
 	pid_t event_pid;	/* the process that bound them; -1 if several */
@@ -520,6 +519,18 @@ static void forget_unsettled(struct served *s)
 	s->settle_due = 0;
 }
 
+/* served[@i] no longer served: its handles closed, the ones after it moved up. */
+static void unserve(int i)
+{
+	struct served *s = &served[i];
+
+	drop_group(s);
+	forget_unsettled(s);
+	close(s->pl.netns_fd);
+	memmove(s, s + 1, (nserved - i - 1) * sizeof(*s));
+	nserved--;
+}
+
 /*
  * Sockets steered before their server waited on them (a master binds, then
  * forks its workers): their threads looked at again, SCAN_PAUSE_US apart,
@@ -778,7 +789,6 @@ static int look_in_netns(struct sightings *v, __u64 netns, long long now, int al
 	for (i = 0; i < nserved; i++) {
 		if (served[i].netns != netns || (!all && !served[i].event))
 			continue;
-		served[i].looked = 1;
 		want_tcp |= decl_of(&served[i])->protocol == IPPROTO_TCP;
 		want_udp |= decl_of(&served[i])->protocol == IPPROTO_UDP;
 	}
@@ -927,11 +937,7 @@ static void place_gone(int i)
 		if (s->netns != home_netns)
 			managed_remove(s->netns);
 	}
-	drop_group(s);
-	forget_unsettled(s);
-	close(s->pl.netns_fd);
-	memmove(s, s + 1, (nserved - i - 1) * sizeof(*s));
-	nserved--;
+	unserve(i);
 }
 
 /*
@@ -974,21 +980,25 @@ static int follow_places(void)
 	return changed;
 }
 
+/* The first served in served[@i]'s namespace: namespaces once each. */
+static int first_of_netns(int i)
+{
+	int k;
+
+	for (k = 0; k < i && served[k].netns != served[i].netns; k++)
+		;
+	return k;
+}
+
 /* One look at every namespace served; returns 1 if a group changed. */
 static int look(struct sightings *v, long long now)
 {
 	int i, changed = follow_places();
 
 	looks++;
-	for (i = 0; i < nserved; i++)
-		served[i].looked = 0;
 	for (i = 0; i < nserved; i++) {
-		if (served[i].looked)
+		if (first_of_netns(i) != i || enter(&served[i]))
 			continue;
-		if (enter(&served[i])) {
-			served[i].looked = 1;
-			continue;
-		}
 		changed |= look_in_netns(v, served[i].netns, now, 1);
 		leave(&served[i]);
 	}
@@ -1011,16 +1021,6 @@ static int look_at_events(struct sightings *v, long long now)
 		leave(&served[i]);
 	}
 	return changed;
-}
-
-/* The first served in served[@i]'s namespace: namespaces once each. */
-static int first_of_netns(int i)
-{
-	int k;
-
-	for (k = 0; k < i && served[k].netns != served[i].netns; k++)
-		;
-	return k;
 }
 
 /* Namespace @netns's state file, with its groups (@m: room for all). */
@@ -1244,11 +1244,7 @@ static int reload(const char *conf_dir)
 		if (s->id)
 			fprintf(stderr, "pcbgroupd: %s: declaration gone: group %u left as it is\n",
 				s->label, s->id);
-		drop_group(s);
-		forget_unsettled(s);
-		close(s->pl.netns_fd);
-		memmove(s, s + 1, (nserved - i - 1) * sizeof(*s));
-		nserved--;
+		unserve(i);
 	}
 	free(decls);
 	decls = fresh;
@@ -1663,11 +1659,8 @@ static void stop(struct loop *l)
 	remove_state();
 	fprintf(stderr, "pcbgroupd: stopped; the groups stay attached\n");
 	free(l->sightings.s);
-	while (nserved) {
-		drop_group(&served[--nserved]);
-		forget_unsettled(&served[nserved]);
-		close(served[nserved].pl.netns_fd);
-	}
+	while (nserved)
+		unserve(nserved - 1);
 	free(served);
 	free(decls);
 }

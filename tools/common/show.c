@@ -4,7 +4,6 @@
  * column names), or as JSON with every counter.
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

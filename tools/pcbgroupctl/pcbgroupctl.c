@@ -12,11 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
 #include <bpf/libbpf.h>
 
 #include "state.h"

@@ -599,13 +599,12 @@ out:
  */
 static void count_conns(struct served *s, const struct adopted_sock *socks, int n)
 {
-	int *fds = calloc(n ? n : 1, sizeof(*fds)), err, i, was = s->counted;
+	int *fds, err, i, was = s->counted;
 	struct pcbg_group *grp;
 
-	if (!watch || decl_of(s)->protocol != IPPROTO_TCP || !s->id) {
-		free(fds);
+	if (!watch || decl_of(s)->protocol != IPPROTO_TCP || !s->id)
 		return;
-	}
+	fds = calloc(n ? n : 1, sizeof(*fds));
 	err = fds ? lock_kept_group(s, &grp) : -ENOMEM;
 	if (!err) {
 		for (i = 0; i < n; i++)
@@ -625,13 +624,11 @@ static void count_conns(struct served *s, const struct adopted_sock *socks, int 
 /* The hooks count the connections of the groups served now, no others. */
 static void keep_counting(void)
 {
-	__u32 *ids = calloc(nserved ? nserved : 1, sizeof(*ids));
+	__u32 *ids = watch ? calloc(nserved ? nserved : 1, sizeof(*ids)) : NULL;
 	int i, n = 0;
 
-	if (!watch || !ids) {
-		free(ids);
+	if (!ids)
 		return;
-	}
 	for (i = 0; i < nserved; i++)
 		if (served[i].id && served[i].counted == 1)
 			ids[n++] = served[i].load_id;
@@ -1390,9 +1387,7 @@ static void watch_ports(void)
 	struct pcbg_watch_key *keys;
 	int i, err;
 
-	if (!watch)
-		return;
-	keys = calloc(nserved ? nserved : 1, sizeof(*keys));
+	keys = watch ? calloc(nserved ? nserved : 1, sizeof(*keys)) : NULL;
 	if (!keys)
 		return;
 	for (i = 0; i < nserved; i++) {

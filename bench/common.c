@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -1023,13 +1024,18 @@ void bench_fmt_stat(char *buf, size_t len, const struct bench_stat *st, const ch
 	snprintf(buf, len, "%s [%s, %s]", a, b, c);
 }
 
-/* @outdir/@name for writing, with the CSV header line. */
+/* @outdir/@name for writing, with the CSV header line; @outdir made as needed. */
 FILE *bench_open(const char *outdir, const char *name, const char *header)
 {
-	char path[4096];
+	char path[4096], *p;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", outdir, name);
+	for (p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		mkdir(path, 0755);	/* EEXIST, or fopen() says why not */
+		*p = '/';
+	}
 	f = fopen(path, "w");
 	if (f)
 		fprintf(f, "%s\n", header);

@@ -169,6 +169,7 @@ TEST_F(nomap, poll_wakes_on_a_knob_write)
 /* The module takes no map; registration by the tools still works. */
 TEST_F(nomap, maps_are_refused_and_registration_carries_the_knobs)
 {
+	struct pcbg_group_info info;
 	struct groups_row row;
 	struct hand_maps m;
 	struct pcbg_config cfg;
@@ -182,6 +183,8 @@ TEST_F(nomap, maps_are_refused_and_registration_carries_the_knobs)
 	/* the fixture's registration copied the knobs and reported the group */
 	ASSERT_EQ(1, groups_rows(&row, 1));
 	EXPECT_EQ(1, row.id);
+	ASSERT_EQ(0, pcbg_group_info(self->pg.grp, &info));
+	EXPECT_EQ(1, info.reg_id);	/* kept, for the unregistration at unpin */
 	EXPECT_STREQ("udp", row.proto);
 	EXPECT_STREQ("127.0.0.1:8080", row.local);
 	EXPECT_EQ(4, row.sockets);

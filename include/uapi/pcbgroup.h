@@ -395,7 +395,10 @@ struct pcbg_config {
  *	state; one naming no live slot is picked by the algorithm.  The
  *	length is that of short headers, which do not carry it.  The group's
  *	own, not a knob: the servers on one port choose their CIDs.
- * @__pad3: zero.
+ * @reg_id: the id pcbgroup.ko registered the group under in its namespace
+ *	(the number of its pin directory), 0 if none: written by
+ *	pcbg_group_register(), read by pcbg_unpin() to unregister the group
+ *	from a no-map module.  0 in a group pinned before it.
  *
  * Per-CPU tables: for generation g and CPU c, let t = g * nr_cpus + c;
  * PCBG_MAP_CPU_CNT[t] holds n, and PCBG_MAP_CPU_SLOTS[t * capacity + i],
@@ -418,7 +421,7 @@ struct pcbg_group_info {
 	__u32 samples;
 	__u32 weighted;
 	__u32 quic_cid_len;
-	__u32 __pad3;
+	__u32 reg_id;
 };
 
 /* struct pcbg_slot.flags */

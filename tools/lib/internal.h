@@ -152,7 +152,7 @@ int pcbg_diag_dump(int *keep, void *req, size_t len,
 
 /* pcbg_group_register() and pcbg_unpin() with pcbgroup.ko in no-map mode */
 int pcbg_register_nomap(struct pcbg_group *grp, __u32 id);
-void pcbg_forget_nomap(const char *dir);
+__u32 pcbg_nomap_id(const char *dir);
 
 /* "memlock:" of map @fd's fdinfo: what the kernel charges for it; 0 unknown. */
 __u64 pcbg_map_memlock(int fd);

@@ -27,6 +27,12 @@ int pcbg_control(unsigned long request, void *arg)
 	return err;
 }
 
+static int set_reg_id(struct pcbg_group_info *info, __u32 id)
+{
+	info->reg_id = id;
+	return 0;
+}
+
 int pcbg_group_register(struct pcbg_group *grp, __u32 id)
 {
 	struct pcbg_register reg = {
@@ -42,11 +48,17 @@ int pcbg_group_register(struct pcbg_group *grp, __u32 id)
 		.load_fd = grp->map_fd[PCBG_M_LOAD],
 		.id = id,
 	};
-	int err;
+	int ret, err;
 
 	if (pcbg_module_nomap())
-		return pcbg_register_nomap(grp, id);
-	err = pcbg_control(PCBG_IOC_REGISTER, &reg);
-
-	return err ? err : (int)reg.id;
+		ret = pcbg_register_nomap(grp, id);
+	else
+		ret = pcbg_control(PCBG_IOC_REGISTER, &reg) ?: (int)reg.id;
+	if (ret <= 0)
+		return ret;
+	/* the group keeps its id: pcbg_unpin() names it to the module */
+	err = pcbg_group_edit_info(grp, set_reg_id, ret);
+	if (err)
+		pcbg_control(PCBG_IOC_UNREGISTER, &(__u32){ ret });
+	return err ?: ret;
 }

@@ -7,8 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "internal.h"
@@ -119,15 +117,17 @@ int pcbg_register_nomap(struct pcbg_group *grp, __u32 id)
 	return err ? err : report_send(grp, &rep);
 }
 
-void pcbg_forget_nomap(const char *dir)
+/* The id a pinned group was registered under, if the module is in no-map mode. */
+__u32 pcbg_nomap_id(const char *dir)
 {
-	const char *base = strrchr(dir, '/');
-	unsigned long id;
-	char *end;
+	struct pcbg_group_info info;
+	struct pcbg_group *grp;
+	__u32 id = 0;
 
-	base = base ? base + 1 : dir;
-	id = strtoul(base, &end, 10);
-	if (!pcbg_module_nomap() || end == base || *end || !id || id > UINT_MAX)
-		return;
-	pcbg_control(PCBG_IOC_UNREGISTER, &(__u32){ id });
+	if (!pcbg_module_nomap() || pcbg_group_open_pinned(&grp, dir))
+		return 0;
+	if (!pcbg_group_info(grp, &info))
+		id = info.reg_id;
+	pcbg_group_free(grp);
+	return id;
 }

@@ -183,7 +183,8 @@ int pcbg_salvage_release(const char *dir);
 
 /*
  * Register the group with pcbgroup.ko in the caller's network namespace,
- * under @id (0: the module chooses).  Returns the group id (> 0); -ENOENT
+ * under @id (0: the module chooses).  Returns the group id (> 0), which the
+ * group keeps (pcbg_group_info.reg_id) for pcbg_unpin(); -ENOENT
  * when the module is not loaded or the group has no socket, -EEXIST when
  * the group is registered already (in any namespace), -EADDRINUSE when @id
  * is taken, -EXDEV when a socket is in another namespace, -EPERM without

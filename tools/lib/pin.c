@@ -93,6 +93,7 @@ int pcbg_group_pin(struct pcbg_group *grp, const char *dir)
 /* Everything in @dir, the group's pins and a damaged group's strays: the directory is ours. */
 int pcbg_unpin(const char *dir)
 {
+	__u32 id = pcbg_nomap_id(dir);
 	char path[PATH_MAX];
 	struct dirent *de;
 	DIR *d = opendir(dir);
@@ -107,6 +108,7 @@ int pcbg_unpin(const char *dir)
 		closedir(d);
 	if (rmdir(dir) && errno != ENOENT)
 		return -errno;
-	pcbg_forget_nomap(dir);
+	if (id)		/* a no-map module keeps the last report until told */
+		pcbg_control(PCBG_IOC_UNREGISTER, &id);
 	return 0;
 }

@@ -323,11 +323,42 @@ static FILE *open_declaration(int dirfd, const char *name, const char *path)
 	return f;
 }
 
+/*
+ * Line @nr of @path into @d (@cut: it did not fit), its key added to the
+ * @nseen keys @seen so far; -1 (said why) if bad.
+ */
+static int parse_line(struct decl *d, const char *path, int nr, char *line, int cut,
+		      char seen[][32], int *nseen)
+{
+	char *p, *eq, *key, *val;
+	int i;
+
+	if (cut)
+		return bad(path, nr, "line too long");
+	p = trim(line);
+	if (!*p || *p == '#')
+		return 0;
+	eq = strchr(p, '=');
+	if (!eq)
+		return bad(path, nr, "expected key = value");
+	*eq = '\0';
+	key = trim(p);
+	val = trim(cut_comment(eq + 1));
+	if (!*key || !*val)
+		return bad(path, nr, "expected key = value");
+	for (i = 0; i < *nseen; i++)
+		if (!strcmp(seen[i], key))
+			return bad(path, nr, "%s: given twice", key);
+	if (*nseen < 32)
+		snprintf(seen[(*nseen)++], sizeof(seen[0]), "%.31s", key);
+	return parse_value(d, path, nr, key, val);
+}
+
 /* The declaration @name in @dirfd (@path), named after it; -1 (said why) if bad. */
 static int parse_file(int dirfd, const char *name, const char *path, struct decl *d)
 {
 	char line[1024], seen[32][32];
-	int nr = 0, nseen = 0, i;
+	int nr = 0, nseen = 0, err = 0;
 	FILE *f;
 
 	memset(d, 0, sizeof(*d));
@@ -337,43 +368,12 @@ static int parse_file(int dirfd, const char *name, const char *path, struct decl
 	f = open_declaration(dirfd, name, path);
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line, *eq, *key, *val;
-
-		nr++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			fclose(f);
-			return bad(path, nr, "line too long");
-		}
-		p = trim(p);
-		if (!*p || *p == '#')
-			continue;
-		eq = strchr(p, '=');
-		if (!eq) {
-			fclose(f);
-			return bad(path, nr, "expected key = value");
-		}
-		*eq = '\0';
-		key = trim(p);
-		val = trim(cut_comment(eq + 1));
-		if (!*key || !*val) {
-			fclose(f);
-			return bad(path, nr, "expected key = value");
-		}
-		for (i = 0; i < nseen; i++) {
-			if (!strcmp(seen[i], key)) {
-				fclose(f);
-				return bad(path, nr, "%s: given twice", key);
-			}
-		}
-		if (nseen < 32)
-			snprintf(seen[nseen++], sizeof(seen[0]), "%.31s", key);
-		if (parse_value(d, path, nr, key, val)) {
-			fclose(f);
-			return -1;
-		}
-	}
+	while (!err && fgets(line, sizeof(line), f))
+		err = parse_line(d, path, ++nr, line, !strchr(line, '\n') && !feof(f), seen,
+				 &nseen);
 	fclose(f);
+	if (err)
+		return -1;
 	if (!d->port)
 		return bad(path, nr, "port: missing");
 	if (!d->protocol)

@@ -649,20 +649,18 @@ static int by_creation(const void *a, const void *b)
 }
 
 /*
- * Take the sockets of @s's processes that its namespace has now; 0, or
- * -errno if a step failed (tried again at the next look).
+ * Take the sockets of @s's processes that its namespace has now (the
+ * nr_seen of this look); 0, or -errno if a step failed (tried again at the
+ * next look).
  */
-static int reconcile(struct served *s, const struct sightings *v)
+static int reconcile(struct served *s)
 {
 	const struct decl *d = decl_of(s);
 	pid_t pids[ADOPT_MAX_PIDS];
 	struct adopted_sock *socks = NULL;
-	int npids, n, i, k, keep = 0, matched = 0, err = 0, only_binder = 0, settled;
+	int npids, n, i, keep = 0, err = 0, only_binder = 0, settled;
 
-	for (k = 0; k < v->n; k++)
-		matched += decl_matches(d, v->s[k].family, v->s[k].protocol, v->s[k].port,
-					v->s[k].addr);
-	if (!matched) {
+	if (!s->nr_seen) {
 		group_gone(s);
 		s->dirty = 0;
 		return 0;
@@ -730,7 +728,7 @@ static int reconcile(struct served *s, const struct sightings *v)
 	if (only_binder)
 		s->sig = 0;
 	else
-		s->dirty = n >= matched ? 0 : s->dirty ? s->dirty - 1 : DIRTY_RETRIES;
+		s->dirty = n >= s->nr_seen ? 0 : s->dirty ? s->dirty - 1 : DIRTY_RETRIES;
 	if (!n) {
 		release_sockets(socks, 0);
 		return 0;
@@ -829,7 +827,7 @@ static int look_in_netns(struct sightings *v, __u64 netns, long long now, int al
 		 * loaded: not every look for ever); said the first time.
 		 */
 		log_muted = s->retry > 0;	/* said the first time */
-		if (reconcile(s, v)) {
+		if (reconcile(s)) {
 			s->retry_at = looks + (s->retry < 6 ? 1UL << s->retry : RETRY_MAX);
 			s->retry++;
 		} else {

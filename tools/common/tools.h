@@ -21,6 +21,9 @@ extern const char *log_prog;
 extern int log_muted;
 void pr_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* libbpf's messages on stderr: none, warnings with log_verbose 1, all with 2. */
+extern int log_verbose;
+void log_libbpf(void);
 
 /*
  * /proc (procfs.c): the file that @fmt names (a path format), open for

@@ -8,13 +8,11 @@
 #include <getopt.h>
 #include <limits.h>
 #include <dirent.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <bpf/libbpf.h>
 
 #include "state.h"
 #include "tools.h"
@@ -24,7 +22,6 @@
 
 static char pin_root[PATH_MAX];	/* this network namespace's, see netns.c */
 static __u64 netns;		/* its cookie */
-static int verbose;
 
 static const char usage_text[] =
 	"Usage: pcbgroupctl [-v] COMMAND [OPTIONS]\n"
@@ -139,15 +136,6 @@ static int option_error(const char *cmd, int opt, char **argv)
 		why = "takes no value";
 	pr_err(cmd, "%s: %s (see pcbgroupctl -h)", optopt && !is_long ? name : arg, why);
 	return EXIT_USAGE;
-}
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG && verbose < 2)
-		return 0;
-	if (!verbose)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
 }
 
 /*
@@ -919,7 +907,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+:vVh", global_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'v':
-			verbose++;
+			log_verbose++;
 			break;
 		case 'V':
 			puts("pcbgroupctl " PCBG_VERSION);
@@ -934,7 +922,7 @@ int main(int argc, char **argv)
 		fputs("pcbgroupctl: a COMMAND is required (see pcbgroupctl -h)\n", stderr);
 		return EXIT_USAGE;
 	}
-	libbpf_set_print(libbpf_print);
+	log_libbpf();
 	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		if (!strcmp(argv[optind], cmds[i].name)) {
 			int err = netns_cookie(&netns);

@@ -30,7 +30,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +40,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <bpf/libbpf.h>
 
 #include "bindwatch.h"
 #include "pcbgroupd.h"
@@ -101,14 +99,6 @@ static void on_signal(int sig)
 		got_hup = 1;
 	else
 		got_term = 1;
-}
-
-static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
 }
 
 /* sd_notify(3)'s protocol, without libsystemd: one datagram to $NOTIFY_SOCKET. */
@@ -1672,7 +1662,7 @@ int main(int argc, char **argv)
 	rc = read_options(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
-	libbpf_set_print(quiet_libbpf);
+	log_libbpf();	/* libbpf says nothing: log_verbose is 0 */
 	if (o.check)
 		return check_declarations(o.conf_dir);
 	if (start(&o))

@@ -1014,7 +1014,7 @@ int main(int argc, char **argv)
 		return 1;
 	snprintf(path, sizeof(path), "%s/decl", dir);
 	mkdir(path, 0755);
-	if (bindwatch_open(&bw, NULL)) {
+	if (bindwatch_open(&bw)) {
 		fprintf(stderr, "steer: bindwatch: %s\n", strerror(errno));
 		return 1;
 	}

@@ -6,7 +6,6 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,16 +106,9 @@ static int adopt_one(int target_fd, __u64 inode, void *arg)
 		close(fd);
 		return 0;
 	}
-	if (ctx->n == ctx->cap) {
-		struct adopted_sock *s;
-
-		ctx->cap = ctx->cap ? 2 * ctx->cap : 16;
-		s = realloc(ctx->socks, ctx->cap * sizeof(*s));
-		if (!s) {
-			close(fd);
-			return -ENOMEM;
-		}
-		ctx->socks = s;
+	if (grow_array((void **)&ctx->socks, &ctx->cap, ctx->n, sizeof(*ctx->socks))) {
+		close(fd);
+		return -ENOMEM;
 	}
 	ctx->socks[ctx->n++] = (struct adopted_sock){
 		.fd = fd, .pid = ctx->pid, .desc = d, .cpu = -1, .target_fd = target_fd,

@@ -8,11 +8,25 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <bpf/libbpf.h>
 
 #include "tools.h"
 
 const char *log_prog = "pcbgroup";
 int log_muted;
+int log_verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (log_verbose < (level == LIBBPF_DEBUG ? 2 : 1))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void log_libbpf(void)
+{
+	libbpf_set_print(libbpf_print);
+}
 
 void pr_err(const char *cmd, const char *fmt, ...)
 {

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <sys/stat.h>
 
 #include "tools.h"
 

@@ -85,20 +85,6 @@ struct alive {
 	int err;
 };
 
-static int grow(void **v, int *cap, int n, size_t size)
-{
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	p = realloc(*v, (*cap ? *cap * 2 : 64) * size);
-	if (!p)
-		return -ENOMEM;
-	*v = p;
-	*cap = *cap ? *cap * 2 : 64;
-	return 0;
-}
-
 /* The namespace file @path, if a network namespace not seen yet: its cookie. */
 static void alive_add(struct alive *a, const char *path)
 {
@@ -111,8 +97,8 @@ static void alive_add(struct alive *a, const char *path)
 	for (i = 0; i < a->ninos; i++)
 		if (a->inos[i] == st.st_ino)
 			return;
-	if (grow((void **)&a->inos, &a->inocap, a->ninos, sizeof(*a->inos)) ||
-	    grow((void **)&a->cookies, &a->cap, a->n, sizeof(*a->cookies))) {
+	if (grow_array((void **)&a->inos, &a->inocap, a->ninos, sizeof(*a->inos)) ||
+	    grow_array((void **)&a->cookies, &a->cap, a->n, sizeof(*a->cookies))) {
 		a->err = -ENOMEM;
 		return;
 	}
@@ -214,7 +200,7 @@ int netns_alive(__u64 **cookies)
 			;
 		if (i < nmnt)
 			continue;
-		if (grow((void **)&mnts, &mntcap, nmnt, sizeof(*mnts))) {
+		if (grow_array((void **)&mnts, &mntcap, nmnt, sizeof(*mnts))) {
 			a.err = -ENOMEM;
 			break;
 		}

@@ -151,6 +151,34 @@ void group_dir(char *buf, size_t size, const char *root, unsigned int id)
 	snprintf(buf, size, "%s/%u", root, id);
 }
 
+int open_pinned_group(const char *root, unsigned int id, int lock, struct pcbg_group **grp)
+{
+	char dir[PATH_MAX];
+	int err;
+
+	*grp = NULL;
+	group_dir(dir, sizeof(dir), root, id);
+	err = pcbg_group_open_pinned(grp, dir);
+	if (!err && lock)
+		err = pcbg_group_lock(*grp);	/* held until the handle is freed */
+	if (err && *grp) {
+		pcbg_group_free(*grp);
+		*grp = NULL;
+	}
+	return err;
+}
+
+int group_live(struct pcbg_group *grp)
+{
+	struct pcbg_group_info info;
+	int err = pcbg_group_info(grp, &info), live = 0;
+	__u32 slot;
+
+	for (slot = 0; !err && slot < info.nr_slots && slot < info.capacity; slot++)
+		live += pcbg_group_slot_live(grp, slot) == 1;
+	return err ? err : live;
+}
+
 static int cmp_uint(const void *a, const void *b)
 {
 	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What the tools read of /proc: its files, its directories, a socket's inode. */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "tools.h"
@@ -22,6 +24,20 @@ DIR *proc_opendir(pid_t pid, const char *name)
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
 	return opendir(path);
+}
+
+int grow_array(void **v, int *cap, int n, size_t size)
+{
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	p = realloc(*v, (*cap ? *cap * 2 : 64) * size);
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	*cap = *cap ? *cap * 2 : 64;
+	return 0;
 }
 
 __u64 proc_fd_inode(pid_t pid, long fd)

@@ -27,6 +27,15 @@ static int parse_number(const char *value, long min, long max, long *out)
 	return 0;
 }
 
+int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return errno || end == s || *end || *s == '-' || *out > max ? -1 : 0;
+}
+
 int settings_start(struct group_settings *s, const struct pcbg_group *grp)
 {
 	memset(s, 0, sizeof(*s));

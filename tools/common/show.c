@@ -4,9 +4,7 @@
  * column names), or as JSON with every counter.
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +44,7 @@ struct group_view {
 	__u64 netns;		/* its namespace's cookie */
 	struct managed_group managed;	/* by a running pcbgroupd: id not 0 */
 	struct flow_view flows;
+	char labels[640];	/* its Prometheus labels (prom_labels()) */
 };
 
 /* live: a socket in it; waiting: none, kept by pcbgroupd; dead: none */
@@ -58,14 +57,12 @@ static const char *group_state(const struct group_view *v)
 
 static int load_view(const char *root, unsigned int id, struct group_view *v)
 {
-	char dir[PATH_MAX];
 	__u32 i;
 	int err;
 
 	memset(v, 0, sizeof(*v));
 	v->id = id;
-	group_dir(dir, sizeof(dir), root, id);
-	err = pcbg_group_open_pinned(&v->grp, dir);
+	err = open_pinned_group(root, id, 0, &v->grp);
 	if (!err)
 		err = pcbg_group_info(v->grp, &v->info);
 	if (!err)
@@ -363,7 +360,6 @@ static void prom_labels(char *buf, size_t size, const struct group_view *v)
 static void prom_slot_loads(struct group_view *views, int n, const char *name, int conns)
 {
 	struct pcbg_slot_load load;
-	char l[640];
 	__u32 slot;
 	int i;
 
@@ -371,11 +367,10 @@ static void prom_slot_loads(struct group_view *views, int n, const char *name, i
 		if (views[i].cfg.algorithm != PCBG_ALGO_LEAST_LOADED ||
 		    (conns && views[i].info.protocol != IPPROTO_TCP))
 			continue;
-		prom_labels(l, sizeof(l), &views[i]);
 		for (slot = 0; slot < views[i].info.nr_slots; slot++) {
 			memset(&load, 0, sizeof(load));
 			pcbg_group_slot_load(views[i].grp, slot, &load);
-			printf("%s{%s,slot=\"%u\"} %u\n", name, l, slot,
+			printf("%s{%s,slot=\"%u\"} %u\n", name, views[i].labels, slot,
 			       conns ? load.conns : load.queue);
 		}
 	}
@@ -388,42 +383,39 @@ static void prom_head(const char *name, const char *type, const char *help)
 
 static void print_prometheus(struct group_view *views, int n)
 {
-	char l[640];
 	__u32 slot, st;
 	int i;
 
+	for (i = 0; i < n; i++)
+		prom_labels(views[i].labels, sizeof(views[i].labels), &views[i]);
 	prom_head("pcbgroup_selected_total", "counter",
 		  "New flows the program sent to each slot, whichever socket held it.");
 	for (i = 0; i < n; i++) {
-		prom_labels(l, sizeof(l), &views[i]);
 		for (slot = 0; slot < views[i].info.nr_slots; slot++) {
 			__u64 sel = 0;
 
 			pcbg_group_slot_selected(views[i].grp, slot, &sel);
-			printf("pcbgroup_selected_total{%s,slot=\"%u\"} %llu\n", l, slot,
-			       (unsigned long long)sel);
+			printf("pcbgroup_selected_total{%s,slot=\"%u\"} %llu\n", views[i].labels,
+			       slot, (unsigned long long)sel);
 		}
 	}
 	prom_head("pcbgroup_weight", "gauge",
 		  "Weight of the socket in each slot: its share of new flows is its weight over the sum.");
 	for (i = 0; i < n; i++) {
-		prom_labels(l, sizeof(l), &views[i]);
 		for (slot = 0; slot < views[i].info.nr_slots; slot++) {
 			struct pcbg_slot s;
 
 			if (slot_inode(&views[i], slot, &s))
-				printf("pcbgroup_weight{%s,slot=\"%u\"} %u\n", l, slot,
-				       pcbg_slot_weight(&s));
+				printf("pcbgroup_weight{%s,slot=\"%u\"} %u\n", views[i].labels,
+				       slot, pcbg_slot_weight(&s));
 		}
 	}
 	prom_head("pcbgroup_events_total", "counter",
 		  "Program outcomes by reason: selected, fallbacks, CPU-local picks, migrations.");
-	for (i = 0; i < n; i++) {
-		prom_labels(l, sizeof(l), &views[i]);
+	for (i = 0; i < n; i++)
 		for (st = 0; st < PCBG_STAT_NR; st++)
-			printf("pcbgroup_events_total{%s,event=\"%s\"} %llu\n", l,
+			printf("pcbgroup_events_total{%s,event=\"%s\"} %llu\n", views[i].labels,
 			       pcbg_stat_name(st), (unsigned long long)views[i].stats[st]);
-	}
 	prom_head("pcbgroup_slot_queue", "gauge",
 		  "Each slot's queue as last sampled for least-loaded: accept queue "
 		  "(TCP), receive queue bytes (UDP).");
@@ -433,28 +425,21 @@ static void print_prometheus(struct group_view *views, int n)
 		  "closed by the server), counted by pcbgroupd's hooks for least-loaded.");
 	prom_slot_loads(views, n, "pcbgroup_slot_conns", 1);
 	prom_head("pcbgroup_sockets", "gauge", "Live sockets in the group.");
-	for (i = 0; i < n; i++) {
-		prom_labels(l, sizeof(l), &views[i]);
-		printf("pcbgroup_sockets{%s} %u\n", l, views[i].live);
-	}
+	for (i = 0; i < n; i++)
+		printf("pcbgroup_sockets{%s} %u\n", views[i].labels, views[i].live);
 	prom_head("pcbgroup_unsteered_sockets", "gauge",
 		  "Sockets on the group's address that are not in the group.");
-	for (i = 0; i < n; i++) {
-		prom_labels(l, sizeof(l), &views[i]);
-		printf("pcbgroup_unsteered_sockets{%s} %u\n", l, views[i].unsteered);
-	}
-	for (i = 0; i < n; i++) {
-		prom_labels(l, sizeof(l), &views[i]);
-		flow_view_prometheus(l, &views[i].flows, views[i].stats, !i);
-	}
+	for (i = 0; i < n; i++)
+		printf("pcbgroup_unsteered_sockets{%s} %u\n", views[i].labels, views[i].unsteered);
+	for (i = 0; i < n; i++)
+		flow_view_prometheus(views[i].labels, &views[i].flows, views[i].stats, !i);
 	prom_head("pcbgroup_managed_last_seen_seconds", "gauge",
 		  "When pcbgroupd last saw the group's sockets, in unix time.");
 	for (i = 0; i < n; i++) {
 		if (!views[i].managed.id)
 			continue;
-		prom_labels(l, sizeof(l), &views[i]);
-		printf("pcbgroup_managed_last_seen_seconds{%s,declaration=\"%s\"} %lld\n", l,
-		       views[i].managed.name, views[i].managed.seen);
+		printf("pcbgroup_managed_last_seen_seconds{%s,declaration=\"%s\"} %lld\n",
+		       views[i].labels, views[i].managed.name, views[i].managed.seen);
 	}
 }
 

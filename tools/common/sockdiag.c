@@ -9,13 +9,11 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
-#include <linux/sock_diag.h>
 
 #include "tools.h"
 #include "internal.h"

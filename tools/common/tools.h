@@ -21,6 +21,9 @@ extern const char *log_prog;
 extern int log_muted;
 void pr_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* libbpf's messages on stderr: none, warnings with log_verbose 1, all with 2. */
+extern int log_verbose;
+void log_libbpf(void);
 
 /*
  * /proc (procfs.c): the file that @fmt names (a path format), open for
@@ -30,6 +33,13 @@ void pr_err(const char *cmd, const char *fmt, ...)
 FILE *proc_open(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 DIR *proc_opendir(pid_t pid, const char *name);
 __u64 proc_fd_inode(pid_t pid, long fd);
+
+/*
+ * Room in array *@v (*@cap elements of @size, @n used) for one more,
+ * doubling it if full (a table of fixed size is one anybody can fill
+ * first): 0, or -ENOMEM with *@v as it was.
+ */
+int grow_array(void **v, int *cap, int n, size_t size);
 
 /* At most this many pids in one adoption (a bit each in holders). */
 #define ADOPT_MAX_PIDS	64
@@ -146,6 +156,9 @@ int diag_dump(int protocol, int (*fn)(const struct diag_sock *s, void *arg),
  * (0, -ENOENT no such key, -EINVAL a bad value), then write: the config
  * if a knob was given and @config_too, samples if given.
  */
+/* @s as a decimal number 0..@max, no sign (options, declarations): 0 or -1. */
+int parse_uint(const char *s, unsigned long max, unsigned long *out);
+
 struct group_settings {
 	struct pcbg_config cfg;
 	int knobs;		/* a knob was given */
@@ -167,6 +180,14 @@ int netns_pin_root_of(__u64 cookie, char *buf, size_t size);
 int netns_make_pin_root(const char *cmd, const char *root);
 /* The pin directory of group @id under @root. */
 void group_dir(char *buf, size_t size, const char *root, unsigned int id);
+/*
+ * Group @id under @root, opened; with @lock also holding its writer lock
+ * (pcbg_group_lock()) until pcbg_group_free(), so that a second writer
+ * waits instead of interleaving its writes.  0, or -errno with *@grp NULL.
+ */
+int open_pinned_group(const char *root, unsigned int id, int lock, struct pcbg_group **grp);
+/* How many of @grp's slots hold a live socket, or -errno. */
+int group_live(struct pcbg_group *grp);
 /* Ids of the groups pinned under @root, ascending; returns the count, or
  * -errno if @root cannot be read (-EACCES for a user who may not see it).
  */

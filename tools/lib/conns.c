@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 #include <netinet/in.h>
 #include <bpf/bpf.h>
 

@@ -5,7 +5,6 @@
  * PCBG_QUIC_CID_MIN (QUIC-LB's plaintext algorithm, the slot as server id).
  */
 #include <errno.h>
-#include <string.h>
 #include <sys/random.h>
 #include <netinet/in.h>
 #include <sys/socket.h>

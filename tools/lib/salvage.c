@@ -7,11 +7,8 @@
  * looked for among the maps of the group's program; and nothing more is
  * read than a real group can hold (PCBG_SLOTS_LIMIT slots).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/file.h>

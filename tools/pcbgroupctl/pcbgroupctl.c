@@ -8,16 +8,11 @@
 #include <getopt.h>
 #include <limits.h>
 #include <dirent.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <bpf/libbpf.h>
 
 #include "state.h"
 #include "tools.h"
@@ -27,7 +22,6 @@
 
 static char pin_root[PATH_MAX];	/* this network namespace's, see netns.c */
 static __u64 netns;		/* its cookie */
-static int verbose;
 
 static const char usage_text[] =
 	"Usage: pcbgroupctl [-v] COMMAND [OPTIONS]\n"
@@ -142,24 +136,6 @@ static int option_error(const char *cmd, int opt, char **argv)
 		why = "takes no value";
 	pr_err(cmd, "%s: %s (see pcbgroupctl -h)", optopt && !is_long ? name : arg, why);
 	return EXIT_USAGE;
-}
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG && verbose < 2)
-		return 0;
-	if (!verbose)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-static int parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return errno || end == s || *end || *s == '-' || *out > max ? -1 : 0;
 }
 
 /*
@@ -348,38 +324,20 @@ static int cmd_show(int argc, char **argv)
 	return show_groups(pin_root, id, json, what) ? EXIT_FAIL : EXIT_OK;
 }
 
-/*
- * One writer per group: a command that changes a group holds the group's
- * writer lock (pcbg_group_lock()) from open to free, so a second one waits
- * instead of interleaving its writes (and losing one of the changes).
- * 0, or -errno with *@grp NULL.
- */
-static int open_locked(unsigned int id, struct pcbg_group **grp)
-{
-	char dir[PATH_MAX];
-	int err;
-
-	*grp = NULL;
-	group_dir(dir, sizeof(dir), pin_root, id);
-	err = pcbg_group_open_pinned(grp, dir);
-	if (!err)
-		err = pcbg_group_lock(*grp);	/* held until the handle is freed */
-	if (err && *grp) {
-		pcbg_group_free(*grp);
-		*grp = NULL;
-	}
-	return err;
-}
-
 /* What a group's -errno says, for "CMD: group ID: ..." */
 static const char *group_error(int err)
 {
 	return err == -ENOENT ? "no such group" : pcbg_strerror(err);
 }
 
+/*
+ * One writer per group: a command that changes a group holds the group's
+ * writer lock from open to free (open_pinned_group()), so a second one waits
+ * instead of interleaving its writes (and losing one of the changes).
+ */
 static int open_group_dir(const char *cmd, unsigned int id, struct pcbg_group **grp)
 {
-	int err = open_locked(id, grp);
+	int err = open_pinned_group(pin_root, id, 1, grp);
 
 	if (err)
 		pr_err(cmd, "group %u: %s", id, group_error(err));
@@ -395,7 +353,7 @@ static int set_group(unsigned int id, char **knobs, int nknobs, int write)
 {
 	struct group_settings set;
 	struct pcbg_group *grp;
-	int err = open_locked(id, &grp), k;
+	int err = open_pinned_group(pin_root, id, 1, &grp), k;
 
 	if (!err)
 		err = settings_start(&set, grp);
@@ -558,7 +516,7 @@ static int detach_group(unsigned int id)
 	__u32 slot;
 
 	group_dir(dir, sizeof(dir), pin_root, id);
-	err = open_locked(id, &grp);
+	err = open_pinned_group(pin_root, id, 1, &grp);
 	if (err && err != -EUCLEAN) {
 		pr_err("detach", "group %u: %s", id, group_error(err));
 		return -1;
@@ -650,17 +608,14 @@ static int cmd_detach(int argc, char **argv)
 static int gc_group(unsigned int id, const struct managed_group *managed, int nm)
 {
 	const struct managed_group *m = managed_find(managed, nm, id);
-	struct pcbg_group_info info;
 	struct pcbg_group *grp;
 	char dir[PATH_MAX];
-	int err, live = 0;
-	__u32 slot;
+	int err, live;
 
 	if (open_group_dir("gc", id, &grp))
 		return -1;
-	err = pcbg_group_info(grp, &info);
-	for (slot = 0; !err && slot < info.nr_slots && slot < info.capacity; slot++)
-		live += pcbg_group_slot_live(grp, slot) == 1;
+	live = group_live(grp);
+	err = live < 0 ? live : 0;
 	if (err || live || (m && m->waiting)) {
 		pcbg_group_free(grp);
 		if (err)
@@ -692,21 +647,16 @@ static int gc_namespace_dir(const char *dir, const char *name)
 {
 	char gdir[PATH_MAX];
 	unsigned int ids[1024];
-	struct pcbg_group_info info;
 	struct pcbg_group *grp;
 	int n, i, err, live, ret = 0;
-	__u32 slot;
 
 	n = list_groups(dir, ids, 1024);
 	for (i = 0; i < n; i++) {
 		group_dir(gdir, sizeof(gdir), dir, ids[i]);
-		grp = NULL;
-		err = pcbg_group_open_pinned(&grp, gdir);
-		live = 0;
-		if (!err)
-			err = pcbg_group_info(grp, &info);
-		for (slot = 0; !err && slot < info.nr_slots && slot < info.capacity; slot++)
-			live += pcbg_group_slot_live(grp, slot) == 1;
+		err = open_pinned_group(dir, ids[i], 0, &grp);
+		live = err ? 0 : group_live(grp);
+		if (live < 0)
+			err = live;
 		pcbg_group_free(grp);
 		if (!err && !live)
 			err = pcbg_unpin(gdir);
@@ -957,7 +907,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+:vVh", global_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'v':
-			verbose++;
+			log_verbose++;
 			break;
 		case 'V':
 			puts("pcbgroupctl " PCBG_VERSION);
@@ -972,7 +922,7 @@ int main(int argc, char **argv)
 		fputs("pcbgroupctl: a COMMAND is required (see pcbgroupctl -h)\n", stderr);
 		return EXIT_USAGE;
 	}
-	libbpf_set_print(libbpf_print);
+	log_libbpf();
 	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		if (!strcmp(argv[optind], cmds[i].name)) {
 			int err = netns_cookie(&netns);

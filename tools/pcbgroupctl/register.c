@@ -6,7 +6,6 @@
  * cannot find pins itself, and its load message names this command.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,11 +26,9 @@ static const char *register_error(int err)
 int register_group(const char *root, unsigned int id)
 {
 	struct pcbg_group *grp;
-	char dir[PATH_MAX];
 	int err;
 
-	group_dir(dir, sizeof(dir), root, id);
-	err = pcbg_group_open_pinned(&grp, dir);
+	err = open_pinned_group(root, id, 0, &grp);
 	if (err) {
 		pr_err("register", "group %u: %s", id,
 		       err == -ENOENT ? "no such group" : strerror(-err));

@@ -76,19 +76,16 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-int bindwatch_open(struct bindwatch **bwp, const char *cgroup)
+int bindwatch_open(struct bindwatch **bwp)
 {
 	char root[256];
 	struct bindwatch *bw;
 	int cg = -1, err, i;
 
 	*bwp = NULL;
-	if (!cgroup) {
-		err = cgroup2_root(root, sizeof(root));
-		if (err)
-			return err;
-		cgroup = root;
-	}
+	err = cgroup2_root(root, sizeof(root));
+	if (err)
+		return err;
 	bw = calloc(1, sizeof(*bw));
 	if (!bw)
 		return -ENOMEM;
@@ -97,7 +94,7 @@ int bindwatch_open(struct bindwatch **bwp, const char *cgroup)
 		err = -errno;
 		goto err;
 	}
-	cg = open(cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cg = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cg < 0) {
 		err = -errno;
 		goto err;
@@ -148,20 +145,30 @@ int bindwatch_fd(const struct bindwatch *bw)
 	return ring_buffer__epoll_fd(bw->rb);
 }
 
-static int key_in(const struct pcbg_watch_key *k, const struct pcbg_watch_key *keys, int n)
+/*
+ * Every key of map @fd but the @n of @keys (@size bytes each, at most a
+ * struct pcbg_watch_key) out; how many went.
+ */
+static int keep_only(int fd, const void *keys, int n, size_t size)
 {
-	int i;
+	struct pcbg_watch_key k = {}, next = {};
+	int more, gone = 0, i;
 
-	for (i = 0; i < n; i++)
-		if (!memcmp(k, &keys[i], sizeof(*k)))
-			return 1;
-	return 0;
+	more = !bpf_map_get_next_key(fd, NULL, &k);
+	while (more) {
+		more = !bpf_map_get_next_key(fd, &k, &next);
+		for (i = 0; i < n && memcmp(&k, (const char *)keys + i * size, size); i++)
+			;
+		if (i == n && !bpf_map_delete_elem(fd, &k))
+			gone++;
+		k = next;
+	}
+	return gone;
 }
 
 int bindwatch_set_ports(struct bindwatch *bw, const struct pcbg_watch_key *keys, int n)
 {
-	int fd = bpf_map__fd(bw->skel->maps.pcbgw_ports), i, more;
-	struct pcbg_watch_key k, next;
+	int fd = bpf_map__fd(bw->skel->maps.pcbgw_ports), i;
 	__u32 one = 1;
 
 	if (n < 0 || n > PCBGW_PORTS_MAX)
@@ -170,13 +177,7 @@ int bindwatch_set_ports(struct bindwatch *bw, const struct pcbg_watch_key *keys,
 	for (i = 0; i < n; i++)
 		if (bpf_map_update_elem(fd, &keys[i], &one, BPF_ANY))
 			return -errno;
-	more = !bpf_map_get_next_key(fd, NULL, &k);
-	while (more) {
-		more = !bpf_map_get_next_key(fd, &k, &next);
-		if (!key_in(&k, keys, n))
-			bpf_map_delete_elem(fd, &k);
-		k = next;
-	}
+	keep_only(fd, keys, n, sizeof(*keys));
 	return 0;
 }
 
@@ -271,27 +272,7 @@ int bindwatch_count_conns(struct bindwatch *bw, struct pcbg_group *grp, const in
 				      bpf_map__fd(bw->skel->maps.pcbgw_slot), fds, n, load_id);
 }
 
-static int id_in(__u32 id, const __u32 *ids, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (ids[i] == id)
-			return 1;
-	return 0;
-}
-
 int bindwatch_keep_loads(struct bindwatch *bw, const __u32 *ids, int n)
 {
-	int fd = bpf_map__fd(bw->skel->maps.pcbgw_loads), more, gone = 0;
-	__u32 k, next;
-
-	more = !bpf_map_get_next_key(fd, NULL, &k);
-	while (more) {
-		more = !bpf_map_get_next_key(fd, &k, &next);
-		if (!id_in(k, ids, n) && !bpf_map_delete_elem(fd, &k))
-			gone++;
-		k = next;
-	}
-	return gone;
+	return keep_only(bpf_map__fd(bw->skel->maps.pcbgw_loads), ids, n, sizeof(*ids));
 }

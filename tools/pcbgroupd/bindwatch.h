@@ -17,10 +17,10 @@ struct pcbg_group;
 
 /*
  * Load the hooks and attach them (bpf_link: they go when the handle is
- * closed or its process exits) to the cgroup v2 hierarchy at @cgroup, or at
- * its root when NULL.  Needs CAP_BPF and CAP_NET_ADMIN (or CAP_SYS_ADMIN).
+ * closed or its process exits) at the cgroup v2 hierarchy's root.  Needs
+ * CAP_BPF and CAP_NET_ADMIN (or CAP_SYS_ADMIN).
  */
-int bindwatch_open(struct bindwatch **bw, const char *cgroup);
+int bindwatch_open(struct bindwatch **bw);
 void bindwatch_close(struct bindwatch *bw);
 /* A descriptor that polls readable (POLLIN) when events wait. */
 int bindwatch_fd(const struct bindwatch *bw);

@@ -159,13 +159,10 @@ static int parse_value(struct decl *d, const char *file, int line, const char *k
 {
 	struct group_settings probe;
 	unsigned long n;
-	char *end;
 	int err;
 
 	if (!strcmp(key, "port")) {
-		errno = 0;
-		n = strtoul(v, &end, 10);
-		if (errno || *end || end == v || *v == '-' || !n || n > 65535)
+		if (parse_uint(v, 65535, &n) || !n)
 			return bad(file, line, "port: '%s' is not a port (1-65535)", v);
 		d->port = n;
 		d->port_line = line;
@@ -213,15 +210,11 @@ static int parse_value(struct decl *d, const char *file, int line, const char *k
 				   "relative to " CGROUP_ROOT, v);
 		strcpy(d->cgroup, v);
 	} else if (!strcmp(key, "capacity")) {
-		errno = 0;
-		n = strtoul(v, &end, 10);
-		if (errno || *end || end == v || *v == '-' || !n || n > PCBG_SLOTS_LIMIT)
+		if (parse_uint(v, PCBG_SLOTS_LIMIT, &n) || !n)
 			return bad(file, line, "capacity: '%s' is not 1-%d", v, PCBG_SLOTS_LIMIT);
 		d->capacity = n;
 	} else if (!strcmp(key, "join_weight")) {
-		errno = 0;
-		n = strtoul(v, &end, 10);
-		if (errno || *end || end == v || *v == '-' || n > PCBG_WEIGHT_MAX)
+		if (parse_uint(v, PCBG_WEIGHT_MAX, &n))
 			return bad(file, line, "join_weight: '%s' is not a weight (0-%d)", v,
 				   PCBG_WEIGHT_MAX);
 		d->join_weighs = 1;
@@ -330,11 +323,42 @@ static FILE *open_declaration(int dirfd, const char *name, const char *path)
 	return f;
 }
 
+/*
+ * Line @nr of @path into @d (@cut: it did not fit), its key added to the
+ * @nseen keys @seen so far; -1 (said why) if bad.
+ */
+static int parse_line(struct decl *d, const char *path, int nr, char *line, int cut,
+		      char seen[][32], int *nseen)
+{
+	char *p, *eq, *key, *val;
+	int i;
+
+	if (cut)
+		return bad(path, nr, "line too long");
+	p = trim(line);
+	if (!*p || *p == '#')
+		return 0;
+	eq = strchr(p, '=');
+	if (!eq)
+		return bad(path, nr, "expected key = value");
+	*eq = '\0';
+	key = trim(p);
+	val = trim(cut_comment(eq + 1));
+	if (!*key || !*val)
+		return bad(path, nr, "expected key = value");
+	for (i = 0; i < *nseen; i++)
+		if (!strcmp(seen[i], key))
+			return bad(path, nr, "%s: given twice", key);
+	if (*nseen < 32)
+		snprintf(seen[(*nseen)++], sizeof(seen[0]), "%.31s", key);
+	return parse_value(d, path, nr, key, val);
+}
+
 /* The declaration @name in @dirfd (@path), named after it; -1 (said why) if bad. */
 static int parse_file(int dirfd, const char *name, const char *path, struct decl *d)
 {
 	char line[1024], seen[32][32];
-	int nr = 0, nseen = 0, i;
+	int nr = 0, nseen = 0, err = 0;
 	FILE *f;
 
 	memset(d, 0, sizeof(*d));
@@ -344,43 +368,12 @@ static int parse_file(int dirfd, const char *name, const char *path, struct decl
 	f = open_declaration(dirfd, name, path);
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line, *eq, *key, *val;
-
-		nr++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			fclose(f);
-			return bad(path, nr, "line too long");
-		}
-		p = trim(p);
-		if (!*p || *p == '#')
-			continue;
-		eq = strchr(p, '=');
-		if (!eq) {
-			fclose(f);
-			return bad(path, nr, "expected key = value");
-		}
-		*eq = '\0';
-		key = trim(p);
-		val = trim(cut_comment(eq + 1));
-		if (!*key || !*val) {
-			fclose(f);
-			return bad(path, nr, "expected key = value");
-		}
-		for (i = 0; i < nseen; i++) {
-			if (!strcmp(seen[i], key)) {
-				fclose(f);
-				return bad(path, nr, "%s: given twice", key);
-			}
-		}
-		if (nseen < 32)
-			snprintf(seen[nseen++], sizeof(seen[0]), "%.31s", key);
-		if (parse_value(d, path, nr, key, val)) {
-			fclose(f);
-			return -1;
-		}
-	}
+	while (!err && fgets(line, sizeof(line), f))
+		err = parse_line(d, path, ++nr, line, !strchr(line, '\n') && !feof(f), seen,
+				 &nseen);
 	fclose(f);
+	if (err)
+		return -1;
 	if (!d->port)
 		return bad(path, nr, "port: missing");
 	if (!d->protocol)

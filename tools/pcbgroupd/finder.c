@@ -16,9 +16,7 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,14 +84,8 @@ static int add_proc(pid_t pid)
 	FILE *f;
 	int got;
 
-	if (nprocs == procs_cap) {
-		struct proc *p = realloc(procs, (procs_cap + 4096) * sizeof(*p));
-
-		if (!p)
-			return -1;
-		procs = p;
-		procs_cap += 4096;
-	}
+	if (grow_array((void **)&procs, &procs_cap, nprocs, sizeof(*procs)))
+		return -1;
 	f = proc_open("/proc/%d/stat", pid);
 	if (!f)
 		return 0;
@@ -235,31 +227,26 @@ static int by_comm(const struct decl *d, const struct place *pl, pid_t *pids, in
 	return n;
 }
 
-/* The pid file's process into @pids[0]: 1, or 0 if there is none. */
-static int by_pidfile_head(const struct decl *d, pid_t *pids)
+pid_t pidfile_pid(const char *file)
 {
-	long pid;
+	long pid = 0;
 	FILE *f;
 
-	f = fopen(d->target, "r");
+	f = fopen(file, "r");
 	if (!f)
 		return 0;
 	if (fscanf(f, "%ld", &pid) != 1 || pid <= 0 || pid > INT_MAX)
 		pid = 0;
 	fclose(f);
-	pids[0] = pid;
-	return !!pid;
+	return pid;
 }
 
 static int by_pidfile(const struct decl *d, const struct place *pl, pid_t *pids, int max)
 {
 	int n = 0, i, k, before, grew = 1;
-	pid_t pid;
+	pid_t pid = max < 1 ? 0 : pidfile_pid(d->target);
 
-	if (max < 1 || !by_pidfile_head(d, pids))
-		return 0;
-	pid = pids[0];
-	if (proc_index(pid) < 0 || !accepted(d, pl, pid, 1))
+	if (!pid || proc_index(pid) < 0 || !accepted(d, pl, pid, 1))
 		return 0;
 	n = add_pid(pids, n, max, pid);
 	while (grew) {	/* descendants, to any depth */
@@ -274,46 +261,63 @@ static int by_pidfile(const struct decl *d, const struct place *pl, pid_t *pids,
 	return n;
 }
 
-/* The pids in @dir's cgroup.procs and its sub-cgroups' that pass. */
-static int cgroup_procs(const struct decl *d, const struct place *pl, const char *dir,
-			pid_t *pids, int n, int max, int depth)
+int cgroup_each_pid(const char *dir, int depth, int (*fn)(pid_t pid, void *arg), void *arg)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
+	int stop = 0;
 	long pid;
 	DIR *dp;
 	FILE *f;
-	int k;
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	f = fopen(path, "r");
-	if (f) {
-		while (n < max && fscanf(f, "%ld", &pid) == 1) {
-			if (pid <= 0 || pid > INT_MAX)
-				continue;
-			k = proc_index(pid);
-			/* with process too, only those of that name */
-			if (k < 0 || (d->finder == FIND_PROCESS &&
-				      strcmp(procs[k].comm, d->target)))
-				continue;
-			if (accepted(d, pl, pid, 0))
-				n = add_pid(pids, n, max, pid);
-		}
+	while (f && !stop && fscanf(f, "%ld", &pid) == 1)
+		if (pid > 0 && pid <= INT_MAX)
+			stop = fn(pid, arg);
+	if (f)
 		fclose(f);
-	}
-	if (depth >= CGROUP_DEPTH)
-		return n;
-	dp = opendir(dir);
-	if (!dp)
-		return n;
-	while (n < max && (de = readdir(dp))) {
+	dp = !stop && depth < CGROUP_DEPTH ? opendir(dir) : NULL;
+	while (dp && !stop && (de = readdir(dp))) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		n = cgroup_procs(d, pl, path, pids, n, max, depth + 1);
+		stop = cgroup_each_pid(path, depth + 1, fn, arg);
 	}
-	closedir(dp);
-	return n;
+	if (dp)
+		closedir(dp);
+	return stop;
+}
+
+/* Of a cgroup's processes, those that pass, into @pids until it is full. */
+struct cgroup_found {
+	const struct decl *d;
+	const struct place *pl;
+	pid_t *pids;
+	int n, max;
+};
+
+static int cgroup_pass(pid_t pid, void *arg)
+{
+	struct cgroup_found *c = arg;
+	int k = proc_index(pid);
+
+	/* with process too, only those of that name */
+	if (k >= 0 && (c->d->finder != FIND_PROCESS || !strcmp(procs[k].comm, c->d->target)) &&
+	    accepted(c->d, c->pl, pid, 0))
+		c->n = add_pid(c->pids, c->n, c->max, pid);
+	return c->n >= c->max;
+}
+
+/* The pids in @dir's cgroup.procs and its sub-cgroups' that pass. */
+static int cgroup_procs(const struct decl *d, const struct place *pl, const char *dir,
+			pid_t *pids, int max)
+{
+	struct cgroup_found c = { d, pl, pids, 0, max };
+
+	if (max > 0)
+		cgroup_each_pid(dir, 0, cgroup_pass, &c);
+	return c.n;
 }
 
 static int by_unit(const struct decl *d, const struct place *pl, pid_t *pids, int max)
@@ -329,7 +333,7 @@ static int by_unit(const struct decl *d, const struct place *pl, pid_t *pids, in
 	for (i = 0; i < ARRAY_SIZE(roots); i++) {
 		snprintf(dir, sizeof(dir), "%s/%s", roots[i], d->target);
 		if (!access(dir, F_OK))
-			return cgroup_procs(d, pl, dir, pids, 0, max, 0);
+			return cgroup_procs(d, pl, dir, pids, max);
 	}
 	return 0;
 }
@@ -342,7 +346,7 @@ int find_processes(const struct decl *d, const struct place *pl, pid_t *pids, in
 	load_procs();
 	if (d->cgroup[0]) {
 		snprintf(dir, sizeof(dir), CGROUP_ROOT "/%s", pl->cgroup);
-		n = cgroup_procs(d, pl, dir, pids, 0, max, 0);
+		n = cgroup_procs(d, pl, dir, pids, max);
 	} else if (d->finder == FIND_PROCESS) {
 		n = by_comm(d, pl, pids, max);
 	} else if (d->finder == FIND_PIDFILE) {
@@ -374,7 +378,7 @@ static int load_lineage(pid_t pid)
 int process_declared(const struct decl *d, const struct place *pl, pid_t pid)
 {
 	pid_t head, p;
-	int n, k;
+	int k;
 
 	if (d->cgroup[0] || d->finder == FIND_UNIT)
 		return -1;	/* a cgroup's: find_processes() reads it */
@@ -387,8 +391,8 @@ int process_declared(const struct decl *d, const struct place *pl, pid_t pid)
 	if (d->finder != FIND_PIDFILE)
 		return 0;
 	/* the pid file's process, or a descendant, each of them accepted */
-	n = by_pidfile_head(d, &head);
-	for (p = pid, k = proc_index(p); n && k >= 0; k = proc_index(p = procs[k].ppid)) {
+	head = pidfile_pid(d->target);
+	for (p = pid, k = proc_index(p); head && k >= 0; k = proc_index(p = procs[k].ppid)) {
 		if (p == head)
 			return accepted(d, pl, p, 1);
 		if (!accepted(d, pl, p, 0))

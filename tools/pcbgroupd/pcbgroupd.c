@@ -30,7 +30,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +40,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <bpf/libbpf.h>
 
 #include "bindwatch.h"
 #include "pcbgroupd.h"
@@ -103,14 +101,6 @@ static void on_signal(int sig)
 		got_term = 1;
 }
 
-static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
-}
-
 /* sd_notify(3)'s protocol, without libsystemd: one datagram to $NOTIFY_SOCKET. */
 static void notify(const char *state)
 {
@@ -142,15 +132,8 @@ static int note_socket(const struct diag_sock *s, void *arg)
 {
 	struct sightings *v = arg;
 
-	if (v->n == v->cap) {
-		struct diag_sock *p;
-
-		v->cap = v->cap ? 2 * v->cap : 256;
-		p = realloc(v->s, v->cap * sizeof(*p));
-		if (!p)
-			return -1;
-		v->s = p;
-	}
+	if (grow_array((void **)&v->s, &v->cap, v->n, sizeof(*v->s)))
+		return -1;
 	v->s[v->n++] = *s;
 	return 0;
 }
@@ -191,7 +174,6 @@ struct served {
 	long long seen;		/* when its sockets were last seen */
 	int waiting;
 	int found;		/* its place was named at this look */
-	int looked;		/* its namespace was looked at, this look */
 	int shadowed;		/* another declaration has its address there */
 	int event;		/* a hook saw one of its sockets join: look now */
 	pid_t event_pid;	/* the process that bound them; -1 if several */
@@ -235,35 +217,6 @@ static void leave(const struct served *s)
 		abort();	/* half in another namespace: nothing is safe to do */
 }
 
-/*
- * An open pinned group, holding its writer lock (pcbg_group_lock()) against
- * pcbgroupctl's and other writers until pcbg_group_free().
- */
-static int lock_group(const char *root, unsigned int id, struct pcbg_group **grp)
-{
-	char dir[PATH_MAX];
-	int err;
-
-	group_dir(dir, sizeof(dir), root, id);
-	err = pcbg_group_open_pinned(grp, dir);
-	if (err)
-		return err;
-	err = pcbg_group_lock(*grp);
-	if (err)
-		pcbg_group_free(*grp);
-	return err;
-}
-
-static int group_live(struct pcbg_group *grp, const struct pcbg_group_info *info)
-{
-	__u32 slot;
-	int live = 0;
-
-	for (slot = 0; slot < info->nr_slots && slot < info->capacity; slot++)
-		live += pcbg_group_slot_live(grp, slot) == 1;
-	return live;
-}
-
 /* The handle kept for @s's group, closed. */
 static void drop_group(struct served *s)
 {
@@ -295,7 +248,7 @@ static int lock_kept_group(struct served *s, struct pcbg_group **grp)
 		return 0;
 	}
 	drop_group(s);
-	err = lock_group(s->root, s->id, grp);
+	err = open_pinned_group(s->root, s->id, 1, grp);
 	if (err)
 		return err;
 	s->grp = *grp;
@@ -314,7 +267,6 @@ static unsigned int find_pinned(const struct served *s)
 	for (i = 0; i < n; i++) {
 		struct pcbg_group_info info;
 		struct pcbg_group *grp;
-		char dir[PATH_MAX];
 		int match;
 
 		for (k = 0; k < nserved; k++)
@@ -323,8 +275,7 @@ static unsigned int find_pinned(const struct served *s)
 				break;
 		if (k < nserved)
 			continue;	/* another declaration's */
-		group_dir(dir, sizeof(dir), s->root, ids[i]);
-		if (pcbg_group_open_pinned(&grp, dir))
+		if (open_pinned_group(s->root, ids[i], 0, &grp))
 			continue;
 		match = !pcbg_group_info(grp, &info) &&
 			decl_matches(d, info.family, info.protocol, info.port, info.addr);
@@ -461,7 +412,9 @@ static int update_group(struct served *s, struct adopted_sock *socks, int n)
 	}
 	if (!err)
 		err = pcbg_group_info(grp, &info);
-	live = err ? 0 : group_live(grp, &info);
+	live = err ? 0 : group_live(grp);
+	if (live < 0)
+		err = live;
 	/* a member closed: out of the list before its slot is taken again */
 	if (!err && !added && (__u32)live != info.nr_members[info.gen & 1]) {
 		err = pcbg_group_publish(grp);
@@ -488,7 +441,7 @@ static int remove_group(struct served *s)
 	char dir[PATH_MAX];
 	int err;
 
-	err = lock_group(s->root, s->id, &grp);
+	err = open_pinned_group(s->root, s->id, 1, &grp);
 	if (err)
 		return err == -ENOENT ? 0 : err;
 	err = pcbg_group_remove_sockets(grp);
@@ -509,13 +462,13 @@ static void group_gone(struct served *s)
 	if (!s->id || s->waiting)
 		return;
 	drop_group(s);
-	err = lock_group(s->root, s->id, &grp);
+	err = open_pinned_group(s->root, s->id, 1, &grp);
 	if (err) {
 		s->id = 0;
 		return;
 	}
 	err = pcbg_group_info(grp, &info);
-	if (!err && group_live(grp, &info)) {	/* not gone after all */
+	if (!err && group_live(grp) > 0) {	/* not gone after all */
 		pcbg_group_free(grp);
 		return;
 	}
@@ -554,6 +507,18 @@ static void forget_unsettled(struct served *s)
 	s->settle_pids = NULL;
 	s->nr_unsettled = 0;
 	s->settle_due = 0;
+}
+
+/* served[@i] no longer served: its handles closed, the ones after it moved up. */
+static void unserve(int i)
+{
+	struct served *s = &served[i];
+
+	drop_group(s);
+	forget_unsettled(s);
+	close(s->pl.netns_fd);
+	memmove(s, s + 1, (nserved - i - 1) * sizeof(*s));
+	nserved--;
 }
 
 /*
@@ -624,13 +589,12 @@ out:
  */
 static void count_conns(struct served *s, const struct adopted_sock *socks, int n)
 {
-	int *fds = calloc(n ? n : 1, sizeof(*fds)), err, i, was = s->counted;
+	int *fds, err, i, was = s->counted;
 	struct pcbg_group *grp;
 
-	if (!watch || decl_of(s)->protocol != IPPROTO_TCP || !s->id) {
-		free(fds);
+	if (!watch || decl_of(s)->protocol != IPPROTO_TCP || !s->id)
 		return;
-	}
+	fds = calloc(n ? n : 1, sizeof(*fds));
 	err = fds ? lock_kept_group(s, &grp) : -ENOMEM;
 	if (!err) {
 		for (i = 0; i < n; i++)
@@ -650,13 +614,11 @@ static void count_conns(struct served *s, const struct adopted_sock *socks, int 
 /* The hooks count the connections of the groups served now, no others. */
 static void keep_counting(void)
 {
-	__u32 *ids = calloc(nserved ? nserved : 1, sizeof(*ids));
+	__u32 *ids = watch ? calloc(nserved ? nserved : 1, sizeof(*ids)) : NULL;
 	int i, n = 0;
 
-	if (!watch || !ids) {
-		free(ids);
+	if (!ids)
 		return;
-	}
 	for (i = 0; i < nserved; i++)
 		if (served[i].id && served[i].counted == 1)
 			ids[n++] = served[i].load_id;
@@ -677,20 +639,18 @@ static int by_creation(const void *a, const void *b)
 }
 
 /*
- * Take the sockets of @s's processes that its namespace has now; 0, or
- * -errno if a step failed (tried again at the next look).
+ * Take the sockets of @s's processes that its namespace has now (the
+ * nr_seen of this look); 0, or -errno if a step failed (tried again at the
+ * next look).
  */
-static int reconcile(struct served *s, const struct sightings *v)
+static int reconcile(struct served *s)
 {
 	const struct decl *d = decl_of(s);
 	pid_t pids[ADOPT_MAX_PIDS];
 	struct adopted_sock *socks = NULL;
-	int npids, n, i, k, keep = 0, matched = 0, err = 0, only_binder = 0, settled;
+	int npids, n, i, keep = 0, err = 0, only_binder = 0, settled;
 
-	for (k = 0; k < v->n; k++)
-		matched += decl_matches(d, v->s[k].family, v->s[k].protocol, v->s[k].port,
-					v->s[k].addr);
-	if (!matched) {
+	if (!s->nr_seen) {
 		group_gone(s);
 		s->dirty = 0;
 		return 0;
@@ -758,7 +718,7 @@ static int reconcile(struct served *s, const struct sightings *v)
 	if (only_binder)
 		s->sig = 0;
 	else
-		s->dirty = n >= matched ? 0 : s->dirty ? s->dirty - 1 : DIRTY_RETRIES;
+		s->dirty = n >= s->nr_seen ? 0 : s->dirty ? s->dirty - 1 : DIRTY_RETRIES;
 	if (!n) {
 		release_sockets(socks, 0);
 		return 0;
@@ -814,7 +774,6 @@ static int look_in_netns(struct sightings *v, __u64 netns, long long now, int al
 	for (i = 0; i < nserved; i++) {
 		if (served[i].netns != netns || (!all && !served[i].event))
 			continue;
-		served[i].looked = 1;
 		want_tcp |= decl_of(&served[i])->protocol == IPPROTO_TCP;
 		want_udp |= decl_of(&served[i])->protocol == IPPROTO_UDP;
 	}
@@ -858,7 +817,7 @@ static int look_in_netns(struct sightings *v, __u64 netns, long long now, int al
 		 * loaded: not every look for ever); said the first time.
 		 */
 		log_muted = s->retry > 0;	/* said the first time */
-		if (reconcile(s, v)) {
+		if (reconcile(s)) {
 			s->retry_at = looks + (s->retry < 6 ? 1UL << s->retry : RETRY_MAX);
 			s->retry++;
 		} else {
@@ -963,11 +922,7 @@ static void place_gone(int i)
 		if (s->netns != home_netns)
 			managed_remove(s->netns);
 	}
-	drop_group(s);
-	forget_unsettled(s);
-	close(s->pl.netns_fd);
-	memmove(s, s + 1, (nserved - i - 1) * sizeof(*s));
-	nserved--;
+	unserve(i);
 }
 
 /*
@@ -1010,21 +965,25 @@ static int follow_places(void)
 	return changed;
 }
 
+/* The first served in served[@i]'s namespace: namespaces once each. */
+static int first_of_netns(int i)
+{
+	int k;
+
+	for (k = 0; k < i && served[k].netns != served[i].netns; k++)
+		;
+	return k;
+}
+
 /* One look at every namespace served; returns 1 if a group changed. */
 static int look(struct sightings *v, long long now)
 {
 	int i, changed = follow_places();
 
 	looks++;
-	for (i = 0; i < nserved; i++)
-		served[i].looked = 0;
 	for (i = 0; i < nserved; i++) {
-		if (served[i].looked)
+		if (first_of_netns(i) != i || enter(&served[i]))
 			continue;
-		if (enter(&served[i])) {
-			served[i].looked = 1;
-			continue;
-		}
 		changed |= look_in_netns(v, served[i].netns, now, 1);
 		leave(&served[i]);
 	}
@@ -1047,16 +1006,6 @@ static int look_at_events(struct sightings *v, long long now)
 		leave(&served[i]);
 	}
 	return changed;
-}
-
-/* The first served in served[@i]'s namespace: namespaces once each. */
-static int first_of_netns(int i)
-{
-	int k;
-
-	for (k = 0; k < i && served[k].netns != served[i].netns; k++)
-		;
-	return k;
 }
 
 /* Namespace @netns's state file, with its groups (@m: room for all). */
@@ -1214,7 +1163,7 @@ static void carry_for_module(int knobs_changed)
 		struct pcbg_group *grp;
 		char dir[PATH_MAX];
 
-		if (lock_group(pin_root, ids[i], &grp))
+		if (open_pinned_group(pin_root, ids[i], 1, &grp))
 			continue;
 		group_dir(dir, sizeof(dir), pin_root, ids[i]);
 		err = 0;
@@ -1280,11 +1229,7 @@ static int reload(const char *conf_dir)
 		if (s->id)
 			fprintf(stderr, "pcbgroupd: %s: declaration gone: group %u left as it is\n",
 				s->label, s->id);
-		drop_group(s);
-		forget_unsettled(s);
-		close(s->pl.netns_fd);
-		memmove(s, s + 1, (nserved - i - 1) * sizeof(*s));
-		nserved--;
+		unserve(i);
 	}
 	free(decls);
 	decls = fresh;
@@ -1294,7 +1239,7 @@ static int reload(const char *conf_dir)
 
 		s = &served[i];
 		make_label(s);
-		if (!s->id || lock_group(s->root, s->id, &grp))
+		if (!s->id || open_pinned_group(s->root, s->id, 1, &grp))
 			continue;
 		err = apply_knobs(decl_of(s), grp);
 		if (err)
@@ -1385,7 +1330,7 @@ static void forget_closed(struct served *s)
 		err = settle_new_version(s, grp);
 	if (err)
 		pr_err(s->label, "group %u: %s", s->id, strerror(-err));
-	empty = !pcbg_group_info(grp, &info) && !group_live(grp, &info);
+	empty = !group_live(grp);
 	pcbg_group_unlock(grp);
 	if (empty)
 		group_gone(s);	/* they were the last */
@@ -1430,9 +1375,7 @@ static void watch_ports(void)
 	struct pcbg_watch_key *keys;
 	int i, err;
 
-	if (!watch)
-		return;
-	keys = calloc(nserved ? nserved : 1, sizeof(*keys));
+	keys = watch ? calloc(nserved ? nserved : 1, sizeof(*keys)) : NULL;
 	if (!keys)
 		return;
 	for (i = 0; i < nserved; i++) {
@@ -1449,7 +1392,7 @@ static void watch_ports(void)
 /* The hooks, if this kernel and our privileges allow; else the sweep alone. */
 static void start_watch(void)
 {
-	int err = bindwatch_open(&watch, NULL);
+	int err = bindwatch_open(&watch);
 
 	if (err) {
 		pr_err("bindwatch", "sockets not learned at bind time, only every interval: %s",
@@ -1484,9 +1427,8 @@ static int read_options(int argc, char **argv, struct options *o)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
+	unsigned long v;
 	int opt;
-	char *end;
-	long v;
 
 	while ((opt = getopt_long(argc, argv, "c:i:p:P:l:Vh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -1497,9 +1439,7 @@ static int read_options(int argc, char **argv, struct options *o)
 		case 'i':
 		case 'l':
 		case 'P':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || v < 1 || v > 3600000) {
+			if (parse_uint(optarg, 3600000, &v) || !v) {
 				pr_err(opt == 'i' ? "--interval" : opt == 'l' ? "--load-interval" :
 				       "--prometheus-interval",
 				       "'%s': not a number (1-3600000)", optarg);
@@ -1702,11 +1642,8 @@ static void stop(struct loop *l)
 	remove_state();
 	fprintf(stderr, "pcbgroupd: stopped; the groups stay attached\n");
 	free(l->sightings.s);
-	while (nserved) {
-		drop_group(&served[--nserved]);
-		forget_unsettled(&served[nserved]);
-		close(served[nserved].pl.netns_fd);
-	}
+	while (nserved)
+		unserve(nserved - 1);
 	free(served);
 	free(decls);
 }
@@ -1725,7 +1662,7 @@ int main(int argc, char **argv)
 	rc = read_options(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
-	libbpf_set_print(quiet_libbpf);
+	log_libbpf();	/* libbpf says nothing: log_verbose is 0 */
 	if (o.check)
 		return check_declarations(o.conf_dir);
 	if (start(&o))

@@ -95,6 +95,14 @@ int find_processes(const struct decl *d, const struct place *pl, pid_t *pids, in
  * cgroup's or unit's processes).
  */
 int process_declared(const struct decl *d, const struct place *pl, pid_t pid);
+/*
+ * Call @fn for each pid of cgroup directory @dir and of its sub-cgroups
+ * (CGROUP_DEPTH - @depth levels down) until it returns non-zero, which is
+ * returned.
+ */
+int cgroup_each_pid(const char *dir, int depth, int (*fn)(pid_t pid, void *arg), void *arg);
+/* The pid in pid file @file, 0 if none. */
+pid_t pidfile_pid(const char *file);
 /* When process @pid started, in clock ticks since boot (0 if unknown). */
 unsigned long long process_start(pid_t pid);
 

@@ -16,23 +16,19 @@
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "pcbgroupd.h"
 
 int realtime_parse(const char *arg, int *prio)
 {
-	long v;
-	char *end;
+	unsigned long v;
 
 	if (!arg) {
 		*prio = REALTIME_DEFAULT_PRIO;
 		return 0;
 	}
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || *end || end == arg || v < REALTIME_MIN_PRIO || v > REALTIME_MAX_PRIO) {
+	if (parse_uint(arg, REALTIME_MAX_PRIO, &v) || v < REALTIME_MIN_PRIO) {
 		pr_err("--realtime", "'%s': not a SCHED_FIFO priority (%d-%d)", arg,
 		       REALTIME_MIN_PRIO, REALTIME_MAX_PRIO);
 		return -1;

@@ -12,13 +12,10 @@
  * cgroup's namespace by the process that gave it, if still there.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -77,58 +74,22 @@ static int pid_place(struct place *pl, pid_t pid, const char *cgroup,
 	return take_place(pl, path, cgroup, pid, known, nknown);
 }
 
-static pid_t pidfile_pid(const char *file)
+/* The oldest process of a cgroup (its start, then its pid), so far. */
+struct oldest {
+	pid_t pid;
+	unsigned long long start;
+};
+
+static int note_oldest(pid_t pid, void *arg)
 {
-	long pid = 0;
-	FILE *f;
+	struct oldest *o = arg;
+	unsigned long long t = process_start(pid);
 
-	f = fopen(file, "r");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%ld", &pid) != 1 || pid <= 0 || pid > INT_MAX)
-		pid = 0;
-	fclose(f);
-	return pid;
-}
-
-/* The oldest process in cgroup @dir and below (its start, then its pid). */
-static void oldest_in_cgroup(const char *dir, int depth, pid_t *best,
-			     unsigned long long *best_start)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	unsigned long long t;
-	long pid;
-	DIR *d;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	f = fopen(path, "r");
-	if (f) {
-		while (fscanf(f, "%ld", &pid) == 1) {
-			if (pid <= 0 || pid > INT_MAX)
-				continue;
-			t = process_start(pid);
-			if (t && (!*best || t < *best_start ||
-				  (t == *best_start && pid < *best))) {
-				*best = pid;
-				*best_start = t;
-			}
-		}
-		fclose(f);
+	if (t && (!o->pid || t < o->start || (t == o->start && pid < o->pid))) {
+		o->pid = pid;
+		o->start = t;
 	}
-	if (depth >= CGROUP_DEPTH)
-		return;
-	d = opendir(dir);
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		oldest_in_cgroup(path, depth + 1, best, best_start);
-	}
-	closedir(d);
+	return 0;
 }
 
 /* Is @pid in cgroup @cgroup (relative to CGROUP_ROOT) or below? */
@@ -153,16 +114,15 @@ static int in_cgroup(pid_t pid, const char *cgroup)
 static pid_t cgroup_anchor(const char *dir, const char *cgroup,
 			   const struct place *const *known, int nknown)
 {
-	unsigned long long start = 0;
-	pid_t pid = 0;
+	struct oldest o = {};
 	int i;
 
 	for (i = 0; i < nknown; i++)
 		if (!strcmp(known[i]->cgroup, cgroup) && known[i]->anchor > 0 &&
 		    in_cgroup(known[i]->anchor, cgroup))
 			return known[i]->anchor;
-	oldest_in_cgroup(dir, 0, &pid, &start);
-	return pid;
+	cgroup_each_pid(dir, 0, note_oldest, &o);
+	return o.pid;
 }
 
 static int cgroup_places(const char *pattern, const struct place *const *known, int nknown,

@@ -104,6 +104,26 @@ static struct pcbg_group *open_group(void)
 	return NULL;
 }
 
+/* Until @dir/@name is written again; 0, or -1 after SETTLE_MS. */
+static int until_rewritten(const char *dir, const char *name)
+{
+	struct timespec now;
+	char path[PATH_MAX];
+	struct stat st;
+	long long t0 = now_ms();
+
+	/* the clock file times are taken from */
+	clock_gettime(CLOCK_REALTIME_COARSE, &now);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	do {
+		if (!stat(path, &st) && (st.st_mtim.tv_sec > now.tv_sec ||
+		    (st.st_mtim.tv_sec == now.tv_sec && st.st_mtim.tv_nsec > now.tv_nsec)))
+			return 0;
+		usleep(20 * 1000);
+	} while (now_ms() - t0 < SETTLE_MS);
+	return -1;
+}
+
 /* Each slot's connections into @conns (WORKERS of them); their sum. */
 static int read_conns(struct pcbg_group *grp, __u32 *conns)
 {
@@ -227,6 +247,12 @@ FIXTURE_SETUP(conns)
 	for (k = 0; k < SETTLE_MS / 20 && !(self->grp = open_group()); k++)
 		usleep(20 * 1000);
 	ASSERT_NE(NULL, self->grp);
+	/*
+	 * A socket is live in its slot before the daemon tags it for counting,
+	 * later in the same turn: wait for a turn after this one (the metrics
+	 * file, rewritten every second between turns).
+	 */
+	ASSERT_EQ(0, until_rewritten(self->dir, "pcbgroup.prom")) show_log(self->dir);
 }
 
 FIXTURE_TEARDOWN(conns)

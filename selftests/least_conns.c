@@ -116,8 +116,9 @@ static int until_rewritten(const char *dir, const char *name)
 	clock_gettime(CLOCK_REALTIME_COARSE, &now);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	do {
-		if (!stat(path, &st) && (st.st_mtim.tv_sec > now.tv_sec ||
-		    (st.st_mtim.tv_sec == now.tv_sec && st.st_mtim.tv_nsec > now.tv_nsec)))
+		if (!stat(path, &st) &&
+		    (st.st_mtim.tv_sec > now.tv_sec ||
+		     (st.st_mtim.tv_sec == now.tv_sec && st.st_mtim.tv_nsec > now.tv_nsec)))
 			return 0;
 		usleep(20 * 1000);
 	} while (now_ms() - t0 < SETTLE_MS);

@@ -73,8 +73,16 @@ static int stats_sysctl_was = -1;	/* the sysctl before bench_stats_on(), or -1 *
 int bench_init(const char *outdir, int nofile, int cpu)
 {
 	struct rlimit rl;
+	char dir[4096], *p;
 	int err;
 
+	/* the results directory and its parents, as mkdir -p */
+	snprintf(dir, sizeof(dir), "%s/", outdir);
+	for (p = strchr(dir + 1, '/'); p; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		mkdir(dir, 0755);	/* EEXIST, or the first fopen() says why not */
+		*p = '/';
+	}
 	snprintf(goals_path, sizeof(goals_path), "%s/goals.tsv", outdir);
 	err = setup_namespaces();
 	if (err)
@@ -1024,18 +1032,13 @@ void bench_fmt_stat(char *buf, size_t len, const struct bench_stat *st, const ch
 	snprintf(buf, len, "%s [%s, %s]", a, b, c);
 }
 
-/* @outdir/@name for writing, with the CSV header line; @outdir made as needed. */
+/* @outdir/@name for writing, with the CSV header line. */
 FILE *bench_open(const char *outdir, const char *name, const char *header)
 {
-	char path[4096], *p;
+	char path[4096];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", outdir, name);
-	for (p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
-		*p = '\0';
-		mkdir(path, 0755);	/* EEXIST, or fopen() says why not */
-		*p = '/';
-	}
 	f = fopen(path, "w");
 	if (f)
 		fprintf(f, "%s\n", header);

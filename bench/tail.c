@@ -559,7 +559,6 @@ int main(int argc, char **argv)
 	cap = 1e6 * workers / mean_us();
 	if (bench_build_dir(bin, sizeof(bin)))
 		return 1;
-	mkdir(outdir, 0755);
 	if (bench_init(outdir, MAX_INFLIGHT + 256, -1)) {
 		fprintf(stderr, "tail: namespaces: %s (root?)\n", strerror(errno));
 		return 1;
